@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { ApolloGateway, IntrospectAndCompose, RemoteGraphQLDataSource, type SupergraphManager } from '@apollo/gateway';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import {
+  INTERNAL_TOKEN_HEADER,
+  REQUEST_ID_HEADER,
+  SUBGRAPH_NAMES,
+  closeServer,
+  createHttpServer,
+  createLogger,
+  executeGraphQL,
+  internalTokenSecret,
+  isProduction,
+  listen,
+  sendJson,
+  signInternalToken,
+  subgraphUrl,
+  type Logger,
+  type SubgraphName,
+} from '@ipay/platform';
+
+export const SUPERGRAPH_FILE = new URL('../../schema/supergraph.graphql', import.meta.url);
+
+export interface GatewayContext {
+  requestId: string;
+  logger: Logger;
+}
+
+export interface GatewayOptions {
+  /** The composed supergraph; defaults to the committed schema/supergraph.graphql. */
+  supergraphSdl?: string;
+  /** Compose at start-up by introspecting the subgraphs instead (development only). */
+  introspectAndCompose?: boolean;
+  /** Where each subgraph is; defaults to `<NAME>_URL` or localhost on its default port. */
+  subgraphUrls?: Partial<Record<SubgraphName, string>>;
+  internalSecret?: string;
+  /** A subgraph call that takes longer fails instead of hanging the request (default 10 s). */
+  subgraphTimeoutMs?: number;
+  logger?: Logger;
+}
+
+export interface GatewayServer {
+  httpServer: Server;
+  logger: Logger;
+  listen(port: number, host?: string): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function createGateway(options: GatewayOptions = {}): Promise<GatewayServer> {
+  const logger = options.logger ?? createLogger('gateway');
+  const secret = options.internalSecret ?? internalTokenSecret();
+  const timeoutMs = options.subgraphTimeoutMs ?? Number(process.env.SUBGRAPH_TIMEOUT_MS ?? 10_000);
+  const urls = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, options.subgraphUrls?.[name] ?? subgraphUrl(name)])) as Record<SubgraphName, string>;
+
+  const supergraph: string | SupergraphManager = options.introspectAndCompose
+    ? new IntrospectAndCompose({ subgraphs: SUBGRAPH_NAMES.map((name) => ({ name, url: urls[name] })) })
+    : (options.supergraphSdl ?? readFileSync(SUPERGRAPH_FILE, 'utf8'));
+
+  const gateway = new ApolloGateway({
+    supergraphSdl: supergraph,
+    logger,
+    buildService: ({ name, url }) =>
+      new RemoteGraphQLDataSource<GatewayContext>({
+        // The supergraph names the default URLs; the deployment decides the real ones.
+        url: urls[name as SubgraphName] ?? url,
+        fetcher: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) }),
+        async willSendRequest({ request, context }) {
+          const requestId = context.requestId ?? crypto.randomUUID();
+          request.http?.headers.set(REQUEST_ID_HEADER, requestId);
+          request.http?.headers.set(INTERNAL_TOKEN_HEADER, await signInternalToken(secret, { requestId }));
+        },
+      }),
+  });
+
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    introspection: !isProduction(),
+    includeStacktraceInErrorResponses: !isProduction(),
+    logger,
+    plugins: [accessLog()],
+  });
+  await apollo.start();
+
+  const httpServer = createHttpServer(logger, {
+    '/graphql': (info) => executeGraphQL(apollo, info, async () => ({ requestId: info.requestId, logger: info.logger })),
+    '/healthz': ({ res }) => sendJson(res, 200, { status: 'ok', service: 'gateway' }),
+    '/readyz': async ({ res }) => {
+      const checks = await Promise.all(SUBGRAPH_NAMES.map(async (name) => [name, await probe(urls[name], timeoutMs)] as const));
+      const ready = checks.every(([, check]) => check === 'ready');
+      sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', subgraphs: Object.fromEntries(checks) });
+    },
+  });
+
+  return {
+    httpServer,
+    logger,
+    listen: (port, host) => listen(httpServer, port, 'gateway', 'GATEWAY_PORT', host),
+    stop: async () => {
+      await closeServer(httpServer);
+      await apollo.stop();
+    },
+  };
+}
+
+/** A subgraph is ready when its own /readyz (which checks its database) answers 200. */
+async function probe(graphqlUrl: string, timeoutMs: number): Promise<string> {
+  try {
+    const response = await fetch(new URL('/readyz', graphqlUrl), { signal: AbortSignal.timeout(Math.min(timeoutMs, 3000)) });
+    return response.ok ? 'ready' : `unavailable (HTTP ${response.status})`;
+  } catch (error) {
+    return `unreachable (${(error as Error).message})`;
+  }
+}
+
+/** One structured line per GraphQL operation, with the request id that subgraph logs carry too. */
+function accessLog(): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart({ contextValue }) {
+      const started = performance.now();
+      return {
+        async willSendResponse({ request, response, errors }) {
+          const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
+          contextValue.logger.info(
+            {
+              operationName: request.operationName ?? null,
+              ms: Math.round(performance.now() - started),
+              errors: (errors ?? body?.errors ?? []).map((e) => e.extensions?.code ?? e.message),
+            },
+            'graphql operation',
+          );
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * `pnpm start`: the whole system with sandbox data.
+ * - Without DATABASE_URL: one process, one embedded PGlite under DATA_DIR (default .data), a schema per subgraph.
+ * - With DATABASE_URL: every subgraph and the gateway in its own process, as docker-compose runs them.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { SUBGRAPH_NAMES, createLogger, onShutdown, servicePort, subgraphUrl, type ServiceName } from '@ipay/platform';
+import { startSystem } from './lib/system.ts';
+
+const logger = createLogger('start');
+const root = fileURLToPath(new URL('../', import.meta.url));
+
+function printUrls(gatewayUrl: string, subgraphUrls: Record<string, string>) {
+  const lines = [
+    '',
+    'ipay-graph is running (sandbox data loaded):',
+    `  gateway (GraphQL)  ${gatewayUrl}`,
+    `  health / ready     ${new URL('/healthz', gatewayUrl)}  ${new URL('/readyz', gatewayUrl)}`,
+    ...Object.entries(subgraphUrls).map(([name, url]) => `  ${name.padEnd(18)} ${url}  (only accepts calls from the gateway)`),
+    '',
+    'Try: curl -s ' + gatewayUrl + " -H 'content-type: application/json' -d '{\"query\":\"{ orders(first: 3) { edges { node { merchantReference status total { amount currency } merchant { name } paymentSession { reference status } shipment { trackingNumber status } settlement { status } } } } }\"}'",
+    'Stop with Ctrl-C.',
+    '',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+async function startEmbedded() {
+  const dataDir = `${process.env.DATA_DIR ?? `${root}.data`}/pglite`;
+  mkdirSync(dataDir, { recursive: true });
+  const system = await startSystem({ pgliteDataDir: dataDir, seed: true, host: process.env.HOST, logger });
+  printUrls(system.gatewayUrl, system.subgraphUrls);
+  onShutdown(logger, system.stop);
+}
+
+async function waitUntilReady(name: string, url: string, child: ChildProcess, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode}`);
+    try {
+      if ((await fetch(new URL('/readyz', url))).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${name} was not ready at ${url} within ${timeoutMs / 1000}s`);
+}
+
+async function startProcesses() {
+  const children: ChildProcess[] = [];
+  const stop = async () => {
+    await Promise.all(
+      children.map((child) => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM'))))),
+    );
+  };
+  onShutdown(logger, stop);
+  const run = (service: ServiceName, entry: string) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, stdio: 'inherit', env: { ...process.env, SEED_SANDBOX: 'true' } });
+    children.push(child);
+    return child;
+  };
+  const subgraphUrls: Record<string, string> = {};
+  await Promise.all(
+    SUBGRAPH_NAMES.map(async (name) => {
+      const child = run(name, `subgraphs/${name}/src/index.ts`);
+      subgraphUrls[name] = subgraphUrl(name);
+      await waitUntilReady(name, subgraphUrls[name]!, child);
+    }),
+  );
+  const gatewayUrl = `http://localhost:${servicePort('gateway')}/graphql`;
+  await waitUntilReady('gateway', gatewayUrl, run('gateway', 'gateway/src/index.ts'));
+  printUrls(gatewayUrl, subgraphUrls);
+}
+
+try {
+  await (process.env.DATABASE_URL ? startProcesses() : startEmbedded());
+} catch (error) {
+  logger.fatal({ err: error }, (error as Error).message);
+  process.exit(1);
+}

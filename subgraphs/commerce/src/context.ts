@@ -1,0 +1,5 @@
+import type { SubgraphContext } from '@ipay/platform';
+import type * as schema from './db/schema.ts';
+import type { Loaders } from './loaders.ts';
+
+export type Context = SubgraphContext<typeof schema, Loaders>;

@@ -1,0 +1,4 @@
+import { runSubgraphProcess } from '@ipay/platform';
+import { commerce } from './server.ts';
+
+await runSubgraphProcess(commerce);

@@ -1,0 +1,41 @@
+import { and, asc, desc, eq, getTableColumns, inArray, lte, sql } from 'drizzle-orm';
+import type DataLoader from 'dataloader';
+import { groupLoader, rowLoader, type Database } from '@ipay/platform';
+import { orders, type OrderRow } from './db/schema.ts';
+import type * as schema from './db/schema.ts';
+
+type OrderStatus = OrderRow['status'];
+
+export function createLoaders(db: Database<typeof schema>) {
+  const merchantOrderLoaders = new Map<string, DataLoader<string, OrderRow[]>>();
+  return {
+    orderById: rowLoader<string, OrderRow>(
+      (ids) => db.select().from(orders).where(inArray(orders.id, [...ids])),
+      (row) => row.id,
+    ),
+    /**
+     * The newest `limit` orders of each of many merchants, in one statement: a window function ranks each
+     * merchant's orders so the page size applies per merchant, not to the whole batch.
+     */
+    ordersOfMerchants(limit: number, status: OrderStatus | null | undefined) {
+      const key = `${limit}:${status ?? ''}`;
+      let loader = merchantOrderLoaders.get(key);
+      if (!loader) {
+        loader = groupLoader<string, OrderRow>(async (merchantIds) => {
+          const rank = sql<number>`row_number() over (partition by ${orders.merchantId} order by ${orders.createdAt} desc, ${orders.id} desc)`.as('rank');
+          const ranked = db
+            .select({ ...getTableColumns(orders), rank })
+            .from(orders)
+            .where(and(inArray(orders.merchantId, [...merchantIds]), status ? eq(orders.status, status) : undefined))
+            .as('ranked');
+          const rows = await db.select().from(ranked).where(lte(ranked.rank, limit)).orderBy(asc(ranked.merchantId), desc(ranked.createdAt), desc(ranked.id));
+          return rows.map(({ rank: _rank, ...order }) => order);
+        }, (row) => row.merchantId);
+        merchantOrderLoaders.set(key, loader);
+      }
+      return loader;
+    },
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

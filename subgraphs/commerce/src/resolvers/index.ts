@@ -1,0 +1,7 @@
+import { DateTime } from '@ipay/platform';
+import type { Resolvers } from '../generated/graphql.ts';
+import { Merchant } from './merchant.ts';
+import { Order } from './order.ts';
+import { Query } from './query.ts';
+
+export const resolvers: Resolvers = { Query, Order, Merchant, DateTime };

@@ -1,0 +1,10 @@
+import { createSubgraphServer, defineSubgraph, type SubgraphOptions } from '@ipay/platform';
+import * as dbSchema from './db/schema.ts';
+import { createLoaders } from './loaders.ts';
+import { resolvers } from './resolvers/index.ts';
+import { seed } from './seed.ts';
+
+export const commerce = defineSubgraph(import.meta.url, { name: 'commerce', dbSchema, resolvers, createLoaders, seed });
+
+/** Builds the commerce subgraph server without listening. */
+export const createCommerceServer = (options: SubgraphOptions) => createSubgraphServer(commerce, options);

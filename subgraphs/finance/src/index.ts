@@ -1,0 +1,4 @@
+import { runSubgraphProcess } from '@ipay/platform';
+import { finance } from './server.ts';
+
+await runSubgraphProcess(finance);

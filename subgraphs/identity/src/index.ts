@@ -1,0 +1,4 @@
+import { runSubgraphProcess } from '@ipay/platform';
+import { identity } from './server.ts';
+
+await runSubgraphProcess(identity);

@@ -1,0 +1,5 @@
+import type { MerchantResolvers } from '../generated/graphql.ts';
+
+export const Merchant: MerchantResolvers = {
+  __resolveReference: (ref, { loaders }) => loaders.merchantById.load(ref.id),
+};

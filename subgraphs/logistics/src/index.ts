@@ -1,0 +1,4 @@
+import { runSubgraphProcess } from '@ipay/platform';
+import { logistics } from './server.ts';
+
+await runSubgraphProcess(logistics);

@@ -1,0 +1,10 @@
+import { createSubgraphServer, defineSubgraph, type SubgraphOptions } from '@ipay/platform';
+import * as dbSchema from './db/schema.ts';
+import { createLoaders } from './loaders.ts';
+import { resolvers } from './resolvers/index.ts';
+import { seed } from './seed.ts';
+
+export const logistics = defineSubgraph(import.meta.url, { name: 'logistics', dbSchema, resolvers, createLoaders, seed });
+
+/** Builds the logistics subgraph server without listening. */
+export const createLogisticsServer = (options: SubgraphOptions) => createSubgraphServer(logistics, options);

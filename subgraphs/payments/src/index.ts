@@ -1,0 +1,4 @@
+import { runSubgraphProcess } from '@ipay/platform';
+import { payments } from './server.ts';
+
+await runSubgraphProcess(payments);

@@ -1,0 +1,7 @@
+import type { OrderResolvers } from '../generated/graphql.ts';
+
+export const Order: OrderResolvers = {
+  // Commerce owns orders; payments contributes the order's payment session.
+  __resolveReference: (ref) => ({ id: ref.id }),
+  paymentSession: (order, _, { loaders }) => loaders.latestSessionByOrderId.load(order.id),
+};

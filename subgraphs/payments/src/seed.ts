@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import { SANDBOX_ORDERS, sandboxId, type Database, type SandboxOrderStatus } from '@ipay/platform';
+import { paymentSessions, type PaymentSessionRow } from './db/schema.ts';
+import type * as schema from './db/schema.ts';
+import { paymentReferenceFromNumber } from './domain/reference.ts';
+
+/** What the payment of an order in each sandbox order status looks like; a new order has no session yet. */
+const SESSION_STATUS: Record<SandboxOrderStatus, PaymentSessionRow['status'] | null> = {
+  CREATED: null,
+  AWAITING_PAYMENT: 'REQUESTED',
+  PAID: 'CONFIRMED',
+  OUT_FOR_DELIVERY: 'CONFIRMED',
+  RELEASED: 'CONFIRMED',
+  DELIVERED: 'CONFIRMED',
+  RETURNED: 'CONFIRMED',
+  REFUNDED: 'REFUNDED',
+  CANCELLED: 'CANCELLED',
+};
+
+const PSPS = [
+  { psp: 'adyen', method: 'card' },
+  { psp: 'stripe', method: 'card' },
+  { psp: 'mollie', method: 'ideal' },
+];
+
+export async function seed(db: Database<typeof schema>): Promise<void> {
+  const rows = SANDBOX_ORDERS.flatMap((order, i) => {
+    const status = SESSION_STATUS[order.status];
+    if (!status) return [];
+    const referenceSeed = BigInt(`0x${createHash('sha256').update(order.id).digest('hex').slice(0, 12)}`);
+    const createdAt = new Date(order.createdAt.getTime() + 5 * 60_000);
+    return [
+      {
+        id: sandboxId('pay', order.id),
+        reference: paymentReferenceFromNumber(referenceSeed),
+        orderId: order.id,
+        merchantId: order.merchantId,
+        status,
+        amount: order.amount,
+        currency: order.currency,
+        ...PSPS[i % PSPS.length]!,
+        expiresAt: new Date(createdAt.getTime() + 24 * 3600_000),
+        createdAt,
+        updatedAt: createdAt,
+      },
+    ];
+  });
+  await db.insert(paymentSessions).values(rows).onConflictDoNothing();
+}

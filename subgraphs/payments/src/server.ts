@@ -1,0 +1,10 @@
+import { createSubgraphServer, defineSubgraph, type SubgraphOptions } from '@ipay/platform';
+import * as dbSchema from './db/schema.ts';
+import { createLoaders } from './loaders.ts';
+import { resolvers } from './resolvers/index.ts';
+import { seed } from './seed.ts';
+
+export const payments = defineSubgraph(import.meta.url, { name: 'payments', dbSchema, resolvers, createLoaders, seed });
+
+/** Builds the payments subgraph server without listening. */
+export const createPaymentsServer = (options: SubgraphOptions) => createSubgraphServer(payments, options);

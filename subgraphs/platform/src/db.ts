@@ -1,0 +1,102 @@
+import { PGlite } from '@electric-sql/pglite';
+import type { Logger as DrizzleLogger } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+
+/** Same drizzle API whichever driver runs underneath. */
+export type Database<TSchema extends Record<string, unknown> = Record<string, never>> = PgDatabase<PgQueryResultHKT, TSchema>;
+
+/**
+ * Where a subgraph's data lives: a real PostgreSQL server (`DATABASE_URL`), or an embedded PGlite.
+ * One PGlite may be shared by all subgraphs of one process; each subgraph still owns its own schema.
+ */
+export type DatabaseTarget = { kind: 'postgres'; url: string } | { kind: 'pglite'; client: PGlite };
+
+/** Counts SQL statements sent, so tests can prove a request's statement count does not grow with list length. */
+export class QueryCounter {
+  count = 0;
+  readonly statements: string[] = [];
+  reset() {
+    this.count = 0;
+    this.statements.length = 0;
+  }
+}
+
+export interface DatabaseHandle<TSchema extends Record<string, unknown>> {
+  db: Database<TSchema>;
+  target: DatabaseTarget;
+  /** Applies the subgraph's committed drizzle-kit migrations; safe when several replicas start at once. */
+  migrate(subgraph: string, migrationsFolder: string): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions<TSchema extends Record<string, unknown>> {
+  schema: TSchema;
+  counter?: QueryCounter;
+  maxConnections?: number;
+}
+
+export function databaseTargetFromEnv(env = process.env, dataDir?: string): DatabaseTarget {
+  if (env.DATABASE_URL) return { kind: 'postgres', url: env.DATABASE_URL };
+  return { kind: 'pglite', client: new PGlite(dataDir) };
+}
+
+const migrationConfig = (subgraph: string, migrationsFolder: string) => ({
+  migrationsFolder,
+  // The journal lives outside the subgraph's schema because the first migration creates that schema.
+  migrationsSchema: 'drizzle',
+  migrationsTable: `${subgraph}_migrations`,
+});
+
+export function openDatabase<TSchema extends Record<string, unknown>>(
+  target: DatabaseTarget,
+  options: OpenOptions<TSchema>,
+): DatabaseHandle<TSchema> {
+  const counter = options.counter;
+  const logger: DrizzleLogger | undefined = counter && {
+    logQuery(query) {
+      counter.count += 1;
+      counter.statements.push(query);
+    },
+  };
+
+  if (target.kind === 'pglite') {
+    const db = drizzlePglite({ client: target.client, schema: options.schema, logger });
+    return {
+      db,
+      target,
+      migrate: (subgraph, folder) => migratePglite(db, migrationConfig(subgraph, folder)),
+      ping: async () => {
+        await target.client.query('select 1');
+      },
+      // The PGlite client may be shared by other subgraphs; whoever created it closes it.
+      close: async () => {},
+    };
+  }
+
+  const client = postgres(target.url, { max: options.maxConnections ?? 10, onnotice: () => {} });
+  const db = drizzlePostgres({ client, schema: options.schema, logger });
+  return {
+    db,
+    target,
+    migrate: async (subgraph, folder) => {
+      // A session-level advisory lock on a dedicated connection serialises replicas migrating at once.
+      const lockClient = postgres(target.url, { max: 1, onnotice: () => {} });
+      try {
+        await lockClient`select pg_advisory_lock(hashtext(${`ipay:migrate:${subgraph}`}))`;
+        await migratePostgres(drizzlePostgres({ client: lockClient }), migrationConfig(subgraph, folder));
+      } finally {
+        await lockClient.end({ timeout: 5 });
+      }
+    },
+    ping: async () => {
+      await client`select 1`;
+    },
+    close: () => client.end({ timeout: 5 }),
+  };
+}

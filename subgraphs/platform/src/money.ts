@@ -1,0 +1,42 @@
+import { badUserInput } from './errors.ts';
+
+/** Money is an integer number of minor units (cents) with its ISO 4217 currency; never a float. */
+export interface Money {
+  amount: number;
+  currency: string;
+}
+
+/** GraphQL Int is 32-bit; amounts above it cannot be represented on the wire. */
+export const MAX_MINOR_UNITS = 2_147_483_647;
+
+const ISO_CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+
+export function isIsoCurrency(code: string): boolean {
+  return /^[A-Z]{3}$/.test(code) && ISO_CURRENCIES.has(code);
+}
+
+export function assertCurrency(code: string, field = 'currency'): string {
+  if (!isIsoCurrency(code)) throw badUserInput(field, `"${code}" is not an ISO 4217 currency code`);
+  return code;
+}
+
+export function assertMinorUnits(amount: number, field = 'amount'): number {
+  if (!Number.isSafeInteger(amount)) throw badUserInput(field, 'must be an integer number of minor units');
+  if (amount < 0) throw badUserInput(field, 'must not be negative');
+  if (amount > MAX_MINOR_UNITS) throw badUserInput(field, `must not exceed ${MAX_MINOR_UNITS} minor units`);
+  return amount;
+}
+
+export function money(amount: number, currency: string, field = 'amount'): Money {
+  return { amount: assertMinorUnits(amount, field), currency: assertCurrency(currency, `${field}.currency`) };
+}
+
+/** Sums amounts of one currency; mixing currencies is a programming error, not a rounding question. */
+export function sumMoney(items: readonly Money[], currency: string): Money {
+  let total = 0;
+  for (const item of items) {
+    if (item.currency !== currency) throw new Error(`cannot add ${item.currency} to ${currency}`);
+    total += item.amount;
+  }
+  return money(total, currency);
+}

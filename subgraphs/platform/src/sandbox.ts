@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The sandbox world every subgraph seeds its own slice of. Ids are derived deterministically, so the
+ * order commerce seeds is the order payments, logistics and finance refer to, without sharing a table.
+ */
+export function sandboxId(prefix: string, key: string): string {
+  return `${prefix}_${createHash('sha256').update(`ipay-sandbox:${prefix}:${key}`).digest('hex').slice(0, 32)}`;
+}
+
+export const ORDER_STATUSES = [
+  'CREATED',
+  'AWAITING_PAYMENT',
+  'PAID',
+  'OUT_FOR_DELIVERY',
+  'RELEASED',
+  'DELIVERED',
+  'RETURNED',
+  'REFUNDED',
+  'CANCELLED',
+] as const;
+export type SandboxOrderStatus = (typeof ORDER_STATUSES)[number];
+
+export interface SandboxMerchant {
+  id: string;
+  slug: string;
+  name: string;
+  country: string;
+  currency: string;
+}
+
+export interface SandboxOrder {
+  id: string;
+  merchantId: string;
+  reference: string;
+  status: SandboxOrderStatus;
+  amount: number;
+  currency: string;
+  customerName: string;
+  customerEmail: string;
+  createdAt: Date;
+}
+
+export const SANDBOX_MERCHANTS: readonly SandboxMerchant[] = [
+  { slug: 'acme-shop', name: 'Acme Shop', country: 'NL', currency: 'EUR' },
+  { slug: 'nordic-goods', name: 'Nordic Goods', country: 'SE', currency: 'SEK' },
+  { slug: 'bella-moda', name: 'Bella Moda', country: 'IT', currency: 'EUR' },
+].map((m) => ({ ...m, id: sandboxId('mer', m.slug) }));
+
+const CUSTOMERS = ['Ana Silva', 'Jonas Berg', 'Chloé Martin', 'Piotr Nowak', 'Emma de Vries', 'Luca Rossi', 'Sofia Lind', 'Tom Jansen', 'Mia Keller'];
+
+/** One order in every status for every merchant. */
+export const SANDBOX_ORDERS: readonly SandboxOrder[] = SANDBOX_MERCHANTS.flatMap((merchant, m) =>
+  ORDER_STATUSES.map((status, s) => {
+    const customerName = CUSTOMERS[(m * 3 + s) % CUSTOMERS.length]!;
+    return {
+      id: sandboxId('ord', `${merchant.slug}:${s}`),
+      merchantId: merchant.id,
+      reference: `${merchant.slug.toUpperCase().slice(0, 4)}-${1001 + s}`,
+      status,
+      amount: 1990 + s * 1250 + m * 310,
+      currency: merchant.currency,
+      customerName,
+      customerEmail: `${customerName.toLowerCase().normalize('NFD').replace(/[^a-z ]/g, '').replace(' ', '.')}@example.com`,
+      createdAt: new Date(Date.UTC(2026, 10, 1 + s, 9 + m, 0, 0)),
+    };
+  }),
+);
+
+/** Orders whose money has been collected and which finance settles in the merchant's period. */
+export const SETTLED_STATUSES: readonly SandboxOrderStatus[] = ['RELEASED', 'DELIVERED'];
+
+export const sandboxSettlementId = (merchantId: string) => sandboxId('stl', `${merchantId}:2026-11`);
