@@ -23,6 +23,8 @@ export interface SystemOptions {
   /** A PostgreSQL URL, or an embedded PGlite shared by all subgraphs (a data directory, or memory when omitted). */
   databaseUrl?: string;
   pgliteDataDir?: string;
+  /** An embedded database created by the caller (who then closes it). */
+  pglite?: PGlite;
   /** Ephemeral ports (tests) or the configured ones (start). */
   ephemeralPorts?: boolean;
   host?: string;
@@ -48,13 +50,14 @@ export interface RunningSystem {
  */
 export async function startSystem(options: SystemOptions = {}): Promise<RunningSystem> {
   const logger = options.logger ?? createLogger('system');
-  const pglite = options.databaseUrl ? undefined : new PGlite(options.pgliteDataDir);
+  const ownPglite = options.databaseUrl || options.pglite ? undefined : new PGlite(options.pgliteDataDir);
+  const pglite = options.pglite ?? ownPglite;
   const target: DatabaseTarget = options.databaseUrl ? { kind: 'postgres', url: options.databaseUrl } : { kind: 'pglite', client: pglite! };
   const counters = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, new QueryCounter()])) as Record<SubgraphName, QueryCounter>;
   const started: { stop(): Promise<void> }[] = [];
   const stopAll = async () => {
     for (const server of started.reverse()) await server.stop();
-    await pglite?.close();
+    await ownPglite?.close();
   };
 
   try {
