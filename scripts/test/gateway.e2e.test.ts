@@ -81,7 +81,7 @@ describe('the federated graph, end to end through the gateway', () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const { body } = await system.query(`query($after: String) { orders(first: 10, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }`, { after });
+      const { body }: { body: any } = await system.query(`query($after: String) { orders(first: 10, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }`, { after });
       expect(body.errors).toBeUndefined();
       seen.push(...body.data.orders.edges.map((e: any) => e.node.id));
       if (!body.data.orders.pageInfo.hasNextPage) break;

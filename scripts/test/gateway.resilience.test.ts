@@ -14,7 +14,7 @@ describe('the gateway when a subgraph is down', () => {
   it('reports not ready, naming the subgraph', async () => {
     const response = await fetch(new URL('/readyz', system.gatewayUrl));
     expect(response.status).toBe(503);
-    const body = await response.json();
+    const body = (await response.json()) as { status: string; subgraphs: Record<string, string> };
     expect(body.status).toBe('unavailable');
     expect(body.subgraphs.logistics).toMatch(/^unreachable/);
     expect(body.subgraphs.commerce).toBe('ready');
