@@ -84,14 +84,22 @@ export async function executeGraphQL<TContext extends BaseContext>(
   res.end();
 }
 
-/** A plain Node HTTP server with a route table, request ids and access logs. */
+/**
+ * A plain Node HTTP server with a route table, request ids and access logs. Routes are exact paths, or
+ * prefixes ending in `/*` (e.g. `/v1/*`), tried longest first.
+ */
 export function createHttpServer(logger: Logger, routes: Record<string, RouteHandler>): Server {
+  const prefixes = Object.keys(routes)
+    .filter((path) => path.endsWith('/*'))
+    .map((path) => [path.slice(0, -1), routes[path]!] as const)
+    .sort((a, b) => b[0].length - a[0].length);
+  const findRoute = (path: string) => routes[path] ?? prefixes.find(([prefix]) => path.startsWith(prefix))?.[1];
   return createServer(async (req, res) => {
     const requestId = requestIdOf(req);
     res.setHeader(REQUEST_ID_HEADER, requestId);
     const started = performance.now();
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const route = routes[path];
+    const route = findRoute(path);
     const requestLogger = logger.child({ requestId });
     try {
       if (!route) throw new HttpError(404, `no route for ${path}`);
