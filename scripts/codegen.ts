@@ -2,7 +2,16 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 
 /** Typed resolvers per subgraph, with GraphQL types mapped to the drizzle rows resolvers really return. */
 const mappers: Record<string, Record<string, string>> = {
-  identity: { Merchant: '../db/schema.ts#MerchantRow' },
+  identity: {
+    Merchant: '../db/schema.ts#MerchantRow',
+    Role: '../db/schema.ts#RoleRow',
+    RoleAssignment: '../db/schema.ts#RoleAssignmentRow',
+    User: '../db/schema.ts#UserRow',
+    ApiKey: '../db/schema.ts#ApiKeyRow',
+    Partner: '../db/schema.ts#PartnerRow',
+    CrmSyncJob: '../db/schema.ts#CrmSyncJobRow',
+    Viewer: '@ipay/platform#Principal',
+  },
   commerce: { Order: '../db/schema.ts#OrderRow', Merchant: '@ipay/platform#EntityRef' },
   payments: { PaymentSession: '../db/schema.ts#PaymentSessionRow', Order: '@ipay/platform#EntityRef' },
   logistics: { Shipment: '../db/schema.ts#ShipmentRow', Carrier: '../db/schema.ts#CarrierRow', Order: '@ipay/platform#EntityRef' },
@@ -28,7 +37,7 @@ const config: CodegenConfig = {
           useTypeImports: true,
           enumsAsTypes: true,
           contextType: '../context.ts#Context',
-          mappers: subgraphMappers,
+          mappers: { AuditRecord: '@ipay/platform#AuditRow', AuditTrail: '@ipay/platform#Grouping', AuditLog: '@ipay/platform#Grouping', ...subgraphMappers },
           scalars: { DateTime: 'Date' },
         },
       },

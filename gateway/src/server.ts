@@ -17,14 +17,19 @@ import {
   signInternalToken,
   subgraphUrl,
   type Logger,
+  type Principal,
   type SubgraphName,
 } from '@ipay/platform';
+import { Authenticator } from './auth.ts';
 
 export const SUPERGRAPH_FILE = new URL('../../schema/supergraph.graphql', import.meta.url);
 
 export interface GatewayContext {
   requestId: string;
   logger: Logger;
+  /** Verified from the Authorization header; null for anonymous requests. */
+  principal: Principal | null;
+  sourceIp: string | null;
 }
 
 export interface GatewayOptions {
@@ -37,6 +42,8 @@ export interface GatewayOptions {
   internalSecret?: string;
   /** A subgraph call that takes longer fails instead of hanging the request (default 10 s). */
   subgraphTimeoutMs?: number;
+  /** How long a verified principal is reused (see Authenticator). */
+  authCacheTtlMs?: number;
   logger?: Logger;
 }
 
@@ -66,9 +73,13 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         url: urls[name as SubgraphName] ?? url,
         fetcher: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) }),
         async willSendRequest({ request, context }) {
+          // Introspection during development composition runs without a request context.
           const requestId = context.requestId ?? crypto.randomUUID();
           request.http?.headers.set(REQUEST_ID_HEADER, requestId);
-          request.http?.headers.set(INTERNAL_TOKEN_HEADER, await signInternalToken(secret, { requestId }));
+          request.http?.headers.set(
+            INTERNAL_TOKEN_HEADER,
+            await signInternalToken(secret, { requestId, principal: context.principal ?? null, sourceIp: context.sourceIp ?? null }),
+          );
         },
       }),
   });
@@ -82,8 +93,18 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   });
   await apollo.start();
 
+  const authenticator = new Authenticator({ identityUrl: urls.identity, internalSecret: secret, cacheTtlMs: options.authCacheTtlMs, logger });
+  const trustProxy = process.env.TRUST_PROXY === 'true';
+
   const httpServer = createHttpServer(logger, {
-    '/graphql': (info) => executeGraphQL(apollo, info, async () => ({ requestId: info.requestId, logger: info.logger })),
+    '/graphql': (info) =>
+      executeGraphQL(apollo, info, async () => {
+        const forwarded = trustProxy ? info.req.headers['x-forwarded-for'] : undefined;
+        const sourceIp = (typeof forwarded === 'string' ? forwarded.split(',')[0]!.trim() : info.req.socket.remoteAddress) ?? null;
+        const authorization = info.req.headers.authorization;
+        const principal = await authenticator.authenticate(authorization, info.requestId);
+        return { requestId: info.requestId, logger: principal ? info.logger.child({ principal: principal.id }) : info.logger, principal, sourceIp };
+      }),
     '/healthz': ({ res }) => sendJson(res, 200, { status: 'ok', service: 'gateway' }),
     '/readyz': async ({ res }) => {
       const checks = await Promise.all(SUBGRAPH_NAMES.map(async (name) => [name, await probe(urls[name], timeoutMs)] as const));

@@ -30,6 +30,9 @@ export interface SystemOptions {
   host?: string;
   seed?: boolean;
   logger?: Logger;
+  /** Per-subgraph settings passed to its factory (e.g. identity's signing key in tests). */
+  subgraphConfig?: Partial<Record<SubgraphName, Record<string, unknown>>>;
+  authCacheTtlMs?: number;
 }
 
 export interface RunningSystem {
@@ -71,13 +74,14 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
         logger: logger.child({ service: name }),
         counter: counters[name],
         seed: options.seed,
+        config: options.subgraphConfig?.[name],
       });
       started.push(server);
       const port = await server.listen(options.ephemeralPorts ? 0 : servicePort(name), host);
       subgraphs[name] = server as SubgraphServer<Record<string, unknown>>;
       subgraphUrls[name] = `http://${host}:${port}/graphql`;
     }
-    const gateway = await createGateway({ subgraphUrls, logger: logger.child({ service: 'gateway' }) });
+    const gateway = await createGateway({ subgraphUrls, logger: logger.child({ service: 'gateway' }), authCacheTtlMs: options.authCacheTtlMs });
     started.push(gateway);
     const gatewayPort = await gateway.listen(options.ephemeralPorts ? 0 : servicePort('gateway'), host);
     return { gatewayUrl: `http://${host}:${gatewayPort}/graphql`, subgraphUrls, subgraphs, gateway, counters, pglite, stop: stopAll };

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_MERCHANTS, SANDBOX_ORDERS, SUBGRAPH_NAMES, sandboxId, sandboxSettlementId } from '@ipay/platform';
 import { callSubgraph } from '@ipay/platform/testing';
-import { startTestSystem, type TestSystem } from './support.ts';
+import { AS_OPERATOR, startTestSystem, type TestSystem } from './support.ts';
 
 const FIVE_SUBGRAPH_QUERY = /* GraphQL */ `
   query OrderAcrossDomains($id: ID!) {
@@ -115,7 +115,7 @@ describe('the federated graph, end to end through the gateway', () => {
     const ready = await fetch(new URL('/readyz', base));
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ready', subgraphs: Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, 'ready'])) });
-    const traced = await system.query(`{ merchants(first: 1) { edges { node { slug } } } }`, {}, { 'x-request-id': 'req-e2e-42' });
+    const traced = await system.query(`{ merchants(first: 1) { edges { node { slug } } } }`, {}, { ...AS_OPERATOR, 'x-request-id': 'req-e2e-42' });
     expect(traced.headers.get('x-request-id')).toBe('req-e2e-42');
   });
 
@@ -161,13 +161,13 @@ async function addOrders(system: TestSystem, n: number) {
   const { settlementLines } = await import('@ipay/finance/src/db/schema.ts');
   const { paymentReferenceFromNumber } = await import('@ipay/payments/src/domain/reference.ts');
   await system.subgraphs.commerce.database.db.insert(orders).values(
-    ids.map((id, i) => ({ id, merchantId: merchant.id, merchantReference: `BULK-${i}`, status: 'DELIVERED' as const, totalAmount: 1000 + i, currency: 'EUR', customerName: 'Bulk Buyer', customerEmail: 'bulk@example.com', createdAt: at(i), updatedAt: at(i) })),
+    ids.map((id, i) => ({ id, merchantId: merchant.id, livemode: false, merchantReference: `BULK-${i}`, status: 'DELIVERED' as const, totalAmount: 1000 + i, currency: 'EUR', customerName: 'Bulk Buyer', customerEmail: 'bulk@example.com', createdAt: at(i), updatedAt: at(i) })),
   );
   await system.subgraphs.payments.database.db.insert(paymentSessions).values(
-    ids.map((id, i) => ({ id: sandboxId('pay', id), reference: paymentReferenceFromNumber(BigInt(900000 + i)), orderId: id, merchantId: merchant.id, status: 'CONFIRMED' as const, amount: 1000 + i, currency: 'EUR', psp: 'adyen', method: 'card', expiresAt: at(i), createdAt: at(i), updatedAt: at(i) })),
+    ids.map((id, i) => ({ id: sandboxId('pay', id), reference: paymentReferenceFromNumber(BigInt(900000 + i)), orderId: id, merchantId: merchant.id, livemode: false, status: 'CONFIRMED' as const, amount: 1000 + i, currency: 'EUR', psp: 'adyen', method: 'card', expiresAt: at(i), createdAt: at(i), updatedAt: at(i) })),
   );
   await system.subgraphs.logistics.database.db.insert(shipments).values(
-    ids.map((id, i) => ({ id: sandboxId('shp', id), orderId: id, merchantId: merchant.id, carrierCode: i % 2 ? 'dhl' : 'ups', trackingNumber: `BULK${i}`, status: 'DELIVERED' as const, createdAt: at(i), updatedAt: at(i) })),
+    ids.map((id, i) => ({ id: sandboxId('shp', id), orderId: id, merchantId: merchant.id, livemode: false, carrierCode: i % 2 ? 'dhl' : 'ups', trackingNumber: `BULK${i}`, status: 'DELIVERED' as const, createdAt: at(i), updatedAt: at(i) })),
   );
   await system.subgraphs.finance.database.db.insert(settlementLines).values(
     ids.map((id, i) => ({ settlementId: sandboxSettlementId(merchant.id), orderId: id, grossAmount: 1000 + i, feeAmount: 95, netAmount: 905 + i })),

@@ -1,8 +1,17 @@
 import { createTestDatabase, type TestDatabase } from '@ipay/platform/testing';
+import { apiKeyPepper } from '@ipay/identity/src/services.ts';
+import { sandboxCredentials } from '@ipay/identity/src/seed.ts';
 import { startSystem, type RunningSystem, type SystemOptions } from '../lib/system.ts';
+
+/** The sandbox's well-known test-mode API keys (see subgraphs/identity/src/seed.ts). */
+export const SANDBOX_KEYS = sandboxCredentials(apiKeyPepper({}));
+export const bearer = (credential: string) => ({ authorization: `Bearer ${credential}` });
+/** Headers of the sandbox operator, who may read everything in sandbox mode. */
+export const AS_OPERATOR = bearer(SANDBOX_KEYS.operator!);
 
 export interface TestSystem extends RunningSystem {
   database: TestDatabase;
+  /** Runs an operation through the gateway, as the sandbox operator unless other headers are given. */
   query<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResult<T>>;
 }
 
@@ -28,7 +37,7 @@ export async function startTestSystem(options: Omit<SystemOptions, 'databaseUrl'
       await system.stop();
       await database.cleanup();
     },
-    async query(query, variables = {}, headers = {}) {
+    async query(query, variables = {}, headers = AS_OPERATOR) {
       const response = await fetch(system.gatewayUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },

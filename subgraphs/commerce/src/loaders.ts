@@ -1,16 +1,19 @@
 import { and, asc, desc, eq, getTableColumns, inArray, lte, sql } from 'drizzle-orm';
 import type DataLoader from 'dataloader';
-import { groupLoader, rowLoader, type Database } from '@ipay/platform';
+import { groupLoader, rowLoader, scopeCondition, type Authorization, type Database } from '@ipay/platform';
 import { orders, type OrderRow } from './db/schema.ts';
 import type * as schema from './db/schema.ts';
 
 type OrderStatus = OrderRow['status'];
 
-export function createLoaders(db: Database<typeof schema>) {
+/** The SQL condition limiting orders to what the caller may read, in its mode (sandbox or live). */
+export const readableOrders = (auth: Authorization) => scopeCondition(auth.require('orders:read'), auth.livemode, orders);
+
+export function createLoaders(db: Database<typeof schema>, auth: Authorization) {
   const merchantOrderLoaders = new Map<string, DataLoader<string, OrderRow[]>>();
   return {
     orderById: rowLoader<string, OrderRow>(
-      (ids) => db.select().from(orders).where(inArray(orders.id, [...ids])),
+      (ids) => db.select().from(orders).where(and(inArray(orders.id, [...ids]), readableOrders(auth))),
       (row) => row.id,
     ),
     /**
@@ -26,7 +29,7 @@ export function createLoaders(db: Database<typeof schema>) {
           const ranked = db
             .select({ ...getTableColumns(orders), rank })
             .from(orders)
-            .where(and(inArray(orders.merchantId, [...merchantIds]), status ? eq(orders.status, status) : undefined))
+            .where(and(inArray(orders.merchantId, [...merchantIds]), readableOrders(auth), status ? eq(orders.status, status) : undefined))
             .as('ranked');
           const rows = await db.select().from(ranked).where(lte(ranked.rank, limit)).orderBy(asc(ranked.merchantId), desc(ranked.createdAt), desc(ranked.id));
           return rows.map(({ rank: _rank, ...order }) => order);

@@ -9,6 +9,7 @@ export async function seed(db: Database<typeof schema>): Promise<void> {
       SANDBOX_ORDERS.map((o) => ({
         id: o.id,
         merchantId: o.merchantId,
+        livemode: false,
         merchantReference: o.reference,
         status: o.status,
         totalAmount: o.amount,

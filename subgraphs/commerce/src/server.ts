@@ -4,7 +4,14 @@ import { createLoaders } from './loaders.ts';
 import { resolvers } from './resolvers/index.ts';
 import { seed } from './seed.ts';
 
-export const commerce = defineSubgraph(import.meta.url, { name: 'commerce', dbSchema, resolvers, createLoaders, seed });
+export const commerce = defineSubgraph(import.meta.url, {
+  name: 'commerce',
+  dbSchema,
+  audit: { auditLog: dbSchema.auditLog, auditHead: dbSchema.auditHead },
+  resolvers,
+  createLoaders,
+  seed,
+});
 
 /** Builds the commerce subgraph server without listening. */
 export const createCommerceServer = (options: SubgraphOptions) => createSubgraphServer(commerce, options);

@@ -1,12 +1,15 @@
-import { desc, eq, getTableColumns, inArray } from 'drizzle-orm';
-import { groupLoader, rowLoader, type Database } from '@ipay/platform';
+import { and, desc, eq, getTableColumns, inArray } from 'drizzle-orm';
+import { groupLoader, rowLoader, scopeCondition, type Authorization, type Database } from '@ipay/platform';
 import { settlementLines, settlements, type SettlementLineRow, type SettlementRow } from './db/schema.ts';
 import type * as schema from './db/schema.ts';
 
-export function createLoaders(db: Database<typeof schema>) {
+/** Settlements the caller may read, in its mode; lines are reached only through their settlement. */
+export const readableSettlements = (auth: Authorization) => scopeCondition(auth.require('settlements:read'), auth.livemode, settlements);
+
+export function createLoaders(db: Database<typeof schema>, auth: Authorization) {
   return {
     settlementById: rowLoader<string, SettlementRow>(
-      (ids) => db.select().from(settlements).where(inArray(settlements.id, [...ids])),
+      (ids) => db.select().from(settlements).where(and(inArray(settlements.id, [...ids]), readableSettlements(auth))),
       (row) => row.id,
     ),
     /** The settlement each order was paid out in, through its line, for many orders in one statement. */
@@ -16,7 +19,7 @@ export function createLoaders(db: Database<typeof schema>) {
           .select({ ...getTableColumns(settlements), orderId: settlementLines.orderId })
           .from(settlementLines)
           .innerJoin(settlements, eq(settlements.id, settlementLines.settlementId))
-          .where(inArray(settlementLines.orderId, [...orderIds])),
+          .where(and(inArray(settlementLines.orderId, [...orderIds]), readableSettlements(auth))),
       (row) => row.orderId,
     ),
     linesBySettlementId: groupLoader<string, SettlementLineRow>(
@@ -24,7 +27,7 @@ export function createLoaders(db: Database<typeof schema>) {
       (row) => row.settlementId,
     ),
     settlementsByMerchantId: groupLoader<string, SettlementRow>(
-      (ids) => db.select().from(settlements).where(inArray(settlements.merchantId, [...ids])).orderBy(desc(settlements.periodStart)),
+      (ids) => db.select().from(settlements).where(and(inArray(settlements.merchantId, [...ids]), readableSettlements(auth))).orderBy(desc(settlements.periodStart)),
       (row) => row.merchantId,
     ),
   };

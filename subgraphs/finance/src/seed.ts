@@ -18,6 +18,7 @@ export async function seed(db: Database<typeof schema>): Promise<void> {
         .values({
           id,
           merchantId: merchant.id,
+          livemode: false,
           periodStart,
           periodEnd,
           status: 'OPEN',

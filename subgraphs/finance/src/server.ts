@@ -4,7 +4,14 @@ import { createLoaders } from './loaders.ts';
 import { resolvers } from './resolvers/index.ts';
 import { seed } from './seed.ts';
 
-export const finance = defineSubgraph(import.meta.url, { name: 'finance', dbSchema, resolvers, createLoaders, seed });
+export const finance = defineSubgraph(import.meta.url, {
+  name: 'finance',
+  dbSchema,
+  audit: { auditLog: dbSchema.auditLog, auditHead: dbSchema.auditHead },
+  resolvers,
+  createLoaders,
+  seed,
+});
 
 /** Builds the finance subgraph server without listening. */
 export const createFinanceServer = (options: SubgraphOptions) => createSubgraphServer(finance, options);

@@ -36,6 +36,7 @@ export async function seed(db: Database<typeof schema>): Promise<void> {
         id: sandboxId('shp', order.id),
         orderId: order.id,
         merchantId: order.merchantId,
+        livemode: false,
         carrierCode: carrier.code,
         trackingNumber: `${carrier.code.toUpperCase()}${String(100000000 + i * 7919).padStart(12, '0')}`,
         status,

@@ -4,7 +4,14 @@ import { createLoaders } from './loaders.ts';
 import { resolvers } from './resolvers/index.ts';
 import { seed } from './seed.ts';
 
-export const logistics = defineSubgraph(import.meta.url, { name: 'logistics', dbSchema, resolvers, createLoaders, seed });
+export const logistics = defineSubgraph(import.meta.url, {
+  name: 'logistics',
+  dbSchema,
+  audit: { auditLog: dbSchema.auditLog, auditHead: dbSchema.auditHead },
+  resolvers,
+  createLoaders,
+  seed,
+});
 
 /** Builds the logistics subgraph server without listening. */
 export const createLogisticsServer = (options: SubgraphOptions) => createSubgraphServer(logistics, options);

@@ -1,12 +1,15 @@
-import { desc, inArray } from 'drizzle-orm';
-import { rowLoader, type Database } from '@ipay/platform';
+import { and, desc, inArray } from 'drizzle-orm';
+import { rowLoader, scopeCondition, type Authorization, type Database } from '@ipay/platform';
 import { paymentSessions, type PaymentSessionRow } from './db/schema.ts';
 import type * as schema from './db/schema.ts';
 
-export function createLoaders(db: Database<typeof schema>) {
+/** The SQL condition limiting payment sessions to what the caller may read, in its mode. */
+export const readableSessions = (auth: Authorization) => scopeCondition(auth.require('payments:read'), auth.livemode, paymentSessions);
+
+export function createLoaders(db: Database<typeof schema>, auth: Authorization) {
   return {
     sessionById: rowLoader<string, PaymentSessionRow>(
-      (ids) => db.select().from(paymentSessions).where(inArray(paymentSessions.id, [...ids])),
+      (ids) => db.select().from(paymentSessions).where(and(inArray(paymentSessions.id, [...ids]), readableSessions(auth))),
       (row) => row.id,
     ),
     /** Each order's newest session, for many orders in one statement. */
@@ -15,7 +18,7 @@ export function createLoaders(db: Database<typeof schema>) {
         db
           .selectDistinctOn([paymentSessions.orderId])
           .from(paymentSessions)
-          .where(inArray(paymentSessions.orderId, [...orderIds]))
+          .where(and(inArray(paymentSessions.orderId, [...orderIds]), readableSessions(auth)))
           .orderBy(paymentSessions.orderId, desc(paymentSessions.createdAt), desc(paymentSessions.id)),
       (row) => row.orderId,
     ),

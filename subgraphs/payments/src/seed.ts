@@ -35,6 +35,7 @@ export async function seed(db: Database<typeof schema>): Promise<void> {
         reference: paymentReferenceFromNumber(referenceSeed),
         orderId: order.id,
         merchantId: order.merchantId,
+        livemode: false,
         status,
         amount: order.amount,
         currency: order.currency,

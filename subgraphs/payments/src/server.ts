@@ -4,7 +4,14 @@ import { createLoaders } from './loaders.ts';
 import { resolvers } from './resolvers/index.ts';
 import { seed } from './seed.ts';
 
-export const payments = defineSubgraph(import.meta.url, { name: 'payments', dbSchema, resolvers, createLoaders, seed });
+export const payments = defineSubgraph(import.meta.url, {
+  name: 'payments',
+  dbSchema,
+  audit: { auditLog: dbSchema.auditLog, auditHead: dbSchema.auditHead },
+  resolvers,
+  createLoaders,
+  seed,
+});
 
 /** Builds the payments subgraph server without listening. */
 export const createPaymentsServer = (options: SubgraphOptions) => createSubgraphServer(payments, options);

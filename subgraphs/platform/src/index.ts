@@ -13,3 +13,8 @@ export * from './run.ts';
 export * from './pagination.ts';
 export * from './types.ts';
 export * from './scalars.ts';
+export * from './auth/index.ts';
+export * from './audit.ts';
+export * from './mutation.ts';
+export * from './countries.ts';
+export * from './audit-resolvers.ts';

@@ -1,4 +1,5 @@
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import type { Principal } from './auth/principal.ts';
 
 /**
  * Subgraphs accept only requests that came through the gateway: the gateway signs a short-lived
@@ -13,6 +14,10 @@ const LIFETIME_SECONDS = 60;
 
 export interface InternalClaims {
   requestId: string;
+  /** The caller the gateway verified; null for anonymous requests (e.g. exchanging an API key for a token). */
+  principal: Principal | null;
+  /** The client's address as the gateway saw it, for the audit trail. */
+  sourceIp: string | null;
 }
 
 const keyCache = new Map<string, Uint8Array>();
@@ -23,7 +28,7 @@ function key(secret: string): Uint8Array {
 }
 
 export async function signInternalToken(secret: string, claims: InternalClaims): Promise<string> {
-  return new SignJWT({ rid: claims.requestId })
+  return new SignJWT({ rid: claims.requestId, prn: claims.principal, ip: claims.sourceIp })
     .setProtectedHeader({ alg: 'HS256' })
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
@@ -39,7 +44,7 @@ export async function verifyInternalToken(secret: string, token: string | undefi
   try {
     const { payload } = await jwtVerify(token, key(secret), { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
     if (typeof payload.rid !== 'string') throw new InternalTokenError('internal token has no request id');
-    return { requestId: payload.rid };
+    return { requestId: payload.rid, principal: (payload.prn as Principal | null) ?? null, sourceIp: typeof payload.ip === 'string' ? payload.ip : null };
   } catch (error) {
     if (error instanceof InternalTokenError) throw error;
     const reason = error instanceof joseErrors.JWTExpired ? 'expired' : 'invalid';

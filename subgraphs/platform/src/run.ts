@@ -33,8 +33,8 @@ export function processDatabase(name: SubgraphName): DatabaseTarget {
 }
 
 /** The body of every subgraph's `src/index.ts`: one subgraph, one process, as docker-compose runs it. */
-export async function runSubgraphProcess<TSchema extends Record<string, unknown>, TLoaders>(
-  definition: SubgraphDefinition<TSchema, TLoaders>,
+export async function runSubgraphProcess<TSchema extends Record<string, unknown>, TLoaders, TServices>(
+  definition: SubgraphDefinition<TSchema, TLoaders, TServices>,
 ): Promise<void> {
   const logger = createLogger(definition.name);
   try {

@@ -27,3 +27,14 @@ export const DateTime = new GraphQLScalarType<Date, string>({
     return parseInstant(ast.value);
   },
 });
+
+/** Any JSON value; used for audit snapshots, whose shape is the audited entity's. */
+export const JSONScalar = new GraphQLScalarType({
+  name: 'JSON',
+  description: 'Arbitrary JSON (audit snapshots).',
+  serialize: (value) => value,
+  parseValue: (value) => value,
+  parseLiteral() {
+    throw new GraphQLError('JSON literals are not accepted as input', { extensions: { code: 'BAD_USER_INPUT' } });
+  },
+});

@@ -8,40 +8,60 @@ import type { GraphQLResolverMap } from '@apollo/subgraph';
 import { parse, type DocumentNode } from 'graphql';
 import { internalTokenSecret, isProduction, type SubgraphName } from './config.ts';
 import { openDatabase, type Database, type DatabaseHandle, type DatabaseTarget, type QueryCounter } from './db.ts';
-import { closeServer, createHttpServer, executeGraphQL, listen, sendJson } from './http.ts';
-import { INTERNAL_TOKEN_HEADER, InternalTokenError, verifyInternalToken } from './internal-token.ts';
+import { closeServer, createHttpServer, executeGraphQL, listen, sendJson, type RequestInfo, type RouteHandler } from './http.ts';
+import { INTERNAL_TOKEN_HEADER, InternalTokenError, verifyInternalToken, type InternalClaims } from './internal-token.ts';
+import { Authorization } from './auth/guard.ts';
+import type { AuditTables } from './audit.ts';
+import { actorOf, runMutation, type UnitOfWork } from './mutation.ts';
 import { createLogger, type Logger } from './logger.ts';
 
 /** What every resolver of every subgraph receives. */
-export interface SubgraphContext<TSchema extends Record<string, unknown>, TLoaders> {
+export interface SubgraphContext<TSchema extends Record<string, unknown>, TLoaders, TServices = undefined> {
   requestId: string;
   logger: Logger;
   db: Database<TSchema>;
+  /** The verified caller (from the gateway's signed token) and what it may do. */
+  auth: Authorization;
+  sourceIp: string | null;
   /** Per-request DataLoaders: every entity hop is batched, so SQL counts do not grow with list length. */
   loaders: TLoaders;
+  /** Long-lived collaborators of the subgraph (signing keys, adapters), built once at start. */
+  services: TServices;
+  /** Runs a mutation in one transaction with its audit records. */
+  mutate<T>(work: (uow: UnitOfWork<TSchema>) => Promise<T>): Promise<T>;
 }
 
 /** A subgraph is data: its SDL, its drizzle schema and migrations, its resolvers and loaders. */
-export interface SubgraphDefinition<TSchema extends Record<string, unknown>, TLoaders> {
+export interface SubgraphDefinition<TSchema extends Record<string, unknown>, TLoaders, TServices = undefined> {
   name: SubgraphName;
   typeDefs: DocumentNode;
   dbSchema: TSchema;
+  /** The subgraph's own audit trail tables (from `auditTables(itsPgSchema)`). */
+  audit: AuditTables;
   migrationsFolder: string;
   // The generated resolver types are stricter than Apollo's map; each subgraph checks them against its codegen types.
   resolvers: object;
-  createLoaders(db: Database<TSchema>): TLoaders;
+  /** Loaders are per request and may bake the caller's data scope into their queries. */
+  createLoaders(db: Database<TSchema>, auth: Authorization): TLoaders;
+  /** Builds the subgraph's services once, from its options (e.g. identity's token signing keys). */
+  createServices?(db: Database<TSchema>, options: SubgraphOptions, logger: Logger): Promise<TServices> | TServices;
+  /**
+   * Extra HTTP routes. Paths under `/internal/` only accept the gateway's signed token; others are public
+   * and must authenticate callers themselves (e.g. a PSP webhook verifying its HMAC signature).
+   */
+  routes?(deps: { db: Database<TSchema>; services: TServices; logger: Logger }): Record<string, RouteHandler>;
   /** Sandbox data; must be idempotent (runs on every embedded start). */
-  seed?(db: Database<TSchema>): Promise<void>;
+  seed?(db: Database<TSchema>, services: TServices): Promise<void>;
 }
 
 /**
  * Declares a subgraph from its module URL: the SDL is read from `schema.graphql` and the migrations from
  * `drizzle/` next to the package's `src/`, so every subgraph has the same shape.
  */
-export function defineSubgraph<TSchema extends Record<string, unknown>, TLoaders>(
+export function defineSubgraph<TSchema extends Record<string, unknown>, TLoaders, TServices = undefined>(
   serverModuleUrl: string,
-  definition: Omit<SubgraphDefinition<TSchema, TLoaders>, 'typeDefs' | 'migrationsFolder'>,
-): SubgraphDefinition<TSchema, TLoaders> {
+  definition: Omit<SubgraphDefinition<TSchema, TLoaders, TServices>, 'typeDefs' | 'migrationsFolder'>,
+): SubgraphDefinition<TSchema, TLoaders, TServices> {
   return {
     ...definition,
     typeDefs: parse(readFileSync(new URL('../schema.graphql', serverModuleUrl), 'utf8')),
@@ -58,6 +78,8 @@ export interface SubgraphOptions {
   migrate?: boolean;
   /** Load sandbox data (default false). */
   seed?: boolean;
+  /** Subgraph-specific settings that tests pass directly instead of through env vars. */
+  config?: Record<string, unknown>;
 }
 
 export interface SubgraphServer<TSchema extends Record<string, unknown>> {
@@ -69,8 +91,8 @@ export interface SubgraphServer<TSchema extends Record<string, unknown>> {
   stop(): Promise<void>;
 }
 
-export async function createSubgraphServer<TSchema extends Record<string, unknown>, TLoaders>(
-  definition: SubgraphDefinition<TSchema, TLoaders>,
+export async function createSubgraphServer<TSchema extends Record<string, unknown>, TLoaders, TServices>(
+  definition: SubgraphDefinition<TSchema, TLoaders, TServices>,
   options: SubgraphOptions,
 ): Promise<SubgraphServer<TSchema>> {
   const { name } = definition;
@@ -78,9 +100,14 @@ export async function createSubgraphServer<TSchema extends Record<string, unknow
   const secret = options.internalSecret ?? internalTokenSecret();
   const database = openDatabase(options.database, { schema: definition.dbSchema, counter: options.counter });
   if (options.migrate !== false) await database.migrate(name, definition.migrationsFolder);
-  if (options.seed) await definition.seed?.(database.db);
 
-  type Context = SubgraphContext<TSchema, TLoaders>;
+  const services = (await definition.createServices?.(database.db, options, logger)) as TServices;
+  if (options.seed) {
+    // Sandbox data holds well-known credentials: never in production.
+    if (isProduction()) throw new Error('sandbox seeding is refused when NODE_ENV=production');
+    await definition.seed?.(database.db, services);
+  }
+  type Context = SubgraphContext<TSchema, TLoaders, TServices>;
   const apollo = new ApolloServer<Context>({
     schema: buildSubgraphSchema([{ typeDefs: definition.typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<Context> }]),
     introspection: !isProduction(),
@@ -91,22 +118,40 @@ export async function createSubgraphServer<TSchema extends Record<string, unknow
   });
   await apollo.start();
 
+  /** Verifies the gateway's token, or answers 401 and returns null. */
+  const throughGateway = async (info: RequestInfo): Promise<InternalClaims | null> => {
+    const header = info.req.headers[INTERNAL_TOKEN_HEADER];
+    try {
+      return await verifyInternalToken(secret, typeof header === 'string' ? header : undefined);
+    } catch (error) {
+      if (!(error instanceof InternalTokenError)) throw error;
+      info.logger.warn({ reason: error.message }, 'refused a request that did not come through the gateway');
+      sendJson(info.res, 401, { errors: [{ message: error.message, extensions: { code: 'UNAUTHENTICATED' } }] });
+      return null;
+    }
+  };
+  const extraRoutes = Object.fromEntries(
+    Object.entries(definition.routes?.({ db: database.db, services, logger }) ?? {}).map(([path, handler]): [string, RouteHandler] => [
+      path,
+      path.startsWith('/internal/') ? async (info) => ((await throughGateway(info)) ? handler(info) : undefined) : handler,
+    ]),
+  );
+
   const httpServer = createHttpServer(logger, {
+    ...extraRoutes,
     '/graphql': async (info) => {
-      const header = info.req.headers[INTERNAL_TOKEN_HEADER];
-      try {
-        await verifyInternalToken(secret, typeof header === 'string' ? header : undefined);
-      } catch (error) {
-        if (!(error instanceof InternalTokenError)) throw error;
-        info.logger.warn({ reason: error.message }, 'refused a request that did not come through the gateway');
-        sendJson(info.res, 401, { errors: [{ message: error.message, extensions: { code: 'UNAUTHENTICATED' } }] });
-        return;
-      }
+      const claims = await throughGateway(info);
+      if (!claims) return;
+      const auth = new Authorization(claims.principal);
       await executeGraphQL(apollo, info, async () => ({
         requestId: info.requestId,
-        logger: info.logger,
+        logger: claims.principal ? info.logger.child({ principal: claims.principal.id }) : info.logger,
         db: database.db,
-        loaders: definition.createLoaders(database.db),
+        auth,
+        sourceIp: claims.sourceIp,
+        loaders: definition.createLoaders(database.db, auth),
+        services,
+        mutate: (work) => runMutation(database.db, definition.audit, actorOf(auth, info.requestId, claims.sourceIp), work),
       }));
     },
     '/healthz': ({ res }) => sendJson(res, 200, { status: 'ok', service: name }),
@@ -129,6 +174,7 @@ export async function createSubgraphServer<TSchema extends Record<string, unknow
     stop: async () => {
       await closeServer(httpServer);
       await apollo.stop();
+      await (services as { close?: () => Promise<void> } | undefined)?.close?.();
       await database.close();
     },
   };

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
 import { internalTokenSecret } from './config.ts';
+import type { Principal } from './auth/principal.ts';
 import type { DatabaseTarget } from './db.ts';
 import { INTERNAL_TOKEN_HEADER, signInternalToken } from './internal-token.ts';
 
@@ -41,10 +42,10 @@ export async function callSubgraph(
   url: string,
   query: string,
   variables: Record<string, unknown> = {},
-  { internal = true, requestId = 'test-request' }: { internal?: boolean; requestId?: string } = {},
+  { internal = true, requestId = 'test-request', principal = null }: { internal?: boolean; requestId?: string; principal?: Principal | null } = {},
 ): Promise<{ status: number; body: { data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] } }> {
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': requestId };
-  if (internal) headers[INTERNAL_TOKEN_HEADER] = await signInternalToken(internalTokenSecret(), { requestId });
+  if (internal) headers[INTERNAL_TOKEN_HEADER] = await signInternalToken(internalTokenSecret(), { requestId, principal, sourceIp: '127.0.0.1' });
   const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
   return { status: response.status, body: (await response.json()) as any };
 }

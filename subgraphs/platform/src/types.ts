@@ -2,3 +2,6 @@
 export interface EntityRef {
   id: string;
 }
+
+/** Objects that only group fields (e.g. `AuditTrail`): their resolvers carry no parent data. */
+export type Grouping = Record<string, never>;

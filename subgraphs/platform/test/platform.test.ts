@@ -40,14 +40,14 @@ describe('keyset cursors', () => {
 
 describe('internal gateway token', () => {
   it('verifies what the gateway signed', async () => {
-    const token = await signInternalToken(SECRET, { requestId: 'r-1' });
-    await expect(verifyInternalToken(SECRET, token)).resolves.toEqual({ requestId: 'r-1' });
+    const token = await signInternalToken(SECRET, { requestId: 'r-1', principal: null, sourceIp: null });
+    await expect(verifyInternalToken(SECRET, token)).resolves.toEqual({ requestId: 'r-1', principal: null, sourceIp: null });
   });
   it('refuses a missing, foreign, tampered or expired token', async () => {
     await expect(verifyInternalToken(SECRET, undefined)).rejects.toThrow('missing');
-    const foreign = await signInternalToken(`${SECRET}-other`, { requestId: 'r' });
+    const foreign = await signInternalToken(`${SECRET}-other`, { requestId: 'r', principal: null, sourceIp: null });
     await expect(verifyInternalToken(SECRET, foreign)).rejects.toThrow('invalid');
-    const token = await signInternalToken(SECRET, { requestId: 'r' });
+    const token = await signInternalToken(SECRET, { requestId: 'r', principal: null, sourceIp: null });
     await expect(verifyInternalToken(SECRET, `${token.slice(0, -2)}xx`)).rejects.toThrow('invalid');
     const expired = await new SignJWT({ rid: 'r' })
       .setProtectedHeader({ alg: 'HS256' })

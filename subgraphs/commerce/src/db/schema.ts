@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { char, check, index, integer, pgSchema, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, char, check, index, integer, pgSchema, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { auditTables } from '@ipay/platform';
 
 export const commerceSchema = pgSchema('commerce');
 
@@ -20,6 +21,8 @@ export const orders = commerceSchema.table(
   {
     id: text('id').primaryKey(),
     merchantId: text('merchant_id').notNull(),
+    /** Sandbox (false) or live (true) data; the two never mix. */
+    livemode: boolean('livemode').notNull(),
     merchantReference: text('merchant_reference').notNull(),
     status: orderStatus('status').notNull().default('CREATED'),
     /** Total in integer minor units of `currency`. */
@@ -31,7 +34,7 @@ export const orders = commerceSchema.table(
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex('orders_merchant_reference_key').on(t.merchantId, t.merchantReference),
+    uniqueIndex('orders_merchant_reference_key').on(t.merchantId, t.livemode, t.merchantReference),
     index('orders_merchant_created_idx').on(t.merchantId, t.createdAt.desc(), t.id.desc()),
     index('orders_created_idx').on(t.createdAt.desc(), t.id.desc()),
     check('orders_total_amount_nonnegative', sql`${t.totalAmount} >= 0`),
@@ -39,3 +42,5 @@ export const orders = commerceSchema.table(
 );
 
 export type OrderRow = typeof orders.$inferSelect;
+
+export const { auditLog, auditHead } = auditTables(commerceSchema);

@@ -1,5 +1,6 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
-import { decodeCursor, pageSize, toConnection } from '@ipay/platform';
+import { auditTrailRoot, decodeCursor, notFound, pageSize, toConnection } from '@ipay/platform';
+import { readableOrders } from '../loaders.ts';
 import { orders, type OrderRow } from '../db/schema.ts';
 import type { QueryResolvers } from '../generated/graphql.ts';
 
@@ -7,8 +8,8 @@ import type { QueryResolvers } from '../generated/graphql.ts';
 export const orderCursorKey = (row: OrderRow) => [row.createdAt.toISOString(), row.id];
 
 export const Query: QueryResolvers = {
-  order: (_, { id }, { loaders }) => loaders.orderById.load(id),
-  orders: async (_, { first, after, merchantId, status }, { db }) => {
+  order: async (_, { id }, { loaders }) => (await loaders.orderById.load(id)) ?? Promise.reject(notFound('Order', id)),
+  orders: async (_, { first, after, merchantId, status }, { db, auth }) => {
     const size = pageSize(first);
     const cursor = after ? decodeCursor(after, 2) : undefined;
     const rows = await db
@@ -16,6 +17,7 @@ export const Query: QueryResolvers = {
       .from(orders)
       .where(
         and(
+          readableOrders(auth),
           merchantId ? eq(orders.merchantId, merchantId) : undefined,
           status ? eq(orders.status, status) : undefined,
           cursor ? sql`(${orders.createdAt}, ${orders.id}) < (${cursor[0]}::timestamptz, ${cursor[1]})` : undefined,
@@ -25,4 +27,5 @@ export const Query: QueryResolvers = {
       .limit(size + 1);
     return toConnection(rows, size, orderCursorKey);
   },
+  auditTrail: auditTrailRoot,
 };

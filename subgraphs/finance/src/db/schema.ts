@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { char, check, index, integer, pgSchema, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, char, check, index, integer, pgSchema, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { auditTables } from '@ipay/platform';
 
 export const financeSchema = pgSchema('finance');
 
@@ -10,6 +11,8 @@ export const settlements = financeSchema.table(
   {
     id: text('id').primaryKey(),
     merchantId: text('merchant_id').notNull(),
+    /** Sandbox (false) or live (true) data; the two never mix. */
+    livemode: boolean('livemode').notNull(),
     periodStart: timestamp('period_start', { withTimezone: true, precision: 3 }).notNull(),
     periodEnd: timestamp('period_end', { withTimezone: true, precision: 3 }).notNull(),
     status: settlementStatus('status').notNull().default('OPEN'),
@@ -21,7 +24,7 @@ export const settlements = financeSchema.table(
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex('settlements_merchant_period_key').on(t.merchantId, t.currency, t.periodStart),
+    uniqueIndex('settlements_merchant_period_key').on(t.merchantId, t.livemode, t.currency, t.periodStart),
     check('settlements_net_is_gross_minus_fees', sql`${t.netAmount} = ${t.grossAmount} - ${t.feeAmount}`),
   ],
 );
@@ -48,3 +51,5 @@ export const settlementLines = financeSchema.table(
 
 export type SettlementRow = typeof settlements.$inferSelect;
 export type SettlementLineRow = typeof settlementLines.$inferSelect;
+
+export const { auditLog, auditHead } = auditTables(financeSchema);

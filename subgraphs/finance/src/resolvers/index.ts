@@ -1,4 +1,5 @@
-import { DateTime } from '@ipay/platform';
+import { DateTime, JSONScalar, auditLogResolvers, auditTrailRoot } from '@ipay/platform';
+import { auditHead, auditLog } from '../db/schema.ts';
 import type { Resolvers } from '../generated/graphql.ts';
 import { Merchant } from './merchant.ts';
 import { Order } from './order.ts';
@@ -6,4 +7,10 @@ import { Query } from './query.ts';
 import { Settlement } from './settlement.ts';
 import { SettlementLine } from './settlement-line.ts';
 
-export const resolvers: Resolvers = { Query, Settlement, SettlementLine, Order, Merchant, DateTime };
+export const resolvers: Resolvers = {
+  Query, Settlement, SettlementLine, Order, Merchant,
+  AuditTrail: { finance: auditTrailRoot },
+  AuditLog: auditLogResolvers({ auditLog, auditHead }),
+  DateTime,
+  JSON: JSONScalar,
+};

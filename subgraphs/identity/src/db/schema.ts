@@ -1,6 +1,12 @@
-import { char, pgSchema, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { boolean, char, check, index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { auditTables } from '@ipay/platform';
 
 export const identitySchema = pgSchema('identity');
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
+
+export const onboardingStatus = identitySchema.enum('onboarding_status', ['LEAD', 'KYC_PENDING', 'ACTIVE', 'SUSPENDED', 'CLOSED']);
 
 export const merchants = identitySchema.table(
   'merchants',
@@ -10,9 +16,155 @@ export const merchants = identitySchema.table(
     name: text('name').notNull(),
     country: char('country', { length: 2 }).notNull(),
     defaultCurrency: char('default_currency', { length: 3 }).notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    onboardingStatus: onboardingStatus('onboarding_status').notNull().default('LEAD'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [uniqueIndex('merchants_slug_key').on(t.slug)],
 );
 
+export const users = identitySchema.table(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    /** scrypt, `scrypt$N$r$p$salt$hash`; never the password. */
+    passwordHash: text('password_hash').notNull(),
+    /** Platform staff; only they may hold platform-only permissions. */
+    isOperator: boolean('is_operator').notNull().default(false),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    disabledAt: ts('disabled_at'),
+  },
+  (t) => [uniqueIndex('users_email_key').on(sql`lower(${t.email})`)],
+);
+
+export const partnerKind = identitySchema.enum('partner_kind', ['CARRIER', 'PSP', 'MARKETPLACE']);
+
+/** Carriers, PSPs and marketplaces that call IPAY with credentials of their own. */
+export const partners = identitySchema.table('partners', {
+  id: text('id').primaryKey(),
+  kind: partnerKind('kind').notNull(),
+  name: text('name').notNull(),
+  /** For carriers: the carrier whose shipments the partner reaches. */
+  carrierCode: text('carrier_code'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+export const roles = identitySchema.table(
+  'roles',
+  {
+    id: text('id').primaryKey(),
+    /** Null for built-in roles; a merchant's custom roles carry its id. */
+    merchantId: text('merchant_id').references(() => merchants.id),
+    key: text('key').notNull(),
+    name: text('name').notNull(),
+    permissions: text('permissions').array().notNull(),
+    builtIn: boolean('built_in').notNull().default(false),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('roles_merchant_key').on(sql`coalesce(${t.merchantId}, '')`, t.key)],
+);
+
+export const scopeKind = identitySchema.enum('scope_kind', ['MERCHANTS', 'CARRIERS', 'ALL']);
+export const grantee = identitySchema.enum('grantee', ['USER', 'API_KEY']);
+
+/** A role held with a data scope; a principal's permissions are the union over its assignments. */
+export const roleAssignments = identitySchema.table(
+  'role_assignments',
+  {
+    id: text('id').primaryKey(),
+    granteeKind: grantee('grantee_kind').notNull(),
+    granteeId: text('grantee_id').notNull(),
+    roleId: text('role_id')
+      .notNull()
+      .references(() => roles.id),
+    scopeKind: scopeKind('scope_kind').notNull(),
+    merchantIds: text('merchant_ids').array().notNull().default(sql`'{}'`),
+    carrierCodes: text('carrier_codes').array().notNull().default(sql`'{}'`),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    revokedAt: ts('revoked_at'),
+  },
+  (t) => [index('role_assignments_grantee_idx').on(t.granteeKind, t.granteeId)],
+);
+
+export const keyOwner = identitySchema.enum('key_owner', ['MERCHANT', 'PARTNER', 'PLATFORM']);
+
+export const apiKeys = identitySchema.table(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    ownerKind: keyOwner('owner_kind').notNull(),
+    merchantId: text('merchant_id').references(() => merchants.id),
+    partnerId: text('partner_id').references(() => partners.id),
+    name: text('name').notNull(),
+    livemode: boolean('livemode').notNull(),
+    /** The visible start of the key (`ipk_test_AbCdEfGh`), unique: how a presented key is found. */
+    prefix: text('prefix').notNull(),
+    /** HMAC-SHA256 of the whole key with the server's pepper; the key itself is shown once and never stored. */
+    secretHash: text('secret_hash').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    lastUsedAt: ts('last_used_at'),
+    expiresAt: ts('expires_at'),
+    revokedAt: ts('revoked_at'),
+    /** Set on the old key when it is rotated; it stays valid until its (grace) expiry. */
+    replacedById: text('replaced_by_id'),
+  },
+  (t) => [
+    uniqueIndex('api_keys_prefix_key').on(t.prefix),
+    index('api_keys_merchant_idx').on(t.merchantId),
+    check('api_keys_owner', sql`(${t.ownerKind} = 'MERCHANT') = (${t.merchantId} is not null) and (${t.ownerKind} = 'PARTNER') = (${t.partnerId} is not null)`),
+  ],
+);
+
+/** A user's login; its tokens die with it (logout revokes). */
+export const sessions = identitySchema.table('sessions', {
+  id: text('id').primaryKey(),
+  userId: text('user_id')
+    .notNull()
+    .references(() => users.id),
+  livemode: boolean('livemode').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  expiresAt: ts('expires_at').notNull(),
+  revokedAt: ts('revoked_at'),
+});
+
+export const crmSyncStatus = identitySchema.enum('crm_sync_status', ['PENDING', 'SUCCEEDED', 'FAILED']);
+
+/** Queue of merchant snapshots to push to the CRM, written in the transaction of the change. */
+export const crmSyncJobs = identitySchema.table(
+  'crm_sync_jobs',
+  {
+    id: text('id').primaryKey(),
+    merchantId: text('merchant_id')
+      .notNull()
+      .references(() => merchants.id),
+    snapshot: jsonb('snapshot').notNull(),
+    status: crmSyncStatus('status').notNull().default('PENDING'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: ts('next_attempt_at').notNull().defaultNow(),
+    lastError: text('last_error'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    completedAt: ts('completed_at'),
+  },
+  (t) => [index('crm_sync_jobs_due_idx').on(t.status, t.nextAttemptAt)],
+);
+
+/** What the sandbox CRM adapter "synced": the record a real CRM would now hold. */
+export const crmSandboxRecords = identitySchema.table('crm_sandbox_records', {
+  merchantId: text('merchant_id').primaryKey(),
+  payload: jsonb('payload').notNull(),
+  syncedAt: ts('synced_at').notNull(),
+  syncCount: integer('sync_count').notNull().default(1),
+});
+
+export const { auditLog, auditHead } = auditTables(identitySchema);
+
 export type MerchantRow = typeof merchants.$inferSelect;
+export type UserRow = typeof users.$inferSelect;
+export type PartnerRow = typeof partners.$inferSelect;
+export type RoleRow = typeof roles.$inferSelect;
+export type RoleAssignmentRow = typeof roleAssignments.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type SessionRow = typeof sessions.$inferSelect;
+export type CrmSyncJobRow = typeof crmSyncJobs.$inferSelect;

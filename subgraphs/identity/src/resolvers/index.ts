@@ -1,6 +1,22 @@
-import { DateTime } from '@ipay/platform';
+import { DateTime, JSONScalar, auditLogResolvers, auditTrailRoot } from '@ipay/platform';
+import { auditHead, auditLog } from '../db/schema.ts';
 import type { Resolvers } from '../generated/graphql.ts';
+import { ApiKey, Role, RoleAssignment, User, Viewer } from './access.ts';
 import { Merchant } from './merchant.ts';
+import { Mutation } from './mutation.ts';
 import { Query } from './query.ts';
 
-export const resolvers: Resolvers = { Query, Merchant, DateTime };
+export const resolvers: Resolvers = {
+  Query,
+  Mutation,
+  Merchant,
+  Viewer,
+  Role,
+  RoleAssignment,
+  User,
+  ApiKey,
+  AuditTrail: { identity: auditTrailRoot },
+  AuditLog: auditLogResolvers({ auditLog, auditHead }),
+  DateTime,
+  JSON: JSONScalar,
+};

@@ -1,4 +1,5 @@
-import { index, pgSchema, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, index, pgSchema, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { auditTables } from '@ipay/platform';
 
 export const logisticsSchema = pgSchema('logistics');
 
@@ -23,6 +24,8 @@ export const shipments = logisticsSchema.table(
     id: text('id').primaryKey(),
     orderId: text('order_id').notNull(),
     merchantId: text('merchant_id').notNull(),
+    /** Sandbox (false) or live (true) data; the two never mix. */
+    livemode: boolean('livemode').notNull(),
     carrierCode: text('carrier_code')
       .notNull()
       .references(() => carriers.code),
@@ -39,3 +42,5 @@ export const shipments = logisticsSchema.table(
 
 export type CarrierRow = typeof carriers.$inferSelect;
 export type ShipmentRow = typeof shipments.$inferSelect;
+
+export const { auditLog, auditHead } = auditTables(logisticsSchema);

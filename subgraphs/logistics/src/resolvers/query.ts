@@ -1,12 +1,19 @@
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
+import { auditTrailRoot, notFound } from '@ipay/platform';
+import { readableShipments } from '../loaders.ts';
 import { carriers, shipments } from '../db/schema.ts';
 import type { QueryResolvers } from '../generated/graphql.ts';
 
 export const Query: QueryResolvers = {
-  shipment: (_, { id }, { loaders }) => loaders.shipmentById.load(id),
-  shipmentByTrackingNumber: async (_, { trackingNumber }, { db }) => {
-    const [row] = await db.select().from(shipments).where(eq(shipments.trackingNumber, trackingNumber.trim()));
-    return row ?? null;
+  shipment: async (_, { id }, { loaders }) => (await loaders.shipmentById.load(id)) ?? Promise.reject(notFound('Shipment', id)),
+  shipmentByTrackingNumber: async (_, { trackingNumber }, { db, auth }) => {
+    const [row] = await db.select().from(shipments).where(and(eq(shipments.trackingNumber, trackingNumber.trim()), readableShipments(auth)));
+    if (!row) throw notFound('Shipment', trackingNumber);
+    return row;
   },
-  carriers: (_, __, { db }) => db.select().from(carriers).orderBy(asc(carriers.code)),
+  carriers: (_, __, { db, auth }) => {
+    auth.requirePrincipal();
+    return db.select().from(carriers).orderBy(asc(carriers.code));
+  },
+  auditTrail: auditTrailRoot,
 };

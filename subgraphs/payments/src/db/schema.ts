@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { char, check, index, integer, pgSchema, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, char, check, index, integer, pgSchema, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { auditTables } from '@ipay/platform';
 
 export const paymentsSchema = pgSchema('payments');
 
@@ -22,6 +23,8 @@ export const paymentSessions = paymentsSchema.table(
     reference: text('reference').notNull(),
     orderId: text('order_id').notNull(),
     merchantId: text('merchant_id').notNull(),
+    /** Sandbox (false) or live (true) data; the two never mix. */
+    livemode: boolean('livemode').notNull(),
     status: paymentSessionStatus('status').notNull().default('CREATED'),
     /** Amount in integer minor units of `currency`. */
     amount: integer('amount').notNull(),
@@ -40,3 +43,5 @@ export const paymentSessions = paymentsSchema.table(
 );
 
 export type PaymentSessionRow = typeof paymentSessions.$inferSelect;
+
+export const { auditLog, auditHead } = auditTables(paymentsSchema);

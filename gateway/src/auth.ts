@@ -1,0 +1,96 @@
+import { createHash } from 'node:crypto';
+import { GraphQLError } from 'graphql';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
+import { INTERNAL_TOKEN_HEADER, signInternalToken, type Logger, type Principal } from '@ipay/platform';
+
+const TOKEN_ISSUER = 'ipay-identity';
+const TOKEN_AUDIENCE = 'ipay-api';
+
+const unauthenticated = (message: string) => new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+
+export interface AuthenticatorOptions {
+  /** Identity's GraphQL URL; its JWKS and internal authentication endpoint live next to it. */
+  identityUrl: string;
+  internalSecret: string;
+  /**
+   * How long a resolved principal is reused. Revoking a key or logging out takes effect within this bound
+   * (default 1 s); 0 asks identity on every request.
+   */
+  cacheTtlMs?: number;
+  logger: Logger;
+}
+
+/**
+ * Turns `Authorization: Bearer …` into a verified principal. Access tokens (ES256 JWTs) are checked here
+ * against identity's JWKS (signature, expiry, issuer, audience); identity then confirms the credential behind
+ * them is still valid (revocation, rotation grace) and says what it may do. API keys go straight to identity.
+ * Nothing a client sends is trusted as a principal.
+ */
+export class Authenticator {
+  private readonly jwks;
+  private readonly cache = new Map<string, { principal: Principal; until: number }>();
+  private readonly ttl: number;
+
+  constructor(private readonly options: AuthenticatorOptions) {
+    this.jwks = createRemoteJWKSet(new URL('/.well-known/jwks.json', options.identityUrl), { cooldownDuration: 5_000, cacheMaxAge: 300_000 });
+    this.ttl = options.cacheTtlMs ?? Number(process.env.AUTH_CACHE_TTL_MS ?? 1000);
+  }
+
+  async authenticate(authorization: string | undefined, requestId: string): Promise<Principal | null> {
+    if (!authorization) return null;
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+    if (!match) throw unauthenticated('malformed Authorization header: expected "Bearer <token or API key>"');
+    const credential = match[1]!;
+    if (credential.startsWith('ipk_')) {
+      return this.resolve(`key:${createHash('sha256').update(credential).digest('hex')}`, { apiKey: credential }, requestId);
+    }
+    const claims = await this.verifyToken(credential);
+    return this.resolve(`cred:${claims.ckd}:${claims.cid}`, { credentialKind: claims.ckd, credentialId: claims.cid }, requestId);
+  }
+
+  private async verifyToken(token: string): Promise<{ ckd: string; cid: string }> {
+    try {
+      const { payload } = await jwtVerify(token, this.jwks, { issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE, algorithms: ['ES256'] });
+      if (typeof payload.ckd !== 'string' || typeof payload.cid !== 'string') throw unauthenticated('access token lacks its credential');
+      return { ckd: payload.ckd, cid: payload.cid };
+    } catch (error) {
+      if (error instanceof GraphQLError) throw error;
+      if (error instanceof joseErrors.JWTExpired) throw unauthenticated('access token has expired');
+      if (error instanceof joseErrors.JWSSignatureVerificationFailed || error instanceof joseErrors.JWKSNoMatchingKey) {
+        throw unauthenticated('access token signature is not valid');
+      }
+      if (error instanceof joseErrors.JWTClaimValidationFailed) throw unauthenticated(`access token ${error.claim} is not valid`);
+      if (error instanceof joseErrors.JOSEError) throw unauthenticated('malformed access token');
+      this.options.logger.error({ err: error }, 'cannot verify access tokens (JWKS unreachable?)');
+      throw new GraphQLError('authentication is temporarily unavailable', { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } } });
+    }
+  }
+
+  private async resolve(cacheKey: string, body: Record<string, string>, requestId: string): Promise<Principal> {
+    const cached = this.cache.get(cacheKey);
+    if (cached && cached.until > Date.now()) return cached.principal;
+    let response: Response;
+    try {
+      response = await fetch(new URL('/internal/authenticate', this.options.identityUrl), {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-request-id': requestId,
+          [INTERNAL_TOKEN_HEADER]: await signInternalToken(this.options.internalSecret, { requestId, principal: null, sourceIp: null }),
+        },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(5_000),
+      });
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'identity is unreachable for authentication');
+      throw new GraphQLError('authentication is temporarily unavailable', { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } } });
+    }
+    const result = (await response.json()) as { principal?: Principal; error?: string };
+    if (response.status === 401 || !result.principal) throw unauthenticated(result.error ?? 'credential refused');
+    if (this.ttl > 0) {
+      if (this.cache.size > 10_000) this.cache.clear();
+      this.cache.set(cacheKey, { principal: result.principal, until: Date.now() + this.ttl });
+    }
+    return result.principal;
+  }
+}

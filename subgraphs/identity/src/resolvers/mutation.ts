@@ -1,0 +1,84 @@
+import { eq } from 'drizzle-orm';
+import { badUserInput, notFound, runMutation, unauthenticated } from '@ipay/platform';
+import { auditLog, auditHead, crmSyncJobs, users } from '../db/schema.ts';
+import * as access from '../domain/access.ts';
+import { applyOnboardingAction, createMerchant } from '../domain/merchants.ts';
+import { ONBOARDING_TRANSITIONS } from '../domain/onboarding.ts';
+import { verifyPassword } from '../domain/passwords.ts';
+import { authenticateApiKey } from '../domain/principals.ts';
+import type { MutationResolvers } from '../generated/graphql.ts';
+import { enqueueCrmSync } from '../domain/crm.ts';
+import { merchants } from '../db/schema.ts';
+
+const audit = { auditLog, auditHead };
+
+const asToken = (issued: { token: string; expiresAt: Date; expiresIn: number }) => ({
+  accessToken: issued.token,
+  tokenType: 'Bearer',
+  expiresIn: issued.expiresIn,
+  expiresAt: issued.expiresAt,
+});
+
+export const Mutation: MutationResolvers = {
+  issueToken: async (_, { apiKey }, { db, services, requestId, sourceIp }) => {
+    const result = await authenticateApiKey(db, apiKey, services.apiKeyPepper);
+    if (!result.ok) throw unauthenticated(result.reason);
+    const { principal } = result;
+    // The caller is anonymous until now: the key it presented is the actor of its own token issuance.
+    await runMutation(db, audit, { principalKind: principal.kind, principalId: principal.id, credentialId: principal.id, livemode: principal.livemode, requestId, sourceIp }, async (uow) => {
+      uow.audit({ action: 'token.issue', entityType: 'ApiKey', entityId: principal.id, merchantId: null });
+    });
+    return asToken(await services.tokens.issue({ subject: principal.id, credentialKind: 'api_key', credentialId: principal.id, livemode: principal.livemode }));
+  },
+  login: async (_, { email, password, livemode }, { db, services, requestId, sourceIp }) => {
+    const [user] = await db.select().from(users).where(eq(users.email, email.trim().toLowerCase()));
+    // The same answer and the same work for an unknown email as for a wrong password.
+    const valid = await verifyPassword(password, user?.passwordHash ?? 'scrypt$131072$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=');
+    if (!user || !valid || user.disabledAt) throw unauthenticated('email or password is wrong');
+    const session = await runMutation(db, audit, { principalKind: user.isOperator ? 'operator' : 'user', principalId: user.id, credentialId: null, livemode, requestId, sourceIp }, (uow) =>
+      access.openSession(uow, user.id, livemode),
+    );
+    return asToken(await services.tokens.issue({ subject: user.id, credentialKind: 'session', credentialId: session.id, livemode }));
+  },
+  logout: async (_, __, { auth, mutate }) => {
+    const principal = auth.requirePrincipal();
+    if (principal.kind !== 'user' && principal.kind !== 'operator') throw badUserInput('credential', 'only user logins can be logged out; revoke API keys instead');
+    return mutate((uow) => access.closeSession(uow, principal.credentialId));
+  },
+  createMerchant: async (_, { input }, { auth, mutate }) => {
+    auth.require('merchants:create');
+    return mutate((uow) => createMerchant(uow, input));
+  },
+  transitionOnboarding: async (_, { merchantId, action }, { auth, mutate }) => {
+    auth.requireMerchant(ONBOARDING_TRANSITIONS[action].permission, merchantId);
+    return mutate((uow) => applyOnboardingAction(uow, merchantId, action));
+  },
+  syncMerchantToCrm: async (_, { merchantId }, { auth, mutate, services, db }) => {
+    auth.requireMerchant('merchants:onboard', merchantId);
+    const jobId = await mutate(async (uow) => {
+      const [merchant] = await uow.tx.select().from(merchants).where(eq(merchants.id, merchantId));
+      if (!merchant) throw notFound('Merchant', merchantId);
+      const id = await enqueueCrmSync(uow.tx, merchant);
+      uow.audit({ action: 'merchant.crm_sync.request', entityType: 'Merchant', entityId: merchantId, merchantId, after: { job: id } });
+      return id;
+    });
+    await services.runCrmSync();
+    const [job] = await db.select().from(crmSyncJobs).where(eq(crmSyncJobs.id, jobId));
+    return job!;
+  },
+  createUser: async (_, { input }, { auth, mutate }) => {
+    auth.require('users:manage');
+    return mutate((uow) => access.createUser(uow, input));
+  },
+  createPartner: async (_, { input }, { auth, mutate }) => {
+    auth.require('partners:manage');
+    return mutate((uow) => access.createPartner(uow, input));
+  },
+  createApiKey: (_, { input }, { auth, mutate, services }) => mutate((uow) => access.createApiKey(uow, auth, input, services.apiKeyPepper)),
+  rotateApiKey: (_, { id, gracePeriodSeconds }, { auth, mutate, services }) => mutate((uow) => access.rotateApiKey(uow, auth, id, gracePeriodSeconds, services.apiKeyPepper)),
+  revokeApiKey: (_, { id }, { auth, mutate }) => mutate((uow) => access.revokeApiKey(uow, auth, id)),
+  createRole: (_, { input }, { auth, mutate }) => mutate((uow) => access.createRole(uow, auth, input)),
+  assignRole: (_, { input }, { auth, mutate }) =>
+    mutate((uow) => access.assignRole(uow, auth, { ...input, scope: access.parseScopeInput(input.scope) })),
+  revokeRoleAssignment: (_, { id }, { auth, mutate }) => mutate((uow) => access.revokeRoleAssignment(uow, auth, id)),
+};

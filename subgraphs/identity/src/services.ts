@@ -1,0 +1,69 @@
+import type { JWK } from 'jose';
+import { isProduction, type Database, type Logger, type SubgraphOptions } from '@ipay/platform';
+import { BUILT_IN_ROLES } from '@ipay/platform';
+import { roles } from './db/schema.ts';
+import type * as schema from './db/schema.ts';
+import { BUILT_IN_ROLE_IDS } from './domain/grants.ts';
+import { SandboxCrmAdapter, runCrmSync, type CrmAdapter } from './domain/crm.ts';
+import { TokenService } from './domain/tokens.ts';
+
+export interface IdentityConfig {
+  /** ES256 private JWK that signs access tokens (IDENTITY_JWT_PRIVATE_JWK). */
+  jwtPrivateJwk?: JWK;
+  accessTokenTtlSeconds?: number;
+  /** Server-side secret mixed into API key hashes (API_KEY_PEPPER). */
+  apiKeyPepper?: string;
+  /** How often the CRM sync job looks for due work; 0 turns the background loop off (tests drive it). */
+  crmSyncIntervalMs?: number;
+}
+
+export interface IdentityServices {
+  tokens: TokenService;
+  apiKeyPepper: string;
+  crm: CrmAdapter;
+  runCrmSync(): ReturnType<typeof runCrmSync>;
+  close(): Promise<void>;
+}
+
+const DEVELOPMENT_PEPPER = 'ipay-development-api-key-pepper-change-me';
+
+export function identityConfigFromEnv(env = process.env): IdentityConfig {
+  return {
+    jwtPrivateJwk: env.IDENTITY_JWT_PRIVATE_JWK ? (JSON.parse(env.IDENTITY_JWT_PRIVATE_JWK) as JWK) : undefined,
+    accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS ? Number(env.ACCESS_TOKEN_TTL_SECONDS) : undefined,
+    apiKeyPepper: env.API_KEY_PEPPER,
+    crmSyncIntervalMs: env.CRM_SYNC_INTERVAL_MS ? Number(env.CRM_SYNC_INTERVAL_MS) : undefined,
+  };
+}
+
+export const apiKeyPepper = (config: IdentityConfig) => {
+  if (config.apiKeyPepper) return config.apiKeyPepper;
+  if (isProduction()) throw new Error('API_KEY_PEPPER is required when NODE_ENV=production');
+  return DEVELOPMENT_PEPPER;
+};
+
+export async function createServices(db: Database<typeof schema>, options: SubgraphOptions, logger: Logger): Promise<IdentityServices> {
+  const config: IdentityConfig = { ...identityConfigFromEnv(), ...(options.config as IdentityConfig | undefined) };
+  await ensureBuiltInRoles(db);
+  const tokens = await TokenService.create({ privateJwk: config.jwtPrivateJwk, ttlSeconds: config.accessTokenTtlSeconds, production: isProduction() });
+  const crm = new SandboxCrmAdapter(db);
+  const sync = () => runCrmSync(db, crm, logger);
+  const interval = config.crmSyncIntervalMs ?? 15_000;
+  const timer = interval > 0 ? setInterval(() => sync().catch((err) => logger.error({ err }, 'CRM sync run failed')), interval) : undefined;
+  timer?.unref();
+  return {
+    tokens,
+    apiKeyPepper: apiKeyPepper(config),
+    crm,
+    runCrmSync: sync,
+    close: async () => clearInterval(timer),
+  };
+}
+
+/** Built-in roles exist in every deployment and follow the code: their permissions are rewritten on start. */
+async function ensureBuiltInRoles(db: Database<typeof schema>) {
+  for (const role of BUILT_IN_ROLES) {
+    const values = { id: BUILT_IN_ROLE_IDS[role.key]!, key: role.key, name: role.name, permissions: [...role.permissions], builtIn: true };
+    await db.insert(roles).values(values).onConflictDoUpdate({ target: roles.id, set: { name: values.name, permissions: values.permissions } });
+  }
+}

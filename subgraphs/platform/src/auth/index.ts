@@ -1,0 +1,3 @@
+export * from './guard.ts';
+export * from './permissions.ts';
+export * from './principal.ts';
