@@ -3,11 +3,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '@ipay/platform/testing';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const dataDir = mkdtempSync(`${tmpdir()}/ipay-proc-`);
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+// With DATABASE_URL the processes get a database of this suite's own, like every other suite.
+let database: TestDatabase | undefined;
+beforeAll(async () => {
+  if (process.env.DATABASE_URL) database = await createTestDatabase();
+});
+afterAll(async () => {
+  rmSync(dataDir, { recursive: true, force: true });
+  await database?.cleanup();
+});
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -21,7 +30,7 @@ async function freePort(): Promise<number> {
 function runService(entry: string, env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'info', DATA_DIR: dataDir, ...env },
+    env: { ...process.env, LOG_LEVEL: 'info', DATA_DIR: dataDir, ...(database?.url ? { DATABASE_URL: database.url } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

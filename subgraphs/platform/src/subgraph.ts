@@ -82,8 +82,9 @@ export interface SubgraphOptions {
   config?: Record<string, unknown>;
 }
 
-export interface SubgraphServer<TSchema extends Record<string, unknown>> {
+export interface SubgraphServer<TSchema extends Record<string, unknown>, TServices = unknown> {
   name: SubgraphName;
+  services: TServices;
   httpServer: Server;
   database: DatabaseHandle<TSchema>;
   logger: Logger;
@@ -94,7 +95,7 @@ export interface SubgraphServer<TSchema extends Record<string, unknown>> {
 export async function createSubgraphServer<TSchema extends Record<string, unknown>, TLoaders, TServices>(
   definition: SubgraphDefinition<TSchema, TLoaders, TServices>,
   options: SubgraphOptions,
-): Promise<SubgraphServer<TSchema>> {
+): Promise<SubgraphServer<TSchema, TServices>> {
   const { name } = definition;
   const logger = options.logger ?? createLogger(name);
   const secret = options.internalSecret ?? internalTokenSecret();
@@ -167,6 +168,7 @@ export async function createSubgraphServer<TSchema extends Record<string, unknow
 
   return {
     name,
+    services,
     httpServer,
     database,
     logger,

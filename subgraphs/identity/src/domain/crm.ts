@@ -73,10 +73,17 @@ export const CRM_MAX_ATTEMPTS = 6;
 /** 30 s, 1 min, 2 min, … capped at an hour. */
 export const crmBackoffMs = (attempts: number) => Math.min(30_000 * 2 ** (attempts - 1), 3_600_000);
 
-/** Processes due jobs; `for update skip locked` lets several identity replicas share the queue. */
+/** How long a claimed job is reserved for its worker; a worker that dies mid-call frees it after this. */
+const LEASE_MS = 5 * 60_000;
+
+/**
+ * Processes due jobs. Jobs are claimed in a short transaction (`for update skip locked`, so several identity
+ * replicas share the queue, and a lease, so a crashed worker's job comes back); the CRM is called outside any
+ * transaction, since holding one open across a network call would block the database.
+ */
 export async function runCrmSync(db: Db, adapter: CrmAdapter, logger: Logger, now = new Date(), batch = 20): Promise<{ succeeded: number; failed: number; retrying: number }> {
   const outcome = { succeeded: 0, failed: 0, retrying: 0 };
-  await db.transaction(async (tx) => {
+  const claimed = await db.transaction(async (tx) => {
     const due = await tx
       .select()
       .from(crmSyncJobs)
@@ -85,23 +92,26 @@ export async function runCrmSync(db: Db, adapter: CrmAdapter, logger: Logger, no
       .limit(batch)
       .for('update', { skipLocked: true });
     for (const job of due) {
-      const attempts = job.attempts + 1;
-      try {
-        await adapter.upsertAccount(job.snapshot as CrmAccountSnapshot);
-        await tx.update(crmSyncJobs).set({ status: 'SUCCEEDED', attempts, completedAt: now, lastError: null }).where(eq(crmSyncJobs.id, job.id));
-        outcome.succeeded += 1;
-      } catch (error) {
-        const message = (error as Error).message;
-        const exhausted = attempts >= CRM_MAX_ATTEMPTS;
-        await tx
-          .update(crmSyncJobs)
-          .set({ attempts, lastError: message, status: exhausted ? 'FAILED' : 'PENDING', nextAttemptAt: new Date(now.getTime() + crmBackoffMs(attempts)) })
-          .where(eq(crmSyncJobs.id, job.id));
-        logger.warn({ job: job.id, merchant: job.merchantId, attempts, exhausted, err: message }, 'CRM sync failed');
-        if (exhausted) outcome.failed += 1;
-        else outcome.retrying += 1;
-      }
+      await tx.update(crmSyncJobs).set({ attempts: job.attempts + 1, nextAttemptAt: new Date(now.getTime() + LEASE_MS) }).where(eq(crmSyncJobs.id, job.id));
     }
+    return due.map((job) => ({ ...job, attempts: job.attempts + 1 }));
   });
+  for (const job of claimed) {
+    try {
+      await adapter.upsertAccount(job.snapshot as CrmAccountSnapshot);
+      await db.update(crmSyncJobs).set({ status: 'SUCCEEDED', completedAt: now, lastError: null }).where(eq(crmSyncJobs.id, job.id));
+      outcome.succeeded += 1;
+    } catch (error) {
+      const message = (error as Error).message;
+      const exhausted = job.attempts >= CRM_MAX_ATTEMPTS;
+      await db
+        .update(crmSyncJobs)
+        .set({ lastError: message, status: exhausted ? 'FAILED' : 'PENDING', nextAttemptAt: new Date(now.getTime() + crmBackoffMs(job.attempts)) })
+        .where(eq(crmSyncJobs.id, job.id));
+      logger.warn({ job: job.id, merchant: job.merchantId, attempts: job.attempts, exhausted, err: message }, 'CRM sync failed');
+      if (exhausted) outcome.failed += 1;
+      else outcome.retrying += 1;
+    }
+  }
   return outcome;
 }
