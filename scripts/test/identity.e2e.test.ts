@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_MERCHANTS, SANDBOX_ORDERS, sandboxId } from '@ipay/platform';
 import { SANDBOX_PASSWORD } from '@ipay/identity/src/seed.ts';
@@ -252,7 +252,7 @@ describe('identity and access through the gateway', () => {
       const { crmSandboxRecords, crmSyncJobs } = await import('@ipay/identity/src/db/schema.ts');
       const { runCrmSync } = await import('@ipay/identity/src/domain/crm.ts');
       const identity = system.subgraphs.identity as unknown as { services: import('@ipay/identity/src/services.ts').IdentityServices; logger: any };
-      const db = system.subgraphs.identity.database.db;
+      const db = system.subgraphs.identity.database.db as unknown as Parameters<typeof runCrmSync>[0];
       // The sandbox CRM is down for two attempts: the job is retried with backoff, then lands.
       // First the jobs its creation and transitions queued go through.
       expect((await identity.services.runCrmSync()).succeeded).toBe(3);
