@@ -17,6 +17,7 @@ import {
   signInternalToken,
   subgraphUrl,
   type Logger,
+  type EventBus,
   type Principal,
   type SubgraphName,
 } from '@ipay/platform';
@@ -44,6 +45,8 @@ export interface GatewayOptions {
   subgraphTimeoutMs?: number;
   /** How long a verified principal is reused (see Authenticator). */
   authCacheTtlMs?: number;
+  /** Where subscription events come from; without one the gateway serves no subscriptions. */
+  bus?: EventBus;
   logger?: Logger;
 }
 

@@ -11,7 +11,9 @@ import {
   createLogger,
   createSubgraphServer,
   servicePort,
+  openEventBus,
   type DatabaseTarget,
+  type EventBus,
   type Logger,
   type SubgraphName,
   type SubgraphServer,
@@ -33,6 +35,8 @@ export interface SystemOptions {
   /** Per-subgraph settings passed to its factory (e.g. identity's signing key in tests). */
   subgraphConfig?: Partial<Record<SubgraphName, Record<string, unknown>>>;
   authCacheTtlMs?: number;
+  /** An event bus shared with other systems (e.g. two gateways on one NATS stream in tests). */
+  bus?: EventBus;
 }
 
 export interface RunningSystem {
@@ -40,6 +44,7 @@ export interface RunningSystem {
   subgraphUrls: Record<SubgraphName, string>;
   subgraphs: Record<SubgraphName, SubgraphServer<Record<string, unknown>>>;
   gateway: GatewayServer;
+  bus: EventBus;
   /** SQL statements each subgraph has sent, for tests that prove batching. */
   counters: Record<SubgraphName, QueryCounter>;
   pglite?: PGlite;
@@ -56,10 +61,13 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   const ownPglite = options.databaseUrl || options.pglite ? undefined : new PGlite(options.pgliteDataDir);
   const pglite = options.pglite ?? ownPglite;
   const target: DatabaseTarget = options.databaseUrl ? { kind: 'postgres', url: options.databaseUrl } : { kind: 'pglite', client: pglite! };
+  // One bus per process: every subgraph's relay publishes to it and the gateway's subscriptions read it.
+  const bus = options.bus ?? (await openEventBus(target, logger));
   const counters = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, new QueryCounter()])) as Record<SubgraphName, QueryCounter>;
   const started: { stop(): Promise<void> }[] = [];
   const stopAll = async () => {
     for (const server of started.reverse()) await server.stop();
+    if (!options.bus) await bus.close();
     await ownPglite?.close();
   };
 
@@ -75,16 +83,17 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
         counter: counters[name],
         seed: options.seed,
         config: options.subgraphConfig?.[name],
+        bus,
       });
       started.push(server);
       const port = await server.listen(options.ephemeralPorts ? 0 : servicePort(name), host);
       subgraphs[name] = server as SubgraphServer<Record<string, unknown>>;
       subgraphUrls[name] = `http://${host}:${port}/graphql`;
     }
-    const gateway = await createGateway({ subgraphUrls, logger: logger.child({ service: 'gateway' }), authCacheTtlMs: options.authCacheTtlMs });
+    const gateway = await createGateway({ subgraphUrls, logger: logger.child({ service: 'gateway' }), authCacheTtlMs: options.authCacheTtlMs, bus });
     started.push(gateway);
     const gatewayPort = await gateway.listen(options.ephemeralPorts ? 0 : servicePort('gateway'), host);
-    return { gatewayUrl: `http://${host}:${gatewayPort}/graphql`, subgraphUrls, subgraphs, gateway, counters, pglite, stop: stopAll };
+    return { gatewayUrl: `http://${host}:${gatewayPort}/graphql`, subgraphUrls, subgraphs, gateway, counters, pglite, bus, stop: stopAll };
   } catch (error) {
     await stopAll().catch(() => {});
     throw error;

@@ -8,6 +8,7 @@ export const commerce = defineSubgraph(import.meta.url, {
   name: 'commerce',
   dbSchema,
   audit: { auditLog: dbSchema.auditLog, auditHead: dbSchema.auditHead },
+  outbox: dbSchema.outbox,
   resolvers,
   createLoaders,
   seed,

@@ -8,6 +8,7 @@ export const finance = defineSubgraph(import.meta.url, {
   name: 'finance',
   dbSchema,
   audit: { auditLog: dbSchema.auditLog, auditHead: dbSchema.auditHead },
+  outbox: dbSchema.outbox,
   resolvers,
   createLoaders,
   seed,

@@ -10,6 +10,7 @@ export const identity = defineSubgraph(import.meta.url, {
   name: 'identity',
   dbSchema,
   audit: { auditLog: dbSchema.auditLog, auditHead: dbSchema.auditHead },
+  outbox: dbSchema.outbox,
   resolvers,
   createLoaders,
   createServices,

@@ -8,6 +8,7 @@ export const logistics = defineSubgraph(import.meta.url, {
   name: 'logistics',
   dbSchema,
   audit: { auditLog: dbSchema.auditLog, auditHead: dbSchema.auditHead },
+  outbox: dbSchema.outbox,
   resolvers,
   createLoaders,
   seed,

@@ -8,6 +8,7 @@ export const payments = defineSubgraph(import.meta.url, {
   name: 'payments',
   dbSchema,
   audit: { auditLog: dbSchema.auditLog, auditHead: dbSchema.auditHead },
+  outbox: dbSchema.outbox,
   resolvers,
   createLoaders,
   seed,

@@ -32,6 +32,9 @@ export interface DatabaseHandle<TSchema extends Record<string, unknown>> {
   /** Applies the subgraph's committed drizzle-kit migrations; safe when several replicas start at once. */
   migrate(subgraph: string, migrationsFolder: string): Promise<void>;
   ping(): Promise<void>;
+  /** LISTEN on a channel; resolves to a function that stops listening. */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  notify(channel: string, payload: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -74,6 +77,10 @@ export function openDatabase<TSchema extends Record<string, unknown>>(
       ping: async () => {
         await target.client.query('select 1');
       },
+      listen: async (channel, onNotify) => target.client.listen(channel, onNotify),
+      notify: async (channel, payload) => {
+        await target.client.query('select pg_notify($1, $2)', [channel, payload]);
+      },
       // The PGlite client may be shared by other subgraphs; whoever created it closes it.
       close: async () => {},
     };
@@ -96,6 +103,13 @@ export function openDatabase<TSchema extends Record<string, unknown>>(
     },
     ping: async () => {
       await client`select 1`;
+    },
+    listen: async (channel, onNotify) => {
+      const { unlisten } = await client.listen(channel, onNotify);
+      return unlisten;
+    },
+    notify: async (channel, payload) => {
+      await client.notify(channel, payload);
     },
     close: () => client.end({ timeout: 5 }),
   };

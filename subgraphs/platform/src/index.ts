@@ -18,3 +18,4 @@ export * from './audit.ts';
 export * from './mutation.ts';
 export * from './countries.ts';
 export * from './audit-resolvers.ts';
+export * from './events/index.ts';

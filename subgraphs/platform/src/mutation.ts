@@ -1,17 +1,39 @@
 import type { Authorization } from './auth/guard.ts';
 import { appendAudit, type AuditActor, type AuditEntry, type AuditTables } from './audit.ts';
 import type { Database } from './db.ts';
+import { EVENT_CATALOGUE, type EventType } from './events/catalogue.ts';
+import type { OutboxTable } from './events/outbox.ts';
+import { newId } from './ids.ts';
+
+export interface EmittedEvent {
+  type: EventType;
+  subjectId: string;
+  merchantId: string | null;
+  livemode: boolean;
+  carrierCode?: string | null;
+  payload: Record<string, unknown>;
+}
 
 /**
- * One mutation's transaction: the state change, its audit records (and, as domains plug in, its outbox
- * events) commit together or not at all.
+ * One mutation's transaction: the state change, its audit records and its outbox events commit together or
+ * not at all.
  */
 export class UnitOfWork<TSchema extends Record<string, unknown>> {
   readonly auditEntries: AuditEntry[] = [];
+  readonly events: EmittedEvent[] = [];
   constructor(readonly tx: Database<TSchema>) {}
 
   audit(entry: AuditEntry): void {
     this.auditEntries.push(entry);
+  }
+
+  /** Records a domain event; it is written to the outbox in this transaction and published after commit. */
+  emit(event: EmittedEvent): void {
+    const definition = EVENT_CATALOGUE[event.type];
+    const missing = definition.required.filter((field) => !(field in event.payload));
+    // A payload missing what the catalogue promises is a bug; refusing it keeps consumers' contract intact.
+    if (missing.length) throw new Error(`${event.type} payload lacks ${missing.join(', ')}`);
+    this.events.push(event);
   }
 }
 
@@ -32,18 +54,47 @@ export function systemActor(component: string, livemode: boolean, requestId: str
   return { principalKind: 'system', principalId: component, credentialId: null, livemode, requestId, sourceIp: null };
 }
 
+export interface MutationTables {
+  audit: AuditTables;
+  outbox?: OutboxTable;
+  /** Called after a commit that wrote events (wakes the outbox relay). */
+  afterEvents?: () => void;
+}
+
 export async function runMutation<TSchema extends Record<string, unknown>, T>(
   db: Database<TSchema>,
-  audit: AuditTables,
+  tables: MutationTables,
   actor: AuditActor,
   work: (uow: UnitOfWork<TSchema>) => Promise<T>,
 ): Promise<T> {
-  return db.transaction(async (tx) => {
+  let wroteEvents = false;
+  const result = await db.transaction(async (tx) => {
     const uow = new UnitOfWork<TSchema>(tx as unknown as Database<TSchema>);
-    const result = await work(uow);
+    const value = await work(uow);
     // A mutation that changed nothing auditable is a programming error, not a silent gap in the trail.
     if (uow.auditEntries.length === 0) throw new Error('a mutation must record what it changed in the audit trail');
-    await appendAudit(tx as unknown as Database<any>, audit, uow.auditEntries, actor);
-    return result;
+    await appendAudit(tx as unknown as Database<any>, tables.audit, uow.auditEntries, actor);
+    if (uow.events.length) {
+      if (!tables.outbox) throw new Error('this subgraph has no outbox to emit events to');
+      const occurredAt = new Date();
+      await (tx as unknown as Database<any>).insert(tables.outbox).values(
+        uow.events.map((e) => ({
+          id: newId('evt'),
+          type: e.type,
+          version: EVENT_CATALOGUE[e.type].version,
+          occurredAt,
+          merchantId: e.merchantId,
+          livemode: e.livemode,
+          carrierCode: e.carrierCode ?? null,
+          subjectType: EVENT_CATALOGUE[e.type].subject,
+          subjectId: e.subjectId,
+          payload: e.payload,
+        })),
+      );
+      wroteEvents = true;
+    }
+    return value;
   });
+  if (wroteEvents) tables.afterEvents?.();
+  return result;
 }

@@ -11,8 +11,12 @@ import { openDatabase, type Database, type DatabaseHandle, type DatabaseTarget, 
 import { closeServer, createHttpServer, executeGraphQL, listen, sendJson, type RequestInfo, type RouteHandler } from './http.ts';
 import { INTERNAL_TOKEN_HEADER, InternalTokenError, verifyInternalToken, type InternalClaims } from './internal-token.ts';
 import { Authorization } from './auth/guard.ts';
-import type { AuditTables } from './audit.ts';
-import { actorOf, runMutation, type UnitOfWork } from './mutation.ts';
+import type { AuditActor, AuditTables } from './audit.ts';
+import { actorOf, runMutation, systemActor, type UnitOfWork } from './mutation.ts';
+import type { EventBus } from './events/bus.ts';
+import { openEventBus } from './events/open.ts';
+import type { OutboxTable } from './events/outbox.ts';
+import { OutboxRelay } from './events/relay.ts';
 import { createLogger, type Logger } from './logger.ts';
 
 /** What every resolver of every subgraph receives. */
@@ -27,8 +31,10 @@ export interface SubgraphContext<TSchema extends Record<string, unknown>, TLoade
   loaders: TLoaders;
   /** Long-lived collaborators of the subgraph (signing keys, adapters), built once at start. */
   services: TServices;
-  /** Runs a mutation in one transaction with its audit records. */
+  /** Runs a mutation in one transaction with its audit records and outbox events. */
   mutate<T>(work: (uow: UnitOfWork<TSchema>) => Promise<T>): Promise<T>;
+  /** The same, for a caller that is not (yet) the principal, e.g. a key being exchanged for a token. */
+  mutateAs<T>(actor: AuditActor, work: (uow: UnitOfWork<TSchema>) => Promise<T>): Promise<T>;
 }
 
 /** A subgraph is data: its SDL, its drizzle schema and migrations, its resolvers and loaders. */
@@ -38,6 +44,8 @@ export interface SubgraphDefinition<TSchema extends Record<string, unknown>, TLo
   dbSchema: TSchema;
   /** The subgraph's own audit trail tables (from `auditTables(itsPgSchema)`). */
   audit: AuditTables;
+  /** The subgraph's outbox (from `outboxTable(itsPgSchema)`). */
+  outbox: OutboxTable;
   migrationsFolder: string;
   // The generated resolver types are stricter than Apollo's map; each subgraph checks them against its codegen types.
   resolvers: object;
@@ -80,11 +88,17 @@ export interface SubgraphOptions {
   seed?: boolean;
   /** Subgraph-specific settings that tests pass directly instead of through env vars. */
   config?: Record<string, unknown>;
+  /** The event bus the outbox relay publishes to; without one the subgraph opens its own from env. */
+  bus?: EventBus;
 }
 
 export interface SubgraphServer<TSchema extends Record<string, unknown>, TServices = unknown> {
   name: SubgraphName;
   services: TServices;
+  /** Publishes committed outbox events now (tests; normally woken by each commit). */
+  relay: OutboxRelay;
+  /** Runs a mutation as a system component (jobs, provider callbacks), with audit and outbox. */
+  runAsSystem<T>(component: string, livemode: boolean, work: (uow: UnitOfWork<TSchema>) => Promise<T>): Promise<T>;
   httpServer: Server;
   database: DatabaseHandle<TSchema>;
   logger: Logger;
@@ -102,7 +116,13 @@ export async function createSubgraphServer<TSchema extends Record<string, unknow
   const database = openDatabase(options.database, { schema: definition.dbSchema, counter: options.counter });
   if (options.migrate !== false) await database.migrate(name, definition.migrationsFolder);
 
-  const services = (await definition.createServices?.(database.db, options, logger)) as TServices;
+  // The bus the relay publishes to: given (one per process), or NATS_URL, or the SQL log in this database.
+  const ownBus = options.bus ? undefined : await openEventBus(options.database, logger);
+  const bus = options.bus ?? ownBus!;
+  const relay = new OutboxRelay(database.db, definition.outbox, bus, name, logger);
+  relay.start();
+  const mutationTables = { audit: definition.audit, outbox: definition.outbox, afterEvents: () => void relay.kick() };
+  const services = (await definition.createServices?.(database.db, { ...options, bus }, logger)) as TServices;
   if (options.seed) {
     // Sandbox data holds well-known credentials: never in production.
     if (isProduction()) throw new Error('sandbox seeding is refused when NODE_ENV=production');
@@ -152,7 +172,8 @@ export async function createSubgraphServer<TSchema extends Record<string, unknow
         sourceIp: claims.sourceIp,
         loaders: definition.createLoaders(database.db, auth),
         services,
-        mutate: (work) => runMutation(database.db, definition.audit, actorOf(auth, info.requestId, claims.sourceIp), work),
+        mutate: (work) => runMutation(database.db, mutationTables, actorOf(auth, info.requestId, claims.sourceIp), work),
+        mutateAs: (actor, work) => runMutation(database.db, mutationTables, actor, work),
       }));
     },
     '/healthz': ({ res }) => sendJson(res, 200, { status: 'ok', service: name }),
@@ -169,6 +190,8 @@ export async function createSubgraphServer<TSchema extends Record<string, unknow
   return {
     name,
     services,
+    relay,
+    runAsSystem: (component, livemode, work) => runMutation(database.db, mutationTables, systemActor(`system:${component}`, livemode), work),
     httpServer,
     database,
     logger,
@@ -177,6 +200,8 @@ export async function createSubgraphServer<TSchema extends Record<string, unknow
       await closeServer(httpServer);
       await apollo.stop();
       await (services as { close?: () => Promise<void> } | undefined)?.close?.();
+      await relay.stop();
+      await ownBus?.close();
       await database.close();
     },
   };

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { boolean, char, check, index, integer, pgSchema, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
-import { auditTables } from '@ipay/platform';
+import { auditTables, outboxTable } from '@ipay/platform';
 
 export const commerceSchema = pgSchema('commerce');
 
@@ -44,3 +44,4 @@ export const orders = commerceSchema.table(
 export type OrderRow = typeof orders.$inferSelect;
 
 export const { auditLog, auditHead } = auditTables(commerceSchema);
+export const outbox = outboxTable(commerceSchema);

@@ -1,4 +1,4 @@
-import { DateTime, JSONScalar, auditLogResolvers, auditTrailRoot } from '@ipay/platform';
+import { DateTime, JSONScalar, auditLogResolvers, auditTrailRoot, servedByGateway } from '@ipay/platform';
 import { auditHead, auditLog } from '../db/schema.ts';
 import type { Resolvers } from '../generated/graphql.ts';
 import { Merchant } from './merchant.ts';
@@ -9,6 +9,8 @@ export const resolvers: Resolvers = {
   Query,
   Order,
   Merchant,
+  OrderEvent: { order: (event, _, { loaders }) => (event.orderId ? loaders.orderById.load(event.orderId) : null) },
+  Subscription: { orderEvents: servedByGateway },
   AuditTrail: { commerce: auditTrailRoot },
   AuditLog: auditLogResolvers({ auditLog, auditHead }),
   DateTime,

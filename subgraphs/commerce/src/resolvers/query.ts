@@ -1,5 +1,5 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
-import { auditTrailRoot, decodeCursor, notFound, pageSize, toConnection } from '@ipay/platform';
+import { auditTrailRoot, decodeCursor, deliveredEvent, notFound, pageSize, toConnection } from '@ipay/platform';
 import { readableOrders } from '../loaders.ts';
 import { orders, type OrderRow } from '../db/schema.ts';
 import type { QueryResolvers } from '../generated/graphql.ts';
@@ -28,4 +28,5 @@ export const Query: QueryResolvers = {
     return toConnection(rows, size, orderCursorKey);
   },
   auditTrail: auditTrailRoot,
+  _event_orderEvents: (_, { event }, { auth }) => deliveredEvent(auth, event),
 };

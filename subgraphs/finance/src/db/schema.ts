@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { boolean, char, check, index, integer, pgSchema, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
-import { auditTables } from '@ipay/platform';
+import { auditTables, outboxTable } from '@ipay/platform';
 
 export const financeSchema = pgSchema('finance');
 
@@ -53,3 +53,4 @@ export type SettlementRow = typeof settlements.$inferSelect;
 export type SettlementLineRow = typeof settlementLines.$inferSelect;
 
 export const { auditLog, auditHead } = auditTables(financeSchema);
+export const outbox = outboxTable(financeSchema);

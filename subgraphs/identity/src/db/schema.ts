@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { boolean, char, check, index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
-import { auditTables } from '@ipay/platform';
+import { auditTables, outboxTable } from '@ipay/platform';
 
 export const identitySchema = pgSchema('identity');
 
@@ -159,6 +159,7 @@ export const crmSandboxRecords = identitySchema.table('crm_sandbox_records', {
 });
 
 export const { auditLog, auditHead } = auditTables(identitySchema);
+export const outbox = outboxTable(identitySchema);
 
 export type MerchantRow = typeof merchants.$inferSelect;
 export type UserRow = typeof users.$inferSelect;

@@ -30,6 +30,15 @@ export async function createMerchant(uow: Uow, input: NewMerchant): Promise<Merc
   const [merchant] = await uow.tx.insert(merchants).values({ id: newId('mer'), slug, name, country, defaultCurrency }).returning();
   uow.audit({ action: 'merchant.create', entityType: 'Merchant', entityId: merchant!.id, merchantId: merchant!.id, after: auditView(merchant!) });
   await enqueueCrmSync(uow.tx, merchant!);
+  for (const livemode of [false, true]) {
+    uow.emit({
+      type: 'merchant.created',
+      subjectId: merchant!.id,
+      merchantId: merchant!.id,
+      livemode,
+      payload: { merchant_id: merchant!.id, merchant: merchant!.slug, name: merchant!.name, country: merchant!.country, currency: merchant!.defaultCurrency },
+    });
+  }
   return merchant!;
 }
 
@@ -42,5 +51,9 @@ export async function applyOnboardingAction(uow: Uow, merchantId: string, action
   const [updated] = await uow.tx.update(merchants).set({ onboardingStatus: result.to, updatedAt: new Date() }).where(eq(merchants.id, merchantId)).returning();
   uow.audit({ action: `merchant.onboarding.${action.toLowerCase()}`, entityType: 'Merchant', entityId: merchantId, merchantId, before: auditView(current), after: auditView(updated!) });
   await enqueueCrmSync(uow.tx, updated!);
+  // Onboarding is about the account, not a dataset: it is announced to sandbox and live listeners alike.
+  for (const livemode of [false, true]) {
+    uow.emit({ type: 'merchant.onboarding_changed', subjectId: merchantId, merchantId, livemode, payload: { merchant: updated!.slug, from: current.onboardingStatus, to: updated!.onboardingStatus } });
+  }
   return updated!;
 }

@@ -1,4 +1,4 @@
-import { DateTime, JSONScalar, auditLogResolvers, auditTrailRoot } from '@ipay/platform';
+import { DateTime, JSONScalar, auditLogResolvers, auditTrailRoot, servedByGateway } from '@ipay/platform';
 import { auditHead, auditLog } from '../db/schema.ts';
 import type { Resolvers } from '../generated/graphql.ts';
 import { ApiKey, Role, RoleAssignment, User, Viewer } from './access.ts';
@@ -15,6 +15,7 @@ export const resolvers: Resolvers = {
   RoleAssignment,
   User,
   ApiKey,
+  Subscription: { events: servedByGateway },
   AuditTrail: { identity: auditTrailRoot },
   AuditLog: auditLogResolvers({ auditLog, auditHead }),
   DateTime,

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
-import { badUserInput, notFound, runMutation, unauthenticated } from '@ipay/platform';
-import { auditLog, auditHead, crmSyncJobs, users } from '../db/schema.ts';
+import { badUserInput, notFound, unauthenticated } from '@ipay/platform';
+import { crmSyncJobs, users } from '../db/schema.ts';
 import * as access from '../domain/access.ts';
 import { applyOnboardingAction, createMerchant } from '../domain/merchants.ts';
 import { ONBOARDING_TRANSITIONS } from '../domain/onboarding.ts';
@@ -10,7 +10,6 @@ import type { MutationResolvers } from '../generated/graphql.ts';
 import { enqueueCrmSync } from '../domain/crm.ts';
 import { merchants } from '../db/schema.ts';
 
-const audit = { auditLog, auditHead };
 
 const asToken = (issued: { token: string; expiresAt: Date; expiresIn: number }) => ({
   accessToken: issued.token,
@@ -20,22 +19,22 @@ const asToken = (issued: { token: string; expiresAt: Date; expiresIn: number }) 
 });
 
 export const Mutation: MutationResolvers = {
-  issueToken: async (_, { apiKey }, { db, services, requestId, sourceIp }) => {
+  issueToken: async (_, { apiKey }, { db, services, requestId, sourceIp, mutateAs }) => {
     const result = await authenticateApiKey(db, apiKey, services.apiKeyPepper);
     if (!result.ok) throw unauthenticated(result.reason);
     const { principal } = result;
     // The caller is anonymous until now: the key it presented is the actor of its own token issuance.
-    await runMutation(db, audit, { principalKind: principal.kind, principalId: principal.id, credentialId: principal.id, livemode: principal.livemode, requestId, sourceIp }, async (uow) => {
+    await mutateAs({ principalKind: principal.kind, principalId: principal.id, credentialId: principal.id, livemode: principal.livemode, requestId, sourceIp }, async (uow) => {
       uow.audit({ action: 'token.issue', entityType: 'ApiKey', entityId: principal.id, merchantId: null });
     });
     return asToken(await services.tokens.issue({ subject: principal.id, credentialKind: 'api_key', credentialId: principal.id, livemode: principal.livemode }));
   },
-  login: async (_, { email, password, livemode }, { db, services, requestId, sourceIp }) => {
+  login: async (_, { email, password, livemode }, { db, services, requestId, sourceIp, mutateAs }) => {
     const [user] = await db.select().from(users).where(eq(users.email, email.trim().toLowerCase()));
     // The same answer and the same work for an unknown email as for a wrong password.
     const valid = await verifyPassword(password, user?.passwordHash ?? 'scrypt$131072$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=');
     if (!user || !valid || user.disabledAt) throw unauthenticated('email or password is wrong');
-    const session = await runMutation(db, audit, { principalKind: user.isOperator ? 'operator' : 'user', principalId: user.id, credentialId: null, livemode, requestId, sourceIp }, (uow) =>
+    const session = await mutateAs({ principalKind: user.isOperator ? 'operator' : 'user', principalId: user.id, credentialId: null, livemode, requestId, sourceIp }, (uow) =>
       access.openSession(uow, user.id, livemode),
     );
     return asToken(await services.tokens.issue({ subject: user.id, credentialKind: 'session', credentialId: session.id, livemode }));

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, inArray, isNull, or } from 'drizzle-orm';
-import { BUILT_IN_ROLES, PERMISSIONS, auditTrailRoot, decodeCursor, notFound, pageSize, toConnection } from '@ipay/platform';
+import { BUILT_IN_ROLES, PERMISSIONS, auditTrailRoot, decodeCursor, deliveredEvent, notFound, pageSize, toConnection } from '@ipay/platform';
 import { apiKeys, merchants, roleAssignments, roles, users } from '../db/schema.ts';
 import type { QueryResolvers } from '../generated/graphql.ts';
 import { merchantScope } from '../loaders.ts';
@@ -69,4 +69,5 @@ export const Query: QueryResolvers = {
     return user;
   },
   auditTrail: auditTrailRoot,
+  _event_events: (_, { event }, { auth }) => deliveredEvent(auth, event),
 };

@@ -1,5 +1,5 @@
 import { boolean, index, pgSchema, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
-import { auditTables } from '@ipay/platform';
+import { auditTables, outboxTable } from '@ipay/platform';
 
 export const logisticsSchema = pgSchema('logistics');
 
@@ -44,3 +44,4 @@ export type CarrierRow = typeof carriers.$inferSelect;
 export type ShipmentRow = typeof shipments.$inferSelect;
 
 export const { auditLog, auditHead } = auditTables(logisticsSchema);
+export const outbox = outboxTable(logisticsSchema);

@@ -1,4 +1,4 @@
-import { DateTime, JSONScalar, auditLogResolvers, auditTrailRoot } from '@ipay/platform';
+import { DateTime, JSONScalar, auditLogResolvers, auditTrailRoot, servedByGateway } from '@ipay/platform';
 import { auditHead, auditLog } from '../db/schema.ts';
 import type { Resolvers } from '../generated/graphql.ts';
 import { Order } from './order.ts';
@@ -6,7 +6,15 @@ import { Query } from './query.ts';
 import { Shipment } from './shipment.ts';
 
 export const resolvers: Resolvers = {
-  Query, Shipment, Order,
+  Query,
+  Shipment,
+  Order,
+  ShipmentEvent: {
+    shipment: (event, _, { loaders }) =>
+      event.subjectType === 'Shipment' ? loaders.shipmentById.load(event.subjectId) : event.orderId ? loaders.latestShipmentByOrderId.load(event.orderId) : null,
+    order: (event) => (event.orderId ? { id: event.orderId } : null),
+  },
+  Subscription: { shipmentEvents: servedByGateway },
   AuditTrail: { logistics: auditTrailRoot },
   AuditLog: auditLogResolvers({ auditLog, auditHead }),
   DateTime,

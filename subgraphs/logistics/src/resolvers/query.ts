@@ -1,5 +1,5 @@
 import { and, asc, eq } from 'drizzle-orm';
-import { auditTrailRoot, notFound } from '@ipay/platform';
+import { auditTrailRoot, deliveredEvent, notFound } from '@ipay/platform';
 import { readableShipments } from '../loaders.ts';
 import { carriers, shipments } from '../db/schema.ts';
 import type { QueryResolvers } from '../generated/graphql.ts';
@@ -16,4 +16,5 @@ export const Query: QueryResolvers = {
     return db.select().from(carriers).orderBy(asc(carriers.code));
   },
   auditTrail: auditTrailRoot,
+  _event_shipmentEvents: (_, { event }, { auth }) => deliveredEvent(auth, event),
 };

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { boolean, char, check, index, integer, pgSchema, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
-import { auditTables } from '@ipay/platform';
+import { auditTables, outboxTable } from '@ipay/platform';
 
 export const paymentsSchema = pgSchema('payments');
 
@@ -45,3 +45,4 @@ export const paymentSessions = paymentsSchema.table(
 export type PaymentSessionRow = typeof paymentSessions.$inferSelect;
 
 export const { auditLog, auditHead } = auditTables(paymentsSchema);
+export const outbox = outboxTable(paymentsSchema);

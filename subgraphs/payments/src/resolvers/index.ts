@@ -1,4 +1,4 @@
-import { DateTime, JSONScalar, auditLogResolvers, auditTrailRoot } from '@ipay/platform';
+import { DateTime, JSONScalar, auditLogResolvers, auditTrailRoot, servedByGateway } from '@ipay/platform';
 import { auditHead, auditLog } from '../db/schema.ts';
 import type { Resolvers } from '../generated/graphql.ts';
 import { Order } from './order.ts';
@@ -6,7 +6,15 @@ import { PaymentSession } from './payment-session.ts';
 import { Query } from './query.ts';
 
 export const resolvers: Resolvers = {
-  Query, PaymentSession, Order,
+  Query,
+  PaymentSession,
+  Order,
+  PaymentEvent: {
+    paymentSession: (event, _, { loaders }) =>
+      event.subjectType === 'PaymentSession' ? loaders.sessionById.load(event.subjectId) : event.orderId ? loaders.latestSessionByOrderId.load(event.orderId) : null,
+    order: (event) => (event.orderId ? { id: event.orderId } : null),
+  },
+  Subscription: { paymentEvents: servedByGateway },
   AuditTrail: { payments: auditTrailRoot },
   AuditLog: auditLogResolvers({ auditLog, auditHead }),
   DateTime,

@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import { auditTrailRoot, badUserInput, notFound } from '@ipay/platform';
+import { auditTrailRoot, badUserInput, deliveredEvent, notFound } from '@ipay/platform';
 import { readableSessions } from '../loaders.ts';
 import { paymentSessions } from '../db/schema.ts';
 import { parsePaymentReference } from '../domain/reference.ts';
@@ -15,4 +15,5 @@ export const Query: QueryResolvers = {
     return row;
   },
   auditTrail: auditTrailRoot,
+  _event_paymentEvents: (_, { event }, { auth }) => deliveredEvent(auth, event),
 };
