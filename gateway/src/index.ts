@@ -1,12 +1,19 @@
-import { createLogger, onShutdown, servicePort } from '@ipay/platform';
+import { createLogger, onShutdown, openEventBus, servicePort, type EventBus } from '@ipay/platform';
 import { createGateway } from './server.ts';
 
 const logger = createLogger('gateway');
 try {
-  const gateway = await createGateway({ logger, introspectAndCompose: process.env.GATEWAY_SUPERGRAPH === 'introspect' });
+  // Subscriptions read the event bus: NATS when NATS_URL is set, else the SQL log on DATABASE_URL.
+  let bus: EventBus | undefined;
+  if (process.env.NATS_URL || process.env.DATABASE_URL) bus = await openEventBus({ kind: 'postgres', url: process.env.DATABASE_URL ?? '' }, logger);
+  else logger.warn('no NATS_URL or DATABASE_URL: the gateway serves no subscriptions');
+  const gateway = await createGateway({ logger, bus, introspectAndCompose: process.env.GATEWAY_SUPERGRAPH === 'introspect' });
   const port = await gateway.listen(servicePort('gateway'), process.env.HOST);
   logger.info({ port, url: `http://localhost:${port}/graphql` }, 'gateway listening');
-  onShutdown(logger, gateway.stop);
+  onShutdown(logger, async () => {
+    await gateway.stop();
+    await bus?.close();
+  });
 } catch (error) {
   logger.fatal({ err: error }, (error as Error).message);
   process.exit(1);

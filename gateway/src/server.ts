@@ -22,6 +22,7 @@ import {
   type SubgraphName,
 } from '@ipay/platform';
 import { Authenticator } from './auth.ts';
+import { SubscriptionEngine, type SubscriptionLimits } from './subscriptions.ts';
 
 export const SUPERGRAPH_FILE = new URL('../../schema/supergraph.graphql', import.meta.url);
 
@@ -47,6 +48,7 @@ export interface GatewayOptions {
   authCacheTtlMs?: number;
   /** Where subscription events come from; without one the gateway serves no subscriptions. */
   bus?: EventBus;
+  subscriptionLimits?: Partial<SubscriptionLimits>;
   logger?: Logger;
 }
 
@@ -67,10 +69,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     ? new IntrospectAndCompose({ subgraphs: SUBGRAPH_NAMES.map((name) => ({ name, url: urls[name] })) })
     : (options.supergraphSdl ?? readFileSync(SUPERGRAPH_FILE, 'utf8'));
 
-  const gateway = new ApolloGateway({
-    supergraphSdl: supergraph,
-    logger,
-    buildService: ({ name, url }) =>
+  const dataSource = (name: string, url?: string) =>
       new RemoteGraphQLDataSource<GatewayContext>({
         // The supergraph names the default URLs; the deployment decides the real ones.
         url: urls[name as SubgraphName] ?? url,
@@ -84,8 +83,9 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
             await signInternalToken(secret, { requestId, principal: context.principal ?? null, sourceIp: context.sourceIp ?? null }),
           );
         },
-      }),
-  });
+      });
+
+  const gateway = new ApolloGateway({ supergraphSdl: supergraph, logger, buildService: ({ name, url }) => dataSource(name, url) });
 
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -116,11 +116,19 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     },
   });
 
+  // Subscriptions need the composed supergraph up front (the planner plans them) and an event bus.
+  const subscriptions =
+    options.bus && typeof supergraph === 'string'
+      ? new SubscriptionEngine({ supergraphSdl: supergraph, dataSource: (name) => dataSource(name), bus: options.bus, authenticator, logger, limits: options.subscriptionLimits })
+      : undefined;
+  subscriptions?.attach(httpServer);
+
   return {
     httpServer,
     logger,
     listen: (port, host) => listen(httpServer, port, 'gateway', 'GATEWAY_PORT', host),
     stop: async () => {
+      await subscriptions?.close();
       await closeServer(httpServer);
       await apollo.stop();
     },

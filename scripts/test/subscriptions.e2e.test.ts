@@ -1,0 +1,223 @@
+import { randomUUID } from 'node:crypto';
+import { createClient, type Client } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { NatsEventBus, SANDBOX_MERCHANTS, SANDBOX_ORDERS, createLogger, newId, type DomainEvent, type EventBus } from '@ipay/platform';
+import { createGateway } from '@ipay/gateway';
+import { AS_OPERATOR, SANDBOX_KEYS, startTestSystem, type TestSystem } from './support.ts';
+
+const [acme, nordic] = SANDBOX_MERCHANTS as [(typeof SANDBOX_MERCHANTS)[number], (typeof SANDBOX_MERCHANTS)[number]];
+const acmeOrder = SANDBOX_ORDERS.find((o) => o.merchantId === acme.id && o.status === 'DELIVERED')!;
+const nordicOrder = SANDBOX_ORDERS.find((o) => o.merchantId === nordic.id && o.status === 'DELIVERED')!;
+
+export function wsClient(gatewayUrl: string, authorization: string | null, options: Partial<Parameters<typeof createClient>[0]> = {}): Client {
+  return createClient({
+    url: gatewayUrl.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams: authorization ? { authorization } : {},
+    retryAttempts: 0,
+    lazy: true,
+    ...options,
+  });
+}
+
+/** Collects a subscription's results until `count` arrived (or the timeout). */
+export function collect(client: Client, query: string, variables: Record<string, unknown>, count: number, timeoutMs = 10_000) {
+  const results: any[] = [];
+  let dispose: () => void = () => {};
+  const done = new Promise<any[]>((resolve, reject) => {
+    const timer = setTimeout(() => (dispose(), reject(new Error(`timed out with ${results.length}/${count}: ${JSON.stringify(results)}`))), timeoutMs);
+    dispose = client.subscribe({ query, variables }, {
+      next: (value) => {
+        results.push(value);
+        if (results.length >= count) {
+          clearTimeout(timer);
+          dispose();
+          resolve(results);
+        }
+      },
+      error: (error) => (clearTimeout(timer), reject(error instanceof Error ? error : new Error(JSON.stringify(error)))),
+      complete: () => (clearTimeout(timer), resolve(results)),
+    });
+  });
+  return { done, results, stop: () => dispose() };
+}
+
+export function orderEvent(order: (typeof SANDBOX_ORDERS)[number], to = 'PAID', livemode = false): DomainEvent {
+  return {
+    id: newId('evt'),
+    type: 'order.status_changed',
+    version: 1,
+    occurredAt: new Date().toISOString(),
+    source: 'test',
+    merchantId: order.merchantId,
+    livemode,
+    carrierCode: null,
+    subjectType: 'Order',
+    subjectId: order.id,
+    payload: { order_id: order.id, merchant: 'x', from: order.status, to },
+  };
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
+
+const ORDER_FEED = /* GraphQL */ `
+  subscription($orderId: ID, $lastEventId: ID) {
+    orderEvents(orderId: $orderId, lastEventId: $lastEventId) {
+      eventId
+      type
+      payload
+      order { merchantReference merchant { name } paymentSession { status } shipment { status } settlement { status } }
+    }
+  }
+`;
+
+const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const natsStream = () => {
+  const suffix = randomUUID().replaceAll('-', '').slice(0, 12);
+  return { stream: `IPAY_TEST_${suffix}`, subjectPrefix: `ipay.test.${suffix}` };
+};
+
+// The same behaviour on both buses: the SQL log (one machine) and NATS JetStream (several).
+describe.each(['sql', 'nats'] as const)('federated subscriptions over graphql-ws (%s bus)', (kind) => {
+  let system: TestSystem;
+  let bus: EventBus;
+  beforeAll(async () => {
+    const natsBus = kind === 'nats' ? await NatsEventBus.connect(NATS_URL, createLogger('test', 'silent'), natsStream()) : undefined;
+    system = await startTestSystem({ seed: true, bus: natsBus });
+    bus = system.bus;
+  });
+  afterAll(async () => {
+    await system?.stop();
+    if (bus instanceof NatsEventBus) {
+      await bus.destroy();
+      await bus.close();
+    }
+  });
+
+  it('resolves fields of all five subgraphs per event, planned by the federation query planner', async () => {
+    const client = wsClient(system.gatewayUrl, AS_OPERATOR.authorization);
+    const sub = collect(client, ORDER_FEED, { orderId: acmeOrder.id }, 1);
+    await settle();
+    await bus.publish([orderEvent(nordicOrder), orderEvent(acmeOrder)]);
+    const [result] = await sub.done;
+    expect(result.errors).toBeUndefined();
+    expect(result.data.orderEvents).toMatchObject({
+      type: 'order.status_changed',
+      payload: { order_id: acmeOrder.id, to: 'PAID' },
+      order: { merchantReference: acmeOrder.reference, merchant: { name: 'Acme Shop' }, paymentSession: { status: 'CONFIRMED' }, shipment: { status: 'DELIVERED' }, settlement: { status: 'OPEN' } },
+    });
+    await client.dispose();
+  });
+
+  it('delivers a mutation’s event from another subgraph (identity’s operator feed on createMerchant)', async () => {
+    const client = wsClient(system.gatewayUrl, AS_OPERATOR.authorization);
+    const sub = collect(client, `subscription { events(types: ["merchant.created"]) { type merchantId payload } }`, {}, 1);
+    await settle();
+    const slug = `live-feed-${randomUUID().slice(0, 8)}`;
+    const created = await system.query(`mutation($s: String!) { createMerchant(input: { slug: $s, name: "Feed Shop", country: "NL", defaultCurrency: "EUR" }) { id } }`, { s: slug });
+    const [result] = await sub.done;
+    expect(result.data.events).toMatchObject({ type: 'merchant.created', merchantId: created.body.data.createMerchant.id, payload: { merchant: slug } });
+    await client.dispose();
+  });
+
+  it('gives a merchant only its own events, in its own mode', async () => {
+    const client = wsClient(system.gatewayUrl, `Bearer ${SANDBOX_KEYS['acme-owner']}`);
+    const sub = collect(client, `subscription { orderEvents { type order { merchantReference } } }`, {}, 1);
+    await settle();
+    await bus.publish([orderEvent(nordicOrder), orderEvent(acmeOrder, 'PAID', true), orderEvent(acmeOrder, 'OUT_FOR_DELIVERY')]);
+    const [result] = await sub.done;
+    expect(result.data.orderEvents.order.merchantReference).toBe(acmeOrder.reference);
+    await settle();
+    expect(sub.results).toHaveLength(1);
+    await client.dispose();
+  });
+
+  it('resumes after the last event id seen: what was missed, in order, then live', async () => {
+    const client = wsClient(system.gatewayUrl, AS_OPERATOR.authorization);
+    const first = collect(client, ORDER_FEED, { orderId: acmeOrder.id }, 1);
+    await settle();
+    const seen = orderEvent(acmeOrder, 'PAID');
+    await bus.publish([seen]);
+    const [firstResult] = await first.done;
+    expect(firstResult.data.orderEvents.eventId).toBe(seen.id);
+    await client.dispose();
+
+    // Disconnected: three events happen meanwhile.
+    const missed = ['OUT_FOR_DELIVERY', 'RELEASED', 'DELIVERED'].map((to) => orderEvent(acmeOrder, to));
+    for (const event of missed) await bus.publish([event]);
+
+    const again = wsClient(system.gatewayUrl, AS_OPERATOR.authorization);
+    const resumed = collect(again, ORDER_FEED, { orderId: acmeOrder.id, lastEventId: seen.id }, 4);
+    await settle();
+    const live = orderEvent(acmeOrder, 'RETURNED');
+    await bus.publish([live]);
+    const results = await resumed.done;
+    expect(results.map((r) => r.data.orderEvents.eventId)).toEqual([...missed.map((e) => e.id), live.id]);
+    await again.dispose();
+  });
+
+  it('refuses a connection without valid credentials and enforces limits', async () => {
+    const anonymous = wsClient(system.gatewayUrl, null);
+    await expect(collect(anonymous, ORDER_FEED, {}, 1, 3000).done).rejects.toBeTruthy();
+    const forged = wsClient(system.gatewayUrl, 'Bearer ipk_test_' + 'x'.repeat(40));
+    await expect(collect(forged, ORDER_FEED, {}, 1, 3000).done).rejects.toBeTruthy();
+
+    // connection_init must come in time.
+    const silent = new WebSocket(system.gatewayUrl.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    const closed = await new Promise<number>((resolve) => silent.on('close', (code) => resolve(code)));
+    expect(closed).toBe(4408);
+
+    // Only subscriptions over WebSocket; and an oversized message closes the socket.
+    const client = wsClient(system.gatewayUrl, AS_OPERATOR.authorization);
+    const query = await collect(client, `{ carriers { code } }`, {}, 1, 3000).done.catch((e) => e);
+    expect(JSON.stringify(query)).toMatch(/only subscriptions/);
+    const huge = wsClient(system.gatewayUrl, AS_OPERATOR.authorization);
+    await expect(collect(huge, `subscription { events { type } } # ${'x'.repeat(70_000)}`, {}, 1, 3000).done).rejects.toBeTruthy();
+    await client.dispose();
+    await huge.dispose();
+  });
+
+  it('caps subscriptions per connection', async () => {
+    const client = wsClient(system.gatewayUrl, AS_OPERATOR.authorization);
+    const subs = Array.from({ length: 21 }, () => collect(client, `subscription { events { type } }`, {}, 1, 3000));
+    const last = await subs[20]!.done.catch((e) => e);
+    expect(JSON.stringify(last)).toMatch(/at most 20 subscriptions/);
+    subs.forEach((s) => s.stop());
+    await client.dispose();
+  });
+});
+
+describe('two gateways on one NATS stream', () => {
+  it('both deliver events to their own clients', async () => {
+    const names = natsStream();
+    const logger = createLogger('test', 'silent');
+    const busA = await NatsEventBus.connect(NATS_URL, logger, names);
+    const busB = await NatsEventBus.connect(NATS_URL, logger, names);
+    const system = await startTestSystem({ seed: true, bus: busA });
+    // A second gateway process would do the same: its own NATS connection, the same subgraphs.
+    const second = await createGateway({ subgraphUrls: system.subgraphUrls, bus: busB, logger });
+    const port = await second.listen(0, '127.0.0.1');
+    try {
+      const clientA = wsClient(system.gatewayUrl, AS_OPERATOR.authorization);
+      const clientB = wsClient(`http://127.0.0.1:${port}/graphql`, AS_OPERATOR.authorization);
+      const query = `subscription { events(types: ["merchant.created"]) { type payload } }`;
+      const a = collect(clientA, query, {}, 1);
+      const b = collect(clientB, query, {}, 1);
+      await settle();
+      const slug = `nats-${randomUUID().slice(0, 8)}`;
+      await system.query(`mutation($s: String!) { createMerchant(input: { slug: $s, name: "Nats Shop", country: "NL", defaultCurrency: "EUR" }) { id } }`, { s: slug });
+      const [[fromA], [fromB]] = await Promise.all([a.done, b.done]);
+      expect(fromA.data.events.payload.merchant).toBe(slug);
+      expect(fromB.data.events.payload.merchant).toBe(slug);
+      await clientA.dispose();
+      await clientB.dispose();
+    } finally {
+      await second.stop();
+      await system.stop();
+      await busA.destroy();
+      await busA.close();
+      await busB.close();
+    }
+  });
+});
