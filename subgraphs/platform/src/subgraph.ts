@@ -119,7 +119,9 @@ export async function createSubgraphServer<TSchema extends Record<string, unknow
   // The bus the relay publishes to: given (one per process), or NATS_URL, or the SQL log in this database.
   const ownBus = options.bus ? undefined : await openEventBus(options.database, logger);
   const bus = options.bus ?? ownBus!;
-  const relay = new OutboxRelay(database.db, definition.outbox, bus, name, logger);
+  // The relay's polling has its own connection, so request SQL counts (and request pools) are not disturbed.
+  const relayDatabase = openDatabase(options.database, { schema: definition.dbSchema, maxConnections: 2 });
+  const relay = new OutboxRelay(relayDatabase.db, definition.outbox, bus, name, logger);
   relay.start();
   const mutationTables = { audit: definition.audit, outbox: definition.outbox, afterEvents: () => void relay.kick() };
   const services = (await definition.createServices?.(database.db, { ...options, bus }, logger)) as TServices;
@@ -201,6 +203,7 @@ export async function createSubgraphServer<TSchema extends Record<string, unknow
       await apollo.stop();
       await (services as { close?: () => Promise<void> } | undefined)?.close?.();
       await relay.stop();
+      await relayDatabase.close();
       await ownBus?.close();
       await database.close();
     },
