@@ -7,6 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SUBGRAPH_NAMES, createLogger, onShutdown, servicePort, subgraphUrl, type ServiceName } from '@ipay/platform';
+import { SANDBOX_PASSWORD, SANDBOX_USERS, sandboxCredentials } from '@ipay/identity/src/seed.ts';
+import { apiKeyPepper, identityConfigFromEnv } from '@ipay/identity/src/services.ts';
 import { startSystem } from './lib/system.ts';
 
 const logger = createLogger('start');
@@ -18,9 +20,14 @@ function printUrls(gatewayUrl: string, subgraphUrls: Record<string, string>) {
     'ipay-graph is running (sandbox data loaded):',
     `  gateway (GraphQL)  ${gatewayUrl}`,
     `  health / ready     ${new URL('/healthz', gatewayUrl)}  ${new URL('/readyz', gatewayUrl)}`,
+    `  subscriptions      ${gatewayUrl.replace(/^http/, 'ws')}  (graphql-ws; send { authorization } in connection_init)`,
     ...Object.entries(subgraphUrls).map(([name, url]) => `  ${name.padEnd(18)} ${url}  (only accepts calls from the gateway)`),
     '',
-    'Try: curl -s ' + gatewayUrl + " -H 'content-type: application/json' -d '{\"query\":\"{ orders(first: 3) { edges { node { merchantReference status total { amount currency } merchant { name } paymentSession { reference status } shipment { trackingNumber status } settlement { status } } } } }\"}'",
+    'Sandbox credentials (test mode only; send as Authorization: Bearer <key>):',
+    ...Object.entries(sandboxCredentials(apiKeyPepper(identityConfigFromEnv()))).map(([name, key]) => `  ${name.padEnd(18)} ${key}`),
+    `  users              ${SANDBOX_USERS.map((u) => u.email).join(', ')} — password ${SANDBOX_PASSWORD}`,
+    '',
+    `Try: curl -s ${gatewayUrl} -H 'content-type: application/json' -H 'authorization: Bearer ${sandboxCredentials(apiKeyPepper(identityConfigFromEnv())).operator}' -d '{"query":"{ orders(first: 3) { edges { node { merchantReference status total { amount currency } merchant { name } paymentSession { reference status } shipment { trackingNumber status } settlement { status } } } } }"}'`,
     'Stop with Ctrl-C.',
     '',
   ];

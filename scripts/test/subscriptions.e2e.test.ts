@@ -61,6 +61,16 @@ export function orderEvent(order: (typeof SANDBOX_ORDERS)[number], to = 'PAID', 
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
 
+/**
+ * Subscribing is asynchronous (connect, authenticate, plan, attach to the bus), so tests anchor on an event
+ * published first and subscribe after it: what follows is delivered whatever the timing.
+ */
+async function anchor(bus: EventBus): Promise<string> {
+  const event = orderEvent(nordicOrder, 'CANCELLED');
+  await bus.publish([event]);
+  return event.id;
+}
+
 const ORDER_FEED = /* GraphQL */ `
   subscription($orderId: ID, $lastEventId: ID) {
     orderEvents(orderId: $orderId, lastEventId: $lastEventId) {
@@ -97,8 +107,7 @@ describe.each(['sql', 'nats'] as const)('federated subscriptions over graphql-ws
 
   it('resolves fields of all five subgraphs per event, planned by the federation query planner', async () => {
     const client = wsClient(system.gatewayUrl, AS_OPERATOR.authorization);
-    const sub = collect(client, ORDER_FEED, { orderId: acmeOrder.id }, 1);
-    await settle();
+    const sub = collect(client, ORDER_FEED, { orderId: acmeOrder.id, lastEventId: await anchor(bus) }, 1);
     await bus.publish([orderEvent(nordicOrder), orderEvent(acmeOrder)]);
     const [result] = await sub.done;
     expect(result.errors).toBeUndefined();
@@ -112,8 +121,7 @@ describe.each(['sql', 'nats'] as const)('federated subscriptions over graphql-ws
 
   it('delivers a mutation’s event from another subgraph (identity’s operator feed on createMerchant)', async () => {
     const client = wsClient(system.gatewayUrl, AS_OPERATOR.authorization);
-    const sub = collect(client, `subscription { events(types: ["merchant.created"]) { type merchantId payload } }`, {}, 1);
-    await settle();
+    const sub = collect(client, `subscription($after: ID) { events(types: ["merchant.created"], lastEventId: $after) { type merchantId payload } }`, { after: await anchor(bus) }, 1);
     const slug = `live-feed-${randomUUID().slice(0, 8)}`;
     const created = await system.query(`mutation($s: String!) { createMerchant(input: { slug: $s, name: "Feed Shop", country: "NL", defaultCurrency: "EUR" }) { id } }`, { s: slug });
     const [result] = await sub.done;
@@ -123,8 +131,7 @@ describe.each(['sql', 'nats'] as const)('federated subscriptions over graphql-ws
 
   it('gives a merchant only its own events, in its own mode', async () => {
     const client = wsClient(system.gatewayUrl, `Bearer ${SANDBOX_KEYS['acme-owner']}`);
-    const sub = collect(client, `subscription { orderEvents { type order { merchantReference } } }`, {}, 1);
-    await settle();
+    const sub = collect(client, `subscription($after: ID) { orderEvents(lastEventId: $after) { type order { merchantReference } } }`, { after: await anchor(bus) }, 1);
     await bus.publish([orderEvent(nordicOrder), orderEvent(acmeOrder, 'PAID', true), orderEvent(acmeOrder, 'OUT_FOR_DELIVERY')]);
     const [result] = await sub.done;
     expect(result.data.orderEvents.order.merchantReference).toBe(acmeOrder.reference);
@@ -135,8 +142,7 @@ describe.each(['sql', 'nats'] as const)('federated subscriptions over graphql-ws
 
   it('resumes after the last event id seen: what was missed, in order, then live', async () => {
     const client = wsClient(system.gatewayUrl, AS_OPERATOR.authorization);
-    const first = collect(client, ORDER_FEED, { orderId: acmeOrder.id }, 1);
-    await settle();
+    const first = collect(client, ORDER_FEED, { orderId: acmeOrder.id, lastEventId: await anchor(bus) }, 1);
     const seen = orderEvent(acmeOrder, 'PAID');
     await bus.publish([seen]);
     const [firstResult] = await first.done;
@@ -149,7 +155,6 @@ describe.each(['sql', 'nats'] as const)('federated subscriptions over graphql-ws
 
     const again = wsClient(system.gatewayUrl, AS_OPERATOR.authorization);
     const resumed = collect(again, ORDER_FEED, { orderId: acmeOrder.id, lastEventId: seen.id }, 4);
-    await settle();
     const live = orderEvent(acmeOrder, 'RETURNED');
     await bus.publish([live]);
     const results = await resumed.done;
@@ -201,10 +206,10 @@ describe('two gateways on one NATS stream', () => {
     try {
       const clientA = wsClient(system.gatewayUrl, AS_OPERATOR.authorization);
       const clientB = wsClient(`http://127.0.0.1:${port}/graphql`, AS_OPERATOR.authorization);
-      const query = `subscription { events(types: ["merchant.created"]) { type payload } }`;
-      const a = collect(clientA, query, {}, 1);
-      const b = collect(clientB, query, {}, 1);
-      await settle();
+      const query = `subscription($after: ID) { events(types: ["merchant.created"], lastEventId: $after) { type payload } }`;
+      const after = await anchor(busA);
+      const a = collect(clientA, query, { after }, 1);
+      const b = collect(clientB, query, { after }, 1);
       const slug = `nats-${randomUUID().slice(0, 8)}`;
       await system.query(`mutation($s: String!) { createMerchant(input: { slug: $s, name: "Nats Shop", country: "NL", defaultCurrency: "EUR" }) { id } }`, { s: slug });
       const [[fromA], [fromB]] = await Promise.all([a.done, b.done]);
