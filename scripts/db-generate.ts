@@ -12,9 +12,11 @@ const check = process.argv.includes('--check');
 const name = process.argv.slice(2).find((arg) => !arg.startsWith('--'));
 const drizzleKit = `${root}node_modules/.bin/drizzle-kit`;
 
-let stale: string[] = [];
-for (const subgraph of SUBGRAPH_NAMES) {
-  const cwd = `${root}subgraphs/${subgraph}`;
+// Every package with its own schema: the five subgraphs, the event bus log (platform) and the gateway.
+const packages = [...SUBGRAPH_NAMES.map((name) => `subgraphs/${name}`), 'subgraphs/platform', 'gateway'];
+const stale: string[] = [];
+for (const subgraph of packages) {
+  const cwd = `${root}${subgraph}`;
   const output = execFileSync(drizzleKit, ['generate', ...(name ? ['--name', name] : [])], { cwd, encoding: 'utf8' });
   const changed = !output.includes('No schema changes');
   console.log(`${subgraph}: ${changed ? 'new migration written' : 'up to date'}`);

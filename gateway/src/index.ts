@@ -1,4 +1,6 @@
-import { createLogger, onShutdown, openEventBus, servicePort, type EventBus } from '@ipay/platform';
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { createLogger, onShutdown, openEventBus, servicePort, type DatabaseTarget, type EventBus } from '@ipay/platform';
 import { createGateway } from './server.ts';
 
 const logger = createLogger('gateway');
@@ -7,7 +9,15 @@ try {
   let bus: EventBus | undefined;
   if (process.env.NATS_URL || process.env.DATABASE_URL) bus = await openEventBus({ kind: 'postgres', url: process.env.DATABASE_URL ?? '' }, logger);
   else logger.warn('no NATS_URL or DATABASE_URL: the gateway serves no subscriptions');
-  const gateway = await createGateway({ logger, bus, introspectAndCompose: process.env.GATEWAY_SUPERGRAPH === 'introspect' });
+  // REST idempotency keys live in the gateway's own schema: PostgreSQL, or an embedded database under DATA_DIR.
+  let database: DatabaseTarget;
+  if (process.env.DATABASE_URL) database = { kind: 'postgres', url: process.env.DATABASE_URL };
+  else {
+    const dir = `${process.env.DATA_DIR ?? '.data'}/gateway`;
+    mkdirSync(dir, { recursive: true });
+    database = { kind: 'pglite', client: new PGlite(dir) };
+  }
+  const gateway = await createGateway({ logger, bus, database, introspectAndCompose: process.env.GATEWAY_SUPERGRAPH === 'introspect' });
   const port = await gateway.listen(servicePort('gateway'), process.env.HOST);
   logger.info({ port, url: `http://localhost:${port}/graphql` }, 'gateway listening');
   onShutdown(logger, async () => {

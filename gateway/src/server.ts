@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { ApolloGateway, IntrospectAndCompose, RemoteGraphQLDataSource, type SupergraphManager } from '@apollo/gateway';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import {
   INTERNAL_TOKEN_HEADER,
   REQUEST_ID_HEADER,
@@ -17,11 +17,13 @@ import {
   signInternalToken,
   subgraphUrl,
   type Logger,
+  type DatabaseTarget,
   type EventBus,
   type Principal,
   type SubgraphName,
 } from '@ipay/platform';
 import { Authenticator } from './auth.ts';
+import { DrizzleIdempotencyStore, createRestFacade, openGatewayDatabase, readRestArtifacts } from './rest/index.ts';
 import { SubscriptionEngine, type SubscriptionLimits } from './subscriptions.ts';
 
 export const SUPERGRAPH_FILE = new URL('../../schema/supergraph.graphql', import.meta.url);
@@ -48,6 +50,8 @@ export interface GatewayOptions {
   authCacheTtlMs?: number;
   /** Where subscription events come from; without one the gateway serves no subscriptions. */
   bus?: EventBus;
+  /** The gateway's own database (REST idempotency keys); PostgreSQL or the shared PGlite. */
+  database?: DatabaseTarget;
   subscriptionLimits?: Partial<SubscriptionLimits>;
   logger?: Logger;
 }
@@ -99,15 +103,40 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const authenticator = new Authenticator({ identityUrl: urls.identity, internalSecret: secret, cacheTtlMs: options.authCacheTtlMs, logger });
   const trustProxy = process.env.TRUST_PROXY === 'true';
 
+  /** One context for every way in (GraphQL over HTTP, the REST facade): same authentication, same logs. */
+  const contextFor = async (headers: Record<string, string | string[] | undefined>, remoteAddress: string | undefined, requestId: string, requestLogger: Logger): Promise<GatewayContext> => {
+    const forwarded = trustProxy ? headers['x-forwarded-for'] : undefined;
+    const sourceIp = (typeof forwarded === 'string' ? forwarded.split(',')[0]!.trim() : remoteAddress) ?? null;
+    const authorization = headers.authorization;
+    const principal = await authenticator.authenticate(typeof authorization === 'string' ? authorization : undefined, requestId);
+    return { requestId, logger: principal ? requestLogger.child({ principal: principal.id }) : requestLogger, principal, sourceIp };
+  };
+
+  // The REST facade runs persisted operations through this same Apollo server, in process.
+  const gatewayDatabase = options.database ? await openGatewayDatabase(options.database) : undefined;
+  const rest = createRestFacade({
+    ...readRestArtifacts(),
+    logger,
+    idempotencyStore: gatewayDatabase ? new DrizzleIdempotencyStore(gatewayDatabase.db) : undefined,
+    execute: async (request, ctx) => {
+      const headers = new HeaderMap([['content-type', 'application/json']]);
+      for (const [name, value] of Object.entries(request.headers)) if (value !== undefined) headers.set(name, value);
+      const forwarded = request.headers['x-forwarded-for'];
+      const remoteAddress = typeof forwarded === 'string' ? forwarded.split(',').at(-1)!.trim() : undefined;
+      const response = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: 'POST', headers, search: '', body: { query: request.query, variables: request.variables, operationName: request.operationName } },
+        context: () => contextFor(request.headers, remoteAddress, ctx.requestId, ctx.logger),
+      });
+      let body = '';
+      if (response.body.kind === 'complete') body = response.body.string;
+      else for await (const chunk of response.body.asyncIterator) body += chunk;
+      return { status: response.status ?? 200, body, headers: Object.fromEntries(response.headers) };
+    },
+  });
+
   const httpServer = createHttpServer(logger, {
-    '/graphql': (info) =>
-      executeGraphQL(apollo, info, async () => {
-        const forwarded = trustProxy ? info.req.headers['x-forwarded-for'] : undefined;
-        const sourceIp = (typeof forwarded === 'string' ? forwarded.split(',')[0]!.trim() : info.req.socket.remoteAddress) ?? null;
-        const authorization = info.req.headers.authorization;
-        const principal = await authenticator.authenticate(authorization, info.requestId);
-        return { requestId: info.requestId, logger: principal ? info.logger.child({ principal: principal.id }) : info.logger, principal, sourceIp };
-      }),
+    ...rest.routes,
+    '/graphql': (info) => executeGraphQL(apollo, info, () => contextFor(info.req.headers, info.req.socket.remoteAddress, info.requestId, info.logger)),
     '/healthz': ({ res }) => sendJson(res, 200, { status: 'ok', service: 'gateway' }),
     '/readyz': async ({ res }) => {
       const checks = await Promise.all(SUBGRAPH_NAMES.map(async (name) => [name, await probe(urls[name], timeoutMs)] as const));
@@ -131,6 +160,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       await subscriptions?.close();
       await closeServer(httpServer);
       await apollo.stop();
+      await gatewayDatabase?.close();
     },
   };
 }

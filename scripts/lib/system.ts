@@ -2,6 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { commerce } from '@ipay/commerce';
 import { finance } from '@ipay/finance';
 import { createGateway, type GatewayServer } from '@ipay/gateway';
+import type { SubscriptionLimits } from '@ipay/gateway/src/subscriptions.ts';
 import { identity } from '@ipay/identity';
 import { logistics } from '@ipay/logistics';
 import { payments } from '@ipay/payments';
@@ -37,6 +38,7 @@ export interface SystemOptions {
   authCacheTtlMs?: number;
   /** An event bus shared with other systems (e.g. two gateways on one NATS stream in tests). */
   bus?: EventBus;
+  subscriptionLimits?: Partial<SubscriptionLimits>;
 }
 
 export interface RunningSystem {
@@ -90,7 +92,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
       subgraphs[name] = server as SubgraphServer<Record<string, unknown>>;
       subgraphUrls[name] = `http://${host}:${port}/graphql`;
     }
-    const gateway = await createGateway({ subgraphUrls, logger: logger.child({ service: 'gateway' }), authCacheTtlMs: options.authCacheTtlMs, bus });
+    const gateway = await createGateway({ subgraphUrls, logger: logger.child({ service: 'gateway' }), authCacheTtlMs: options.authCacheTtlMs, bus, subscriptionLimits: options.subscriptionLimits, database: target });
     started.push(gateway);
     const gatewayPort = await gateway.listen(options.ephemeralPorts ? 0 : servicePort('gateway'), host);
     return { gatewayUrl: `http://${host}:${gatewayPort}/graphql`, subgraphUrls, subgraphs, gateway, counters, pglite, bus, stop: stopAll };

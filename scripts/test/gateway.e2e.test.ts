@@ -130,6 +130,22 @@ describe('the federated graph, end to end through the gateway', () => {
     }
   });
 
+  it('serves the REST facade through the same pipeline: auth, data without GraphQL wrapping, problem+json', async () => {
+    const base = new URL(system.gatewayUrl);
+    const order = SANDBOX_ORDERS[4]!;
+    const ok = await fetch(new URL(`/v1/orders/${order.id}`, base), { headers: AS_OPERATOR });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ id: order.id, merchantReference: order.reference });
+    const anonymous = await fetch(new URL(`/v1/orders/${order.id}`, base));
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    const missing = await fetch(new URL('/v1/orders/ord_missing', base), { headers: AS_OPERATOR });
+    expect(missing.status).toBe(404);
+    for (const path of ['/openapi.json', '/postman.json', '/docs', '/redoc', '/graphiql']) {
+      expect((await fetch(new URL(path, base))).status, path).toBe(200);
+    }
+  });
+
   it('sends the same number of SQL statements for 50 orders as for 1', async () => {
     await addOrders(system, 50);
     const listQuery = `query($n: Int!) { orders(first: $n) { edges { node {

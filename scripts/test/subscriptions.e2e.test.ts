@@ -226,3 +226,27 @@ describe('two gateways on one NATS stream', () => {
     }
   });
 });
+
+describe('a slow subscriber', () => {
+  it('drops only itself and tells it how to resume; other subscribers keep receiving', async () => {
+    const system = await startTestSystem({ seed: true, subscriptionLimits: { maxQueuedEvents: 5 } });
+    try {
+      const client = wsClient(system.gatewayUrl, AS_OPERATOR.authorization);
+      const after = await anchor(system.bus);
+      // Five subgraphs per event is slow next to a burst of 50 events arriving at once.
+      const slow = collect(client, ORDER_FEED.replace('$orderId: ID, ', '').replace('orderId: $orderId, ', ''), { lastEventId: after }, 60, 20_000);
+      const fast = collect(client, `subscription($after: ID) { events(types: ["order.status_changed"], merchantId: "${nordic.id}", lastEventId: $after) { eventId } }`, { after }, 1);
+      const burst = Array.from({ length: 50 }, () => orderEvent(acmeOrder, 'PAID'));
+      const target = orderEvent(nordicOrder, 'PAID');
+      await system.bus.publish([...burst, target]);
+      const [received] = await fast.done;
+      expect(received.data.events.eventId).toBe(target.id);
+      const slowResults = await slow.done;
+      expect(slowResults.at(-1).errors[0].extensions.code).toBe('SUBSCRIBER_TOO_SLOW');
+      expect(slowResults.length).toBeLessThan(51);
+      await client.dispose();
+    } finally {
+      await system.stop();
+    }
+  });
+});
