@@ -26,6 +26,7 @@ const mappers: Record<string, Record<string, string>> = {
     SettlementLine: '../db/schema.ts#SettlementLineRow',
     Order: '@ipay/platform#EntityRef',
     Merchant: '@ipay/platform#EntityRef',
+    KpiSnapshot: '../domain/kpis.ts#KpiSnapshot as KpiSnapshotValue',
   },
 };
 

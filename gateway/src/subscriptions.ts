@@ -29,6 +29,8 @@ const ROUTES: Record<string, (type: string) => boolean> = {
   paymentEvents: (type) => type.startsWith('payment.') || type.startsWith('refund.'),
   shipmentEvents: (type) => /^(carrier|release|parcel|shipment)\./.test(type),
   events: () => true,
+  // Finance's live dashboard counters move on these (subgraphs/finance/src/domain/kpis.ts).
+  kpis: (type) => ['order.created', 'payment.confirmed', 'payment.failed', 'carrier.out_for_delivery', 'release.authorized', 'parcel.released', 'refund.created', 'return.initiated'].includes(type),
 };
 
 export interface SubscriptionLimits {

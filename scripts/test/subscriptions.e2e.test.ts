@@ -183,6 +183,37 @@ describe.each(['sql', 'nats'] as const)('federated subscriptions over graphql-ws
     await huge.dispose();
   });
 
+  it('streams live KPI counters from finance as events move them, counting each event once', async () => {
+    const owner = { authorization: `Bearer ${SANDBOX_KEYS['acme-owner']}` };
+    const today = new Date().toISOString().slice(0, 10);
+    const countNow = async () => {
+      const { body } = await system.query(`query($m: ID!, $d: String) { kpis(merchantId: $m, day: $d) { counters { metric count } } }`, { m: acme.id, d: today }, owner);
+      return body.data.kpis.counters.find((c: any) => c.metric === 'orders_created')?.count ?? 0;
+    };
+    const baseline = await countNow();
+    const client = wsClient(system.gatewayUrl, owner.authorization);
+    const kpis = collect(client, `subscription($after: ID) { kpis(lastEventId: $after) { type snapshot { merchantId counters { metric count amount { amount currency } } } } }`, { after: await anchor(bus) }, 2);
+    const created = (amountMinor: number): DomainEvent => ({
+      ...orderEvent(acmeOrder),
+      id: newId('evt'),
+      type: 'order.created',
+      payload: { order_id: acmeOrder.id, merchant: 'acme-shop', total: { amount: amountMinor / 100, amount_minor: amountMinor, currency: 'EUR' } },
+    });
+    const first = created(1250);
+    await bus.publish([first, first, created(750)]); // the duplicate is stored once and counted once
+    const results = await kpis.done;
+    const last = results.at(-1).data.kpis.snapshot;
+    const counter = last.counters.find((c: any) => c.metric === 'orders_created');
+    expect(last.merchantId).toBe(acme.id);
+    // Snapshots show the counters at delivery time; the duplicate was counted once.
+    expect(counter.count).toBe(baseline + 2);
+    expect(counter.amount.currency).toBe('EUR');
+    expect(await countNow()).toBe(baseline + 2);
+    const foreign = await system.query(`query($m: ID!) { kpis(merchantId: $m) { day } }`, { m: nordic.id }, owner);
+    expect(foreign.body.errors[0].extensions.code).toBe('NOT_FOUND');
+    await client.dispose();
+  });
+
   it('caps subscriptions per connection', async () => {
     const client = wsClient(system.gatewayUrl, AS_OPERATOR.authorization);
     const subs = Array.from({ length: 21 }, () => collect(client, `subscription { events { type } }`, {}, 1, 3000));

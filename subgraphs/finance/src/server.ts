@@ -3,6 +3,7 @@ import * as dbSchema from './db/schema.ts';
 import { createLoaders } from './loaders.ts';
 import { resolvers } from './resolvers/index.ts';
 import { seed } from './seed.ts';
+import { createServices } from './services.ts';
 
 export const finance = defineSubgraph(import.meta.url, {
   name: 'finance',
@@ -11,6 +12,7 @@ export const finance = defineSubgraph(import.meta.url, {
   outbox: dbSchema.outbox,
   resolvers,
   createLoaders,
+  createServices,
   seed,
 });
 

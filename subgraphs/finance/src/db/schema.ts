@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, char, check, index, integer, pgSchema, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, char, check, date, index, integer, pgSchema, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { auditTables, outboxTable } from '@ipay/platform';
 
 export const financeSchema = pgSchema('finance');
@@ -51,6 +51,31 @@ export const settlementLines = financeSchema.table(
 
 export type SettlementRow = typeof settlements.$inferSelect;
 export type SettlementLineRow = typeof settlementLines.$inferSelect;
+
+/** Live dashboard counters per merchant, mode, UTC day and metric, projected from the event bus. */
+export const kpiCounters = financeSchema.table(
+  'kpi_counters',
+  {
+    merchantId: text('merchant_id').notNull(),
+    livemode: boolean('livemode').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    metric: text('metric').notNull(),
+    /** Empty for counts without money. */
+    currency: text('currency').notNull().default(''),
+    count: integer('count').notNull().default(0),
+    amountMinor: bigint('amount_minor', { mode: 'number' }).notNull().default(0),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.merchantId, t.livemode, t.day, t.metric, t.currency] })],
+);
+
+/** Events already counted: the projection is fed at least once and must count each event once. */
+export const kpiEvents = financeSchema.table('kpi_events', {
+  eventId: text('event_id').primaryKey(),
+  countedAt: timestamp('counted_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+});
+
+export type KpiCounterRow = typeof kpiCounters.$inferSelect;
 
 export const { auditLog, auditHead } = auditTables(financeSchema);
 export const outbox = outboxTable(financeSchema);

@@ -2,6 +2,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { AuditRow, Grouping, EntityRef } from '@ipay/platform';
 import type { SettlementRow, SettlementLineRow } from '../db/schema.ts';
+import type { KpiSnapshot as KpiSnapshotValue } from '../domain/kpis.ts';
 import type { Context } from '../context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -100,6 +101,34 @@ export type AuditTrail = {
   finance: AuditLog;
 };
 
+/** One dashboard counter of a merchant's day. */
+export type KpiCounter = {
+  __typename?: 'KpiCounter';
+  /** Summed money of the counted events, per currency (null for counts without money). */
+  amount?: Maybe<Money>;
+  count: Scalars['Int']['output'];
+  /** orders_created, payments_confirmed, payments_failed, out_for_delivery, releases_authorized, parcels_released, refunds, returns_initiated */
+  metric: Scalars['String']['output'];
+};
+
+/** A merchant's live counters for one UTC day. */
+export type KpiSnapshot = {
+  __typename?: 'KpiSnapshot';
+  counters: Array<KpiCounter>;
+  /** YYYY-MM-DD (UTC). */
+  day: Scalars['String']['output'];
+  livemode: Scalars['Boolean']['output'];
+  merchantId: Scalars['ID']['output'];
+};
+
+/** Counters after an event moved them. */
+export type KpiUpdate = {
+  __typename?: 'KpiUpdate';
+  eventId: Scalars['ID']['output'];
+  snapshot: KpiSnapshot;
+  type: Scalars['String']['output'];
+};
+
 export type Merchant = {
   __typename?: 'Merchant';
   id: Scalars['ID']['output'];
@@ -129,8 +158,23 @@ export type PageInfo = {
 
 export type Query = {
   __typename?: 'Query';
+  /** Resolves one delivered event for the gateway's subscription engine; not part of the public API. */
+  _event_kpis?: Maybe<KpiUpdate>;
   auditTrail: AuditTrail;
+  /** A merchant's counters for a UTC day (default today). */
+  kpis: KpiSnapshot;
   settlement?: Maybe<Settlement>;
+};
+
+
+export type Query_Event_KpisArgs = {
+  event: Scalars['JSON']['input'];
+};
+
+
+export type QueryKpisArgs = {
+  day?: InputMaybe<Scalars['String']['input']>;
+  merchantId: Scalars['ID']['input'];
 };
 
 
@@ -169,6 +213,18 @@ export type SettlementStatus =
   | 'OPEN'
   /** Paid out to the merchant. */
   | 'PAID';
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Live KPI counters for operator dashboards: a fresh snapshot each time an event moves a merchant's counters. */
+  kpis: KpiUpdate;
+};
+
+
+export type SubscriptionKpisArgs = {
+  lastEventId?: InputMaybe<Scalars['ID']['input']>;
+  merchantId?: InputMaybe<Scalars['ID']['input']>;
+};
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
@@ -286,6 +342,9 @@ export type ResolversTypes = ResolversObject<{
   AuditTrail: ResolverTypeWrapper<Grouping>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
+  KpiCounter: ResolverTypeWrapper<KpiCounter>;
+  KpiSnapshot: ResolverTypeWrapper<KpiSnapshotValue>;
+  KpiUpdate: ResolverTypeWrapper<Omit<KpiUpdate, 'snapshot'> & { snapshot: ResolversTypes['KpiSnapshot'] }>;
   Merchant: ResolverTypeWrapper<EntityRef>;
   Money: ResolverTypeWrapper<Money>;
   Order: ResolverTypeWrapper<EntityRef>;
@@ -294,6 +353,7 @@ export type ResolversTypes = ResolversObject<{
   Settlement: ResolverTypeWrapper<SettlementRow>;
   SettlementLine: ResolverTypeWrapper<SettlementLineRow>;
   SettlementStatus: SettlementStatus;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -311,6 +371,9 @@ export type ResolversParentTypes = ResolversObject<{
   AuditTrail: Grouping;
   DateTime: Scalars['DateTime']['output'];
   JSON: Scalars['JSON']['output'];
+  KpiCounter: KpiCounter;
+  KpiSnapshot: KpiSnapshotValue;
+  KpiUpdate: Omit<KpiUpdate, 'snapshot'> & { snapshot: ResolversParentTypes['KpiSnapshot'] };
   Merchant: EntityRef;
   Money: Money;
   Order: EntityRef;
@@ -318,6 +381,7 @@ export type ResolversParentTypes = ResolversObject<{
   Query: Record<PropertyKey, never>;
   Settlement: SettlementRow;
   SettlementLine: SettlementLineRow;
+  Subscription: Record<PropertyKey, never>;
 }>;
 
 export type AuditChainVerificationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuditChainVerification'] = ResolversParentTypes['AuditChainVerification']> = ResolversObject<{
@@ -375,6 +439,25 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
   name: 'JSON';
 }
 
+export type KpiCounterResolvers<ContextType = Context, ParentType extends ResolversParentTypes['KpiCounter'] = ResolversParentTypes['KpiCounter']> = ResolversObject<{
+  amount?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  metric?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type KpiSnapshotResolvers<ContextType = Context, ParentType extends ResolversParentTypes['KpiSnapshot'] = ResolversParentTypes['KpiSnapshot']> = ResolversObject<{
+  counters?: Resolver<Array<ResolversTypes['KpiCounter']>, ParentType, ContextType>;
+  day?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  livemode?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  merchantId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
+export type KpiUpdateResolvers<ContextType = Context, ParentType extends ResolversParentTypes['KpiUpdate'] = ResolversParentTypes['KpiUpdate']> = ResolversObject<{
+  eventId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  snapshot?: Resolver<ResolversTypes['KpiSnapshot'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export type MerchantResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Merchant'] = ResolversParentTypes['Merchant'], FederationReferenceType extends FederationReferenceTypes['Merchant'] = FederationReferenceTypes['Merchant']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Merchant']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -398,7 +481,9 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
 }>;
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  _event_kpis?: Resolver<Maybe<ResolversTypes['KpiUpdate']>, ParentType, ContextType, RequireFields<Query_Event_KpisArgs, 'event'>>;
   auditTrail?: Resolver<ResolversTypes['AuditTrail'], ParentType, ContextType>;
+  kpis?: Resolver<ResolversTypes['KpiSnapshot'], ParentType, ContextType, RequireFields<QueryKpisArgs, 'merchantId'>>;
   settlement?: Resolver<Maybe<ResolversTypes['Settlement']>, ParentType, ContextType, RequireFields<QuerySettlementArgs, 'id'>>;
 }>;
 
@@ -423,6 +508,10 @@ export type SettlementLineResolvers<ContextType = Context, ParentType extends Re
   order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
 }>;
 
+export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  kpis?: SubscriptionResolver<ResolversTypes['KpiUpdate'], "kpis", ParentType, ContextType, Partial<SubscriptionKpisArgs>>;
+}>;
+
 export type Resolvers<ContextType = Context> = ResolversObject<{
   AuditChainVerification?: AuditChainVerificationResolvers<ContextType>;
   AuditLog?: AuditLogResolvers<ContextType>;
@@ -432,6 +521,9 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   AuditTrail?: AuditTrailResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   JSON?: GraphQLScalarType;
+  KpiCounter?: KpiCounterResolvers<ContextType>;
+  KpiSnapshot?: KpiSnapshotResolvers<ContextType>;
+  KpiUpdate?: KpiUpdateResolvers<ContextType>;
   Merchant?: MerchantResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
@@ -439,5 +531,6 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Query?: QueryResolvers<ContextType>;
   Settlement?: SettlementResolvers<ContextType>;
   SettlementLine?: SettlementLineResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
 }>;
 

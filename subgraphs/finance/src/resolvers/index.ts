@@ -1,4 +1,4 @@
-import { DateTime, JSONScalar, auditLogResolvers, auditTrailRoot } from '@ipay/platform';
+import { DateTime, JSONScalar, auditLogResolvers, auditTrailRoot, servedByGateway } from '@ipay/platform';
 import { auditHead, auditLog } from '../db/schema.ts';
 import type { Resolvers } from '../generated/graphql.ts';
 import { Merchant } from './merchant.ts';
@@ -8,7 +8,12 @@ import { Settlement } from './settlement.ts';
 import { SettlementLine } from './settlement-line.ts';
 
 export const resolvers: Resolvers = {
-  Query, Settlement, SettlementLine, Order, Merchant,
+  Query,
+  Settlement,
+  SettlementLine,
+  Order,
+  Merchant,
+  Subscription: { kpis: servedByGateway },
   AuditTrail: { finance: auditTrailRoot },
   AuditLog: auditLogResolvers({ auditLog, auditHead }),
   DateTime,
