@@ -10,6 +10,7 @@ const mappers: Record<string, Record<string, string>> = {
     ApiKey: '../db/schema.ts#ApiKeyRow',
     Partner: '../db/schema.ts#PartnerRow',
     CrmSyncJob: '../db/schema.ts#CrmSyncJobRow',
+    WebhookEndpoint: '../db/schema.ts#WebhookEndpointRow', WebhookDelivery: '../db/schema.ts#WebhookDeliveryRow', WebhookAttempt: '../db/schema.ts#WebhookAttemptRow',
     Viewer: '@ipay/platform#Principal',
     PlatformEvent: '@ipay/platform#DeliveredEvent',
   },

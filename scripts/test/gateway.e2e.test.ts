@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_MERCHANTS, SANDBOX_ORDERS, SUBGRAPH_NAMES, sandboxId, sandboxSettlementId } from '@ipay/platform';
 import { callSubgraph } from '@ipay/platform/testing';
-import { AS_OPERATOR, startTestSystem, type TestSystem } from './support.ts';
+import { AS_OPERATOR, SANDBOX_KEYS, startTestSystem, type TestSystem } from './support.ts';
 
 const FIVE_SUBGRAPH_QUERY = /* GraphQL */ `
   query OrderAcrossDomains($id: ID!) {
@@ -144,6 +144,32 @@ describe('the federated graph, end to end through the gateway', () => {
     for (const path of ['/openapi.json', '/postman.json', '/docs', '/redoc', '/graphiql']) {
       expect((await fetch(new URL(path, base))).status, path).toBe(200);
     }
+  });
+
+  it('serves authentication and API keys over REST with Stripe-style idempotency', async () => {
+    const base = new URL(system.gatewayUrl);
+    const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+      fetch(new URL(path, base), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    const token = await post('/v1/auth/token', { apiKey: SANDBOX_KEYS['acme-owner'] });
+    expect(token.status).toBe(201);
+    const { accessToken, tokenType } = (await token.json()) as { accessToken: string; tokenType: string };
+    expect(tokenType).toBe('Bearer');
+    const me = await fetch(new URL('/v1/me', base), { headers: { authorization: `Bearer ${accessToken}` } });
+    expect(((await me.json()) as { kind: string }).kind).toBe('API_KEY');
+
+    const auth = { authorization: `Bearer ${accessToken}`, 'idempotency-key': `key-${Date.now()}` };
+    const input = { merchantId: SANDBOX_MERCHANTS[0]!.id, name: 'rest', livemode: false, roles: ['read_only'] };
+    const first = await post('/v1/api-keys', input, auth);
+    expect(first.status).toBe(201);
+    const created = (await first.json()) as { secret: string; apiKey: { id: string } };
+    const replay = await post('/v1/api-keys', input, auth);
+    expect(replay.status).toBe(201);
+    expect(((await replay.json()) as { secret: string }).secret).toBe(created.secret);
+    const conflict = await post('/v1/api-keys', { ...input, name: 'other' }, auth);
+    expect(conflict.status).toBe(422);
+    expect((await post('/v1/api-keys', input, { authorization: `Bearer ${accessToken}` })).status).toBe(400);
+    const badLogin = await post('/v1/auth/login', { email: 'owner@acme-shop.test', password: 'wrong-password!!' });
+    expect(badLogin.status).toBe(401);
   });
 
   it('sends the same number of SQL statements for 50 orders as for 1', async () => {

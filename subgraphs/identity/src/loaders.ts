@@ -2,6 +2,7 @@ import { and, desc, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import { rowLoader, groupLoader, type Authorization, type Database, type DataScope } from '@ipay/platform';
 import { apiKeys, crmSyncJobs, merchants, partners, roleAssignments, roles, type CrmSyncJobRow, type MerchantRow, type RoleAssignmentRow, type RoleRow } from './db/schema.ts';
 import type * as schema from './db/schema.ts';
+import { createWebhookLoaders } from './webhooks/loaders.ts';
 
 /** Merchants have no mode: the same account has sandbox and live data. Only the merchant scope applies. */
 export function merchantScope(scope: DataScope): SQL | undefined {
@@ -32,6 +33,7 @@ export function createLoaders(db: Database<typeof schema>, auth: Authorization) 
       (row) => row.merchantId,
     ),
     apiKeyById: rowLoader<string, typeof apiKeys.$inferSelect>((ids) => db.select().from(apiKeys).where(inArray(apiKeys.id, [...ids])), (row) => row.id),
+    ...createWebhookLoaders(db),
   };
 }
 

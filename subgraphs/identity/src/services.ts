@@ -6,8 +6,9 @@ import type * as schema from './db/schema.ts';
 import { BUILT_IN_ROLE_IDS } from './domain/grants.ts';
 import { SandboxCrmAdapter, runCrmSync, type CrmAdapter } from './domain/crm.ts';
 import { TokenService } from './domain/tokens.ts';
+import { startWebhooks, webhookConfigFromEnv, type WebhookConfig, type WebhookDispatcher } from './webhooks/index.ts';
 
-export interface IdentityConfig {
+export interface IdentityConfig extends WebhookConfig {
   /** ES256 private JWK that signs access tokens (IDENTITY_JWT_PRIVATE_JWK). */
   jwtPrivateJwk?: JWK;
   accessTokenTtlSeconds?: number;
@@ -22,6 +23,8 @@ export interface IdentityServices {
   apiKeyPepper: string;
   crm: CrmAdapter;
   runCrmSync(): ReturnType<typeof runCrmSync>;
+  /** Outbound webhooks: the fan-out consumer and the delivery worker (src/webhooks). */
+  webhooks: WebhookDispatcher;
   close(): Promise<void>;
 }
 
@@ -33,6 +36,7 @@ export function identityConfigFromEnv(env = process.env): IdentityConfig {
     accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS ? Number(env.ACCESS_TOKEN_TTL_SECONDS) : undefined,
     apiKeyPepper: env.API_KEY_PEPPER,
     crmSyncIntervalMs: env.CRM_SYNC_INTERVAL_MS ? Number(env.CRM_SYNC_INTERVAL_MS) : undefined,
+    ...webhookConfigFromEnv(env),
   };
 }
 
@@ -51,12 +55,17 @@ export async function createServices(db: Database<typeof schema>, options: Subgr
   const interval = config.crmSyncIntervalMs ?? 15_000;
   const timer = interval > 0 ? setInterval(() => sync().catch((err) => logger.error({ err }, 'CRM sync run failed')), interval) : undefined;
   timer?.unref();
+  const webhooks = await startWebhooks(db, options.bus, config, logger);
   return {
     tokens,
     apiKeyPepper: apiKeyPepper(config),
     crm,
     runCrmSync: sync,
-    close: async () => clearInterval(timer),
+    webhooks,
+    close: async () => {
+      clearInterval(timer);
+      await webhooks.close();
+    },
   };
 }
 

@@ -3,6 +3,232 @@
  */
 
 export interface paths {
+    "/v1/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List API keys
+         * @description A merchant's API keys (never their secrets), in the caller's mode.
+         *
+         *     Runs the persisted GraphQL query `ListApiKeys`.
+         */
+        get: operations["ListApiKeys"];
+        put?: never;
+        /**
+         * Create an API key
+         * @description The secret is in this response only; IPAY stores only its hash.
+         *
+         *     Runs the persisted GraphQL mutation `CreateApiKey`.
+         */
+        post: operations["CreateApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/api-keys/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke an API key
+         * @description The key and every token issued for it stop working.
+         *
+         *     Runs the persisted GraphQL mutation `RevokeApiKey`.
+         */
+        post: operations["RevokeApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/api-keys/{id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate an API key
+         * @description A new secret; the old one keeps working for the grace period.
+         *
+         *     Runs the persisted GraphQL mutation `RotateApiKey`.
+         */
+        post: operations["RotateApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit-trail/commerce": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The commerce domain's audit trail
+         * @description Tamper-evident audit records of every commerce mutation, newest first, within the caller's audit:read scope.
+         *
+         *     Runs the persisted GraphQL query `ListCommerceAudit`.
+         */
+        get: operations["ListCommerceAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit-trail/finance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The finance domain's audit trail
+         * @description Tamper-evident audit records of every finance mutation, newest first, within the caller's audit:read scope.
+         *
+         *     Runs the persisted GraphQL query `ListFinanceAudit`.
+         */
+        get: operations["ListFinanceAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit-trail/identity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The identity domain's audit trail
+         * @description Tamper-evident audit records of every identity mutation, newest first, within the caller's audit:read scope.
+         *
+         *     Runs the persisted GraphQL query `ListIdentityAudit`.
+         */
+        get: operations["ListIdentityAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit-trail/logistics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The logistics domain's audit trail
+         * @description Tamper-evident audit records of every logistics mutation, newest first, within the caller's audit:read scope.
+         *
+         *     Runs the persisted GraphQL query `ListLogisticsAudit`.
+         */
+        get: operations["ListLogisticsAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit-trail/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The payments domain's audit trail
+         * @description Tamper-evident audit records of every payments mutation, newest first, within the caller's audit:read scope.
+         *
+         *     Runs the persisted GraphQL query `ListPaymentsAudit`.
+         */
+        get: operations["ListPaymentsAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log a user in
+         * @description A bearer token for a user, for sandbox (`livemode` false) or live data.
+         *
+         *     Runs the persisted GraphQL mutation `Login`.
+         */
+        post: operations["Login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchange an API key for a bearer token
+         * @description Needs no other credential. The token is a short-lived ES256 JWT; send it as `Authorization: Bearer <token>`.
+         *
+         *     Runs the persisted GraphQL mutation `IssueToken`.
+         */
+        post: operations["IssueToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/carriers": {
         parameters: {
             query?: never;
@@ -17,6 +243,28 @@ export interface paths {
          *     Runs the persisted GraphQL query `ListCarriers`.
          */
         get: operations["ListCarriers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who is calling
+         * @description The verified caller and every permission it holds, with the scope of each.
+         *
+         *     Runs the persisted GraphQL query `GetViewer`.
+         */
+        get: operations["GetViewer"];
         put?: never;
         post?: never;
         delete?: never;
@@ -40,7 +288,13 @@ export interface paths {
          */
         get: operations["ListMerchants"];
         put?: never;
-        post?: never;
+        /**
+         * Create a merchant
+         * @description Starts as a LEAD; the CRM is told in the same transaction (a retrying sync job delivers it).
+         *
+         *     Runs the persisted GraphQL mutation `CreateMerchant`.
+         */
+        post: operations["CreateMerchant"];
         delete?: never;
         options?: never;
         head?: never;
@@ -59,6 +313,94 @@ export interface paths {
          * @description Runs the persisted GraphQL query `GetMerchant`.
          */
         get: operations["GetMerchant"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/merchants/{merchantId}/crm-sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sync a merchant to the CRM now
+         * @description Queues a CRM sync of the merchant now and runs the sync.
+         *
+         *     Runs the persisted GraphQL mutation `SyncMerchantToCrm`.
+         */
+        post: operations["SyncMerchantToCrm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/merchants/{merchantId}/kpis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A merchant's live KPI counters
+         * @description Counters of one UTC day (default today); subscribe to `kpis` over graphql-ws for live updates.
+         *
+         *     Runs the persisted GraphQL query `GetMerchantKpis`.
+         */
+        get: operations["GetMerchantKpis"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/merchants/{merchantId}/onboarding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a merchant through onboarding
+         * @description lead → KYC pending → active ⇄ suspended → closed; approving, suspending and closing is platform staff's call.
+         *
+         *     Runs the persisted GraphQL mutation `TransitionOnboarding`.
+         */
+        post: operations["TransitionOnboarding"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/merchants/{merchantId}/webhook-endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a merchant's webhook endpoints
+         * @description The merchant's webhook endpoints in the caller's mode (sandbox or live).
+         *
+         *     Runs the persisted GraphQL query `ListWebhookEndpoints`.
+         */
+        get: operations["ListWebhookEndpoints"];
         put?: never;
         post?: never;
         delete?: never;
@@ -177,6 +519,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/role-assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assign a role with a data scope
+         * @description Runs the persisted GraphQL mutation `AssignRole`.
+         */
+        post: operations["AssignRole"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/role-assignments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a role assignment
+         * @description Runs the persisted GraphQL mutation `RevokeRoleAssignment`.
+         */
+        delete: operations["RevokeRoleAssignment"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/roles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List roles
+         * @description Built-in roles and, with a merchant, its custom roles, each with its permissions.
+         *
+         *     Runs the persisted GraphQL query `ListRoles`.
+         */
+        get: operations["ListRoles"];
+        put?: never;
+        /**
+         * Create a custom role
+         * @description A merchant's own role; it cannot hold platform-only permissions nor more than the creator holds.
+         *
+         *     Runs the persisted GraphQL mutation `CreateRole`.
+         */
+        post: operations["CreateRole"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/settlements": {
         parameters: {
             query?: never;
@@ -263,10 +673,236 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhook-endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Register a webhook endpoint
+         * @description Deliveries are signed the Standard Webhooks way (webhook-id, webhook-timestamp, webhook-signature); the signing secret is in this response only.
+         *
+         *     Runs the persisted GraphQL mutation `CreateWebhookEndpoint`.
+         */
+        post: operations["CreateWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{endpointId}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay webhooks of a time range
+         * @description Sends again every event of the endpoint that occurred in [from, to), with their original webhook-id.
+         *
+         *     Runs the persisted GraphQL mutation `ReplayWebhooks`.
+         */
+        post: operations["ReplayWebhooks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook endpoint
+         * @description Stops deliveries to the endpoint (pending ones are canceled); its history stays.
+         *
+         *     Runs the persisted GraphQL mutation `DeleteWebhookEndpoint`.
+         */
+        delete: operations["DeleteWebhookEndpoint"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate an endpoint's signing secret
+         * @description The old secret keeps signing alongside the new one for the grace period.
+         *
+         *     Runs the persisted GraphQL mutation `RotateWebhookSecret`.
+         */
+        post: operations["RotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description - `EXPIRING`: Rotated: still valid until its grace period ends.
+         * @enum {string}
+         */
+        ApiKeyStatus: "ACTIVE" | "EXPIRING" | "EXPIRED" | "REVOKED";
+        AssignRoleInput: {
+            customRoleMerchantId?: string | null;
+            granteeId: string;
+            granteeKind: components["schemas"]["GranteeKind"];
+            /** @description A built-in role key, or the key of a custom role of `customRoleMerchantId`. */
+            roleKey: string;
+            scope: components["schemas"]["DataScopeInput"];
+        };
+        AssignRoleRequest: components["schemas"]["AssignRoleInput"];
+        AssignRoleResponse: {
+            /** Format: date-time */
+            createdAt: string;
+            granteeId: string;
+            granteeKind: components["schemas"]["GranteeKind"];
+            id: string;
+            role: {
+                key: string;
+            };
+            scope: {
+                carrierCodes: string[];
+                kind: components["schemas"]["DataScopeKind"];
+                merchantIds: string[];
+            };
+        };
+        CreateApiKeyInput: {
+            /** Format: date-time */
+            expiresAt?: string | null;
+            livemode: boolean;
+            /** @description The merchant the key belongs to (merchant keys). */
+            merchantId?: string | null;
+            name: string;
+            /** @description The partner the key belongs to (partner keys). */
+            partnerId?: string | null;
+            /** @description Roles the key holds, by key (built-in or the merchant's own). */
+            roles: string[];
+        };
+        CreateApiKeyRequest: components["schemas"]["CreateApiKeyInput"];
+        /** @description The secret is in this response only; IPAY stores only its hash. */
+        CreateApiKeyResponse: {
+            apiKey: {
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                expiresAt: string | null;
+                id: string;
+                livemode: boolean;
+                name: string;
+                /** @description The visible start of the key, e.g. ipk_test_AbCdEfGh. */
+                prefix: string;
+                status: components["schemas"]["ApiKeyStatus"];
+            };
+            /** @description The full key. Shown only now: store it safely. */
+            secret: string;
+        };
+        CreateMerchantInput: {
+            country: string;
+            defaultCurrency: string;
+            name: string;
+            slug: string;
+        };
+        CreateMerchantRequest: components["schemas"]["CreateMerchantInput"];
+        /** @description Starts as a LEAD; the CRM is told in the same transaction (a retrying sync job delivers it). */
+        CreateMerchantResponse: {
+            /** @description ISO 3166-1 alpha-2 country of the merchant's registered business. */
+            country: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description ISO 4217 currency the merchant settles in. */
+            defaultCurrency: string;
+            id: string;
+            name: string;
+            onboardingStatus: components["schemas"]["OnboardingStatus"];
+            /** @description Stable, URL-safe handle used in events (e.g. acme-shop). */
+            slug: string;
+        };
+        CreateRoleInput: {
+            key: string;
+            merchantId: string;
+            name: string;
+            permissions: string[];
+        };
+        CreateRoleRequest: components["schemas"]["CreateRoleInput"];
+        /** @description A merchant's own role; it cannot hold platform-only permissions nor more than the creator holds. */
+        CreateRoleResponse: {
+            builtIn: boolean;
+            id: string;
+            key: string;
+            name: string;
+            permissions: string[];
+        };
+        CreateWebhookEndpointInput: {
+            description?: string | null;
+            /** @description Catalogue event types (e.g. release.authorized), or ["*"] for every event. */
+            eventTypes: string[];
+            merchantId: string;
+            /** @description https in live mode; http and loopback addresses are allowed for sandbox endpoints only. */
+            url: string;
+        };
+        CreateWebhookEndpointRequest: components["schemas"]["CreateWebhookEndpointInput"];
+        /** @description Deliveries are signed the Standard Webhooks way (webhook-id, webhook-timestamp, webhook-signature); the signing secret is in this response only. */
+        CreateWebhookEndpointResponse: {
+            endpoint: {
+                /** Format: date-time */
+                createdAt: string;
+                /** @description Catalogue event types, or ["*"] for every event. */
+                eventTypes: string[];
+                id: string;
+                livemode: boolean;
+                status: components["schemas"]["WebhookEndpointStatus"];
+                url: string;
+            };
+            /** @description The signing secret (whsec_…). Shown only now: store it safely. */
+            secret: string;
+        };
+        /** @enum {string} */
+        CrmSyncStatus: "PENDING" | "SUCCEEDED" | "FAILED";
+        DataScopeInput: {
+            carrierCodes?: string[] | null;
+            kind: components["schemas"]["DataScopeKind"];
+            merchantIds?: string[] | null;
+        };
+        /**
+         * @description - `MERCHANTS`: The merchants listed.
+         *     - `CARRIERS`: The shipments of the carriers listed.
+         *     - `ALL`: Everything (platform staff).
+         * @enum {string}
+         */
+        DataScopeKind: "MERCHANTS" | "CARRIERS" | "ALL";
+        /** @description Stops deliveries to the endpoint (pending ones are canceled); its history stays. */
+        DeleteWebhookEndpointResponse: {
+            id: string;
+            status: components["schemas"]["WebhookEndpointStatus"];
+        };
         /** @description The merchant with this slug, the stable URL-safe handle used in events. */
         GetMerchantBySlugResponse: {
             /** @description ISO 3166-1 alpha-2 country of the merchant's registered business. */
@@ -279,6 +915,25 @@ export interface components {
             name: string;
             /** @description Stable, URL-safe handle used in events (e.g. acme-shop). */
             slug: string;
+        };
+        /** @description Counters of one UTC day (default today); subscribe to `kpis` over graphql-ws for live updates. */
+        GetMerchantKpisResponse: {
+            counters: {
+                /** @description Summed money of the counted events, per currency (null for counts without money). */
+                amount: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                } | null;
+                /** Format: int32 */
+                count: number;
+                /** @description orders_created, payments_confirmed, payments_failed, out_for_delivery, releases_authorized, parcels_released, refunds, returns_initiated */
+                metric: string;
+            }[];
+            /** @description YYYY-MM-DD (UTC). */
+            day: string;
+            livemode: boolean;
+            merchantId: string;
         };
         GetMerchantResponse: {
             /** @description ISO 3166-1 alpha-2 country of the merchant's registered business. */
@@ -513,12 +1168,188 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        /** @description The verified caller and every permission it holds, with the scope of each. */
+        GetViewerResponse: {
+            credentialId: string;
+            displayName: string | null;
+            grants: {
+                permission: string;
+                scope: {
+                    carrierCodes: string[];
+                    kind: components["schemas"]["DataScopeKind"];
+                    merchantIds: string[];
+                };
+            }[];
+            id: string;
+            kind: components["schemas"]["PrincipalKind"];
+            /** @description False for sandbox (test) credentials. */
+            livemode: boolean;
+        };
+        /** @enum {string} */
+        GranteeKind: "USER" | "API_KEY";
+        IssueTokenRequest: {
+            /** @description The API key (ipk_test_… for the sandbox, ipk_live_… for live data). */
+            apiKey: string;
+        };
+        /** @description Needs no other credential. The token is a short-lived ES256 JWT; send it as `Authorization: Bearer <token>`. */
+        IssueTokenResponse: {
+            accessToken: string;
+            /** Format: date-time */
+            expiresAt: string;
+            /**
+             * Format: int32
+             * @description Seconds until expiry.
+             */
+            expiresIn: number;
+            tokenType: string;
+        };
+        /** @description A merchant's API keys (never their secrets), in the caller's mode. */
+        ListApiKeysResponse: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string | null;
+            id: string;
+            /** Format: date-time */
+            lastUsedAt: string | null;
+            livemode: boolean;
+            name: string;
+            /** @description The visible start of the key, e.g. ipk_test_AbCdEfGh. */
+            prefix: string;
+            /** Format: date-time */
+            revokedAt: string | null;
+            status: components["schemas"]["ApiKeyStatus"];
+        }[];
         /** @description The parcel carriers IPAY works with, by code. */
         ListCarriersResponse: {
             /** @description Short code (ups, dhl, postnl, dpd, gls, inpost). */
             code: string;
             name: string;
         }[];
+        /** @description Tamper-evident audit records of every commerce mutation, newest first, within the caller's audit:read scope. */
+        ListCommerceAuditResponse: {
+            edges: {
+                cursor: string;
+                node: {
+                    action: string;
+                    /** @description Arbitrary JSON (audit snapshots). */
+                    changes: unknown;
+                    credentialId: string | null;
+                    entityId: string;
+                    entityType: string;
+                    hash: string;
+                    id: string;
+                    livemode: boolean;
+                    merchantId: string | null;
+                    /** Format: date-time */
+                    occurredAt: string;
+                    /** Format: int32 */
+                    position: number;
+                    prevHash: string;
+                    principalId: string;
+                    principalKind: string;
+                    requestId: string | null;
+                    sourceIp: string | null;
+                };
+            }[];
+            pageInfo: {
+                endCursor: string | null;
+                hasNextPage: boolean;
+            };
+        };
+        /** @description Tamper-evident audit records of every finance mutation, newest first, within the caller's audit:read scope. */
+        ListFinanceAuditResponse: {
+            edges: {
+                cursor: string;
+                node: {
+                    action: string;
+                    /** @description Arbitrary JSON (audit snapshots). */
+                    changes: unknown;
+                    credentialId: string | null;
+                    entityId: string;
+                    entityType: string;
+                    hash: string;
+                    id: string;
+                    livemode: boolean;
+                    merchantId: string | null;
+                    /** Format: date-time */
+                    occurredAt: string;
+                    /** Format: int32 */
+                    position: number;
+                    prevHash: string;
+                    principalId: string;
+                    principalKind: string;
+                    requestId: string | null;
+                    sourceIp: string | null;
+                };
+            }[];
+            pageInfo: {
+                endCursor: string | null;
+                hasNextPage: boolean;
+            };
+        };
+        /** @description Tamper-evident audit records of every identity mutation, newest first, within the caller's audit:read scope. */
+        ListIdentityAuditResponse: {
+            edges: {
+                cursor: string;
+                node: {
+                    action: string;
+                    /** @description Arbitrary JSON (audit snapshots). */
+                    changes: unknown;
+                    credentialId: string | null;
+                    entityId: string;
+                    entityType: string;
+                    hash: string;
+                    id: string;
+                    livemode: boolean;
+                    merchantId: string | null;
+                    /** Format: date-time */
+                    occurredAt: string;
+                    /** Format: int32 */
+                    position: number;
+                    prevHash: string;
+                    principalId: string;
+                    principalKind: string;
+                    requestId: string | null;
+                    sourceIp: string | null;
+                };
+            }[];
+            pageInfo: {
+                endCursor: string | null;
+                hasNextPage: boolean;
+            };
+        };
+        /** @description Tamper-evident audit records of every logistics mutation, newest first, within the caller's audit:read scope. */
+        ListLogisticsAuditResponse: {
+            edges: {
+                cursor: string;
+                node: {
+                    action: string;
+                    /** @description Arbitrary JSON (audit snapshots). */
+                    changes: unknown;
+                    credentialId: string | null;
+                    entityId: string;
+                    entityType: string;
+                    hash: string;
+                    id: string;
+                    livemode: boolean;
+                    merchantId: string | null;
+                    /** Format: date-time */
+                    occurredAt: string;
+                    /** Format: int32 */
+                    position: number;
+                    prevHash: string;
+                    principalId: string;
+                    principalKind: string;
+                    requestId: string | null;
+                    sourceIp: string | null;
+                };
+            }[];
+            pageInfo: {
+                endCursor: string | null;
+                hasNextPage: boolean;
+            };
+        };
         /** @description Every settlement of one merchant, with its totals (retrieve a settlement for its lines); 404 when there is no such merchant. */
         ListMerchantSettlementsResponse: {
             /** Format: date-time */
@@ -600,6 +1431,88 @@ export interface components {
                 hasNextPage: boolean;
             };
         };
+        /** @description Tamper-evident audit records of every payments mutation, newest first, within the caller's audit:read scope. */
+        ListPaymentsAuditResponse: {
+            edges: {
+                cursor: string;
+                node: {
+                    action: string;
+                    /** @description Arbitrary JSON (audit snapshots). */
+                    changes: unknown;
+                    credentialId: string | null;
+                    entityId: string;
+                    entityType: string;
+                    hash: string;
+                    id: string;
+                    livemode: boolean;
+                    merchantId: string | null;
+                    /** Format: date-time */
+                    occurredAt: string;
+                    /** Format: int32 */
+                    position: number;
+                    prevHash: string;
+                    principalId: string;
+                    principalKind: string;
+                    requestId: string | null;
+                    sourceIp: string | null;
+                };
+            }[];
+            pageInfo: {
+                endCursor: string | null;
+                hasNextPage: boolean;
+            };
+        };
+        /** @description Built-in roles and, with a merchant, its custom roles, each with its permissions. */
+        ListRolesResponse: {
+            builtIn: boolean;
+            id: string;
+            key: string;
+            name: string;
+            permissions: string[];
+        }[];
+        /** @description The merchant's webhook endpoints in the caller's mode (sandbox or live). */
+        ListWebhookEndpointsResponse: {
+            /** Format: date-time */
+            createdAt: string;
+            description: string | null;
+            /** @description Catalogue event types, or ["*"] for every event. */
+            eventTypes: string[];
+            /**
+             * Format: date-time
+             * @description The first failed attempt since the last success; null while deliveries succeed.
+             */
+            failingSince: string | null;
+            id: string;
+            /** Format: date-time */
+            lastSuccessAt: string | null;
+            livemode: boolean;
+            status: components["schemas"]["WebhookEndpointStatus"];
+            url: string;
+        }[];
+        LoginRequest: {
+            email: string;
+            livemode?: boolean | null;
+            password: string;
+        };
+        /** @description A bearer token for a user, for sandbox (`livemode` false) or live data. */
+        LoginResponse: {
+            accessToken: string;
+            /** Format: date-time */
+            expiresAt: string;
+            /**
+             * Format: int32
+             * @description Seconds until expiry.
+             */
+            expiresIn: number;
+            tokenType: string;
+        };
+        /** @enum {string} */
+        OnboardingAction: "SUBMIT_KYC" | "APPROVE_KYC" | "REJECT_KYC" | "SUSPEND" | "REACTIVATE" | "CLOSE";
+        /**
+         * @description Where a merchant is in onboarding: lead → KYC pending → active ⇄ suspended → closed.
+         * @enum {string}
+         */
+        OnboardingStatus: "LEAD" | "KYC_PENDING" | "ACTIVE" | "SUSPENDED" | "CLOSED";
         /**
          * @description Where an order is in the pay-on-arrival flow.
          * @enum {string}
@@ -610,6 +1523,8 @@ export interface components {
          * @enum {string}
          */
         PaymentSessionStatus: "CREATED" | "REQUESTED" | "AUTHORISED" | "CONFIRMED" | "FAILED" | "EXPIRED" | "CANCELLED" | "PARTIALLY_REFUNDED" | "REFUNDED";
+        /** @enum {string} */
+        PrincipalKind: "USER" | "API_KEY" | "PARTNER" | "OPERATOR";
         /** @description RFC 9457 problem details. */
         Problem: {
             /** @description The GraphQL error code (`extensions.code`), when the graph reported the problem. */
@@ -637,6 +1552,64 @@ export interface components {
              */
             type: string;
         };
+        ReplayWebhooksRequest: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+        };
+        /** @description Sends again every event of the endpoint that occurred in [from, to), with their original webhook-id. */
+        ReplayWebhooksResponse: {
+            id: string;
+            status: components["schemas"]["WebhookDeliveryStatus"];
+        }[];
+        RevokeApiKeyRequest: Record<string, never>;
+        /** @description The key and every token issued for it stop working. */
+        RevokeApiKeyResponse: {
+            id: string;
+            /** Format: date-time */
+            revokedAt: string | null;
+            status: components["schemas"]["ApiKeyStatus"];
+        };
+        RevokeRoleAssignmentResponse: {
+            id: string;
+            /** Format: date-time */
+            revokedAt: string | null;
+        };
+        RotateApiKeyRequest: {
+            /** Format: int32 */
+            gracePeriodSeconds?: number | null;
+        };
+        /** @description A new secret; the old one keeps working for the grace period. */
+        RotateApiKeyResponse: {
+            apiKey: {
+                /** Format: date-time */
+                expiresAt: string | null;
+                id: string;
+                /** @description The visible start of the key, e.g. ipk_test_AbCdEfGh. */
+                prefix: string;
+                status: components["schemas"]["ApiKeyStatus"];
+            };
+            /** @description The full key. Shown only now: store it safely. */
+            secret: string;
+        };
+        RotateWebhookSecretRequest: {
+            /** Format: int32 */
+            gracePeriodSeconds?: number | null;
+        };
+        /** @description The old secret keeps signing alongside the new one for the grace period. */
+        RotateWebhookSecretResponse: {
+            endpoint: {
+                id: string;
+                /**
+                 * Format: date-time
+                 * @description During a secret rotation's grace period: when the previous secret stops signing.
+                 */
+                previousSecretExpiresAt: string | null;
+            };
+            /** @description The signing secret (whsec_…). Shown only now: store it safely. */
+            secret: string;
+        };
         /**
          * @description - `OPEN`: Collecting orders of the period.
          *     - `CLOSED`: Totals fixed, awaiting payout.
@@ -649,6 +1622,41 @@ export interface components {
          * @enum {string}
          */
         ShipmentStatus: "LABEL_CREATED" | "PICKED_UP" | "IN_TRANSIT" | "OUT_FOR_DELIVERY" | "DELIVERY_FAILED" | "DELIVERED" | "RETURNED_TO_SENDER";
+        SyncMerchantToCrmRequest: Record<string, never>;
+        /** @description Queues a CRM sync of the merchant now and runs the sync. */
+        SyncMerchantToCrmResponse: {
+            /** Format: int32 */
+            attempts: number;
+            /** Format: date-time */
+            completedAt: string | null;
+            id: string;
+            lastError: string | null;
+            /** Format: date-time */
+            nextAttemptAt: string;
+            status: components["schemas"]["CrmSyncStatus"];
+        };
+        TransitionOnboardingRequest: {
+            action: components["schemas"]["OnboardingAction"];
+        };
+        /** @description lead → KYC pending → active ⇄ suspended → closed; approving, suspending and closing is platform staff's call. */
+        TransitionOnboardingResponse: {
+            id: string;
+            onboardingStatus: components["schemas"]["OnboardingStatus"];
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /**
+         * @description - `PENDING`: Waiting for its first attempt or a retry.
+         *     - `FAILED`: Every retry (about three days) failed.
+         *     - `CANCELED`: The endpoint was deleted first.
+         * @enum {string}
+         */
+        WebhookDeliveryStatus: "PENDING" | "SUCCEEDED" | "FAILED" | "CANCELED";
+        /**
+         * @description - `DISABLED`: Disabled by the merchant, or automatically after failing continuously for days (the owner is notified).
+         * @enum {string}
+         */
+        WebhookEndpointStatus: "ENABLED" | "DISABLED";
     };
     responses: {
         /** @description A service behind the gateway answered with an error. */
@@ -689,6 +1697,42 @@ export interface components {
                  *           "detail": "must be an integer (Int!), got \"ten\""
                  *         }
                  *       ]
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state. */
+        Conflict: {
+            headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:ipay:problem:idempotency-key-in-use",
+                 *       "title": "Conflict",
+                 *       "status": 409,
+                 *       "detail": "a request with this Idempotency-Key is still being processed; retry later"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request body is larger than 1 MiB. */
+        ContentTooLarge: {
+            headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:ipay:problem:content-too-large",
+                 *       "title": "Content Too Large",
+                 *       "status": 413,
+                 *       "detail": "request body exceeds 1048576 bytes"
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
@@ -853,8 +1897,36 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The request body is not `application/json`. */
+        UnsupportedMediaType: {
+            headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:ipay:problem:unsupported-media-type",
+                 *       "title": "Unsupported Media Type",
+                 *       "status": 415,
+                 *       "detail": "send the body as application/json"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
     };
     parameters: {
+        /**
+         * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+         * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+         */
+        IdempotencyKey: string;
+        /**
+         * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+         * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+         */
+        IdempotencyKeyRequired: string;
         /**
          * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
          * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
@@ -865,6 +1937,8 @@ export interface components {
     headers: {
         /** @description A strong validator of the response body, for `If-None-Match`. */
         ETag: string;
+        /** @description `true` when this response is the stored response to an earlier request with the same Idempotency-Key. */
+        IdempotentReplayed: "true";
         /**
          * @description RFC 8288 links; `rel="next"` is the next page while there is one.
          * @example </v1/orders?first=20&after=WyIyMDI2LTExLTA5VDA5OjAwOjAwLjAwMFoiLCJvcmRfMSJd>; rel="next"
@@ -879,6 +1953,802 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    ListApiKeys: {
+        parameters: {
+            query?: {
+                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                merchantId?: string;
+                partnerId?: string;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.apiKeys` of the GraphQL operation ListApiKeys. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "id_039bd2a0a888e5e5a6dc92651f6259c0",
+                     *         "name": "name",
+                     *         "prefix": "ipk_test_AbCdEfGh",
+                     *         "livemode": true,
+                     *         "status": "ACTIVE",
+                     *         "createdAt": "2026-05-29T09:14:22.000Z",
+                     *         "lastUsedAt": "2026-05-29T09:14:22.000Z",
+                     *         "expiresAt": "2026-05-29T09:14:22.000Z",
+                     *         "revokedAt": "2026-05-29T09:14:22.000Z"
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["ListApiKeysResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    CreateApiKey: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key": components["parameters"]["IdempotencyKeyRequired"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateApiKeyRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.createApiKey` of the GraphQL operation CreateApiKey. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "secret": "secret",
+                     *       "apiKey": {
+                     *         "id": "id_039bd2a0a888e5e5a6dc92651f6259c0",
+                     *         "name": "name",
+                     *         "prefix": "ipk_test_AbCdEfGh",
+                     *         "livemode": true,
+                     *         "status": "ACTIVE",
+                     *         "createdAt": "2026-05-29T09:14:22.000Z",
+                     *         "expiresAt": "2026-05-29T09:14:22.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CreateApiKeyResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    RevokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example key_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["RevokeApiKeyRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.revokeApiKey` of the GraphQL operation RevokeApiKey. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "key_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *       "status": "ACTIVE",
+                     *       "revokedAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RevokeApiKeyResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    RotateApiKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example key_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "gracePeriodSeconds": 86400
+                 *     }
+                 */
+                "application/json": components["schemas"]["RotateApiKeyRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.rotateApiKey` of the GraphQL operation RotateApiKey. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "secret": "secret",
+                     *       "apiKey": {
+                     *         "id": "id_039bd2a0a888e5e5a6dc92651f6259c0",
+                     *         "prefix": "ipk_test_AbCdEfGh",
+                     *         "status": "ACTIVE",
+                     *         "expiresAt": "2026-05-29T09:14:22.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RotateApiKeyResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ListCommerceAudit: {
+        parameters: {
+            query?: {
+                action?: string;
+                after?: string;
+                entityId?: string;
+                entityType?: string;
+                /** @example 20 */
+                first?: number;
+                from?: string;
+                merchantId?: string;
+                principalId?: string;
+                to?: string;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.auditTrail.commerce.records` of the GraphQL operation ListCommerceAudit. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Link: components["headers"]["Link"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "edges": [
+                     *         {
+                     *           "cursor": "WyIyMDI2LTExLTA5VDA5OjAwOjAwLjAwMFoiLCJvcmRfMSJd",
+                     *           "node": {
+                     *             "id": "id_58486b888490c68142d4447d871ccd39",
+                     *             "position": 1,
+                     *             "occurredAt": "2026-05-29T09:14:22.000Z",
+                     *             "principalKind": "principalKind",
+                     *             "principalId": "principalId",
+                     *             "credentialId": "credentialId",
+                     *             "merchantId": "id_8b441137850061a420d3280ebd0d8fac",
+                     *             "livemode": true,
+                     *             "action": "action",
+                     *             "entityType": "entityType",
+                     *             "entityId": "id_201c277e8b6ecd216e0946a354fe5b04",
+                     *             "changes": "changes",
+                     *             "requestId": "requestId",
+                     *             "sourceIp": "sourceIp",
+                     *             "hash": "hash",
+                     *             "prevHash": "prevHash"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "pageInfo": {
+                     *         "hasNextPage": true,
+                     *         "endCursor": "WyIyMDI2LTExLTA5VDA5OjAwOjAwLjAwMFoiLCJvcmRfMSJd"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ListCommerceAuditResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ListFinanceAudit: {
+        parameters: {
+            query?: {
+                action?: string;
+                after?: string;
+                entityId?: string;
+                entityType?: string;
+                /** @example 20 */
+                first?: number;
+                from?: string;
+                merchantId?: string;
+                principalId?: string;
+                to?: string;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.auditTrail.finance.records` of the GraphQL operation ListFinanceAudit. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Link: components["headers"]["Link"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "edges": [
+                     *         {
+                     *           "cursor": "WyIyMDI2LTExLTA5VDA5OjAwOjAwLjAwMFoiLCJvcmRfMSJd",
+                     *           "node": {
+                     *             "id": "id_58486b888490c68142d4447d871ccd39",
+                     *             "position": 1,
+                     *             "occurredAt": "2026-05-29T09:14:22.000Z",
+                     *             "principalKind": "principalKind",
+                     *             "principalId": "principalId",
+                     *             "credentialId": "credentialId",
+                     *             "merchantId": "id_8b441137850061a420d3280ebd0d8fac",
+                     *             "livemode": true,
+                     *             "action": "action",
+                     *             "entityType": "entityType",
+                     *             "entityId": "id_201c277e8b6ecd216e0946a354fe5b04",
+                     *             "changes": "changes",
+                     *             "requestId": "requestId",
+                     *             "sourceIp": "sourceIp",
+                     *             "hash": "hash",
+                     *             "prevHash": "prevHash"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "pageInfo": {
+                     *         "hasNextPage": true,
+                     *         "endCursor": "WyIyMDI2LTExLTA5VDA5OjAwOjAwLjAwMFoiLCJvcmRfMSJd"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ListFinanceAuditResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ListIdentityAudit: {
+        parameters: {
+            query?: {
+                action?: string;
+                after?: string;
+                entityId?: string;
+                entityType?: string;
+                /** @example 20 */
+                first?: number;
+                from?: string;
+                merchantId?: string;
+                principalId?: string;
+                to?: string;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.auditTrail.identity.records` of the GraphQL operation ListIdentityAudit. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Link: components["headers"]["Link"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "edges": [
+                     *         {
+                     *           "cursor": "WyIyMDI2LTExLTA5VDA5OjAwOjAwLjAwMFoiLCJvcmRfMSJd",
+                     *           "node": {
+                     *             "id": "id_58486b888490c68142d4447d871ccd39",
+                     *             "position": 1,
+                     *             "occurredAt": "2026-05-29T09:14:22.000Z",
+                     *             "principalKind": "principalKind",
+                     *             "principalId": "principalId",
+                     *             "credentialId": "credentialId",
+                     *             "merchantId": "id_8b441137850061a420d3280ebd0d8fac",
+                     *             "livemode": true,
+                     *             "action": "action",
+                     *             "entityType": "entityType",
+                     *             "entityId": "id_201c277e8b6ecd216e0946a354fe5b04",
+                     *             "changes": "changes",
+                     *             "requestId": "requestId",
+                     *             "sourceIp": "sourceIp",
+                     *             "hash": "hash",
+                     *             "prevHash": "prevHash"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "pageInfo": {
+                     *         "hasNextPage": true,
+                     *         "endCursor": "WyIyMDI2LTExLTA5VDA5OjAwOjAwLjAwMFoiLCJvcmRfMSJd"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ListIdentityAuditResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ListLogisticsAudit: {
+        parameters: {
+            query?: {
+                action?: string;
+                after?: string;
+                entityId?: string;
+                entityType?: string;
+                /** @example 20 */
+                first?: number;
+                from?: string;
+                merchantId?: string;
+                principalId?: string;
+                to?: string;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.auditTrail.logistics.records` of the GraphQL operation ListLogisticsAudit. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Link: components["headers"]["Link"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "edges": [
+                     *         {
+                     *           "cursor": "WyIyMDI2LTExLTA5VDA5OjAwOjAwLjAwMFoiLCJvcmRfMSJd",
+                     *           "node": {
+                     *             "id": "id_58486b888490c68142d4447d871ccd39",
+                     *             "position": 1,
+                     *             "occurredAt": "2026-05-29T09:14:22.000Z",
+                     *             "principalKind": "principalKind",
+                     *             "principalId": "principalId",
+                     *             "credentialId": "credentialId",
+                     *             "merchantId": "id_8b441137850061a420d3280ebd0d8fac",
+                     *             "livemode": true,
+                     *             "action": "action",
+                     *             "entityType": "entityType",
+                     *             "entityId": "id_201c277e8b6ecd216e0946a354fe5b04",
+                     *             "changes": "changes",
+                     *             "requestId": "requestId",
+                     *             "sourceIp": "sourceIp",
+                     *             "hash": "hash",
+                     *             "prevHash": "prevHash"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "pageInfo": {
+                     *         "hasNextPage": true,
+                     *         "endCursor": "WyIyMDI2LTExLTA5VDA5OjAwOjAwLjAwMFoiLCJvcmRfMSJd"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ListLogisticsAuditResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ListPaymentsAudit: {
+        parameters: {
+            query?: {
+                action?: string;
+                after?: string;
+                entityId?: string;
+                entityType?: string;
+                /** @example 20 */
+                first?: number;
+                from?: string;
+                merchantId?: string;
+                principalId?: string;
+                to?: string;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.auditTrail.payments.records` of the GraphQL operation ListPaymentsAudit. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Link: components["headers"]["Link"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "edges": [
+                     *         {
+                     *           "cursor": "WyIyMDI2LTExLTA5VDA5OjAwOjAwLjAwMFoiLCJvcmRfMSJd",
+                     *           "node": {
+                     *             "id": "id_58486b888490c68142d4447d871ccd39",
+                     *             "position": 1,
+                     *             "occurredAt": "2026-05-29T09:14:22.000Z",
+                     *             "principalKind": "principalKind",
+                     *             "principalId": "principalId",
+                     *             "credentialId": "credentialId",
+                     *             "merchantId": "id_8b441137850061a420d3280ebd0d8fac",
+                     *             "livemode": true,
+                     *             "action": "action",
+                     *             "entityType": "entityType",
+                     *             "entityId": "id_201c277e8b6ecd216e0946a354fe5b04",
+                     *             "changes": "changes",
+                     *             "requestId": "requestId",
+                     *             "sourceIp": "sourceIp",
+                     *             "hash": "hash",
+                     *             "prevHash": "prevHash"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "pageInfo": {
+                     *         "hasNextPage": true,
+                     *         "endCursor": "WyIyMDI2LTExLTA5VDA5OjAwOjAwLjAwMFoiLCJvcmRfMSJd"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ListPaymentsAuditResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    Login: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "owner@acme-shop.test",
+                 *       "password": "sandbox-password-2026",
+                 *       "livemode": false
+                 *     }
+                 */
+                "application/json": components["schemas"]["LoginRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.login` of the GraphQL operation Login. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "accessToken": "accessToken",
+                     *       "tokenType": "tokenType",
+                     *       "expiresIn": 1,
+                     *       "expiresAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LoginResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    IssueToken: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "apiKey": "ipk_test_0000000000000000000000000000000000000000"
+                 *     }
+                 */
+                "application/json": components["schemas"]["IssueTokenRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.issueToken` of the GraphQL operation IssueToken. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "accessToken": "accessToken",
+                     *       "tokenType": "tokenType",
+                     *       "expiresIn": 1,
+                     *       "expiresAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["IssueTokenResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     ListCarriers: {
         parameters: {
             query?: never;
@@ -924,6 +2794,74 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetViewer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.viewer` of the GraphQL operation GetViewer. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "kind": "USER",
+                     *       "id": "id_aa95b112f11d3ae227ea7392a9a53d01",
+                     *       "credentialId": "id_3e636642466ad55f771d8882bf337cab",
+                     *       "livemode": true,
+                     *       "displayName": "displayName",
+                     *       "grants": [
+                     *         {
+                     *           "permission": "permission",
+                     *           "scope": {
+                     *             "kind": "MERCHANTS",
+                     *             "merchantIds": [
+                     *               "id_e412aeb5ff63d1e92b7aa85326a5653c"
+                     *             ],
+                     *             "carrierCodes": [
+                     *               "carrierCodes"
+                     *             ]
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetViewerResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             502: components["responses"]["BadGateway"];
@@ -1006,6 +2944,61 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    CreateMerchant: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key": components["parameters"]["IdempotencyKeyRequired"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateMerchantRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.createMerchant` of the GraphQL operation CreateMerchant. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "mer_d46699935d529eba1ac4c3d352f171d4",
+                     *       "slug": "acme-shop",
+                     *       "name": "Acme Shop",
+                     *       "country": "NL",
+                     *       "defaultCurrency": "EUR",
+                     *       "onboardingStatus": "LEAD",
+                     *       "createdAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CreateMerchantResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     GetMerchant: {
         parameters: {
             query?: never;
@@ -1060,6 +3053,256 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    SyncMerchantToCrm: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                merchantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["SyncMerchantToCrmRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.syncMerchantToCrm` of the GraphQL operation SyncMerchantToCrm. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_4372b1ec331c8a8257dd3834da38154e",
+                     *       "status": "PENDING",
+                     *       "attempts": 1,
+                     *       "nextAttemptAt": "2026-05-29T09:14:22.000Z",
+                     *       "lastError": "lastError",
+                     *       "completedAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SyncMerchantToCrmResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetMerchantKpis: {
+        parameters: {
+            query?: {
+                /** @example 2026-11-26 */
+                day?: string;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                merchantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.kpis` of the GraphQL operation GetMerchantKpis. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "merchantId": "mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e",
+                     *       "day": "2026-11-26",
+                     *       "livemode": true,
+                     *       "counters": [
+                     *         {
+                     *           "metric": "metric",
+                     *           "count": 1,
+                     *           "amount": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetMerchantKpisResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    TransitionOnboarding: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                merchantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "action": "SUBMIT_KYC"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TransitionOnboardingRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.transitionOnboarding` of the GraphQL operation TransitionOnboarding. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "mer_d46699935d529eba1ac4c3d352f171d4",
+                     *       "onboardingStatus": "LEAD",
+                     *       "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TransitionOnboardingResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ListWebhookEndpoints: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                merchantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.webhookEndpoints` of the GraphQL operation ListWebhookEndpoints. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "id_636f38b1b14e66869b768277c3dee522",
+                     *         "url": "url",
+                     *         "description": "description",
+                     *         "eventTypes": [
+                     *           "eventTypes"
+                     *         ],
+                     *         "livemode": true,
+                     *         "status": "ENABLED",
+                     *         "failingSince": "2026-05-29T09:14:22.000Z",
+                     *         "lastSuccessAt": "2026-05-29T09:14:22.000Z",
+                     *         "createdAt": "2026-05-29T09:14:22.000Z"
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["ListWebhookEndpointsResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -1481,6 +3724,225 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    AssignRole: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignRoleRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.assignRole` of the GraphQL operation AssignRole. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_86b19cb2f0da68cca283084e05050c3e",
+                     *       "granteeKind": "USER",
+                     *       "granteeId": "id_ea82912e786ccf8fa685d1b06a166fb8",
+                     *       "role": {
+                     *         "key": "key"
+                     *       },
+                     *       "scope": {
+                     *         "kind": "MERCHANTS",
+                     *         "merchantIds": [
+                     *           "id_e412aeb5ff63d1e92b7aa85326a5653c"
+                     *         ],
+                     *         "carrierCodes": [
+                     *           "carrierCodes"
+                     *         ]
+                     *       },
+                     *       "createdAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AssignRoleResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    RevokeRoleAssignment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example ras_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.revokeRoleAssignment` of the GraphQL operation RevokeRoleAssignment. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ras_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *       "revokedAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RevokeRoleAssignmentResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ListRoles: {
+        parameters: {
+            query?: {
+                merchantId?: string;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.roles` of the GraphQL operation ListRoles. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "id_639ac526927b3bb60346a5277f25cba9",
+                     *         "key": "key",
+                     *         "name": "name",
+                     *         "builtIn": true,
+                     *         "permissions": [
+                     *           "permissions"
+                     *         ]
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["ListRolesResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    CreateRole: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateRoleRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.createRole` of the GraphQL operation CreateRole. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_639ac526927b3bb60346a5277f25cba9",
+                     *       "key": "key",
+                     *       "name": "name",
+                     *       "builtIn": true,
+                     *       "permissions": [
+                     *         "permissions"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CreateRoleResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     ListMerchantSettlements: {
         parameters: {
             query: {
@@ -1785,6 +4247,222 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    CreateWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key": components["parameters"]["IdempotencyKeyRequired"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookEndpointRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.createWebhookEndpoint` of the GraphQL operation CreateWebhookEndpoint. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "secret": "secret",
+                     *       "endpoint": {
+                     *         "id": "id_636f38b1b14e66869b768277c3dee522",
+                     *         "url": "url",
+                     *         "eventTypes": [
+                     *           "eventTypes"
+                     *         ],
+                     *         "livemode": true,
+                     *         "status": "ENABLED",
+                     *         "createdAt": "2026-05-29T09:14:22.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CreateWebhookEndpointResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ReplayWebhooks: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example whe_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                endpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["ReplayWebhooksRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.replayWebhooks` of the GraphQL operation ReplayWebhooks. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "id_358e23ea6133908dd8bd4be6643a4a82",
+                     *         "status": "PENDING"
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["ReplayWebhooksResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    DeleteWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example whe_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.deleteWebhookEndpoint` of the GraphQL operation DeleteWebhookEndpoint. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "whe_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *       "status": "ENABLED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DeleteWebhookEndpointResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    RotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example whe_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "gracePeriodSeconds": 86400
+                 *     }
+                 */
+                "application/json": components["schemas"]["RotateWebhookSecretRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.rotateWebhookSecret` of the GraphQL operation RotateWebhookSecret. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "secret": "secret",
+                     *       "endpoint": {
+                     *         "id": "id_636f38b1b14e66869b768277c3dee522",
+                     *         "previousSecretExpiresAt": "2026-05-29T09:14:22.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RotateWebhookSecretResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];

@@ -158,6 +158,119 @@ export const crmSandboxRecords = identitySchema.table('crm_sandbox_records', {
   syncCount: integer('sync_count').notNull().default(1),
 });
 
+export const webhookEndpointStatus = identitySchema.enum('webhook_endpoint_status', ['ENABLED', 'DISABLED']);
+
+/** A merchant's URL that receives its events (Standard Webhooks); one livemode, like every merchant-owned row. */
+export const webhookEndpoints = identitySchema.table(
+  'webhook_endpoints',
+  {
+    id: text('id').primaryKey(),
+    merchantId: text('merchant_id')
+      .notNull()
+      .references(() => merchants.id),
+    livemode: boolean('livemode').notNull(),
+    url: text('url').notNull(),
+    description: text('description'),
+    /** Catalogue event types, or `*` for all. */
+    eventTypes: text('event_types').array().notNull(),
+    status: webhookEndpointStatus('status').notNull().default('ENABLED'),
+    /** The signing secret, AES-256-GCM encrypted (it is needed in clear to sign, so it cannot be hashed). */
+    secretCiphertext: text('secret_ciphertext').notNull(),
+    /** After a rotation the old secret keeps signing alongside the new one until `previousSecretExpiresAt`. */
+    previousSecretCiphertext: text('previous_secret_ciphertext'),
+    previousSecretExpiresAt: ts('previous_secret_expires_at'),
+    /** The first failed attempt since the last success; cleared by a success. Drives automatic disabling. */
+    failingSince: ts('failing_since'),
+    lastSuccessAt: ts('last_success_at'),
+    disabledAt: ts('disabled_at'),
+    disabledReason: text('disabled_reason'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+    /** Deleted endpoints keep their delivery history but receive nothing more. */
+    deletedAt: ts('deleted_at'),
+  },
+  (t) => [index('webhook_endpoints_merchant_idx').on(t.merchantId, t.livemode)],
+);
+
+export const webhookDeliveryStatus = identitySchema.enum('webhook_delivery_status', ['PENDING', 'SUCCEEDED', 'FAILED', 'CANCELED']);
+
+/** One event on its way to one endpoint; retried with backoff until it succeeds or gives up. */
+export const webhookDeliveries = identitySchema.table(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id),
+    merchantId: text('merchant_id').notNull(),
+    livemode: boolean('livemode').notNull(),
+    /** The event id: sent as `webhook-id`, the same on every retry and replay, so receivers deduplicate on it. */
+    eventId: text('event_id').notNull(),
+    eventType: text('event_type').notNull(),
+    occurredAt: ts('occurred_at').notNull(),
+    /** The exact JSON body, fixed at fan-out so every attempt signs and sends the same bytes. */
+    body: text('body').notNull(),
+    /** A manual re-send of an event already delivered (or attempted) to this endpoint. */
+    replay: boolean('replay').notNull().default(false),
+    status: webhookDeliveryStatus('status').notNull().default('PENDING'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: ts('next_attempt_at').notNull().defaultNow(),
+    lastAttemptAt: ts('last_attempt_at'),
+    lastStatusCode: integer('last_status_code'),
+    lastError: text('last_error'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    completedAt: ts('completed_at'),
+  },
+  (t) => [
+    // Fan-out is at least once: an event is turned into one (non-replay) delivery per endpoint, however often it arrives.
+    uniqueIndex('webhook_deliveries_endpoint_event_key').on(t.endpointId, t.eventId).where(sql`not ${t.replay}`),
+    index('webhook_deliveries_due_idx').on(t.status, t.nextAttemptAt),
+    index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.createdAt),
+  ],
+);
+
+/** Every HTTP attempt of a delivery, for the merchant's delivery log. */
+export const webhookAttempts = identitySchema.table(
+  'webhook_attempts',
+  {
+    id: text('id').primaryKey(),
+    deliveryId: text('delivery_id')
+      .notNull()
+      .references(() => webhookDeliveries.id),
+    endpointId: text('endpoint_id').notNull(),
+    attemptNumber: integer('attempt_number').notNull(),
+    attemptedAt: ts('attempted_at').notNull(),
+    url: text('url').notNull(),
+    /** Null when no HTTP response came back (timeout, refused address, connection error). */
+    statusCode: integer('status_code'),
+    succeeded: boolean('succeeded').notNull(),
+    latencyMs: integer('latency_ms').notNull(),
+    /** At most 1 KiB of the response body. */
+    responseExcerpt: text('response_excerpt'),
+    error: text('error'),
+  },
+  (t) => [index('webhook_attempts_delivery_idx').on(t.deliveryId, t.attemptNumber)],
+);
+
+/** Messages to a merchant's owners (e.g. an endpoint was disabled); an email transport would send these. */
+export const merchantNotifications = identitySchema.table(
+  'merchant_notifications',
+  {
+    id: text('id').primaryKey(),
+    merchantId: text('merchant_id')
+      .notNull()
+      .references(() => merchants.id),
+    livemode: boolean('livemode').notNull(),
+    kind: text('kind').notNull(),
+    subject: text('subject').notNull(),
+    message: text('message').notNull(),
+    entityType: text('entity_type'),
+    entityId: text('entity_id'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('merchant_notifications_merchant_idx').on(t.merchantId, t.createdAt)],
+);
+
 export const { auditLog, auditHead } = auditTables(identitySchema);
 export const outbox = outboxTable(identitySchema);
 
@@ -169,3 +282,6 @@ export type RoleAssignmentRow = typeof roleAssignments.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type CrmSyncJobRow = typeof crmSyncJobs.$inferSelect;
+export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
+export type WebhookAttemptRow = typeof webhookAttempts.$inferSelect;

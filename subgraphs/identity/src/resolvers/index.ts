@@ -5,10 +5,14 @@ import { ApiKey, Role, RoleAssignment, User, Viewer } from './access.ts';
 import { Merchant } from './merchant.ts';
 import { Mutation } from './mutation.ts';
 import { Query } from './query.ts';
+import { WebhookAttempt, WebhookDelivery, WebhookEndpoint, webhookMutations, webhookQueries } from './webhooks.ts';
 
 export const resolvers: Resolvers = {
-  Query,
-  Mutation,
+  Query: { ...Query, ...webhookQueries },
+  Mutation: { ...Mutation, ...webhookMutations },
+  WebhookEndpoint,
+  WebhookDelivery,
+  WebhookAttempt,
   Merchant,
   Viewer,
   Role,
