@@ -232,7 +232,7 @@ describe('two gateways on one NATS stream', () => {
     const busB = await NatsEventBus.connect(NATS_URL, logger, names);
     const system = await startTestSystem({ seed: true, bus: busA });
     // A second gateway process would do the same: its own NATS connection, the same subgraphs.
-    const second = await createGateway({ subgraphUrls: system.subgraphUrls, bus: busB, logger });
+    const second = await createGateway({ subgraphUrls: system.subgraphUrls, bus: busB, logger, database: system.database.target });
     const port = await second.listen(0, '127.0.0.1');
     try {
       const clientA = wsClient(system.gatewayUrl, AS_OPERATOR.authorization);

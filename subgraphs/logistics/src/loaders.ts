@@ -1,11 +1,17 @@
-import { and, desc, inArray } from 'drizzle-orm';
-import { rowLoader, scopeCondition, type Authorization, type Database } from '@ipay/platform';
-import { carriers, shipments, type CarrierRow, type ShipmentRow } from './db/schema.ts';
+import { and, asc, desc, eq, gt, inArray, isNull, or } from 'drizzle-orm';
+import { groupLoader, rowLoader, scopeCondition, type Authorization, type Database } from '@ipay/platform';
+import { carrierScans, carriers, rateCards, releaseAuthorizations, shipments, type CarrierRow, type CarrierScanRow, type RateCardRow, type ReleaseAuthorizationRow, type ShipmentRow } from './db/schema.ts';
 import type * as schema from './db/schema.ts';
 
 /** Shipments the caller may read, in its mode; carrier partners reach their own carrier's shipments. */
 export const readableShipments = (auth: Authorization) =>
   scopeCondition(auth.require('shipments:read'), auth.livemode, { merchantId: shipments.merchantId, livemode: shipments.livemode, carrierCode: shipments.carrierCode });
+
+/** Release authorizations the caller may see: with releases:read, or as the verifier (releases:verify) of its carrier. */
+export const readableReleases = (auth: Authorization) => {
+  const scope = auth.scopeOf('releases:read') ?? auth.require('releases:verify');
+  return scopeCondition(scope, auth.livemode, { merchantId: releaseAuthorizations.merchantId, livemode: releaseAuthorizations.livemode, carrierCode: releaseAuthorizations.carrierCode });
+};
 
 export function createLoaders(db: Database<typeof schema>, auth: Authorization) {
   return {
@@ -26,6 +32,30 @@ export function createLoaders(db: Database<typeof schema>, auth: Authorization) 
     carrierByCode: rowLoader<string, CarrierRow>(
       (codes) => db.select().from(carriers).where(inArray(carriers.code, [...codes])),
       (row) => row.code,
+    ),
+    /** Scans of many shipments in one statement (the parent shipment was already scope-checked). */
+    scansByShipmentId: groupLoader<string, CarrierScanRow>(
+      (ids) => db.select().from(carrierScans).where(inArray(carrierScans.shipmentId, [...ids])).orderBy(asc(carrierScans.occurredAt), asc(carrierScans.id)),
+      (row) => row.shipmentId,
+    ),
+    /** The rate cards of many carriers in the caller's mode that are valid today or later: what each carrier offers. */
+    currentRateCardsByCarrier: groupLoader<string, Pick<RateCardRow, 'carrierCode' | 'serviceLevel' | 'deliveryMethods'>>(
+      (codes) =>
+        db
+          .select({ carrierCode: rateCards.carrierCode, serviceLevel: rateCards.serviceLevel, deliveryMethods: rateCards.deliveryMethods })
+          .from(rateCards)
+          .where(
+            and(
+              eq(rateCards.livemode, auth.livemode),
+              inArray(rateCards.carrierCode, [...codes]),
+              or(isNull(rateCards.validTo), gt(rateCards.validTo, new Date().toISOString().slice(0, 10))),
+            ),
+          ),
+      (row) => row.carrierCode,
+    ),
+    releaseByShipmentId: rowLoader<string, ReleaseAuthorizationRow>(
+      (ids) => db.select().from(releaseAuthorizations).where(and(inArray(releaseAuthorizations.shipmentId, [...ids]), readableReleases(auth))),
+      (row) => row.shipmentId,
     ),
   };
 }

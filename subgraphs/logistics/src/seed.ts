@@ -1,6 +1,13 @@
-import { SANDBOX_ORDERS, sandboxId, type Database, type SandboxOrderStatus } from '@ipay/platform';
-import { carriers, shipments, type ShipmentRow } from './db/schema.ts';
+import { eq, inArray } from 'drizzle-orm';
+import { SANDBOX_MERCHANTS, SANDBOX_ORDERS, sandboxId, type Database, type SandboxOrderStatus } from '@ipay/platform';
+import { carriers, orderProjections, paymentProjections, rateCards, releaseAuthorizations, shipments, type ShipmentRow } from './db/schema.ts';
 import type * as schema from './db/schema.ts';
+import { importTariffCsv } from './domain/index.ts';
+import { issueReleaseInTx } from './app/releases.ts';
+import { runAsSystem } from './app/system.ts';
+import { replaceTariffs } from './app/tariffs.ts';
+import { sandboxTariffCsv } from './sandbox-tariffs.ts';
+import type { LogisticsServices } from './services.ts';
 
 export const CARRIERS = [
   { code: 'ups', name: 'UPS' },
@@ -24,13 +31,53 @@ const SHIPMENT_STATUS: Record<SandboxOrderStatus, ShipmentRow['status'] | null> 
   CANCELLED: null,
 };
 
-export async function seed(db: Database<typeof schema>): Promise<void> {
+/** The payment status the payments subgraph seeds for each sandbox order status (see payments/src/seed.ts). */
+const PAYMENT_STATUS: Record<SandboxOrderStatus, string | null> = {
+  CREATED: null,
+  AWAITING_PAYMENT: 'REQUESTED',
+  PAID: 'CONFIRMED',
+  OUT_FOR_DELIVERY: 'CONFIRMED',
+  RELEASED: 'CONFIRMED',
+  DELIVERED: 'CONFIRMED',
+  RETURNED: 'CONFIRMED',
+  REFUNDED: 'REFUNDED',
+  CANCELLED: 'CANCELLED',
+};
+const PSPS = ['adyen', 'stripe', 'mollie'];
+
+export async function seed(db: Database<typeof schema>, services: LogisticsServices): Promise<void> {
   await db.insert(carriers).values(CARRIERS).onConflictDoNothing();
+
+  // Sandbox orders and payments are seeded, not announced: project them as the events would have.
+  const slugOf = new Map(SANDBOX_MERCHANTS.map((m) => [m.id, m.slug]));
+  await db
+    .insert(orderProjections)
+    .values(
+      SANDBOX_ORDERS.map((o) => ({
+        orderId: o.id,
+        merchantId: o.merchantId,
+        merchantSlug: slugOf.get(o.merchantId)!,
+        livemode: false,
+        reference: o.reference,
+        currency: o.currency,
+        totalMinor: o.amount,
+        shippingAddress: null,
+      })),
+    )
+    .onConflictDoNothing();
+  const payments = SANDBOX_ORDERS.flatMap((o, i) => {
+    const status = PAYMENT_STATUS[o.status];
+    if (!status) return [];
+    return [{ orderId: o.id, merchantId: o.merchantId, livemode: false, paymentId: sandboxId('pay', o.id), psp: PSPS[i % PSPS.length]!, status, amountMinor: o.amount, currency: o.currency, lastEventId: 'evt_0' }];
+  });
+  await db.insert(paymentProjections).values(payments).onConflictDoNothing();
+
   const rows = SANDBOX_ORDERS.flatMap((order, i) => {
     const status = SHIPMENT_STATUS[order.status];
     if (!status) return [];
     const carrier = CARRIERS[i % CARRIERS.length]!;
     const createdAt = new Date(order.createdAt.getTime() + 3600_000);
+    const deliveryMethod = carrier.code === 'inpost' ? 'LOCKER' : 'DOOR';
     return [
       {
         id: sandboxId('shp', order.id),
@@ -40,10 +87,31 @@ export async function seed(db: Database<typeof schema>): Promise<void> {
         carrierCode: carrier.code,
         trackingNumber: `${carrier.code.toUpperCase()}${String(100000000 + i * 7919).padStart(12, '0')}`,
         status,
+        serviceLevel: deliveryMethod === 'LOCKER' ? 'LOCKER' : 'STANDARD',
+        deliveryMethod,
         createdAt,
         updatedAt: createdAt,
       },
     ];
   });
   await db.insert(shipments).values(rows).onConflictDoNothing();
+
+  // Parcels paid and on their way wait for the consumer's code.
+  const waiting = SANDBOX_ORDERS.filter((o) => o.status === 'PAID' || o.status === 'OUT_FOR_DELIVERY').map((o) => sandboxId('shp', o.id));
+  const issued = new Set((await db.select({ shipmentId: releaseAuthorizations.shipmentId }).from(releaseAuthorizations).where(inArray(releaseAuthorizations.shipmentId, waiting))).map((r) => r.shipmentId));
+  for (const shipment of await db.select().from(shipments).where(inArray(shipments.id, waiting))) {
+    if (issued.has(shipment.id)) continue;
+    await runAsSystem(db, 'sandbox-seed', false, (uow) => issueReleaseInTx(uow, services, shipment));
+  }
+
+  // The sandbox tariff book, through the same import as an operator's file; only when the sandbox has none.
+  const [anyCard] = await db.select({ id: rateCards.id }).from(rateCards).where(eq(rateCards.livemode, false)).limit(1);
+  if (!anyCard) {
+    const result = importTariffCsv(sandboxTariffCsv());
+    if (!result.ok) throw new Error(`the sandbox tariff sheet is invalid: ${JSON.stringify(result.errors.slice(0, 3))}`);
+    await runAsSystem(db, 'sandbox-seed', false, async (uow) => {
+      const outcome = await replaceTariffs(uow.tx, false, result.book);
+      uow.audit({ action: 'tariffs.import', entityType: 'TariffImport', entityId: outcome.importId, merchantId: null, after: { ...result.summary, carriers: outcome.carriers, livemode: false } });
+    });
+  }
 }

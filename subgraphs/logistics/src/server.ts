@@ -3,6 +3,8 @@ import * as dbSchema from './db/schema.ts';
 import { createLoaders } from './loaders.ts';
 import { resolvers } from './resolvers/index.ts';
 import { seed } from './seed.ts';
+import { createServices } from './services.ts';
+import { carrierWebhookRoute } from './app/scans.ts';
 
 export const logistics = defineSubgraph(import.meta.url, {
   name: 'logistics',
@@ -11,6 +13,9 @@ export const logistics = defineSubgraph(import.meta.url, {
   outbox: dbSchema.outbox,
   resolvers,
   createLoaders,
+  createServices,
+  // Public: each carrier's request is authenticated by its signature or shared secret.
+  routes: ({ db, services }) => ({ '/webhooks/carriers/*': carrierWebhookRoute(db, services) }),
   seed,
 });
 

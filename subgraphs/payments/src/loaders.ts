@@ -1,6 +1,6 @@
-import { and, desc, inArray } from 'drizzle-orm';
-import { rowLoader, scopeCondition, type Authorization, type Database } from '@ipay/platform';
-import { paymentSessions, type PaymentSessionRow } from './db/schema.ts';
+import { and, asc, desc, inArray } from 'drizzle-orm';
+import { groupLoader, rowLoader, scopeCondition, type Authorization, type Database } from '@ipay/platform';
+import { paymentEvents, paymentSessions, refunds, type PaymentEventRow, type PaymentSessionRow, type RefundRow } from './db/schema.ts';
 import type * as schema from './db/schema.ts';
 
 /** The SQL condition limiting payment sessions to what the caller may read, in its mode. */
@@ -21,6 +21,30 @@ export function createLoaders(db: Database<typeof schema>, auth: Authorization) 
           .where(and(inArray(paymentSessions.orderId, [...orderIds]), readableSessions(auth)))
           .orderBy(paymentSessions.orderId, desc(paymentSessions.createdAt), desc(paymentSessions.id)),
       (row) => row.orderId,
+    ),
+    /** Every session of many orders, newest first, in one statement. */
+    sessionsByOrderId: groupLoader<string, PaymentSessionRow>(
+      (orderIds) =>
+        db
+          .select()
+          .from(paymentSessions)
+          .where(and(inArray(paymentSessions.orderId, [...orderIds]), readableSessions(auth)))
+          .orderBy(desc(paymentSessions.createdAt), desc(paymentSessions.id)),
+      (row) => row.orderId,
+    ),
+    /** History of sessions the caller already read (the session resolver checked the scope). */
+    historyBySessionId: groupLoader<string, PaymentEventRow>(
+      (sessionIds) => db.select().from(paymentEvents).where(inArray(paymentEvents.sessionId, [...sessionIds])).orderBy(asc(paymentEvents.recordedAt), asc(paymentEvents.id)),
+      (row) => row.sessionId,
+    ),
+    refundsBySessionId: groupLoader<string, RefundRow>(
+      (sessionIds) =>
+        db
+          .select()
+          .from(refunds)
+          .where(and(inArray(refunds.sessionId, [...sessionIds]), scopeCondition(auth.require('payments:read'), auth.livemode, refunds)))
+          .orderBy(asc(refunds.createdAt), asc(refunds.id)),
+      (row) => row.sessionId,
     ),
   };
 }

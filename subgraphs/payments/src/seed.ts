@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { SANDBOX_ORDERS, sandboxId, type Database, type SandboxOrderStatus } from '@ipay/platform';
-import { paymentSessions, type PaymentSessionRow } from './db/schema.ts';
+import { SANDBOX_MERCHANTS, SANDBOX_ORDERS, sandboxId, type Database, type SandboxOrderStatus } from '@ipay/platform';
+import { orders, paymentSessions, type PaymentSessionRow } from './db/schema.ts';
 import type * as schema from './db/schema.ts';
 import { paymentReferenceFromNumber } from './domain/reference.ts';
 
@@ -23,12 +23,34 @@ const PSPS = [
   { psp: 'mollie', method: 'ideal' },
 ];
 
+const CAPTURED: ReadonlySet<PaymentSessionRow['status']> = new Set(['CONFIRMED', 'PARTIALLY_REFUNDED', 'REFUNDED']);
+
 export async function seed(db: Database<typeof schema>): Promise<void> {
+  // The orders projection starts with the sandbox orders commerce seeds (sandbox orders are not announced as events).
+  const slugOf = new Map(SANDBOX_MERCHANTS.map((m) => [m.id, m.slug]));
+  await db
+    .insert(orders)
+    .values(
+      SANDBOX_ORDERS.map((order) => ({
+        id: order.id,
+        merchantId: order.merchantId,
+        merchant: slugOf.get(order.merchantId)!,
+        livemode: false,
+        reference: order.reference,
+        status: order.status,
+        amount: order.amount,
+        currency: order.currency,
+        updatedAt: order.createdAt,
+      })),
+    )
+    .onConflictDoNothing();
+
   const rows = SANDBOX_ORDERS.flatMap((order, i) => {
     const status = SESSION_STATUS[order.status];
     if (!status) return [];
     const referenceSeed = BigInt(`0x${createHash('sha256').update(order.id).digest('hex').slice(0, 12)}`);
     const createdAt = new Date(order.createdAt.getTime() + 5 * 60_000);
+    const captured = CAPTURED.has(status) ? order.amount : 0;
     return [
       {
         id: sandboxId('pay', order.id),
@@ -40,6 +62,9 @@ export async function seed(db: Database<typeof schema>): Promise<void> {
         amount: order.amount,
         currency: order.currency,
         ...PSPS[i % PSPS.length]!,
+        authorisedAmount: captured,
+        capturedAmount: captured,
+        refundedAmount: status === 'REFUNDED' ? order.amount : 0,
         expiresAt: new Date(createdAt.getTime() + 24 * 3600_000),
         createdAt,
         updatedAt: createdAt,

@@ -3,6 +3,8 @@ import * as dbSchema from './db/schema.ts';
 import { createLoaders } from './loaders.ts';
 import { resolvers } from './resolvers/index.ts';
 import { seed } from './seed.ts';
+import { createServices } from './services.ts';
+import { webhookRoutes } from './webhooks.ts';
 
 export const payments = defineSubgraph(import.meta.url, {
   name: 'payments',
@@ -11,6 +13,9 @@ export const payments = defineSubgraph(import.meta.url, {
   outbox: dbSchema.outbox,
   resolvers,
   createLoaders,
+  createServices,
+  // Public: each PSP's webhook verifies its own signature.
+  routes: webhookRoutes,
   seed,
 });
 

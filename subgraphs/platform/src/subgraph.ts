@@ -119,12 +119,13 @@ export async function createSubgraphServer<TSchema extends Record<string, unknow
   // The bus the relay publishes to: given (one per process), or NATS_URL, or the SQL log in this database.
   const ownBus = options.bus ? undefined : await openEventBus(options.database, logger);
   const bus = options.bus ?? ownBus!;
-  // The relay's polling has its own connection, so request SQL counts (and request pools) are not disturbed.
-  const relayDatabase = openDatabase(options.database, { schema: definition.dbSchema, maxConnections: 2 });
+  // Background work (the relay's polling, services' consumers and jobs) has its own connections, so request SQL
+  // counts and request pools are not disturbed by it.
+  const relayDatabase = openDatabase(options.database, { schema: definition.dbSchema, maxConnections: 4 });
   const relay = new OutboxRelay(relayDatabase.db, definition.outbox, bus, name, logger);
   relay.start();
   const mutationTables = { audit: definition.audit, outbox: definition.outbox, afterEvents: () => void relay.kick() };
-  const services = (await definition.createServices?.(database.db, { ...options, bus }, logger)) as TServices;
+  const services = (await definition.createServices?.(relayDatabase.db, { ...options, bus }, logger)) as TServices;
   if (options.seed) {
     // Sandbox data holds well-known credentials: never in production.
     if (isProduction()) throw new Error('sandbox seeding is refused when NODE_ENV=production');

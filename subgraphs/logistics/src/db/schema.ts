@@ -1,4 +1,6 @@
-import { boolean, index, pgSchema, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, date, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import type { PostcodeRange } from '../domain/geo.ts';
+import type { PriceBreakdown } from '../domain/cost-engine.ts';
 import { auditTables, outboxTable } from '@ipay/platform';
 
 export const logisticsSchema = pgSchema('logistics');
@@ -31,6 +33,12 @@ export const shipments = logisticsSchema.table(
       .references(() => carriers.code),
     trackingNumber: text('tracking_number').notNull(),
     status: shipmentStatus('status').notNull().default('LABEL_CREATED'),
+    serviceLevel: text('service_level').notNull().default('STANDARD'),
+    deliveryMethod: text('delivery_method').notNull().default('DOOR'),
+    /** The parcel as shipped: weight, dimensions, destination. */
+    parcel: jsonb('parcel').$type<{ weightGrams: number; dimensions: { lengthMm: number; widthMm: number; heightMm: number }; destination: { country: string; postcode: string } }>(),
+    /** The price when the shipment was created (itemised). */
+    price: jsonb('price').$type<PriceBreakdown>(),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
@@ -40,7 +48,162 @@ export const shipments = logisticsSchema.table(
   ],
 );
 
+/** Rate cards per mode (sandbox tariffs never price live shipments); ids are the CSV's deterministic ones. */
+export const rateCards = logisticsSchema.table(
+  'rate_cards',
+  {
+    livemode: boolean('livemode').notNull(),
+    id: text('id').notNull(),
+    carrierCode: text('carrier_code').notNull(),
+    serviceLevel: text('service_level').notNull(),
+    deliveryMethods: text('delivery_methods').array().notNull(),
+    currency: text('currency').notNull(),
+    validFrom: date('valid_from', { mode: 'string' }).notNull(),
+    validTo: date('valid_to', { mode: 'string' }),
+    volumetricDivisor: integer('volumetric_divisor'),
+    maxLongestSideMm: integer('max_longest_side_mm'),
+    maxLengthPlusGirthMm: integer('max_length_plus_girth_mm'),
+    zones: jsonb('zones').$type<{ code: string; country: string; postcodes: PostcodeRange[] }[]>().notNull(),
+    importId: text('import_id').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.livemode, t.id] }), index('rate_cards_carrier_idx').on(t.livemode, t.carrierCode)],
+);
+
+export const rateBands = logisticsSchema.table(
+  'rate_bands',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    livemode: boolean('livemode').notNull(),
+    rateCardId: text('rate_card_id').notNull(),
+    zone: text('zone').notNull(),
+    maxWeightGrams: integer('max_weight_grams').notNull(),
+    maxVolumeCm3: integer('max_volume_cm3'),
+    amount: integer('amount').notNull(),
+  },
+  (t) => [index('rate_bands_card_idx').on(t.livemode, t.rateCardId)],
+);
+
+export const surcharges = logisticsSchema.table(
+  'surcharges',
+  {
+    livemode: boolean('livemode').notNull(),
+    id: text('id').notNull(),
+    carrierCode: text('carrier_code').notNull(),
+    kind: text('kind', { enum: ['FUEL', 'REMOTE_AREA', 'OVERSIZE'] }).notNull(),
+    /** Null = every service level of the carrier. */
+    serviceLevels: text('service_levels').array(),
+    validFrom: date('valid_from', { mode: 'string' }).notNull(),
+    validTo: date('valid_to', { mode: 'string' }),
+    basisPoints: integer('basis_points'),
+    country: text('country'),
+    postcodes: jsonb('postcodes').$type<PostcodeRange[]>(),
+    amount: integer('amount'),
+    currency: text('currency'),
+    maxLongestSideMm: integer('max_longest_side_mm'),
+    maxLengthPlusGirthMm: integer('max_length_plus_girth_mm'),
+    importId: text('import_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.livemode, t.id] }), index('surcharges_carrier_idx').on(t.livemode, t.carrierCode)],
+);
+
+/** What logistics knows of commerce's orders, from order.created (and the sandbox seed). */
+export const orderProjections = logisticsSchema.table('order_projections', {
+  orderId: text('order_id').primaryKey(),
+  merchantId: text('merchant_id').notNull(),
+  merchantSlug: text('merchant_slug').notNull(),
+  livemode: boolean('livemode').notNull(),
+  reference: text('reference'),
+  currency: text('currency').notNull(),
+  totalMinor: integer('total_minor').notNull(),
+  shippingAddress: jsonb('shipping_address').$type<{ name?: string; line1?: string; line2?: string | null; city?: string; postal_code: string; country: string } | null>(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+});
+
+/** The latest payment state per order, from payment.* and refund.created events. */
+export const paymentProjections = logisticsSchema.table('payment_projections', {
+  orderId: text('order_id').primaryKey(),
+  merchantId: text('merchant_id').notNull(),
+  livemode: boolean('livemode').notNull(),
+  paymentId: text('payment_id').notNull(),
+  psp: text('psp').notNull(),
+  /** Upper case, as the payments subgraph's PaymentSessionStatus. */
+  status: text('status').notNull(),
+  amountMinor: integer('amount_minor').notNull(),
+  currency: text('currency').notNull(),
+  /** The newest event applied (time-ordered ids): a redelivered older event never rolls the status back. */
+  lastEventId: text('last_event_id').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+});
+
+export const carrierScans = logisticsSchema.table(
+  'carrier_scans',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    shipmentId: text('shipment_id')
+      .notNull()
+      .references(() => shipments.id),
+    carrierCode: text('carrier_code').notNull(),
+    trackingNumber: text('tracking_number').notNull(),
+    carrierEventId: text('carrier_event_id').notNull(),
+    type: text('type', { enum: ['PICKED_UP', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'DELIVERY_ATTEMPT_FAILED', 'DELIVERED', 'RETURNED_TO_SENDER'] }).notNull(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true, precision: 3 }).notNull(),
+    carrierStatusCode: text('carrier_status_code').notNull(),
+    description: text('description'),
+    location: text('location'),
+    receivedAt: timestamp('received_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('carrier_scans_event_key').on(t.carrierCode, t.carrierEventId), index('carrier_scans_shipment_idx').on(t.shipmentId)],
+);
+
+/** Idempotency keys of the scan events already emitted: each transition is published once, whatever the redeliveries. */
+export const shipmentEventKeys = logisticsSchema.table('shipment_event_keys', {
+  key: text('key').primaryKey(),
+  shipmentId: text('shipment_id').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+});
+
+export const releaseAuthorizations = logisticsSchema.table(
+  'release_authorizations',
+  {
+    id: text('id').primaryKey(),
+    shipmentId: text('shipment_id')
+      .notNull()
+      .references(() => shipments.id),
+    orderId: text('order_id').notNull(),
+    merchantId: text('merchant_id').notNull(),
+    livemode: boolean('livemode').notNull(),
+    carrierCode: text('carrier_code').notNull(),
+    locationType: text('location_type', { enum: ['DOOR', 'PICKUP_POINT', 'LOCKER'] }).notNull(),
+    /** HMAC of the code (verification); the code itself only AES-256-GCM encrypted, for the consumer. */
+    codeHash: text('code_hash').notNull(),
+    keyId: text('key_id').notNull(),
+    codeCiphertext: text('code_ciphertext').notNull(),
+    qrTokenCiphertext: text('qr_token_ciphertext').notNull(),
+    status: text('status', { enum: ['ACTIVE', 'RELEASED', 'LOCKED', 'REVOKED'] }).notNull(),
+    failedAttempts: integer('failed_attempts').notNull().default(0),
+    /** Compare-and-set token: every change is `UPDATE … WHERE version = $v`. */
+    version: integer('version').notNull().default(0),
+    /** When the code was verified (the domain's "released" = authorised to hand over). */
+    authorizedAt: timestamp('authorized_at', { withTimezone: true, precision: 3 }),
+    releaseMethod: text('release_method'),
+    /** When the parcel was handed over (confirmParcelRelease). */
+    handedOverAt: timestamp('handed_over_at', { withTimezone: true, precision: 3 }),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, precision: 3 }).notNull(),
+  },
+  // One authorization per shipment: the payment consumer and createShipment may both try to issue it.
+  (t) => [uniqueIndex('release_authorizations_shipment_key').on(t.shipmentId), index('release_authorizations_order_idx').on(t.orderId)],
+);
+
 export type CarrierRow = typeof carriers.$inferSelect;
+export type RateCardRow = typeof rateCards.$inferSelect;
+export type RateBandRow = typeof rateBands.$inferSelect;
+export type SurchargeRow = typeof surcharges.$inferSelect;
+export type OrderProjectionRow = typeof orderProjections.$inferSelect;
+export type PaymentProjectionRow = typeof paymentProjections.$inferSelect;
+export type CarrierScanRow = typeof carrierScans.$inferSelect;
+export type ReleaseAuthorizationRow = typeof releaseAuthorizations.$inferSelect;
 export type ShipmentRow = typeof shipments.$inferSelect;
 
 export const { auditLog, auditHead } = auditTables(logisticsSchema);

@@ -1,14 +1,18 @@
 import { DateTime, JSONScalar, auditLogResolvers, auditTrailRoot, servedByGateway } from '@ipay/platform';
 import { auditHead, auditLog } from '../db/schema.ts';
 import type { Resolvers } from '../generated/graphql.ts';
+import { Mutation } from './mutation.ts';
 import { Order } from './order.ts';
 import { Query } from './query.ts';
 import { Shipment } from './shipment.ts';
+import { valueTypes } from './types.ts';
 
 export const resolvers: Resolvers = {
   Query,
+  Mutation,
   Shipment,
   Order,
+  ...valueTypes,
   ShipmentEvent: {
     shipment: (event, _, { loaders }) =>
       event.subjectType === 'Shipment' ? loaders.shipmentById.load(event.subjectId) : event.orderId ? loaders.latestShipmentByOrderId.load(event.orderId) : null,

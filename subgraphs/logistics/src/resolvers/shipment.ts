@@ -1,4 +1,6 @@
+import { foldScans } from '../domain/index.ts';
 import type { ShipmentResolvers } from '../generated/graphql.ts';
+import { toCarrierScan } from '../app/scans.ts';
 
 export const Shipment: ShipmentResolvers = {
   __resolveReference: (ref, { loaders }) => loaders.shipmentById.load(ref.id),
@@ -8,5 +10,24 @@ export const Shipment: ShipmentResolvers = {
     // The foreign key guarantees the carrier exists; a miss means the database is inconsistent.
     if (!carrier) throw new Error(`carrier ${shipment.carrierCode} of shipment ${shipment.id} is missing`);
     return carrier;
+  },
+  serviceLevel: (shipment) => shipment.serviceLevel as never,
+  deliveryMethod: (shipment) => shipment.deliveryMethod as never,
+  price: (shipment) => shipment.price ?? null,
+  scans: (shipment, _, { loaders }) => loaders.scansByShipmentId.load(shipment.id),
+  timeline: async (shipment, _, { loaders }) => {
+    const rows = await loaders.scansByShipmentId.load(shipment.id);
+    const byEvent = new Map(rows.map((r) => [`${r.carrierCode}\u0000${r.carrierEventId}`, r]));
+    // The same fold the webhook applied: duplicates and late scans fall where they belong.
+    return foldScans(rows.map(toCarrierScan)).transitions.map((t) => ({
+      at: t.scan.occurredAt,
+      from: t.from,
+      to: t.to,
+      scan: byEvent.get(`${t.scan.carrierCode}\u0000${t.scan.carrierEventId}`)!,
+    }));
+  },
+  release: async (shipment, _, { auth, loaders }) => {
+    if (!auth.scopeOf('releases:read') && !auth.scopeOf('releases:verify')) auth.require('releases:read');
+    return loaders.releaseByShipmentId.load(shipment.id);
   },
 };

@@ -2,12 +2,16 @@ import { DateTime, JSONScalar, auditLogResolvers, auditTrailRoot, servedByGatewa
 import { auditHead, auditLog } from '../db/schema.ts';
 import type { Resolvers } from '../generated/graphql.ts';
 import { Order } from './order.ts';
-import { PaymentSession } from './payment-session.ts';
+import { Mutation } from './mutation.ts';
+import { PaymentHistoryEntry, PaymentSession, Refund } from './payment-session.ts';
 import { Query } from './query.ts';
 
 export const resolvers: Resolvers = {
   Query,
+  Mutation,
   PaymentSession,
+  PaymentHistoryEntry,
+  Refund,
   Order,
   PaymentEvent: {
     paymentSession: (event, _, { loaders }) =>

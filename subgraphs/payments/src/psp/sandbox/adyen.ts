@@ -124,15 +124,15 @@ export async function startAdyenSandbox(options: AdyenSandboxOptions): Promise<P
           refunded: 0,
         };
         payments.set(payment.pspReference, payment);
-        const { outcome } = core.scenarioFor(reference);
+        const { outcome, awaitShopper } = core.scenarioFor(reference);
         const base = { pspReference: payment.pspReference, merchantReference: reference, amount: { currency: payment.currency, value: payment.value } };
-        if (method === 'scheme' && outcome !== 'expire') {
+        if (method === 'scheme' && outcome !== 'expire' && !awaitShopper) {
           // Cards without 3DS decide at once; the AUTHORISATION notification follows.
           settle(payment);
           return { status: 200, body: outcome === 'decline' ? { ...base, resultCode: 'Refused', refusalReason: 'Refused', refusalReasonCode: '2' } : { ...base, resultCode: 'Authorised' } };
         }
-        // Redirect methods: the shopper goes to the issuer, then Adyen reports the result.
-        core.schedule(0, () => settle(payment));
+        // Redirect methods (and cards with a 3-D Secure redirect): the shopper goes to the issuer, then Adyen reports the result.
+        core.shopper(reference, () => settle(payment));
         return {
           status: 200,
           body: { ...base, resultCode: 'RedirectShopper', action: { paymentMethodType: method, url: `${core.url}/hpp/checkout/${payment.pspReference}`, method: 'GET', type: 'redirect' } },

@@ -24,6 +24,11 @@ export interface SandboxScenario {
   readonly badSignature: boolean;
   /** Like PSPs, post a notification again after these delays while the receiver does not accept it (2xx). */
   readonly redeliverAfterMs: readonly number[];
+  /**
+   * The shopper does nothing until `complete()` is called (the payments subgraph's sandbox control drives payments
+   * this way); otherwise the shopper acts at once, as the scenario's outcome says.
+   */
+  readonly awaitShopper: boolean;
 }
 
 export const DEFAULT_SCENARIO: SandboxScenario = {
@@ -35,6 +40,7 @@ export const DEFAULT_SCENARIO: SandboxScenario = {
   hang: [],
   badSignature: false,
   redeliverAfterMs: [],
+  awaitShopper: false,
 };
 
 export interface SandboxDelivery {
@@ -64,6 +70,10 @@ export interface PspSandbox {
   /** Notifications posted so far, for one payment or all. */
   deliveries(reference?: string): readonly SandboxDelivery[];
   waitForDeliveries(reference: string, count: number, timeoutMs?: number): Promise<readonly SandboxDelivery[]>;
+  /** Whether a payment with this reference waits for its shopper (scenario `awaitShopper`). */
+  awaitingShopper(reference: string): boolean;
+  /** The waiting shopper acts now, with this scenario (outcome, duplicate, reverse, ...); false if none waits. */
+  complete(reference: string, scenario: Partial<SandboxScenario>): boolean;
   close(): Promise<void>;
 }
 
@@ -109,6 +119,7 @@ export class SandboxCore {
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #events = new EventEmitter();
+  readonly #awaiting = new Map<string, () => void>();
   #server: Server | null = null;
   #closed = false;
   url = '';
@@ -217,6 +228,25 @@ export class SandboxCore {
     });
   }
 
+  /** The shopper's turn on a new payment: at once, or when `complete` is called (scenario `awaitShopper`). */
+  shopper(reference: string, act: () => void): void {
+    if (this.scenarioFor(reference).awaitShopper) this.#awaiting.set(reference, act);
+    else this.#schedule(0, act);
+  }
+
+  awaitingShopper(reference: string): boolean {
+    return this.#awaiting.has(reference);
+  }
+
+  complete(reference: string, scenario: Partial<SandboxScenario>): boolean {
+    const act = this.#awaiting.get(reference);
+    if (!act || this.#closed) return false;
+    this.#awaiting.delete(reference);
+    this.setScenario(reference, { ...scenario, awaitShopper: false });
+    act();
+    return true;
+  }
+
   /** Runs `fn` after `ms`, unless the sandbox closes first. */
   schedule(ms: number, fn: () => void | Promise<void>): void {
     this.#schedule(ms, fn);
@@ -224,6 +254,7 @@ export class SandboxCore {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#awaiting.clear();
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     await Promise.allSettled([...this.#inFlight]);
@@ -290,6 +321,8 @@ export function sandboxHandle(core: SandboxCore): PspSandbox {
     release: (reference, options) => core.release(reference, options),
     deliveries: (reference) => core.deliveries(reference),
     waitForDeliveries: (reference, count, timeoutMs) => core.waitForDeliveries(reference, count, timeoutMs),
+    awaitingShopper: (reference) => core.awaitingShopper(reference),
+    complete: (reference, scenario) => core.complete(reference, scenario),
     close: () => core.close(),
   };
 }

@@ -192,7 +192,7 @@ export async function startMollieSandbox(options: MollieSandboxOptions): Promise
         };
         payments.set(payment.id, payment);
         const answer = paymentJson(payment);
-        core.schedule(0, () => settle(payment));
+        core.shopper(reference, () => settle(payment));
         return { status: 201, contentType: 'application/hal+json', body: answer };
       }, conflict);
     }

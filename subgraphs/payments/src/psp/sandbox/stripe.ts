@@ -195,7 +195,7 @@ export async function startStripeSandbox(options: StripeSandboxOptions): Promise
         };
         intents.set(id, intent);
         const answer = intentJson(intent);
-        core.schedule(0, () => confirm(intent));
+        core.shopper(referenceOf(intent), () => confirm(intent));
         return { status: 200, body: answer };
       }, conflict);
     }

@@ -1,0 +1,121 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { isProduction, servicePort, type Database, type Logger, type SubgraphOptions, type Subscription } from '@ipay/platform';
+import { assertReleaseKeyring, WEBHOOK_CARRIERS, type CarrierWebhookSecrets, type ReleaseKeyring } from './domain/index.ts';
+import type * as schema from './db/schema.ts';
+import { consumeCommerceAndPayments } from './app/projections.ts';
+
+export interface LogisticsConfig {
+  /** Per-carrier webhook secrets (LOGISTICS_WEBHOOK_SECRETS, JSON of CarrierWebhookSecrets, merged over the defaults). */
+  webhookSecrets?: Partial<CarrierWebhookSecrets>;
+  /** Secret (≥ 32 bytes) the release code hashes and QR tokens derive from (RELEASE_SIGNING_SECRET). */
+  releaseSigningSecret?: string;
+  /** Secret the release codes are encrypted under for the consumer (RELEASE_ENCRYPTION_SECRET). */
+  releaseEncryptionSecret?: string;
+  /** Lifetime of a release authorization in seconds (RELEASE_TTL_SECONDS); the domain default is 7 days. */
+  releaseTtlSeconds?: number;
+  /** Where this subgraph's own webhook routes are reached (LOGISTICS_WEBHOOK_BASE_URL); the sandbox simulator posts there. */
+  webhookBaseUrl?: string;
+  /** Consume commerce and payments events (default true). */
+  consumeEvents?: boolean;
+}
+
+export interface LogisticsServices {
+  webhookSecrets: CarrierWebhookSecrets;
+  releaseKeyring: ReleaseKeyring;
+  releaseTtlSeconds: number | undefined;
+  /** AES-256-GCM for the consumer's copy of the release code. */
+  sealer: Sealer;
+  /** The base URL of this subgraph's HTTP server (the simulator posts signed carrier requests to its webhook routes). */
+  webhookBaseUrl: string;
+  close(): Promise<void>;
+}
+
+// Development defaults: well known, so refused in production.
+const DEV_WEBHOOK_SECRETS: CarrierWebhookSecrets = {
+  ups: { credential: 'ipay-dev-ups-track-alert-credential' },
+  dhl: { headerName: 'x-dhl-webhook-token', token: 'ipay-dev-dhl-webhook-token' },
+  postnl: { token: 'ipay-dev-postnl-webhook-token' },
+  dpd: { token: 'ipay-dev-dpd-webhook-token' },
+  gls: { token: 'ipay-dev-gls-webhook-token' },
+  inpost: { secret: 'ipay-dev-inpost-webhook-hmac-secret' },
+};
+const DEV_RELEASE_SIGNING_SECRET = 'ipay-development-release-signing-secret-change-me';
+const DEV_RELEASE_ENCRYPTION_SECRET = 'ipay-development-release-encryption-secret-change-me';
+
+export function logisticsConfigFromEnv(env = process.env): LogisticsConfig {
+  return {
+    webhookSecrets: env.LOGISTICS_WEBHOOK_SECRETS ? (JSON.parse(env.LOGISTICS_WEBHOOK_SECRETS) as Partial<CarrierWebhookSecrets>) : undefined,
+    releaseSigningSecret: env.RELEASE_SIGNING_SECRET,
+    releaseEncryptionSecret: env.RELEASE_ENCRYPTION_SECRET,
+    releaseTtlSeconds: env.RELEASE_TTL_SECONDS ? Number(env.RELEASE_TTL_SECONDS) : undefined,
+    webhookBaseUrl: env.LOGISTICS_WEBHOOK_BASE_URL,
+  };
+}
+
+function required<T>(value: T | undefined, fallback: T, name: string): T {
+  if (value !== undefined) return value;
+  if (isProduction()) throw new Error(`${name} is required when NODE_ENV=production`);
+  return fallback;
+}
+
+/** Configured secrets over the development defaults; in production every carrier must be configured (no well-known secret). */
+function webhookSecretsOf(configured: Partial<CarrierWebhookSecrets> | undefined): CarrierWebhookSecrets {
+  if (isProduction()) {
+    const missing = WEBHOOK_CARRIERS.filter((carrier) => !configured?.[carrier]);
+    if (missing.length) throw new Error(`LOGISTICS_WEBHOOK_SECRETS lacks ${missing.join(', ')} (required when NODE_ENV=production)`);
+    return configured as CarrierWebhookSecrets;
+  }
+  return { ...DEV_WEBHOOK_SECRETS, ...configured };
+}
+
+/** Encrypts short secrets (release codes, QR tokens) as `v1.<iv>.<tag>.<ciphertext>` (base64url), bound to a context id. */
+export class Sealer {
+  private readonly key: Buffer;
+  constructor(secret: string) {
+    if (Buffer.byteLength(secret) < 32) throw new Error('the release encryption secret must have at least 32 bytes');
+    this.key = createHash('sha256').update(`ipay-release-code-encryption:${secret}`).digest();
+  }
+
+  seal(plaintext: string, context: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    // The context (authorization id) as associated data: a ciphertext moved to another row does not decrypt.
+    cipher.setAAD(Buffer.from(context));
+    const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join('.');
+  }
+
+  open(sealed: string, context: string): string {
+    const [version, iv, tag, ciphertext] = sealed.split('.');
+    if (version !== 'v1' || !iv || !tag || ciphertext === undefined) throw new Error('not a sealed value');
+    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
+    decipher.setAAD(Buffer.from(context));
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
+  }
+}
+
+export async function createServices(db: Database<typeof schema>, options: SubgraphOptions, logger: Logger): Promise<LogisticsServices> {
+  const config: LogisticsConfig = { ...logisticsConfigFromEnv(), ...(options.config as LogisticsConfig | undefined) };
+  const webhookSecrets = webhookSecretsOf(config.webhookSecrets);
+  const releaseKeyring: ReleaseKeyring = { current: { id: 'k1', secret: required(config.releaseSigningSecret, DEV_RELEASE_SIGNING_SECRET, 'RELEASE_SIGNING_SECRET') } };
+  assertReleaseKeyring(releaseKeyring);
+  const ttl = config.releaseTtlSeconds;
+  // Checked at start-up: a bad value would otherwise surface only when the first payment is confirmed.
+  if (ttl !== undefined && (!Number.isSafeInteger(ttl) || ttl < 60 || ttl > 30 * 24 * 3600)) throw new Error('RELEASE_TTL_SECONDS must be a whole number of seconds from 60 to 2592000');
+  const sealer = new Sealer(required(config.releaseEncryptionSecret, DEV_RELEASE_ENCRYPTION_SECRET, 'RELEASE_ENCRYPTION_SECRET'));
+  const services: LogisticsServices = {
+    webhookSecrets,
+    releaseKeyring,
+    releaseTtlSeconds: config.releaseTtlSeconds,
+    sealer,
+    webhookBaseUrl: (config.webhookBaseUrl ?? `http://127.0.0.1:${servicePort('logistics')}`).replace(/\/$/, ''),
+    close: async () => {},
+  };
+  const subscriptions: Subscription[] = [];
+  if (config.consumeEvents !== false && options.bus) subscriptions.push(...(await consumeCommerceAndPayments(db, options.bus, services, logger)));
+  services.close = async () => {
+    for (const s of subscriptions) await s.close();
+  };
+  return services;
+}
