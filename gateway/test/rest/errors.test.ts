@@ -1,7 +1,8 @@
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeServer, createHttpServer, createLogger, listen } from '@ipay/platform';
-import { createRestFacade, readRestArtifacts, type ExecuteResult, type PersistedOperationsManifest } from '../../src/rest/index.ts';
+import { PGlite } from '@electric-sql/pglite';
+import { DrizzleIdempotencyStore, createRestFacade, openGatewayDatabase, readRestArtifacts, type ExecuteResult, type PersistedOperationsManifest } from '../../src/rest/index.ts';
 import { ResponseValidator } from './support.ts';
 
 /**
@@ -16,21 +17,28 @@ const ORDER = '/v1/orders/ord_1';
 describe('GraphQL results → REST status codes and problem details', () => {
   const servers: Server[] = [];
   let baseUrl: string;
+  // POST operations exist, so the facade needs its idempotency store even where only GETs are exercised.
+  const pglite = new PGlite();
+  let store: DrizzleIdempotencyStore;
   let next: (() => Promise<ExecuteResult>) | undefined;
 
   /** The facade on a server of its own, running whatever result the test scripts next. */
   async function serve(documents: { manifest: PersistedOperationsManifest; openapi: Record<string, unknown> }): Promise<string> {
     const logger = createLogger('rest-errors-test');
-    const facade = createRestFacade({ ...documents, logger, execute: () => next!() });
+    const facade = createRestFacade({ ...documents, logger, idempotencyStore: store, execute: () => next!() });
     const server = createHttpServer(logger, facade.routes);
     servers.push(server);
     return `http://127.0.0.1:${await listen(server, 0, 'rest facade', 'REST_TEST_PORT', '127.0.0.1')}`;
   }
 
   beforeAll(async () => {
+    store = new DrizzleIdempotencyStore((await openGatewayDatabase({ kind: 'pglite', client: pglite })).db);
     baseUrl = await serve({ manifest, openapi });
   });
-  afterAll(() => Promise.all(servers.map(closeServer)));
+  afterAll(async () => {
+    await Promise.all(servers.map(closeServer));
+    await pglite.close();
+  });
 
   async function get(result: () => Promise<ExecuteResult>) {
     next = result;

@@ -119,8 +119,8 @@ export async function createSubgraphServer<TSchema extends Record<string, unknow
   // The bus the relay publishes to: given (one per process), or NATS_URL, or the SQL log in this database.
   const ownBus = options.bus ? undefined : await openEventBus(options.database, logger);
   const bus = options.bus ?? ownBus!;
-  // Background work (the relay's polling, services' consumers and jobs) has its own connections, so request SQL
-  // counts and request pools are not disturbed by it.
+  // Background and infrastructure work (the relay's polling, services' consumers and jobs, webhook and internal
+  // routes) has its own connections, so GraphQL request SQL counts and request pools are not disturbed by it.
   const relayDatabase = openDatabase(options.database, { schema: definition.dbSchema, maxConnections: 4 });
   const relay = new OutboxRelay(relayDatabase.db, definition.outbox, bus, name, logger);
   relay.start();
@@ -155,7 +155,7 @@ export async function createSubgraphServer<TSchema extends Record<string, unknow
     }
   };
   const extraRoutes = Object.fromEntries(
-    Object.entries(definition.routes?.({ db: database.db, services, logger }) ?? {}).map(([path, handler]): [string, RouteHandler] => [
+    Object.entries(definition.routes?.({ db: relayDatabase.db, services, logger }) ?? {}).map(([path, handler]): [string, RouteHandler] => [
       path,
       path.startsWith('/internal/') ? async (info) => ((await throughGateway(info)) ? handler(info) : undefined) : handler,
     ]),

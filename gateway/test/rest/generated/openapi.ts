@@ -229,6 +229,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/carrier-choices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Choose the carrier for an order or a parcel
+         * @description The cheapest carrier meeting the service level and delivery method, honouring preferences, with every candidate explained.
+         *
+         *     Runs the persisted GraphQL query `ChooseCarrier`.
+         */
+        post: operations["ChooseCarrier"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/carriers": {
         parameters: {
             query?: never;
@@ -475,6 +497,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orders/{orderId}/release-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The consumer's release code of an order
+         * @description For the consumer app; every reveal is audited. Exists once the order's payment is confirmed.
+         *
+         *     Runs the persisted GraphQL query `GetReleaseCode`.
+         */
+        get: operations["GetReleaseCode"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payment-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a payment session for an order
+         * @description Amount and currency come from the order; the session gets a unique IPAY reference with a check character and is created at the chosen PSP.
+         *
+         *     Runs the persisted GraphQL mutation `StartPaymentSession`.
+         */
+        post: operations["StartPaymentSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/payment-sessions/{id}": {
         parameters: {
             query?: never;
@@ -489,6 +555,26 @@ export interface paths {
          *     Runs the persisted GraphQL query `GetPaymentSession`.
          */
         get: operations["GetPaymentSession"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payment-sessions/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A payment session's full event history
+         * @description Runs the persisted GraphQL query `GetPaymentSessionHistory`.
+         */
+        get: operations["GetPaymentSessionHistory"];
         put?: never;
         post?: never;
         delete?: never;
@@ -513,6 +599,72 @@ export interface paths {
         get: operations["GetPaymentSessionByReference"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refund a confirmed payment, partly or fully
+         * @description Refunds of a payment never add up to more than was captured, even when requested concurrently.
+         *
+         *     Runs the persisted GraphQL mutation `CreateRefund`.
+         */
+        post: operations["CreateRefund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/releases/{releaseId}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hand the parcel over
+         * @description After a successful verification; a release is handed over at most once.
+         *
+         *     Runs the persisted GraphQL mutation `ConfirmParcelRelease`.
+         */
+        post: operations["ConfirmParcelRelease"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/releases/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify a release code at the door, pickup point or locker
+         * @description Checks the code or QR token, the shipment, the location type and that the payment is confirmed; wrong attempts lock the release after five.
+         *
+         *     Runs the persisted GraphQL mutation `VerifyRelease`.
+         */
+        post: operations["VerifyRelease"];
         delete?: never;
         options?: never;
         head?: never;
@@ -587,6 +739,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sandbox/payment-sessions/{sessionId}/simulate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make the sandbox PSP's shopper pay, decline or let the session expire
+         * @description Sandbox only. The mock PSP then sends its signed notifications to IPAY, optionally twice or out of order; poll the session for the outcome.
+         *
+         *     Runs the persisted GraphQL mutation `SimulateSandboxPayment`.
+         */
+        post: operations["SimulateSandboxPayment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sandbox/shipments/{shipmentId}/scans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make the sandbox carrier scan a parcel
+         * @description Sandbox only. Sends the carrier's signed webhook to IPAY, as the real carrier would.
+         *
+         *     Runs the persisted GraphQL mutation `SimulateCarrierScan`.
+         */
+        post: operations["SimulateCarrierScan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/settlements": {
         parameters: {
             query?: never;
@@ -631,6 +827,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/shipment-quotes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Price a shipment
+         * @description An itemised price (base rate, surcharges, fuel) from the tariff valid on the day, or why there is none.
+         *
+         *     Runs the persisted GraphQL query `QuoteShipment`.
+         */
+        post: operations["QuoteShipment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/shipments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create the shipment of an order
+         * @description The carrier is chosen by orchestration unless given.
+         *
+         *     Runs the persisted GraphQL mutation `CreateShipment`.
+         */
+        post: operations["CreateShipment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/shipments/{id}": {
         parameters: {
             query?: never;
@@ -667,6 +907,50 @@ export interface paths {
         get: operations["GetShipmentByTrackingNumber"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tariffs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tariff book
+         * @description Rate cards and surcharges with their validity dates, optionally of one carrier.
+         *
+         *     Runs the persisted GraphQL query `ListTariffs`.
+         */
+        get: operations["ListTariffs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tariffs/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import tariffs from CSV
+         * @description All or nothing; each invalid row is reported with its row number, column and reason.
+         *
+         *     Runs the persisted GraphQL mutation `ImportTariffs`.
+         */
+        post: operations["ImportTariffs"];
         delete?: never;
         options?: never;
         head?: never;
@@ -794,6 +1078,69 @@ export interface components {
                 merchantIds: string[];
             };
         };
+        CarrierPreferencesInput: {
+            /** @description Let a faster door service win a STANDARD request when it is cheaper. */
+            acceptFasterService?: boolean | null;
+            excludedCarriers?: string[] | null;
+            /** @description Most the merchant pays for the shipment, in the order's currency. */
+            maxPrice?: components["schemas"]["MoneyInput"] | null;
+            /** @description Carriers the merchant prefers, most preferred first. */
+            preferredCarriers?: string[] | null;
+        };
+        ChooseCarrierInput: {
+            /** @description The currency to compare quotes in; required without orderId. */
+            currency?: string | null;
+            /** @description YYYY-MM-DD; today when omitted. */
+            date?: string | null;
+            deliveryMethod: components["schemas"]["DeliveryMethod"];
+            /** @description The order to ship: its currency and shipping address are used. */
+            orderId?: string | null;
+            /** @description The parcel; its destination may be left out when orderId is given. */
+            parcel: components["schemas"]["ParcelInput"];
+            preferences?: components["schemas"]["CarrierPreferencesInput"] | null;
+            serviceLevel: components["schemas"]["ServiceLevel"];
+        };
+        ChooseCarrierRequest: components["schemas"]["ChooseCarrierInput"];
+        /** @description The cheapest carrier meeting the service level and delivery method, honouring preferences, with every candidate explained. */
+        ChooseCarrierResponse: {
+            /** @description The chosen one first, then the eligible, then the rejected. */
+            candidates: {
+                carrierCode: string;
+                /** @description CHOSEN, ELIGIBLE or REJECTED. */
+                outcome: string;
+                /** Format: int32 */
+                preferenceRank: number | null;
+                price: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                } | null;
+                rejection: {
+                    code: string;
+                    message: string;
+                } | null;
+                serviceLevel: components["schemas"]["ServiceLevel"];
+            }[];
+            chosen: {
+                carrierCode: string;
+                price: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                } | null;
+            } | null;
+            explanation: string;
+        };
+        ConfirmParcelReleaseRequest: Record<string, never>;
+        /** @description After a successful verification; a release is handed over at most once. */
+        ConfirmParcelReleaseResponse: {
+            id: string;
+            /** @description carrier_release, pickup_point_release or locker_release. */
+            method: string | null;
+            /** Format: date-time */
+            releasedAt: string | null;
+            status: components["schemas"]["ReleaseStatus"];
+        };
         CreateApiKeyInput: {
             /** Format: date-time */
             expiresAt?: string | null;
@@ -845,6 +1192,41 @@ export interface components {
             /** @description Stable, URL-safe handle used in events (e.g. acme-shop). */
             slug: string;
         };
+        CreateRefundInput: {
+            /**
+             * Format: int32
+             * @description Minor units of the session currency; refunds never add up to more than was captured.
+             */
+            amount: number;
+            /** @description Retrying with the same key and input returns the same refund; the same key with other input is refused. */
+            idempotencyKey: string;
+            paymentSessionId: string;
+            reason: string;
+        };
+        CreateRefundRequest: components["schemas"]["CreateRefundInput"];
+        /** @description Refunds of a payment never add up to more than was captured, even when requested concurrently. */
+        CreateRefundResponse: {
+            amount: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            paymentSession: {
+                id: string;
+                /** @description Refunded as confirmed by the PSP. */
+                refundedAmount: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                status: components["schemas"]["PaymentSessionStatus"];
+            };
+            reason: string;
+            status: components["schemas"]["RefundStatus"];
+        };
         CreateRoleInput: {
             key: string;
             merchantId: string;
@@ -859,6 +1241,36 @@ export interface components {
             key: string;
             name: string;
             permissions: string[];
+        };
+        CreateShipmentInput: {
+            /** @description Chosen by orchestration (cheapest eligible) when left out. */
+            carrierCode?: string | null;
+            deliveryMethod: components["schemas"]["DeliveryMethod"];
+            orderId: string;
+            parcel: components["schemas"]["ParcelInput"];
+            /** @description Orchestration preferences, used when carrierCode is left out. */
+            preferences?: components["schemas"]["CarrierPreferencesInput"] | null;
+            serviceLevel: components["schemas"]["ServiceLevel"];
+        };
+        CreateShipmentRequest: components["schemas"]["CreateShipmentInput"];
+        /** @description The carrier is chosen by orchestration unless given. */
+        CreateShipmentResponse: {
+            /** @description How the carrier was chosen (null when the caller named it). */
+            carrierChoice: {
+                explanation: string;
+            } | null;
+            shipment: {
+                carrier: {
+                    /** @description Short code (ups, dhl, postnl, dpd, gls, inpost). */
+                    code: string;
+                    name: string;
+                };
+                deliveryMethod: components["schemas"]["DeliveryMethod"];
+                id: string;
+                serviceLevel: components["schemas"]["ServiceLevel"];
+                status: components["schemas"]["ShipmentStatus"];
+                trackingNumber: string;
+            };
         };
         CreateWebhookEndpointInput: {
             description?: string | null;
@@ -902,6 +1314,24 @@ export interface components {
         DeleteWebhookEndpointResponse: {
             id: string;
             status: components["schemas"]["WebhookEndpointStatus"];
+        };
+        /**
+         * @description Where the consumer receives the parcel.
+         * @enum {string}
+         */
+        DeliveryMethod: "DOOR" | "PICKUP_POINT" | "LOCKER";
+        DestinationInput: {
+            /** @description ISO 3166-1 alpha-2. */
+            country: string;
+            postcode: string;
+        };
+        DimensionsInput: {
+            /** Format: int32 */
+            heightMm: number;
+            /** Format: int32 */
+            lengthMm: number;
+            /** Format: int32 */
+            widthMm: number;
         };
         /** @description The merchant with this slug, the stable URL-safe handle used in events. */
         GetMerchantBySlugResponse: {
@@ -1043,6 +1473,63 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        GetPaymentSessionHistoryResponse: {
+            /** @description Authorised so far (minor units). */
+            authorisedAmount: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            /** @description Captured (collected) so far. */
+            capturedAmount: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            /** @description Everything that happened to the session (PSP notifications and answers), oldest first. */
+            history: {
+                /** @description The PSP's event id (deduplication key), or null. */
+                eventId: string | null;
+                fromStatus: components["schemas"]["PaymentSessionStatus"];
+                /**
+                 * Format: date-time
+                 * @description When it happened at the PSP.
+                 */
+                occurredAt: string;
+                outcome: components["schemas"]["PaymentHistoryOutcome"];
+                /** @description The PSP's own status or event code (AUTHORISATION, payment_intent.succeeded, paid, ...). */
+                pspStatusCode: string | null;
+                reason: string;
+                /** @description psp-notification, psp-response, api or system. */
+                source: string;
+                toStatus: components["schemas"]["PaymentSessionStatus"];
+                /** @description REQUEST, AUTHORISE, ATTEMPT_FAILED, FAIL, CAPTURE, CAPTURE_FAILED, CANCEL, CANCEL_FAILED, EXPIRE, REFUND, REFUND_FAILED. */
+                type: string;
+            }[];
+            id: string;
+            /** @description Human-friendly IPAY reference with a check character (e.g. IPAY-7K3M-Q9XD-4). */
+            reference: string;
+            /** @description Refunded as confirmed by the PSP. */
+            refundedAmount: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            /** @description Refunds requested against this payment, oldest first. */
+            refunds: {
+                amount: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** Format: date-time */
+                createdAt: string;
+                id: string;
+                reason: string;
+                status: components["schemas"]["RefundStatus"];
+            }[];
+            status: components["schemas"]["PaymentSessionStatus"];
+        };
         /** @description A consumer's payment for an order through a PSP, with the order it pays. */
         GetPaymentSessionResponse: {
             amount: {
@@ -1074,6 +1561,20 @@ export interface components {
             status: components["schemas"]["PaymentSessionStatus"];
             /** Format: date-time */
             updatedAt: string;
+        };
+        /** @description For the consumer app; every reveal is audited. Exists once the order's payment is confirmed. */
+        GetReleaseCodeResponse: {
+            /** @description The 6-digit one-time code. */
+            code: string;
+            /** Format: date-time */
+            expiresAt: string;
+            /** @description The signed QR token (encode it as a QR code). */
+            qrToken: string;
+            release: {
+                id: string;
+                locationType: components["schemas"]["LocationType"];
+                status: components["schemas"]["ReleaseStatus"];
+            };
         };
         /** @description What IPAY owes a merchant for a period: gross collected, IPAY's fees and the net payout, with one line per settled order. */
         GetSettlementResponse: {
@@ -1187,6 +1688,23 @@ export interface components {
         };
         /** @enum {string} */
         GranteeKind: "USER" | "API_KEY";
+        ImportTariffsRequest: {
+            /** @description The tariff CSV (format in subgraphs/logistics/src/domain/tariff-csv.ts). */
+            csv: string;
+        };
+        /** @description All or nothing; each invalid row is reported with its row number, column and reason. */
+        ImportTariffsResponse: {
+            errors: {
+                column: string | null;
+                message: string;
+                /**
+                 * Format: int32
+                 * @description Line of the file (1 is the header).
+                 */
+                row: number;
+            }[];
+            imported: boolean;
+        };
         IssueTokenRequest: {
             /** @description The API key (ipk_test_… for the sandbox, ipk_live_… for live data). */
             apiKey: string;
@@ -1470,6 +1988,38 @@ export interface components {
             name: string;
             permissions: string[];
         }[];
+        /** @description Rate cards and surcharges with their validity dates, optionally of one carrier. */
+        ListTariffsResponse: {
+            rateCards: {
+                bands: {
+                    amount: {
+                        /** Format: int32 */
+                        amount: number;
+                        currency: string;
+                    };
+                    /** Format: int32 */
+                    maxVolumeCm3: number | null;
+                    /** Format: int32 */
+                    maxWeightGrams: number;
+                    zone: string;
+                }[];
+                carrierCode: string;
+                currency: string;
+                id: string;
+                serviceLevel: components["schemas"]["ServiceLevel"];
+                validFrom: string;
+                /** @description First day no longer valid; null while open-ended. */
+                validTo: string | null;
+            }[];
+            surcharges: {
+                carrierCode: string;
+                id: string;
+                /** @description FUEL, REMOTE_AREA or OVERSIZE. */
+                kind: string;
+                validFrom: string;
+                validTo: string | null;
+            }[];
+        };
         /** @description The merchant's webhook endpoints in the caller's mode (sandbox or live). */
         ListWebhookEndpointsResponse: {
             /** Format: date-time */
@@ -1489,6 +2039,11 @@ export interface components {
             status: components["schemas"]["WebhookEndpointStatus"];
             url: string;
         }[];
+        /**
+         * @description Where the parcel is handed over.
+         * @enum {string}
+         */
+        LocationType: "DOOR" | "PICKUP_POINT" | "LOCKER";
         LoginRequest: {
             email: string;
             livemode?: boolean | null;
@@ -1506,6 +2061,14 @@ export interface components {
             expiresIn: number;
             tokenType: string;
         };
+        MoneyInput: {
+            /**
+             * Format: int32
+             * @description Integer minor units (745 = 7.45).
+             */
+            amount: number;
+            currency: string;
+        };
         /** @enum {string} */
         OnboardingAction: "SUBMIT_KYC" | "APPROVE_KYC" | "REJECT_KYC" | "SUSPEND" | "REACTIVATE" | "CLOSE";
         /**
@@ -1518,6 +2081,22 @@ export interface components {
          * @enum {string}
          */
         OrderStatus: "CREATED" | "AWAITING_PAYMENT" | "PAID" | "OUT_FOR_DELIVERY" | "RELEASED" | "DELIVERED" | "RETURNED" | "REFUNDED" | "CANCELLED";
+        ParcelInput: {
+            /** @description Where the parcel goes; defaults to the order's shipping address when the parcel is for an order. */
+            destination?: components["schemas"]["DestinationInput"] | null;
+            dimensions: components["schemas"]["DimensionsInput"];
+            /** Format: int32 */
+            weightGrams: number;
+        };
+        /**
+         * @description What an event did to a session.
+         *
+         *     - `APPLIED`: The session moved or its amounts changed.
+         *     - `RECORDED`: Kept for the record (a failed capture, a declined attempt); the status did not change.
+         *     - `IGNORED`: A late or out-of-order notification for a point the session had already passed.
+         * @enum {string}
+         */
+        PaymentHistoryOutcome: "APPLIED" | "RECORDED" | "IGNORED";
         /**
          * @description Where a payment session is, modelled on what PSPs report.
          * @enum {string}
@@ -1552,6 +2131,54 @@ export interface components {
              */
             type: string;
         };
+        /** @enum {string} */
+        Psp: "ADYEN" | "STRIPE" | "MOLLIE";
+        QuoteShipmentInput: {
+            carrierCode: string;
+            /** @description The day to price on (YYYY-MM-DD, UTC); today when omitted. */
+            date?: string | null;
+            deliveryMethod: components["schemas"]["DeliveryMethod"];
+            parcel: components["schemas"]["ParcelInput"];
+            serviceLevel: components["schemas"]["ServiceLevel"];
+        };
+        QuoteShipmentRequest: components["schemas"]["QuoteShipmentInput"];
+        /** @description An itemised price (base rate, surcharges, fuel) from the tariff valid on the day, or why there is none. */
+        QuoteShipmentResponse: {
+            /** @description Null when the carrier has no tariff for the parcel; `noTariff` says why. */
+            breakdown: {
+                lines: {
+                    amount: {
+                        /** Format: int32 */
+                        amount: number;
+                        currency: string;
+                    };
+                    description: string;
+                    kind: string;
+                }[];
+                total: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            } | null;
+            noTariff: {
+                code: string;
+                message: string;
+            } | null;
+        };
+        /**
+         * @description - `PENDING`: Sent to the PSP; its amount is reserved against the captured amount.
+         * @enum {string}
+         */
+        RefundStatus: "PENDING" | "SUCCEEDED" | "FAILED";
+        /**
+         * @description - `ACTIVE`: Waiting for the consumer's code or QR token.
+         *     - `AUTHORIZED`: The code was verified; the parcel may be handed over.
+         *     - `RELEASED`: The parcel was handed over.
+         *     - `LOCKED`: Too many wrong codes.
+         * @enum {string}
+         */
+        ReleaseStatus: "ACTIVE" | "AUTHORIZED" | "RELEASED" | "LOCKED" | "REVOKED";
         ReplayWebhooksRequest: {
             /** Format: date-time */
             from: string;
@@ -1611,6 +2238,21 @@ export interface components {
             secret: string;
         };
         /**
+         * @description What the simulated shopper does at the sandbox PSP.
+         * @enum {string}
+         */
+        SandboxPaymentOutcome: "SUCCEED" | "DECLINE" | "EXPIRE";
+        /**
+         * @description What a carrier scan reports.
+         * @enum {string}
+         */
+        ScanType: "PICKED_UP" | "IN_TRANSIT" | "OUT_FOR_DELIVERY" | "DELIVERY_ATTEMPT_FAILED" | "DELIVERED" | "RETURNED_TO_SENDER";
+        /**
+         * @description How fast a carrier delivers, or to what kind of place.
+         * @enum {string}
+         */
+        ServiceLevel: "STANDARD" | "EXPRESS" | "SAME_DAY" | "PICKUP_POINT" | "LOCKER";
+        /**
          * @description - `OPEN`: Collecting orders of the period.
          *     - `CLOSED`: Totals fixed, awaiting payout.
          *     - `PAID`: Paid out to the merchant.
@@ -1622,6 +2264,59 @@ export interface components {
          * @enum {string}
          */
         ShipmentStatus: "LABEL_CREATED" | "PICKED_UP" | "IN_TRANSIT" | "OUT_FOR_DELIVERY" | "DELIVERY_FAILED" | "DELIVERED" | "RETURNED_TO_SENDER";
+        SimulateCarrierScanRequest: {
+            scan: components["schemas"]["ScanType"];
+        };
+        /** @description Sandbox only. Sends the carrier's signed webhook to IPAY, as the real carrier would. */
+        SimulateCarrierScanResponse: {
+            shipment: {
+                id: string;
+                status: components["schemas"]["ShipmentStatus"];
+            };
+        };
+        SimulateSandboxPaymentRequest: {
+            duplicate?: boolean | null;
+            outcome: components["schemas"]["SandboxPaymentOutcome"];
+            outOfOrder?: boolean | null;
+        };
+        /** @description Sandbox only. The mock PSP then sends its signed notifications to IPAY, optionally twice or out of order; poll the session for the outcome. */
+        SimulateSandboxPaymentResponse: {
+            id: string;
+            status: components["schemas"]["PaymentSessionStatus"];
+        };
+        StartPaymentSessionInput: {
+            /** @description Retrying with the same key and input returns the same session; the same key with other input is refused. */
+            idempotencyKey: string;
+            /** @description Payment method at the PSP: card, ideal, bancontact, ... */
+            method: string;
+            orderId: string;
+            psp: components["schemas"]["Psp"];
+        };
+        StartPaymentSessionRequest: components["schemas"]["StartPaymentSessionInput"];
+        /** @description Amount and currency come from the order; the session gets a unique IPAY reference with a check character and is created at the chosen PSP. */
+        StartPaymentSessionResponse: {
+            amount: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string;
+            id: string;
+            /** @description Payment method at the PSP (card, ideal, ...). */
+            method: string;
+            /** @description What the shopper's front-end does next (redirect URL or PSP SDK payload), as the PSP answered; null when nothing. */
+            nextAction: unknown;
+            /** @description PSP code (adyen, stripe, mollie). */
+            psp: string;
+            /** @description The PSP's id of the payment (Adyen pspReference, Stripe PaymentIntent, Mollie payment); null until the PSP answered. */
+            pspReference: string | null;
+            /** @description Human-friendly IPAY reference with a check character (e.g. IPAY-7K3M-Q9XD-4). */
+            reference: string;
+            status: components["schemas"]["PaymentSessionStatus"];
+        };
         SyncMerchantToCrmRequest: Record<string, never>;
         /** @description Queues a CRM sync of the merchant now and runs the sync. */
         SyncMerchantToCrmResponse: {
@@ -1644,6 +2339,37 @@ export interface components {
             onboardingStatus: components["schemas"]["OnboardingStatus"];
             /** Format: date-time */
             updatedAt: string;
+        };
+        VerifyReleaseInput: {
+            /** @description Driver, clerk or locker id as the carrier identifies it (kept in the audit trail). */
+            agentId?: string | null;
+            /** @description The consumer's 6-digit code, or the scanned QR token (one of them). */
+            code?: string | null;
+            locationId?: string | null;
+            locationType: components["schemas"]["LocationType"];
+            qrToken?: string | null;
+            /** @description The shipment, by id or by tracking number (one of them). */
+            shipmentId?: string | null;
+            trackingNumber?: string | null;
+        };
+        VerifyReleaseRequest: components["schemas"]["VerifyReleaseInput"];
+        /** @description Checks the code or QR token, the shipment, the location type and that the payment is confirmed; wrong attempts lock the release after five. */
+        VerifyReleaseResponse: {
+            /** Format: int32 */
+            attemptsRemaining: number;
+            authorized: boolean;
+            message: string;
+            /** @description Why the release was refused: ALREADY_RELEASED, LOCKED_OUT, EXPIRED, LOCATION_MISMATCH, PAYMENT_NOT_CONFIRMED, WRONG_CODE, … */
+            reason: string | null;
+            /** @description Null when the shipment has no release authorization yet (payment not confirmed). */
+            release: {
+                /** Format: date-time */
+                authorizedAt: string | null;
+                id: string;
+                /** @description carrier_release, pickup_point_release or locker_release. */
+                method: string | null;
+                status: components["schemas"]["ReleaseStatus"];
+            } | null;
         };
         /**
          * @description - `PENDING`: Waiting for its first attempt or a retry.
@@ -2749,6 +3475,78 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    ChooseCarrier: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChooseCarrierRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.chooseCarrier` of the GraphQL operation ChooseCarrier. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "chosen": {
+                     *         "carrierCode": "carrierCode",
+                     *         "price": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         }
+                     *       },
+                     *       "candidates": [
+                     *         {
+                     *           "carrierCode": "carrierCode",
+                     *           "serviceLevel": "STANDARD",
+                     *           "outcome": "outcome",
+                     *           "preferenceRank": 1,
+                     *           "price": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "rejection": {
+                     *             "code": "code",
+                     *             "message": "message"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "explanation": "explanation"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ChooseCarrierResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     ListCarriers: {
         parameters: {
             query?: never;
@@ -3570,6 +4368,127 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    GetReleaseCode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @example ord_73a67698533ab4c4653341d1578cffa9 */
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.releaseCode` of the GraphQL operation GetReleaseCode. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "code",
+                     *       "qrToken": "qrToken",
+                     *       "expiresAt": "2026-05-29T09:14:22.000Z",
+                     *       "release": {
+                     *         "id": "id_f22e3fd4b30147ae1cff8d8fc4d7bbd3",
+                     *         "status": "ACTIVE",
+                     *         "locationType": "DOOR"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetReleaseCodeResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    StartPaymentSession: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key": components["parameters"]["IdempotencyKeyRequired"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartPaymentSessionRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.startPaymentSession` of the GraphQL operation StartPaymentSession. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "pay_d0151cb983b642aa3f583ef81f0d6dbb",
+                     *       "reference": "IPAY-7K3M-Q9XD-4",
+                     *       "status": "CREATED",
+                     *       "psp": "adyen",
+                     *       "method": "card",
+                     *       "pspReference": "pspReference",
+                     *       "nextAction": "nextAction",
+                     *       "amount": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "expiresAt": "2026-05-29T09:14:22.000Z",
+                     *       "createdAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["StartPaymentSessionResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     GetPaymentSession: {
         parameters: {
             query?: never;
@@ -3625,6 +4544,99 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["GetPaymentSessionResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetPaymentSessionHistory: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @example pay_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.paymentSession` of the GraphQL operation GetPaymentSessionHistory. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "pay_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *       "reference": "IPAY-7K3M-Q9XD-4",
+                     *       "status": "CREATED",
+                     *       "authorisedAmount": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "capturedAmount": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "refundedAmount": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "history": [
+                     *         {
+                     *           "eventId": "eventId",
+                     *           "type": "type",
+                     *           "source": "source",
+                     *           "outcome": "APPLIED",
+                     *           "fromStatus": "CREATED",
+                     *           "toStatus": "CREATED",
+                     *           "reason": "reason",
+                     *           "pspStatusCode": "pspStatusCode",
+                     *           "occurredAt": "2026-05-29T09:14:22.000Z"
+                     *         }
+                     *       ],
+                     *       "refunds": [
+                     *         {
+                     *           "id": "id_da5171e78f95f0d857f4d5c81889343b",
+                     *           "status": "PENDING",
+                     *           "amount": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "reason": "reason",
+                     *           "createdAt": "2026-05-29T09:14:22.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetPaymentSessionHistoryResponse"];
                 };
             };
             /** @description Not Modified: the representation matches `If-None-Match`. */
@@ -3716,6 +4728,184 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    CreateRefund: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key": components["parameters"]["IdempotencyKeyRequired"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateRefundRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.createRefund` of the GraphQL operation CreateRefund. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_da5171e78f95f0d857f4d5c81889343b",
+                     *       "status": "PENDING",
+                     *       "amount": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "reason": "reason",
+                     *       "paymentSession": {
+                     *         "id": "pay_d0151cb983b642aa3f583ef81f0d6dbb",
+                     *         "status": "CREATED",
+                     *         "refundedAmount": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         }
+                     *       },
+                     *       "createdAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CreateRefundResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ConfirmParcelRelease: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example rel_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                releaseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["ConfirmParcelReleaseRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.confirmParcelRelease` of the GraphQL operation ConfirmParcelRelease. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_f22e3fd4b30147ae1cff8d8fc4d7bbd3",
+                     *       "status": "ACTIVE",
+                     *       "method": "card",
+                     *       "releasedAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ConfirmParcelReleaseResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    VerifyRelease: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyReleaseRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.verifyRelease` of the GraphQL operation VerifyRelease. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "authorized": true,
+                     *       "reason": "reason",
+                     *       "message": "message",
+                     *       "attemptsRemaining": 1,
+                     *       "release": {
+                     *         "id": "id_f22e3fd4b30147ae1cff8d8fc4d7bbd3",
+                     *         "status": "ACTIVE",
+                     *         "method": "card",
+                     *         "authorizedAt": "2026-05-29T09:14:22.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["VerifyReleaseResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -3943,6 +5133,124 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    SimulateSandboxPayment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example pay_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "outcome": "SUCCEED"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SimulateSandboxPaymentRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.simulateSandboxPayment` of the GraphQL operation SimulateSandboxPayment. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "pay_d0151cb983b642aa3f583ef81f0d6dbb",
+                     *       "status": "CREATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SimulateSandboxPaymentResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    SimulateCarrierScan: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example shp_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                shipmentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "scan": "OUT_FOR_DELIVERY"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SimulateCarrierScanRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.simulateCarrierScan` of the GraphQL operation SimulateCarrierScan. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "shipment": {
+                     *         "id": "shp_7c0c44d1087d884a165c384774855e71",
+                     *         "status": "LABEL_CREATED"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SimulateCarrierScanResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     ListMerchantSettlements: {
         parameters: {
             query: {
@@ -4115,6 +5423,136 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    QuoteShipment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuoteShipmentRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.quoteShipment` of the GraphQL operation QuoteShipment. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "breakdown": {
+                     *         "lines": [
+                     *           {
+                     *             "kind": "kind",
+                     *             "description": "description",
+                     *             "amount": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             }
+                     *           }
+                     *         ],
+                     *         "total": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         }
+                     *       },
+                     *       "noTariff": {
+                     *         "code": "code",
+                     *         "message": "message"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["QuoteShipmentResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    CreateShipment: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key": components["parameters"]["IdempotencyKeyRequired"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateShipmentRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.createShipment` of the GraphQL operation CreateShipment. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "shipment": {
+                     *         "id": "shp_7c0c44d1087d884a165c384774855e71",
+                     *         "trackingNumber": "POSTNL000100023757",
+                     *         "status": "LABEL_CREATED",
+                     *         "carrier": {
+                     *           "code": "postnl",
+                     *           "name": "PostNL"
+                     *         },
+                     *         "serviceLevel": "STANDARD",
+                     *         "deliveryMethod": "DOOR"
+                     *       },
+                     *       "carrierChoice": {
+                     *         "explanation": "explanation"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CreateShipmentResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     GetShipment: {
         parameters: {
             query?: never;
@@ -4247,6 +5685,145 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ListTariffs: {
+        parameters: {
+            query?: {
+                /** @example ups */
+                carrierCode?: string;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.tariffs` of the GraphQL operation ListTariffs. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "rateCards": [
+                     *         {
+                     *           "id": "id_4cba9b4c675ba4987ed7dfe69e2f0b59",
+                     *           "carrierCode": "ups",
+                     *           "serviceLevel": "STANDARD",
+                     *           "currency": "EUR",
+                     *           "validFrom": "validFrom",
+                     *           "validTo": "validTo",
+                     *           "bands": [
+                     *             {
+                     *               "zone": "zone",
+                     *               "maxWeightGrams": 1,
+                     *               "maxVolumeCm3": 1,
+                     *               "amount": {
+                     *                 "amount": 7840,
+                     *                 "currency": "EUR"
+                     *               }
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "surcharges": [
+                     *         {
+                     *           "id": "id_28bef296ccd79346706f9d1753c5cd75",
+                     *           "carrierCode": "ups",
+                     *           "kind": "kind",
+                     *           "validFrom": "validFrom",
+                     *           "validTo": "validTo"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ListTariffsResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ImportTariffs: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["ImportTariffsRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.importTariffs` of the GraphQL operation ImportTariffs. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "imported": true,
+                     *       "errors": [
+                     *         {
+                     *           "row": 1,
+                     *           "column": "column",
+                     *           "message": "message"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ImportTariffsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
