@@ -14,7 +14,7 @@ const mappers: Record<string, Record<string, string>> = {
     Viewer: '@ipay/platform#Principal',
     PlatformEvent: '@ipay/platform#DeliveredEvent',
   },
-  commerce: { Order: '../db/schema.ts#OrderRow', Merchant: '@ipay/platform#EntityRef', OrderEvent: '@ipay/platform#DeliveredEvent' },
+  commerce: { Order: '../db/schema.ts#OrderRow', Merchant: '@ipay/platform#EntityRef', OrderEvent: '@ipay/platform#DeliveredEvent', ImportJob: '../db/schema.ts#ImportJobRow', Integration: '../db/schema.ts#IntegrationRow', OrderLine: '../db/schema.ts#OrderLineWithCurrency' },
   payments: { PaymentSession: '../db/schema.ts#PaymentSessionRow', Order: '@ipay/platform#EntityRef', PaymentEvent: '@ipay/platform#DeliveredEvent', PaymentHistoryEntry: '../db/schema.ts#PaymentEventRow', Refund: '../db/schema.ts#RefundRow' },
   logistics: {
     Shipment: '../db/schema.ts#ShipmentRow',

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError, readBody, type Logger, type RequestInfo, type RouteHandler } from '@ipay/platform';
+import { HttpError, MAX_GRAPHQL_BODY_BYTES, readBody, type Logger, type RequestInfo, type RouteHandler } from '@ipay/platform';
 import { docsRoutes } from './docs.ts';
 import { interpretResult, type GraphQLResponseBody } from './graphql-result.ts';
 import { entityTag, header, ifNoneMatchMatches, nextPageLink, requestOrigin } from './http.ts';
@@ -297,7 +297,7 @@ function send(res: ServerResponse, response: StoredResponse, headOnly: boolean) 
 async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   let raw: string;
   try {
-    raw = await readBody(req);
+    raw = await readBody(req, MAX_GRAPHQL_BODY_BYTES);
   } catch (error) {
     if (error instanceof HttpError && error.status === 413) throw new ProblemError(problem(413, 'content-too-large', error.message));
     throw error;

@@ -3,6 +3,7 @@ import * as dbSchema from './db/schema.ts';
 import { createLoaders } from './loaders.ts';
 import { resolvers } from './resolvers/index.ts';
 import { seed } from './seed.ts';
+import { createServices } from './services/index.ts';
 
 export const commerce = defineSubgraph(import.meta.url, {
   name: 'commerce',
@@ -11,8 +12,14 @@ export const commerce = defineSubgraph(import.meta.url, {
   outbox: dbSchema.outbox,
   resolvers,
   createLoaders,
+  createServices,
   seed,
 });
 
 /** Builds the commerce subgraph server without listening. */
-export const createCommerceServer = (options: SubgraphOptions) => createSubgraphServer(commerce, options);
+export async function createCommerceServer(options: SubgraphOptions) {
+  const server = await createSubgraphServer(commerce, options);
+  // Jobs (scheduler, event consumers) commit events outside requests: let them wake the relay too.
+  server.services.setKick(() => void server.relay.kick());
+  return server;
+}

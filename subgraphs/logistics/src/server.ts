@@ -16,6 +16,10 @@ export const logistics = defineSubgraph(import.meta.url, {
   createServices,
   // Public: each carrier's request is authenticated by its signature or shared secret.
   routes: ({ db, services }) => ({ '/webhooks/carriers/*': carrierWebhookRoute(db, services) }),
+  // The sandbox simulator posts to this server's own webhook routes, unless a public base URL is configured.
+  onListening: (services, baseUrl) => {
+    if (!services.webhookBaseUrlConfigured) services.webhookBaseUrl = baseUrl;
+  },
   seed,
 });
 

@@ -27,6 +27,8 @@ export interface LogisticsServices {
   sealer: Sealer;
   /** The base URL of this subgraph's HTTP server (the simulator posts signed carrier requests to its webhook routes). */
   webhookBaseUrl: string;
+  /** Whether webhookBaseUrl was configured (else it follows the port the server listens on). */
+  webhookBaseUrlConfigured: boolean;
   close(): Promise<void>;
 }
 
@@ -110,6 +112,7 @@ export async function createServices(db: Database<typeof schema>, options: Subgr
     releaseTtlSeconds: config.releaseTtlSeconds,
     sealer,
     webhookBaseUrl: (config.webhookBaseUrl ?? `http://127.0.0.1:${servicePort('logistics')}`).replace(/\/$/, ''),
+    webhookBaseUrlConfigured: config.webhookBaseUrl !== undefined,
     close: async () => {},
   };
   const subscriptions: Subscription[] = [];

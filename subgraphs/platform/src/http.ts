@@ -5,6 +5,8 @@ import type { Logger } from './logger.ts';
 import { REQUEST_ID_HEADER } from './internal-token.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** GraphQL bodies may carry a bulk import (10,000 orders as CSV is ~1.6 MB); MAX_GRAPHQL_BODY_BYTES moves the cap. */
+export const MAX_GRAPHQL_BODY_BYTES = Number(process.env.MAX_GRAPHQL_BODY_BYTES ?? 16 * 1024 * 1024);
 
 export class HttpError extends Error {
   constructor(
@@ -62,7 +64,7 @@ export async function executeGraphQL<TContext extends BaseContext>(
   const url = new URL(req.url ?? '/', 'http://localhost');
   let body: unknown;
   if (req.method === 'POST') {
-    const raw = await readBody(req);
+    const raw = await readBody(req, MAX_GRAPHQL_BODY_BYTES);
     const contentType = headers.get('content-type') ?? '';
     if (raw && contentType.includes('json')) {
       try {

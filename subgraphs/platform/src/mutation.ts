@@ -61,7 +61,38 @@ export interface MutationTables {
   afterEvents?: () => void;
 }
 
+/** PostgreSQL's deadlock_detected and serialization_failure: the transaction lost a race and may simply run again. */
+const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
+const MAX_ATTEMPTS = 4;
+
+function retryable(error: unknown): boolean {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (typeof e.code === 'string' && RETRYABLE_SQLSTATES.has(e.code)) return true;
+  }
+  return false;
+}
+
+/**
+ * Runs a mutation in one transaction. A transaction PostgreSQL aborts as a deadlock victim or serialization
+ * failure is run again from the start (with a fresh unit of work), a few times, with a short random pause.
+ */
 export async function runMutation<TSchema extends Record<string, unknown>, T>(
+  db: Database<TSchema>,
+  tables: MutationTables,
+  actor: AuditActor,
+  work: (uow: UnitOfWork<TSchema>) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await runMutationOnce(db, tables, actor, work);
+    } catch (error) {
+      if (attempt >= MAX_ATTEMPTS || !retryable(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
+    }
+  }
+}
+
+async function runMutationOnce<TSchema extends Record<string, unknown>, T>(
   db: Database<TSchema>,
   tables: MutationTables,
   actor: AuditActor,

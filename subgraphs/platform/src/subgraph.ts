@@ -58,6 +58,8 @@ export interface SubgraphDefinition<TSchema extends Record<string, unknown>, TLo
    * and must authenticate callers themselves (e.g. a PSP webhook verifying its HMAC signature).
    */
   routes?(deps: { db: Database<TSchema>; services: TServices; logger: Logger }): Record<string, RouteHandler>;
+  /** Told where the server listens once it does (services that call their own routes, e.g. sandbox simulators). */
+  onListening?(services: TServices, baseUrl: string): void;
   /** Sandbox data; must be idempotent (runs on every embedded start). */
   seed?(db: Database<TSchema>, services: TServices): Promise<void>;
 }
@@ -198,7 +200,11 @@ export async function createSubgraphServer<TSchema extends Record<string, unknow
     httpServer,
     database,
     logger,
-    listen: (port, host) => listen(httpServer, port, name, `${name.toUpperCase()}_PORT`, host),
+    listen: async (port, host) => {
+      const bound = await listen(httpServer, port, name, `${name.toUpperCase()}_PORT`, host);
+      definition.onListening?.(services, `http://${host && host !== '0.0.0.0' ? host : '127.0.0.1'}:${bound}`);
+      return bound;
+    },
     stop: async () => {
       await closeServer(httpServer);
       await apollo.stop();

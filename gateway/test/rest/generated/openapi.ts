@@ -273,6 +273,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/integrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Connect a shop or marketplace
+         * @description The credentials are verified by calling the platform, then stored encrypted; they are never returned.
+         *
+         *     Runs the persisted GraphQL mutation `ConnectIntegration`.
+         */
+        post: operations["ConnectIntegration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/integrations/{id}/disconnect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Disconnect an integration
+         * @description Runs the persisted GraphQL mutation `DisconnectIntegration`.
+         */
+        post: operations["DisconnectIntegration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/integrations/{id}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sync an integration now
+         * @description Runs the order sync now (unless a scheduler is running it already) and returns its result and next run.
+         *
+         *     Runs the persisted GraphQL mutation `SyncIntegrationNow`.
+         */
+        post: operations["SyncIntegrationNow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me": {
         parameters: {
             query?: never;
@@ -365,6 +429,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/merchants/{merchantId}/integrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A merchant's shop and marketplace integrations
+         * @description With their state and the auto-sync schedule (last and next run).
+         *
+         *     Runs the persisted GraphQL query `ListIntegrations`.
+         */
+        get: operations["ListIntegrations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/merchants/{merchantId}/kpis": {
         parameters: {
             query?: never;
@@ -403,6 +489,50 @@ export interface paths {
          *     Runs the persisted GraphQL mutation `TransitionOnboarding`.
          */
         post: operations["TransitionOnboarding"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/merchants/{merchantId}/order-imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import orders in bulk (CSV or JSON)
+         * @description Up to 10,000 orders. Valid rows are created, each invalid row is reported with its row number, field and reason; re-sending the same file creates no duplicates. Poll the job for progress.
+         *
+         *     Runs the persisted GraphQL mutation `ImportOrders`.
+         */
+        post: operations["ImportOrders"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/merchants/{merchantId}/orders/by-reference/{reference}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve an order by the merchant's reference
+         * @description An order by the merchant's own reference.
+         *
+         *     Runs the persisted GraphQL query `GetOrderByReference`.
+         */
+        get: operations["GetOrderByReference"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -453,6 +583,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/order-imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An order import's status and progress
+         * @description Runs the persisted GraphQL query `GetImportJob`.
+         */
+        get: operations["GetImportJob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orders": {
         parameters: {
             query?: never;
@@ -468,7 +618,13 @@ export interface paths {
          */
         get: operations["ListOrders"];
         put?: never;
-        post?: never;
+        /**
+         * Create an order
+         * @description Validates the consumer, address and lines (totals add up in minor units). Idempotent per merchant and mode: the same idempotencyKey with the same order returns that order; with another order it is refused.
+         *
+         *     Runs the persisted GraphQL mutation `CreateOrder`.
+         */
+        post: operations["CreateOrder"];
         delete?: never;
         options?: never;
         head?: never;
@@ -491,6 +647,28 @@ export interface paths {
         get: operations["GetOrder"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orders/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel an order
+         * @description Only an order that is not paid or shipped yet.
+         *
+         *     Runs the persisted GraphQL mutation `CancelOrder`.
+         */
+        post: operations["CancelOrder"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1049,6 +1227,16 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AddressInput: {
+            city: string;
+            /** @description ISO 3166-1 alpha-2. */
+            country: string;
+            line1: string;
+            line2?: string | null;
+            name: string;
+            postalCode: string;
+            region?: string | null;
+        };
         /**
          * @description - `EXPIRING`: Rotated: still valid until its grace period ends.
          * @enum {string}
@@ -1077,6 +1265,16 @@ export interface components {
                 kind: components["schemas"]["DataScopeKind"];
                 merchantIds: string[];
             };
+        };
+        CancelOrderRequest: {
+            reason: string;
+        };
+        /** @description Only an order that is not paid or shipped yet. */
+        CancelOrderResponse: {
+            id: string;
+            status: components["schemas"]["OrderStatus"];
+            /** Format: date-time */
+            updatedAt: string;
         };
         CarrierPreferencesInput: {
             /** @description Let a faster door service win a STANDARD request when it is cheaper. */
@@ -1141,6 +1339,29 @@ export interface components {
             releasedAt: string | null;
             status: components["schemas"]["ReleaseStatus"];
         };
+        ConnectIntegrationRequest: {
+            authBaseUrl?: string | null;
+            baseUrl: string;
+            /** @description Arbitrary JSON (audit snapshots). */
+            credentials: unknown;
+            merchantId: string;
+            platform: string;
+        };
+        /** @description The credentials are verified by calling the platform, then stored encrypted; they are never returned. */
+        ConnectIntegrationResponse: {
+            accountName: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the scheduler runs it next; null when it is not scheduled (ERROR, DISCONNECTED).
+             */
+            nextRunAt: string | null;
+            /** @description Platform code: shopify, woocommerce, prestashop, magento, bigcommerce, odoo, shopware, lightspeed, bolcom, amazon, lazada, shopee, tiktok, temu, aliexpress, vinted, allegro, etsy. */
+            platform: string;
+            status: components["schemas"]["IntegrationStatus"];
+        };
         CreateApiKeyInput: {
             /** Format: date-time */
             expiresAt?: string | null;
@@ -1191,6 +1412,52 @@ export interface components {
             onboardingStatus: components["schemas"]["OnboardingStatus"];
             /** @description Stable, URL-safe handle used in events (e.g. acme-shop). */
             slug: string;
+        };
+        /** @description A new order; every amount is in integer minor units of `currency`, and totalAmount = Σ lines + shippingAmount − discountAmount. */
+        CreateOrderInput: {
+            /** @description ISO 4217. */
+            currency: string;
+            customer: components["schemas"]["CustomerInput"];
+            /**
+             * Format: int32
+             * @default 0
+             */
+            discountAmount: number;
+            lines: components["schemas"]["OrderLineInput"][];
+            merchantId: string;
+            /** @description The merchant's own reference, unique per merchant. */
+            merchantReference: string;
+            shippingAddress: components["schemas"]["AddressInput"];
+            /**
+             * Format: int32
+             * @default 0
+             */
+            shippingAmount: number;
+            /** Format: int32 */
+            totalAmount: number;
+        };
+        CreateOrderRequest: {
+            idempotencyKey: string;
+            input: components["schemas"]["CreateOrderInput"];
+        };
+        /** @description Validates the consumer, address and lines (totals add up in minor units). Idempotent per merchant and mode: the same idempotencyKey with the same order returns that order; with another order it is refused. */
+        CreateOrderResponse: {
+            /** Format: date-time */
+            createdAt: string;
+            customer: {
+                /** @description Null where a marketplace withholds the buyer's e-mail. */
+                email: string | null;
+                name: string;
+            };
+            id: string;
+            /** @description The merchant's own reference, unique per merchant. */
+            merchantReference: string;
+            status: components["schemas"]["OrderStatus"];
+            total: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
         };
         CreateRefundInput: {
             /**
@@ -1298,6 +1565,11 @@ export interface components {
         };
         /** @enum {string} */
         CrmSyncStatus: "PENDING" | "SUCCEEDED" | "FAILED";
+        CustomerInput: {
+            email: string;
+            name: string;
+            phone?: string | null;
+        };
         DataScopeInput: {
             carrierCodes?: string[] | null;
             kind: components["schemas"]["DataScopeKind"];
@@ -1332,6 +1604,46 @@ export interface components {
             lengthMm: number;
             /** Format: int32 */
             widthMm: number;
+        };
+        DisconnectIntegrationRequest: Record<string, never>;
+        DisconnectIntegrationResponse: {
+            id: string;
+            status: components["schemas"]["IntegrationStatus"];
+        };
+        GetImportJobResponse: {
+            /**
+             * Format: int32
+             * @description Orders created by this job.
+             */
+            createdCount: number;
+            /**
+             * Format: int32
+             * @description Rows whose reference already existed (e.g. the same file imported again): left untouched.
+             */
+            duplicateCount: number;
+            /** @description Invalid rows (the first 1000). */
+            errors: {
+                field: string;
+                reason: string;
+                /**
+                 * Format: int32
+                 * @description 1-based; for CSV the first data row after the header is row 1.
+                 */
+                row: number;
+            }[];
+            /** Format: int32 */
+            failedCount: number;
+            failureReason: string | null;
+            /** Format: date-time */
+            finishedAt: string | null;
+            id: string;
+            /** Format: int32 */
+            processedRows: number;
+            /** Format: date-time */
+            startedAt: string | null;
+            status: components["schemas"]["ImportJobStatus"];
+            /** Format: int32 */
+            totalRows: number;
         };
         /** @description The merchant with this slug, the stable URL-safe handle used in events. */
         GetMerchantBySlugResponse: {
@@ -1377,12 +1689,27 @@ export interface components {
             /** @description Stable, URL-safe handle used in events (e.g. acme-shop). */
             slug: string;
         };
+        /** @description An order by the merchant's own reference. */
+        GetOrderByReferenceResponse: {
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            /** @description The merchant's own reference, unique per merchant. */
+            merchantReference: string;
+            status: components["schemas"]["OrderStatus"];
+            total: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+        };
         /** @description An order with its merchant, customer and total, and its current payment session, shipment and settlement (each null until the order gets one). */
         GetOrderResponse: {
             /** Format: date-time */
             createdAt: string;
             customer: {
-                email: string;
+                /** @description Null where a marketplace withholds the buyer's e-mail. */
+                email: string | null;
                 name: string;
             };
             id: string;
@@ -1688,6 +2015,47 @@ export interface components {
         };
         /** @enum {string} */
         GranteeKind: "USER" | "API_KEY";
+        /** @enum {string} */
+        ImportFormat: "CSV" | "JSON";
+        /** @enum {string} */
+        ImportJobStatus: "PENDING" | "RUNNING" | "COMPLETED" | "FAILED";
+        ImportOrdersRequest: {
+            content: string;
+            format: components["schemas"]["ImportFormat"];
+        };
+        /** @description Up to 10,000 orders. Valid rows are created, each invalid row is reported with its row number, field and reason; re-sending the same file creates no duplicates. Poll the job for progress. */
+        ImportOrdersResponse: {
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: int32
+             * @description Orders created by this job.
+             */
+            createdCount: number;
+            /**
+             * Format: int32
+             * @description Rows whose reference already existed (e.g. the same file imported again): left untouched.
+             */
+            duplicateCount: number;
+            /** @description Invalid rows (the first 1000). */
+            errors: {
+                field: string;
+                reason: string;
+                /**
+                 * Format: int32
+                 * @description 1-based; for CSV the first data row after the header is row 1.
+                 */
+                row: number;
+            }[];
+            /** Format: int32 */
+            failedCount: number;
+            id: string;
+            /** Format: int32 */
+            processedRows: number;
+            status: components["schemas"]["ImportJobStatus"];
+            /** Format: int32 */
+            totalRows: number;
+        };
         ImportTariffsRequest: {
             /** @description The tariff CSV (format in subgraphs/logistics/src/domain/tariff-csv.ts). */
             csv: string;
@@ -1705,6 +2073,13 @@ export interface components {
             }[];
             imported: boolean;
         };
+        /**
+         * @description - `PENDING`: Stored; the credentials are being verified with the platform.
+         *     - `CONNECTED`: Verified; orders are synced on schedule.
+         *     - `ERROR`: The platform refused the credentials or syncs kept failing; reconnect or sync manually.
+         * @enum {string}
+         */
+        IntegrationStatus: "PENDING" | "CONNECTED" | "ERROR" | "DISCONNECTED";
         IssueTokenRequest: {
             /** @description The API key (ipk_test_… for the sandbox, ipk_live_… for live data). */
             apiKey: string;
@@ -1837,6 +2212,36 @@ export interface components {
                 hasNextPage: boolean;
             };
         };
+        /** @description With their state and the auto-sync schedule (last and next run). */
+        ListIntegrationsResponse: {
+            accountName: string | null;
+            baseUrl: string;
+            /** Format: int32 */
+            consecutiveFailures: number;
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            /**
+             * Format: int32
+             * @description Orders created from this account so far.
+             */
+            importedCount: number;
+            lastError: string | null;
+            /** Format: date-time */
+            lastRunAt: string | null;
+            /** Format: date-time */
+            lastSuccessAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the scheduler runs it next; null when it is not scheduled (ERROR, DISCONNECTED).
+             */
+            nextRunAt: string | null;
+            /** @description Platform code: shopify, woocommerce, prestashop, magento, bigcommerce, odoo, shopware, lightspeed, bolcom, amazon, lazada, shopee, tiktok, temu, aliexpress, vinted, allegro, etsy. */
+            platform: string;
+            status: components["schemas"]["IntegrationStatus"];
+            /** Format: int32 */
+            syncIntervalSeconds: number;
+        }[];
         /** @description Tamper-evident audit records of every logistics mutation, newest first, within the caller's audit:read scope. */
         ListLogisticsAuditResponse: {
             edges: {
@@ -1924,7 +2329,8 @@ export interface components {
                     /** Format: date-time */
                     createdAt: string;
                     customer: {
-                        email: string;
+                        /** @description Null where a marketplace withholds the buyer's e-mail. */
+                        email: string | null;
                         name: string;
                     };
                     id: string;
@@ -2076,6 +2482,20 @@ export interface components {
          * @enum {string}
          */
         OnboardingStatus: "LEAD" | "KYC_PENDING" | "ACTIVE" | "SUSPENDED" | "CLOSED";
+        OrderLineInput: {
+            name: string;
+            /**
+             * Format: int32
+             * @description A positive integer.
+             */
+            quantity: number;
+            sku: string;
+            /**
+             * Format: int32
+             * @description Minor units of the order currency.
+             */
+            unitAmount: number;
+        };
         /**
          * @description Where an order is in the pay-on-arrival flow.
          * @enum {string}
@@ -2316,6 +2736,29 @@ export interface components {
             /** @description Human-friendly IPAY reference with a check character (e.g. IPAY-7K3M-Q9XD-4). */
             reference: string;
             status: components["schemas"]["PaymentSessionStatus"];
+        };
+        SyncIntegrationNowRequest: Record<string, never>;
+        /** @description Runs the order sync now (unless a scheduler is running it already) and returns its result and next run. */
+        SyncIntegrationNowResponse: {
+            /** Format: int32 */
+            consecutiveFailures: number;
+            id: string;
+            /**
+             * Format: int32
+             * @description Orders created from this account so far.
+             */
+            importedCount: number;
+            lastError: string | null;
+            /** Format: date-time */
+            lastRunAt: string | null;
+            /** Format: date-time */
+            lastSuccessAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the scheduler runs it next; null when it is not scheduled (ERROR, DISCONNECTED).
+             */
+            nextRunAt: string | null;
+            status: components["schemas"]["IntegrationStatus"];
         };
         SyncMerchantToCrmRequest: Record<string, never>;
         /** @description Queues a CRM sync of the merchant now and runs the sync. */
@@ -3599,6 +4042,179 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    ConnectIntegration: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key": components["parameters"]["IdempotencyKeyRequired"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "platform": "shopify"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ConnectIntegrationRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.connectIntegration` of the GraphQL operation ConnectIntegration. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_aec76dca5327b73089e47ab6eee203b3",
+                     *       "platform": "shopify",
+                     *       "status": "PENDING",
+                     *       "accountName": "accountName",
+                     *       "nextRunAt": "2026-05-29T09:14:22.000Z",
+                     *       "createdAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ConnectIntegrationResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    DisconnectIntegration: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example int_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["DisconnectIntegrationRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.disconnectIntegration` of the GraphQL operation DisconnectIntegration. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "int_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *       "status": "PENDING"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DisconnectIntegrationResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    SyncIntegrationNow: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example int_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["SyncIntegrationNowRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.syncIntegrationNow` of the GraphQL operation SyncIntegrationNow. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "int_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *       "status": "PENDING",
+                     *       "lastRunAt": "2026-05-29T09:14:22.000Z",
+                     *       "lastSuccessAt": "2026-05-29T09:14:22.000Z",
+                     *       "nextRunAt": "2026-05-29T09:14:22.000Z",
+                     *       "lastError": "lastError",
+                     *       "consecutiveFailures": 1,
+                     *       "importedCount": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SyncIntegrationNowResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     GetViewer: {
         parameters: {
             query?: never;
@@ -3917,6 +4533,73 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    ListIntegrations: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                merchantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.integrations` of the GraphQL operation ListIntegrations. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "id_aec76dca5327b73089e47ab6eee203b3",
+                     *         "platform": "platform",
+                     *         "baseUrl": "baseUrl",
+                     *         "status": "PENDING",
+                     *         "accountName": "accountName",
+                     *         "syncIntervalSeconds": 1,
+                     *         "lastRunAt": "2026-05-29T09:14:22.000Z",
+                     *         "lastSuccessAt": "2026-05-29T09:14:22.000Z",
+                     *         "nextRunAt": "2026-05-29T09:14:22.000Z",
+                     *         "lastError": "lastError",
+                     *         "consecutiveFailures": 1,
+                     *         "importedCount": 1,
+                     *         "createdAt": "2026-05-29T09:14:22.000Z"
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["ListIntegrationsResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     GetMerchantKpis: {
         parameters: {
             query?: {
@@ -4036,6 +4719,140 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ImportOrders: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                merchantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "format": "CSV"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ImportOrdersRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.importOrders` of the GraphQL operation ImportOrders. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_062f901aa74f60cc031cfca6f57a3100",
+                     *       "status": "PENDING",
+                     *       "totalRows": 1,
+                     *       "processedRows": 1,
+                     *       "createdCount": 1,
+                     *       "duplicateCount": 1,
+                     *       "failedCount": 1,
+                     *       "errors": [
+                     *         {
+                     *           "row": 1,
+                     *           "field": "field",
+                     *           "reason": "reason"
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ImportOrdersResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetOrderByReference: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                merchantId: string;
+                /** @example ACME-1001 */
+                reference: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.orderByReference` of the GraphQL operation GetOrderByReference. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ord_2917b41c1734df61eb685e1e2ea7b435",
+                     *       "merchantReference": "ACME-1004",
+                     *       "status": "CREATED",
+                     *       "total": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "createdAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetOrderByReferenceResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -4171,6 +4988,76 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    GetImportJob: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @example imp_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.importJob` of the GraphQL operation GetImportJob. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "imp_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *       "status": "PENDING",
+                     *       "totalRows": 1,
+                     *       "processedRows": 1,
+                     *       "createdCount": 1,
+                     *       "duplicateCount": 1,
+                     *       "failedCount": 1,
+                     *       "errors": [
+                     *         {
+                     *           "row": 1,
+                     *           "field": "field",
+                     *           "reason": "reason"
+                     *         }
+                     *       ],
+                     *       "failureReason": "failureReason",
+                     *       "startedAt": "2026-05-29T09:14:22.000Z",
+                     *       "finishedAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetImportJobResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     ListOrders: {
         parameters: {
             query?: {
@@ -4259,6 +5146,71 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    CreateOrder: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key": components["parameters"]["IdempotencyKeyRequired"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "idempotencyKey": "order-2026-11-26-0001"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateOrderRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.createOrder` of the GraphQL operation CreateOrder. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ord_2917b41c1734df61eb685e1e2ea7b435",
+                     *       "merchantReference": "ACME-1004",
+                     *       "status": "CREATED",
+                     *       "total": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "customer": {
+                     *         "name": "Ana Silva",
+                     *         "email": "ana.silva@example.com"
+                     *       },
+                     *       "createdAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CreateOrderResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -4360,6 +5312,65 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    CancelOrder: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example ord_73a67698533ab4c4653341d1578cffa9 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "customer changed their mind"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CancelOrderRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.cancelOrder` of the GraphQL operation CancelOrder. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ord_73a67698533ab4c4653341d1578cffa9",
+                     *       "status": "CREATED",
+                     *       "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CancelOrderResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, char, check, index, integer, pgSchema, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, char, check, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { auditTables, outboxTable } from '@ipay/platform';
 
 export const commerceSchema = pgSchema('commerce');
@@ -16,6 +16,27 @@ export const orderStatus = commerceSchema.enum('order_status', [
   'CANCELLED',
 ]);
 
+export const orderSource = commerceSchema.enum('order_source', ['API', 'IMPORT', 'INTEGRATION', 'SANDBOX']);
+
+export interface OrderLine {
+  sku: string;
+  name: string;
+  quantity: number;
+  /** Minor units of the order currency. */
+  unitAmount: number;
+}
+
+export interface ShippingAddress {
+  name: string;
+  line1: string;
+  line2: string | null;
+  city: string;
+  postalCode: string;
+  region: string | null;
+  /** ISO 3166-1 alpha-2. */
+  country: string;
+}
+
 export const orders = commerceSchema.table(
   'orders',
   {
@@ -29,7 +50,24 @@ export const orders = commerceSchema.table(
     totalAmount: integer('total_amount').notNull(),
     currency: char('currency', { length: 3 }).notNull(),
     customerName: text('customer_name').notNull(),
-    customerEmail: text('customer_email').notNull(),
+    /** Null where a marketplace withholds the buyer's e-mail. */
+    customerEmail: text('customer_email'),
+    customerPhone: text('customer_phone'),
+    /** Components of the total, in minor units: total = subtotal + shipping − discount + adjustment. */
+    subtotalAmount: integer('subtotal_amount').notNull().default(0),
+    shippingAmount: integer('shipping_amount').notNull().default(0),
+    discountAmount: integer('discount_amount').notNull().default(0),
+    /** Always 0 for API and import orders; for shop orders, tax not included in lines, fees and platform rounding. */
+    adjustmentAmount: integer('adjustment_amount').notNull().default(0),
+    lines: jsonb('lines').$type<OrderLine[]>().notNull().default([]),
+    /** Null for orders created before addresses were recorded (legacy sandbox rows). */
+    shippingAddress: jsonb('shipping_address').$type<ShippingAddress | null>(),
+    source: orderSource('source').notNull().default('API'),
+    /** Set for orders pulled from a connected shop: the platform and its order id (the natural key of a sync). */
+    sourcePlatform: text('source_platform'),
+    externalId: text('external_id'),
+    integrationId: text('integration_id'),
+    cancellationReason: text('cancellation_reason'),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
@@ -38,10 +76,113 @@ export const orders = commerceSchema.table(
     index('orders_merchant_created_idx').on(t.merchantId, t.createdAt.desc(), t.id.desc()),
     index('orders_created_idx').on(t.createdAt.desc(), t.id.desc()),
     check('orders_total_amount_nonnegative', sql`${t.totalAmount} >= 0`),
+    uniqueIndex('orders_external_key').on(t.merchantId, t.livemode, t.sourcePlatform, t.externalId).where(sql`${t.externalId} is not null`),
+    index('orders_status_idx').on(t.status, t.createdAt.desc(), t.id.desc()),
   ],
 );
 
 export type OrderRow = typeof orders.$inferSelect;
 
+/** createOrder idempotency keys, per merchant and mode: the request's fingerprint and the order it created. */
+export const idempotencyKeys = commerceSchema.table(
+  'idempotency_keys',
+  {
+    merchantId: text('merchant_id').notNull(),
+    livemode: boolean('livemode').notNull(),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    orderId: text('order_id').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.merchantId, t.livemode, t.key] })],
+);
+
+/** Projection of identity's merchants (seeded sandbox merchants + merchant.created events): id → slug. */
+export const merchants = commerceSchema.table('merchants', {
+  id: text('id').primaryKey(),
+  slug: text('slug').notNull(),
+  name: text('name').notNull(),
+  country: char('country', { length: 2 }).notNull(),
+  currency: char('currency', { length: 3 }).notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+});
+
+export type MerchantRow = typeof merchants.$inferSelect;
+
+export const importJobStatus = commerceSchema.enum('import_job_status', ['PENDING', 'RUNNING', 'COMPLETED', 'FAILED']);
+export const importFormat = commerceSchema.enum('import_format', ['CSV', 'JSON']);
+
+export interface ImportRowError {
+  row: number;
+  field: string;
+  reason: string;
+}
+
+export const importJobs = commerceSchema.table(
+  'import_jobs',
+  {
+    id: text('id').primaryKey(),
+    merchantId: text('merchant_id').notNull(),
+    livemode: boolean('livemode').notNull(),
+    format: importFormat('format').notNull(),
+    status: importJobStatus('status').notNull().default('PENDING'),
+    totalRows: integer('total_rows').notNull(),
+    processedRows: integer('processed_rows').notNull().default(0),
+    createdCount: integer('created_count').notNull().default(0),
+    /** Rows whose reference already exists for the merchant (a re-run): nothing is written for them. */
+    duplicateCount: integer('duplicate_count').notNull().default(0),
+    failedCount: integer('failed_count').notNull().default(0),
+    errors: jsonb('errors').$type<ImportRowError[]>().notNull().default([]),
+    failureReason: text('failure_reason'),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    startedAt: timestamp('started_at', { withTimezone: true, precision: 3 }),
+    finishedAt: timestamp('finished_at', { withTimezone: true, precision: 3 }),
+  },
+  (t) => [index('import_jobs_merchant_idx').on(t.merchantId, t.createdAt.desc())],
+);
+
+export type ImportJobRow = typeof importJobs.$inferSelect;
+
+export const integrationStatus = commerceSchema.enum('integration_status', ['PENDING', 'CONNECTED', 'ERROR', 'DISCONNECTED']);
+
+export const integrations = commerceSchema.table(
+  'integrations',
+  {
+    id: text('id').primaryKey(),
+    merchantId: text('merchant_id').notNull(),
+    livemode: boolean('livemode').notNull(),
+    platform: text('platform').notNull(),
+    baseUrl: text('base_url').notNull(),
+    authBaseUrl: text('auth_base_url'),
+    status: integrationStatus('status').notNull().default('PENDING'),
+    /** AES-256-GCM sealed credentials (`v1.<iv>.<tag>.<ciphertext>`); never leaves the subgraph. */
+    credentialsSealed: text('credentials_sealed').notNull(),
+    externalAccountId: text('external_account_id'),
+    accountName: text('account_name'),
+    /** High-water mark of the order sync (opaque connector cursor); null before the first sync. */
+    syncCursor: text('sync_cursor'),
+    syncIntervalSeconds: integer('sync_interval_seconds').notNull().default(300),
+    nextRunAt: timestamp('next_run_at', { withTimezone: true, precision: 3 }),
+    lastRunAt: timestamp('last_run_at', { withTimezone: true, precision: 3 }),
+    lastSuccessAt: timestamp('last_success_at', { withTimezone: true, precision: 3 }),
+    lastError: text('last_error'),
+    consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+    importedCount: integer('imported_count').notNull().default(0),
+    /** A scheduler's claim on a run: another process skips the row until the lease expires. */
+    leaseOwner: text('lease_owner'),
+    leaseUntil: timestamp('lease_until', { withTimezone: true, precision: 3 }),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [index('integrations_merchant_idx').on(t.merchantId, t.livemode), index('integrations_due_idx').on(t.nextRunAt).where(sql`${t.status} = 'CONNECTED'`)],
+);
+
+export type IntegrationRow = typeof integrations.$inferSelect;
+
 export const { auditLog, auditHead } = auditTables(commerceSchema);
 export const outbox = outboxTable(commerceSchema);
+
+/** An order line as the API resolves it: amounts need the order's currency. */
+export interface OrderLineWithCurrency extends OrderLine {
+  currency: string;
+}

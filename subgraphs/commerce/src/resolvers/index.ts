@@ -2,13 +2,18 @@ import { DateTime, JSONScalar, auditLogResolvers, auditTrailRoot, servedByGatewa
 import { auditHead, auditLog } from '../db/schema.ts';
 import type { Resolvers } from '../generated/graphql.ts';
 import { Merchant } from './merchant.ts';
-import { Order } from './order.ts';
+import { Mutation } from './mutation.ts';
+import { Order, OrderLine } from './order.ts';
 import { Query } from './query.ts';
 
 export const resolvers: Resolvers = {
   Query,
+  Mutation,
   Order,
+  OrderLine,
   Merchant,
+  ImportJob: { merchant: (job) => ({ id: job.merchantId }) },
+  Integration: { merchant: (row) => ({ id: row.merchantId }) },
   OrderEvent: { order: (event, _, { loaders }) => (event.orderId ? loaders.orderById.load(event.orderId) : null) },
   Subscription: { orderEvents: servedByGateway },
   AuditTrail: { commerce: auditTrailRoot },

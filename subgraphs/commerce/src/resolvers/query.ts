@@ -1,17 +1,33 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
-import { auditTrailRoot, decodeCursor, deliveredEvent, notFound, pageSize, toConnection } from '@ipay/platform';
+import { and, desc, eq, gte, ilike, lt, or, sql } from 'drizzle-orm';
+import { auditTrailRoot, badUserInput, decodeCursor, deliveredEvent, notFound, pageSize, scopeCondition, toConnection } from '@ipay/platform';
 import { readableOrders } from '../loaders.ts';
-import { orders, type OrderRow } from '../db/schema.ts';
+import { importJobs, integrations, orders, type OrderRow } from '../db/schema.ts';
 import type { QueryResolvers } from '../generated/graphql.ts';
 
 /** Orders sort newest first by (createdAt, id); the cursor is that key. */
 export const orderCursorKey = (row: OrderRow) => [row.createdAt.toISOString(), row.id];
 
+/** `%`, `_` and `\` in a search are literal characters, not patterns. */
+const likeEscape = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
 export const Query: QueryResolvers = {
   order: async (_, { id }, { loaders }) => (await loaders.orderById.load(id)) ?? Promise.reject(notFound('Order', id)),
-  orders: async (_, { first, after, merchantId, status }, { db, auth }) => {
+  orderByReference: async (_, { merchantId, reference }, { db, auth }) => {
+    auth.requireMerchant('orders:read', merchantId);
+    const [row] = await db
+      .select()
+      .from(orders)
+      .where(and(readableOrders(auth), eq(orders.merchantId, merchantId), eq(orders.merchantReference, reference.trim())));
+    if (!row) throw notFound('Order', reference);
+    return row;
+  },
+  orders: async (_, { first, after, merchantId, status, createdFrom, createdTo, search }, { db, auth }) => {
     const size = pageSize(first);
     const cursor = after ? decodeCursor(after, 2) : undefined;
+    const term = search?.trim();
+    if (term !== undefined && term.length > 100) throw badUserInput('search', 'must be at most 100 characters');
+    if (createdFrom && createdTo && createdFrom >= createdTo) throw badUserInput('createdTo', 'must be after createdFrom');
+    const pattern = term ? `%${likeEscape(term)}%` : undefined;
     const rows = await db
       .select()
       .from(orders)
@@ -20,12 +36,29 @@ export const Query: QueryResolvers = {
           readableOrders(auth),
           merchantId ? eq(orders.merchantId, merchantId) : undefined,
           status ? eq(orders.status, status) : undefined,
+          createdFrom ? gte(orders.createdAt, createdFrom) : undefined,
+          createdTo ? lt(orders.createdAt, createdTo) : undefined,
+          pattern ? or(ilike(orders.merchantReference, pattern), ilike(orders.customerName, pattern), ilike(orders.customerEmail, pattern)) : undefined,
           cursor ? sql`(${orders.createdAt}, ${orders.id}) < (${cursor[0]}::timestamptz, ${cursor[1]})` : undefined,
         ),
       )
       .orderBy(desc(orders.createdAt), desc(orders.id))
       .limit(size + 1);
     return toConnection(rows, size, orderCursorKey);
+  },
+  importJob: async (_, { id }, { db, auth }) => {
+    const scope = auth.require('orders:import');
+    const [job] = await db.select().from(importJobs).where(and(eq(importJobs.id, id), scopeCondition(scope, auth.livemode, importJobs)));
+    if (!job) throw notFound('ImportJob', id);
+    return job;
+  },
+  integrations: async (_, { merchantId }, { db, auth }) => {
+    auth.requireMerchant('integrations:read', merchantId);
+    return db
+      .select()
+      .from(integrations)
+      .where(and(eq(integrations.merchantId, merchantId), eq(integrations.livemode, auth.livemode)))
+      .orderBy(desc(integrations.createdAt));
   },
   auditTrail: auditTrailRoot,
   _event_orderEvents: (_, { event }, { auth }) => deliveredEvent(auth, event),

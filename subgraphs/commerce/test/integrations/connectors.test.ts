@@ -21,26 +21,42 @@ interface Case {
   badCredentials: Record<string, string>;
   /** A status whose push the simulator records, and the action it records. */
   push: { status: 'OUT_FOR_DELIVERY' | 'CANCELLED' | 'PAID' | 'DELIVERED'; recorded: string[] };
+  /** How the platform reports a pay-on-delivery order (Vinted buyers always prepay through Vinted). */
+  codKind?: 'cash_on_delivery' | 'prepaid' | 'unpaid';
+  /** The platform's order total leaves out shipping (bol.com: the customer pays the item prices). */
+  totalIsItems?: boolean;
+  /** The token endpoint lives on another host (bol.com login). */
+  separateAuthHost?: boolean;
 }
 
 const cases: Case[] = [
   { platform: 'shopify', badCredentials: { accessToken: 'shpat_wrongwrongwrongwrong' }, push: { status: 'OUT_FOR_DELIVERY', recorded: ['fulfillment.create', 'fulfillment_event.out_for_delivery'] } },
   { platform: 'woocommerce', badCredentials: { consumerKey: `ck_${'0'.repeat(40)}`, consumerSecret: `cs_${'0'.repeat(40)}` }, push: { status: 'DELIVERED', recorded: ['status:completed'] } },
   { platform: 'lazada', badCredentials: { appKey: '100123', appSecret: 'WrongSecretWrongSecret00', accessToken: 'SimLazadaAccessToken000001' }, push: { status: 'DELIVERED', recorded: ['sof_delivered'] } },
+  { platform: 'bigcommerce', badCredentials: { storeHash: 'sim4bc7', accessToken: 'wrongtoken0123456789wrong' }, push: { status: 'DELIVERED', recorded: ['status_id:10'] } },
+  { platform: 'lightspeed', badCredentials: { apiKey: '0'.repeat(32), apiSecret: '1'.repeat(32), currency: 'EUR' }, push: { status: 'DELIVERED', recorded: ['status:completed_shipped'] } },
+  { platform: 'shopware', badCredentials: { clientId: 'SWIASIMSHOPWARE0123456789AB', clientSecret: 'WrongSecret0123456789abcdefWRONG' }, push: { status: 'OUT_FOR_DELIVERY', recorded: ['order_delivery:ship'] } },
+  { platform: 'bolcom', badCredentials: { clientId: '0f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b', clientSecret: 'WrongBolSecret_0123456789' }, push: { status: 'OUT_FOR_DELIVERY', recorded: ['shipment'] }, codKind: 'prepaid', totalIsItems: true, separateAuthHost: true },
+  { platform: 'shopee', badCredentials: { partnerId: '2001234', partnerKey: 'WrongShopeePartnerKey0123456789abcdef', shopId: '512345', accessToken: 'SimShopeeAccessToken0001' }, push: { status: 'OUT_FOR_DELIVERY', recorded: ['ship_order'] } },
+  { platform: 'odoo', badCredentials: { database: 'sim-odoo', login: 'admin@sim.example', apiKey: 'WrongOdooApiKey0123456789' }, push: { status: 'DELIVERED', recorded: ['message_post'] }, codKind: 'unpaid' },
+  { platform: 'aliexpress', badCredentials: { appKey: '503123', appSecret: 'WrongAliExpressSecret0', accessToken: 'SimAliExpressAccessToken_0001' }, push: { status: 'OUT_FOR_DELIVERY', recorded: ['order.fulfill'] } },
+  { platform: 'prestashop', badCredentials: { webserviceKey: 'WRONGPRESTASHOPKEY0123456789ABCD' }, push: { status: 'OUT_FOR_DELIVERY', recorded: ['order_state:4'] } },
+  { platform: 'vinted', badCredentials: { accessKey: 'simVintedAccess0001', signingKey: 'wrongSigningKey0123456789abcdefgh' }, push: { status: 'OUT_FOR_DELIVERY', recorded: ['shipment'] }, codKind: 'prepaid' },
 ];
 
-describe.each(cases)('$platform against the simulated platform', ({ platform, badCredentials, push }) => {
+describe.each(cases)('$platform against the simulated platform', ({ platform, badCredentials, push, codKind = 'cash_on_delivery', totalIsItems = false, separateAuthHost = false }) => {
   let connector: Connector;
-  const target = () => ({ baseUrl: shop.baseUrl(platform), credentials: shop.credentials(platform), http: fast });
+  const auth = () => (separateAuthHost ? shop.authBaseUrl(platform) : undefined);
+  const target = () => ({ baseUrl: shop.baseUrl(platform), authBaseUrl: auth(), credentials: shop.credentials(platform), http: fast });
   beforeAll(() => {
     connector = getConnector(platform);
   });
 
   it('connects with good credentials and is refused with bad ones', async () => {
-    const account = await connector.connect(shop.credentials(platform), shop.baseUrl(platform), { http: fast });
+    const account = await connector.connect(shop.credentials(platform), shop.baseUrl(platform), { authBaseUrl: auth(), http: fast });
     expect(account.platform).toBe(platform);
     expect(account.externalAccountId).not.toBe('');
-    await expect(connector.connect(badCredentials, shop.baseUrl(platform), { http: fast })).rejects.toBeInstanceOf(ConnectorAuthError);
+    await expect(connector.connect(badCredentials, shop.baseUrl(platform), { authBaseUrl: auth(), http: fast })).rejects.toBeInstanceOf(ConnectorAuthError);
     await expect(connector.connect({}, shop.baseUrl(platform))).rejects.toBeInstanceOf(ConnectorCredentialsError);
   });
 
@@ -54,9 +70,11 @@ describe.each(cases)('$platform against the simulated platform', ({ platform, ba
     for (const order of first.orders) {
       const mapped = connector.mapOrder(order.payload);
       expect(mapped.externalId).toBe(order.externalId);
-      expect(mapped.totalAmount).toBe(shop.order(platform, order.externalId)!.seed.totalMinor);
+      const seed = shop.order(platform, order.externalId)!.seed;
+      expect(mapped.totalAmount).toBe(totalIsItems ? seed.itemsMinor : seed.totalMinor);
       expect(mapped.amounts.difference).toBe(0);
-      expect(mapped.paymentMethodHint?.kind).toBe('cash_on_delivery');
+      // Odoo's sale.order carries no payment method at all.
+      expect(mapped.paymentMethodHint?.kind ?? 'unpaid').toBe(codKind);
     }
     const listCalls = shop.requests(platform).length;
 
@@ -82,18 +100,18 @@ describe.each(cases)('$platform against the simulated platform', ({ platform, ba
 
   it('maps 500, 429 with Retry-After and a hung request to UNAVAILABLE, and retries reads', async () => {
     shop.failNext(1, { status: 500 }, platform);
-    await expect(connector.connect(shop.credentials(platform), shop.baseUrl(platform), { http: fast })).rejects.toMatchObject({ reason: 'server_error', status: 500 });
+    await expect(connector.connect(shop.credentials(platform), shop.baseUrl(platform), { authBaseUrl: auth(), http: fast })).rejects.toMatchObject({ reason: 'server_error', status: 500 });
 
     shop.failNext(1, { status: 429, retryAfterSeconds: 7 }, platform);
-    const limited = await connector.connect(shop.credentials(platform), shop.baseUrl(platform), { http: fast }).catch((e: unknown) => e);
+    const limited = await connector.connect(shop.credentials(platform), shop.baseUrl(platform), { authBaseUrl: auth(), http: fast }).catch((e: unknown) => e);
     expect(limited).toBeInstanceOf(ConnectorUnavailableError);
     expect(limited).toMatchObject({ reason: 'rate_limited', retryAfterMs: 7000 });
 
     shop.failNext(1, { hang: true }, platform);
-    await expect(connector.connect(shop.credentials(platform), shop.baseUrl(platform), { http: { timeoutMs: 150, retries: 0 } })).rejects.toMatchObject({ reason: 'timeout' });
+    await expect(connector.connect(shop.credentials(platform), shop.baseUrl(platform), { authBaseUrl: auth(), http: { timeoutMs: 150, retries: 0 } })).rejects.toMatchObject({ reason: 'timeout' });
 
     shop.failNext(2, { status: 503 }, platform);
-    const account = await connector.connect(shop.credentials(platform), shop.baseUrl(platform), { http: { timeoutMs: 400, retries: 2, backoffMs: 5 } });
+    const account = await connector.connect(shop.credentials(platform), shop.baseUrl(platform), { authBaseUrl: auth(), http: { timeoutMs: 400, retries: 2, backoffMs: 5 } });
     expect(account.platform).toBe(platform);
   });
 });

@@ -53,7 +53,8 @@ export const odoo = defineConnector<Api>({
   conventions: {
     interpret(res) {
       const error = (res.body as { error?: { message?: string; data?: { name?: string; message?: string } } } | undefined)?.error;
-      if (!error) return undefined;
+      // JSON-RPC errors arrive with HTTP 200; a proxy's 429/5xx keeps its HTTP meaning (retry later).
+      if (!error || typeof error !== 'object' || res.status === 429 || res.status >= 500) return undefined;
       const name = error.data?.name ?? '';
       const message = `${error.data?.message ?? error.message ?? 'error'} (${name || 'odoo'})`;
       if (/AccessDenied|AccessError/.test(name)) return new ConnectorAuthError('odoo', message);
@@ -103,7 +104,7 @@ export const odoo = defineConnector<Api>({
     },
   },
   mapOrder(payload) {
-    const r = reader('odoo', payload);
+    const r = reader('odoo', odooNulls(payload));
     const o = r.obj('order');
     const currency = String(o.arr('currency_id')[1]?.value ?? '');
     const customer = r.obj('customer');
@@ -163,3 +164,12 @@ export const odoo = defineConnector<Api>({
   },
 });
 
+
+/** Odoo's JSON-RPC writes an empty field as `false` (street2, default_code, display_type); booleans stay booleans. */
+const ODOO_BOOLEANS = new Set(['is_delivery']);
+function odooNulls(value: unknown, key?: string): unknown {
+  if (value === false && !(key && ODOO_BOOLEANS.has(key))) return null;
+  if (Array.isArray(value)) return value.map((v) => odooNulls(v));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, odooNulls(v, k)]));
+  return value;
+}

@@ -46,7 +46,8 @@ export const shopee = defineConnector<Api>({
   conventions: {
     interpret(res) {
       const body = res.body as { error?: string; message?: string } | undefined;
-      if (!body?.error) return undefined;
+      // Throttling and server errors keep their HTTP meaning (retry later) whatever the body says.
+      if (!body?.error || res.status === 429 || res.status >= 500) return undefined;
       const message = `${body.error}: ${body.message ?? ''}`;
       if (/auth|sign|token|permission|partner|shop_id/i.test(body.error)) return new ConnectorAuthError('shopee', message, res.status);
       if (/too_many|rate|server|busy/i.test(body.error)) return new ConnectorUnavailableError('shopee', message, /too_many|rate/i.test(body.error) ? 'rate_limited' : 'server_error', res.status);

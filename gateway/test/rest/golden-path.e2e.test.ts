@@ -1,0 +1,118 @@
+import { readFileSync } from 'node:fs';
+import createClient from 'openapi-fetch';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SANDBOX_MERCHANTS } from '@ipay/platform';
+import { startTestSystem, SANDBOX_KEYS, type TestSystem } from '../../../scripts/test/support.ts';
+import type { paths } from './generated/openapi.ts';
+import { ResponseValidator } from './support.ts';
+
+const openapi = JSON.parse(readFileSync(new URL('../../../schema/openapi.json', import.meta.url), 'utf8')) as Record<string, any>;
+const acme = SANDBOX_MERCHANTS[0]!;
+
+/** Polls until `probe` returns a value (events cross subgraphs asynchronously, through the bus). */
+async function eventually<T>(probe: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+}
+
+/**
+ * The pay-on-arrival golden path through REST only, with a client generated from the OpenAPI document
+ * (openapi-typescript + openapi-fetch); every response is validated against its schema in the document.
+ */
+describe('the golden path over REST', () => {
+  let system: TestSystem;
+  let client: ReturnType<typeof createClient<paths>>;
+  const validator = new ResponseValidator(openapi);
+  const checked: string[] = [];
+
+  /** Asserts success and that the body matches the documented schema of that response. */
+  function valid<T>(path: string, method: string, result: { data?: T; error?: unknown; response: Response }): T {
+    expect(result.error, `${method} ${path}: ${JSON.stringify(result.error)}`).toBeUndefined();
+    const errors = validator.errors(path, method, result.response.status, result.response.headers.get('content-type') ?? '', result.data);
+    expect(errors, `${method} ${path} response does not match its schema`).toEqual([]);
+    checked.push(`${method} ${path}`);
+    return result.data as T;
+  }
+
+  beforeAll(async () => {
+    system = await startTestSystem({ seed: true });
+    client = createClient<paths>({ baseUrl: new URL('/', system.gatewayUrl).toString().replace(/\/$/, ''), headers: { authorization: `Bearer ${SANDBOX_KEYS['acme-owner']}` } });
+  });
+  afterAll(() => system?.stop());
+
+  it('creates an order, is paid through the sandbox PSP, goes out for delivery, is released on the code and refunded', async () => {
+    const reference = `GOLD-${Date.now()}`;
+    const idem = (step: string) => ({ header: { 'Idempotency-Key': `${reference}-${step}` } });
+
+    // 1. The merchant creates an order.
+    const order = valid('/v1/orders', 'post', await client.POST('/v1/orders', {
+      params: idem('order'),
+      body: {
+        idempotencyKey: reference,
+        input: {
+        merchantId: acme.id,
+        merchantReference: reference,
+        currency: 'EUR',
+        customer: { name: 'Emma de Vries', email: 'emma@example.com' },
+        shippingAddress: { name: 'Emma de Vries', line1: 'Keizersgracht 1', city: 'Amsterdam', postalCode: '1015 CJ', country: 'NL' },
+        lines: [{ sku: 'MUG-1', name: 'Mug', quantity: 2, unitAmount: 3520 }],
+        shippingAmount: 800,
+        discountAmount: 0,
+        totalAmount: 7840,
+        },
+      } as never,
+    }));
+    const orderId = (order as { id: string }).id;
+
+    // 2. A payment session for it (payments learns the order from order.created).
+    const session = await eventually(async () => {
+      const result = await client.POST('/v1/payment-sessions', { params: idem('session'), body: { orderId, psp: 'ADYEN', method: 'card', idempotencyKey: `${reference}-session` } });
+      return result.response.status === 201 ? valid('/v1/payment-sessions', 'post', result) : undefined;
+    }, 'the payment session');
+    const sessionId = (session as { id: string }).id;
+    expect(session).toMatchObject({ status: expect.any(String), amount: { amount: 7840, currency: 'EUR' } });
+    expect((session as { reference: string }).reference).toMatch(/^IPAY-/);
+
+    // 3. The consumer pays at the sandbox PSP; its signed notification confirms the session.
+    valid('/v1/sandbox/payment-sessions/{sessionId}/simulate', 'post', await client.POST('/v1/sandbox/payment-sessions/{sessionId}/simulate', { params: { path: { sessionId } }, body: { outcome: 'SUCCEED' } }));
+    await eventually(async () => {
+      const result = await client.GET('/v1/payment-sessions/{id}', { params: { path: { id: sessionId } } });
+      return (result.data as { status?: string } | undefined)?.status === 'CONFIRMED' && valid('/v1/payment-sessions/{id}', 'get', result);
+    }, 'the payment to be confirmed');
+
+    // 4. A shipment, scanned out for delivery by the sandbox carrier.
+    const created = valid('/v1/shipments', 'post', await client.POST('/v1/shipments', {
+      params: idem('shipment'),
+      body: { orderId, serviceLevel: 'STANDARD', deliveryMethod: 'DOOR', parcel: { weightGrams: 1200, dimensions: { lengthMm: 300, widthMm: 200, heightMm: 100 } } } as never,
+    })) as { shipment: { id: string } };
+    const shipmentId = created.shipment.id;
+    valid('/v1/sandbox/shipments/{shipmentId}/scans', 'post', await client.POST('/v1/sandbox/shipments/{shipmentId}/scans', { params: { path: { shipmentId } }, body: { scan: 'OUT_FOR_DELIVERY' } }));
+
+    // 5. At the door: the consumer's code is verified, then the parcel handed over.
+    const code = await eventually(async () => {
+      const result = await client.GET('/v1/orders/{orderId}/release-code', { params: { path: { orderId } } });
+      return result.response.status === 200 ? (valid('/v1/orders/{orderId}/release-code', 'get', result) as { code: string }).code : undefined;
+    }, 'the release code');
+    const verification = valid('/v1/releases/verify', 'post', await client.POST('/v1/releases/verify', { body: { shipmentId, code, locationType: 'DOOR' } })) as { authorized: boolean; release: { id: string } };
+    expect(verification.authorized).toBe(true);
+    const released = valid('/v1/releases/{releaseId}/confirm', 'post', await client.POST('/v1/releases/{releaseId}/confirm', { params: { path: { releaseId: verification.release.id } } }));
+    expect(released).toMatchObject({ status: 'RELEASED', method: 'carrier_release' });
+
+    // 6. A refund of the whole payment.
+    const refund = valid('/v1/refunds', 'post', await client.POST('/v1/refunds', { params: idem('refund'), body: { paymentSessionId: sessionId, amount: 7840, reason: 'returned', idempotencyKey: `${reference}-refund` } }));
+    expect(refund).toMatchObject({ amount: { amount: 7840, currency: 'EUR' } });
+
+    // The order followed every step through events.
+    const final = await eventually(async () => {
+      const result = await client.GET('/v1/orders/{id}', { params: { path: { id: orderId } } });
+      return ['RELEASED', 'REFUNDED'].includes((result.data as { status?: string } | undefined)?.status ?? '') && valid('/v1/orders/{id}', 'get', result);
+    }, 'the order to be released');
+    expect(final).toMatchObject({ merchantReference: reference });
+    expect(checked.length).toBeGreaterThanOrEqual(10);
+  });
+});

@@ -1,0 +1,85 @@
+import { GraphQLError } from 'graphql';
+import { ORDER_STATUSES, type SandboxOrderStatus } from '@ipay/platform';
+
+export type OrderStatus = SandboxOrderStatus;
+export { ORDER_STATUSES };
+
+/**
+ * The pay-on-arrival order state machine. Only these moves exist; anything else is refused, so a late or
+ * replayed event can never drag an order backwards (e.g. PAID → AWAITING_PAYMENT).
+ */
+export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
+  CREATED: ['AWAITING_PAYMENT', 'CANCELLED'],
+  // Pay on arrival: the consumer may pay at the door, so the parcel can go out before the payment is confirmed.
+  AWAITING_PAYMENT: ['PAID', 'OUT_FOR_DELIVERY', 'CANCELLED'],
+  PAID: ['OUT_FOR_DELIVERY', 'REFUNDED'],
+  OUT_FOR_DELIVERY: ['RELEASED', 'DELIVERED', 'RETURNED', 'REFUNDED'],
+  RELEASED: ['DELIVERED', 'RETURNED', 'REFUNDED'],
+  DELIVERED: ['RETURNED', 'REFUNDED'],
+  RETURNED: ['REFUNDED'],
+  REFUNDED: [],
+  CANCELLED: [],
+};
+
+/** Statuses a merchant may still cancel from: nothing has been paid or shipped yet. */
+export const CANCELLABLE: readonly OrderStatus[] = ['CREATED', 'AWAITING_PAYMENT'];
+
+export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
+  return ORDER_TRANSITIONS[from].includes(to);
+}
+
+export function illegalTransition(from: OrderStatus, to: OrderStatus): GraphQLError {
+  return new GraphQLError(`an order in status ${from} cannot become ${to}`, {
+    extensions: { code: 'ILLEGAL_TRANSITION', field: 'status', from, to },
+  });
+}
+
+export function assertTransition(from: OrderStatus, to: OrderStatus): void {
+  if (!canTransition(from, to)) throw illegalTransition(from, to);
+}
+
+/** How far along the flow a status is; used to tell a replayed event (already past it) from a real conflict. */
+const RANK: Record<OrderStatus, number> = {
+  CREATED: 0,
+  AWAITING_PAYMENT: 1,
+  PAID: 2,
+  OUT_FOR_DELIVERY: 3,
+  RELEASED: 4,
+  DELIVERED: 5,
+  RETURNED: 6,
+  REFUNDED: 7,
+  CANCELLED: 8,
+};
+
+export type EventTransition = { kind: 'apply'; to: OrderStatus } | { kind: 'ignore'; reason: string };
+
+/** Decides what an event that wants `to` does to an order in `from`: move it, or nothing (with why). */
+export function transitionForEvent(from: OrderStatus, to: OrderStatus): EventTransition {
+  if (from === to) return { kind: 'ignore', reason: 'already in that status (redelivered event)' };
+  if (canTransition(from, to)) return { kind: 'apply', to };
+  if (RANK[from] > RANK[to]) return { kind: 'ignore', reason: `order already moved past ${to} (${from})` };
+  return { kind: 'ignore', reason: `illegal transition ${from} → ${to}` };
+}
+
+/** The status an event from payments or logistics drives an order to, or null when it drives none. */
+export function statusForEvent(type: string, payload: Record<string, unknown>): OrderStatus | null {
+  switch (type) {
+    case 'payment.requested':
+      return 'AWAITING_PAYMENT';
+    case 'payment.confirmed':
+      return 'PAID';
+    case 'carrier.out_for_delivery':
+      return 'OUT_FOR_DELIVERY';
+    case 'parcel.released':
+      return 'RELEASED';
+    case 'refund.created': {
+      // Only a refund that brings the refunded total up to what was captured refunds the order.
+      const payment = payload.payment as { refunded_minor?: unknown; captured_minor?: unknown } | undefined;
+      const refunded = Number(payment?.refunded_minor);
+      const captured = Number(payment?.captured_minor);
+      return Number.isSafeInteger(refunded) && Number.isSafeInteger(captured) && captured > 0 && refunded >= captured ? 'REFUNDED' : null;
+    }
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { ORDER_STATUSES, ORDER_TRANSITIONS, assertTransition, canTransition, statusForEvent, transitionForEvent, type OrderStatus } from '../../src/domain/order-status.ts';
+
+const LEGAL: [OrderStatus, OrderStatus][] = [
+  ['CREATED', 'AWAITING_PAYMENT'],
+  ['CREATED', 'CANCELLED'],
+  ['AWAITING_PAYMENT', 'PAID'],
+  ['AWAITING_PAYMENT', 'OUT_FOR_DELIVERY'],
+  ['AWAITING_PAYMENT', 'CANCELLED'],
+  ['PAID', 'OUT_FOR_DELIVERY'],
+  ['PAID', 'REFUNDED'],
+  ['OUT_FOR_DELIVERY', 'RELEASED'],
+  ['OUT_FOR_DELIVERY', 'DELIVERED'],
+  ['OUT_FOR_DELIVERY', 'RETURNED'],
+  ['OUT_FOR_DELIVERY', 'REFUNDED'],
+  ['RELEASED', 'DELIVERED'],
+  ['RELEASED', 'RETURNED'],
+  ['RELEASED', 'REFUNDED'],
+  ['DELIVERED', 'RETURNED'],
+  ['DELIVERED', 'REFUNDED'],
+  ['RETURNED', 'REFUNDED'],
+];
+const isLegal = (from: OrderStatus, to: OrderStatus) => LEGAL.some(([f, t]) => f === from && t === to);
+const ALL_PAIRS = ORDER_STATUSES.flatMap((from) => ORDER_STATUSES.map((to) => [from, to] as [OrderStatus, OrderStatus]));
+
+describe('order state machine', () => {
+  it('allows exactly the pay-on-arrival moves', () => {
+    const table = Object.entries(ORDER_TRANSITIONS).flatMap(([from, tos]) => tos.map((to) => [from, to]));
+    expect(table.sort()).toEqual([...LEGAL].sort());
+  });
+
+  it.each(ALL_PAIRS.filter(([f, t]) => !isLegal(f, t)))('refuses %s → %s with ILLEGAL_TRANSITION', (from, to) => {
+    expect(canTransition(from, to)).toBe(false);
+    expect(() => assertTransition(from, to)).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'ILLEGAL_TRANSITION', from, to }) }));
+  });
+
+  it.each(LEGAL)('allows %s → %s', (from, to) => {
+    expect(() => assertTransition(from, to)).not.toThrow();
+  });
+
+  it('treats REFUNDED and CANCELLED as final', () => {
+    for (const to of ORDER_STATUSES) {
+      expect(canTransition('REFUNDED', to)).toBe(false);
+      expect(canTransition('CANCELLED', to)).toBe(false);
+    }
+  });
+
+  it('maps bus events to target statuses; only a full refund refunds the order', () => {
+    expect(statusForEvent('payment.requested', {})).toBe('AWAITING_PAYMENT');
+    expect(statusForEvent('payment.confirmed', {})).toBe('PAID');
+    expect(statusForEvent('carrier.out_for_delivery', {})).toBe('OUT_FOR_DELIVERY');
+    expect(statusForEvent('parcel.released', {})).toBe('RELEASED');
+    expect(statusForEvent('refund.created', { payment: { refunded_minor: 3585, captured_minor: 3585 } })).toBe('REFUNDED');
+    expect(statusForEvent('refund.created', { payment: { refunded_minor: 1000, captured_minor: 3585 } })).toBeNull();
+    expect(statusForEvent('refund.created', {})).toBeNull();
+    expect(statusForEvent('payment.failed', {})).toBeNull();
+    expect(statusForEvent('order.created', {})).toBeNull();
+  });
+
+  it('ignores redelivered and late events instead of failing the consumer', () => {
+    expect(transitionForEvent('PAID', 'PAID')).toMatchObject({ kind: 'ignore' });
+    expect(transitionForEvent('PAID', 'AWAITING_PAYMENT')).toMatchObject({ kind: 'ignore', reason: expect.stringContaining('past') });
+    expect(transitionForEvent('CREATED', 'RELEASED')).toMatchObject({ kind: 'ignore', reason: expect.stringContaining('illegal') });
+    expect(transitionForEvent('AWAITING_PAYMENT', 'PAID')).toEqual({ kind: 'apply', to: 'PAID' });
+    // Paid at the door after the parcel went out: the order stays out for delivery.
+    expect(transitionForEvent('OUT_FOR_DELIVERY', 'PAID')).toMatchObject({ kind: 'ignore' });
+  });
+});
