@@ -23,6 +23,7 @@ import {
   type SubgraphName,
 } from '@ipay/platform';
 import { Authenticator } from './auth.ts';
+import { persistedOnlyPlugin, trustedDocumentsCache } from './trusted-documents.ts';
 import { DrizzleIdempotencyStore, createRestFacade, openGatewayDatabase, readRestArtifacts } from './rest/index.ts';
 import { SubscriptionEngine, type SubscriptionLimits } from './subscriptions.ts';
 
@@ -52,6 +53,8 @@ export interface GatewayOptions {
   bus?: EventBus;
   /** The gateway's own database (REST idempotency keys); PostgreSQL or the shared PGlite. */
   database?: DatabaseTarget;
+  /** Accept only documents of the persisted-operation manifest (PERSISTED_OPERATIONS_ONLY=true). */
+  persistedOnly?: boolean;
   subscriptionLimits?: Partial<SubscriptionLimits>;
   logger?: Logger;
 }
@@ -91,12 +94,16 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
 
   const gateway = new ApolloGateway({ supergraphSdl: supergraph, logger, buildService: ({ name, url }) => dataSource(name, url) });
 
+  const restArtifacts = readRestArtifacts();
+  const persistedOnly = options.persistedOnly ?? process.env.PERSISTED_OPERATIONS_ONLY === 'true';
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    introspection: !isProduction(),
+    introspection: !isProduction() && !persistedOnly,
     includeStacktraceInErrorResponses: !isProduction(),
     logger,
-    plugins: [accessLog()],
+    // Manifest documents can be sent by id; with persistedOnly nothing else runs.
+    persistedQueries: { cache: trustedDocumentsCache(restArtifacts.manifest) },
+    plugins: [accessLog(), ...(persistedOnly ? [persistedOnlyPlugin(restArtifacts.manifest)] : [])],
   });
   await apollo.start();
 
@@ -115,7 +122,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   // The REST facade runs persisted operations through this same Apollo server, in process.
   const gatewayDatabase = options.database ? await openGatewayDatabase(options.database) : undefined;
   const rest = createRestFacade({
-    ...readRestArtifacts(),
+    ...restArtifacts,
     logger,
     idempotencyStore: gatewayDatabase ? new DrizzleIdempotencyStore(gatewayDatabase.db) : undefined,
     execute: async (request, ctx) => {

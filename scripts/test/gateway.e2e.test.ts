@@ -172,6 +172,29 @@ describe('the federated graph, end to end through the gateway', () => {
     expect(badLogin.status).toBe(401);
   });
 
+  it('can run persisted-only: manifest documents by id or text, nothing else', async () => {
+    const { readRestArtifacts } = await import('@ipay/gateway/src/rest/index.ts');
+    const { createGateway } = await import('@ipay/gateway');
+    const { manifest } = readRestArtifacts();
+    const [id, getOrder] = Object.entries(manifest.operations).find(([, op]) => op.name === 'GetOrder')!;
+    const gateway = await createGateway({ subgraphUrls: system.subgraphUrls, database: system.database.target, persistedOnly: true });
+    const port = await gateway.listen(0, '127.0.0.1');
+    try {
+      const post = (body: unknown) =>
+        fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...AS_OPERATOR }, body: JSON.stringify(body) });
+      const order = SANDBOX_ORDERS[0]!;
+      const byId = await post({ variables: { id: order.id }, extensions: { persistedQuery: { version: 1, sha256Hash: id } } });
+      expect(((await byId.json()) as any).data.order.id).toBe(order.id);
+      const byText = await post({ query: getOrder.document, variables: { id: order.id } });
+      expect(((await byText.json()) as any).data.order.id).toBe(order.id);
+      const adHoc = await post({ query: '{ merchants(first: 100) { edges { node { id } } } }' });
+      expect(adHoc.status).toBe(403);
+      expect(((await adHoc.json()) as any).errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_ALLOWED');
+    } finally {
+      await gateway.stop();
+    }
+  });
+
   it('sends the same number of SQL statements for 50 orders as for 1', async () => {
     await addOrders(system, 50);
     const listQuery = `query($n: Int!) { orders(first: $n) { edges { node {

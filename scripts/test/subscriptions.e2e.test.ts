@@ -119,6 +119,48 @@ describe.each(['sql', 'nats'] as const)('federated subscriptions over graphql-ws
     await client.dispose();
   });
 
+  it('selects fields of three subgraphs and receives them on mutations in a fourth', async () => {
+    // commerce owns orderEvents; the selection reaches identity (merchant) and payments (session). The trigger is
+    // a mutation in payments: its payment.requested moves the order (commerce consumes it), which emits the event.
+    const reference = `SUB-${randomUUID().slice(0, 8)}`;
+    const created = await system.query(
+      `mutation($input: CreateOrderInput!, $key: String!) { createOrder(input: $input, idempotencyKey: $key) { id } }`,
+      {
+        key: reference,
+        input: {
+          merchantId: acme.id, merchantReference: reference, currency: 'EUR', customer: { name: 'Sub Scriber', email: 'sub@example.com' },
+          shippingAddress: { name: 'Sub Scriber', line1: 'Damrak 1', city: 'Amsterdam', postalCode: '1012 LG', country: 'NL' },
+          lines: [{ sku: 'S-1', name: 'Socks', quantity: 1, unitAmount: 1500 }], totalAmount: 1500,
+        },
+      },
+    );
+    const orderId = created.body.data.createOrder.id;
+    const client = wsClient(system.gatewayUrl, AS_OPERATOR.authorization);
+    const sub = collect(
+      client,
+      `subscription($orderId: ID, $after: ID) { orderEvents(orderId: $orderId, types: ["order.status_changed"], lastEventId: $after) { type payload order { status merchant { name } paymentSession { reference status } } } }`,
+      { orderId, after: await anchor(bus) },
+      1,
+      20_000,
+    );
+    // payments learns the order from order.created asynchronously: retry until it can start the session.
+    let started: any;
+    for (let i = 0; i < 100 && !started; i += 1) {
+      const result = await system.query(`mutation($input: StartPaymentSessionInput!) { startPaymentSession(input: $input) { id reference } }`, { input: { orderId, psp: 'ADYEN', method: 'card', idempotencyKey: reference } });
+      started = result.body.data?.startPaymentSession;
+      if (!started) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(started).toBeTruthy();
+    const [result] = await sub.done;
+    expect(result.errors).toBeUndefined();
+    expect(result.data.orderEvents).toMatchObject({
+      type: 'order.status_changed',
+      payload: { order_id: orderId, to: 'AWAITING_PAYMENT' },
+      order: { merchant: { name: 'Acme Shop' }, paymentSession: { reference: started.reference } },
+    });
+    await client.dispose();
+  });
+
   it('delivers a mutation’s event from another subgraph (identity’s operator feed on createMerchant)', async () => {
     const client = wsClient(system.gatewayUrl, AS_OPERATOR.authorization);
     const sub = collect(client, `subscription($after: ID) { events(types: ["merchant.created"], lastEventId: $after) { type merchantId payload } }`, { after: await anchor(bus) }, 1);

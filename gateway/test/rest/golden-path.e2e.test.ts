@@ -10,7 +10,7 @@ const openapi = JSON.parse(readFileSync(new URL('../../../schema/openapi.json', 
 const acme = SANDBOX_MERCHANTS[0]!;
 
 /** Polls until `probe` returns a value (events cross subgraphs asynchronously, through the bus). */
-async function eventually<T>(probe: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 20_000): Promise<T> {
+async function eventually<T>(probe: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -45,7 +45,7 @@ describe('the golden path over REST', () => {
   });
   afterAll(() => system?.stop());
 
-  it('creates an order, is paid through the sandbox PSP, goes out for delivery, is released on the code and refunded', async () => {
+  it('creates an order, is paid through the sandbox PSP, goes out for delivery, is released on the code and refunded', { timeout: 180_000 }, async () => {
     const reference = `GOLD-${Date.now()}`;
     const idem = (step: string) => ({ header: { 'Idempotency-Key': `${reference}-${step}` } });
 
@@ -70,8 +70,11 @@ describe('the golden path over REST', () => {
     const orderId = (order as { id: string }).id;
 
     // 2. A payment session for it (payments learns the order from order.created).
+    // An answered request is replayed for its Idempotency-Key (a 404 included), so each try is a new request.
+    let attempt = 0;
     const session = await eventually(async () => {
-      const result = await client.POST('/v1/payment-sessions', { params: idem('session'), body: { orderId, psp: 'ADYEN', method: 'card', idempotencyKey: `${reference}-session` } });
+      attempt += 1;
+      const result = await client.POST('/v1/payment-sessions', { params: idem(`session-${attempt}`), body: { orderId, psp: 'ADYEN', method: 'card', idempotencyKey: `${reference}-session` } });
       return result.response.status === 201 ? valid('/v1/payment-sessions', 'post', result) : undefined;
     }, 'the payment session');
     const sessionId = (session as { id: string }).id;

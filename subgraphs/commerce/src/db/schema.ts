@@ -1,20 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { boolean, char, check, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
-import { auditTables, outboxTable } from '@ipay/platform';
+import { ORDER_STATUSES, auditTables, outboxTable } from '@ipay/platform';
 
 export const commerceSchema = pgSchema('commerce');
 
-export const orderStatus = commerceSchema.enum('order_status', [
-  'CREATED',
-  'AWAITING_PAYMENT',
-  'PAID',
-  'OUT_FOR_DELIVERY',
-  'RELEASED',
-  'DELIVERED',
-  'RETURNED',
-  'REFUNDED',
-  'CANCELLED',
-]);
+/** The pay-on-arrival order statuses (the platform's list, shared with the sandbox fixtures). */
+export const orderStatus = commerceSchema.enum('order_status', ORDER_STATUSES);
 
 export const orderSource = commerceSchema.enum('order_source', ['API', 'IMPORT', 'INTEGRATION', 'SANDBOX']);
 

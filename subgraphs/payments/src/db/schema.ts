@@ -1,20 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { boolean, char, check, index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { auditTables, outboxTable } from '@ipay/platform';
+import { PAYMENT_SESSION_STATUSES } from '../domain/state-machine.ts';
 
 export const paymentsSchema = pgSchema('payments');
 
-export const paymentSessionStatus = paymentsSchema.enum('payment_session_status', [
-  'CREATED',
-  'REQUESTED',
-  'AUTHORISED',
-  'CONFIRMED',
-  'FAILED',
-  'EXPIRED',
-  'CANCELLED',
-  'PARTIALLY_REFUNDED',
-  'REFUNDED',
-]);
+/** The state machine's statuses (src/domain/state-machine.ts is the one list). */
+export const paymentSessionStatus = paymentsSchema.enum('payment_session_status', PAYMENT_SESSION_STATUSES);
 
 export const paymentSessions = paymentsSchema.table(
   'payment_sessions',
