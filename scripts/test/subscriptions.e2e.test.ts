@@ -92,16 +92,18 @@ const natsStream = () => {
 describe.each(['sql', 'nats'] as const)('federated subscriptions over graphql-ws (%s bus)', (kind) => {
   let system: TestSystem;
   let bus: EventBus;
+  let natsBus: NatsEventBus | undefined;
   beforeAll(async () => {
-    const natsBus = kind === 'nats' ? await NatsEventBus.connect(NATS_URL, createLogger('test', 'silent'), natsStream()) : undefined;
+    natsBus = kind === 'nats' ? await NatsEventBus.connect(NATS_URL, createLogger('test', 'silent'), natsStream()) : undefined;
     system = await startTestSystem({ seed: true, bus: natsBus });
     bus = system.bus;
   });
   afterAll(async () => {
     await system?.stop();
-    if (bus instanceof NatsEventBus) {
-      await bus.destroy();
-      await bus.close();
+    // Only the bus this suite opened; one startTestSystem opened is closed by it.
+    if (natsBus) {
+      await natsBus.destroy();
+      await natsBus.close();
     }
   });
 

@@ -1,4 +1,12 @@
+import { randomUUID } from 'node:crypto';
+import { NatsEventBus, createLogger } from '@ipay/platform';
 import { createTestDatabase, type TestDatabase } from '@ipay/platform/testing';
+
+/** A JetStream stream and subject prefix of a suite's own, so suites never see each other's events. */
+export function testStream() {
+  const suffix = randomUUID().replaceAll('-', '').slice(0, 12);
+  return { stream: `IPAY_TEST_${suffix}`, subjectPrefix: `ipay.test.${suffix}` };
+}
 import { apiKeyPepper } from '@ipay/identity/src/services.ts';
 import { sandboxCredentials } from '@ipay/identity/src/seed.ts';
 import { startSystem, type RunningSystem, type SystemOptions } from '../lib/system.ts';
@@ -25,8 +33,14 @@ export interface GraphQLResult<T> {
 /** The whole system on ephemeral ports and a database of the test's own (PGlite, or PostgreSQL with DATABASE_URL). */
 export async function startTestSystem(options: Omit<SystemOptions, 'databaseUrl' | 'ephemeralPorts'> = {}): Promise<TestSystem> {
   const database = await createTestDatabase();
+  // TEST_EVENT_BUS=nats runs the suites on NATS JetStream (a stream of the suite's own) instead of the SQL log.
+  const natsBus =
+    !options.bus && process.env.TEST_EVENT_BUS === 'nats'
+      ? await NatsEventBus.connect(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', createLogger('test-bus', 'silent'), testStream())
+      : undefined;
   const system = await startSystem({
     ...options,
+    bus: options.bus ?? natsBus,
     ephemeralPorts: true,
     databaseUrl: database.url,
     pglite: database.target.kind === 'pglite' ? database.target.client : undefined,
@@ -36,6 +50,10 @@ export async function startTestSystem(options: Omit<SystemOptions, 'databaseUrl'
     database,
     stop: async () => {
       await system.stop();
+      if (natsBus) {
+        await natsBus.destroy();
+        await natsBus.close();
+      }
       await database.cleanup();
     },
     async query(query, variables = {}, headers = AS_OPERATOR) {
