@@ -16,6 +16,8 @@ export const payments = defineSubgraph(import.meta.url, {
   createServices,
   // Public: each PSP's webhook verifies its own signature.
   routes: webhookRoutes,
+  // The sandbox PSPs post to this server's own webhook routes unless PAYMENTS_PUBLIC_URL says otherwise.
+  onListening: (services, baseUrl) => services.useListeningUrl(baseUrl),
   seed,
 });
 

@@ -10,7 +10,6 @@ import { createMollieAdapter } from './psp/mollie.ts';
 import { startAdyenSandbox, startMollieSandbox, startStripeSandbox, type PspSandbox } from './psp/sandbox/index.ts';
 import { createStripeAdapter } from './psp/stripe.ts';
 import { expireOverdueSessions } from './expiry.ts';
-import { currentServerOrigin, trackServedRequests } from './self-url.ts';
 
 export interface PaymentsServices {
   /** Adapters per mode: sandbox (test-mode sessions, the in-process mock PSPs) and live (from env). */
@@ -19,10 +18,10 @@ export interface PaymentsServices {
   sandboxes: Partial<Record<PspCode, PspSandbox>>;
   returnUrl: string;
   sessionTtlMinutes: number;
-  /** This subgraph's public base URL; learnt from the request being served when not configured. */
+  /** This subgraph's public base URL: PAYMENTS_PUBLIC_URL, else where its server listens. */
   publicUrl(): string | null;
-  /** Remembers where this server is reached, if no public URL is configured (call while serving a request). */
-  learnPublicUrl(): void;
+  /** Told where the server listens (used when no public URL is configured). */
+  useListeningUrl(baseUrl: string): void;
   /** The adapter for a session's PSP and mode, or null when that PSP is not configured for the mode. */
   adapterFor(psp: PspCode, livemode: boolean): PspAdapter | null;
   /** Expires sessions past their expiry now (the background sweep calls it too); returns their ids. */
@@ -34,9 +33,8 @@ export const webhookPath = (psp: PspCode) => `/webhooks/psp/${psp}`;
 
 export async function createServices(db: Database<typeof schema>, options: SubgraphOptions, logger: Logger): Promise<PaymentsServices> {
   const config = resolveConfig(options.config as PaymentsConfig | undefined);
-  let learnt: string | null = null;
-  const publicUrl = () => config.publicUrl ?? learnt;
-  if (!config.publicUrl) trackServedRequests();
+  let listening: string | null = null;
+  const publicUrl = () => config.publicUrl ?? listening;
   const webhookUrl = (psp: PspCode) => {
     const base = publicUrl();
     if (!base) throw new Error('the payments subgraph does not know its public URL yet: set PAYMENTS_PUBLIC_URL');
@@ -90,8 +88,8 @@ export async function createServices(db: Database<typeof schema>, options: Subgr
     returnUrl: config.returnUrl ?? `${config.publicUrl ?? 'http://localhost:3000'}/payments/return`,
     sessionTtlMinutes: config.sessionTtlMinutes,
     publicUrl,
-    learnPublicUrl: () => {
-      if (!config.publicUrl && !learnt) learnt = currentServerOrigin();
+    useListeningUrl: (baseUrl) => {
+      listening = baseUrl;
     },
     adapterFor,
     expireOverdueSessions: expire,

@@ -119,7 +119,6 @@ export const Mutation: MutationResolvers = {
     const [order] = await db.select().from(orders).where(and(eq(orders.id, input.orderId), scopeCondition(scope, livemode, orders)));
     if (!order) throw notFound('Order', input.orderId);
     const hash = requestHash({ orderId: order.id, psp, method });
-    services.learnPublicUrl();
 
     const replay = async (existing: PaymentSessionRow) => {
       if (existing.requestHash !== hash) throw keyReused();
@@ -273,7 +272,6 @@ export const Mutation: MutationResolvers = {
     if (session.status !== 'CREATED' && session.status !== 'REQUESTED') throw badUserInput('sessionId', `the session is ${session.status}; only an open session can be paid`);
     const waiting = 'the sandbox PSP has no shopper waiting on this payment (already completed, or started before the sandbox restarted)';
     if (!sandbox.awaitingShopper(session.reference)) throw badUserInput('sessionId', waiting);
-    services.learnPublicUrl();
     const scenario = { outcome: outcome.toLowerCase() as 'succeed' | 'decline' | 'expire', duplicate, reverse: outOfOrder };
     await ctx.mutate(async (uow) => {
       uow.audit({ action: 'payment_session.simulate', entityType: 'PaymentSession', entityId: session.id, merchantId: session.merchantId, before: auditView(session), after: { scenario } });
