@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { composeServices } from '@apollo/composition';
-import { DEFAULT_PORTS, SUBGRAPH_NAMES } from '@ipay/platform';
+import { DEFAULT_PORTS, SUBGRAPH_NAMES, subgraphSdl } from '@ipay/platform';
 import { parse } from 'graphql';
 
 const root = new URL('../../', import.meta.url);
@@ -17,7 +16,7 @@ export function composeSupergraph(): CompositionOutcome {
     SUBGRAPH_NAMES.map((name) => ({
       name,
       url: `http://localhost:${DEFAULT_PORTS[name]}/graphql`,
-      typeDefs: parse(readFileSync(new URL(`subgraphs/${name}/schema.graphql`, root), 'utf8')),
+      typeDefs: parse(subgraphSdl(fileURLToPath(new URL(`subgraphs/${name}/schema.graphql`, root)))),
     })),
   );
   const hints = (result.hints ?? []).map((h) => ({ code: h.definition.code, message: h.message }));

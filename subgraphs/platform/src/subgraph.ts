@@ -64,6 +64,14 @@ export interface SubgraphDefinition<TSchema extends Record<string, unknown>, TLo
   seed?(db: Database<TSchema>, services: TServices): Promise<void>;
 }
 
+/** Types every subgraph serves the same way (the audit trail), kept once instead of in five SDL files. */
+export const SHARED_SDL_FILE = fileURLToPath(new URL('../audit.graphql', import.meta.url));
+
+/** A subgraph's SDL as it is served, composed and code-generated: its schema.graphql plus the shared types. */
+export function subgraphSdl(schemaFile: string): string {
+  return `${readFileSync(schemaFile, 'utf8')}\n${readFileSync(SHARED_SDL_FILE, 'utf8')}`;
+}
+
 /**
  * Declares a subgraph from its module URL: the SDL is read from `schema.graphql` and the migrations from
  * `drizzle/` next to the package's `src/`, so every subgraph has the same shape.
@@ -74,7 +82,7 @@ export function defineSubgraph<TSchema extends Record<string, unknown>, TLoaders
 ): SubgraphDefinition<TSchema, TLoaders, TServices> {
   return {
     ...definition,
-    typeDefs: parse(readFileSync(new URL('../schema.graphql', serverModuleUrl), 'utf8')),
+    typeDefs: parse(subgraphSdl(fileURLToPath(new URL('../schema.graphql', serverModuleUrl)))),
     migrationsFolder: fileURLToPath(new URL('../drizzle', serverModuleUrl)),
   };
 }
