@@ -8,8 +8,6 @@ import { createServices } from './services/index.ts';
 export const commerce = defineSubgraph(import.meta.url, {
   name: 'commerce',
   dbSchema,
-  audit: { auditLog: dbSchema.auditLog, auditHead: dbSchema.auditHead },
-  outbox: dbSchema.outbox,
   resolvers,
   createLoaders,
   createServices,

@@ -8,8 +8,6 @@ import { createServices } from './services.ts';
 export const finance = defineSubgraph(import.meta.url, {
   name: 'finance',
   dbSchema,
-  audit: { auditLog: dbSchema.auditLog, auditHead: dbSchema.auditHead },
-  outbox: dbSchema.outbox,
   resolvers,
   createLoaders,
   createServices,

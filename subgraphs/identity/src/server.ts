@@ -9,8 +9,6 @@ import { createServices } from './services.ts';
 export const identity = defineSubgraph(import.meta.url, {
   name: 'identity',
   dbSchema,
-  audit: { auditLog: dbSchema.auditLog, auditHead: dbSchema.auditHead },
-  outbox: dbSchema.outbox,
   resolvers,
   createLoaders,
   createServices,

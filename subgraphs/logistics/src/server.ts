@@ -9,8 +9,6 @@ import { carrierWebhookRoute } from './app/scans.ts';
 export const logistics = defineSubgraph(import.meta.url, {
   name: 'logistics',
   dbSchema,
-  audit: { auditLog: dbSchema.auditLog, auditHead: dbSchema.auditHead },
-  outbox: dbSchema.outbox,
   resolvers,
   createLoaders,
   createServices,

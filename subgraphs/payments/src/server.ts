@@ -9,8 +9,6 @@ import { webhookRoutes } from './webhooks.ts';
 export const payments = defineSubgraph(import.meta.url, {
   name: 'payments',
   dbSchema,
-  audit: { auditLog: dbSchema.auditLog, auditHead: dbSchema.auditHead },
-  outbox: dbSchema.outbox,
   resolvers,
   createLoaders,
   createServices,

@@ -64,6 +64,13 @@ export interface SubgraphDefinition<TSchema extends Record<string, unknown>, TLo
   seed?(db: Database<TSchema>, services: TServices): Promise<void>;
 }
 
+/** What every subgraph's drizzle schema module exports besides its own tables. */
+export interface SubgraphTables extends Record<string, unknown> {
+  auditLog: AuditTables['auditLog'];
+  auditHead: AuditTables['auditHead'];
+  outbox: OutboxTable;
+}
+
 /** Types every subgraph serves the same way (the audit trail), kept once instead of in five SDL files. */
 export const SHARED_SDL_FILE = fileURLToPath(new URL('../audit.graphql', import.meta.url));
 
@@ -76,12 +83,15 @@ export function subgraphSdl(schemaFile: string): string {
  * Declares a subgraph from its module URL: the SDL is read from `schema.graphql` and the migrations from
  * `drizzle/` next to the package's `src/`, so every subgraph has the same shape.
  */
-export function defineSubgraph<TSchema extends Record<string, unknown>, TLoaders, TServices = undefined>(
+export function defineSubgraph<TSchema extends SubgraphTables, TLoaders, TServices = undefined>(
   serverModuleUrl: string,
-  definition: Omit<SubgraphDefinition<TSchema, TLoaders, TServices>, 'typeDefs' | 'migrationsFolder'>,
+  definition: Omit<SubgraphDefinition<TSchema, TLoaders, TServices>, 'typeDefs' | 'migrationsFolder' | 'audit' | 'outbox'>,
 ): SubgraphDefinition<TSchema, TLoaders, TServices> {
   return {
     ...definition,
+    // By convention every subgraph's drizzle schema exports its audit and outbox tables under these names.
+    audit: { auditLog: definition.dbSchema.auditLog, auditHead: definition.dbSchema.auditHead },
+    outbox: definition.dbSchema.outbox,
     typeDefs: parse(subgraphSdl(fileURLToPath(new URL('../schema.graphql', serverModuleUrl)))),
     migrationsFolder: fileURLToPath(new URL('../drizzle', serverModuleUrl)),
   };
