@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
-import { INTERNAL_TOKEN_HEADER, signInternalToken, type Logger, type Principal } from '@ipay/platform';
+import { ACCESS_TOKEN_AUDIENCE as TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER as TOKEN_ISSUER, INTERNAL_TOKEN_HEADER, signInternalToken, type Logger, type Principal } from '@ipay/platform';
 
-const TOKEN_ISSUER = 'ipay-identity';
-const TOKEN_AUDIENCE = 'ipay-api';
 
 const unauthenticated = (message: string) => new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
 

@@ -75,7 +75,7 @@ type System = <T>(component: string, livemode: boolean, work: Parameters<typeof 
 
 /** Idempotent: redelivered events find the order already moved and change nothing. */
 export async function applyFlowEvent(db: Database<Schema>, system: System, event: BusEvent, logger: Logger): Promise<void> {
-  if (event.type === 'merchant.created') return projectMerchant(db, event.payload);
+  if (event.type === 'merchant.created') return projectMerchant(db, event, logger);
   const to = statusForEvent(event.type, event.payload);
   if (!to) return;
   const orderId = typeof event.payload.order_id === 'string' ? event.payload.order_id : null;
@@ -105,9 +105,13 @@ export async function applyFlowEvent(db: Database<Schema>, system: System, event
   }
 }
 
-async function projectMerchant(db: Database<Schema>, payload: Record<string, unknown>): Promise<void> {
-  const { merchant_id: id, merchant: slug, name, country, currency } = payload as Record<string, string>;
-  if (!id || !slug) return;
-  const row = { id, slug, name: name ?? slug, country: isIsoCountry(country ?? '') ? country! : 'ZZ', currency: isIsoCurrency(currency ?? '') ? currency! : 'XXX', updatedAt: new Date() };
+async function projectMerchant(db: Database<Schema>, event: BusEvent, logger: Logger): Promise<void> {
+  const { merchant_id: id, merchant: slug, name, country, currency } = event.payload as Record<string, string | undefined>;
+  // Identity validates all of these; an event without them is not guessed at (no made-up country or currency).
+  if (!id || !slug || !name || !isIsoCountry(country ?? '') || !isIsoCurrency(currency ?? '')) {
+    logger.error({ eventId: event.id, payload: event.payload }, 'merchant.created without a valid merchant; not projected');
+    return;
+  }
+  const row = { id, slug, name, country: country!, currency: currency!, updatedAt: new Date() };
   await db.insert(merchants).values(row).onConflictDoUpdate({ target: merchants.id, set: { slug: row.slug, name: row.name, country: row.country, currency: row.currency, updatedAt: row.updatedAt } });
 }

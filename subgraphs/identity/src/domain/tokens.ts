@@ -1,9 +1,8 @@
 import { SignJWT, exportJWK, generateKeyPair, importJWK, type JWK, type CryptoKey } from 'jose';
 import { randomUUID } from 'node:crypto';
+import { ACCESS_TOKEN_AUDIENCE as TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER as TOKEN_ISSUER } from '@ipay/platform';
 
 /** Access tokens: short-lived ES256 JWTs that the gateway verifies against identity's JWKS. */
-export const TOKEN_ISSUER = 'ipay-identity';
-export const TOKEN_AUDIENCE = 'ipay-api';
 
 export type CredentialKind = 'api_key' | 'session';
 

@@ -52,3 +52,7 @@ export function intersectScopes(scope: DataScope, bound: DataScope): DataScope |
   }
   return undefined;
 }
+
+/** Access tokens: issued by identity, verified by the gateway (one definition for both sides). */
+export const ACCESS_TOKEN_ISSUER = 'ipay-identity';
+export const ACCESS_TOKEN_AUDIENCE = 'ipay-api';
