@@ -29,6 +29,13 @@ export const EVENT_CATALOGUE = {
   'settlement.created': { version: 1, subject: 'Settlement', description: 'A settlement for a merchant period was created.', required: ['settlement_id', 'merchant', 'period', 'gross', 'fees', 'net'] },
   'merchant.created': { version: 1, subject: 'Merchant', description: 'A merchant account was created (carries its slug for other domains).', required: ['merchant_id', 'merchant', 'name', 'country', 'currency'] },
   'shipment.created': { version: 1, subject: 'Shipment', description: 'A shipment (label) was created for an order with a carrier.', required: ['order_id', 'merchant', 'carrier', 'shipment'] },
+  'order.payment_state_changed': {
+    version: 1,
+    subject: 'Order',
+    description:
+      "The order's payment state as one fact, owned by payments: versioned per order (consumers apply a version only if it is higher than the one they hold, never 'last event wins'). PAID means captured equals the amount due.",
+    required: ['order_id', 'merchant', 'version', 'state', 'amount_due', 'captured', 'refunded', 'outstanding', 'payment_session_id', 'psp'],
+  },
   'merchant.onboarding_changed': { version: 1, subject: 'Merchant', description: 'A merchant moved in onboarding.', required: ['merchant', 'from', 'to'] },
 } as const satisfies Record<string, EventDefinition>;
 

@@ -7,3 +7,4 @@ export * from './relay.ts';
 export * from './sql-bus.ts';
 export * from './open.ts';
 export * from './delivered.ts';
+export * from './payment-state.ts';
