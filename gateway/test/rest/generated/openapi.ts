@@ -2519,9 +2519,12 @@ export interface components {
         PaymentHistoryOutcome: "APPLIED" | "RECORDED" | "IGNORED";
         /**
          * @description Where a payment session is, modelled on what PSPs report.
+         *
+         *     - `PARTIALLY_CAPTURED`: Less than the session amount was captured (see outstandingAmount); funds are held, the order is not paid.
+         *     - `CONFIRMED`: Captured in full: captured = the session amount.
          * @enum {string}
          */
-        PaymentSessionStatus: "CREATED" | "REQUESTED" | "AUTHORISED" | "CONFIRMED" | "FAILED" | "EXPIRED" | "CANCELLED" | "PARTIALLY_REFUNDED" | "REFUNDED";
+        PaymentSessionStatus: "CREATED" | "REQUESTED" | "AUTHORISED" | "PARTIALLY_CAPTURED" | "CONFIRMED" | "FAILED" | "EXPIRED" | "CANCELLED" | "PARTIALLY_REFUNDED" | "REFUNDED";
         /** @enum {string} */
         PrincipalKind: "USER" | "API_KEY" | "PARTNER" | "OPERATOR";
         /** @description RFC 9457 problem details. */
