@@ -38,6 +38,13 @@ export const EVENT_CATALOGUE = {
       "The order's payment state as one fact, owned by payments: versioned per order (consumers apply a version only if it is higher than the one they hold, never 'last event wins'). PAID means captured equals the amount due.",
     required: ['order_id', 'merchant', 'version', 'state', 'amount_due', 'captured', 'refunded', 'outstanding', 'payment_session_id', 'psp'],
   },
+  'payment.capture_reversed': {
+    version: 1,
+    subject: 'PaymentSession',
+    description:
+      "A capture the order may not keep (on a superseded session, or on a cancelled order) is being paid back automatically; the refund row and refund.created follow the PSP's answer.",
+    required: ['order_id', 'merchant', 'payment', 'refund', 'reason'],
+  },
   'merchant.onboarding_changed': { version: 1, subject: 'Merchant', description: 'A merchant moved in onboarding.', required: ['merchant', 'from', 'to'] },
 } as const satisfies Record<string, EventDefinition>;
 
