@@ -40,7 +40,9 @@ const actionArb = fc.oneof(
   fc.record({ kind: fc.constant('cancelOrder' as const) }),
 );
 
-function run(amountDue: number, actions: readonly fc.RecordValue<any>[]) {
+type Action = typeof actionArb extends fc.Arbitrary<infer T> ? T : never;
+
+function run(amountDue: number, actions: readonly Action[]) {
   let orderStatus = 'AWAITING_PAYMENT';
   const sessions: Session[] = [];
   const queue: { i: number; event: PaymentEvent }[] = [];
