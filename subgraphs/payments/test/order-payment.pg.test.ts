@@ -173,6 +173,11 @@ describe.skipIf(!process.env.DATABASE_URL)('one payment per order, on real Postg
     await settled(orderId, (ss) => ss.some((s) => s.id === paying!.id && s.status === 'CONFIRMED'));
     await eventually(() => 'the PAID state', async () => (await stateEvents(orderId)).at(-1)?.state === 'PAID');
     const before = await stateEvents(orderId);
+    // Authorised (funds held, nothing captured yet), then captured in full: two versions, both naming the paying session.
+    expect(before.map((e) => [e.version, e.state, e.captured.amount_minor, e.payment_session_id])).toEqual([
+      [1, 'UNPAID', 0, paying!.id],
+      [2, 'PAID', 7840, paying!.id],
+    ]);
 
     // The first session's shopper never paid: it expires now, after the order was paid.
     expect(await services.expireOverdueSessions(new Date(Date.now() + 2 * 3600_000))).toContain(abandoned!.id);
