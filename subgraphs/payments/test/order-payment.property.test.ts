@@ -38,6 +38,8 @@ const actionArb = fc.oneof(
   fc.record({ kind: fc.constant('pay' as const), session: fc.nat({ max: 3 }), authoriseFirst: fc.boolean() }),
   fc.record({ kind: fc.constant('deliver' as const), pick: fc.nat(), duplicate: fc.boolean() }),
   fc.record({ kind: fc.constant('cancelOrder' as const) }),
+  // Our sweep expires an unpaid session and asks the PSP to close it, which it may not do in time.
+  fc.record({ kind: fc.constant('expire' as const), session: fc.nat({ max: 3 }) }),
 );
 
 type Action = typeof actionArb extends fc.Arbitrary<infer T> ? T : never;
@@ -136,6 +138,17 @@ function run(amountDue: number, actions: readonly Action[]) {
         const index = action.pick % queue.length;
         if (action.duplicate) queue.push({ ...queue[index]! });
         deliver(index);
+        break;
+      }
+      case 'expire': {
+        const i = action.session % Math.max(sessions.length, 1);
+        const s = sessions[i];
+        if (!s || (s.snap.status !== 'CREATED' && s.snap.status !== 'REQUESTED')) break;
+        n += 1;
+        const expired = transition(s.snap, { type: 'EXPIRE', source: 'system', eventId: `sys${n}`, occurredAt: new Date(at.getTime() + n) });
+        if (!expired.ok) throw new Error(expired.refusal.reason);
+        s.snap = expired.snapshot;
+        if (s.psp.honoursCancel && s.psp.status === 'pending') s.psp.status = 'cancelled';
         break;
       }
       case 'cancelOrder': {

@@ -317,3 +317,14 @@ describe('partial captures (issue 11, defect 3)', () => {
     expect(REACHABLE.PARTIALLY_CAPTURED).toEqual(new Set(['PARTIALLY_REFUNDED', 'REFUNDED']));
   });
 });
+
+describe('a capture after our own expiry (issue 11)', () => {
+  it('is taken: the money is real, and the order-level rules decide whether the order keeps it', () => {
+    const expired = sessionIn('EXPIRED');
+    expect(transition(expired, event('CAPTURE', expired, { amount: AMOUNT }))).toMatchObject({ ok: true, outcome: 'applied', snapshot: { status: 'CONFIRMED', capturedAmount: AMOUNT } });
+    expect(TERMINAL_STATUSES.has('EXPIRED')).toBe(false);
+    // What the PSP itself confirmed cancelled stays a contradiction for a human.
+    const cancelled = sessionIn('CANCELLED');
+    expect(transition(cancelled, event('CAPTURE', cancelled, { amount: AMOUNT }))).toMatchObject({ ok: false, refusal: { requiresAttention: true } });
+  });
+});

@@ -6,6 +6,7 @@
  *   a CAPTURE of less than the session amount ─▶ PARTIALLY_CAPTURED (funds held, `outstandingAmount` still due; never
  *   CONFIRMED: a session is CONFIRMED only when captured = session amount) ─REFUND─▶ PARTIALLY_REFUNDED / REFUNDED
  *   CREATED / REQUESTED ─FAIL / EXPIRE / CANCEL─▶ FAILED / EXPIRED / CANCELLED;  AUTHORISED ─EXPIRE / CANCEL─▶ EXPIRED / CANCELLED
+ *   EXPIRED ─CAPTURE (a late capture the PSP still reports)─▶ CONFIRMED / PARTIALLY_CAPTURED
  *   (a notification may overtake the PSP's API answer, so CREATED accepts everything REQUESTED accepts)
  *
  * The transition function is pure: it takes a snapshot and one event and answers with the next snapshot plus the
@@ -58,7 +59,13 @@ export type PaymentEventType = (typeof PAYMENT_EVENT_TYPES)[number];
 export const PAYMENT_EVENT_SOURCES = ['psp-notification', 'psp-response', 'api', 'system'] as const;
 export type PaymentEventSource = (typeof PAYMENT_EVENT_SOURCES)[number];
 
-export const TERMINAL_STATUSES: ReadonlySet<PaymentSessionStatus> = new Set(['FAILED', 'EXPIRED', 'CANCELLED', 'REFUNDED']);
+/**
+ * EXPIRED is not terminal: we expire unpaid sessions ourselves (the sweep), and a PSP that had not closed the payment
+ * yet may still report its capture. That money is real: the session takes it (and the order-level rules reverse it
+ * unless the session may hold the order's funds). CANCELLED is what the PSP confirmed, so a capture after it stays a
+ * contradiction for a human.
+ */
+export const TERMINAL_STATUSES: ReadonlySet<PaymentSessionStatus> = new Set(['FAILED', 'CANCELLED', 'REFUNDED']);
 
 export function isTerminal(status: PaymentSessionStatus): boolean {
   return TERMINAL_STATUSES.has(status);
@@ -73,7 +80,8 @@ export const LIFECYCLE_RANK: Readonly<Record<PaymentSessionStatus, number>> = {
   REQUESTED: 1,
   AUTHORISED: 2,
   FAILED: 3,
-  EXPIRED: 3,
+  // Between AUTHORISED and the captured states: a late capture may still follow (see TERMINAL_STATUSES).
+  EXPIRED: 2.5,
   CANCELLED: 3,
   PARTIALLY_CAPTURED: 3,
   CONFIRMED: 3,
@@ -133,7 +141,10 @@ function closedBeforeCapture(self: 'FAILED' | 'EXPIRED' | 'CANCELLED'): Record<P
     AUTHORISE: stale(`${closed}; an authorisation on a closed session lapses at the PSP`),
     ATTEMPT_FAILED: stale(`${closed}; a declined attempt changes nothing`),
     FAIL: self === 'FAILED' ? duplicate('already failed') : stale(`${closed}; a refusal changes nothing`),
-    CAPTURE: illegal(`${closed} but the PSP reports captured funds: refund or reconcile them`, 'alert'),
+    CAPTURE:
+      self === 'EXPIRED'
+        ? capture('captured after the session expired: the PSP had not closed the payment yet')
+        : illegal(`${closed} but the PSP reports captured funds: refund or reconcile them`, 'alert'),
     CAPTURE_FAILED: stale(`${closed}; a failed capture changes nothing`),
     CANCEL: self === 'CANCELLED' ? duplicate('already cancelled') : stale(`${closed}; nothing left to cancel`),
     CANCEL_FAILED: record('cancellation failed'),
