@@ -194,6 +194,19 @@ describe.skipIf(!process.env.DATABASE_URL)('one payment per order, on real Postg
     expect(stored).toMatchObject({ state: 'PAID', version: after.length, sessionId: paying!.id, captured: 7840, refunded: 0 });
   });
 
+  it('a capture the PSP still reports after our sweep expired the session is kept when nothing else holds the funds', async () => {
+    const orderId = await newOrder(4200);
+    await start(orderId);
+    const [session] = await sessionsOf(orderId);
+    // The sweep expires it and asks the PSP to close it; this PSP never answers the cancel, and the shopper pays late.
+    expect(await services.expireOverdueSessions(new Date(Date.now() + 2 * 3600_000))).toContain(session!.id);
+    expect(sandbox().complete(session!.reference, { outcome: 'succeed' })).toBe(true);
+    const [paid] = await settled(orderId, (ss) => ss[0]!.status === 'CONFIRMED');
+    expect(paid).toMatchObject({ capturedAmount: 4200, refundedAmount: 0, supersededAt: null });
+    await eventually(() => 'the PAID state', async () => (await stateEvents(orderId)).at(-1)?.state === 'PAID');
+    expect(await refundsOf(orderId)).toEqual([]);
+  });
+
   it('cancellation racing a capture ends with nothing captured net, and the cancelled order cannot be paid again', async () => {
     const orderId = await newOrder(7840);
     const started = await start(orderId);
