@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { ORDER_STATUSES, type SandboxOrderStatus } from '@ipay/platform';
+import { ORDER_STATUSES, parseOrderPaymentState, type SandboxOrderStatus } from '@ipay/platform';
 
 export type OrderStatus = SandboxOrderStatus;
 export { ORDER_STATUSES };
@@ -12,7 +12,8 @@ export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatu
   CREATED: ['AWAITING_PAYMENT', 'CANCELLED'],
   // Pay on arrival: the consumer may pay at the door, so the parcel can go out before the payment is confirmed.
   AWAITING_PAYMENT: ['PAID', 'OUT_FOR_DELIVERY', 'CANCELLED'],
-  PAID: ['OUT_FOR_DELIVERY', 'REFUNDED'],
+  // Collected at a pickup point or locker, a paid parcel may be released without an out-for-delivery scan.
+  PAID: ['OUT_FOR_DELIVERY', 'RELEASED', 'DELIVERED', 'REFUNDED'],
   OUT_FOR_DELIVERY: ['RELEASED', 'DELIVERED', 'RETURNED', 'REFUNDED'],
   RELEASED: ['DELIVERED', 'RETURNED', 'REFUNDED'],
   DELIVERED: ['RETURNED', 'REFUNDED'],
@@ -61,17 +62,32 @@ export function transitionForEvent(from: OrderStatus, to: OrderStatus): EventTra
   return { kind: 'ignore', reason: `illegal transition ${from} → ${to}` };
 }
 
-/** The status an event from payments or logistics drives an order to, or null when it drives none. */
+/**
+ * The status an event from payments or logistics drives an order to, or null when it drives none.
+ *
+ * - PAID and REFUNDED come from payments' order payment state (`order.payment_state_changed`, the one fact of what
+ *   the order's sessions add up to), never from a single session's payment.confirmed: an abandoned session's events
+ *   cannot move the order. Redeliveries and older versions are harmless: the state machine never moves back.
+ * - release.authorized (the consumer's code verified) → RELEASED; parcel.released (handed over) → DELIVERED.
+ * - RETURNED: the returns work maps its event here (e.g. `return.received` → 'RETURNED'); the transitions
+ *   OUT_FOR_DELIVERY / RELEASED / DELIVERED → RETURNED already exist.
+ */
 export function statusForEvent(type: string, payload: Record<string, unknown>): OrderStatus | null {
   switch (type) {
     case 'payment.requested':
       return 'AWAITING_PAYMENT';
-    case 'payment.confirmed':
-      return 'PAID';
+    case 'order.payment_state_changed': {
+      const state = parseOrderPaymentState(payload);
+      if (state?.state === 'PAID') return 'PAID';
+      if (state?.state === 'REFUNDED') return 'REFUNDED';
+      return null;
+    }
     case 'carrier.out_for_delivery':
       return 'OUT_FOR_DELIVERY';
-    case 'parcel.released':
+    case 'release.authorized':
       return 'RELEASED';
+    case 'parcel.released':
+      return 'DELIVERED';
     case 'refund.created': {
       // Only a refund that brings the refunded total up to what was captured refunds the order.
       const payment = payload.payment as { refunded_minor?: unknown; captured_minor?: unknown } | undefined;

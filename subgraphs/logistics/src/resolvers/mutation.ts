@@ -4,7 +4,7 @@ import { GraphQLError } from 'graphql';
 import { carriers, shipments } from '../db/schema.ts';
 import { importTariffCsv, type Scenario, type ScanType } from '../domain/index.ts';
 import type { MutationResolvers } from '../generated/graphql.ts';
-import { confirmParcelRelease, verifyRelease } from '../app/releases.ts';
+import { confirmParcelRelease, reissueReleaseCode, verifyRelease } from '../app/releases.ts';
 import { simulateThroughWebhook } from '../app/scans.ts';
 import { createShipment } from '../app/shipping.ts';
 import { replaceTariffs } from '../app/tariffs.ts';
@@ -66,4 +66,5 @@ export const Mutation: MutationResolvers = {
   simulateCarrierScan: (_, { shipmentId, scan }, ctx) => simulate(ctx, shipmentId, { scan }),
   verifyRelease: (_, { input }, ctx) => verifyRelease(ctx.db, ctx.auth, ctx.services, ctx.mutate, input),
   confirmParcelRelease: (_, { releaseId }, ctx) => confirmParcelRelease(ctx.auth, ctx.mutate, releaseId.trim()),
+  reissueReleaseCode: (_, { shipmentId }, ctx) => reissueReleaseCode(ctx.db, ctx.auth, ctx.services, ctx.mutate, shipmentId.trim()),
 };
