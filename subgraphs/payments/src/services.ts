@@ -10,6 +10,7 @@ import { createMollieAdapter } from './psp/mollie.ts';
 import { startAdyenSandbox, startMollieSandbox, startStripeSandbox, type PspSandbox } from './psp/sandbox/index.ts';
 import { createStripeAdapter } from './psp/stripe.ts';
 import { expireOverdueSessions } from './expiry.ts';
+import { consumeReturnRefunds } from './return-refunds.ts';
 
 export interface PaymentsServices {
   /** Adapters per mode: sandbox (test-mode sessions, the in-process mock PSPs) and live (from env). */
@@ -78,6 +79,7 @@ export async function createServices(db: Database<typeof schema>, options: Subgr
   }
 
   const adapterFor = (psp: PspCode, livemode: boolean) => (livemode ? live[psp] : sandbox[psp]) ?? null;
+  const returnRefunds = config.consumeOrderEvents && options.bus ? await consumeReturnRefunds(db, options.bus, { adapterFor }, logger.child({ component: 'return-refunds' })) : undefined;
   const expire = (now?: Date) => expireOverdueSessions(db, adapterFor, logger, now);
   const sweep = config.expirySweepIntervalMs > 0 ? setInterval(() => expire().catch((err) => logger.error({ err }, 'payment expiry sweep failed')), config.expirySweepIntervalMs) : undefined;
   sweep?.unref();
@@ -96,6 +98,7 @@ export async function createServices(db: Database<typeof schema>, options: Subgr
     close: async () => {
       clearInterval(sweep);
       await consumer?.close();
+      await returnRefunds?.close();
       await Promise.allSettled(Object.values(sandboxes).map((s) => s.close()));
     },
   };
