@@ -1,6 +1,8 @@
 import { and, eq } from 'drizzle-orm';
 import jsQR from 'jsqr';
+import { createClient } from 'graphql-ws';
 import { PNG } from 'pngjs';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '@ipay/platform';
 import * as commerceSchema from '@ipay/commerce/src/db/schema.ts';
@@ -204,6 +206,30 @@ describe('smart returns', () => {
 
     const outbox = await commerceDb().select({ type: commerceSchema.outbox.type }).from(commerceSchema.outbox).where(eq(commerceSchema.outbox.subjectId, requested.id));
     expect(outbox.map((e) => e.type)).toEqual(['return.initiated', 'return.confirmed', 'return.inspected', 'return.refund_requested', 'return.refunded']);
+
+    // Delivered by subscription on the order feed, with fields of the order resolved per event (resumed after order.created).
+    const [created] = await commerceDb().select({ id: commerceSchema.outbox.id }).from(commerceSchema.outbox).where(and(eq(commerceSchema.outbox.subjectId, orderId), eq(commerceSchema.outbox.type, 'order.created')));
+    const client = createClient({ url: system.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: OWNER.authorization }, retryAttempts: 0, lazy: true });
+    const expected = ['return.initiated', 'return.confirmed', 'return.label_issued', 'return.in_transit', 'return.received', 'return.inspected', 'return.refund_requested', 'return.refunded'];
+    const seen: { type: string; payload: any; order: { id: string } }[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`subscription got ${JSON.stringify(seen.map((e) => e.type))}`)), WAIT);
+      const dispose = client.subscribe(
+        { query: `subscription($o: ID!, $after: ID!, $types: [String!]) { orderEvents(orderId: $o, lastEventId: $after, types: $types) { type payload order { id } } }`, variables: { o: orderId, after: created!.id, types: expected } },
+        {
+          next: (value) => {
+            seen.push((value.data as any).orderEvents);
+            if (seen.length === expected.length) (clearTimeout(timer), dispose(), resolve());
+          },
+          error: (e) => (clearTimeout(timer), reject(e instanceof Error ? e : new Error(JSON.stringify(e)))),
+          complete: () => {},
+        },
+      );
+    });
+    await client.dispose();
+    expect(seen.map((e) => e.type).sort()).toEqual([...expected].sort());
+    expect(seen.every((e) => e.order.id === orderId && e.payload.return.id === requested.id)).toBe(true);
+    expect(seen.find((e) => e.type === 'return.label_issued')!.payload).toMatchObject({ carrier: labelled.shipment.carrier.code, tracking_number: labelled.shipment.trackingNumber, label: { qr_payload: payload } });
   });
 
   it('rejection: no refund, the order keeps its status', { timeout: 300_000 }, async () => {
