@@ -204,7 +204,7 @@ describe('smart returns', () => {
     await gql(`mutation($id: ID!) { simulateReturnScan(returnId: $id, scan: DELIVERED) { status } }`, { id: requested.id });
     expect((await getReturn(requested.id)).status).toBe('REFUNDED');
 
-    const outbox = await commerceDb().select({ type: commerceSchema.outbox.type }).from(commerceSchema.outbox).where(eq(commerceSchema.outbox.subjectId, requested.id));
+    const outbox = await commerceDb().select({ type: commerceSchema.outbox.type }).from(commerceSchema.outbox).where(eq(commerceSchema.outbox.subjectId, requested.id)).orderBy(commerceSchema.outbox.id);
     expect(outbox.map((e) => e.type)).toEqual(['return.initiated', 'return.confirmed', 'return.inspected', 'return.refund_requested', 'return.refunded']);
 
     // Delivered by subscription on the order feed, with fields of the order resolved per event (resumed after order.created).
@@ -230,6 +230,19 @@ describe('smart returns', () => {
     expect(seen.map((e) => e.type).sort()).toEqual([...expected].sort());
     expect(seen.every((e) => e.order.id === orderId && e.payload.return.id === requested.id)).toBe(true);
     expect(seen.find((e) => e.type === 'return.label_issued')!.payload).toMatchObject({ carrier: labelled.shipment.carrier.code, tracking_number: labelled.shipment.trackingNumber, label: { qr_payload: payload } });
+  });
+
+  it('concurrent returns of one order never claim more units than were ordered (the order row lock)', { timeout: 300_000 }, async () => {
+    const { orderId } = await deliveredOrder();
+    const attempts = await Promise.all(
+      [1, 2, 3].map(() => system.query(REQUEST, { input: { orderId, reasonCode: 'DAMAGED', method: 'DROP_OFF', lines: [{ sku: 'MUG-1', quantity: 1 }] } }, OWNER)),
+    );
+    const ok = attempts.filter((a) => !a.body.errors);
+    const refused = attempts.filter((a) => a.body.errors);
+    expect(ok).toHaveLength(2);
+    expect(refused.map((a) => a.body.errors[0].extensions)).toEqual([expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'lines.0.quantity' })]);
+    const rows = await commerceDb().select().from(commerceSchema.returns).where(eq(commerceSchema.returns.orderId, orderId));
+    expect(rows.reduce((sum, r) => sum + r.lines.reduce((s, l) => s + l.quantity, 0), 0)).toBe(2);
   });
 
   it('rejection: no refund, the order keeps its status', { timeout: 300_000 }, async () => {
@@ -313,9 +326,9 @@ describe('smart returns', () => {
     expect(retentionStats).toHaveLength(1);
     const [eur] = retentionStats;
     const byReason = Object.fromEntries(eur.byReason.map((r: { reasonCode: string }) => [r.reasonCode, r]));
-    expect(byReason.DAMAGED).toMatchObject({ returns: 3, retained: 0, retentionRate: 0, savedRevenue: { amount: 0 } });
+    expect(byReason.DAMAGED).toMatchObject({ returns: 5, retained: 0, retentionRate: 0, savedRevenue: { amount: 0 } });
     expect(byReason.WRONG_SIZE).toMatchObject({ returns: 2, retained: 2, retentionRate: 1, savedRevenue: { amount: 2000 + 9040 } });
     expect(byReason.CHANGED_MIND).toMatchObject({ returns: 1, retained: 1, retentionRate: 1, savedRevenue: { amount: 4928 } });
-    expect(eur).toMatchObject({ currency: 'EUR', returns: 6, retained: 3, retentionRate: 0.5, savedRevenue: { amount: 2000 + 9040 + 4928, currency: 'EUR' } });
+    expect(eur).toMatchObject({ currency: 'EUR', returns: 8, retained: 3, retentionRate: 3 / 8, savedRevenue: { amount: 2000 + 9040 + 4928, currency: 'EUR' } });
   });
 });
