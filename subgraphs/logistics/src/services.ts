@@ -3,6 +3,7 @@ import { isProduction, servicePort, type Database, type Logger, type SubgraphOpt
 import { assertReleaseKeyring, DEFAULT_REISSUE_POLICY, WEBHOOK_CARRIERS, type CarrierWebhookSecrets, type ReissuePolicy, type ReleaseKeyring } from './domain/index.ts';
 import type * as schema from './db/schema.ts';
 import { consumeCommerceAndPayments } from './app/projections.ts';
+import { consumeReturns } from './app/returns.ts';
 
 export interface LogisticsConfig {
   /** Per-carrier webhook secrets (LOGISTICS_WEBHOOK_SECRETS, JSON of CarrierWebhookSecrets, merged over the defaults). */
@@ -121,6 +122,7 @@ export async function createServices(db: Database<typeof schema>, options: Subgr
   };
   const subscriptions: Subscription[] = [];
   if (config.consumeEvents !== false && options.bus) subscriptions.push(...(await consumeCommerceAndPayments(db, options.bus, services, logger)));
+  if (config.consumeEvents !== false && options.bus) subscriptions.push(await consumeReturns(db, options.bus, services, logger.child({ component: 'returns' })));
   services.close = async () => {
     for (const s of subscriptions) await s.close();
   };

@@ -1,8 +1,9 @@
 import { GraphQLError } from 'graphql';
-import { ORDER_STATUSES, parseOrderPaymentState, type SandboxOrderStatus } from '@ipay/platform';
+import { ORDER_STATUSES as PLATFORM_ORDER_STATUSES, parseOrderPaymentState, type SandboxOrderStatus } from '@ipay/platform';
 
-export type OrderStatus = SandboxOrderStatus;
-export { ORDER_STATUSES };
+/** The platform's statuses (shared with the sandbox fixtures) plus the ones only commerce's returns reach. */
+export const ORDER_STATUSES = [...PLATFORM_ORDER_STATUSES, 'PARTIALLY_RETURNED'] as const;
+export type OrderStatus = SandboxOrderStatus | 'PARTIALLY_RETURNED';
 
 /**
  * The pay-on-arrival order state machine. Only these moves exist; anything else is refused, so a late or
@@ -15,8 +16,10 @@ export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatu
   // Collected at a pickup point or locker, a paid parcel may be released without an out-for-delivery scan.
   PAID: ['OUT_FOR_DELIVERY', 'RELEASED', 'DELIVERED', 'REFUNDED'],
   OUT_FOR_DELIVERY: ['RELEASED', 'DELIVERED', 'RETURNED', 'REFUNDED'],
-  RELEASED: ['DELIVERED', 'RETURNED', 'REFUNDED'],
-  DELIVERED: ['RETURNED', 'REFUNDED'],
+  // Returns (src/domain/returns.ts): goods accepted back move a handed-over order to (PARTIALLY_)RETURNED.
+  RELEASED: ['DELIVERED', 'PARTIALLY_RETURNED', 'RETURNED', 'REFUNDED'],
+  DELIVERED: ['PARTIALLY_RETURNED', 'RETURNED', 'REFUNDED'],
+  PARTIALLY_RETURNED: ['RETURNED', 'REFUNDED'],
   RETURNED: ['REFUNDED'],
   REFUNDED: [],
   CANCELLED: [],
@@ -47,9 +50,10 @@ const RANK: Record<OrderStatus, number> = {
   OUT_FOR_DELIVERY: 3,
   RELEASED: 4,
   DELIVERED: 5,
-  RETURNED: 6,
-  REFUNDED: 7,
-  CANCELLED: 8,
+  PARTIALLY_RETURNED: 6,
+  RETURNED: 7,
+  REFUNDED: 8,
+  CANCELLED: 9,
 };
 
 export type EventTransition = { kind: 'apply'; to: OrderStatus } | { kind: 'ignore'; reason: string };

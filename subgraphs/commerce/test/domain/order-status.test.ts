@@ -21,6 +21,11 @@ const LEGAL: [OrderStatus, OrderStatus][] = [
   ['DELIVERED', 'RETURNED'],
   ['DELIVERED', 'REFUNDED'],
   ['RETURNED', 'REFUNDED'],
+  // Returns: goods accepted back (some or all).
+  ['RELEASED', 'PARTIALLY_RETURNED'],
+  ['DELIVERED', 'PARTIALLY_RETURNED'],
+  ['PARTIALLY_RETURNED', 'RETURNED'],
+  ['PARTIALLY_RETURNED', 'REFUNDED'],
 ];
 const isLegal = (from: OrderStatus, to: OrderStatus) => LEGAL.some(([f, t]) => f === from && t === to);
 const ALL_PAIRS = ORDER_STATUSES.flatMap((from) => ORDER_STATUSES.map((to) => [from, to] as [OrderStatus, OrderStatus]));

@@ -248,3 +248,56 @@ export type ShipmentRow = typeof shipments.$inferSelect;
 
 export const { auditLog, auditHead } = auditTables(logisticsSchema);
 export const outbox = outboxTable(logisticsSchema);
+
+// ─── Returns: the return shipment of a commerce return (label, QR, carrier scans); src/app/returns.ts ────────
+
+export const returnShipments = logisticsSchema.table(
+  'return_shipments',
+  {
+    id: text('id').primaryKey(),
+    /** Commerce's return (ret_…): one return shipment per return. */
+    returnId: text('return_id').notNull(),
+    orderId: text('order_id').notNull(),
+    merchantId: text('merchant_id').notNull(),
+    livemode: boolean('livemode').notNull(),
+    carrierCode: text('carrier_code')
+      .notNull()
+      .references(() => carriers.code),
+    trackingNumber: text('tracking_number').notNull(),
+    /** DROP_OFF, LOCKER or PICKUP (commerce's ReturnMethod). */
+    method: text('method').notNull(),
+    status: shipmentStatus('status').notNull().default('LABEL_CREATED'),
+    /** What the label's QR code encodes (signed; see src/app/returns.ts). */
+    qrPayload: text('qr_payload').notNull(),
+    /** The carrier cost of the return leg from the cost engine, when a tariff prices it. */
+    price: jsonb('price').$type<PriceBreakdown | null>(),
+    inTransitAnnouncedAt: timestamp('in_transit_announced_at', { withTimezone: true, precision: 3 }),
+    receivedAnnouncedAt: timestamp('received_announced_at', { withTimezone: true, precision: 3 }),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('return_shipments_return_key').on(t.returnId), uniqueIndex('return_shipments_carrier_tracking_key').on(t.carrierCode, t.trackingNumber)],
+);
+
+export const returnScans = logisticsSchema.table(
+  'return_scans',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    returnShipmentId: text('return_shipment_id')
+      .notNull()
+      .references(() => returnShipments.id),
+    carrierCode: text('carrier_code').notNull(),
+    trackingNumber: text('tracking_number').notNull(),
+    carrierEventId: text('carrier_event_id').notNull(),
+    type: text('type', { enum: ['PICKED_UP', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'DELIVERY_ATTEMPT_FAILED', 'DELIVERED', 'RETURNED_TO_SENDER'] }).notNull(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true, precision: 3 }).notNull(),
+    carrierStatusCode: text('carrier_status_code').notNull(),
+    description: text('description'),
+    location: text('location'),
+    receivedAt: timestamp('received_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('return_scans_event_key').on(t.carrierCode, t.carrierEventId), index('return_scans_shipment_idx').on(t.returnShipmentId)],
+);
+
+export type ReturnShipmentRow = typeof returnShipments.$inferSelect;
+export type ReturnScanRow = typeof returnScans.$inferSelect;
