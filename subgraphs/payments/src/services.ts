@@ -12,6 +12,7 @@ import { createStripeAdapter } from './psp/stripe.ts';
 import { expireOverdueSessions } from './expiry.ts';
 import { applyOrderCancellation } from './app/cancellation.ts';
 import { settlePspWork, type AdapterFor } from './app/psp-work.ts';
+import { consumeReturnRefunds } from './return-refunds.ts';
 
 export interface PaymentsServices {
   /** Adapters per mode: sandbox (test-mode sessions, the in-process mock PSPs) and live (from env). */
@@ -82,6 +83,7 @@ export async function createServices(db: Database<typeof schema>, options: Subgr
     consumer = await options.bus.consume('payments-orders', (event) => projectOrderEvent(db, event, logger, adapterFor));
   }
 
+  const returnRefunds = config.consumeOrderEvents && options.bus ? await consumeReturnRefunds(db, options.bus, { adapterFor }, logger.child({ component: 'return-refunds' })) : undefined;
   const expire = (now?: Date) => expireOverdueSessions(db, adapterFor, logger, now);
   const settle = (opts?: { sessionIds?: readonly string[] }) => settlePspWork(db, adapterFor, logger, opts);
   const sweep =
@@ -108,6 +110,7 @@ export async function createServices(db: Database<typeof schema>, options: Subgr
     close: async () => {
       clearInterval(sweep);
       await consumer?.close();
+      await returnRefunds?.close();
       await Promise.allSettled(Object.values(sandboxes).map((s) => s.close()));
     },
   };

@@ -539,6 +539,102 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/merchants/{merchantId}/retention-offers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a merchant's retention offers
+         * @description Runs the persisted GraphQL query `ListRetentionOffers`.
+         */
+        get: operations["ListRetentionOffers"];
+        put?: never;
+        /**
+         * Configure a retention offer
+         * @description Configures a retention offer (orders:update).
+         *
+         *     Runs the persisted GraphQL mutation `CreateRetentionOffer`.
+         */
+        post: operations["CreateRetentionOffer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/merchants/{merchantId}/retention-stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retention rate and saved revenue per reason
+         * @description Retention rate and saved revenue per reason, over returns confirmed in [from, to) (default: all), one entry per currency.
+         *
+         *     Runs the persisted GraphQL query `GetRetentionStats`.
+         */
+        get: operations["GetRetentionStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/merchants/{merchantId}/return-reasons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a merchant's return reasons
+         * @description Runs the persisted GraphQL query `ListReturnReasons`.
+         */
+        get: operations["ListReturnReasons"];
+        put?: never;
+        /**
+         * Add a return reason
+         * @description Adds a reason to the merchant's managed list (orders:update).
+         *
+         *     Runs the persisted GraphQL mutation `CreateReturnReason`.
+         */
+        post: operations["CreateReturnReason"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/merchants/{merchantId}/returns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a merchant's returns
+         * @description The merchant's returns, newest first; `first` is at most 100.
+         *
+         *     Runs the persisted GraphQL query `ListReturns`.
+         */
+        get: operations["ListReturns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/merchants/{merchantId}/webhook-endpoints": {
         parameters: {
             query?: never;
@@ -849,6 +945,168 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/retention-offers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Replace a retention offer
+         * @description Runs the persisted GraphQL mutation `UpdateRetentionOffer`.
+         */
+        put: operations["UpdateRetentionOffer"];
+        post?: never;
+        /**
+         * Delete a retention offer
+         * @description Deletes an offer; returns that accepted it keep the offer as priced then.
+         *
+         *     Runs the persisted GraphQL mutation `DeleteRetentionOffer`.
+         */
+        delete: operations["DeleteRetentionOffer"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/return-reasons/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Archive a return reason
+         * @description Takes a reason off the list; returns that used it keep it.
+         *
+         *     Runs the persisted GraphQL mutation `ArchiveReturnReason`.
+         */
+        delete: operations["ArchiveReturnReason"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a return reason
+         * @description Runs the persisted GraphQL mutation `UpdateReturnReason`.
+         */
+        patch: operations["UpdateReturnReason"];
+        trace?: never;
+    };
+    "/v1/returns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a return
+         * @description A return of some or all lines of a handed-over order, with a reason from the merchant's list and a method (DROP_OFF, LOCKER, PICKUP). The merchant's applicable retention offers come priced in `offers`; without any the return is confirmed at once and its label follows.
+         *
+         *     Runs the persisted GraphQL mutation `RequestReturn`.
+         */
+        post: operations["RequestReturn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/returns/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve a return
+         * @description A return with its offers, outcome, refund and its return shipment (carrier, tracking number, label with the QR code as a PNG).
+         *
+         *     Runs the persisted GraphQL query `GetReturn`.
+         */
+        get: operations["GetReturn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/returns/{id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm a return with the plain refund
+         * @description Declines the retention offers; logistics books the return label.
+         *
+         *     Runs the persisted GraphQL mutation `ConfirmReturn`.
+         */
+        post: operations["ConfirmReturn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/returns/{id}/inspection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record the inspection of returned goods
+         * @description Approve (refund through payments, exchange or store credit) or reject with a note.
+         *
+         *     Runs the persisted GraphQL mutation `InspectReturn`.
+         */
+        post: operations["InspectReturn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/returns/{returnId}/offers/{offerId}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept a retention offer
+         * @description Exchange, partial refund keeping the goods, or store credit with a bonus; changes the outcome and the refund.
+         *
+         *     Runs the persisted GraphQL mutation `AcceptRetentionOffer`.
+         */
+        post: operations["AcceptRetentionOffer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/role-assignments": {
         parameters: {
             query?: never;
@@ -933,6 +1191,28 @@ export interface paths {
          *     Runs the persisted GraphQL mutation `SimulateSandboxPayment`.
          */
         post: operations["SimulateSandboxPayment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sandbox/returns/{returnId}/scans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make the sandbox carrier scan a return parcel
+         * @description Sandbox only. Sends the carrier's signed webhook for the return shipment to IPAY, as the real carrier would.
+         *
+         *     Runs the persisted GraphQL mutation `SimulateReturnScan`.
+         */
+        post: operations["SimulateReturnScan"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1065,6 +1345,28 @@ export interface paths {
         get: operations["GetShipment"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/shipments/{shipmentId}/release/reissue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reissue the release code
+         * @description A new one-time code and QR token for the shipment's hand-over (read it with GET /v1/orders/{orderId}/release-code); the current code and QR token are revoked. Only while the order is fully paid and not cancelled, before the code was verified, at most 3 times per shipment per hour.
+         *
+         *     Runs the persisted GraphQL mutation `ReissueReleaseCode`.
+         */
+        post: operations["ReissueReleaseCode"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1227,6 +1529,131 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AcceptRetentionOfferRequest: Record<string, never>;
+        /** @description Exchange, partial refund keeping the goods, or store credit with a bonus; changes the outcome and the refund. */
+        AcceptRetentionOfferResponse: {
+            acceptedOffer: {
+                /** @description Whether the goods travel back (exchange, store credit) or stay with the consumer (partial refund). */
+                goodsReturned: boolean;
+                kind: components["schemas"]["RetentionOfferKind"];
+                offerId: string;
+                /** @description Money refunded to the consumer (PARTIAL_REFUND). */
+                refund: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description The refund the merchant does not pay out compared with the plain refund. */
+                saved: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description Store credit issued (STORE_CREDIT: value + bonus). */
+                storeCredit: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            } | null;
+            /** @description Set when the label is issued (logistics). */
+            carrierCode: string | null;
+            /** Format: date-time */
+            confirmedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            inspection: {
+                approved: boolean;
+                /** Format: date-time */
+                inspectedAt: string;
+                note: string | null;
+            } | null;
+            lines: {
+                name: string;
+                /** Format: int32 */
+                quantity: number;
+                sku: string;
+                total: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                unitAmount: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            }[];
+            method: components["schemas"]["ReturnMethod"];
+            /** @description Offers the consumer may accept now (empty once the return is confirmed). */
+            offers: {
+                /** @description Whether the goods travel back (exchange, store credit) or stay with the consumer (partial refund). */
+                goodsReturned: boolean;
+                kind: components["schemas"]["RetentionOfferKind"];
+                offerId: string;
+                /** @description Money refunded to the consumer (PARTIAL_REFUND). */
+                refund: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description The refund the merchant does not pay out compared with the plain refund. */
+                saved: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description Store credit issued (STORE_CREDIT: value + bonus). */
+                storeCredit: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            }[];
+            order: {
+                id: string;
+                status: components["schemas"]["OrderStatus"];
+            };
+            outcome: components["schemas"]["ReturnOutcome"];
+            reasonCode: string;
+            /** @description The label of the reason in the merchant's list. */
+            reasonLabel: string | null;
+            /** @description The consumer's free text. */
+            reasonText: string | null;
+            /** @description What the PSP accepted. */
+            refunded: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            refundFailure: {
+                code: string;
+                reason: string;
+            } | null;
+            refundId: string | null;
+            /** @description What commerce asked payments to refund. */
+            refundRequested: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            status: components["schemas"]["ReturnStatus"];
+            storeCredit: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            trackingNumber: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description Σ returned line totals. */
+            value: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+        };
         AddressInput: {
             city: string;
             /** @description ISO 3166-1 alpha-2. */
@@ -1242,6 +1669,20 @@ export interface components {
          * @enum {string}
          */
         ApiKeyStatus: "ACTIVE" | "EXPIRING" | "EXPIRED" | "REVOKED";
+        /** @description Takes a reason off the list; returns that used it keep it. */
+        ArchiveReturnReasonResponse: {
+            archived: boolean;
+            /** @description Upper-case code (e.g. WRONG_SIZE), unique per merchant. */
+            code: string;
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            label: string;
+            /** @description Whether the consumer must add a free text. */
+            requiresText: boolean;
+            /** Format: date-time */
+            updatedAt: string;
+        };
         AssignRoleInput: {
             customRoleMerchantId?: string | null;
             granteeId: string;
@@ -1338,6 +1779,131 @@ export interface components {
             /** Format: date-time */
             releasedAt: string | null;
             status: components["schemas"]["ReleaseStatus"];
+        };
+        ConfirmReturnRequest: Record<string, never>;
+        /** @description Declines the retention offers; logistics books the return label. */
+        ConfirmReturnResponse: {
+            acceptedOffer: {
+                /** @description Whether the goods travel back (exchange, store credit) or stay with the consumer (partial refund). */
+                goodsReturned: boolean;
+                kind: components["schemas"]["RetentionOfferKind"];
+                offerId: string;
+                /** @description Money refunded to the consumer (PARTIAL_REFUND). */
+                refund: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description The refund the merchant does not pay out compared with the plain refund. */
+                saved: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description Store credit issued (STORE_CREDIT: value + bonus). */
+                storeCredit: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            } | null;
+            /** @description Set when the label is issued (logistics). */
+            carrierCode: string | null;
+            /** Format: date-time */
+            confirmedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            inspection: {
+                approved: boolean;
+                /** Format: date-time */
+                inspectedAt: string;
+                note: string | null;
+            } | null;
+            lines: {
+                name: string;
+                /** Format: int32 */
+                quantity: number;
+                sku: string;
+                total: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                unitAmount: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            }[];
+            method: components["schemas"]["ReturnMethod"];
+            /** @description Offers the consumer may accept now (empty once the return is confirmed). */
+            offers: {
+                /** @description Whether the goods travel back (exchange, store credit) or stay with the consumer (partial refund). */
+                goodsReturned: boolean;
+                kind: components["schemas"]["RetentionOfferKind"];
+                offerId: string;
+                /** @description Money refunded to the consumer (PARTIAL_REFUND). */
+                refund: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description The refund the merchant does not pay out compared with the plain refund. */
+                saved: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description Store credit issued (STORE_CREDIT: value + bonus). */
+                storeCredit: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            }[];
+            order: {
+                id: string;
+                status: components["schemas"]["OrderStatus"];
+            };
+            outcome: components["schemas"]["ReturnOutcome"];
+            reasonCode: string;
+            /** @description The label of the reason in the merchant's list. */
+            reasonLabel: string | null;
+            /** @description The consumer's free text. */
+            reasonText: string | null;
+            /** @description What the PSP accepted. */
+            refunded: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            refundFailure: {
+                code: string;
+                reason: string;
+            } | null;
+            refundId: string | null;
+            /** @description What commerce asked payments to refund. */
+            refundRequested: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            status: components["schemas"]["ReturnStatus"];
+            storeCredit: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            trackingNumber: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description Σ returned line totals. */
+            value: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
         };
         ConnectIntegrationRequest: {
             authBaseUrl?: string | null;
@@ -1494,6 +2060,44 @@ export interface components {
             reason: string;
             status: components["schemas"]["RefundStatus"];
         };
+        CreateRetentionOfferRequest: components["schemas"]["RetentionOfferInput"];
+        /** @description Configures a retention offer (orders:update). */
+        CreateRetentionOfferResponse: {
+            active: boolean;
+            /**
+             * Format: int32
+             * @description STORE_CREDIT: bonus on top of the value, in basis points.
+             */
+            bonusBps: number | null;
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            kind: components["schemas"]["RetentionOfferKind"];
+            /**
+             * Format: int32
+             * @description PARTIAL_REFUND: share of the value refunded, in basis points (2500 = 25 %).
+             */
+            partialRefundBps: number | null;
+            /** @description The reason codes it applies to; null = every reason. */
+            reasonCodes: string[] | null;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        CreateReturnReasonRequest: components["schemas"]["ReturnReasonInput"];
+        /** @description Adds a reason to the merchant's managed list (orders:update). */
+        CreateReturnReasonResponse: {
+            archived: boolean;
+            /** @description Upper-case code (e.g. WRONG_SIZE), unique per merchant. */
+            code: string;
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            label: string;
+            /** @description Whether the consumer must add a free text. */
+            requiresText: boolean;
+            /** Format: date-time */
+            updatedAt: string;
+        };
         CreateRoleInput: {
             key: string;
             merchantId: string;
@@ -1582,6 +2186,28 @@ export interface components {
          * @enum {string}
          */
         DataScopeKind: "MERCHANTS" | "CARRIERS" | "ALL";
+        /** @description Deletes an offer; returns that accepted it keep the offer as priced then. */
+        DeleteRetentionOfferResponse: {
+            active: boolean;
+            /**
+             * Format: int32
+             * @description STORE_CREDIT: bonus on top of the value, in basis points.
+             */
+            bonusBps: number | null;
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            kind: components["schemas"]["RetentionOfferKind"];
+            /**
+             * Format: int32
+             * @description PARTIAL_REFUND: share of the value refunded, in basis points (2500 = 25 %).
+             */
+            partialRefundBps: number | null;
+            /** @description The reason codes it applies to; null = every reason. */
+            reasonCodes: string[] | null;
+            /** Format: date-time */
+            updatedAt: string;
+        };
         /** @description Stops deliveries to the endpoint (pending ones are canceled); its history stays. */
         DeleteWebhookEndpointResponse: {
             id: string;
@@ -1903,6 +2529,189 @@ export interface components {
                 status: components["schemas"]["ReleaseStatus"];
             };
         };
+        /** @description Retention rate and saved revenue per reason, over returns confirmed in [from, to) (default: all), one entry per currency. */
+        GetRetentionStatsResponse: {
+            byReason: {
+                reasonCode: string;
+                /** Format: int32 */
+                retained: number;
+                /**
+                 * Format: double
+                 * @description retained / returns (0 when there were none).
+                 */
+                retentionRate: number;
+                /** Format: int32 */
+                returns: number;
+                savedRevenue: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            }[];
+            currency: string;
+            /** Format: int32 */
+            retained: number;
+            /** Format: double */
+            retentionRate: number;
+            /** Format: int32 */
+            returns: number;
+            savedRevenue: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+        }[];
+        /** @description A return with its offers, outcome, refund and its return shipment (carrier, tracking number, label with the QR code as a PNG). */
+        GetReturnResponse: {
+            acceptedOffer: {
+                /** @description Whether the goods travel back (exchange, store credit) or stay with the consumer (partial refund). */
+                goodsReturned: boolean;
+                kind: components["schemas"]["RetentionOfferKind"];
+                offerId: string;
+                /** @description Money refunded to the consumer (PARTIAL_REFUND). */
+                refund: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description The refund the merchant does not pay out compared with the plain refund. */
+                saved: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description Store credit issued (STORE_CREDIT: value + bonus). */
+                storeCredit: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            } | null;
+            /** @description Set when the label is issued (logistics). */
+            carrierCode: string | null;
+            /** Format: date-time */
+            confirmedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            inspection: {
+                approved: boolean;
+                /** Format: date-time */
+                inspectedAt: string;
+                note: string | null;
+            } | null;
+            lines: {
+                name: string;
+                /** Format: int32 */
+                quantity: number;
+                sku: string;
+                total: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                unitAmount: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            }[];
+            method: components["schemas"]["ReturnMethod"];
+            /** @description Offers the consumer may accept now (empty once the return is confirmed). */
+            offers: {
+                /** @description Whether the goods travel back (exchange, store credit) or stay with the consumer (partial refund). */
+                goodsReturned: boolean;
+                kind: components["schemas"]["RetentionOfferKind"];
+                offerId: string;
+                /** @description Money refunded to the consumer (PARTIAL_REFUND). */
+                refund: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description The refund the merchant does not pay out compared with the plain refund. */
+                saved: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description Store credit issued (STORE_CREDIT: value + bonus). */
+                storeCredit: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            }[];
+            order: {
+                id: string;
+                status: components["schemas"]["OrderStatus"];
+            };
+            outcome: components["schemas"]["ReturnOutcome"];
+            reasonCode: string;
+            /** @description The label of the reason in the merchant's list. */
+            reasonLabel: string | null;
+            /** @description The consumer's free text. */
+            reasonText: string | null;
+            /** @description What the PSP accepted. */
+            refunded: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            refundFailure: {
+                code: string;
+                reason: string;
+            } | null;
+            refundId: string | null;
+            /** @description What commerce asked payments to refund. */
+            refundRequested: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            /** @description The return shipment booked with the carrier (null until commerce confirmed the return and logistics booked it). */
+            shipment: {
+                carrier: {
+                    /** @description Short code (ups, dhl, postnl, dpd, gls, inpost). */
+                    code: string;
+                    name: string;
+                };
+                /** Format: date-time */
+                createdAt: string;
+                id: string;
+                label: {
+                    /** @description The QR code as a PNG data URL (data:image/png;base64,…). */
+                    qrCodePng: string;
+                    /** @description What the QR code encodes (IPAYRTN1.<return>.<carrier>.<tracking number>.<signature>). */
+                    qrPayload: string;
+                };
+                /** @description DROP_OFF, LOCKER or PICKUP. */
+                method: string;
+                /** @description The carrier cost of the return leg from the tariff book (null when no tariff prices it). */
+                price: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                } | null;
+                status: components["schemas"]["ShipmentStatus"];
+                trackingNumber: string;
+            } | null;
+            status: components["schemas"]["ReturnStatus"];
+            storeCredit: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            trackingNumber: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description Σ returned line totals. */
+            value: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+        };
         /** @description What IPAY owes a merchant for a period: gross collected, IPAY's fees and the net payout, with one line per settled order. */
         GetSettlementResponse: {
             /** Format: date-time */
@@ -2072,6 +2881,134 @@ export interface components {
                 row: number;
             }[];
             imported: boolean;
+        };
+        InspectReturnRequest: {
+            approved: boolean;
+            note?: string | null;
+        };
+        /** @description Approve (refund through payments, exchange or store credit) or reject with a note. */
+        InspectReturnResponse: {
+            acceptedOffer: {
+                /** @description Whether the goods travel back (exchange, store credit) or stay with the consumer (partial refund). */
+                goodsReturned: boolean;
+                kind: components["schemas"]["RetentionOfferKind"];
+                offerId: string;
+                /** @description Money refunded to the consumer (PARTIAL_REFUND). */
+                refund: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description The refund the merchant does not pay out compared with the plain refund. */
+                saved: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description Store credit issued (STORE_CREDIT: value + bonus). */
+                storeCredit: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            } | null;
+            /** @description Set when the label is issued (logistics). */
+            carrierCode: string | null;
+            /** Format: date-time */
+            confirmedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            inspection: {
+                approved: boolean;
+                /** Format: date-time */
+                inspectedAt: string;
+                note: string | null;
+            } | null;
+            lines: {
+                name: string;
+                /** Format: int32 */
+                quantity: number;
+                sku: string;
+                total: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                unitAmount: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            }[];
+            method: components["schemas"]["ReturnMethod"];
+            /** @description Offers the consumer may accept now (empty once the return is confirmed). */
+            offers: {
+                /** @description Whether the goods travel back (exchange, store credit) or stay with the consumer (partial refund). */
+                goodsReturned: boolean;
+                kind: components["schemas"]["RetentionOfferKind"];
+                offerId: string;
+                /** @description Money refunded to the consumer (PARTIAL_REFUND). */
+                refund: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description The refund the merchant does not pay out compared with the plain refund. */
+                saved: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description Store credit issued (STORE_CREDIT: value + bonus). */
+                storeCredit: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            }[];
+            order: {
+                id: string;
+                status: components["schemas"]["OrderStatus"];
+            };
+            outcome: components["schemas"]["ReturnOutcome"];
+            reasonCode: string;
+            /** @description The label of the reason in the merchant's list. */
+            reasonLabel: string | null;
+            /** @description The consumer's free text. */
+            reasonText: string | null;
+            /** @description What the PSP accepted. */
+            refunded: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            refundFailure: {
+                code: string;
+                reason: string;
+            } | null;
+            refundId: string | null;
+            /** @description What commerce asked payments to refund. */
+            refundRequested: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            status: components["schemas"]["ReturnStatus"];
+            storeCredit: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            trackingNumber: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description Σ returned line totals. */
+            value: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
         };
         /**
          * @description - `PENDING`: Stored; the credentials are being verified with the platform.
@@ -2386,6 +3323,164 @@ export interface components {
                 hasNextPage: boolean;
             };
         };
+        ListRetentionOffersResponse: {
+            active: boolean;
+            /**
+             * Format: int32
+             * @description STORE_CREDIT: bonus on top of the value, in basis points.
+             */
+            bonusBps: number | null;
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            kind: components["schemas"]["RetentionOfferKind"];
+            /**
+             * Format: int32
+             * @description PARTIAL_REFUND: share of the value refunded, in basis points (2500 = 25 %).
+             */
+            partialRefundBps: number | null;
+            /** @description The reason codes it applies to; null = every reason. */
+            reasonCodes: string[] | null;
+            /** Format: date-time */
+            updatedAt: string;
+        }[];
+        ListReturnReasonsResponse: {
+            archived: boolean;
+            /** @description Upper-case code (e.g. WRONG_SIZE), unique per merchant. */
+            code: string;
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            label: string;
+            /** @description Whether the consumer must add a free text. */
+            requiresText: boolean;
+            /** Format: date-time */
+            updatedAt: string;
+        }[];
+        /** @description The merchant's returns, newest first; `first` is at most 100. */
+        ListReturnsResponse: {
+            acceptedOffer: {
+                /** @description Whether the goods travel back (exchange, store credit) or stay with the consumer (partial refund). */
+                goodsReturned: boolean;
+                kind: components["schemas"]["RetentionOfferKind"];
+                offerId: string;
+                /** @description Money refunded to the consumer (PARTIAL_REFUND). */
+                refund: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description The refund the merchant does not pay out compared with the plain refund. */
+                saved: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description Store credit issued (STORE_CREDIT: value + bonus). */
+                storeCredit: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            } | null;
+            /** @description Set when the label is issued (logistics). */
+            carrierCode: string | null;
+            /** Format: date-time */
+            confirmedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            inspection: {
+                approved: boolean;
+                /** Format: date-time */
+                inspectedAt: string;
+                note: string | null;
+            } | null;
+            lines: {
+                name: string;
+                /** Format: int32 */
+                quantity: number;
+                sku: string;
+                total: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                unitAmount: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            }[];
+            method: components["schemas"]["ReturnMethod"];
+            /** @description Offers the consumer may accept now (empty once the return is confirmed). */
+            offers: {
+                /** @description Whether the goods travel back (exchange, store credit) or stay with the consumer (partial refund). */
+                goodsReturned: boolean;
+                kind: components["schemas"]["RetentionOfferKind"];
+                offerId: string;
+                /** @description Money refunded to the consumer (PARTIAL_REFUND). */
+                refund: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description The refund the merchant does not pay out compared with the plain refund. */
+                saved: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description Store credit issued (STORE_CREDIT: value + bonus). */
+                storeCredit: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            }[];
+            order: {
+                id: string;
+                status: components["schemas"]["OrderStatus"];
+            };
+            outcome: components["schemas"]["ReturnOutcome"];
+            reasonCode: string;
+            /** @description The label of the reason in the merchant's list. */
+            reasonLabel: string | null;
+            /** @description The consumer's free text. */
+            reasonText: string | null;
+            /** @description What the PSP accepted. */
+            refunded: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            refundFailure: {
+                code: string;
+                reason: string;
+            } | null;
+            refundId: string | null;
+            /** @description What commerce asked payments to refund. */
+            refundRequested: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            status: components["schemas"]["ReturnStatus"];
+            storeCredit: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            trackingNumber: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description Σ returned line totals. */
+            value: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+        }[];
         /** @description Built-in roles and, with a merchant, its custom roles, each with its permissions. */
         ListRolesResponse: {
             builtIn: boolean;
@@ -2498,9 +3593,11 @@ export interface components {
         };
         /**
          * @description Where an order is in the pay-on-arrival flow.
+         *
+         *     - `PARTIALLY_RETURNED`: Some of the goods were accepted back from a return (refund or store credit); the rest stays with the consumer.
          * @enum {string}
          */
-        OrderStatus: "CREATED" | "AWAITING_PAYMENT" | "PAID" | "OUT_FOR_DELIVERY" | "RELEASED" | "DELIVERED" | "RETURNED" | "REFUNDED" | "CANCELLED";
+        OrderStatus: "CREATED" | "AWAITING_PAYMENT" | "PAID" | "OUT_FOR_DELIVERY" | "RELEASED" | "DELIVERED" | "PARTIALLY_RETURNED" | "RETURNED" | "REFUNDED" | "CANCELLED";
         ParcelInput: {
             /** @description Where the parcel goes; defaults to the order's shipping address when the parcel is for an order. */
             destination?: components["schemas"]["DestinationInput"] | null;
@@ -2594,11 +3691,23 @@ export interface components {
          * @enum {string}
          */
         RefundStatus: "PENDING" | "SUCCEEDED" | "FAILED";
+        ReissueReleaseCodeRequest: Record<string, never>;
+        /** @description A new one-time code and QR token for the shipment's hand-over (read it with GET /v1/orders/{orderId}/release-code); the current code and QR token are revoked. Only while the order is fully paid and not cancelled, before the code was verified, at most 3 times per shipment per hour. */
+        ReissueReleaseCodeResponse: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string;
+            id: string;
+            locationType: components["schemas"]["LocationType"];
+            status: components["schemas"]["ReleaseStatus"];
+        };
         /**
          * @description - `ACTIVE`: Waiting for the consumer's code or QR token.
          *     - `AUTHORIZED`: The code was verified; the parcel may be handed over.
          *     - `RELEASED`: The parcel was handed over.
-         *     - `LOCKED`: Too many wrong codes.
+         *     - `LOCKED`: Too many wrong codes (reissueReleaseCode gives a new one).
+         *     - `REVOKED`: Dead: the order was cancelled, its payment stopped being fully paid, or the code was reissued.
          * @enum {string}
          */
         ReleaseStatus: "ACTIVE" | "AUTHORIZED" | "RELEASED" | "LOCKED" | "REVOKED";
@@ -2613,6 +3722,195 @@ export interface components {
             id: string;
             status: components["schemas"]["WebhookDeliveryStatus"];
         }[];
+        RequestReturnInput: {
+            /**
+             * @description The lines and quantities coming back; empty = everything not returned yet.
+             * @default []
+             */
+            lines: components["schemas"]["ReturnLineInput"][];
+            method: components["schemas"]["ReturnMethod"];
+            orderId: string;
+            reasonCode: string;
+            reasonText?: string | null;
+        };
+        RequestReturnRequest: components["schemas"]["RequestReturnInput"];
+        /** @description A return of some or all lines of a handed-over order, with a reason from the merchant's list and a method (DROP_OFF, LOCKER, PICKUP). The merchant's applicable retention offers come priced in `offers`; without any the return is confirmed at once and its label follows. */
+        RequestReturnResponse: {
+            acceptedOffer: {
+                /** @description Whether the goods travel back (exchange, store credit) or stay with the consumer (partial refund). */
+                goodsReturned: boolean;
+                kind: components["schemas"]["RetentionOfferKind"];
+                offerId: string;
+                /** @description Money refunded to the consumer (PARTIAL_REFUND). */
+                refund: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description The refund the merchant does not pay out compared with the plain refund. */
+                saved: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description Store credit issued (STORE_CREDIT: value + bonus). */
+                storeCredit: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            } | null;
+            /** @description Set when the label is issued (logistics). */
+            carrierCode: string | null;
+            /** Format: date-time */
+            confirmedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            inspection: {
+                approved: boolean;
+                /** Format: date-time */
+                inspectedAt: string;
+                note: string | null;
+            } | null;
+            lines: {
+                name: string;
+                /** Format: int32 */
+                quantity: number;
+                sku: string;
+                total: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                unitAmount: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            }[];
+            method: components["schemas"]["ReturnMethod"];
+            /** @description Offers the consumer may accept now (empty once the return is confirmed). */
+            offers: {
+                /** @description Whether the goods travel back (exchange, store credit) or stay with the consumer (partial refund). */
+                goodsReturned: boolean;
+                kind: components["schemas"]["RetentionOfferKind"];
+                offerId: string;
+                /** @description Money refunded to the consumer (PARTIAL_REFUND). */
+                refund: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description The refund the merchant does not pay out compared with the plain refund. */
+                saved: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description Store credit issued (STORE_CREDIT: value + bonus). */
+                storeCredit: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            }[];
+            order: {
+                id: string;
+                status: components["schemas"]["OrderStatus"];
+            };
+            outcome: components["schemas"]["ReturnOutcome"];
+            reasonCode: string;
+            /** @description The label of the reason in the merchant's list. */
+            reasonLabel: string | null;
+            /** @description The consumer's free text. */
+            reasonText: string | null;
+            /** @description What the PSP accepted. */
+            refunded: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            refundFailure: {
+                code: string;
+                reason: string;
+            } | null;
+            refundId: string | null;
+            /** @description What commerce asked payments to refund. */
+            refundRequested: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            status: components["schemas"]["ReturnStatus"];
+            storeCredit: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            trackingNumber: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description Σ returned line totals. */
+            value: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+        };
+        RetentionOfferInput: {
+            /** @default true */
+            active: boolean;
+            /** Format: int32 */
+            bonusBps?: number | null;
+            kind: components["schemas"]["RetentionOfferKind"];
+            /** Format: int32 */
+            partialRefundBps?: number | null;
+            reasonCodes?: string[] | null;
+        };
+        /** @enum {string} */
+        RetentionOfferKind: "EXCHANGE" | "PARTIAL_REFUND" | "STORE_CREDIT";
+        ReturnLineInput: {
+            /** Format: int32 */
+            quantity: number;
+            sku: string;
+        };
+        /**
+         * @description How the goods travel back.
+         * @enum {string}
+         */
+        ReturnMethod: "DROP_OFF" | "LOCKER" | "PICKUP";
+        /**
+         * @description What the return ends in: the plain refund, or what an accepted retention offer made of it.
+         *
+         *     - `PARTIAL_REFUND`: A share of the value refunded; the consumer keeps the goods.
+         * @enum {string}
+         */
+        ReturnOutcome: "REFUND" | "EXCHANGE" | "PARTIAL_REFUND" | "STORE_CREDIT";
+        ReturnReasonInput: {
+            code: string;
+            label: string;
+            /** @default false */
+            requiresText: boolean;
+        };
+        ReturnReasonUpdate: {
+            label?: string | null;
+            requiresText?: boolean | null;
+        };
+        /**
+         * @description Where a return is: REQUESTED → LABEL_ISSUED → IN_TRANSIT → RECEIVED → INSPECTED → REFUNDED / REJECTED / EXCHANGED / CREDITED.
+         *
+         *     - `REQUESTED`: Started; retention offers may still be accepted until it is confirmed.
+         *     - `LABEL_ISSUED`: Logistics booked the return shipment; the consumer has the label / QR code.
+         *     - `IN_TRANSIT`: The carrier scanned the parcel.
+         *     - `RECEIVED`: The parcel arrived back at the merchant.
+         *     - `INSPECTED`: Inspected and approved; the refund is on its way through payments.
+         *     - `REJECTED`: Inspection refused the goods: no refund.
+         *     - `EXCHANGED`: Approved; a replacement instead of a refund (exchange offer).
+         *     - `CREDITED`: Approved; store credit (with its bonus) instead of a refund.
+         * @enum {string}
+         */
+        ReturnStatus: "REQUESTED" | "LABEL_ISSUED" | "IN_TRANSIT" | "RECEIVED" | "INSPECTED" | "REFUNDED" | "REJECTED" | "EXCHANGED" | "CREDITED";
         RevokeApiKeyRequest: Record<string, never>;
         /** @description The key and every token issued for it stop working. */
         RevokeApiKeyResponse: {
@@ -2696,6 +3994,15 @@ export interface components {
                 id: string;
                 status: components["schemas"]["ShipmentStatus"];
             };
+        };
+        SimulateReturnScanRequest: {
+            scan: components["schemas"]["ScanType"];
+        };
+        /** @description Sandbox only. Sends the carrier's signed webhook for the return shipment to IPAY, as the real carrier would. */
+        SimulateReturnScanResponse: {
+            id: string;
+            status: components["schemas"]["ShipmentStatus"];
+            trackingNumber: string;
         };
         SimulateSandboxPaymentRequest: {
             duplicate?: boolean | null;
@@ -2786,6 +4093,42 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        UpdateRetentionOfferRequest: components["schemas"]["RetentionOfferInput"];
+        UpdateRetentionOfferResponse: {
+            active: boolean;
+            /**
+             * Format: int32
+             * @description STORE_CREDIT: bonus on top of the value, in basis points.
+             */
+            bonusBps: number | null;
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            kind: components["schemas"]["RetentionOfferKind"];
+            /**
+             * Format: int32
+             * @description PARTIAL_REFUND: share of the value refunded, in basis points (2500 = 25 %).
+             */
+            partialRefundBps: number | null;
+            /** @description The reason codes it applies to; null = every reason. */
+            reasonCodes: string[] | null;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        UpdateReturnReasonRequest: components["schemas"]["ReturnReasonUpdate"];
+        UpdateReturnReasonResponse: {
+            archived: boolean;
+            /** @description Upper-case code (e.g. WRONG_SIZE), unique per merchant. */
+            code: string;
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            label: string;
+            /** @description Whether the consumer must add a free text. */
+            requiresText: boolean;
+            /** Format: date-time */
+            updatedAt: string;
+        };
         VerifyReleaseInput: {
             /** @description Driver, clerk or locker id as the carrier identifies it (kept in the audit trail). */
             agentId?: string | null;
@@ -2805,7 +4148,7 @@ export interface components {
             attemptsRemaining: number;
             authorized: boolean;
             message: string;
-            /** @description Why the release was refused: ALREADY_RELEASED, LOCKED_OUT, EXPIRED, LOCATION_MISMATCH, PAYMENT_NOT_CONFIRMED, WRONG_CODE, … */
+            /** @description Why the release was refused: ALREADY_RELEASED, REVOKED, LOCKED_OUT, EXPIRED, LOCATION_MISMATCH, ORDER_CANCELLED, PAYMENT_NOT_CONFIRMED (the order is not fully paid), WRONG_CODE, … */
             reason: string | null;
             /** @description Null when the shipment has no release authorization yet (payment not confirmed). */
             release: {
@@ -4864,6 +6207,479 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    ListRetentionOffers: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                merchantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.retentionOffers` of the GraphQL operation ListRetentionOffers. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "id_5ce553030662a2db373f928cdf3d04c7",
+                     *         "kind": "EXCHANGE",
+                     *         "partialRefundBps": 1,
+                     *         "bonusBps": 1,
+                     *         "reasonCodes": [
+                     *           "reasonCodes"
+                     *         ],
+                     *         "active": true,
+                     *         "createdAt": "2026-05-29T09:14:22.000Z",
+                     *         "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["ListRetentionOffersResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    CreateRetentionOffer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                merchantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateRetentionOfferRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.createRetentionOffer` of the GraphQL operation CreateRetentionOffer. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_5ce553030662a2db373f928cdf3d04c7",
+                     *       "kind": "EXCHANGE",
+                     *       "partialRefundBps": 1,
+                     *       "bonusBps": 1,
+                     *       "reasonCodes": [
+                     *         "reasonCodes"
+                     *       ],
+                     *       "active": true,
+                     *       "createdAt": "2026-05-29T09:14:22.000Z",
+                     *       "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CreateRetentionOfferResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetRetentionStats: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                merchantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.retentionStats` of the GraphQL operation GetRetentionStats. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "currency": "EUR",
+                     *         "returns": 1,
+                     *         "retained": 1,
+                     *         "retentionRate": 1.5,
+                     *         "savedRevenue": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "byReason": [
+                     *           {
+                     *             "reasonCode": "reasonCode",
+                     *             "returns": 1,
+                     *             "retained": 1,
+                     *             "retentionRate": 1.5,
+                     *             "savedRevenue": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             }
+                     *           }
+                     *         ]
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["GetRetentionStatsResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ListReturnReasons: {
+        parameters: {
+            query?: {
+                includeArchived?: boolean;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                merchantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.returnReasons` of the GraphQL operation ListReturnReasons. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "id_e5971f227d225f621d99417e2208f9be",
+                     *         "code": "WRONG_SIZE",
+                     *         "label": "label",
+                     *         "requiresText": true,
+                     *         "archived": true,
+                     *         "createdAt": "2026-05-29T09:14:22.000Z",
+                     *         "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["ListReturnReasonsResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    CreateReturnReason: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                merchantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateReturnReasonRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.createReturnReason` of the GraphQL operation CreateReturnReason. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_e5971f227d225f621d99417e2208f9be",
+                     *       "code": "WRONG_SIZE",
+                     *       "label": "label",
+                     *       "requiresText": true,
+                     *       "archived": true,
+                     *       "createdAt": "2026-05-29T09:14:22.000Z",
+                     *       "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CreateReturnReasonResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ListReturns: {
+        parameters: {
+            query?: {
+                first?: number;
+                status?: components["schemas"]["ReturnStatus"];
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                merchantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.returns` of the GraphQL operation ListReturns. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "id_38fbece3eee4f471c795804ffa8d4349",
+                     *         "status": "REQUESTED",
+                     *         "method": "DROP_OFF",
+                     *         "reasonCode": "reasonCode",
+                     *         "reasonLabel": "reasonLabel",
+                     *         "reasonText": "reasonText",
+                     *         "outcome": "REFUND",
+                     *         "confirmedAt": "2026-05-29T09:14:22.000Z",
+                     *         "carrierCode": "carrierCode",
+                     *         "trackingNumber": "POSTNL000100023757",
+                     *         "value": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "lines": [
+                     *           {
+                     *             "sku": "sku",
+                     *             "name": "name",
+                     *             "quantity": 1,
+                     *             "unitAmount": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             },
+                     *             "total": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             }
+                     *           }
+                     *         ],
+                     *         "offers": [
+                     *           {
+                     *             "offerId": "id_e333f38817950463181fa47c5c82b3bf",
+                     *             "kind": "EXCHANGE",
+                     *             "refund": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             },
+                     *             "storeCredit": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             },
+                     *             "saved": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             },
+                     *             "goodsReturned": true
+                     *           }
+                     *         ],
+                     *         "acceptedOffer": {
+                     *           "offerId": "id_e333f38817950463181fa47c5c82b3bf",
+                     *           "kind": "EXCHANGE",
+                     *           "refund": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "storeCredit": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "saved": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "goodsReturned": true
+                     *         },
+                     *         "inspection": {
+                     *           "approved": true,
+                     *           "note": "note",
+                     *           "inspectedAt": "2026-05-29T09:14:22.000Z"
+                     *         },
+                     *         "refundRequested": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "refunded": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "refundId": "id_abcd89f8291e3c30fe566c936a43db5f",
+                     *         "refundFailure": {
+                     *           "code": "code",
+                     *           "reason": "reason"
+                     *         },
+                     *         "storeCredit": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "order": {
+                     *           "id": "ord_2917b41c1734df61eb685e1e2ea7b435",
+                     *           "status": "CREATED"
+                     *         },
+                     *         "createdAt": "2026-05-29T09:14:22.000Z",
+                     *         "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["ListReturnsResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     ListWebhookEndpoints: {
         parameters: {
             query?: never;
@@ -5928,6 +7744,961 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    UpdateRetentionOffer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example rof_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateRetentionOfferRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.updateRetentionOffer` of the GraphQL operation UpdateRetentionOffer. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "rof_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *       "kind": "EXCHANGE",
+                     *       "partialRefundBps": 1,
+                     *       "bonusBps": 1,
+                     *       "reasonCodes": [
+                     *         "reasonCodes"
+                     *       ],
+                     *       "active": true,
+                     *       "createdAt": "2026-05-29T09:14:22.000Z",
+                     *       "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UpdateRetentionOfferResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    DeleteRetentionOffer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example rof_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.deleteRetentionOffer` of the GraphQL operation DeleteRetentionOffer. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "rof_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *       "kind": "EXCHANGE",
+                     *       "partialRefundBps": 1,
+                     *       "bonusBps": 1,
+                     *       "reasonCodes": [
+                     *         "reasonCodes"
+                     *       ],
+                     *       "active": true,
+                     *       "createdAt": "2026-05-29T09:14:22.000Z",
+                     *       "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DeleteRetentionOfferResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ArchiveReturnReason: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example rrs_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.archiveReturnReason` of the GraphQL operation ArchiveReturnReason. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "rrs_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *       "code": "WRONG_SIZE",
+                     *       "label": "label",
+                     *       "requiresText": true,
+                     *       "archived": true,
+                     *       "createdAt": "2026-05-29T09:14:22.000Z",
+                     *       "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ArchiveReturnReasonResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    UpdateReturnReason: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example rrs_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateReturnReasonRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.updateReturnReason` of the GraphQL operation UpdateReturnReason. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "rrs_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *       "code": "WRONG_SIZE",
+                     *       "label": "label",
+                     *       "requiresText": true,
+                     *       "archived": true,
+                     *       "createdAt": "2026-05-29T09:14:22.000Z",
+                     *       "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UpdateReturnReasonResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    RequestReturn: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestReturnRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.requestReturn` of the GraphQL operation RequestReturn. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_38fbece3eee4f471c795804ffa8d4349",
+                     *       "status": "REQUESTED",
+                     *       "method": "DROP_OFF",
+                     *       "reasonCode": "reasonCode",
+                     *       "reasonLabel": "reasonLabel",
+                     *       "reasonText": "reasonText",
+                     *       "outcome": "REFUND",
+                     *       "confirmedAt": "2026-05-29T09:14:22.000Z",
+                     *       "carrierCode": "carrierCode",
+                     *       "trackingNumber": "POSTNL000100023757",
+                     *       "value": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "lines": [
+                     *         {
+                     *           "sku": "sku",
+                     *           "name": "name",
+                     *           "quantity": 1,
+                     *           "unitAmount": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "total": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "offers": [
+                     *         {
+                     *           "offerId": "id_e333f38817950463181fa47c5c82b3bf",
+                     *           "kind": "EXCHANGE",
+                     *           "refund": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "storeCredit": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "saved": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "goodsReturned": true
+                     *         }
+                     *       ],
+                     *       "acceptedOffer": {
+                     *         "offerId": "id_e333f38817950463181fa47c5c82b3bf",
+                     *         "kind": "EXCHANGE",
+                     *         "refund": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "storeCredit": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "saved": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "goodsReturned": true
+                     *       },
+                     *       "inspection": {
+                     *         "approved": true,
+                     *         "note": "note",
+                     *         "inspectedAt": "2026-05-29T09:14:22.000Z"
+                     *       },
+                     *       "refundRequested": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "refunded": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "refundId": "id_abcd89f8291e3c30fe566c936a43db5f",
+                     *       "refundFailure": {
+                     *         "code": "code",
+                     *         "reason": "reason"
+                     *       },
+                     *       "storeCredit": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "order": {
+                     *         "id": "ord_2917b41c1734df61eb685e1e2ea7b435",
+                     *         "status": "CREATED"
+                     *       },
+                     *       "createdAt": "2026-05-29T09:14:22.000Z",
+                     *       "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RequestReturnResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetReturn: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @example ret_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.return` of the GraphQL operation GetReturn. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ret_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *       "status": "REQUESTED",
+                     *       "method": "DROP_OFF",
+                     *       "reasonCode": "reasonCode",
+                     *       "reasonLabel": "reasonLabel",
+                     *       "reasonText": "reasonText",
+                     *       "outcome": "REFUND",
+                     *       "confirmedAt": "2026-05-29T09:14:22.000Z",
+                     *       "carrierCode": "carrierCode",
+                     *       "trackingNumber": "POSTNL000100023757",
+                     *       "value": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "lines": [
+                     *         {
+                     *           "sku": "sku",
+                     *           "name": "name",
+                     *           "quantity": 1,
+                     *           "unitAmount": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "total": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "offers": [
+                     *         {
+                     *           "offerId": "id_e333f38817950463181fa47c5c82b3bf",
+                     *           "kind": "EXCHANGE",
+                     *           "refund": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "storeCredit": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "saved": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "goodsReturned": true
+                     *         }
+                     *       ],
+                     *       "acceptedOffer": {
+                     *         "offerId": "id_e333f38817950463181fa47c5c82b3bf",
+                     *         "kind": "EXCHANGE",
+                     *         "refund": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "storeCredit": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "saved": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "goodsReturned": true
+                     *       },
+                     *       "inspection": {
+                     *         "approved": true,
+                     *         "note": "note",
+                     *         "inspectedAt": "2026-05-29T09:14:22.000Z"
+                     *       },
+                     *       "refundRequested": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "refunded": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "refundId": "id_abcd89f8291e3c30fe566c936a43db5f",
+                     *       "refundFailure": {
+                     *         "code": "code",
+                     *         "reason": "reason"
+                     *       },
+                     *       "storeCredit": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "order": {
+                     *         "id": "ord_2917b41c1734df61eb685e1e2ea7b435",
+                     *         "status": "CREATED"
+                     *       },
+                     *       "createdAt": "2026-05-29T09:14:22.000Z",
+                     *       "updatedAt": "2026-05-29T09:14:22.000Z",
+                     *       "shipment": {
+                     *         "id": "id_98ed6d32ce73f99ce597281e29094bd0",
+                     *         "trackingNumber": "POSTNL000100023757",
+                     *         "method": "card",
+                     *         "status": "LABEL_CREATED",
+                     *         "carrier": {
+                     *           "code": "postnl",
+                     *           "name": "PostNL"
+                     *         },
+                     *         "price": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "label": {
+                     *           "qrPayload": "qrPayload",
+                     *           "qrCodePng": "qrCodePng"
+                     *         },
+                     *         "createdAt": "2026-05-29T09:14:22.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetReturnResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ConfirmReturn: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example ret_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["ConfirmReturnRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.confirmReturn` of the GraphQL operation ConfirmReturn. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ret_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *       "status": "REQUESTED",
+                     *       "method": "DROP_OFF",
+                     *       "reasonCode": "reasonCode",
+                     *       "reasonLabel": "reasonLabel",
+                     *       "reasonText": "reasonText",
+                     *       "outcome": "REFUND",
+                     *       "confirmedAt": "2026-05-29T09:14:22.000Z",
+                     *       "carrierCode": "carrierCode",
+                     *       "trackingNumber": "POSTNL000100023757",
+                     *       "value": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "lines": [
+                     *         {
+                     *           "sku": "sku",
+                     *           "name": "name",
+                     *           "quantity": 1,
+                     *           "unitAmount": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "total": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "offers": [
+                     *         {
+                     *           "offerId": "id_e333f38817950463181fa47c5c82b3bf",
+                     *           "kind": "EXCHANGE",
+                     *           "refund": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "storeCredit": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "saved": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "goodsReturned": true
+                     *         }
+                     *       ],
+                     *       "acceptedOffer": {
+                     *         "offerId": "id_e333f38817950463181fa47c5c82b3bf",
+                     *         "kind": "EXCHANGE",
+                     *         "refund": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "storeCredit": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "saved": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "goodsReturned": true
+                     *       },
+                     *       "inspection": {
+                     *         "approved": true,
+                     *         "note": "note",
+                     *         "inspectedAt": "2026-05-29T09:14:22.000Z"
+                     *       },
+                     *       "refundRequested": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "refunded": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "refundId": "id_abcd89f8291e3c30fe566c936a43db5f",
+                     *       "refundFailure": {
+                     *         "code": "code",
+                     *         "reason": "reason"
+                     *       },
+                     *       "storeCredit": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "order": {
+                     *         "id": "ord_2917b41c1734df61eb685e1e2ea7b435",
+                     *         "status": "CREATED"
+                     *       },
+                     *       "createdAt": "2026-05-29T09:14:22.000Z",
+                     *       "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ConfirmReturnResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    InspectReturn: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example ret_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["InspectReturnRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.inspectReturn` of the GraphQL operation InspectReturn. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ret_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *       "status": "REQUESTED",
+                     *       "method": "DROP_OFF",
+                     *       "reasonCode": "reasonCode",
+                     *       "reasonLabel": "reasonLabel",
+                     *       "reasonText": "reasonText",
+                     *       "outcome": "REFUND",
+                     *       "confirmedAt": "2026-05-29T09:14:22.000Z",
+                     *       "carrierCode": "carrierCode",
+                     *       "trackingNumber": "POSTNL000100023757",
+                     *       "value": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "lines": [
+                     *         {
+                     *           "sku": "sku",
+                     *           "name": "name",
+                     *           "quantity": 1,
+                     *           "unitAmount": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "total": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "offers": [
+                     *         {
+                     *           "offerId": "id_e333f38817950463181fa47c5c82b3bf",
+                     *           "kind": "EXCHANGE",
+                     *           "refund": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "storeCredit": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "saved": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "goodsReturned": true
+                     *         }
+                     *       ],
+                     *       "acceptedOffer": {
+                     *         "offerId": "id_e333f38817950463181fa47c5c82b3bf",
+                     *         "kind": "EXCHANGE",
+                     *         "refund": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "storeCredit": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "saved": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "goodsReturned": true
+                     *       },
+                     *       "inspection": {
+                     *         "approved": true,
+                     *         "note": "note",
+                     *         "inspectedAt": "2026-05-29T09:14:22.000Z"
+                     *       },
+                     *       "refundRequested": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "refunded": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "refundId": "id_abcd89f8291e3c30fe566c936a43db5f",
+                     *       "refundFailure": {
+                     *         "code": "code",
+                     *         "reason": "reason"
+                     *       },
+                     *       "storeCredit": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "order": {
+                     *         "id": "ord_2917b41c1734df61eb685e1e2ea7b435",
+                     *         "status": "CREATED"
+                     *       },
+                     *       "createdAt": "2026-05-29T09:14:22.000Z",
+                     *       "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["InspectReturnResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    AcceptRetentionOffer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example rof_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                offerId: string;
+                /** @example ret_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                returnId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["AcceptRetentionOfferRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.acceptRetentionOffer` of the GraphQL operation AcceptRetentionOffer. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_38fbece3eee4f471c795804ffa8d4349",
+                     *       "status": "REQUESTED",
+                     *       "method": "DROP_OFF",
+                     *       "reasonCode": "reasonCode",
+                     *       "reasonLabel": "reasonLabel",
+                     *       "reasonText": "reasonText",
+                     *       "outcome": "REFUND",
+                     *       "confirmedAt": "2026-05-29T09:14:22.000Z",
+                     *       "carrierCode": "carrierCode",
+                     *       "trackingNumber": "POSTNL000100023757",
+                     *       "value": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "lines": [
+                     *         {
+                     *           "sku": "sku",
+                     *           "name": "name",
+                     *           "quantity": 1,
+                     *           "unitAmount": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "total": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "offers": [
+                     *         {
+                     *           "offerId": "rof_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *           "kind": "EXCHANGE",
+                     *           "refund": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "storeCredit": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "saved": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "goodsReturned": true
+                     *         }
+                     *       ],
+                     *       "acceptedOffer": {
+                     *         "offerId": "rof_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *         "kind": "EXCHANGE",
+                     *         "refund": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "storeCredit": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "saved": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "goodsReturned": true
+                     *       },
+                     *       "inspection": {
+                     *         "approved": true,
+                     *         "note": "note",
+                     *         "inspectedAt": "2026-05-29T09:14:22.000Z"
+                     *       },
+                     *       "refundRequested": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "refunded": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "refundId": "id_abcd89f8291e3c30fe566c936a43db5f",
+                     *       "refundFailure": {
+                     *         "code": "code",
+                     *         "reason": "reason"
+                     *       },
+                     *       "storeCredit": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "order": {
+                     *         "id": "ord_2917b41c1734df61eb685e1e2ea7b435",
+                     *         "status": "CREATED"
+                     *       },
+                     *       "createdAt": "2026-05-29T09:14:22.000Z",
+                     *       "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AcceptRetentionOfferResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     AssignRole: {
         parameters: {
             query?: never;
@@ -6189,6 +8960,65 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["SimulateSandboxPaymentResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    SimulateReturnScan: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example ret_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                returnId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "scan": "PICKED_UP"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SimulateReturnScanRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.simulateReturnScan` of the GraphQL operation SimulateReturnScan. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_98ed6d32ce73f99ce597281e29094bd0",
+                     *       "trackingNumber": "POSTNL000100023757",
+                     *       "status": "LABEL_CREATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SimulateReturnScanResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6629,6 +9459,63 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ReissueReleaseCode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example shp_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                shipmentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["ReissueReleaseCodeRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.reissueReleaseCode` of the GraphQL operation ReissueReleaseCode. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_f22e3fd4b30147ae1cff8d8fc4d7bbd3",
+                     *       "status": "ACTIVE",
+                     *       "locationType": "DOOR",
+                     *       "expiresAt": "2026-05-29T09:14:22.000Z",
+                     *       "createdAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReissueReleaseCodeResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
