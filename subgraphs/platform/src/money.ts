@@ -40,3 +40,32 @@ export function sumMoney(items: readonly Money[], currency: string): Money {
   }
   return money(total, currency);
 }
+
+/** Minor-unit digits of an ISO 4217 currency (EUR 2, JPY 0, KWD/BHD 3), as Intl knows them. */
+export function currencyExponent(currency: string): number {
+  assertCurrency(currency);
+  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+}
+
+/**
+ * A signed amount of minor units (ledger lines: refunds and corrections are negative). Same range and integer rule
+ * as `money`, without the sign restriction.
+ */
+export function signedMoney(amount: number, currency: string, field = 'amount'): Money {
+  if (!Number.isSafeInteger(amount)) throw badUserInput(field, 'must be an integer number of minor units');
+  if (Math.abs(amount) > MAX_MINOR_UNITS) throw badUserInput(field, `must not exceed ${MAX_MINOR_UNITS} minor units`);
+  return { amount, currency: assertCurrency(currency, `${field}.currency`) };
+}
+
+/**
+ * Minor units as a decimal string in the currency's exponent, by string formatting, never by dividing floats:
+ * 7840 EUR → "78.40", -5 EUR → "-0.05", 1500 JPY → "1500", 1234 KWD → "1.234". `decimalSeparator` for layouts
+ * that want a comma (DATEV).
+ */
+export function formatMinorUnits(amountMinor: number, currency: string, decimalSeparator = '.'): string {
+  if (!Number.isSafeInteger(amountMinor)) throw new Error(`${amountMinor} is not an integer number of minor units`);
+  const digits = currencyExponent(currency);
+  const text = String(Math.abs(amountMinor)).padStart(digits + 1, '0');
+  const major = digits ? `${text.slice(0, -digits)}${decimalSeparator}${text.slice(-digits)}` : text;
+  return `${amountMinor < 0 ? '-' : ''}${major}`;
+}
