@@ -1,4 +1,4 @@
-import { and, eq, gte, inArray, ne, sql } from 'drizzle-orm';
+import { and, eq, gt, gte, inArray, lt, ne, sql } from 'drizzle-orm';
 import { assertCurrency, badUserInput, money, newId } from '@ipay/platform';
 import { approvalThresholds, feeSchedules, settlementLines, settlementSettings, settlements, type FeeScheduleRow } from '../db/schema.ts';
 import { feeInForce, PLATFORM_MERCHANT } from '../domain/fees.ts';
@@ -35,8 +35,8 @@ export function setFeeSchedule(ctx: Context, input: FeeScheduleInput): Promise<F
     const affected = and(
       eq(settlements.currency, fee.currency),
       merchantId ? eq(settlements.merchantId, merchantId) : undefined,
-      sql`${settlements.periodEnd} > ${input.validFrom}`,
-      input.validTo ? sql`${settlements.periodStart} < ${input.validTo}` : undefined,
+      gt(settlements.periodEnd, input.validFrom),
+      input.validTo ? lt(settlements.periodStart, input.validTo) : undefined,
     );
     const [closed] = await tx.select({ id: settlements.id, status: settlements.status }).from(settlements).where(and(affected, ne(settlements.status, 'OPEN'))).limit(1);
     if (closed) {
@@ -60,7 +60,7 @@ async function repriceOpenLines(uow: Uow, merchantId: string, currency: string, 
   const open = await tx
     .select()
     .from(settlements)
-    .where(and(eq(settlements.status, 'OPEN'), eq(settlements.currency, currency), merchantId ? eq(settlements.merchantId, merchantId) : undefined, sql`${settlements.periodEnd} > ${from}`))
+    .where(and(eq(settlements.status, 'OPEN'), eq(settlements.currency, currency), merchantId ? eq(settlements.merchantId, merchantId) : undefined, gt(settlements.periodEnd, from)))
     .for('update');
   if (!open.length) return;
   const lines = await tx

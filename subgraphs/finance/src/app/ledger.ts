@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, lt, lte, sql } from 'drizzle-orm';
 import { newId, signedMoney, wireMoney } from '@ipay/platform';
 import { feeSchedules, settlementLines, settlementSettings, settlements, type FeeScheduleRow, type SettlementLineRow, type SettlementRow } from '../db/schema.ts';
 import { feeInForce, PLATFORM_MERCHANT } from '../domain/fees.ts';
@@ -84,7 +84,7 @@ export async function openSettlementFor(uow: Uow, key: SettlementKey, at: Date):
     const [after] = await tx
       .select({ start: settlements.periodStart })
       .from(settlements)
-      .where(and(same, gt(settlements.periodStart, instant), sql`${settlements.periodStart} < ${period.end}`))
+      .where(and(same, gt(settlements.periodStart, instant), lt(settlements.periodStart, period.end)))
       .orderBy(asc(settlements.periodStart))
       .limit(1);
     const start = before ? before.end : period.start;
