@@ -35,6 +35,8 @@ const mappers: Record<string, Record<string, string>> = {
   finance: {
     Settlement: '../db/schema.ts#SettlementRow',
     SettlementLine: '../db/schema.ts#SettlementLineRow',
+    FeeScheduleEntry: '../db/schema.ts#FeeScheduleRow',
+    ApprovalThreshold: '../db/schema.ts#ApprovalThresholdRow',
     Order: '@ipay/platform#EntityRef',
     Merchant: '@ipay/platform#EntityRef',
     KpiSnapshot: '../domain/kpis.ts#KpiSnapshot as KpiSnapshotValue',

@@ -6,9 +6,15 @@ import { Order } from './order.ts';
 import { Query } from './query.ts';
 import { Settlement } from './settlement.ts';
 import { SettlementLine } from './settlement-line.ts';
+import { ApprovalThreshold, FeeScheduleEntry } from './fee-schedule.ts';
+import { SettlementMutation } from './settlement-mutation.ts';
+import { SettlementQuery } from './settlement-query.ts';
 
 export const resolvers: Resolvers = {
-  Query,
+  Query: { ...Query, ...SettlementQuery },
+  Mutation: { ...SettlementMutation },
+  FeeScheduleEntry,
+  ApprovalThreshold,
   Settlement,
   SettlementLine,
   Order,

@@ -39,7 +39,15 @@ export const EVENT_CATALOGUE = {
   'return.completed': { version: 1, subject: 'Return', description: 'A return closed without a money refund: EXCHANGED (replacement) or CREDITED (store credit with its bonus).', required: ['order_id', 'merchant', 'return', 'outcome'] },
   'refund.created': { version: 1, subject: 'Refund', description: 'A (partial) refund was created against a confirmed payment.', required: ['order_id', 'merchant', 'refund'] },
   'retention.offer.accepted': { version: 1, subject: 'Return', description: 'The consumer accepted a retention offer instead of returning (`offer`: id, kind, refund / store credit, saved).', required: ['order_id', 'merchant', 'offer', 'return'] },
-  'settlement.created': { version: 1, subject: 'Settlement', description: 'A settlement for a merchant period was created.', required: ['settlement_id', 'merchant', 'period', 'gross', 'fees', 'net'] },
+  'settlement.created': {
+    version: 1,
+    subject: 'Settlement',
+    description: 'A settlement for a merchant period was created (its first line arrived); `period` is { kind, start, end }.',
+    required: ['settlement_id', 'merchant', 'period', 'gross', 'fees', 'net', 'currency', 'status'],
+  },
+  'settlement.closed': { version: 1, subject: 'Settlement', description: "A settlement's totals were fixed; it awaits approval.", required: ['settlement_id', 'merchant', 'period', 'gross', 'fees', 'net', 'currency', 'status', 'line_count', 'requires_four_eyes', 'closed_by'] },
+  'settlement.approved': { version: 1, subject: 'Settlement', description: 'A settlement was approved for payout (by a second person when above the threshold).', required: ['settlement_id', 'merchant', 'period', 'gross', 'fees', 'net', 'currency', 'status', 'approved_by'] },
+  'settlement.paid': { version: 1, subject: 'Settlement', description: 'The net payout of a settlement left IPAY for the merchant.', required: ['settlement_id', 'merchant', 'period', 'gross', 'fees', 'net', 'currency', 'status', 'payout_reference', 'paid_at'] },
   'merchant.created': { version: 1, subject: 'Merchant', description: 'A merchant account was created (carries its slug for other domains).', required: ['merchant_id', 'merchant', 'name', 'country', 'currency'] },
   'shipment.created': { version: 1, subject: 'Shipment', description: 'A shipment (label) was created for an order with a carrier.', required: ['order_id', 'merchant', 'carrier', 'shipment'] },
   'order.payment_state_changed': {
