@@ -6,6 +6,7 @@ export * from './ids.ts';
 export * from './internal-token.ts';
 export * from './logger.ts';
 export * from './money.ts';
+export * from './money-decimal.ts';
 export * from './subgraph.ts';
 export * from './loaders.ts';
 export * from './sandbox.ts';

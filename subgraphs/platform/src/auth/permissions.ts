@@ -40,6 +40,11 @@ export const PERMISSIONS = [
   'webhooks:read',
   'webhooks:manage',
   'events:read',
+  // Platform back office (finance): carrier invoices and internal controls.
+  'carrier_invoices:read',
+  'carrier_invoices:manage',
+  'controls:read',
+  'controls:run',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -49,7 +54,15 @@ export const isPermission = (value: string): value is Permission => PERMISSION_S
 
 const readOnly = PERMISSIONS.filter((p) => p.endsWith(':read'));
 /** Permissions only platform staff may hold, whatever a merchant's custom role says. */
-export const PLATFORM_ONLY: readonly Permission[] = ['merchants:create', 'merchants:approve', 'partners:manage'];
+export const PLATFORM_ONLY: readonly Permission[] = [
+  'merchants:create',
+  'merchants:approve',
+  'partners:manage',
+  'carrier_invoices:read',
+  'carrier_invoices:manage',
+  'controls:read',
+  'controls:run',
+];
 const merchantWide = PERMISSIONS.filter((p) => !PLATFORM_ONLY.includes(p));
 
 export type DataScopeKind = 'OWN_MERCHANT' | 'MERCHANTS' | 'CARRIERS' | 'ALL';
