@@ -1,8 +1,11 @@
 import type { Database, Logger, Subscription, SubgraphOptions } from '@ipay/platform';
 import type * as schema from './db/schema.ts';
 import { countKpiEvent } from './domain/kpis.ts';
+import { startReconciliationServices, type ReconciliationServices } from './app/reconciliation-services.ts';
 
 export interface FinanceServices {
+  /** Carrier invoice reconciliation, statements, controls and mail (src/app/reconciliation-services.ts). */
+  reconciliation: ReconciliationServices;
   close(): Promise<void>;
 }
 
@@ -14,5 +17,12 @@ export async function createServices(db: Database<typeof schema>, options: Subgr
       await countKpiEvent(db, event);
     });
   } else logger.warn('no event bus: KPI counters are not kept');
-  return { close: async () => consumer?.close() };
+  const reconciliation = await startReconciliationServices(db, options, logger);
+  return {
+    reconciliation,
+    close: async () => {
+      await consumer?.close();
+      await reconciliation.close();
+    },
+  };
 }
