@@ -2,12 +2,14 @@ import { and, asc, desc, eq, getTableColumns, inArray } from 'drizzle-orm';
 import { groupLoader, rowLoader, scopeCondition, type Authorization, type Database } from '@ipay/platform';
 import { feeSchedules, settlementLines, settlements, type FeeScheduleRow, type SettlementLineRow, type SettlementRow } from './db/schema.ts';
 import type * as schema from './db/schema.ts';
+import { createReconciliationLoaders } from './reconciliation-loaders.ts';
 
 /** Settlements the caller may read, in its mode; lines are reached only through their settlement. */
 export const readableSettlements = (auth: Authorization) => scopeCondition(auth.require('settlements:read'), auth.livemode, settlements);
 
 export function createLoaders(db: Database<typeof schema>, auth: Authorization) {
   return {
+    ...createReconciliationLoaders(db, auth),
     settlementById: rowLoader<string, SettlementRow>(
       (ids) => db.select().from(settlements).where(and(inArray(settlements.id, [...ids]), readableSettlements(auth))),
       (row) => row.id,

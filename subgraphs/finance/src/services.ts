@@ -5,6 +5,7 @@ import { datevOptionsFromEnv } from './app/documents.ts';
 import { handleSettlementEvent } from './app/engine.ts';
 import { closeDueSettlements } from './app/settlements.ts';
 import type { DatevOptions } from './adapters/datev.ts';
+import { startReconciliationServices, type ReconciliationServices } from './app/reconciliation-services.ts';
 
 export interface FinanceConfig {
   /** Consume events (KPI counters and the settlement engine); default true. */
@@ -18,6 +19,8 @@ export interface FinanceConfig {
 
 export interface FinanceServices {
   datev: DatevOptions;
+  /** Carrier invoice reconciliation, statements, controls and mail (src/app/reconciliation-services.ts). */
+  reconciliation: ReconciliationServices;
   /** Runs the scheduled close now (tests, operators). */
   closeDue(now?: Date): Promise<string[]>;
   close(): Promise<void>;
@@ -53,13 +56,16 @@ export async function createServices(db: Database<typeof schema>, options: Subgr
         }, intervalMs)
       : undefined;
   timer?.unref();
+  const reconciliation = await startReconciliationServices(db, options, logger);
   return {
     datev: config.datev ?? datevOptionsFromEnv(),
+    reconciliation,
     closeDue,
     close: async () => {
       if (timer) clearInterval(timer);
       await running;
       await Promise.all(consumers.map((c) => c.close()));
+      await reconciliation.close();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, char, check, date, index, integer, pgSchema, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, char, check, date, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { auditTables, outboxTable } from '@ipay/platform';
 
 export const financeSchema = pgSchema('finance');
@@ -212,3 +212,227 @@ export type KpiCounterRow = typeof kpiCounters.$inferSelect;
 
 export const { auditLog, auditHead } = auditTables(financeSchema);
 export const outbox = outboxTable(financeSchema);
+
+// =====================================================================================================================
+// Reconciliation / controls (carrier invoices, carrier statements, internal controls, sandbox mail)
+// =====================================================================================================================
+
+/** Shipments as logistics announced them (`shipment.created`), with the cost engine's expected cost. */
+export const shipmentProjections = financeSchema.table(
+  'shipment_projections',
+  {
+    shipmentId: text('shipment_id').primaryKey(),
+    orderId: text('order_id').notNull(),
+    merchantId: text('merchant_id'),
+    livemode: boolean('livemode').notNull(),
+    carrierCode: text('carrier_code').notNull(),
+    trackingNumber: text('tracking_number').notNull(),
+    serviceLevel: text('service_level'),
+    zone: text('zone'),
+    weightGrams: integer('weight_grams'),
+    /** The cost engine's total for the parcel in minor units; null when the event did not carry one. */
+    expectedCostMinor: integer('expected_cost_minor'),
+    expectedCurrency: char('expected_currency', { length: 3 }),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull(),
+  },
+  (t) => [uniqueIndex('shipment_projections_tracking_key').on(t.carrierCode, t.trackingNumber, t.livemode)],
+);
+
+/** The order payment state (`order.payment_state_changed`), highest version kept. */
+export const orderPaymentStates = financeSchema.table('order_payment_states', {
+  orderId: text('order_id').primaryKey(),
+  merchantId: text('merchant_id'),
+  livemode: boolean('livemode').notNull(),
+  version: integer('version').notNull(),
+  state: text('state').notNull(),
+  fullyPaid: boolean('fully_paid').notNull(),
+  currency: char('currency', { length: 3 }).notNull(),
+  amountDueMinor: bigint('amount_due_minor', { mode: 'number' }).notNull(),
+  capturedMinor: bigint('captured_minor', { mode: 'number' }).notNull(),
+  refundedMinor: bigint('refunded_minor', { mode: 'number' }).notNull(),
+  paymentSessionId: text('payment_session_id'),
+  paidAt: timestamp('paid_at', { withTimezone: true, precision: 3 }),
+  updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull(),
+});
+
+/** Releases (`release.authorized`, `parcel.released`) per order, for the "released only when paid" control. */
+export const releaseProjections = financeSchema.table(
+  'release_projections',
+  {
+    eventId: text('event_id').primaryKey(),
+    type: text('type').notNull(),
+    orderId: text('order_id').notNull(),
+    merchantId: text('merchant_id'),
+    livemode: boolean('livemode').notNull(),
+    releaseId: text('release_id'),
+    occurredAt: timestamp('occurred_at', { withTimezone: true, precision: 3 }).notNull(),
+  },
+  (t) => [index('release_projections_order_idx').on(t.orderId)],
+);
+
+/** Refunds (`refund.created`), for the "no refund exceeds its capture" control. */
+export const refundProjections = financeSchema.table(
+  'refund_projections',
+  {
+    refundId: text('refund_id').primaryKey(),
+    orderId: text('order_id').notNull(),
+    merchantId: text('merchant_id'),
+    livemode: boolean('livemode').notNull(),
+    amountMinor: bigint('amount_minor', { mode: 'number' }).notNull(),
+    currency: char('currency', { length: 3 }).notNull(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true, precision: 3 }).notNull(),
+  },
+  (t) => [index('refund_projections_order_idx').on(t.orderId)],
+);
+
+/** The newest attestation of each subgraph's audit chain (`audit.chain_verified`). */
+export const auditChainAttestations = financeSchema.table('audit_chain_attestations', {
+  subgraph: text('subgraph').primaryKey(),
+  eventId: text('event_id').notNull(),
+  valid: boolean('valid').notNull(),
+  checkedRecords: integer('checked_records').notNull(),
+  brokenAtPosition: integer('broken_at_position'),
+  reason: text('reason'),
+  verifiedAt: timestamp('verified_at', { withTimezone: true, precision: 3 }).notNull(),
+});
+
+export const carrierInvoiceStatus = financeSchema.enum('carrier_invoice_status', ['RECONCILING', 'RECONCILED']);
+export const invoiceLineClass = financeSchema.enum('carrier_invoice_line_class', ['MATCHED', 'MISMATCH', 'UNMATCHED']);
+export const invoiceLineResolution = financeSchema.enum('carrier_invoice_line_resolution', ['ACCEPT_CARRIER', 'ACCEPT_EXPECTED', 'DISPUTE']);
+
+/** A carrier's invoice, imported from its CSV. Amounts in minor units of `currency`. */
+export const carrierInvoices = financeSchema.table(
+  'carrier_invoices',
+  {
+    id: text('id').primaryKey(),
+    livemode: boolean('livemode').notNull(),
+    carrierCode: text('carrier_code').notNull(),
+    invoiceNumber: text('invoice_number').notNull(),
+    invoiceDate: date('invoice_date', { mode: 'string' }).notNull(),
+    layout: text('layout').notNull(),
+    currency: char('currency', { length: 3 }).notNull(),
+    /** Sum of the billed line amounts. */
+    totalMinor: bigint('total_minor', { mode: 'number' }).notNull(),
+    paidMinor: bigint('paid_minor', { mode: 'number' }).notNull().default(0),
+    status: carrierInvoiceStatus('status').notNull(),
+    importedAt: timestamp('imported_at', { withTimezone: true, precision: 3 }).notNull(),
+    reconciledAt: timestamp('reconciled_at', { withTimezone: true, precision: 3 }),
+  },
+  (t) => [
+    uniqueIndex('carrier_invoices_number_key').on(t.carrierCode, t.invoiceNumber, t.livemode),
+    index('carrier_invoices_carrier_idx').on(t.carrierCode, t.livemode, t.invoiceDate),
+    check('carrier_invoices_paid_within_total', sql`${t.paidMinor} >= 0 and ${t.paidMinor} <= ${t.totalMinor}`),
+  ],
+);
+
+/** One billed parcel of a carrier invoice and how it reconciled. */
+export const carrierInvoiceLines = financeSchema.table(
+  'carrier_invoice_lines',
+  {
+    id: text('id').primaryKey(),
+    invoiceId: text('invoice_id')
+      .notNull()
+      .references(() => carrierInvoices.id),
+    lineNumber: integer('line_number').notNull(),
+    trackingNumber: text('tracking_number').notNull(),
+    shipmentId: text('shipment_id'),
+    orderId: text('order_id'),
+    billedWeightGrams: integer('billed_weight_grams'),
+    billedZone: text('billed_zone'),
+    billedService: text('billed_service'),
+    baseMinor: bigint('base_minor', { mode: 'number' }).notNull(),
+    surchargeMinor: bigint('surcharge_minor', { mode: 'number' }).notNull(),
+    billedMinor: bigint('billed_minor', { mode: 'number' }).notNull(),
+    /** What the cost engine expected; null when unmatched. */
+    expectedMinor: bigint('expected_minor', { mode: 'number' }),
+    classification: invoiceLineClass('classification').notNull(),
+    /** MISMATCH: WEIGHT_BAND, ZONE, SURCHARGE, DUPLICATE, CURRENCY or RATE; UNMATCHED: NO_SHIPMENT, NO_EXPECTED_COST. */
+    reason: text('reason'),
+    /** The charge descriptions of the line (e.g. fuel surcharge, residential). */
+    charges: jsonb('charges').notNull(),
+    resolution: invoiceLineResolution('resolution'),
+    resolutionNote: text('resolution_note'),
+    resolvedBy: text('resolved_by'),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true, precision: 3 }),
+  },
+  (t) => [
+    uniqueIndex('carrier_invoice_lines_number_key').on(t.invoiceId, t.lineNumber),
+    index('carrier_invoice_lines_tracking_idx').on(t.trackingNumber),
+    check('carrier_invoice_lines_billed_is_base_plus_surcharges', sql`${t.billedMinor} = ${t.baseMinor} + ${t.surchargeMinor}`),
+  ],
+);
+
+/** Who receives a carrier's statement. */
+export const carrierContacts = financeSchema.table(
+  'carrier_contacts',
+  {
+    carrierCode: text('carrier_code').notNull(),
+    livemode: boolean('livemode').notNull(),
+    emails: jsonb('emails').$type<string[]>().notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.carrierCode, t.livemode] })],
+);
+
+export const controlTrigger = financeSchema.enum('control_trigger', ['SCHEDULED', 'ON_DEMAND']);
+export const controlOutcome = financeSchema.enum('control_outcome', ['PASS', 'FAIL']);
+
+/** One run of the internal controls. A scheduled run is unique per day and mode (replicas run it once). */
+export const controlRuns = financeSchema.table(
+  'control_runs',
+  {
+    id: text('id').primaryKey(),
+    livemode: boolean('livemode').notNull(),
+    trigger: controlTrigger('trigger').notNull(),
+    runDate: date('run_date', { mode: 'string' }).notNull(),
+    result: controlOutcome('result').notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true, precision: 3 }).notNull(),
+    finishedAt: timestamp('finished_at', { withTimezone: true, precision: 3 }).notNull(),
+    digestMessageId: text('digest_message_id'),
+    digestError: text('digest_error'),
+  },
+  (t) => [
+    uniqueIndex('control_runs_scheduled_day_key').on(t.runDate, t.livemode).where(sql`${t.trigger} = 'SCHEDULED'`),
+    index('control_runs_started_idx').on(t.livemode, t.startedAt),
+  ],
+);
+
+export const controlResults = financeSchema.table(
+  'control_results',
+  {
+    runId: text('run_id')
+      .notNull()
+      .references(() => controlRuns.id),
+    control: text('control').notNull(),
+    result: controlOutcome('result').notNull(),
+    description: text('description').notNull(),
+    evidenceCount: integer('evidence_count').notNull(),
+    /** The rows that make the control fail (at most 1,000 kept; `evidenceCount` is the full count). */
+    evidence: jsonb('evidence').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.control] })],
+);
+
+/** Mail the sandbox SMTP server received (sandbox only; never written in production). */
+export const sandboxMail = financeSchema.table(
+  'sandbox_mail',
+  {
+    id: text('id').primaryKey(),
+    messageId: text('message_id'),
+    fromAddress: text('from_address').notNull(),
+    recipients: jsonb('recipients').$type<string[]>().notNull(),
+    subject: text('subject').notNull(),
+    text: text('text').notNull(),
+    attachments: jsonb('attachments').$type<{ filename: string; contentType: string; size: number; sha256: string }[]>().notNull(),
+    raw: text('raw').notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true, precision: 3 }).notNull(),
+  },
+  (t) => [index('sandbox_mail_received_idx').on(t.receivedAt, t.id)],
+);
+
+export type ShipmentProjectionRow = typeof shipmentProjections.$inferSelect;
+export type CarrierInvoiceRow = typeof carrierInvoices.$inferSelect;
+export type CarrierInvoiceLineRow = typeof carrierInvoiceLines.$inferSelect;
+export type ControlRunRow = typeof controlRuns.$inferSelect;
+export type ControlResultRow = typeof controlResults.$inferSelect;
+export type SandboxMailRow = typeof sandboxMail.$inferSelect;

@@ -9,10 +9,14 @@ import { SettlementLine } from './settlement-line.ts';
 import { ApprovalThreshold, FeeScheduleEntry } from './fee-schedule.ts';
 import { SettlementMutation } from './settlement-mutation.ts';
 import { SettlementQuery } from './settlement-query.ts';
+import { CarrierContacts, CarrierInvoice, CarrierInvoiceLine, CarrierInvoiceSummary, CarrierOpenItem, CarrierStatement, CarrierStatementDelivery } from './carrier-invoice.ts';
+import { ControlResultEntry, ControlRun, SandboxMail } from './control-run.ts';
+import { ReconciliationMutation } from './reconciliation-mutation.ts';
+import { ReconciliationQuery } from './reconciliation-query.ts';
 
 export const resolvers: Resolvers = {
-  Query: { ...Query, ...SettlementQuery },
-  Mutation: { ...SettlementMutation },
+  Query: { ...Query, ...SettlementQuery, ...ReconciliationQuery },
+  Mutation: { ...SettlementMutation, ...ReconciliationMutation },
   FeeScheduleEntry,
   ApprovalThreshold,
   Settlement,
@@ -24,4 +28,15 @@ export const resolvers: Resolvers = {
   AuditLog: auditLogResolvers({ auditLog, auditHead }),
   DateTime,
   JSON: JSONScalar,
+  // Reconciliation / controls
+  CarrierInvoice,
+  CarrierInvoiceLine,
+  CarrierInvoiceSummary,
+  CarrierStatement,
+  CarrierOpenItem,
+  CarrierStatementDelivery,
+  CarrierContacts,
+  ControlRun,
+  ControlResultEntry,
+  SandboxMail,
 };

@@ -10,7 +10,7 @@ export interface EventDefinition {
   version: number;
   description: string;
   /** The entity the event is about; events of one subject are delivered in order. */
-  subject: 'Order' | 'PaymentSession' | 'Refund' | 'Shipment' | 'ReleaseAuthorization' | 'Return' | 'Settlement' | 'Merchant' | 'ImportJob';
+  subject: 'Order' | 'PaymentSession' | 'Refund' | 'Shipment' | 'ReleaseAuthorization' | 'Return' | 'Settlement' | 'Merchant' | 'ImportJob' | 'CarrierInvoice' | 'Carrier' | 'ControlRun' | 'AuditChain';
   /** Top-level payload fields every event of this type carries. */
   required: readonly string[];
 }
@@ -65,6 +65,39 @@ export const EVENT_CATALOGUE = {
     required: ['order_id', 'merchant', 'payment', 'refund', 'reason'],
   },
   'merchant.onboarding_changed': { version: 1, subject: 'Merchant', description: 'A merchant moved in onboarding.', required: ['merchant', 'from', 'to'] },
+  // Finance back office: carrier invoice reconciliation, carrier statements, internal controls (platform events, no merchant).
+  'carrier_invoice.imported': {
+    version: 1,
+    subject: 'CarrierInvoice',
+    description: 'A carrier invoice was imported and each line matched to a shipment and its expected cost.',
+    required: ['invoice_id', 'carrier', 'invoice_number', 'invoice_date', 'layout', 'total', 'summary'],
+  },
+  'carrier_invoice.line_resolved': {
+    version: 1,
+    subject: 'CarrierInvoice',
+    description: 'A mismatched or unmatched carrier invoice line was resolved by hand (accept carrier, accept expected, dispute).',
+    required: ['invoice_id', 'line_id', 'carrier', 'tracking_number', 'resolution', 'approved', 'reason'],
+  },
+  'carrier_invoice.reconciled': {
+    version: 1,
+    subject: 'CarrierInvoice',
+    description: 'Every line of a carrier invoice is matched or resolved; carries the reconciliation summary.',
+    required: ['invoice_id', 'carrier', 'invoice_number', 'summary'],
+  },
+  'carrier_invoice.paid': { version: 1, subject: 'CarrierInvoice', description: 'A payment to a carrier was recorded against an invoice.', required: ['invoice_id', 'carrier', 'invoice_number', 'paid', 'open'] },
+  'carrier_statement.sent': { version: 1, subject: 'Carrier', description: "A carrier's statement of open items with aging was mailed (PDF attached).", required: ['carrier', 'as_of', 'recipients', 'buckets', 'message_id'] },
+  'controls.completed': {
+    version: 1,
+    subject: 'ControlRun',
+    description: 'A run of the internal controls finished; carries each control’s PASS/FAIL and evidence count.',
+    required: ['run_id', 'trigger', 'run_date', 'result', 'controls'],
+  },
+  'audit.chain_verified': {
+    version: 1,
+    subject: 'AuditChain',
+    description: "A subgraph re-verified its own audit hash chain (scheduled); finance's audit-chain control reads these attestations.",
+    required: ['subgraph', 'valid', 'checked_records', 'broken_at_position', 'reason', 'verified_at'],
+  },
 } as const satisfies Record<string, EventDefinition>;
 
 export type EventType = keyof typeof EVENT_CATALOGUE;
