@@ -1,4 +1,4 @@
-import { and, desc, eq, gt } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
 import { Authorization, runMutation, systemActor, type BusEvent, type Database, type EventBus, type Logger, type Principal, type Subscription } from '@ipay/platform';
 import { auditHead, auditLog, outbox, paymentSessions } from './db/schema.ts';
@@ -38,11 +38,12 @@ export async function refundReturn(db: Db, services: Pick<PaymentsServices, 'ada
       uow.audit({ action: 'return_refund.refuse', entityType: 'Return', entityId: returnId, merchantId, after: { orderId, amount, code, reason } });
       uow.emit({ type: 'return.refund_failed', subjectId: returnId, merchantId, livemode: event.livemode, payload: { order_id: orderId, merchant: event.payload.merchant, return: { id: returnId }, code, reason } });
     });
-  // The session that holds the order's captured funds (the newest with a capture).
+  // The session that holds the order's captured funds (the newest with a capture that is not superseded: a superseded
+  // session's capture is being reversed already).
   const [session] = await db
     .select()
     .from(paymentSessions)
-    .where(and(eq(paymentSessions.orderId, orderId), eq(paymentSessions.merchantId, merchantId), eq(paymentSessions.livemode, event.livemode), gt(paymentSessions.capturedAmount, 0)))
+    .where(and(eq(paymentSessions.orderId, orderId), eq(paymentSessions.merchantId, merchantId), eq(paymentSessions.livemode, event.livemode), gt(paymentSessions.capturedAmount, 0), isNull(paymentSessions.supersededAt)))
     .orderBy(desc(paymentSessions.createdAt))
     .limit(1);
   if (!session) {
