@@ -28,7 +28,12 @@ export const EVENT_CATALOGUE = {
   'retention.offer.accepted': { version: 1, subject: 'Return', description: 'The consumer accepted a retention offer instead of returning.', required: ['order_id', 'merchant', 'offer'] },
   'settlement.created': { version: 1, subject: 'Settlement', description: 'A settlement for a merchant period was created.', required: ['settlement_id', 'merchant', 'period', 'gross', 'fees', 'net'] },
   'merchant.created': { version: 1, subject: 'Merchant', description: 'A merchant account was created (carries its slug for other domains).', required: ['merchant_id', 'merchant', 'name', 'country', 'currency'] },
-  'shipment.created': { version: 1, subject: 'Shipment', description: 'A shipment (label) was created for an order with a carrier.', required: ['order_id', 'merchant', 'carrier', 'shipment'] },
+  'shipment.created': {
+    version: 1,
+    subject: 'Shipment',
+    description: "A shipment (label) was booked with a carrier for an order; expected_cost is the cost engine's quote it was booked at (what the carrier should invoice).",
+    required: ['order_id', 'merchant', 'carrier', 'shipment', 'expected_cost'],
+  },
   'order.payment_state_changed': {
     version: 1,
     subject: 'Order',
