@@ -168,13 +168,27 @@ describe('logistics: tariffs, orchestration and shipments through the gateway', 
       const { shipment, carrierChoice } = await createShipment(system, orderId, {}, ACME);
       expect(shipment.carrier.code).toBe('postnl');
       expect(carrierChoice.chosen.carrierCode).toBe('postnl');
-      expect(shipment.trackingNumber).toMatch(/^POSTNL\d{12}$/);
+      // PostNL assigned it (a 3S barcode of the sandbox PostNL), not IPAY.
+      expect(shipment.trackingNumber).toMatch(/^3SDEVC\d{9}$/);
       const [event] = await outboxEvents(system, 'shipment.created', shipment.id);
       expect(event!.payload).toEqual({
         order_id: orderId,
         merchant: acme.slug,
         carrier: 'postnl',
-        shipment: { id: shipment.id, tracking_number: shipment.trackingNumber, service_level: 'STANDARD', delivery_method: 'DOOR' },
+        shipment: {
+          id: shipment.id,
+          tracking_number: shipment.trackingNumber,
+          carrier_reference: shipment.trackingNumber,
+          service_level: 'STANDARD',
+          delivery_method: 'DOOR',
+          weight_grams: 1000,
+          chargeable_weight_grams: 1200,
+          zone: expect.any(String),
+          rate_card_id: expect.any(String),
+          priced_on: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+        },
+        // The quote it was booked at, which the carrier's invoice is reconciled against.
+        expected_cost: { amount: 7.58, amount_minor: 758, currency: 'EUR' },
       });
       const { body } = await system.query(`query($id: ID!) { shipment(id: $id) { status serviceLevel deliveryMethod price { total { amount currency } } } }`, { id: shipment.id }, ACME);
       expect(body.data.shipment).toEqual({ status: 'LABEL_CREATED', serviceLevel: 'STANDARD', deliveryMethod: 'DOOR', price: { total: { amount: 758, currency: 'EUR' } } });

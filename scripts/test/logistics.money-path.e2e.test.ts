@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog, releaseAuthorizations } from '@ipay/logistics/src/db/schema.ts';
+import { auditLog, orderProjections, releaseAuthorizations, shipments } from '@ipay/logistics/src/db/schema.ts';
+import type { LogisticsServices } from '@ipay/logistics/src/services.ts';
+import { newId } from '@ipay/platform';
+import { SANDBOX_PASSWORD } from '@ipay/identity/src/seed.ts';
 import { SANDBOX_KEYS, bearer, startTestSystem, type TestSystem } from './support.ts';
 import {
   acme,
@@ -271,6 +274,54 @@ describe('logistics: the money path (issue 11)', () => {
         sql.raw(`update logistics.release_authorizations set status = 'RELEASED', authorized_at = now(), payment_session_id = 'pay_${orderId.slice(4)}', paid_amount_minor = 7840, paid_currency = 'EUR' where id = '${release.id}'`),
       );
       expect((await releaseRow(release.id)).status).toBe('RELEASED');
+    });
+  });
+
+  describe('defect 8: shipments are booked with the carrier', () => {
+    const sandbox = () => (system.subgraphs.logistics.services as unknown as LogisticsServices).carrierSandbox!;
+
+    it('books a test-mode shipment with the sandbox carrier: its tracking number, and expected_cost on shipment.created', async () => {
+      const orderId = await announceOrder(system);
+      const { shipment } = await createShipment(system, orderId, { carrierCode: 'ups' }, ACME);
+      const [booking] = sandbox().bookings('ups').filter((b) => b.reference === shipment.id);
+      expect(booking).toBeDefined();
+      expect(shipment.trackingNumber).toBe(booking!.trackingNumber);
+      expect(shipment.trackingNumber).toMatch(/^1Z[A-Z0-9]{16}$/);
+      const [row] = await logisticsDb(system).select().from(shipments).where(eq(shipments.id, shipment.id));
+      expect(row!.carrierReference).toBe(booking!.carrierReference);
+      // What UPS was asked: its Shipping API's shape, with the parcel and the order's address.
+      expect(booking!.request).toMatchObject({
+        ShipmentRequest: { Shipment: { ShipTo: { Name: 'Emma de Vries', Address: { PostalCode: '1011 AB', CountryCode: 'NL', City: 'Amsterdam' } }, Package: { PackageWeight: { UnitOfMeasurement: { Code: 'KGS' }, Weight: '1' } } } },
+      });
+      const [event] = await outboxEvents(system, 'shipment.created', shipment.id);
+      const payload = event!.payload as Record<string, any>;
+      expect(payload.expected_cost).toEqual({ amount: row!.price!.total.amount / 100, amount_minor: row!.price!.total.amount, currency: row!.price!.total.currency });
+      expect(payload.shipment).toMatchObject({ id: shipment.id, tracking_number: shipment.trackingNumber, carrier_reference: booking!.carrierReference, weight_grams: 1000, zone: row!.price!.zone, service_level: 'STANDARD' });
+    });
+
+    it('refuses with CARRIER_BOOKING_FAILED (retryable) when the carrier is down, and stores nothing', async () => {
+      const orderId = await announceOrder(system);
+      sandbox().failNext('dhl', 503);
+      const { body } = await system.query(CREATE_SHIPMENT, { input: { orderId, carrierCode: 'dhl', serviceLevel: 'STANDARD', deliveryMethod: 'DOOR', parcel: PARCEL } }, ACME);
+      expect(body.errors[0].extensions).toMatchObject({ code: 'CARRIER_BOOKING_FAILED', carrier: 'dhl', retryable: true, carrierHttpStatus: 503 });
+      expect(await logisticsDb(system).select().from(shipments).where(eq(shipments.orderId, orderId))).toHaveLength(0);
+      // The retry books it.
+      expect((await createShipment(system, orderId, { carrierCode: 'dhl' }, ACME)).shipment.trackingNumber).toMatch(/^JVGL\d{20}$/);
+    });
+
+    it('refuses a live shipment with CARRIER_NOT_CONFIGURED when no carrier credentials are configured; nothing is invented', async () => {
+      const login = await system.query(`mutation($e: String!, $p: String!) { login(email: $e, password: $p, livemode: true) { accessToken } }`, { e: 'owner@acme-shop.test', p: SANDBOX_PASSWORD }, {});
+      const LIVE = bearer(login.body.data.login.accessToken);
+      const orderId = newId('ord');
+      await logisticsDb(system).insert(orderProjections).values({
+        orderId, merchantId: acme.id, merchantSlug: acme.slug, livemode: true, reference: 'LIVE-8', currency: 'EUR', totalMinor: 7840, status: 'AWAITING_PAYMENT',
+        shippingAddress: { name: 'Emma de Vries', line1: 'Damrak 1', city: 'Amsterdam', postal_code: '1011 AB', country: 'NL' },
+      });
+      for (const carrierCode of ['ups', null]) {
+        const { body } = await system.query(CREATE_SHIPMENT, { input: { orderId, carrierCode, serviceLevel: 'STANDARD', deliveryMethod: 'DOOR', parcel: PARCEL } }, LIVE);
+        expect(body.errors[0].extensions).toMatchObject({ code: 'CARRIER_NOT_CONFIGURED', retryable: false, carrier: carrierCode });
+      }
+      expect(await logisticsDb(system).select().from(shipments).where(eq(shipments.orderId, orderId))).toHaveLength(0);
     });
   });
 

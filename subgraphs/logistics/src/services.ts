@@ -4,6 +4,8 @@ import { assertReleaseKeyring, DEFAULT_REISSUE_POLICY, WEBHOOK_CARRIERS, type Ca
 import type * as schema from './db/schema.ts';
 import { consumeCommerceAndPayments } from './app/projections.ts';
 import { consumeReturns } from './app/returns.ts';
+import { createCarrierAdapters, type BookableCarrier, type CarrierBookingAdapter, type CarrierCredentials } from './adapters/carriers/index.ts';
+import { startCarrierSandbox, type CarrierSandbox } from './adapters/carriers/sandbox/server.ts';
 
 export interface LogisticsConfig {
   /** Per-carrier webhook secrets (LOGISTICS_WEBHOOK_SECRETS, JSON of CarrierWebhookSecrets, merged over the defaults). */
@@ -16,6 +18,10 @@ export interface LogisticsConfig {
   releaseTtlSeconds?: number;
   /** Where this subgraph's own webhook routes are reached (LOGISTICS_WEBHOOK_BASE_URL); the sandbox simulator posts there. */
   webhookBaseUrl?: string;
+  /** Live booking credentials per carrier (CARRIER_CREDENTIALS, JSON); live shipments are refused for carriers without. */
+  carrierCredentials?: CarrierCredentials;
+  /** Run the sandbox carriers on loopback for test-mode shipments (CARRIER_SANDBOX; default on, refused in production). */
+  sandboxCarriers?: boolean;
   /** reissueReleaseCode limit (default 3 per shipment per hour). */
   reissuePolicy?: Partial<ReissuePolicy>;
   /** Consume commerce and payments events (default true). */
@@ -27,6 +33,12 @@ export interface LogisticsServices {
   releaseKeyring: ReleaseKeyring;
   releaseTtlSeconds: number | undefined;
   reissuePolicy: ReissuePolicy;
+  /** The booking adapter of a carrier in a mode, or null when that carrier cannot be booked in it (not configured). */
+  carrierAdapter(carrier: string, livemode: boolean): CarrierBookingAdapter | null;
+  /** The carriers bookable in a mode. */
+  bookableCarriers(livemode: boolean): string[];
+  /** The sandbox carriers, when they run. */
+  carrierSandbox: CarrierSandbox | null;
   /** AES-256-GCM for the consumer's copy of the release code. */
   sealer: Sealer;
   /** The base URL of this subgraph's HTTP server (the simulator posts signed carrier requests to its webhook routes). */
@@ -55,6 +67,8 @@ export function logisticsConfigFromEnv(env = process.env): LogisticsConfig {
     releaseEncryptionSecret: env.RELEASE_ENCRYPTION_SECRET,
     releaseTtlSeconds: env.RELEASE_TTL_SECONDS ? Number(env.RELEASE_TTL_SECONDS) : undefined,
     webhookBaseUrl: env.LOGISTICS_WEBHOOK_BASE_URL,
+    carrierCredentials: env.CARRIER_CREDENTIALS ? (JSON.parse(env.CARRIER_CREDENTIALS) as CarrierCredentials) : undefined,
+    sandboxCarriers: env.CARRIER_SANDBOX ? env.CARRIER_SANDBOX === 'true' : undefined,
   };
 }
 
@@ -110,11 +124,20 @@ export async function createServices(db: Database<typeof schema>, options: Subgr
   // Checked at start-up: a bad value would otherwise surface only when the first payment is confirmed.
   if (ttl !== undefined && (!Number.isSafeInteger(ttl) || ttl < 60 || ttl > 30 * 24 * 3600)) throw new Error('RELEASE_TTL_SECONDS must be a whole number of seconds from 60 to 2592000');
   const sealer = new Sealer(required(config.releaseEncryptionSecret, DEV_RELEASE_ENCRYPTION_SECRET, 'RELEASE_ENCRYPTION_SECRET'));
+  if (isProduction() && config.sandboxCarriers) throw new Error('CARRIER_SANDBOX=true is refused when NODE_ENV=production');
+  // Sandbox and live adapters are the same code; only base URLs and credentials differ.
+  const live = createCarrierAdapters(config.carrierCredentials ?? {});
+  const carrierSandbox = (config.sandboxCarriers ?? !isProduction()) ? await startCarrierSandbox() : null;
+  const sandbox = carrierSandbox ? createCarrierAdapters(carrierSandbox.credentials) : {};
+  const adapters = (livemode: boolean): Partial<Record<string, CarrierBookingAdapter>> => (livemode ? live : sandbox);
   const services: LogisticsServices = {
     webhookSecrets,
     releaseKeyring,
     releaseTtlSeconds: config.releaseTtlSeconds,
     reissuePolicy: { ...DEFAULT_REISSUE_POLICY, ...config.reissuePolicy },
+    carrierAdapter: (carrier, livemode) => adapters(livemode)[carrier as BookableCarrier] ?? null,
+    bookableCarriers: (livemode) => Object.keys(adapters(livemode)).sort(),
+    carrierSandbox,
     sealer,
     webhookBaseUrl: (config.webhookBaseUrl ?? `http://127.0.0.1:${servicePort('logistics')}`).replace(/\/$/, ''),
     webhookBaseUrlConfigured: config.webhookBaseUrl !== undefined,
@@ -125,6 +148,7 @@ export async function createServices(db: Database<typeof schema>, options: Subgr
   if (config.consumeEvents !== false && options.bus) subscriptions.push(await consumeReturns(db, options.bus, services, logger.child({ component: 'returns' })));
   services.close = async () => {
     for (const s of subscriptions) await s.close();
+    await carrierSandbox?.close();
   };
   return services;
 }

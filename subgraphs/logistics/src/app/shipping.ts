@@ -1,6 +1,5 @@
-import { randomInt } from 'node:crypto';
 import { and, asc, desc, eq, notInArray } from 'drizzle-orm';
-import { badUserInput, newId, notFound, type Authorization, type Money } from '@ipay/platform';
+import { badUserInput, newId, notFound, wireMoney, type Authorization, type Money } from '@ipay/platform';
 import { carriers, orderProjections, shipments, type OrderProjectionRow, type ShipmentRow } from '../db/schema.ts';
 import {
   orchestrate,
@@ -14,6 +13,7 @@ import {
   type ServiceLevel,
 } from '../domain/index.ts';
 import type { LogisticsServices } from '../services.ts';
+import { CarrierBookingError, type Address, type CarrierBooking } from '../adapters/carriers/index.ts';
 import { domainError } from './errors.ts';
 import { lockOrder, reconcileReleases } from './releases.ts';
 import type { Db, Uow } from './system.ts';
@@ -84,15 +84,16 @@ export interface ChooseArgs {
   date: string;
 }
 
-export async function chooseCarrier(db: Db, engine: CostEngine, args: ChooseArgs): Promise<OrchestrationResult> {
+export async function chooseCarrier(db: Db, engine: CostEngine, args: ChooseArgs, onlyCarriers?: readonly string[]): Promise<OrchestrationResult> {
   const { preferences, acceptFasterService } = preferencesOf(args.preferences);
+  const active = await activeCarrierCodes(db);
   return orchestrate(engine, {
     parcel: args.parcel,
     serviceLevel: args.serviceLevel,
     deliveryMethod: args.deliveryMethod,
     date: args.date,
     currency: args.currency,
-    carriers: await activeCarrierCodes(db),
+    carriers: onlyCarriers ? active.filter((c) => onlyCarriers.includes(c)) : active,
     preferences,
     acceptFasterService,
   });
@@ -100,8 +101,20 @@ export async function chooseCarrier(db: Db, engine: CostEngine, args: ChooseArgs
 
 const orderCancelledError = (orderId: string) => domainError('ORDER_CANCELLED', `order ${orderId} was cancelled; it is not shipped`, { field: 'orderId' });
 
-/** Carrier tracking numbers: the carrier's prefix and 12 random digits (unique per carrier by index). */
-const trackingNumber = (carrierCode: string) => `${carrierCode.toUpperCase()}${String(randomInt(0, 1e12)).padStart(12, '0')}`;
+/** Who the carrier label is addressed to: the order's shipping address, at the parcel's destination. */
+function recipientOf(order: OrderProjectionRow, parcel: Parcel): Address {
+  const a = order.shippingAddress;
+  const missing = (['name', 'line1', 'city'] as const).filter((k) => !a?.[k]?.trim());
+  if (!a || missing.length) throw badUserInput('orderId', `the order's shipping address lacks ${missing.join(', ') || 'everything'}, which the carrier's label needs`);
+  return { name: a.name!, line1: a.line1!, line2: a.line2 ?? null, city: a.city!, postalCode: parcel.destination.postcode, country: parcel.destination.country };
+}
+
+const carrierNotConfigured = (carrierCode: string | null, livemode: boolean) =>
+  domainError(
+    'CARRIER_NOT_CONFIGURED',
+    `${carrierCode ? `${carrierCode} cannot` : 'no carrier can'} be booked in ${livemode ? 'live mode: configure its booking credentials (CARRIER_CREDENTIALS)' : 'test mode: the sandbox carriers are off (CARRIER_SANDBOX)'}; shipments are booked with the carrier, never invented`,
+    { field: 'carrierCode', carrier: carrierCode },
+  );
 
 export interface CreateShipmentArgs {
   orderId: string;
@@ -127,40 +140,53 @@ export async function createShipment(
   let carrierChoice: OrchestrationResult | null = null;
   let priced: PriceResult;
   const carrierCode = args.carrierCode?.trim().toLowerCase();
+  // Only carriers that can really be booked in this mode are candidates.
+  const bookable = services.bookableCarriers(order.livemode);
   if (carrierCode) {
     if (!(await activeCarrierCodes(db)).includes(carrierCode)) throw badUserInput('carrierCode', `"${carrierCode}" is not a carrier`);
+    if (!bookable.includes(carrierCode)) throw carrierNotConfigured(carrierCode, order.livemode);
     priced = engine.price({ ...parcel, carrierCode, serviceLevel: args.serviceLevel, deliveryMethod: args.deliveryMethod }, day);
     if (!priced.ok) throw badUserInput('carrierCode', `${carrierCode} cannot take this parcel: ${priced.reason.code} (${priced.reason.message})`);
   } else {
-    carrierChoice = await chooseCarrier(db, engine, { parcel, serviceLevel: args.serviceLevel, deliveryMethod: args.deliveryMethod, currency: order.currency, preferences: args.preferences, date: day });
+    if (bookable.length === 0) throw carrierNotConfigured(null, order.livemode);
+    carrierChoice = await chooseCarrier(db, engine, { parcel, serviceLevel: args.serviceLevel, deliveryMethod: args.deliveryMethod, currency: order.currency, preferences: args.preferences, date: day }, bookable);
     if (!carrierChoice.chosen) throw badUserInput('carrierCode', `no carrier can take this parcel; name one or change the parcel. ${carrierChoice.explanation}`);
     priced = { ok: true, breakdown: carrierChoice.chosen.breakdown! };
   }
   const breakdown = priced.breakdown;
+  const recipient = recipientOf(order, parcel);
+  const adapter = services.carrierAdapter(breakdown.carrierCode, order.livemode);
+  if (!adapter) throw carrierNotConfigured(breakdown.carrierCode, order.livemode);
+  // Refused before the carrier is called: an order already shipped (re-checked under the lock below).
+  await assertNotShipped(db, order.orderId);
+
+  // The carrier books the parcel and names it; outside the transaction (no lock held over a remote call).
+  const shipmentId = newId('shp');
+  let booking: CarrierBooking;
+  try {
+    booking = await adapter.book({ shipmentId, orderReference: order.reference, serviceLevel: breakdown.serviceLevel, deliveryMethod: breakdown.deliveryMethod, parcel, recipient });
+  } catch (error) {
+    if (!(error instanceof CarrierBookingError)) throw error;
+    throw domainError('CARRIER_BOOKING_FAILED', `the carrier did not book the parcel: ${error.message}`, { carrier: error.carrier, retryable: error.retryable, carrierHttpStatus: error.httpStatus });
+  }
 
   const shipment = await mutate(async (uow) => {
     await lockOrder(uow.tx, order.orderId);
     // Cancelled meanwhile (the projection is written under the same lock).
     const [fresh] = await uow.tx.select({ status: orderProjections.status }).from(orderProjections).where(eq(orderProjections.orderId, order.orderId));
     if (fresh?.status === 'CANCELLED') throw orderCancelledError(order.orderId);
-    // One live shipment per order; a returned parcel may be shipped again.
-    const [open] = await uow.tx
-      .select({ id: shipments.id })
-      .from(shipments)
-      .where(and(eq(shipments.orderId, order.orderId), notInArray(shipments.status, ['RETURNED_TO_SENDER'])))
-      .orderBy(desc(shipments.createdAt))
-      .limit(1);
-    if (open) throw badUserInput('orderId', `the order already has shipment ${open.id}`);
+    await assertNotShipped(uow.tx, order.orderId);
     const now = new Date();
     const [row] = await uow.tx
       .insert(shipments)
       .values({
-        id: newId('shp'),
+        id: shipmentId,
         orderId: order.orderId,
         merchantId: order.merchantId,
         livemode: order.livemode,
         carrierCode: breakdown.carrierCode,
-        trackingNumber: trackingNumber(breakdown.carrierCode),
+        trackingNumber: booking.trackingNumber,
+        carrierReference: booking.carrierReference,
         status: 'LABEL_CREATED',
         serviceLevel: breakdown.serviceLevel,
         deliveryMethod: breakdown.deliveryMethod,
@@ -180,6 +206,7 @@ export async function createShipment(
         orderId: shipment.orderId,
         carrierCode: shipment.carrierCode,
         trackingNumber: shipment.trackingNumber,
+        carrierReference: shipment.carrierReference,
         serviceLevel: shipment.serviceLevel,
         deliveryMethod: shipment.deliveryMethod,
         price: breakdown.total,
@@ -196,7 +223,20 @@ export async function createShipment(
         order_id: shipment.orderId,
         merchant: order.merchantSlug,
         carrier: shipment.carrierCode,
-        shipment: { id: shipment.id, tracking_number: shipment.trackingNumber, service_level: shipment.serviceLevel, delivery_method: shipment.deliveryMethod },
+        shipment: {
+          id: shipment.id,
+          tracking_number: shipment.trackingNumber,
+          carrier_reference: shipment.carrierReference,
+          service_level: shipment.serviceLevel,
+          delivery_method: shipment.deliveryMethod,
+          weight_grams: parcel.weightGrams,
+          chargeable_weight_grams: breakdown.weight.chargeableGrams,
+          zone: breakdown.zone,
+          rate_card_id: breakdown.rateCardId,
+          priced_on: breakdown.date,
+        },
+        // What the carrier will invoice: the cost engine's quote the parcel was booked at (finance reconciles against it).
+        expected_cost: wireMoney(breakdown.total.amount, breakdown.total.currency),
       },
     });
     // Fully paid before it shipped: the consumer's release code is issued with the shipment.
@@ -204,4 +244,15 @@ export async function createShipment(
     return shipment;
   });
   return { shipment, carrierChoice };
+}
+
+/** One live shipment per order; a returned parcel may be shipped again. */
+async function assertNotShipped(tx: Db, orderId: string): Promise<void> {
+  const [open] = await tx
+    .select({ id: shipments.id })
+    .from(shipments)
+    .where(and(eq(shipments.orderId, orderId), notInArray(shipments.status, ['RETURNED_TO_SENDER'])))
+    .orderBy(desc(shipments.createdAt))
+    .limit(1);
+  if (open) throw badUserInput('orderId', `the order already has shipment ${open.id}`);
 }

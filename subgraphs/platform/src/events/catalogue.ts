@@ -49,7 +49,12 @@ export const EVENT_CATALOGUE = {
   'settlement.approved': { version: 1, subject: 'Settlement', description: 'A settlement was approved for payout (by a second person when above the threshold).', required: ['settlement_id', 'merchant', 'period', 'gross', 'fees', 'net', 'currency', 'status', 'approved_by'] },
   'settlement.paid': { version: 1, subject: 'Settlement', description: 'The net payout of a settlement left IPAY for the merchant.', required: ['settlement_id', 'merchant', 'period', 'gross', 'fees', 'net', 'currency', 'status', 'payout_reference', 'paid_at'] },
   'merchant.created': { version: 1, subject: 'Merchant', description: 'A merchant account was created (carries its slug for other domains).', required: ['merchant_id', 'merchant', 'name', 'country', 'currency'] },
-  'shipment.created': { version: 1, subject: 'Shipment', description: 'A shipment (label) was created for an order with a carrier.', required: ['order_id', 'merchant', 'carrier', 'shipment'] },
+  'shipment.created': {
+    version: 1,
+    subject: 'Shipment',
+    description: "A shipment (label) was booked with a carrier for an order; expected_cost is the cost engine's quote it was booked at (what the carrier should invoice).",
+    required: ['order_id', 'merchant', 'carrier', 'shipment', 'expected_cost'],
+  },
   'order.payment_state_changed': {
     version: 1,
     subject: 'Order',
