@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import createClient from 'openapi-fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SANDBOX_MERCHANTS } from '@ipay/platform';
+import { SANDBOX_MERCHANTS, sandboxSettlementId } from '@ipay/platform';
 import { startTestSystem, SANDBOX_KEYS, type TestSystem } from '../../../scripts/test/support.ts';
 import type { paths } from './generated/openapi.ts';
 import { ResponseValidator } from './support.ts';
@@ -145,8 +145,8 @@ describe('the golden path over REST', () => {
     const operator = { authorization: `Bearer ${SANDBOX_KEYS.operator}` };
     // The merchant's settlements: the sandbox's November settlement is open.
     const list = valid('/v1/settlements', 'get', await client.GET('/v1/settlements', { params: { query: { merchantId: acme.id } } })) as { id: string; status: string; net: { amount: number } }[];
-    const open = list.find((s) => s.status === 'OPEN')!;
-    expect(open).toBeDefined();
+    const open = list.find((s) => s.id === sandboxSettlementId(acme.id))!;
+    expect(open).toMatchObject({ status: 'OPEN' });
     const detail = valid('/v1/settlements/{id}', 'get', await client.GET('/v1/settlements/{id}', { params: { path: { id: open.id } } })) as { lines: { kind: string; paymentSessionId: string }[]; lineCount: number };
     expect(detail.lines).toHaveLength(detail.lineCount);
     expect(detail.lines.every((l) => l.kind === 'COLLECTION' && l.paymentSessionId.startsWith('pay_'))).toBe(true);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { and, asc, eq, gt, gte, inArray, lt, or, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import { badUserInput, scopeCondition, type DataScope } from '@ipay/platform';
 import { feeSchedules, settlementLines, settlements, type SettlementLineRow, type SettlementRow } from '../db/schema.ts';
 import { renderCsv } from '../adapters/csv.ts';
@@ -117,8 +117,21 @@ export async function settlementExport(db: Db, settlement: SettlementRow, scope:
   return { filename: format === 'DATEV' ? `EXTF_Buchungsstapel_${settlement.id}.csv` : `settlement-${settlement.id}.${extension(format)}`, contentType: contentTypes[format], bytes };
 }
 
+/**
+ * The API answers with the whole file (base64), so it takes at most this many lines; larger periods are exported per
+ * merchant or shorter period, or streamed to a file with `exportChunks` (see scripts/bench/finance-export.ts).
+ */
+export const MAX_INLINE_EXPORT_LINES = 100_000;
+
 export async function periodExport(db: Db, input: { from: Date; to: Date; format: ExportFormat; merchantId?: string | null }, scope: DataScope, livemode: boolean, datev: DatevOptions): Promise<Document> {
   if (!(input.from.getTime() < input.to.getTime())) throw badUserInput('input.to', 'must be after from');
+  const [size] = await db
+    .select({ lines: sql<number>`coalesce(sum(${settlements.lineCount}), 0)::int` })
+    .from(settlements)
+    .where(and(scopeCondition(scope, livemode, settlements), input.merchantId ? eq(settlements.merchantId, input.merchantId) : undefined, gte(settlements.periodStart, input.from), lt(settlements.periodStart, input.to)));
+  if ((size?.lines ?? 0) > MAX_INLINE_EXPORT_LINES) {
+    throw badUserInput('input.to', `the period holds ${size!.lines} lines, more than the ${MAX_INLINE_EXPORT_LINES} one export carries: export per merchant or a shorter period`);
+  }
   const span = `${input.from.toISOString().slice(0, 10)}_${new Date(input.to.getTime() - 1).toISOString().slice(0, 10)}`;
   const bytes = await collect(exportChunks(db, { ...input, scope, livemode }, input.format, input, `IPAY Abrechnungen ${span}`.slice(0, 30), datev));
   const who = input.merchantId ? `${input.merchantId}_` : '';

@@ -7,7 +7,6 @@ import { NothingToApply, unlessNothingToApply, type Db, type Uow } from './conte
 import { addLine, feeFor, openSettlementFor } from './ledger.ts';
 
 export const ENGINE_ACTOR = 'system:settlement-engine';
-export const SETTLEMENT_EVENT_TYPES = ['order.payment_state_changed', 'refund.created'] as const;
 
 const mutationTables = { audit: { auditLog: schema.auditLog, auditHead: schema.auditHead }, outbox: schema.outbox };
 

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lt, lte, sql } from 'drizzle-orm';
 import { newId, signedMoney, wireMoney } from '@ipay/platform';
 import { feeSchedules, settlementLines, settlementSettings, settlements, type FeeScheduleRow, type SettlementLineRow, type SettlementRow } from '../db/schema.ts';
 import { feeInForce, PLATFORM_MERCHANT } from '../domain/fees.ts';
@@ -167,7 +167,7 @@ export async function feeEntries(tx: Db, merchantId: string, currency: string): 
   return tx
     .select()
     .from(feeSchedules)
-    .where(and(sql`${feeSchedules.merchantId} in (${merchantId}, ${PLATFORM_MERCHANT})`, eq(feeSchedules.currency, currency)));
+    .where(and(inArray(feeSchedules.merchantId, [merchantId, PLATFORM_MERCHANT]), eq(feeSchedules.currency, currency)));
 }
 
 /** The fee in force for a merchant's order collected at `at`, or null when no schedule covers it. */
