@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, isNull, or } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import { groupLoader, rowLoader, scopeCondition, type Authorization, type Database } from '@ipay/platform';
 import { carrierScans, carriers, rateCards, releaseAuthorizations, returnShipments, shipments, type ReturnShipmentRow, type CarrierRow, type CarrierScanRow, type RateCardRow, type ReleaseAuthorizationRow, type ShipmentRow } from './db/schema.ts';
 import type * as schema from './db/schema.ts';
@@ -67,8 +67,14 @@ export function createLoaders(db: Database<typeof schema>, auth: Authorization) 
           ),
       (row) => row.carrierCode,
     ),
+    /** Each shipment's current authorization: the live one, else the newest revoked one (revoked history stays). */
     releaseByShipmentId: rowLoader<string, ReleaseAuthorizationRow>(
-      (ids) => db.select().from(releaseAuthorizations).where(and(inArray(releaseAuthorizations.shipmentId, [...ids]), readableReleases(auth))),
+      (ids) =>
+        db
+          .selectDistinctOn([releaseAuthorizations.shipmentId])
+          .from(releaseAuthorizations)
+          .where(and(inArray(releaseAuthorizations.shipmentId, [...ids]), readableReleases(auth)))
+          .orderBy(releaseAuthorizations.shipmentId, sql`${releaseAuthorizations.status} = 'REVOKED'`, desc(releaseAuthorizations.createdAt)),
       (row) => row.shipmentId,
     ),
   };

@@ -1,4 +1,7 @@
 import { badUserInput } from './errors.ts';
+import { isIsoCurrency } from './iso4217.ts';
+
+export { ISO_4217, currencyExponent, formatMinorUnitsDecimal, isIsoCurrency, isWithdrawnCurrency, iso4217, type Iso4217Currency } from './iso4217.ts';
 
 /** Money is an integer number of minor units (cents) with its ISO 4217 currency; never a float. */
 export interface Money {
@@ -8,12 +11,6 @@ export interface Money {
 
 /** GraphQL Int is 32-bit; amounts above it cannot be represented on the wire. */
 export const MAX_MINOR_UNITS = 2_147_483_647;
-
-const ISO_CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
-
-export function isIsoCurrency(code: string): boolean {
-  return /^[A-Z]{3}$/.test(code) && ISO_CURRENCIES.has(code);
-}
 
 export function assertCurrency(code: string, field = 'currency'): string {
   if (!isIsoCurrency(code)) throw badUserInput(field, `"${code}" is not an ISO 4217 currency code`);

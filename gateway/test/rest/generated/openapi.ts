@@ -1351,6 +1351,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/shipments/{shipmentId}/release/reissue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reissue the release code
+         * @description A new one-time code and QR token for the shipment's hand-over (read it with GET /v1/orders/{orderId}/release-code); the current code and QR token are revoked. Only while the order is fully paid and not cancelled, before the code was verified, at most 3 times per shipment per hour.
+         *
+         *     Runs the persisted GraphQL mutation `ReissueReleaseCode`.
+         */
+        post: operations["ReissueReleaseCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/shipments/by-tracking-number/{trackingNumber}": {
         parameters: {
             query?: never;
@@ -3594,9 +3616,12 @@ export interface components {
         PaymentHistoryOutcome: "APPLIED" | "RECORDED" | "IGNORED";
         /**
          * @description Where a payment session is, modelled on what PSPs report.
+         *
+         *     - `PARTIALLY_CAPTURED`: Less than the session amount was captured (see outstandingAmount); funds are held, the order is not paid.
+         *     - `CONFIRMED`: Captured in full: captured = the session amount.
          * @enum {string}
          */
-        PaymentSessionStatus: "CREATED" | "REQUESTED" | "AUTHORISED" | "CONFIRMED" | "FAILED" | "EXPIRED" | "CANCELLED" | "PARTIALLY_REFUNDED" | "REFUNDED";
+        PaymentSessionStatus: "CREATED" | "REQUESTED" | "AUTHORISED" | "PARTIALLY_CAPTURED" | "CONFIRMED" | "FAILED" | "EXPIRED" | "CANCELLED" | "PARTIALLY_REFUNDED" | "REFUNDED";
         /** @enum {string} */
         PrincipalKind: "USER" | "API_KEY" | "PARTNER" | "OPERATOR";
         /** @description RFC 9457 problem details. */
@@ -3666,11 +3691,23 @@ export interface components {
          * @enum {string}
          */
         RefundStatus: "PENDING" | "SUCCEEDED" | "FAILED";
+        ReissueReleaseCodeRequest: Record<string, never>;
+        /** @description A new one-time code and QR token for the shipment's hand-over (read it with GET /v1/orders/{orderId}/release-code); the current code and QR token are revoked. Only while the order is fully paid and not cancelled, before the code was verified, at most 3 times per shipment per hour. */
+        ReissueReleaseCodeResponse: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string;
+            id: string;
+            locationType: components["schemas"]["LocationType"];
+            status: components["schemas"]["ReleaseStatus"];
+        };
         /**
          * @description - `ACTIVE`: Waiting for the consumer's code or QR token.
          *     - `AUTHORIZED`: The code was verified; the parcel may be handed over.
          *     - `RELEASED`: The parcel was handed over.
-         *     - `LOCKED`: Too many wrong codes.
+         *     - `LOCKED`: Too many wrong codes (reissueReleaseCode gives a new one).
+         *     - `REVOKED`: Dead: the order was cancelled, its payment stopped being fully paid, or the code was reissued.
          * @enum {string}
          */
         ReleaseStatus: "ACTIVE" | "AUTHORIZED" | "RELEASED" | "LOCKED" | "REVOKED";
@@ -4111,7 +4148,7 @@ export interface components {
             attemptsRemaining: number;
             authorized: boolean;
             message: string;
-            /** @description Why the release was refused: ALREADY_RELEASED, LOCKED_OUT, EXPIRED, LOCATION_MISMATCH, PAYMENT_NOT_CONFIRMED, WRONG_CODE, … */
+            /** @description Why the release was refused: ALREADY_RELEASED, REVOKED, LOCKED_OUT, EXPIRED, LOCATION_MISMATCH, ORDER_CANCELLED, PAYMENT_NOT_CONFIRMED (the order is not fully paid), WRONG_CODE, … */
             reason: string | null;
             /** @description Null when the shipment has no release authorization yet (payment not confirmed). */
             release: {
@@ -9422,6 +9459,63 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ReissueReleaseCode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example shp_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                shipmentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["ReissueReleaseCodeRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.reissueReleaseCode` of the GraphQL operation ReissueReleaseCode. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_f22e3fd4b30147ae1cff8d8fc4d7bbd3",
+                     *       "status": "ACTIVE",
+                     *       "locationType": "DOOR",
+                     *       "expiresAt": "2026-05-29T09:14:22.000Z",
+                     *       "createdAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReissueReleaseCodeResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];

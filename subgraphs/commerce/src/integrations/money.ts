@@ -1,24 +1,19 @@
-import { isIsoCurrency } from '@ipay/platform';
+import { formatMinorUnitsDecimal, currencyExponent as isoExponent } from '@ipay/platform';
 
 /**
  * Decimal amounts from platforms → integer minor units, without ever doing float arithmetic.
  *
- * Exponents are the ISO 4217 minor units (the list's "N.A." entries such as XAU are refused). An explicit table is used
- * instead of Intl because ICU's digits follow CLDR, which differs from ISO 4217 for a few currencies.
+ * Exponents are the ISO 4217 minor units of the one table in `@ipay/platform` (iso4217.ts); codes the standard gives
+ * no minor unit (XAU, XDR, ...) and withdrawn or unknown codes are refused.
  */
-const EXPONENT_0 = new Set(['BIF', 'CLP', 'DJF', 'GNF', 'ISK', 'JPY', 'KMF', 'KRW', 'PYG', 'RWF', 'UGX', 'UYI', 'VND', 'VUV', 'XAF', 'XOF', 'XPF']);
-const EXPONENT_3 = new Set(['BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND']);
-const EXPONENT_4 = new Set(['CLF', 'UYW']);
-const NO_MINOR_UNIT = new Set(['XAG', 'XAU', 'XBA', 'XBB', 'XBC', 'XBD', 'XDR', 'XPD', 'XPT', 'XSU', 'XTS', 'XUA', 'XXX']);
-
 export class MoneyFormatError extends Error {}
 
 export function currencyExponent(currency: string): number {
-  if (!isIsoCurrency(currency) || NO_MINOR_UNIT.has(currency)) throw new MoneyFormatError(`"${currency}" is not an ISO 4217 currency with minor units`);
-  if (EXPONENT_0.has(currency)) return 0;
-  if (EXPONENT_3.has(currency)) return 3;
-  if (EXPONENT_4.has(currency)) return 4;
-  return 2;
+  try {
+    return isoExponent(currency);
+  } catch {
+    throw new MoneyFormatError(`"${currency}" is not an ISO 4217 currency with minor units`);
+  }
 }
 
 export type Rounding = 'exact' | 'halfUp';
@@ -68,15 +63,11 @@ export function toMinorUnits(value: string | number, currency: string, options: 
   return Number(signed);
 }
 
-/** The inverse of toMinorUnits: 7840 EUR → "78.40", 1990 JPY → "1990", -5 KWD → "-0.005". */
+/** The inverse of toMinorUnits: 7840 EUR → "78.40", 1990 JPY → "1990", -5 KWD → "-0.005" (platform's ISO formatting). */
 export function formatMinorUnits(amount: number, currency: string): string {
   if (!Number.isSafeInteger(amount)) throw new MoneyFormatError(`${amount} is not an integer number of minor units`);
-  const exponent = currencyExponent(currency);
-  const sign = amount < 0 ? '-' : '';
-  const digits = String(Math.abs(amount));
-  if (exponent === 0) return sign + digits;
-  const padded = digits.padStart(exponent + 1, '0');
-  return `${sign}${padded.slice(0, -exponent)}.${padded.slice(-exponent)}`;
+  currencyExponent(currency);
+  return formatMinorUnitsDecimal(amount, currency);
 }
 
 /**

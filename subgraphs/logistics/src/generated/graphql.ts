@@ -241,6 +241,12 @@ export type Mutation = {
   createShipment: CreateShipmentPayload;
   /** Replaces the tariff books of the carriers named in the CSV, all or nothing (tariffs:manage over all data). */
   importTariffs: TariffImportResult;
+  /**
+   * A new release code for a shipment (shipments:create): the current code and QR token are revoked. Only while the
+   * order is fully paid and not cancelled, before the code was verified; at most 3 per shipment per hour
+   * (REISSUE_RATE_LIMITED). Read the new code with releaseCode.
+   */
+  reissueReleaseCode: ReleaseAuthorization;
   /** Sandbox only: sends one scan, timed now, through the carrier's real webhook route (shipments:scan). */
   simulateCarrierScan: ScanSimulation;
   /** Sandbox only: plays a scan journey through the carrier's real webhook route (shipments:scan). */
@@ -264,6 +270,11 @@ export type MutationCreateShipmentArgs = {
 
 export type MutationImportTariffsArgs = {
   csv: Scalars['String']['input'];
+};
+
+
+export type MutationReissueReleaseCodeArgs = {
+  shipmentId: Scalars['ID']['input'];
 };
 
 
@@ -442,6 +453,9 @@ export type ReleaseAuthorization = {
   method?: Maybe<Scalars['String']['output']>;
   order: Order;
   releasedAt?: Maybe<Scalars['DateTime']['output']>;
+  revokedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** ORDER_CANCELLED, PAYMENT_NOT_FULLY_PAID or REISSUED. */
+  revokedReason?: Maybe<Scalars['String']['output']>;
   shipment: Shipment;
   status: ReleaseStatus;
 };
@@ -462,10 +476,11 @@ export type ReleaseStatus =
   | 'ACTIVE'
   /** The code was verified; the parcel may be handed over. */
   | 'AUTHORIZED'
-  /** Too many wrong codes. */
+  /** Too many wrong codes (reissueReleaseCode gives a new one). */
   | 'LOCKED'
   /** The parcel was handed over. */
   | 'RELEASED'
+  /** Dead: the order was cancelled, its payment stopped being fully paid, or the code was reissued. */
   | 'REVOKED';
 
 export type ReleaseVerification = {
@@ -473,7 +488,7 @@ export type ReleaseVerification = {
   attemptsRemaining: Scalars['Int']['output'];
   authorized: Scalars['Boolean']['output'];
   message: Scalars['String']['output'];
-  /** Why the release was refused: ALREADY_RELEASED, LOCKED_OUT, EXPIRED, LOCATION_MISMATCH, PAYMENT_NOT_CONFIRMED, WRONG_CODE, … */
+  /** Why the release was refused: ALREADY_RELEASED, REVOKED, LOCKED_OUT, EXPIRED, LOCATION_MISMATCH, ORDER_CANCELLED, PAYMENT_NOT_CONFIRMED (the order is not fully paid), WRONG_CODE, … */
   reason?: Maybe<Scalars['String']['output']>;
   /** Null when the shipment has no release authorization yet (payment not confirmed). */
   release?: Maybe<ReleaseAuthorization>;
@@ -1037,6 +1052,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   confirmParcelRelease?: Resolver<ResolversTypes['ReleaseAuthorization'], ParentType, ContextType, RequireFields<MutationConfirmParcelReleaseArgs, 'releaseId'>>;
   createShipment?: Resolver<ResolversTypes['CreateShipmentPayload'], ParentType, ContextType, RequireFields<MutationCreateShipmentArgs, 'input'>>;
   importTariffs?: Resolver<ResolversTypes['TariffImportResult'], ParentType, ContextType, RequireFields<MutationImportTariffsArgs, 'csv'>>;
+  reissueReleaseCode?: Resolver<ResolversTypes['ReleaseAuthorization'], ParentType, ContextType, RequireFields<MutationReissueReleaseCodeArgs, 'shipmentId'>>;
   simulateCarrierScan?: Resolver<ResolversTypes['ScanSimulation'], ParentType, ContextType, RequireFields<MutationSimulateCarrierScanArgs, 'scan' | 'shipmentId'>>;
   simulateCarrierScans?: Resolver<ResolversTypes['ScanSimulation'], ParentType, ContextType, RequireFields<MutationSimulateCarrierScansArgs, 'scenario' | 'shipmentId'>>;
   simulateReturnScan?: Resolver<ResolversTypes['ReturnShipment'], ParentType, ContextType, RequireFields<MutationSimulateReturnScanArgs, 'returnId' | 'scan'>>;
@@ -1122,6 +1138,8 @@ export type ReleaseAuthorizationResolvers<ContextType = Context, ParentType exte
   method?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
   releasedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  revokedReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   shipment?: Resolver<ResolversTypes['Shipment'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ReleaseStatus'], ParentType, ContextType>;
 }>;

@@ -4,7 +4,7 @@ import { GraphQLError } from 'graphql';
 import { carriers, shipments } from '../db/schema.ts';
 import { importTariffCsv, type Scenario, type ScanType } from '../domain/index.ts';
 import type { MutationResolvers } from '../generated/graphql.ts';
-import { confirmParcelRelease, verifyRelease } from '../app/releases.ts';
+import { confirmParcelRelease, reissueReleaseCode, verifyRelease } from '../app/releases.ts';
 import { simulateThroughWebhook } from '../app/scans.ts';
 import { createShipment } from '../app/shipping.ts';
 import { simulateReturnScan } from './returns.ts';
@@ -68,4 +68,5 @@ export const Mutation: MutationResolvers = {
   simulateReturnScan: (_, { returnId, scan }, ctx) => simulateReturnScan(ctx, returnId, scan),
   verifyRelease: (_, { input }, ctx) => verifyRelease(ctx.db, ctx.auth, ctx.services, ctx.mutate, input),
   confirmParcelRelease: (_, { releaseId }, ctx) => confirmParcelRelease(ctx.auth, ctx.mutate, releaseId.trim()),
+  reissueReleaseCode: (_, { shipmentId }, ctx) => reissueReleaseCode(ctx.db, ctx.auth, ctx.services, ctx.mutate, shipmentId.trim()),
 };

@@ -4,6 +4,8 @@
  * `release.authorized` sample shows) *and* `amount_minor` in integer minor units, formatted from the minor
  * units without float arithmetic.
  */
+import { formatMinorUnitsDecimal } from '../iso4217.ts';
+
 export interface EventDefinition {
   version: number;
   description: string;
@@ -47,6 +49,13 @@ export const EVENT_CATALOGUE = {
       "The order's payment state as one fact, owned by payments: versioned per order (consumers apply a version only if it is higher than the one they hold, never 'last event wins'). PAID means captured equals the amount due.",
     required: ['order_id', 'merchant', 'version', 'state', 'amount_due', 'captured', 'refunded', 'outstanding', 'payment_session_id', 'psp'],
   },
+  'payment.capture_reversed': {
+    version: 1,
+    subject: 'PaymentSession',
+    description:
+      "A capture the order may not keep (on a superseded session, or on a cancelled order) is being paid back automatically; the refund row and refund.created follow the PSP's answer.",
+    required: ['order_id', 'merchant', 'payment', 'refund', 'reason'],
+  },
   'merchant.onboarding_changed': { version: 1, subject: 'Merchant', description: 'A merchant moved in onboarding.', required: ['merchant', 'from', 'to'] },
 } as const satisfies Record<string, EventDefinition>;
 
@@ -54,13 +63,12 @@ export type EventType = keyof typeof EVENT_CATALOGUE;
 export const EVENT_TYPES = Object.keys(EVENT_CATALOGUE) as EventType[];
 export const isEventType = (value: string): value is EventType => value in EVENT_CATALOGUE;
 
-/** Major-unit amount for the wire (7840 EUR → 78.4), by string formatting, never by dividing floats. */
+/**
+ * Major-unit amount for the wire (7840 EUR → 78.4, 7840 HUF → 78.4, 1000 IQD → 1), by string formatting with the ISO 4217
+ * exponent (`iso4217.ts`, never Intl/CLDR display digits), never by dividing floats.
+ */
 export function majorUnits(amountMinor: number, currency: string): number {
-  const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  const negative = amountMinor < 0;
-  const text = String(Math.abs(amountMinor)).padStart(digits + 1, '0');
-  const major = digits ? `${text.slice(0, -digits)}.${text.slice(-digits)}` : text;
-  return Number(`${negative ? '-' : ''}${major}`);
+  return Number(formatMinorUnitsDecimal(amountMinor, currency));
 }
 
 export const wireMoney = (amountMinor: number, currency: string) => ({ amount: majorUnits(amountMinor, currency), amount_minor: amountMinor, currency });
