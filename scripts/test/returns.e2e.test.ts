@@ -42,7 +42,7 @@ describe('smart returns', () => {
   const orderStatus = async (id: string) => (await gql(`query($id: ID!) { order(id: $id) { status } }`, { id })).order.status as string;
 
   let counter = 0;
-  /** An order of two mugs (35.20 each) and a shirt (20.00) + 8.00 shipping, paid, shipped and handed over. */
+  /** An order of two mugs (35.20 each) and a shirt (20.00) + 8.00 shipping, paid, shipped and handed over (DELIVERED). */
   async function deliveredOrder(): Promise<{ orderId: string; sessionId: string }> {
     counter += 1;
     const reference = `RET-${Date.now()}-${counter}`;
@@ -92,7 +92,8 @@ describe('smart returns', () => {
     const { verifyRelease } = await gql(`mutation($input: VerifyReleaseInput!) { verifyRelease(input: $input) { authorized release { id } } }`, { input: { shipmentId: shipment.id, code, locationType: 'DOOR' } });
     expect(verifyRelease.authorized).toBe(true);
     await gql(`mutation($id: ID!) { confirmParcelRelease(releaseId: $id) { status } }`, { id: verifyRelease.release.id });
-    await eventually(async () => ['RELEASED', 'DELIVERED'].includes(await orderStatus(orderId)), WAIT);
+    // release.authorized → RELEASED, then parcel.released (the hand-over) → DELIVERED.
+    await eventually(async () => (await orderStatus(orderId)) === 'DELIVERED', WAIT);
     return { orderId, sessionId: session.id };
   }
 

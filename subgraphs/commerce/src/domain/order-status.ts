@@ -73,8 +73,8 @@ export function transitionForEvent(from: OrderStatus, to: OrderStatus): EventTra
  *   the order's sessions add up to), never from a single session's payment.confirmed: an abandoned session's events
  *   cannot move the order. Redeliveries and older versions are harmless: the state machine never moves back.
  * - release.authorized (the consumer's code verified) → RELEASED; parcel.released (handed over) → DELIVERED.
- * - RETURNED: the returns work maps its event here (e.g. `return.received` → 'RETURNED'); the transitions
- *   OUT_FOR_DELIVERY / RELEASED / DELIVERED → RETURNED already exist.
+ * - PARTIALLY_RETURNED / RETURNED come from commerce's own returns, not from an event: when the merchant's inspection
+ *   accepts goods back (src/services/returns.ts, counting every accepted return of the order).
  */
 export function statusForEvent(type: string, payload: Record<string, unknown>): OrderStatus | null {
   switch (type) {
