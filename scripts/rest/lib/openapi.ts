@@ -4,6 +4,8 @@ import { exampleFor } from './examples.ts';
 import { SchemaComponents, type JsonSchema } from './json-schema.ts';
 import type { AnalysedOperation } from './operations.ts';
 import { fragmentsOf, type Supergraph } from './schema.ts';
+import { ERROR_CATALOGUE, type ErrorCode } from '../../../subgraphs/platform/src/errors.ts';
+import { operationStatuses, type DocumentedStatus } from './statuses.ts';
 
 export interface TagSpec {
   name: string;
@@ -186,14 +188,7 @@ export function buildOpenApi(supergraph: Supergraph, operations: AnalysedOperati
       },
     };
     if (op.method === 'GET') responses['304'] = { description: 'Not Modified: the representation matches `If-None-Match`.', headers: { ETag: { $ref: '#/components/headers/ETag' } } };
-    const problems = ['400', '401', '403'];
-    if (op.response.segments.some((s) => s.nullable)) problems.push('404');
-    if (op.idempotency !== 'none' || op.operationType === 'mutation') problems.push('409');
-    if (op.body.kind !== 'none') problems.push('413', '415');
-    if (op.variables.length > 0 || op.idempotency !== 'none' || op.operationType === 'mutation') problems.push('422');
-    problems.push('429', '500', '502', '503', '504');
-    for (const status of problems) responses[status] = { $ref: `#/components/responses/${PROBLEM_RESPONSES[status]!.name}` };
-
+    for (const documented of operationStatuses(supergraph.schema, op)) responses[String(documented.status)] = problemResponse(documented);
     const describedAs = [op.description, `Runs the persisted GraphQL ${op.operationType} \`${op.name}\`.`].filter(Boolean).join('\n\n');
     (paths[op.path] ??= {})[op.method.toLowerCase()] = {
       operationId: op.name,
@@ -250,17 +245,53 @@ export function buildOpenApi(supergraph: Supergraph, operations: AnalysedOperati
         XRequestId: { description: 'The request id every log line of this request carries; quote it when reporting a problem.', schema: { type: 'string' } },
       },
       responses: Object.fromEntries(
-        Object.values(PROBLEM_RESPONSES).map((p) => [
+        Object.entries(PROBLEM_RESPONSES).map(([status, p]) => [
           p.name,
           {
             description: p.description,
             headers: { 'X-Request-Id': { $ref: '#/components/headers/XRequestId' }, ...(p.retryAfter ? { 'Retry-After': { $ref: '#/components/headers/RetryAfter' } } : {}) },
-            content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' }, example: p.example } },
+            content: { 'application/problem+json': { schema: problemSchemaOf(Number(status), genericCodes(Number(status))), example: p.example } },
           },
         ]),
       ),
     },
   });
+}
+
+/** Catalogue codes of a status that any operation can get (no `raisedBy`). */
+function genericCodes(status: number): ErrorCode[] {
+  return (Object.entries(ERROR_CATALOGUE) as [ErrorCode, (typeof ERROR_CATALOGUE)[ErrorCode]][])
+    .filter(([, spec]) => spec.status === status && !('raisedBy' in spec))
+    .map(([code]) => code);
+}
+
+/** A problem body of a status: `code` is one of the codes that status stands for (500 takes any: it also reports codes nobody catalogued). */
+function problemSchemaOf(status: number, codes: readonly ErrorCode[]): JsonSchema {
+  if (status === 500 || codes.length === 0) return { $ref: '#/components/schemas/Problem' };
+  return { allOf: [{ $ref: '#/components/schemas/Problem' }, { type: 'object', properties: { code: { type: 'string', enum: [...codes].sort() } } }] };
+}
+
+/**
+ * The documented problem of one status of one operation: the shared component when only generic codes apply,
+ * else a response of the operation's own naming its domain codes (from the error catalogue).
+ */
+function problemResponse(documented: DocumentedStatus): Record<string, unknown> {
+  const shared = PROBLEM_RESPONSES[String(documented.status)];
+  const domain = documented.codes.filter((code) => 'raisedBy' in ERROR_CATALOGUE[code]);
+  if (shared && domain.length === 0) return { $ref: `#/components/responses/${shared.name}` };
+  const codes = [...new Set([...genericCodes(documented.status), ...documented.codes])];
+  const first = ERROR_CATALOGUE[domain[0] ?? codes[0]!];
+  const lines = codes.map((code) => `- \`${code}\` (\`${ERROR_CATALOGUE[code].type}\`${ERROR_CATALOGUE[code].retryable ? ', retryable' : ''}): ${ERROR_CATALOGUE[code].description}`);
+  return {
+    description: [shared?.description ?? first.title, 'Codes:', ...lines].join('\n'),
+    headers: { 'X-Request-Id': { $ref: '#/components/headers/XRequestId' }, ...(shared?.retryAfter ? { 'Retry-After': { $ref: '#/components/headers/RetryAfter' } } : {}) },
+    content: {
+      'application/problem+json': {
+        schema: problemSchemaOf(documented.status, codes),
+        example: { type: first.type, title: first.title, status: documented.status, detail: first.description, code: domain[0] ?? codes[0] },
+      },
+    },
+  };
 }
 
 /** Drops shared parameters, headers and responses no operation refers to (e.g. idempotency before any POST). */

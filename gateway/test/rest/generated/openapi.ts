@@ -2843,7 +2843,10 @@ export interface components {
                  *       "detail": "a service behind the gateway failed"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "BAD_GATEWAY" | "DOWNSTREAM_SERVICE_ERROR";
+                };
             };
         };
         /** @description A parameter or the body is missing, malformed or of the wrong type; `errors` names each field at fault. */
@@ -2868,7 +2871,10 @@ export interface components {
                  *       ]
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "BAD_REQUEST" | "GRAPHQL_PARSE_FAILED" | "LIMIT_EXCEEDED" | "OPERATION_RESOLUTION_FAILURE" | "PERSISTED_QUERY_NOT_FOUND";
+                };
             };
         };
         /** @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state. */
@@ -2886,7 +2892,10 @@ export interface components {
                  *       "detail": "a request with this Idempotency-Key is still being processed; retry later"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "IDEMPOTENCY_KEY_IN_USE";
+                };
             };
         };
         /** @description The request body is larger than 1 MiB. */
@@ -2923,7 +2932,10 @@ export interface components {
                  *       "code": "FORBIDDEN"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "FORBIDDEN" | "MERCHANT_NOT_ACTIVE" | "PERSISTED_QUERY_NOT_ALLOWED";
+                };
             };
         };
         /** @description A service behind the gateway did not answer in time. */
@@ -2941,7 +2953,10 @@ export interface components {
                  *       "detail": "a service behind the gateway timed out"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "GATEWAY_TIMEOUT" | "SUBGRAPH_TIMEOUT";
+                };
             };
         };
         /** @description An unexpected error; quote `requestId` when reporting it. */
@@ -2979,7 +2994,10 @@ export interface components {
                  *       "code": "NOT_FOUND"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "NOT_FOUND";
+                };
             };
         };
         /** @description A service behind the gateway cannot be reached; retry after `Retry-After` seconds. */
@@ -2998,7 +3016,10 @@ export interface components {
                  *       "detail": "a service behind the gateway is unavailable"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "SERVICE_UNAVAILABLE" | "SUBGRAPH_UNAVAILABLE";
+                };
             };
         };
         /** @description Rate limited; retry after the number of seconds in `Retry-After`. */
@@ -3018,7 +3039,10 @@ export interface components {
                  *       "code": "RATE_LIMITED"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "RATE_LIMITED" | "SUBSCRIBER_TOO_SLOW";
+                };
             };
         };
         /** @description No valid bearer token was sent (`Authorization: Bearer <token>`). */
@@ -3037,7 +3061,10 @@ export interface components {
                  *       "code": "UNAUTHENTICATED"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "UNAUTHENTICATED";
+                };
             };
         };
         /** @description Well-formed, but the graph refused a value (e.g. a page size out of range or an unknown cursor), or the Idempotency-Key was already used with a different request. */
@@ -3063,7 +3090,10 @@ export interface components {
                  *       ]
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "BAD_USER_INPUT" | "GRAPHQL_VALIDATION_FAILED";
+                };
             };
         };
         /** @description The request body is not `application/json`. */
@@ -3178,6 +3208,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -3233,6 +3264,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -3288,6 +3320,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -3351,6 +3384,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -3442,6 +3476,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -3530,6 +3565,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -3618,6 +3654,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -3706,6 +3743,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -3794,6 +3832,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -3979,6 +4018,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -4032,7 +4072,6 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
@@ -4090,6 +4129,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -4144,6 +4184,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -4204,6 +4245,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -4272,7 +4314,6 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -4522,6 +4563,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -4592,6 +4634,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -4660,6 +4703,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -4716,6 +4760,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -4787,6 +4832,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -4918,6 +4964,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -5146,6 +5193,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -5208,10 +5256,38 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableContent"];
+            /**
+             * @description Well-formed, but the graph refused a value (e.g. a page size out of range or an unknown cursor), or the Idempotency-Key was already used with a different request.
+             *     Codes:
+             *     - `BAD_USER_INPUT` (`urn:ipay:problem:invalid-input`): A value was refused; `errors[].field` names it.
+             *     - `GRAPHQL_VALIDATION_FAILED` (`urn:ipay:problem:invalid-input`): The operation or its variables do not validate against the schema.
+             *     - `IDEMPOTENCY_CONFLICT` (`urn:ipay:problem:idempotency-key-reused`): The idempotency key was already used with a different request body; use a new key for a new request.
+             */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:idempotency-key-reused",
+                     *       "title": "Idempotency key reused",
+                     *       "status": 422,
+                     *       "detail": "The idempotency key was already used with a different request body; use a new key for a new request.",
+                     *       "code": "IDEMPOTENCY_CONFLICT"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "BAD_USER_INPUT" | "GRAPHQL_VALIDATION_FAILED" | "IDEMPOTENCY_CONFLICT";
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             502: components["responses"]["BadGateway"];
@@ -5368,7 +5444,34 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict"];
+            404: components["responses"]["NotFound"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `ILLEGAL_TRANSITION` (`urn:ipay:problem:illegal-transition`): The resource is in a state from which this change is not allowed.
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:illegal-transition",
+                     *       "title": "Illegal state transition",
+                     *       "status": 409,
+                     *       "detail": "The resource is in a state from which this change is not allowed.",
+                     *       "code": "ILLEGAL_TRANSITION"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_USE" | "ILLEGAL_TRANSITION";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -5431,6 +5534,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -5489,14 +5593,106 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict"];
+            404: components["responses"]["NotFound"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `ILLEGAL_TRANSITION` (`urn:ipay:problem:illegal-transition`): The resource is in a state from which this change is not allowed.
+             *     - `ORDER_NOT_PAYABLE` (`urn:ipay:problem:order-not-payable`): The order cannot be paid in its current status (already paid, cancelled, ...).
+             *     - `ORDER_CANCELLED` (`urn:ipay:problem:order-cancelled`): The order was cancelled: it is no longer paid, shipped or released.
+             *     - `PAYMENT_IN_PROGRESS` (`urn:ipay:problem:payment-in-progress`): Another payment session of the order is still open or holds funds.
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:illegal-transition",
+                     *       "title": "Illegal state transition",
+                     *       "status": 409,
+                     *       "detail": "The resource is in a state from which this change is not allowed.",
+                     *       "code": "ILLEGAL_TRANSITION"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_USE" | "ILLEGAL_TRANSITION" | "ORDER_CANCELLED" | "ORDER_NOT_PAYABLE" | "PAYMENT_IN_PROGRESS";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableContent"];
+            /**
+             * @description Well-formed, but the graph refused a value (e.g. a page size out of range or an unknown cursor), or the Idempotency-Key was already used with a different request.
+             *     Codes:
+             *     - `BAD_USER_INPUT` (`urn:ipay:problem:invalid-input`): A value was refused; `errors[].field` names it.
+             *     - `GRAPHQL_VALIDATION_FAILED` (`urn:ipay:problem:invalid-input`): The operation or its variables do not validate against the schema.
+             *     - `IDEMPOTENCY_KEY_REUSED` (`urn:ipay:problem:idempotency-key-reused`): The idempotency key was already used with a different request; use a new key for a new request.
+             *     - `CURRENCY_MISMATCH` (`urn:ipay:problem:currency-mismatch`): The amount is in another currency than the payment.
+             *     - `AMOUNT_MISMATCH` (`urn:ipay:problem:amount-mismatch`): The amount differs from the payment session amount.
+             *     - `AMOUNT_EXCEEDS_SESSION` (`urn:ipay:problem:amount-exceeds-session`): The amount is more than the payment session is for.
+             *     - `CAPTURE_EXCEEDS_AUTHORISED` (`urn:ipay:problem:capture-exceeds-authorised`): More would be captured than was authorised.
+             *     - `INVALID_EVENT` (`urn:ipay:problem:invalid-event`): A payment event is malformed.
+             *     - `PSP_REFERENCE_MISMATCH` (`urn:ipay:problem:psp-reference-mismatch`): A PSP fact names another PSP payment than the session holds.
+             *     - `PSP_REFUSED` (`urn:ipay:problem:psp-refused`): The payment service provider refused the request.
+             */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:idempotency-key-reused",
+                     *       "title": "Idempotency key reused",
+                     *       "status": 422,
+                     *       "detail": "The idempotency key was already used with a different request; use a new key for a new request.",
+                     *       "code": "IDEMPOTENCY_KEY_REUSED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "AMOUNT_EXCEEDS_SESSION" | "AMOUNT_MISMATCH" | "BAD_USER_INPUT" | "CAPTURE_EXCEEDS_AUTHORISED" | "CURRENCY_MISMATCH" | "GRAPHQL_VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "INVALID_EVENT" | "PSP_REFERENCE_MISMATCH" | "PSP_REFUSED";
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             502: components["responses"]["BadGateway"];
-            503: components["responses"]["ServiceUnavailable"];
+            /**
+             * @description A service behind the gateway cannot be reached; retry after `Retry-After` seconds.
+             *     Codes:
+             *     - `SERVICE_UNAVAILABLE` (`urn:ipay:problem:upstream-unavailable`, retryable): A service behind the gateway is unavailable; retry after `Retry-After` seconds.
+             *     - `SUBGRAPH_UNAVAILABLE` (`urn:ipay:problem:upstream-unavailable`, retryable): A service behind the gateway is unavailable; retry after `Retry-After` seconds.
+             *     - `PSP_UNAVAILABLE` (`urn:ipay:problem:psp-unavailable`, retryable): The payment service provider could not process the request now; retry later.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:psp-unavailable",
+                     *       "title": "PSP unavailable",
+                     *       "status": 503,
+                     *       "detail": "The payment service provider could not process the request now; retry later.",
+                     *       "code": "PSP_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PSP_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "SUBGRAPH_UNAVAILABLE";
+                    };
+                };
+            };
             504: components["responses"]["GatewayTimeout"];
         };
     };
@@ -5800,14 +5996,104 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict"];
+            404: components["responses"]["NotFound"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `ILLEGAL_TRANSITION` (`urn:ipay:problem:illegal-transition`): The resource is in a state from which this change is not allowed.
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:illegal-transition",
+                     *       "title": "Illegal state transition",
+                     *       "status": 409,
+                     *       "detail": "The resource is in a state from which this change is not allowed.",
+                     *       "code": "ILLEGAL_TRANSITION"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_USE" | "ILLEGAL_TRANSITION";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableContent"];
+            /**
+             * @description Well-formed, but the graph refused a value (e.g. a page size out of range or an unknown cursor), or the Idempotency-Key was already used with a different request.
+             *     Codes:
+             *     - `BAD_USER_INPUT` (`urn:ipay:problem:invalid-input`): A value was refused; `errors[].field` names it.
+             *     - `GRAPHQL_VALIDATION_FAILED` (`urn:ipay:problem:invalid-input`): The operation or its variables do not validate against the schema.
+             *     - `IDEMPOTENCY_KEY_REUSED` (`urn:ipay:problem:idempotency-key-reused`): The idempotency key was already used with a different request; use a new key for a new request.
+             *     - `CURRENCY_MISMATCH` (`urn:ipay:problem:currency-mismatch`): The amount is in another currency than the payment.
+             *     - `AMOUNT_MISMATCH` (`urn:ipay:problem:amount-mismatch`): The amount differs from the payment session amount.
+             *     - `AMOUNT_EXCEEDS_SESSION` (`urn:ipay:problem:amount-exceeds-session`): The amount is more than the payment session is for.
+             *     - `CAPTURE_EXCEEDS_AUTHORISED` (`urn:ipay:problem:capture-exceeds-authorised`): More would be captured than was authorised.
+             *     - `REFUND_EXCEEDS_CAPTURED` (`urn:ipay:problem:refund-exceeds-captured`): The refunds would exceed what was captured (refunds still pending at the PSP count).
+             *     - `INVALID_EVENT` (`urn:ipay:problem:invalid-event`): A payment event is malformed.
+             *     - `PSP_REFERENCE_MISMATCH` (`urn:ipay:problem:psp-reference-mismatch`): A PSP fact names another PSP payment than the session holds.
+             *     - `PSP_REFUSED` (`urn:ipay:problem:psp-refused`): The payment service provider refused the request.
+             */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:idempotency-key-reused",
+                     *       "title": "Idempotency key reused",
+                     *       "status": 422,
+                     *       "detail": "The idempotency key was already used with a different request; use a new key for a new request.",
+                     *       "code": "IDEMPOTENCY_KEY_REUSED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "AMOUNT_EXCEEDS_SESSION" | "AMOUNT_MISMATCH" | "BAD_USER_INPUT" | "CAPTURE_EXCEEDS_AUTHORISED" | "CURRENCY_MISMATCH" | "GRAPHQL_VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "INVALID_EVENT" | "PSP_REFERENCE_MISMATCH" | "PSP_REFUSED" | "REFUND_EXCEEDS_CAPTURED";
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             502: components["responses"]["BadGateway"];
-            503: components["responses"]["ServiceUnavailable"];
+            /**
+             * @description A service behind the gateway cannot be reached; retry after `Retry-After` seconds.
+             *     Codes:
+             *     - `SERVICE_UNAVAILABLE` (`urn:ipay:problem:upstream-unavailable`, retryable): A service behind the gateway is unavailable; retry after `Retry-After` seconds.
+             *     - `SUBGRAPH_UNAVAILABLE` (`urn:ipay:problem:upstream-unavailable`, retryable): A service behind the gateway is unavailable; retry after `Retry-After` seconds.
+             *     - `PSP_UNAVAILABLE` (`urn:ipay:problem:psp-unavailable`, retryable): The payment service provider could not process the request now; retry later.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:psp-unavailable",
+                     *       "title": "PSP unavailable",
+                     *       "status": 503,
+                     *       "detail": "The payment service provider could not process the request now; retry later.",
+                     *       "code": "PSP_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PSP_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "SUBGRAPH_UNAVAILABLE";
+                    };
+                };
+            };
             504: components["responses"]["GatewayTimeout"];
         };
     };
@@ -5856,7 +6142,36 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict"];
+            404: components["responses"]["NotFound"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `CONFLICT` (`urn:ipay:problem:conflict`, retryable): The resource is being changed concurrently; retry.
+             *     - `ORDER_CANCELLED` (`urn:ipay:problem:order-cancelled`): The order was cancelled: it is no longer paid, shipped or released.
+             *     - `PAYMENT_NOT_CONFIRMED` (`urn:ipay:problem:payment-not-confirmed`): The order is not fully paid (no payment, a partial capture, or a refund); the parcel cannot be released.
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "The resource is being changed concurrently; retry.",
+                     *       "code": "CONFLICT"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "CONFLICT" | "IDEMPOTENCY_KEY_IN_USE" | "ORDER_CANCELLED" | "PAYMENT_NOT_CONFIRMED";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -5914,7 +6229,36 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict"];
+            404: components["responses"]["NotFound"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `CONFLICT` (`urn:ipay:problem:conflict`, retryable): The resource is being changed concurrently; retry.
+             *     - `ORDER_CANCELLED` (`urn:ipay:problem:order-cancelled`): The order was cancelled: it is no longer paid, shipped or released.
+             *     - `PAYMENT_NOT_CONFIRMED` (`urn:ipay:problem:payment-not-confirmed`): The order is not fully paid (no payment, a partial capture, or a refund); the parcel cannot be released.
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "The resource is being changed concurrently; retry.",
+                     *       "code": "CONFLICT"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "CONFLICT" | "IDEMPOTENCY_KEY_IN_USE" | "ORDER_CANCELLED" | "PAYMENT_NOT_CONFIRMED";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -5978,6 +6322,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -6020,7 +6365,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -6081,6 +6426,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -6133,6 +6479,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -6191,10 +6538,69 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict"];
+            404: components["responses"]["NotFound"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `ILLEGAL_TRANSITION` (`urn:ipay:problem:illegal-transition`): The resource is in a state from which this change is not allowed.
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:illegal-transition",
+                     *       "title": "Illegal state transition",
+                     *       "status": 409,
+                     *       "detail": "The resource is in a state from which this change is not allowed.",
+                     *       "code": "ILLEGAL_TRANSITION"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_USE" | "ILLEGAL_TRANSITION";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableContent"];
+            /**
+             * @description Well-formed, but the graph refused a value (e.g. a page size out of range or an unknown cursor), or the Idempotency-Key was already used with a different request.
+             *     Codes:
+             *     - `BAD_USER_INPUT` (`urn:ipay:problem:invalid-input`): A value was refused; `errors[].field` names it.
+             *     - `GRAPHQL_VALIDATION_FAILED` (`urn:ipay:problem:invalid-input`): The operation or its variables do not validate against the schema.
+             *     - `CURRENCY_MISMATCH` (`urn:ipay:problem:currency-mismatch`): The amount is in another currency than the payment.
+             *     - `AMOUNT_MISMATCH` (`urn:ipay:problem:amount-mismatch`): The amount differs from the payment session amount.
+             *     - `AMOUNT_EXCEEDS_SESSION` (`urn:ipay:problem:amount-exceeds-session`): The amount is more than the payment session is for.
+             *     - `CAPTURE_EXCEEDS_AUTHORISED` (`urn:ipay:problem:capture-exceeds-authorised`): More would be captured than was authorised.
+             *     - `INVALID_EVENT` (`urn:ipay:problem:invalid-event`): A payment event is malformed.
+             *     - `PSP_REFERENCE_MISMATCH` (`urn:ipay:problem:psp-reference-mismatch`): A PSP fact names another PSP payment than the session holds.
+             */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:currency-mismatch",
+                     *       "title": "Currency mismatch",
+                     *       "status": 422,
+                     *       "detail": "The amount is in another currency than the payment.",
+                     *       "code": "CURRENCY_MISMATCH"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "AMOUNT_EXCEEDS_SESSION" | "AMOUNT_MISMATCH" | "BAD_USER_INPUT" | "CAPTURE_EXCEEDS_AUTHORISED" | "CURRENCY_MISMATCH" | "GRAPHQL_VALIDATION_FAILED" | "INVALID_EVENT" | "PSP_REFERENCE_MISMATCH";
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             502: components["responses"]["BadGateway"];
@@ -6251,6 +6657,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -6553,7 +6960,35 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict"];
+            404: components["responses"]["NotFound"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `ORDER_CANCELLED` (`urn:ipay:problem:order-cancelled`): The order was cancelled: it is no longer paid, shipped or released.
+             *     - `CARRIER_NOT_CONFIGURED` (`urn:ipay:problem:carrier-not-configured`): No carrier integration is configured for live shipments of this carrier; nothing was booked.
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:order-cancelled",
+                     *       "title": "Order cancelled",
+                     *       "status": 409,
+                     *       "detail": "The order was cancelled: it is no longer paid, shipped or released.",
+                     *       "code": "ORDER_CANCELLED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "CARRIER_NOT_CONFIGURED" | "IDEMPOTENCY_KEY_IN_USE" | "ORDER_CANCELLED";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -6891,6 +7326,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -6947,6 +7383,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -6989,7 +7426,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -7048,6 +7485,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
