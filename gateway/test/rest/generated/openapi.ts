@@ -387,6 +387,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/merchants-by-slug/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find a merchant by slug
+         * @description The merchant with this slug, the stable URL-safe handle used in events.
+         *
+         *     Runs the persisted GraphQL query `GetMerchantBySlug`.
+         */
+        get: operations["GetMerchantBySlug"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/merchants/{id}": {
         parameters: {
             query?: never;
@@ -561,28 +583,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/merchants/by-slug/{slug}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Find a merchant by slug
-         * @description The merchant with this slug, the stable URL-safe handle used in events.
-         *
-         *     Runs the persisted GraphQL query `GetMerchantBySlug`.
-         */
-        get: operations["GetMerchantBySlug"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/order-imports/{id}": {
         parameters: {
             query?: never;
@@ -719,6 +719,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/payment-sessions-by-reference/{reference}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find a payment session by its IPAY reference
+         * @description The payment session with this IPAY reference (e.g. IPAY-7K3M-Q9XD-4, case-insensitive). A reference whose check character does not match is refused with 422 instead of matching another session.
+         *
+         *     Runs the persisted GraphQL query `GetPaymentSessionByReference`.
+         */
+        get: operations["GetPaymentSessionByReference"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/payment-sessions/{id}": {
         parameters: {
             query?: never;
@@ -753,28 +775,6 @@ export interface paths {
          * @description Runs the persisted GraphQL query `GetPaymentSessionHistory`.
          */
         get: operations["GetPaymentSessionHistory"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/payment-sessions/by-reference/{reference}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Find a payment session by its IPAY reference
-         * @description The payment session with this IPAY reference (e.g. IPAY-7K3M-Q9XD-4, case-insensitive). A reference whose check character does not match is refused with 422 instead of matching another session.
-         *
-         *     Runs the persisted GraphQL query `GetPaymentSessionByReference`.
-         */
-        get: operations["GetPaymentSessionByReference"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1224,7 +1224,382 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "carrier.out_for_delivery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * carrier.out_for_delivery
+         * @description The carrier scanned the parcel out for delivery.
+         *
+         *     Delivered to every enabled endpoint subscribed to `carrier.out_for_delivery` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookCarrierOutForDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "merchant.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * merchant.created
+         * @description A merchant account was created (carries its slug for other domains).
+         *
+         *     Delivered to every enabled endpoint subscribed to `merchant.created` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookMerchantCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "merchant.onboarding_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * merchant.onboarding_changed
+         * @description A merchant moved in onboarding.
+         *
+         *     Delivered to every enabled endpoint subscribed to `merchant.onboarding_changed` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookMerchantOnboardingChanged"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "order.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * order.created
+         * @description A merchant created an order (API, import or shop sync).
+         *
+         *     Delivered to every enabled endpoint subscribed to `order.created` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookOrderCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "order.payment_state_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * order.payment_state_changed
+         * @description The order's payment state as one fact, owned by payments: versioned per order (consumers apply a version only if it is higher than the one they hold, never 'last event wins'). PAID means captured equals the amount due.
+         *
+         *     Delivered to every enabled endpoint subscribed to `order.payment_state_changed` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookOrderPaymentStateChanged"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "order.status_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * order.status_changed
+         * @description An order moved to another status of the pay-on-arrival flow.
+         *
+         *     Delivered to every enabled endpoint subscribed to `order.status_changed` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookOrderStatusChanged"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "parcel.released": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * parcel.released
+         * @description The parcel was handed over.
+         *
+         *     Delivered to every enabled endpoint subscribed to `parcel.released` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookParcelReleased"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "payment.confirmed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * payment.confirmed
+         * @description The PSP confirmed (captured) the payment.
+         *
+         *     Delivered to every enabled endpoint subscribed to `payment.confirmed` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookPaymentConfirmed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "payment.failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * payment.failed
+         * @description The payment failed, expired or was cancelled.
+         *
+         *     Delivered to every enabled endpoint subscribed to `payment.failed` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookPaymentFailed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "payment.requested": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * payment.requested
+         * @description A payment session was started for an order at a PSP.
+         *
+         *     Delivered to every enabled endpoint subscribed to `payment.requested` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookPaymentRequested"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "refund.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * refund.created
+         * @description A (partial) refund was created against a confirmed payment.
+         *
+         *     Delivered to every enabled endpoint subscribed to `refund.created` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookRefundCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "release.authorized": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * release.authorized
+         * @description The release code was verified at the door, pickup point or locker; payment is confirmed.
+         *
+         *     Delivered to every enabled endpoint subscribed to `release.authorized` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookReleaseAuthorized"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "retention.offer.accepted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * retention.offer.accepted
+         * @description The consumer accepted a retention offer instead of returning.
+         *
+         *     Delivered to every enabled endpoint subscribed to `retention.offer.accepted` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookRetentionOfferAccepted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "return.initiated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * return.initiated
+         * @description A consumer started a return.
+         *
+         *     Delivered to every enabled endpoint subscribed to `return.initiated` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookReturnInitiated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "return.received": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * return.received
+         * @description The returned parcel arrived back.
+         *
+         *     Delivered to every enabled endpoint subscribed to `return.received` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookReturnReceived"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "settlement.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * settlement.created
+         * @description A settlement for a merchant period was created.
+         *
+         *     Delivered to every enabled endpoint subscribed to `settlement.created` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookSettlementCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "shipment.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * shipment.created
+         * @description A shipment (label) was created for an order with a carrier.
+         *
+         *     Delivered to every enabled endpoint subscribed to `shipment.created` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookShipmentCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         AddressInput: {
@@ -2826,6 +3201,387 @@ export interface components {
          * @enum {string}
          */
         WebhookEndpointStatus: "ENABLED" | "DISABLED";
+        /** @description The carrier scanned the parcel out for delivery. (`carrier.out_for_delivery` version 1, about a Shipment). */
+        WebhookEventCarrierOutForDelivery: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `carrier` of the carrier.out_for_delivery payload. */
+                carrier: unknown;
+                /** @description `merchant` of the carrier.out_for_delivery payload. */
+                merchant: unknown;
+                /** @description `order_id` of the carrier.out_for_delivery payload. */
+                order_id: unknown;
+                /** @description `shipment` of the carrier.out_for_delivery payload. */
+                shipment: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "carrier.out_for_delivery";
+        };
+        /** @description A merchant account was created (carries its slug for other domains). (`merchant.created` version 1, about a Merchant). */
+        WebhookEventMerchantCreated: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `country` of the merchant.created payload. */
+                country: unknown;
+                /** @description `currency` of the merchant.created payload. */
+                currency: unknown;
+                /** @description `merchant` of the merchant.created payload. */
+                merchant: unknown;
+                /** @description `merchant_id` of the merchant.created payload. */
+                merchant_id: unknown;
+                /** @description `name` of the merchant.created payload. */
+                name: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "merchant.created";
+        };
+        /** @description A merchant moved in onboarding. (`merchant.onboarding_changed` version 1, about a Merchant). */
+        WebhookEventMerchantOnboardingChanged: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `from` of the merchant.onboarding_changed payload. */
+                from: unknown;
+                /** @description `merchant` of the merchant.onboarding_changed payload. */
+                merchant: unknown;
+                /** @description `to` of the merchant.onboarding_changed payload. */
+                to: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "merchant.onboarding_changed";
+        };
+        /** @description A merchant created an order (API, import or shop sync). (`order.created` version 1, about a Order). */
+        WebhookEventOrderCreated: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `merchant` of the order.created payload. */
+                merchant: unknown;
+                /** @description `order_id` of the order.created payload. */
+                order_id: unknown;
+                /** @description `reference` of the order.created payload. */
+                reference: unknown;
+                /** @description `status` of the order.created payload. */
+                status: unknown;
+                total: components["schemas"]["WireMoney"];
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "order.created";
+        };
+        /** @description The order's payment state as one fact, owned by payments: versioned per order (consumers apply a version only if it is higher than the one they hold, never 'last event wins'). PAID means captured equals the amount due. (`order.payment_state_changed` version 1, about a Order). */
+        WebhookEventOrderPaymentStateChanged: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                amount_due: components["schemas"]["WireMoney"];
+                captured: components["schemas"]["WireMoney"];
+                /** @description `merchant` of the order.payment_state_changed payload. */
+                merchant: unknown;
+                /** @description `order_id` of the order.payment_state_changed payload. */
+                order_id: unknown;
+                outstanding: components["schemas"]["WireMoney"];
+                /** @description `payment_session_id` of the order.payment_state_changed payload. */
+                payment_session_id: unknown;
+                /** @description `psp` of the order.payment_state_changed payload. */
+                psp: unknown;
+                refunded: components["schemas"]["WireMoney"];
+                /** @description `state` of the order.payment_state_changed payload. */
+                state: unknown;
+                /** @description `version` of the order.payment_state_changed payload. */
+                version: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "order.payment_state_changed";
+        };
+        /** @description An order moved to another status of the pay-on-arrival flow. (`order.status_changed` version 1, about a Order). */
+        WebhookEventOrderStatusChanged: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `from` of the order.status_changed payload. */
+                from: unknown;
+                /** @description `merchant` of the order.status_changed payload. */
+                merchant: unknown;
+                /** @description `order_id` of the order.status_changed payload. */
+                order_id: unknown;
+                /** @description `to` of the order.status_changed payload. */
+                to: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "order.status_changed";
+        };
+        /** @description The parcel was handed over. (`parcel.released` version 1, about a ReleaseAuthorization). */
+        WebhookEventParcelReleased: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `carrier` of the parcel.released payload. */
+                carrier: unknown;
+                /** @description `merchant` of the parcel.released payload. */
+                merchant: unknown;
+                /** @description `order_id` of the parcel.released payload. */
+                order_id: unknown;
+                /** @description `release` of the parcel.released payload. */
+                release: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "parcel.released";
+        };
+        /** @description The PSP confirmed (captured) the payment. (`payment.confirmed` version 1, about a PaymentSession). */
+        WebhookEventPaymentConfirmed: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `merchant` of the payment.confirmed payload. */
+                merchant: unknown;
+                /** @description `order_id` of the payment.confirmed payload. */
+                order_id: unknown;
+                /** @description `payment` of the payment.confirmed payload. */
+                payment: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "payment.confirmed";
+        };
+        /** @description The payment failed, expired or was cancelled. (`payment.failed` version 1, about a PaymentSession). */
+        WebhookEventPaymentFailed: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `merchant` of the payment.failed payload. */
+                merchant: unknown;
+                /** @description `order_id` of the payment.failed payload. */
+                order_id: unknown;
+                /** @description `payment` of the payment.failed payload. */
+                payment: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "payment.failed";
+        };
+        /** @description A payment session was started for an order at a PSP. (`payment.requested` version 1, about a PaymentSession). */
+        WebhookEventPaymentRequested: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `merchant` of the payment.requested payload. */
+                merchant: unknown;
+                /** @description `order_id` of the payment.requested payload. */
+                order_id: unknown;
+                /** @description `payment` of the payment.requested payload. */
+                payment: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "payment.requested";
+        };
+        /** @description A (partial) refund was created against a confirmed payment. (`refund.created` version 1, about a Refund). */
+        WebhookEventRefundCreated: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `merchant` of the refund.created payload. */
+                merchant: unknown;
+                /** @description `order_id` of the refund.created payload. */
+                order_id: unknown;
+                /** @description `refund` of the refund.created payload. */
+                refund: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "refund.created";
+        };
+        /** @description The release code was verified at the door, pickup point or locker; payment is confirmed. (`release.authorized` version 1, about a ReleaseAuthorization). */
+        WebhookEventReleaseAuthorized: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `carrier` of the release.authorized payload. */
+                carrier: unknown;
+                /** @description `merchant` of the release.authorized payload. */
+                merchant: unknown;
+                /** @description `order_id` of the release.authorized payload. */
+                order_id: unknown;
+                /** @description `payment` of the release.authorized payload. */
+                payment: unknown;
+                /** @description `release` of the release.authorized payload. */
+                release: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "release.authorized";
+        };
+        /** @description The consumer accepted a retention offer instead of returning. (`retention.offer.accepted` version 1, about a Return). */
+        WebhookEventRetentionOfferAccepted: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `merchant` of the retention.offer.accepted payload. */
+                merchant: unknown;
+                /** @description `offer` of the retention.offer.accepted payload. */
+                offer: unknown;
+                /** @description `order_id` of the retention.offer.accepted payload. */
+                order_id: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "retention.offer.accepted";
+        };
+        /** @description A consumer started a return. (`return.initiated` version 1, about a Return). */
+        WebhookEventReturnInitiated: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `merchant` of the return.initiated payload. */
+                merchant: unknown;
+                /** @description `order_id` of the return.initiated payload. */
+                order_id: unknown;
+                /** @description `return` of the return.initiated payload. */
+                return: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "return.initiated";
+        };
+        /** @description The returned parcel arrived back. (`return.received` version 1, about a Return). */
+        WebhookEventReturnReceived: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `merchant` of the return.received payload. */
+                merchant: unknown;
+                /** @description `order_id` of the return.received payload. */
+                order_id: unknown;
+                /** @description `return` of the return.received payload. */
+                return: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "return.received";
+        };
+        /** @description A settlement for a merchant period was created. (`settlement.created` version 1, about a Settlement). */
+        WebhookEventSettlementCreated: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                fees: components["schemas"]["WireMoney"];
+                gross: components["schemas"]["WireMoney"];
+                /** @description `merchant` of the settlement.created payload. */
+                merchant: unknown;
+                net: components["schemas"]["WireMoney"];
+                /** @description `period` of the settlement.created payload. */
+                period: unknown;
+                /** @description `settlement_id` of the settlement.created payload. */
+                settlement_id: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "settlement.created";
+        };
+        /** @description A shipment (label) was created for an order with a carrier. (`shipment.created` version 1, about a Shipment). */
+        WebhookEventShipmentCreated: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `carrier` of the shipment.created payload. */
+                carrier: unknown;
+                /** @description `merchant` of the shipment.created payload. */
+                merchant: unknown;
+                /** @description `order_id` of the shipment.created payload. */
+                order_id: unknown;
+                /** @description `shipment` of the shipment.created payload. */
+                shipment: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "shipment.created";
+        };
+        /** @description Money on the wire: major units (formatted from the minor units, never by float arithmetic), integer minor units and the ISO 4217 currency. */
+        WireMoney: {
+            /** @example 78.4 */
+            amount: number;
+            /** @example 7840 */
+            amount_minor: number;
+            /** @example EUR */
+            currency: string;
+        };
     };
     responses: {
         /** @description A service behind the gateway answered with an error. */
@@ -3155,7 +3911,7 @@ export interface operations {
     ListApiKeys: {
         parameters: {
             query?: {
-                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                /** @example mer_53c4f17d869dceb9734bf9c2416b70f3 */
                 merchantId?: string;
                 partnerId?: string;
             };
@@ -3232,6 +3988,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "merchantId": "mer_53c4f17d869dceb9734bf9c2416b70f3",
+                 *       "name": "Warehouse sync",
+                 *       "livemode": false,
+                 *       "roles": [
+                 *         "developer"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateApiKeyRequest"];
             };
         };
@@ -3287,7 +4053,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @example key_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                /** @example key_894c8cf35fa6455b326c634d1c46888a */
                 id: string;
             };
             cookie?: never;
@@ -3309,7 +4075,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "id": "key_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *       "id": "key_894c8cf35fa6455b326c634d1c46888a",
                      *       "status": "ACTIVE",
                      *       "revokedAt": "2026-05-29T09:14:22.000Z"
                      *     }
@@ -3343,7 +4109,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @example key_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                /** @example key_894c8cf35fa6455b326c634d1c46888a */
                 id: string;
             };
             cookie?: never;
@@ -3448,7 +4214,7 @@ export interface operations {
                      *             "action": "action",
                      *             "entityType": "entityType",
                      *             "entityId": "id_201c277e8b6ecd216e0946a354fe5b04",
-                     *             "changes": "changes",
+                     *             "changes": {},
                      *             "requestId": "requestId",
                      *             "sourceIp": "sourceIp",
                      *             "hash": "hash",
@@ -3537,7 +4303,7 @@ export interface operations {
                      *             "action": "action",
                      *             "entityType": "entityType",
                      *             "entityId": "id_201c277e8b6ecd216e0946a354fe5b04",
-                     *             "changes": "changes",
+                     *             "changes": {},
                      *             "requestId": "requestId",
                      *             "sourceIp": "sourceIp",
                      *             "hash": "hash",
@@ -3626,7 +4392,7 @@ export interface operations {
                      *             "action": "action",
                      *             "entityType": "entityType",
                      *             "entityId": "id_201c277e8b6ecd216e0946a354fe5b04",
-                     *             "changes": "changes",
+                     *             "changes": {},
                      *             "requestId": "requestId",
                      *             "sourceIp": "sourceIp",
                      *             "hash": "hash",
@@ -3715,7 +4481,7 @@ export interface operations {
                      *             "action": "action",
                      *             "entityType": "entityType",
                      *             "entityId": "id_201c277e8b6ecd216e0946a354fe5b04",
-                     *             "changes": "changes",
+                     *             "changes": {},
                      *             "requestId": "requestId",
                      *             "sourceIp": "sourceIp",
                      *             "hash": "hash",
@@ -3804,7 +4570,7 @@ export interface operations {
                      *             "action": "action",
                      *             "entityType": "entityType",
                      *             "entityId": "id_201c277e8b6ecd216e0946a354fe5b04",
-                     *             "changes": "changes",
+                     *             "changes": {},
                      *             "requestId": "requestId",
                      *             "sourceIp": "sourceIp",
                      *             "hash": "hash",
@@ -3917,7 +4683,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "apiKey": "ipk_test_0000000000000000000000000000000000000000"
+                 *       "apiKey": "ipk_test_xp3PM6h8BaEeQMvoazrX3GKz5VjNPOX8xp3PM6h8"
                  *     }
                  */
                 "application/json": components["schemas"]["IssueTokenRequest"];
@@ -3972,6 +4738,26 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "orderId": "ord_539338abf3d4e4534c1ef00d0a76753d",
+                 *       "parcel": {
+                 *         "weightGrams": 1200,
+                 *         "dimensions": {
+                 *           "lengthMm": 300,
+                 *           "widthMm": 200,
+                 *           "heightMm": 100
+                 *         },
+                 *         "destination": {
+                 *           "country": "NL",
+                 *           "postcode": "1012 LG"
+                 *         }
+                 *       },
+                 *       "currency": "EUR",
+                 *       "serviceLevel": "STANDARD",
+                 *       "deliveryMethod": "DOOR"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ChooseCarrierRequest"];
             };
         };
@@ -4098,7 +4884,12 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "platform": "shopify"
+                 *       "merchantId": "mer_53c4f17d869dceb9734bf9c2416b70f3",
+                 *       "platform": "shopify",
+                 *       "credentials": {
+                 *         "accessToken": "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"
+                 *       },
+                 *       "baseUrl": "https://acme-shop.myshopify.com"
                  *     }
                  */
                 "application/json": components["schemas"]["ConnectIntegrationRequest"];
@@ -4414,6 +5205,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "slug": "corner-bakery",
+                 *       "name": "Corner Bakery",
+                 *       "country": "NL",
+                 *       "defaultCurrency": "EUR"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateMerchantRequest"];
             };
         };
@@ -4446,6 +5245,68 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetMerchantBySlug: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The merchant's slug.
+                 * @example acme-shop
+                 */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.merchantBySlug` of the GraphQL operation GetMerchantBySlug. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "mer_d46699935d529eba1ac4c3d352f171d4",
+                     *       "slug": "acme-shop",
+                     *       "name": "Acme Shop",
+                     *       "country": "NL",
+                     *       "defaultCurrency": "EUR",
+                     *       "createdAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetMerchantBySlugResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -4527,7 +5388,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                /** @example mer_53c4f17d869dceb9734bf9c2416b70f3 */
                 merchantId: string;
             };
             cookie?: never;
@@ -4586,7 +5447,7 @@ export interface operations {
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                /** @example mer_53c4f17d869dceb9734bf9c2416b70f3 */
                 merchantId: string;
             };
             cookie?: never;
@@ -4657,7 +5518,7 @@ export interface operations {
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                /** @example mer_53c4f17d869dceb9734bf9c2416b70f3 */
                 merchantId: string;
             };
             cookie?: never;
@@ -4674,7 +5535,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "merchantId": "mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e",
+                     *       "merchantId": "mer_53c4f17d869dceb9734bf9c2416b70f3",
                      *       "day": "2026-11-26",
                      *       "livemode": true,
                      *       "counters": [
@@ -4723,7 +5584,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                /** @example mer_53c4f17d869dceb9734bf9c2416b70f3 */
                 merchantId: string;
             };
             cookie?: never;
@@ -4783,7 +5644,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                /** @example mer_53c4f17d869dceb9734bf9c2416b70f3 */
                 merchantId: string;
             };
             cookie?: never;
@@ -4792,7 +5653,8 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "format": "CSV"
+                 *       "format": "CSV",
+                 *       "content": "reference,currency,customer_name,customer_email,ship_name,ship_line1,ship_city,ship_postal_code,ship_country,sku,item_name,quantity,unit_amount,total_amount\nACME-3001,EUR,Jonas Berg,jonas.berg@example.com,Jonas Berg,Damrak 2,Amsterdam,1012 LG,NL,MUG-RED,Red mug,1,1995,1995\n"
                  *     }
                  */
                 "application/json": components["schemas"]["ImportOrdersRequest"];
@@ -4855,9 +5717,9 @@ export interface operations {
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                /** @example mer_53c4f17d869dceb9734bf9c2416b70f3 */
                 merchantId: string;
-                /** @example ACME-1001 */
+                /** @example ACME-1006 */
                 reference: string;
             };
             cookie?: never;
@@ -4918,7 +5780,7 @@ export interface operations {
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                /** @example mer_53c4f17d869dceb9734bf9c2416b70f3 */
                 merchantId: string;
             };
             cookie?: never;
@@ -4951,68 +5813,6 @@ export interface operations {
                      *     ]
                      */
                     "application/json": components["schemas"]["ListWebhookEndpointsResponse"];
-                };
-            };
-            /** @description Not Modified: the representation matches `If-None-Match`. */
-            304: {
-                headers: {
-                    ETag: components["headers"]["ETag"];
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            422: components["responses"]["UnprocessableContent"];
-            429: components["responses"]["TooManyRequests"];
-            500: components["responses"]["InternalServerError"];
-            502: components["responses"]["BadGateway"];
-            503: components["responses"]["ServiceUnavailable"];
-            504: components["responses"]["GatewayTimeout"];
-        };
-    };
-    GetMerchantBySlug: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
-                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
-                 */
-                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
-            };
-            path: {
-                /**
-                 * @description The merchant's slug.
-                 * @example acme-shop
-                 */
-                slug: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description `data.merchantBySlug` of the GraphQL operation GetMerchantBySlug. */
-            200: {
-                headers: {
-                    ETag: components["headers"]["ETag"];
-                    "X-Request-Id": components["headers"]["XRequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "id": "mer_d46699935d529eba1ac4c3d352f171d4",
-                     *       "slug": "acme-shop",
-                     *       "name": "Acme Shop",
-                     *       "country": "NL",
-                     *       "defaultCurrency": "EUR",
-                     *       "createdAt": "2026-05-29T09:14:22.000Z"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["GetMerchantBySlugResponse"];
                 };
             };
             /** @description Not Modified: the representation matches `If-None-Match`. */
@@ -5219,6 +6019,34 @@ export interface operations {
             content: {
                 /**
                  * @example {
+                 *       "input": {
+                 *         "merchantId": "mer_53c4f17d869dceb9734bf9c2416b70f3",
+                 *         "merchantReference": "ACME-2001",
+                 *         "currency": "EUR",
+                 *         "customer": {
+                 *           "name": "Ana Silva",
+                 *           "email": "ana.silva@example.com",
+                 *           "phone": "+31612345678"
+                 *         },
+                 *         "shippingAddress": {
+                 *           "name": "Ana Silva",
+                 *           "line1": "Damrak 1",
+                 *           "city": "Amsterdam",
+                 *           "postalCode": "1012 LG",
+                 *           "country": "NL"
+                 *         },
+                 *         "lines": [
+                 *           {
+                 *             "sku": "MUG-BLUE",
+                 *             "name": "Blue mug",
+                 *             "quantity": 2,
+                 *             "unitAmount": 1995
+                 *           }
+                 *         ],
+                 *         "shippingAmount": 495,
+                 *         "discountAmount": 0,
+                 *         "totalAmount": 4485
+                 *       },
                  *       "idempotencyKey": "order-2026-11-26-0001"
                  *     }
                  */
@@ -5407,7 +6235,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @example ord_73a67698533ab4c4653341d1578cffa9 */
+                /** @example ord_c1f289f7a452a32566e44efa836491d5 */
                 id: string;
             };
             cookie?: never;
@@ -5433,7 +6261,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "id": "ord_73a67698533ab4c4653341d1578cffa9",
+                     *       "id": "ord_c1f289f7a452a32566e44efa836491d5",
                      *       "status": "CREATED",
                      *       "updatedAt": "2026-05-29T09:14:22.000Z"
                      *     }
@@ -5493,7 +6321,7 @@ export interface operations {
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                /** @example ord_73a67698533ab4c4653341d1578cffa9 */
+                /** @example ord_11a8b0ddaf079a6538304019925b1f50 */
                 orderId: string;
             };
             cookie?: never;
@@ -5558,6 +6386,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "orderId": "ord_84a4de36de1bb61741c4d3fe5d086b76",
+                 *       "psp": "ADYEN",
+                 *       "method": "card",
+                 *       "idempotencyKey": "pay-nord-1001-1"
+                 *     }
+                 */
                 "application/json": components["schemas"]["StartPaymentSessionRequest"];
             };
         };
@@ -5578,7 +6414,7 @@ export interface operations {
                      *       "psp": "adyen",
                      *       "method": "card",
                      *       "pspReference": "pspReference",
-                     *       "nextAction": "nextAction",
+                     *       "nextAction": {},
                      *       "amount": {
                      *         "amount": 7840,
                      *         "currency": "EUR"
@@ -5696,6 +6532,83 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    GetPaymentSessionByReference: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The IPAY reference the consumer was given.
+                 * @example IPAY-V6TS-F7N7-C
+                 */
+                reference: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.paymentSessionByReference` of the GraphQL operation GetPaymentSessionByReference. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "pay_d0151cb983b642aa3f583ef81f0d6dbb",
+                     *       "reference": "IPAY-V6TS-F7N7-C",
+                     *       "status": "CREATED",
+                     *       "amount": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "psp": "adyen",
+                     *       "method": "card",
+                     *       "expiresAt": "2026-05-29T09:14:22.000Z",
+                     *       "createdAt": "2026-05-29T09:14:22.000Z",
+                     *       "updatedAt": "2026-05-29T09:14:22.000Z",
+                     *       "order": {
+                     *         "id": "ord_2917b41c1734df61eb685e1e2ea7b435",
+                     *         "merchantReference": "ACME-1004",
+                     *         "status": "CREATED",
+                     *         "merchant": {
+                     *           "id": "mer_d46699935d529eba1ac4c3d352f171d4",
+                     *           "name": "Acme Shop"
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetPaymentSessionByReferenceResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     GetPaymentSession: {
         parameters: {
             query?: never;
@@ -5784,7 +6697,7 @@ export interface operations {
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                /** @example pay_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                /** @example pay_56642b0f214f00dabe7b1cb5cb3fc17d */
                 id: string;
             };
             cookie?: never;
@@ -5801,7 +6714,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "id": "pay_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *       "id": "pay_56642b0f214f00dabe7b1cb5cb3fc17d",
                      *       "reference": "IPAY-7K3M-Q9XD-4",
                      *       "status": "CREATED",
                      *       "authorisedAmount": {
@@ -5866,83 +6779,6 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
-    GetPaymentSessionByReference: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
-                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
-                 */
-                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
-            };
-            path: {
-                /**
-                 * @description The IPAY reference the consumer was given.
-                 * @example IPAY-V6TS-F7N7-C
-                 */
-                reference: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description `data.paymentSessionByReference` of the GraphQL operation GetPaymentSessionByReference. */
-            200: {
-                headers: {
-                    ETag: components["headers"]["ETag"];
-                    "X-Request-Id": components["headers"]["XRequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "id": "pay_d0151cb983b642aa3f583ef81f0d6dbb",
-                     *       "reference": "IPAY-V6TS-F7N7-C",
-                     *       "status": "CREATED",
-                     *       "amount": {
-                     *         "amount": 7840,
-                     *         "currency": "EUR"
-                     *       },
-                     *       "psp": "adyen",
-                     *       "method": "card",
-                     *       "expiresAt": "2026-05-29T09:14:22.000Z",
-                     *       "createdAt": "2026-05-29T09:14:22.000Z",
-                     *       "updatedAt": "2026-05-29T09:14:22.000Z",
-                     *       "order": {
-                     *         "id": "ord_2917b41c1734df61eb685e1e2ea7b435",
-                     *         "merchantReference": "ACME-1004",
-                     *         "status": "CREATED",
-                     *         "merchant": {
-                     *           "id": "mer_d46699935d529eba1ac4c3d352f171d4",
-                     *           "name": "Acme Shop"
-                     *         }
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["GetPaymentSessionByReferenceResponse"];
-                };
-            };
-            /** @description Not Modified: the representation matches `If-None-Match`. */
-            304: {
-                headers: {
-                    ETag: components["headers"]["ETag"];
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            422: components["responses"]["UnprocessableContent"];
-            429: components["responses"]["TooManyRequests"];
-            500: components["responses"]["InternalServerError"];
-            502: components["responses"]["BadGateway"];
-            503: components["responses"]["ServiceUnavailable"];
-            504: components["responses"]["GatewayTimeout"];
-        };
-    };
     CreateRefund: {
         parameters: {
             query?: never;
@@ -5958,6 +6794,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "paymentSessionId": "pay_56642b0f214f00dabe7b1cb5cb3fc17d",
+                 *       "amount": 1000,
+                 *       "reason": "one item arrived damaged",
+                 *       "idempotencyKey": "refund-acme-1006-1"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateRefundRequest"];
             };
         };
@@ -6197,6 +7041,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "shipmentId": "shp_ed133d38c5d197c9098be8652f9bc5c5",
+                 *       "code": "493817",
+                 *       "locationType": "DOOR",
+                 *       "agentId": "courier-17"
+                 *     }
+                 */
                 "application/json": components["schemas"]["VerifyReleaseRequest"];
             };
         };
@@ -6284,6 +7136,19 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "granteeKind": "USER",
+                 *       "granteeId": "usr_4cdd450198006938a4f4fdc579dc74f9",
+                 *       "roleKey": "read_only",
+                 *       "scope": {
+                 *         "kind": "MERCHANTS",
+                 *         "merchantIds": [
+                 *           "mer_cddc8511ef0acf7d62c9a7473dab627e"
+                 *         ]
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["AssignRoleRequest"];
             };
         };
@@ -6377,6 +7242,7 @@ export interface operations {
     ListRoles: {
         parameters: {
             query?: {
+                /** @example mer_53c4f17d869dceb9734bf9c2416b70f3 */
                 merchantId?: string;
             };
             header?: {
@@ -6450,6 +7316,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "merchantId": "mer_53c4f17d869dceb9734bf9c2416b70f3",
+                 *       "key": "warehouse",
+                 *       "name": "Warehouse",
+                 *       "permissions": [
+                 *         "orders:read",
+                 *         "shipments:read"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateRoleRequest"];
             };
         };
@@ -6502,7 +7379,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @example pay_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                /** @example pay_a7edd4eb22c029caf58e919388c8f3a5 */
                 sessionId: string;
             };
             cookie?: never;
@@ -6619,7 +7496,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @example shp_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                /** @example shp_b9aec9b7e4504ad84921cb1b730d1e77 */
                 shipmentId: string;
             };
             cookie?: never;
@@ -6628,7 +7505,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "scan": "OUT_FOR_DELIVERY"
+                 *       "scan": "DELIVERY_ATTEMPT_FAILED"
                  *     }
                  */
                 "application/json": components["schemas"]["SimulateCarrierScanRequest"];
@@ -6856,6 +7733,25 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "carrierCode": "postnl",
+                 *       "serviceLevel": "STANDARD",
+                 *       "deliveryMethod": "DOOR",
+                 *       "parcel": {
+                 *         "weightGrams": 1200,
+                 *         "dimensions": {
+                 *           "lengthMm": 300,
+                 *           "widthMm": 200,
+                 *           "heightMm": 100
+                 *         },
+                 *         "destination": {
+                 *           "country": "NL",
+                 *           "postcode": "1012 LG"
+                 *         }
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["QuoteShipmentRequest"];
             };
         };
@@ -6924,6 +7820,25 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "orderId": "ord_1b1f7e651a25a3a013bdc26599d58638",
+                 *       "serviceLevel": "STANDARD",
+                 *       "deliveryMethod": "DOOR",
+                 *       "parcel": {
+                 *         "weightGrams": 1200,
+                 *         "dimensions": {
+                 *           "lengthMm": 300,
+                 *           "widthMm": 200,
+                 *           "heightMm": 100
+                 *         },
+                 *         "destination": {
+                 *           "country": "NL",
+                 *           "postcode": "1012 LG"
+                 *         }
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateShipmentRequest"];
             };
         };
@@ -7142,7 +8057,7 @@ export interface operations {
     ListTariffs: {
         parameters: {
             query?: {
-                /** @example ups */
+                /** @example postnl */
                 carrierCode?: string;
             };
             header?: {
@@ -7170,7 +8085,7 @@ export interface operations {
                      *       "rateCards": [
                      *         {
                      *           "id": "id_4cba9b4c675ba4987ed7dfe69e2f0b59",
-                     *           "carrierCode": "ups",
+                     *           "carrierCode": "postnl",
                      *           "serviceLevel": "STANDARD",
                      *           "currency": "EUR",
                      *           "validFrom": "validFrom",
@@ -7191,7 +8106,7 @@ export interface operations {
                      *       "surcharges": [
                      *         {
                      *           "id": "id_28bef296ccd79346706f9d1753c5cd75",
-                     *           "carrierCode": "ups",
+                     *           "carrierCode": "postnl",
                      *           "kind": "kind",
                      *           "validFrom": "validFrom",
                      *           "validTo": "validTo"
@@ -7236,7 +8151,11 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /** @example {} */
+                /**
+                 * @example {
+                 *       "csv": "kind,carrier,service_level,delivery_methods,valid_from,currency,zone,country,max_weight_g,amount_minor\nBAND,postnl,EXPRESS,DOOR,2026-12-01,EUR,NL,NL,2000,1195\n"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ImportTariffsRequest"];
             };
         };
@@ -7293,6 +8212,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "merchantId": "mer_53c4f17d869dceb9734bf9c2416b70f3",
+                 *       "url": "http://127.0.0.1:8080/webhooks/ipay",
+                 *       "eventTypes": [
+                 *         "order.created",
+                 *         "payment.confirmed"
+                 *       ],
+                 *       "description": "Order system"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateWebhookEndpointRequest"];
             };
         };
@@ -7356,7 +8286,12 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /** @example {} */
+                /**
+                 * @example {
+                 *       "from": "2026-11-01T00:00:00Z",
+                 *       "to": "2026-11-02T00:00:00Z"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ReplayWebhooksRequest"];
             };
         };
@@ -7495,6 +8430,618 @@ export interface operations {
             502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
             504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    webhookCarrierOutForDelivery: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventCarrierOutForDelivery"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookMerchantCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventMerchantCreated"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookMerchantOnboardingChanged: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventMerchantOnboardingChanged"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookOrderCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventOrderCreated"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookOrderPaymentStateChanged: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventOrderPaymentStateChanged"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookOrderStatusChanged: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventOrderStatusChanged"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookParcelReleased: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventParcelReleased"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookPaymentConfirmed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventPaymentConfirmed"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookPaymentFailed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventPaymentFailed"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookPaymentRequested: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventPaymentRequested"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookRefundCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventRefundCreated"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookReleaseAuthorized: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventReleaseAuthorized"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookRetentionOfferAccepted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventRetentionOfferAccepted"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookReturnInitiated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventReturnInitiated"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookReturnReceived: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventReturnReceived"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookSettlementCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventSettlementCreated"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookShipmentCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventShipmentCreated"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
 }
