@@ -83,7 +83,9 @@ export class Authenticator {
       this.options.logger.error({ err: error }, 'identity is unreachable for authentication');
       throw new GraphQLError('authentication is temporarily unavailable', { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } } });
     }
-    const result = (await response.json()) as { principal?: Principal; error?: string };
+    const result = (await response.json()) as { principal?: Principal; error?: string; code?: string };
+    // A valid credential whose merchant is suspended or closed: 403 MERCHANT_NOT_ACTIVE (identity checks it on every resolution).
+    if (response.status === 403 && result.code === 'MERCHANT_NOT_ACTIVE') throw new GraphQLError(result.error ?? 'merchant not active', { extensions: { code: result.code, http: { status: 403 } } });
     if (response.status === 401 || !result.principal) throw unauthenticated(result.error ?? 'credential refused');
     if (this.ttl > 0) {
       if (this.cache.size > 10_000) this.cache.clear();

@@ -33,6 +33,20 @@ function generated(text: string, contentType: string): Asset {
   return { contentType, text, etag: entityTag(text) };
 }
 
+/**
+ * ReDoc's bundle shows Redocly's logo from their CDN; the served bundle points it at a local copy instead, so the
+ * page loads nothing from a third party.
+ */
+const REDOC_CDN_LOGO = 'https://cdn.redoc.ly/redoc/logo-mini.svg';
+const LOCAL_LOGO = '/redoc/logo-mini.svg';
+const LOGO_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16" width="16" height="16"><rect width="16" height="16" rx="3" fill="#32329f"/><path d="M4 4h5a3 3 0 0 1 0 6H6v2H4z" fill="#fff"/></svg>\n`;
+
+function redocBundle(): Asset {
+  const asset = packageFile('redoc', 'bundles/redoc.standalone.js', 'text/javascript; charset=utf-8');
+  const text = readFileSync(asset.file!, 'utf8').replaceAll(REDOC_CDN_LOGO, LOCAL_LOGO);
+  return generated(text, asset.contentType);
+}
+
 const html = (title: string, head: string, body: string) =>
   `<!doctype html>
 <html lang="en">
@@ -78,7 +92,8 @@ export function docsRoutes(options: DocsOptions): Record<string, RouteHandler> {
     ),
   };
   const redoc: Record<string, Asset> = {
-    'redoc.standalone.js': packageFile('redoc', 'bundles/redoc.standalone.js', 'text/javascript; charset=utf-8'),
+    'redoc.standalone.js': redocBundle(),
+    'logo-mini.svg': generated(LOGO_SVG, 'image/svg+xml'),
     // The standalone bundle renders every <redoc> element on load.
     'index.html': generated(html(`${options.title} — ReDoc`, '', `<redoc spec-url=${spec}></redoc>\n<script src="/redoc/redoc.standalone.js"></script>`), 'text/html; charset=utf-8'),
   };

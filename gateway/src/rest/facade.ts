@@ -16,7 +16,7 @@ import {
 } from './idempotency.ts';
 import { assertManifest, type PersistedOperation, type PersistedOperationsManifest } from './manifest.ts';
 import { postmanCollection, type OpenApiDocument } from './postman.ts';
-import { ProblemError, problem, sendProblem, type Problem } from './problems.ts';
+import { ProblemError, problem, problemHeaders, sendProblem, type Problem } from './problems.ts';
 import { Router } from './router.ts';
 import { collectVariables } from './variables.ts';
 
@@ -166,7 +166,7 @@ export function createRestFacade(options: RestFacadeOptions): RestFacade {
         case 'mismatch':
           return fail(problem(422, 'idempotency-key-reused', 'this Idempotency-Key was already used with a different request; use a new key for a new request', { errors: [{ field: 'Idempotency-Key', in: 'header', detail: 'was used with a different request' }] }));
         case 'in-flight':
-          return fail(problem(409, 'idempotency-key-in-use', 'a request with this Idempotency-Key is still being processed; retry later'), { 'retry-after': '1' });
+          return fail(problem(409, 'idempotency-key-in-use', 'a request with this Idempotency-Key is still being processed; retry later', { code: 'IDEMPOTENCY_KEY_IN_USE' }), { 'retry-after': '1' });
       }
       const ref: IdempotencyClaimRef = { scope, key: idempotencyKey, lockToken: claim.lockToken };
       let outcome: Outcome;
@@ -178,13 +178,14 @@ export function createRestFacade(options: RestFacadeOptions): RestFacade {
         throw error;
       }
       // As with Stripe, a request that never ran is forgotten so it can be retried with the same key: one the
-      // graph refused outright (authentication, permission, rate limit), and a transient failure of a query
-      // (a read has no effect to protect). Everything else, failures included, is replayed.
+      // graph refused outright (authentication, permission, rate limit). A 5xx is never stored either: it says
+      // the platform failed, not what the request's answer is, so replaying it would make a retry fail for ever
+      // (the graph's own idempotency keys guard mutations that did run). Every other answer is replayed.
       const status = outcome.response.status;
       const refused = status === 401 || status === 403 || status === 429;
       const transient = status >= 500;
       try {
-        if (!outcome.executed || refused || (operation.operationType === 'query' && transient)) await store!.release(ref);
+        if (!outcome.executed || refused || transient) await store!.release(ref);
         else if (!(await store!.complete(ref, outcome.response))) info.logger.warn({ key: idempotencyKey }, 'idempotency claim was taken over before the response was stored');
       } catch (error) {
         info.logger.error({ err: error }, 'could not store the idempotent response; the key stays in flight until its lease ends');
@@ -231,7 +232,7 @@ export function createRestFacade(options: RestFacadeOptions): RestFacade {
       log({ operationName: operation.name, status: value.status, errors: interpreted.errors.map((e) => ({ message: e.message, code: e.extensions?.code, path: e.path })) }, 'REST operation failed');
       const text = JSON.stringify(value);
       return {
-        response: { status: value.status, headers: { 'content-type': 'application/problem+json; charset=utf-8', 'cache-control': 'no-store', ...interpreted.headers }, body: text },
+        response: { status: value.status, headers: { 'content-type': 'application/problem+json; charset=utf-8', 'cache-control': 'no-store', ...problemHeaders(value.status), ...interpreted.headers }, body: text },
         executed: interpreted.executed,
       };
     }

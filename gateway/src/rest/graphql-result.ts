@@ -1,3 +1,4 @@
+import { ERROR_CATALOGUE, isErrorCode } from '@ipay/platform';
 import type { PersistedOperation } from './manifest.ts';
 import { problem, type FieldError, type Problem } from './problems.ts';
 
@@ -25,6 +26,8 @@ interface Classified {
   status: number;
   kind: string;
   code?: string;
+  /** The catalogue's title of the code. */
+  title?: string;
   /** Messages of 5xx errors can carry internals; they are logged, and the client gets a generic detail. */
   detail: string;
   /** The error the classification rests on (a subgraph's own error when the gateway wrapped it). */
@@ -71,7 +74,7 @@ export function interpretResult(
     if (worst.status === 503) extraHeaders['retry-after'] = String(retryAfter(worst.source, headers) ?? UPSTREAM_RETRY_AFTER_SECONDS);
     return {
       kind: 'problem',
-      problem: problem(worst.status, worst.kind, worst.detail, { ...(worst.code ? { code: worst.code } : {}), ...(fieldErrors ? { errors: fieldErrors } : {}) }),
+      problem: problem(worst.status, worst.kind, worst.detail, { ...(worst.code ? { code: worst.code } : {}), ...(worst.title ? { title: worst.title } : {}), ...(fieldErrors ? { errors: fieldErrors } : {}) }),
       headers: extraHeaders,
       executed,
       errors,
@@ -130,40 +133,41 @@ function classify(error: GraphQLResponseError): Classified {
   return { ...outcome, source: error };
 }
 
+/**
+ * A code's status, problem type and title come from the one error catalogue (subgraphs/platform/src/errors.ts),
+ * which the subgraphs throw from and the OpenAPI document is generated from. A code missing from the catalogue is
+ * a bug (a test walks the source for thrown codes), answered as 500.
+ */
 function classifyCode(code: string | undefined, message: string): Omit<Classified, 'source'> {
-  switch (code) {
-    case 'UNAUTHENTICATED':
-      return { status: 401, kind: 'unauthenticated', code, detail: message };
-    case 'FORBIDDEN':
-      return { status: 403, kind: 'forbidden', code, detail: message };
-    case 'RATE_LIMITED':
-      return { status: 429, kind: 'rate-limited', code, detail: message };
-    case 'BAD_USER_INPUT':
-    case 'GRAPHQL_VALIDATION_FAILED':
-      return { status: 422, kind: 'invalid-input', code, detail: message };
-    case 'NOT_FOUND':
-      return { status: 404, kind: 'not-found', code, detail: message };
-    case 'CONFLICT':
-      return { status: 409, kind: 'conflict', code, detail: message };
-    case 'SUBGRAPH_UNAVAILABLE':
-    case 'SERVICE_UNAVAILABLE':
-      return { status: 503, kind: 'upstream-unavailable', code, detail: 'a service behind the gateway is unavailable' };
-    case 'GATEWAY_TIMEOUT':
-    case 'SUBGRAPH_TIMEOUT':
-      return { status: 504, kind: 'upstream-timeout', code, detail: 'a service behind the gateway timed out' };
-    case 'BAD_GATEWAY':
-    case 'DOWNSTREAM_SERVICE_ERROR':
-      return { status: 502, kind: 'upstream-error', code, detail: 'a service behind the gateway failed' };
+  if (isErrorCode(code)) {
+    const spec = ERROR_CATALOGUE[code];
+    const kind = spec.type.replace(/^urn:ipay:problem:/, '');
+    // Messages of 5xx errors can carry internals (a PSP's or a subgraph's): the catalogue's description goes out instead.
+    if (spec.status >= 500 && code !== 'INTERNAL_SERVER_ERROR') return { status: spec.status, kind, code, title: spec.title, detail: spec.layer === 'domain' ? spec.description : detailOf5xx(spec.status) };
+    if (spec.status < 500) return { status: spec.status, kind, code, title: spec.title, detail: message };
   }
   if (!code || code === 'INTERNAL_SERVER_ERROR') {
     // @apollo/gateway reports a subgraph it could not reach as INTERNAL_SERVER_ERROR carrying the fetch error's message.
     if (/^fetch failed$|ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|socket hang up|other side closed/i.test(message)) {
-      return { status: 503, kind: 'upstream-unavailable', detail: 'a service behind the gateway is unavailable' };
+      return { status: 503, kind: 'upstream-unavailable', title: ERROR_CATALOGUE.SERVICE_UNAVAILABLE.title, detail: detailOf5xx(503) };
     }
-    if (/aborted due to timeout|operation was aborted/i.test(message)) return { status: 504, kind: 'upstream-timeout', detail: 'a service behind the gateway timed out' };
-    if (/^Expected JSON response body/.test(message)) return { status: 502, kind: 'upstream-error', detail: 'a service behind the gateway failed' };
+    if (/aborted due to timeout|operation was aborted/i.test(message)) return { status: 504, kind: 'upstream-timeout', title: ERROR_CATALOGUE.GATEWAY_TIMEOUT.title, detail: detailOf5xx(504) };
+    if (/^Expected JSON response body/.test(message)) return { status: 502, kind: 'upstream-error', title: ERROR_CATALOGUE.BAD_GATEWAY.title, detail: detailOf5xx(502) };
   }
-  return { status: 500, kind: 'internal', ...(code ? { code } : {}), detail: 'an unexpected error occurred' };
+  return { status: 500, kind: 'internal', title: ERROR_CATALOGUE.INTERNAL_SERVER_ERROR.title, ...(code ? { code } : {}), detail: detailOf5xx(500) };
+}
+
+function detailOf5xx(status: number): string {
+  switch (status) {
+    case 502:
+      return 'a service behind the gateway failed';
+    case 503:
+      return 'a service behind the gateway is unavailable';
+    case 504:
+      return 'a service behind the gateway timed out';
+    default:
+      return 'an unexpected error occurred';
+  }
 }
 
 /** The field a graph input error is about: `extensions.field`, or the variable GraphQL's own coercion names. */

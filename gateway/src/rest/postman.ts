@@ -1,6 +1,10 @@
 /**
- * A Postman Collection v2.1 of the OpenAPI document: a folder per tag, a request per operation with its
- * parameters' examples filled in, bearer auth from the `token` variable and `baseUrl` where it was fetched.
+ * A Postman Collection v2.1 of the OpenAPI document: a request per operation with its parameters' and body's
+ * examples filled in, bearer auth from the `token` variable and `baseUrl` where it was fetched. Requests run in the
+ * document's `x-postman.order` (consecutive requests of a tag form a folder), so the collection passes top to bottom
+ * on fresh sandbox data (`newman run`): values one request creates are kept in collection variables
+ * (`x-postman.set`) and used by later ones (`x-postman.use`). Every request tests its documented success status and
+ * the shape of its body.
  */
 interface OpenApiParameter {
   name: string;
@@ -11,8 +15,16 @@ interface OpenApiParameter {
   $ref?: string;
 }
 
+interface PostmanExtension {
+  order: number;
+  use?: { path?: Record<string, string>; query?: Record<string, string>; body?: Record<string, string> };
+  set?: Record<string, string>;
+}
+
 interface OpenApiOperation {
   operationId: string;
+  'x-postman'?: PostmanExtension;
+  responses?: Record<string, { content?: Record<string, { example?: unknown }> }>;
   summary?: string;
   description?: string;
   tags?: string[];
@@ -34,15 +46,18 @@ export function postmanCollection(openapi: OpenApiDocument, baseUrl: string): Re
     const name = parameter.$ref?.match(/^#\/components\/parameters\/(.+)$/)?.[1];
     return name ? (openapi.components?.parameters?.[name] ?? parameter) : parameter;
   };
-  const folders = new Map<string, { name: string; description?: string; item: unknown[] }>();
-  for (const tag of openapi.tags ?? []) folders.set(tag.name, { name: tag.name, ...(tag.description ? { description: tag.description } : {}), item: [] });
+  const descriptions = new Map((openapi.tags ?? []).map((tag) => [tag.name, tag.description]));
+  const requests: { order: number; tag: string; item: unknown }[] = [];
+  const variables = new Set<string>();
 
   for (const [path, item] of Object.entries(openapi.paths)) {
     for (const method of METHODS) {
       const operation = item[method];
       if (!operation) continue;
+      const run = operation['x-postman'];
       const parameters = (operation.parameters ?? []).map(resolve);
       const text = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
+      const fromVariable = (name: string) => `{{${name}}}`;
       const header = [{ key: 'Accept', value: 'application/json' }];
       const body = operation.requestBody?.content?.['application/json'];
       if (body) header.push({ key: 'Content-Type', value: 'application/json' });
@@ -50,19 +65,25 @@ export function postmanCollection(openapi: OpenApiDocument, baseUrl: string): Re
       const segments = path.split('/').slice(1).map((segment) => segment.replace(/^\{(.+)\}$/, ':$1'));
       const query = parameters
         .filter((p) => p.in === 'query')
-        .flatMap((p) =>
-          (Array.isArray(p.example) ? p.example : [p.example]).map((example) => ({
+        .flatMap((p) => {
+          const used = run?.use?.query?.[p.name];
+          return (used ? [fromVariable(used)] : Array.isArray(p.example) ? p.example : [p.example]).map((example) => ({
             key: p.name,
             value: example === undefined ? '' : text(example),
             ...(p.description ? { description: p.description } : {}),
             // Optional parameters without an example are listed but not sent.
             ...(example === undefined && !p.required ? { disabled: true } : {}),
-          })),
-        );
+          }));
+        });
       const sent = query.filter((q) => !('disabled' in q));
-      const raw = `{{baseUrl}}/${segments.join('/')}${sent.length ? `?${sent.map((q) => `${q.key}=${encodeURIComponent(q.value)}`).join('&')}` : ''}`;
+      const raw = `{{baseUrl}}/${segments.join('/')}${sent.length ? `?${sent.map((q) => `${q.key}=${q.value.startsWith('{{') ? q.value : encodeURIComponent(q.value)}`).join('&')}` : ''}`;
+      let bodyValue: unknown = body?.example ?? {};
+      for (const [field, variable] of Object.entries(run?.use?.body ?? {})) bodyValue = withValue(bodyValue, field.split('.'), fromVariable(variable));
+      for (const variable of [...Object.values(run?.use?.path ?? {}), ...Object.values(run?.use?.query ?? {}), ...Object.values(run?.use?.body ?? {}), ...Object.keys(run?.set ?? {})]) variables.add(variable);
+      const [successStatus, success] = Object.entries(operation.responses ?? {}).find(([status]) => /^2\d\d$/.test(status)) ?? [];
       const request = {
         name: operation.summary ?? operation.operationId,
+        event: successStatus ? [{ listen: 'test', script: { type: 'text/javascript', exec: testScript(operation.operationId, Number(successStatus), success?.content?.['application/json']?.example, run?.set ?? {}) } }] : [],
         request: {
           method: method.toUpperCase(),
           header,
@@ -71,17 +92,28 @@ export function postmanCollection(openapi: OpenApiDocument, baseUrl: string): Re
             host: ['{{baseUrl}}'],
             path: segments,
             ...(query.length ? { query } : {}),
-            variable: parameters.filter((p) => p.in === 'path').map((p) => ({ key: p.name, value: p.example === undefined ? '' : text(p.example), ...(p.description ? { description: p.description } : {}) })),
+            variable: parameters
+              .filter((p) => p.in === 'path')
+              .map((p) => {
+                const used = run?.use?.path?.[p.name];
+                return { key: p.name, value: used ? fromVariable(used) : p.example === undefined ? '' : text(p.example), ...(p.description ? { description: p.description } : {}) };
+              }),
           },
-          ...(body ? { body: { mode: 'raw', raw: JSON.stringify(body.example ?? {}, null, 2), options: { raw: { language: 'json' } } } } : {}),
+          ...(body ? { body: { mode: 'raw', raw: JSON.stringify(bodyValue, null, 2), options: { raw: { language: 'json' } } } } : {}),
           ...(operation.description ? { description: operation.description } : {}),
         },
         response: [],
       };
-      const tag = operation.tags?.[0] ?? 'Other';
-      if (!folders.has(tag)) folders.set(tag, { name: tag, item: [] });
-      folders.get(tag)!.item.push(request);
+      requests.push({ order: run?.order ?? Number.MAX_SAFE_INTEGER, tag: operation.tags?.[0] ?? 'Other', item: request });
     }
+  }
+
+  // Folders follow the run order: consecutive requests of one tag form a folder.
+  const folders: { name: string; description?: string; item: unknown[] }[] = [];
+  for (const request of requests.sort((a, b) => a.order - b.order)) {
+    const last = folders.at(-1);
+    if (last?.name === request.tag) last.item.push(request.item);
+    else folders.push({ name: request.tag, ...(descriptions.get(request.tag) ? { description: descriptions.get(request.tag) } : {}), item: [request.item] });
   }
 
   return {
@@ -96,7 +128,47 @@ export function postmanCollection(openapi: OpenApiDocument, baseUrl: string): Re
     variable: [
       { key: 'baseUrl', value: baseUrl, type: 'string' },
       { key: 'token', value: '', type: 'string' },
+      ...[...variables].sort().map((key) => ({ key, value: '', type: 'string' })),
     ],
-    item: [...folders.values()].filter((folder) => folder.item.length > 0),
+    item: folders,
   };
+}
+
+/** A copy of `value` with the field at `path` set (the body example with a collection variable in it). */
+function withValue(value: unknown, path: string[], replacement: unknown): unknown {
+  if (path.length === 0) return replacement;
+  const [head, ...rest] = path as [string, ...string[]];
+  const object = value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  return { ...object, [head]: withValue(object[head], rest, replacement) };
+}
+
+/** The JSON type of a documented example value, as the test checks it. */
+const kindOf = (value: unknown) => (Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value);
+
+/**
+ * The request's test: the documented success status, a JSON body with each top-level field of the documented
+ * example (of the same JSON type unless null), and the values later requests need.
+ */
+function testScript(operationId: string, status: number, example: unknown, set: Record<string, string>): string[] {
+  const shape = example && typeof example === 'object' && !Array.isArray(example) ? Object.entries(example).map(([key, value]) => [key, kindOf(value)]) : [];
+  const lines = [
+    `pm.test(${JSON.stringify(`${operationId} answers ${status}`)}, function () {`,
+    `  pm.response.to.have.status(${status});`,
+    `});`,
+    `const body = pm.response.json();`,
+    `pm.test(${JSON.stringify(`${operationId} answers with the documented shape`)}, function () {`,
+    `  pm.expect(body).to.be.${Array.isArray(example) ? 'an("array")' : 'an("object")'};`,
+    `  const shape = ${JSON.stringify(Object.fromEntries(shape))};`,
+    `  Object.keys(shape).forEach(function (key) {`,
+    `    pm.expect(body, key).to.have.property(key);`,
+    `    const value = body[key];`,
+    `    const kind = Array.isArray(value) ? "array" : value === null ? "null" : typeof value;`,
+    `    if (value !== null && shape[key] !== "null") pm.expect(kind, key).to.equal(shape[key]);`,
+    `  });`,
+    `});`,
+  ];
+  for (const [variable, path] of Object.entries(set)) {
+    lines.push(`pm.collectionVariables.set(${JSON.stringify(variable)}, ${JSON.stringify(path.split('.'))}.reduce(function (v, k) { return v == null ? v : v[k]; }, body));`);
+  }
+  return lines;
 }

@@ -43,8 +43,16 @@ const TITLES: Record<number, string> = {
  * A problem of a kind: `kind` becomes the type URN (urn:ipay:problem:<kind>), which clients branch on.
  * URNs because the kinds are identifiers, not pages anybody should have to fetch.
  */
-export function problem(status: number, kind: string, detail: string, extra: Partial<Pick<Problem, 'code' | 'errors'>> = {}): Problem {
+export function problem(status: number, kind: string, detail: string, extra: Partial<Pick<Problem, 'code' | 'errors' | 'title'>> = {}): Problem {
   return { type: `urn:ipay:problem:${kind}`, title: TITLES[status] ?? 'Error', status, detail, ...extra };
+}
+
+/** RFC 6750 §3: a 401 names the scheme the client must authenticate with. */
+export const WWW_AUTHENTICATE = 'Bearer realm="ipay", error="invalid_token"';
+
+/** Headers every problem of a status carries (401: WWW-Authenticate). */
+export function problemHeaders(status: number): Record<string, string> {
+  return status === 401 ? { 'www-authenticate': WWW_AUTHENTICATE } : {};
 }
 
 export class ProblemError extends Error {
@@ -62,6 +70,7 @@ export function sendProblem(res: ServerResponse, value: Problem, headers: Record
     'content-type': 'application/problem+json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
     'cache-control': 'no-store',
+    ...problemHeaders(value.status),
     ...headers,
   });
   res.end(headOnly ? undefined : text);

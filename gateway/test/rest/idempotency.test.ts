@@ -152,14 +152,14 @@ describe('Idempotency-Key on POST (Stripe semantics), stored in the gateway data
     clock = start;
   });
 
-  it('stores a CONFLICT from the graph as 409, so a retry with the key gets the same answer', async () => {
-    scripted = { status: 200, body: { data: { orders: null }, errors: [{ message: 'the order was released already', path: ['orders'], extensions: { code: 'CONFLICT' } }] } };
+  it('stores a refusal of the graph (4xx) so a retry with the key gets the same answer', async () => {
+    scripted = { status: 200, body: { data: { orders: null }, errors: [{ message: 'first: the order was released already', path: ['orders'], extensions: { code: 'BAD_USER_INPUT', field: 'first' } }] } };
     const conflict = await post('/v1/orders/search', { first: 2 }, { 'idempotency-key': 'conflict-1' });
-    expect(conflict.status).toBe(409);
-    expect(conflict.body).toMatchObject({ type: 'urn:ipay:problem:conflict', code: 'CONFLICT', detail: 'the order was released already' });
+    expect(conflict.status).toBe(422);
+    expect(conflict.body).toMatchObject({ type: 'urn:ipay:problem:invalid-input', code: 'BAD_USER_INPUT', detail: 'first: the order was released already' });
     scripted = undefined;
     const retry = await post('/v1/orders/search', { first: 2 }, { 'idempotency-key': 'conflict-1' });
-    expect(retry.status).toBe(409);
+    expect(retry.status).toBe(422);
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
     expect(executions).toBe(1);
   });

@@ -96,6 +96,9 @@ function scalarExample(
       return Number(fromDescription) || 1.5;
     case 'Boolean':
       return true;
+    case 'JSON':
+      // JSON fields hold objects (PSP next actions, shop credentials, changes); a name would read as a string.
+      return {};
     case 'String':
       if (name === 'endCursor' || name === 'cursor') return 'WyIyMDI2LTExLTA5VDA5OjAwOjAwLjAwMFoiLCJvcmRfMSJd';
       return fromDescription ?? STRING_SAMPLES[qualified] ?? STRING_SAMPLES[name] ?? name;

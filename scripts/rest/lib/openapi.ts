@@ -2,8 +2,11 @@ import { GraphQLNonNull, isListType, isNonNullType, type GraphQLInputType, type 
 import { codeSamples } from './code-samples.ts';
 import { exampleFor } from './examples.ts';
 import { SchemaComponents, type JsonSchema } from './json-schema.ts';
-import type { AnalysedOperation } from './operations.ts';
+import { OperationError, type AnalysedOperation } from './operations.ts';
 import { fragmentsOf, type Supergraph } from './schema.ts';
+import { ERROR_CATALOGUE, type ErrorCode } from '../../../subgraphs/platform/src/errors.ts';
+import { operationStatuses, type DocumentedStatus } from './statuses.ts';
+import { EVENT_CATALOGUE } from '../../../subgraphs/platform/src/events/catalogue.ts';
 
 export interface TagSpec {
   name: string;
@@ -123,6 +126,7 @@ export function buildOpenApi(supergraph: Supergraph, operations: AnalysedOperati
   const paths: Record<string, Record<string, unknown>> = {};
   const sorted = [...operations].sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
 
+  const runOrder = postmanRunOrder(sorted, tags);
   for (const op of sorted) {
     const fragments = fragmentsOf(op.ast);
     const responseName = `${op.name}Response`;
@@ -186,14 +190,7 @@ export function buildOpenApi(supergraph: Supergraph, operations: AnalysedOperati
       },
     };
     if (op.method === 'GET') responses['304'] = { description: 'Not Modified: the representation matches `If-None-Match`.', headers: { ETag: { $ref: '#/components/headers/ETag' } } };
-    const problems = ['400', '401', '403'];
-    if (op.response.segments.some((s) => s.nullable)) problems.push('404');
-    if (op.idempotency !== 'none' || op.operationType === 'mutation') problems.push('409');
-    if (op.body.kind !== 'none') problems.push('413', '415');
-    if (op.variables.length > 0 || op.idempotency !== 'none' || op.operationType === 'mutation') problems.push('422');
-    problems.push('429', '500', '502', '503', '504');
-    for (const status of problems) responses[status] = { $ref: `#/components/responses/${PROBLEM_RESPONSES[status]!.name}` };
-
+    for (const documented of operationStatuses(supergraph.schema, op)) responses[String(documented.status)] = problemResponse(documented);
     const describedAs = [op.description, `Runs the persisted GraphQL ${op.operationType} \`${op.name}\`.`].filter(Boolean).join('\n\n');
     (paths[op.path] ??= {})[op.method.toLowerCase()] = {
       operationId: op.name,
@@ -206,6 +203,7 @@ export function buildOpenApi(supergraph: Supergraph, operations: AnalysedOperati
       responses,
       'x-codeSamples': codeSamples(op, bodyExample),
       'x-graphql-operation': { name: op.name, id: op.id, source: op.file },
+      'x-postman': postmanExtension(op, runOrder.get(op.name)!),
     };
   }
 
@@ -220,16 +218,19 @@ export function buildOpenApi(supergraph: Supergraph, operations: AnalysedOperati
       version: '1.0.0',
       summary: 'Pay-on-arrival orders, payment sessions, shipments and settlements over REST.',
       description: API_DESCRIPTION,
+      contact: { name: 'IPAY', url: 'https://portal.ipay.global' },
+      license: { name: 'Proprietary', url: 'https://portal.ipay.global' },
     },
     servers: [{ url: '/', description: 'The gateway serving this document' }],
     security: [{ bearerAuth: [] }],
     tags: orderedTags,
     paths,
+    webhooks: webhooks(),
     components: {
       securitySchemes: {
         bearerAuth: { type: 'http', scheme: 'bearer', description: 'A bearer token, sent as `Authorization: Bearer <token>`; the REST facade forwards it to the gateway, which authenticates it.' },
       },
-      schemas: { ...schemas, Problem: problemSchema() },
+      schemas: { ...schemas, Problem: problemSchema(), ...webhookSchemas() },
       parameters: {
         IfNoneMatch: {
           name: 'If-None-Match',
@@ -250,17 +251,165 @@ export function buildOpenApi(supergraph: Supergraph, operations: AnalysedOperati
         XRequestId: { description: 'The request id every log line of this request carries; quote it when reporting a problem.', schema: { type: 'string' } },
       },
       responses: Object.fromEntries(
-        Object.values(PROBLEM_RESPONSES).map((p) => [
+        Object.entries(PROBLEM_RESPONSES).map(([status, p]) => [
           p.name,
           {
             description: p.description,
             headers: { 'X-Request-Id': { $ref: '#/components/headers/XRequestId' }, ...(p.retryAfter ? { 'Retry-After': { $ref: '#/components/headers/RetryAfter' } } : {}) },
-            content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' }, example: p.example } },
+            content: { 'application/problem+json': { schema: problemSchemaOf(Number(status), genericCodes(Number(status))), example: p.example } },
           },
         ]),
       ),
     },
   });
+}
+
+/** Payload fields that are money on the wire: `{ amount (major units), amount_minor, currency }`. */
+const MONEY_FIELDS = new Set(['total', 'gross', 'fees', 'net', 'amount_due', 'captured', 'refunded', 'outstanding']);
+
+const webhookSchemaName = (type: string) => `WebhookEvent${type.split(/[._]/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('')}`;
+
+/** One schema per event of the catalogue (subgraphs/platform/src/events/catalogue.ts): the delivery envelope with its payload. */
+function webhookSchemas(): Record<string, JsonSchema> {
+  const schemas: Record<string, JsonSchema> = {
+    WireMoney: {
+      type: 'object',
+      description: 'Money on the wire: major units (formatted from the minor units, never by float arithmetic), integer minor units and the ISO 4217 currency.',
+      required: ['amount', 'amount_minor', 'currency'],
+      properties: { amount: { type: 'number', examples: [78.4] }, amount_minor: { type: 'integer', examples: [7840] }, currency: { type: 'string', pattern: '^[A-Z]{3}$', examples: ['EUR'] } },
+    },
+  };
+  for (const [type, event] of Object.entries(EVENT_CATALOGUE)) {
+    const required: readonly string[] = event.required;
+    schemas[webhookSchemaName(type)] = {
+      type: 'object',
+      description: `${event.description} (\`${type}\` version ${event.version}, about a ${event.subject}).`,
+      required: ['type', 'id', 'occurred_at', 'livemode', 'data'],
+      properties: {
+        type: { type: 'string', const: type },
+        id: { type: 'string', description: 'The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it.', pattern: '^evt_' },
+        occurred_at: { type: 'string', format: 'date-time' },
+        livemode: { type: 'boolean', description: 'false for sandbox (test-mode) events.' },
+        data: {
+          type: 'object',
+          description: 'The event payload; every event of this type carries at least these fields.',
+          required: [...required],
+          properties: Object.fromEntries(required.map((field) => [field, MONEY_FIELDS.has(field) ? { $ref: '#/components/schemas/WireMoney' } : { description: `\`${field}\` of the ${type} payload.` }])),
+        },
+      },
+    };
+  }
+  return schemas;
+}
+
+/** The OpenAPI `webhooks` section: every event IPAY delivers to a merchant's endpoints, signed the Standard Webhooks way. */
+function webhooks(): Record<string, unknown> {
+  const header = (name: string, description: string) => ({ name, in: 'header', required: true, description, schema: { type: 'string' } });
+  return Object.fromEntries(
+    Object.entries(EVENT_CATALOGUE).map(([type, event]) => [
+      type,
+      {
+        post: {
+          operationId: `webhook${webhookSchemaName(type).slice('WebhookEvent'.length)}`,
+          tags: ['Webhooks'],
+          summary: type,
+          description: `${event.description}\n\nDelivered to every enabled endpoint subscribed to \`${type}\` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.`,
+          security: [],
+          parameters: [
+            header('webhook-id', 'The event id; the same on every retry, so deliveries can be deduplicated.'),
+            header('webhook-timestamp', 'Seconds since the epoch when this attempt was signed; refuse old ones.'),
+            header('webhook-signature', 'Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s).'),
+          ],
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${webhookSchemaName(type)}` } } } },
+          responses: {
+            '200': { description: 'Any 2xx acknowledges the delivery.' },
+            '410': { description: 'Gone: IPAY disables the endpoint.' },
+          },
+        },
+      },
+    ]),
+  );
+}
+
+/**
+ * The order in which the Postman collection runs the operations: the documentation's order (tags, then paths)
+ * except that an operation runs after the ones its `postman.after` names (the collection groups consecutive requests
+ * of one tag into a folder).
+ */
+function postmanRunOrder(operations: AnalysedOperation[], tags: TagSpec[]): Map<string, number> {
+  const tagRank = (tag: string) => {
+    const index = tags.findIndex((t) => t.name === tag);
+    return index === -1 ? tags.length : index;
+  };
+  const base = [...operations].sort((a, b) => tagRank(a.tag) - tagRank(b.tag) || a.tag.localeCompare(b.tag) || a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
+  const byName = new Map(base.map((op) => [op.name, op]));
+  const done = new Set<string>();
+  const order: AnalysedOperation[] = [];
+  const visit = (op: AnalysedOperation, trail: string[]) => {
+    if (done.has(op.name)) return;
+    if (trail.includes(op.name)) throw new OperationError(op.file, `postman.after makes a cycle: ${[...trail, op.name].join(' → ')}`);
+    for (const name of op.postman?.after ?? []) {
+      const before = byName.get(name);
+      if (!before) throw new OperationError(op.file, `postman.after: no operation ${name}`);
+      visit(before, [...trail, op.name]);
+    }
+    done.add(op.name);
+    order.push(op);
+  };
+  for (const op of base) visit(op, []);
+  return new Map(order.map((op, i) => [op.name, i + 1]));
+}
+
+/** `x-postman`: the collection's run order, which request values come from collection variables, and which response values are kept. */
+function postmanExtension(op: AnalysedOperation, order: number): Record<string, unknown> {
+  const use: Record<string, Record<string, string>> = {};
+  for (const [target, variable] of Object.entries(op.postman?.use ?? {})) {
+    const [name, ...rest] = target.split('.');
+    const spec = op.variables.find((v) => v.name === name);
+    if (!spec) throw new OperationError(op.file, `postman.use: ${name} is not a variable of ${op.name}`);
+    const where = spec.source;
+    // In the body: relative to the body (a body that is one variable is that variable's value).
+    const key = where === 'body' ? (op.body.kind === 'variable' ? rest.join('.') : target) : name!;
+    if (where === 'body' && key === '') throw new OperationError(op.file, `postman.use: name a field inside ${name}`);
+    (use[where] ??= {})[key] = variable;
+  }
+  return { order, ...(Object.keys(use).length ? { use } : {}), ...(op.postman?.set ? { set: op.postman.set } : {}) };
+}
+
+/** Catalogue codes of a status that any operation can get (no `raisedBy`). */
+function genericCodes(status: number): ErrorCode[] {
+  return (Object.entries(ERROR_CATALOGUE) as [ErrorCode, (typeof ERROR_CATALOGUE)[ErrorCode]][])
+    .filter(([, spec]) => spec.status === status && !('raisedBy' in spec))
+    .map(([code]) => code);
+}
+
+/** A problem body of a status: `code` is one of the codes that status stands for (500 takes any: it also reports codes nobody catalogued). */
+function problemSchemaOf(status: number, codes: readonly ErrorCode[]): JsonSchema {
+  if (status === 500 || codes.length === 0) return { $ref: '#/components/schemas/Problem' };
+  return { allOf: [{ $ref: '#/components/schemas/Problem' }, { type: 'object', properties: { code: { type: 'string', enum: [...codes].sort() } } }] };
+}
+
+/**
+ * The documented problem of one status of one operation: the shared component when only generic codes apply,
+ * else a response of the operation's own naming its domain codes (from the error catalogue).
+ */
+function problemResponse(documented: DocumentedStatus): Record<string, unknown> {
+  const shared = PROBLEM_RESPONSES[String(documented.status)];
+  const domain = documented.codes.filter((code) => 'raisedBy' in ERROR_CATALOGUE[code]);
+  if (shared && domain.length === 0) return { $ref: `#/components/responses/${shared.name}` };
+  const codes = [...new Set([...genericCodes(documented.status), ...documented.codes])];
+  const first = ERROR_CATALOGUE[domain[0] ?? codes[0]!];
+  const lines = codes.map((code) => `- \`${code}\` (\`${ERROR_CATALOGUE[code].type}\`${ERROR_CATALOGUE[code].retryable ? ', retryable' : ''}): ${ERROR_CATALOGUE[code].description}`);
+  return {
+    description: [shared?.description ?? first.title, 'Codes:', ...lines].join('\n'),
+    headers: { 'X-Request-Id': { $ref: '#/components/headers/XRequestId' }, ...(shared?.retryAfter ? { 'Retry-After': { $ref: '#/components/headers/RetryAfter' } } : {}) },
+    content: {
+      'application/problem+json': {
+        schema: problemSchemaOf(documented.status, codes),
+        example: { type: first.type, title: first.title, status: documented.status, detail: first.description, code: domain[0] ?? codes[0] },
+      },
+    },
+  };
 }
 
 /** Drops shared parameters, headers and responses no operation refers to (e.g. idempotency before any POST). */

@@ -49,6 +49,18 @@ export interface OperationMapping {
   idempotency?: 'optional' | 'required';
   parameters?: Record<string, { description?: string; example?: unknown }>;
   deprecated?: boolean;
+  postman?: PostmanMapping;
+}
+
+/**
+ * How the Postman collection runs the operation top to bottom on a fresh sandbox: `after` the operations whose
+ * results it needs; `use` takes variables (dotted into a body input, e.g. `input.paymentSessionId`) from collection
+ * variables; `set` stores response values (dotted paths into the body) in collection variables for later requests.
+ */
+export interface PostmanMapping {
+  after?: string[];
+  use?: Record<string, string>;
+  set?: Record<string, string>;
 }
 
 export interface AnalysedVariable {
@@ -92,6 +104,7 @@ export interface AnalysedOperation {
   };
   /** Root fields the operation selects (for the coverage check). */
   rootFields: string[];
+  postman?: PostmanMapping;
 }
 
 export class OperationError extends Error {
@@ -104,7 +117,7 @@ export class OperationError extends Error {
 }
 
 const METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
-const MAPPING_KEYS = new Set(['method', 'path', 'tag', 'summary', 'description', 'response', 'query', 'body', 'status', 'idempotency', 'parameters', 'deprecated']);
+const MAPPING_KEYS = new Set(['method', 'path', 'tag', 'summary', 'description', 'response', 'query', 'body', 'status', 'idempotency', 'parameters', 'deprecated', 'postman']);
 const NAME = /^[A-Z][A-Za-z0-9]*$/;
 const PATH = /^\/v\d+(\/([a-z0-9]+(-[a-z0-9]+)*|\{[A-Za-z_][A-Za-z0-9_]*\}))+$/;
 
@@ -177,6 +190,18 @@ export function parseMapping(file: string, text: string, operationType: 'query' 
     }
   }
   if (m.deprecated !== undefined && typeof m.deprecated !== 'boolean') throw new OperationError(file, 'mapping "deprecated" must be true or false');
+  const postman = m.postman as Record<string, unknown> | undefined;
+  if (postman !== undefined) {
+    if (!postman || typeof postman !== 'object' || Array.isArray(postman)) throw new OperationError(file, 'mapping "postman" must be an object with after, use and/or set');
+    for (const key of Object.keys(postman)) if (!['after', 'use', 'set'].includes(key)) throw new OperationError(file, `mapping postman: unknown key "${key}"`);
+    if (postman.after !== undefined && !(Array.isArray(postman.after) && postman.after.every((a) => typeof a === 'string'))) throw new OperationError(file, 'mapping postman.after must be a list of operation names');
+    for (const key of ['use', 'set'] as const) {
+      const value = postman[key];
+      if (value !== undefined && !(value && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string'))) {
+        throw new OperationError(file, `mapping postman.${key} must map names to names`);
+      }
+    }
+  }
   return {
     method,
     path: string('path', true)!,
@@ -190,6 +215,7 @@ export function parseMapping(file: string, text: string, operationType: 'query' 
     idempotency: idempotency as OperationMapping['idempotency'],
     parameters: parameters as OperationMapping['parameters'],
     deprecated: m.deprecated as boolean | undefined,
+    postman: postman as PostmanMapping | undefined,
   };
 }
 
@@ -329,6 +355,7 @@ export function analyseOperation(supergraph: Supergraph, absolutePath: string, f
     body,
     response,
     rootFields: [...new Set(rootFields)],
+    ...(mapping.postman ? { postman: mapping.postman } : {}),
   };
 }
 

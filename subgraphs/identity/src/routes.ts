@@ -24,8 +24,10 @@ export function routes({ db, services }: { db: Database<typeof schema>; services
           ? await authenticateApiKey(db, body.apiKey, services.apiKeyPepper)
           : typeof body.credentialKind === 'string' && typeof body.credentialId === 'string'
             ? await resolveCredential(db, body.credentialKind, body.credentialId)
-            : { ok: false as const, reason: 'send apiKey, or credentialKind and credentialId' };
-      sendJson(res, result.ok ? 200 : 401, result.ok ? { principal: result.principal } : { error: result.reason });
+            : { ok: false as const, reason: 'send apiKey, or credentialKind and credentialId', code: 'UNAUTHENTICATED' as const };
+      // 401: the credential is not valid; 403 MERCHANT_NOT_ACTIVE: it is, but its merchant may not use live access now.
+      if (result.ok) return sendJson(res, 200, { principal: result.principal });
+      sendJson(res, result.code === 'MERCHANT_NOT_ACTIVE' ? 403 : 401, { error: result.reason, code: result.code });
     },
   };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { intersectScopes, unionScopes } from '@ipay/platform';
 import { apiKeyMatches, generateApiKey, hashApiKey, parseApiKey, sandboxApiKey } from '../src/domain/api-keys.ts';
 import { effectiveGrants } from '../src/domain/grants.ts';
-import { ONBOARDING_TRANSITIONS, transitionOnboarding, type OnboardingAction, type OnboardingStatus } from '../src/domain/onboarding.ts';
+import { ONBOARDING_TRANSITIONS, liveReach, transitionOnboarding, type OnboardingAction, type OnboardingStatus } from '../src/domain/onboarding.ts';
 import { hashPassword, verifyPassword } from '../src/domain/passwords.ts';
 
 const M = (...merchantIds: string[]) => ({ kind: 'MERCHANTS' as const, merchantIds });
@@ -79,5 +79,19 @@ describe('API keys and passwords', () => {
     expect(await hashPassword('correct horse battery')).not.toBe(hash);
     expect(await verifyPassword('correct horse battery', hash)).toBe(true);
     expect(await verifyPassword('wrong horse battery', hash)).toBe(false);
+  });
+});
+
+describe('live reach of a user (issue 11, defect 5)', () => {
+  const statuses = new Map<string, OnboardingStatus>([['a', 'ACTIVE'], ['s', 'SUSPENDED'], ['c', 'CLOSED']]);
+  it('keeps only ACTIVE merchants in merchant-scoped roles and drops a role left with none', () => {
+    const result = liveReach([{ permissions: ['orders:read'], scope: M('a', 's') }, { permissions: ['settlements:read'], scope: M('c') }], statuses);
+    expect(result).toEqual({ ok: true, held: [{ permissions: ['orders:read'], scope: M('a') }] });
+  });
+  it('refuses a user whose roles all point at merchants that are not active, and keeps platform roles', () => {
+    const refused = liveReach([{ permissions: ['orders:read'], scope: M('s', 'c', 'unknown') }], statuses);
+    expect(refused).toEqual({ ok: false, reason: 'live access needs an ACTIVE merchant; not active: c (CLOSED), s (SUSPENDED), unknown (unknown)' });
+    expect(liveReach([{ permissions: ['orders:read'], scope: { kind: 'ALL' } }], statuses)).toEqual({ ok: true, held: [{ permissions: ['orders:read'], scope: { kind: 'ALL' } }] });
+    expect(liveReach([], statuses)).toEqual({ ok: true, held: [] });
   });
 });

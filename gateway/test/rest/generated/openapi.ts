@@ -415,6 +415,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/merchants-by-slug/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find a merchant by slug
+         * @description The merchant with this slug, the stable URL-safe handle used in events.
+         *
+         *     Runs the persisted GraphQL query `GetMerchantBySlug`.
+         */
+        get: operations["GetMerchantBySlug"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/merchants/{id}": {
         parameters: {
             query?: never;
@@ -713,28 +735,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/merchants/by-slug/{slug}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Find a merchant by slug
-         * @description The merchant with this slug, the stable URL-safe handle used in events.
-         *
-         *     Runs the persisted GraphQL query `GetMerchantBySlug`.
-         */
-        get: operations["GetMerchantBySlug"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/order-imports/{id}": {
         parameters: {
             query?: never;
@@ -871,6 +871,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/payment-sessions-by-reference/{reference}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find a payment session by its IPAY reference
+         * @description The payment session with this IPAY reference (e.g. IPAY-7K3M-Q9XD-4, case-insensitive). A reference whose check character does not match is refused with 422 instead of matching another session.
+         *
+         *     Runs the persisted GraphQL query `GetPaymentSessionByReference`.
+         */
+        get: operations["GetPaymentSessionByReference"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/payment-sessions/{id}": {
         parameters: {
             query?: never;
@@ -905,28 +927,6 @@ export interface paths {
          * @description Runs the persisted GraphQL query `GetPaymentSessionHistory`.
          */
         get: operations["GetPaymentSessionHistory"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/payment-sessions/by-reference/{reference}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Find a payment session by its IPAY reference
-         * @description The payment session with this IPAY reference (e.g. IPAY-7K3M-Q9XD-4, case-insensitive). A reference whose check character does not match is refused with 422 instead of matching another session.
-         *
-         *     Runs the persisted GraphQL query `GetPaymentSessionByReference`.
-         */
-        get: operations["GetPaymentSessionByReference"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1780,7 +1780,822 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "audit.chain_verified": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * audit.chain_verified
+         * @description A subgraph re-verified its own audit hash chain (scheduled); finance's audit-chain control reads these attestations.
+         *
+         *     Delivered to every enabled endpoint subscribed to `audit.chain_verified` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookAuditChainVerified"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "carrier_invoice.imported": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * carrier_invoice.imported
+         * @description A carrier invoice was imported and each line matched to a shipment and its expected cost.
+         *
+         *     Delivered to every enabled endpoint subscribed to `carrier_invoice.imported` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookCarrierInvoiceImported"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "carrier_invoice.line_resolved": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * carrier_invoice.line_resolved
+         * @description A mismatched or unmatched carrier invoice line was resolved by hand (accept carrier, accept expected, dispute).
+         *
+         *     Delivered to every enabled endpoint subscribed to `carrier_invoice.line_resolved` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookCarrierInvoiceLineResolved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "carrier_invoice.paid": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * carrier_invoice.paid
+         * @description A payment to a carrier was recorded against an invoice.
+         *
+         *     Delivered to every enabled endpoint subscribed to `carrier_invoice.paid` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookCarrierInvoicePaid"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "carrier_invoice.reconciled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * carrier_invoice.reconciled
+         * @description Every line of a carrier invoice is matched or resolved; carries the reconciliation summary.
+         *
+         *     Delivered to every enabled endpoint subscribed to `carrier_invoice.reconciled` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookCarrierInvoiceReconciled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "carrier_statement.sent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * carrier_statement.sent
+         * @description A carrier's statement of open items with aging was mailed (PDF attached).
+         *
+         *     Delivered to every enabled endpoint subscribed to `carrier_statement.sent` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookCarrierStatementSent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "carrier.out_for_delivery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * carrier.out_for_delivery
+         * @description The carrier scanned the parcel out for delivery.
+         *
+         *     Delivered to every enabled endpoint subscribed to `carrier.out_for_delivery` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookCarrierOutForDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "controls.completed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * controls.completed
+         * @description A run of the internal controls finished; carries each control’s PASS/FAIL and evidence count.
+         *
+         *     Delivered to every enabled endpoint subscribed to `controls.completed` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookControlsCompleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "merchant.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * merchant.created
+         * @description A merchant account was created (carries its slug for other domains).
+         *
+         *     Delivered to every enabled endpoint subscribed to `merchant.created` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookMerchantCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "merchant.onboarding_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * merchant.onboarding_changed
+         * @description A merchant moved in onboarding.
+         *
+         *     Delivered to every enabled endpoint subscribed to `merchant.onboarding_changed` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookMerchantOnboardingChanged"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "order.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * order.created
+         * @description A merchant created an order (API, import or shop sync).
+         *
+         *     Delivered to every enabled endpoint subscribed to `order.created` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookOrderCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "order.payment_state_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * order.payment_state_changed
+         * @description The order's payment state as one fact, owned by payments: versioned per order (consumers apply a version only if it is higher than the one they hold, never 'last event wins'). PAID means captured equals the amount due.
+         *
+         *     Delivered to every enabled endpoint subscribed to `order.payment_state_changed` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookOrderPaymentStateChanged"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "order.status_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * order.status_changed
+         * @description An order moved to another status of the pay-on-arrival flow.
+         *
+         *     Delivered to every enabled endpoint subscribed to `order.status_changed` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookOrderStatusChanged"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "parcel.released": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * parcel.released
+         * @description The parcel was handed over.
+         *
+         *     Delivered to every enabled endpoint subscribed to `parcel.released` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookParcelReleased"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "payment.capture_reversed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * payment.capture_reversed
+         * @description A capture the order may not keep (on a superseded session, or on a cancelled order) is being paid back automatically; the refund row and refund.created follow the PSP's answer.
+         *
+         *     Delivered to every enabled endpoint subscribed to `payment.capture_reversed` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookPaymentCaptureReversed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "payment.confirmed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * payment.confirmed
+         * @description The PSP confirmed (captured) the payment.
+         *
+         *     Delivered to every enabled endpoint subscribed to `payment.confirmed` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookPaymentConfirmed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "payment.failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * payment.failed
+         * @description The payment failed, expired or was cancelled.
+         *
+         *     Delivered to every enabled endpoint subscribed to `payment.failed` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookPaymentFailed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "payment.requested": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * payment.requested
+         * @description A payment session was started for an order at a PSP.
+         *
+         *     Delivered to every enabled endpoint subscribed to `payment.requested` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookPaymentRequested"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "refund.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * refund.created
+         * @description A (partial) refund was created against a confirmed payment.
+         *
+         *     Delivered to every enabled endpoint subscribed to `refund.created` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookRefundCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "release.authorized": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * release.authorized
+         * @description The release code was verified at the door, pickup point or locker; payment is confirmed.
+         *
+         *     Delivered to every enabled endpoint subscribed to `release.authorized` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookReleaseAuthorized"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "retention.offer.accepted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * retention.offer.accepted
+         * @description The consumer accepted a retention offer instead of returning (`offer`: id, kind, refund / store credit, saved).
+         *
+         *     Delivered to every enabled endpoint subscribed to `retention.offer.accepted` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookRetentionOfferAccepted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "return.completed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * return.completed
+         * @description A return closed without a money refund: EXCHANGED (replacement) or CREDITED (store credit with its bonus).
+         *
+         *     Delivered to every enabled endpoint subscribed to `return.completed` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookReturnCompleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "return.confirmed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * return.confirmed
+         * @description The return goes ahead with the goods coming back (no offer, or an exchange / store credit); logistics books its label.
+         *
+         *     Delivered to every enabled endpoint subscribed to `return.confirmed` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookReturnConfirmed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "return.in_transit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * return.in_transit
+         * @description The carrier scanned the returned parcel (drop-off, locker or pickup); once per return.
+         *
+         *     Delivered to every enabled endpoint subscribed to `return.in_transit` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookReturnInTransit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "return.initiated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * return.initiated
+         * @description A consumer started a return (REQUESTED); retention offers may still be accepted.
+         *
+         *     Delivered to every enabled endpoint subscribed to `return.initiated` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookReturnInitiated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "return.inspected": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * return.inspected
+         * @description The merchant inspected the returned goods.
+         *
+         *     Delivered to every enabled endpoint subscribed to `return.inspected` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookReturnInspected"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "return.label_issued": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * return.label_issued
+         * @description Logistics booked the return shipment with the carrier: tracking number and the QR payload of the label.
+         *
+         *     Delivered to every enabled endpoint subscribed to `return.label_issued` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookReturnLabelIssued"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "return.received": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * return.received
+         * @description The returned parcel arrived back.
+         *
+         *     Delivered to every enabled endpoint subscribed to `return.received` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookReturnReceived"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "return.refund_failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * return.refund_failed
+         * @description Payments refused the refund of a return (e.g. REFUND_EXCEEDS_CAPTURED).
+         *
+         *     Delivered to every enabled endpoint subscribed to `return.refund_failed` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookReturnRefundFailed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "return.refund_requested": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * return.refund_requested
+         * @description Commerce asks payments to refund a return; payments creates the refund once per return, with the reason `return <return id>`.
+         *
+         *     Delivered to every enabled endpoint subscribed to `return.refund_requested` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookReturnRefundRequested"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "return.refunded": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * return.refunded
+         * @description The refund of a return was accepted by the PSP (REFUNDED).
+         *
+         *     Delivered to every enabled endpoint subscribed to `return.refunded` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookReturnRefunded"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "return.rejected": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * return.rejected
+         * @description The merchant rejected the returned goods at inspection (REJECTED).
+         *
+         *     Delivered to every enabled endpoint subscribed to `return.rejected` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookReturnRejected"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "settlement.approved": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * settlement.approved
+         * @description A settlement was approved for payout (by a second person when above the threshold).
+         *
+         *     Delivered to every enabled endpoint subscribed to `settlement.approved` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookSettlementApproved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "settlement.closed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * settlement.closed
+         * @description A settlement's totals were fixed; it awaits approval.
+         *
+         *     Delivered to every enabled endpoint subscribed to `settlement.closed` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookSettlementClosed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "settlement.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * settlement.created
+         * @description A settlement for a merchant period was created (its first line arrived); `period` is { kind, start, end }.
+         *
+         *     Delivered to every enabled endpoint subscribed to `settlement.created` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookSettlementCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "settlement.paid": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * settlement.paid
+         * @description The net payout of a settlement left IPAY for the merchant.
+         *
+         *     Delivered to every enabled endpoint subscribed to `settlement.paid` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookSettlementPaid"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "shipment.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * shipment.created
+         * @description A shipment (label) was booked with a carrier for an order; expected_cost is the cost engine's quote it was booked at (what the carrier should invoice).
+         *
+         *     Delivered to every enabled endpoint subscribed to `shipment.created` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookShipmentCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         AcceptRetentionOfferRequest: Record<string, never>;
@@ -4831,6 +5646,899 @@ export interface components {
          * @enum {string}
          */
         WebhookEndpointStatus: "ENABLED" | "DISABLED";
+        /** @description A subgraph re-verified its own audit hash chain (scheduled); finance's audit-chain control reads these attestations. (`audit.chain_verified` version 1, about a AuditChain). */
+        WebhookEventAuditChainVerified: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `broken_at_position` of the audit.chain_verified payload. */
+                broken_at_position: unknown;
+                /** @description `checked_records` of the audit.chain_verified payload. */
+                checked_records: unknown;
+                /** @description `reason` of the audit.chain_verified payload. */
+                reason: unknown;
+                /** @description `subgraph` of the audit.chain_verified payload. */
+                subgraph: unknown;
+                /** @description `valid` of the audit.chain_verified payload. */
+                valid: unknown;
+                /** @description `verified_at` of the audit.chain_verified payload. */
+                verified_at: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "audit.chain_verified";
+        };
+        /** @description A carrier invoice was imported and each line matched to a shipment and its expected cost. (`carrier_invoice.imported` version 1, about a CarrierInvoice). */
+        WebhookEventCarrierInvoiceImported: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `carrier` of the carrier_invoice.imported payload. */
+                carrier: unknown;
+                /** @description `invoice_date` of the carrier_invoice.imported payload. */
+                invoice_date: unknown;
+                /** @description `invoice_id` of the carrier_invoice.imported payload. */
+                invoice_id: unknown;
+                /** @description `invoice_number` of the carrier_invoice.imported payload. */
+                invoice_number: unknown;
+                /** @description `layout` of the carrier_invoice.imported payload. */
+                layout: unknown;
+                /** @description `summary` of the carrier_invoice.imported payload. */
+                summary: unknown;
+                total: components["schemas"]["WireMoney"];
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "carrier_invoice.imported";
+        };
+        /** @description A mismatched or unmatched carrier invoice line was resolved by hand (accept carrier, accept expected, dispute). (`carrier_invoice.line_resolved` version 1, about a CarrierInvoice). */
+        WebhookEventCarrierInvoiceLineResolved: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `approved` of the carrier_invoice.line_resolved payload. */
+                approved: unknown;
+                /** @description `carrier` of the carrier_invoice.line_resolved payload. */
+                carrier: unknown;
+                /** @description `invoice_id` of the carrier_invoice.line_resolved payload. */
+                invoice_id: unknown;
+                /** @description `line_id` of the carrier_invoice.line_resolved payload. */
+                line_id: unknown;
+                /** @description `reason` of the carrier_invoice.line_resolved payload. */
+                reason: unknown;
+                /** @description `resolution` of the carrier_invoice.line_resolved payload. */
+                resolution: unknown;
+                /** @description `tracking_number` of the carrier_invoice.line_resolved payload. */
+                tracking_number: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "carrier_invoice.line_resolved";
+        };
+        /** @description A payment to a carrier was recorded against an invoice. (`carrier_invoice.paid` version 1, about a CarrierInvoice). */
+        WebhookEventCarrierInvoicePaid: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `carrier` of the carrier_invoice.paid payload. */
+                carrier: unknown;
+                /** @description `invoice_id` of the carrier_invoice.paid payload. */
+                invoice_id: unknown;
+                /** @description `invoice_number` of the carrier_invoice.paid payload. */
+                invoice_number: unknown;
+                /** @description `open` of the carrier_invoice.paid payload. */
+                open: unknown;
+                /** @description `paid` of the carrier_invoice.paid payload. */
+                paid: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "carrier_invoice.paid";
+        };
+        /** @description Every line of a carrier invoice is matched or resolved; carries the reconciliation summary. (`carrier_invoice.reconciled` version 1, about a CarrierInvoice). */
+        WebhookEventCarrierInvoiceReconciled: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `carrier` of the carrier_invoice.reconciled payload. */
+                carrier: unknown;
+                /** @description `invoice_id` of the carrier_invoice.reconciled payload. */
+                invoice_id: unknown;
+                /** @description `invoice_number` of the carrier_invoice.reconciled payload. */
+                invoice_number: unknown;
+                /** @description `summary` of the carrier_invoice.reconciled payload. */
+                summary: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "carrier_invoice.reconciled";
+        };
+        /** @description The carrier scanned the parcel out for delivery. (`carrier.out_for_delivery` version 1, about a Shipment). */
+        WebhookEventCarrierOutForDelivery: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `carrier` of the carrier.out_for_delivery payload. */
+                carrier: unknown;
+                /** @description `merchant` of the carrier.out_for_delivery payload. */
+                merchant: unknown;
+                /** @description `order_id` of the carrier.out_for_delivery payload. */
+                order_id: unknown;
+                /** @description `shipment` of the carrier.out_for_delivery payload. */
+                shipment: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "carrier.out_for_delivery";
+        };
+        /** @description A carrier's statement of open items with aging was mailed (PDF attached). (`carrier_statement.sent` version 1, about a Carrier). */
+        WebhookEventCarrierStatementSent: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `as_of` of the carrier_statement.sent payload. */
+                as_of: unknown;
+                /** @description `buckets` of the carrier_statement.sent payload. */
+                buckets: unknown;
+                /** @description `carrier` of the carrier_statement.sent payload. */
+                carrier: unknown;
+                /** @description `message_id` of the carrier_statement.sent payload. */
+                message_id: unknown;
+                /** @description `recipients` of the carrier_statement.sent payload. */
+                recipients: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "carrier_statement.sent";
+        };
+        /** @description A run of the internal controls finished; carries each control’s PASS/FAIL and evidence count. (`controls.completed` version 1, about a ControlRun). */
+        WebhookEventControlsCompleted: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `controls` of the controls.completed payload. */
+                controls: unknown;
+                /** @description `result` of the controls.completed payload. */
+                result: unknown;
+                /** @description `run_date` of the controls.completed payload. */
+                run_date: unknown;
+                /** @description `run_id` of the controls.completed payload. */
+                run_id: unknown;
+                /** @description `trigger` of the controls.completed payload. */
+                trigger: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "controls.completed";
+        };
+        /** @description A merchant account was created (carries its slug for other domains). (`merchant.created` version 1, about a Merchant). */
+        WebhookEventMerchantCreated: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `country` of the merchant.created payload. */
+                country: unknown;
+                /** @description `currency` of the merchant.created payload. */
+                currency: unknown;
+                /** @description `merchant` of the merchant.created payload. */
+                merchant: unknown;
+                /** @description `merchant_id` of the merchant.created payload. */
+                merchant_id: unknown;
+                /** @description `name` of the merchant.created payload. */
+                name: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "merchant.created";
+        };
+        /** @description A merchant moved in onboarding. (`merchant.onboarding_changed` version 1, about a Merchant). */
+        WebhookEventMerchantOnboardingChanged: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `from` of the merchant.onboarding_changed payload. */
+                from: unknown;
+                /** @description `merchant` of the merchant.onboarding_changed payload. */
+                merchant: unknown;
+                /** @description `to` of the merchant.onboarding_changed payload. */
+                to: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "merchant.onboarding_changed";
+        };
+        /** @description A merchant created an order (API, import or shop sync). (`order.created` version 1, about a Order). */
+        WebhookEventOrderCreated: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `merchant` of the order.created payload. */
+                merchant: unknown;
+                /** @description `order_id` of the order.created payload. */
+                order_id: unknown;
+                /** @description `reference` of the order.created payload. */
+                reference: unknown;
+                /** @description `status` of the order.created payload. */
+                status: unknown;
+                total: components["schemas"]["WireMoney"];
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "order.created";
+        };
+        /** @description The order's payment state as one fact, owned by payments: versioned per order (consumers apply a version only if it is higher than the one they hold, never 'last event wins'). PAID means captured equals the amount due. (`order.payment_state_changed` version 1, about a Order). */
+        WebhookEventOrderPaymentStateChanged: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                amount_due: components["schemas"]["WireMoney"];
+                captured: components["schemas"]["WireMoney"];
+                /** @description `merchant` of the order.payment_state_changed payload. */
+                merchant: unknown;
+                /** @description `order_id` of the order.payment_state_changed payload. */
+                order_id: unknown;
+                outstanding: components["schemas"]["WireMoney"];
+                /** @description `payment_session_id` of the order.payment_state_changed payload. */
+                payment_session_id: unknown;
+                /** @description `psp` of the order.payment_state_changed payload. */
+                psp: unknown;
+                refunded: components["schemas"]["WireMoney"];
+                /** @description `state` of the order.payment_state_changed payload. */
+                state: unknown;
+                /** @description `version` of the order.payment_state_changed payload. */
+                version: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "order.payment_state_changed";
+        };
+        /** @description An order moved to another status of the pay-on-arrival flow. (`order.status_changed` version 1, about a Order). */
+        WebhookEventOrderStatusChanged: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `from` of the order.status_changed payload. */
+                from: unknown;
+                /** @description `merchant` of the order.status_changed payload. */
+                merchant: unknown;
+                /** @description `order_id` of the order.status_changed payload. */
+                order_id: unknown;
+                /** @description `to` of the order.status_changed payload. */
+                to: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "order.status_changed";
+        };
+        /** @description The parcel was handed over. (`parcel.released` version 1, about a ReleaseAuthorization). */
+        WebhookEventParcelReleased: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `carrier` of the parcel.released payload. */
+                carrier: unknown;
+                /** @description `merchant` of the parcel.released payload. */
+                merchant: unknown;
+                /** @description `order_id` of the parcel.released payload. */
+                order_id: unknown;
+                /** @description `release` of the parcel.released payload. */
+                release: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "parcel.released";
+        };
+        /** @description A capture the order may not keep (on a superseded session, or on a cancelled order) is being paid back automatically; the refund row and refund.created follow the PSP's answer. (`payment.capture_reversed` version 1, about a PaymentSession). */
+        WebhookEventPaymentCaptureReversed: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `merchant` of the payment.capture_reversed payload. */
+                merchant: unknown;
+                /** @description `order_id` of the payment.capture_reversed payload. */
+                order_id: unknown;
+                /** @description `payment` of the payment.capture_reversed payload. */
+                payment: unknown;
+                /** @description `reason` of the payment.capture_reversed payload. */
+                reason: unknown;
+                /** @description `refund` of the payment.capture_reversed payload. */
+                refund: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "payment.capture_reversed";
+        };
+        /** @description The PSP confirmed (captured) the payment. (`payment.confirmed` version 1, about a PaymentSession). */
+        WebhookEventPaymentConfirmed: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `merchant` of the payment.confirmed payload. */
+                merchant: unknown;
+                /** @description `order_id` of the payment.confirmed payload. */
+                order_id: unknown;
+                /** @description `payment` of the payment.confirmed payload. */
+                payment: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "payment.confirmed";
+        };
+        /** @description The payment failed, expired or was cancelled. (`payment.failed` version 1, about a PaymentSession). */
+        WebhookEventPaymentFailed: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `merchant` of the payment.failed payload. */
+                merchant: unknown;
+                /** @description `order_id` of the payment.failed payload. */
+                order_id: unknown;
+                /** @description `payment` of the payment.failed payload. */
+                payment: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "payment.failed";
+        };
+        /** @description A payment session was started for an order at a PSP. (`payment.requested` version 1, about a PaymentSession). */
+        WebhookEventPaymentRequested: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `merchant` of the payment.requested payload. */
+                merchant: unknown;
+                /** @description `order_id` of the payment.requested payload. */
+                order_id: unknown;
+                /** @description `payment` of the payment.requested payload. */
+                payment: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "payment.requested";
+        };
+        /** @description A (partial) refund was created against a confirmed payment. (`refund.created` version 1, about a Refund). */
+        WebhookEventRefundCreated: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `merchant` of the refund.created payload. */
+                merchant: unknown;
+                /** @description `order_id` of the refund.created payload. */
+                order_id: unknown;
+                /** @description `refund` of the refund.created payload. */
+                refund: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "refund.created";
+        };
+        /** @description The release code was verified at the door, pickup point or locker; payment is confirmed. (`release.authorized` version 1, about a ReleaseAuthorization). */
+        WebhookEventReleaseAuthorized: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `carrier` of the release.authorized payload. */
+                carrier: unknown;
+                /** @description `merchant` of the release.authorized payload. */
+                merchant: unknown;
+                /** @description `order_id` of the release.authorized payload. */
+                order_id: unknown;
+                /** @description `payment` of the release.authorized payload. */
+                payment: unknown;
+                /** @description `release` of the release.authorized payload. */
+                release: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "release.authorized";
+        };
+        /** @description The consumer accepted a retention offer instead of returning (`offer`: id, kind, refund / store credit, saved). (`retention.offer.accepted` version 1, about a Return). */
+        WebhookEventRetentionOfferAccepted: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `merchant` of the retention.offer.accepted payload. */
+                merchant: unknown;
+                /** @description `offer` of the retention.offer.accepted payload. */
+                offer: unknown;
+                /** @description `order_id` of the retention.offer.accepted payload. */
+                order_id: unknown;
+                /** @description `return` of the retention.offer.accepted payload. */
+                return: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "retention.offer.accepted";
+        };
+        /** @description A return closed without a money refund: EXCHANGED (replacement) or CREDITED (store credit with its bonus). (`return.completed` version 1, about a Return). */
+        WebhookEventReturnCompleted: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `merchant` of the return.completed payload. */
+                merchant: unknown;
+                /** @description `order_id` of the return.completed payload. */
+                order_id: unknown;
+                /** @description `outcome` of the return.completed payload. */
+                outcome: unknown;
+                /** @description `return` of the return.completed payload. */
+                return: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "return.completed";
+        };
+        /** @description The return goes ahead with the goods coming back (no offer, or an exchange / store credit); logistics books its label. (`return.confirmed` version 1, about a Return). */
+        WebhookEventReturnConfirmed: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `merchant` of the return.confirmed payload. */
+                merchant: unknown;
+                /** @description `order_id` of the return.confirmed payload. */
+                order_id: unknown;
+                /** @description `return` of the return.confirmed payload. */
+                return: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "return.confirmed";
+        };
+        /** @description A consumer started a return (REQUESTED); retention offers may still be accepted. (`return.initiated` version 1, about a Return). */
+        WebhookEventReturnInitiated: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `merchant` of the return.initiated payload. */
+                merchant: unknown;
+                /** @description `order_id` of the return.initiated payload. */
+                order_id: unknown;
+                /** @description `return` of the return.initiated payload. */
+                return: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "return.initiated";
+        };
+        /** @description The merchant inspected the returned goods. (`return.inspected` version 1, about a Return). */
+        WebhookEventReturnInspected: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `approved` of the return.inspected payload. */
+                approved: unknown;
+                /** @description `merchant` of the return.inspected payload. */
+                merchant: unknown;
+                /** @description `order_id` of the return.inspected payload. */
+                order_id: unknown;
+                /** @description `return` of the return.inspected payload. */
+                return: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "return.inspected";
+        };
+        /** @description The carrier scanned the returned parcel (drop-off, locker or pickup); once per return. (`return.in_transit` version 1, about a Return). */
+        WebhookEventReturnInTransit: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `carrier` of the return.in_transit payload. */
+                carrier: unknown;
+                /** @description `merchant` of the return.in_transit payload. */
+                merchant: unknown;
+                /** @description `order_id` of the return.in_transit payload. */
+                order_id: unknown;
+                /** @description `return` of the return.in_transit payload. */
+                return: unknown;
+                /** @description `scanned_at` of the return.in_transit payload. */
+                scanned_at: unknown;
+                /** @description `tracking_number` of the return.in_transit payload. */
+                tracking_number: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "return.in_transit";
+        };
+        /** @description Logistics booked the return shipment with the carrier: tracking number and the QR payload of the label. (`return.label_issued` version 1, about a Return). */
+        WebhookEventReturnLabelIssued: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `carrier` of the return.label_issued payload. */
+                carrier: unknown;
+                /** @description `label` of the return.label_issued payload. */
+                label: unknown;
+                /** @description `merchant` of the return.label_issued payload. */
+                merchant: unknown;
+                /** @description `order_id` of the return.label_issued payload. */
+                order_id: unknown;
+                /** @description `return` of the return.label_issued payload. */
+                return: unknown;
+                /** @description `tracking_number` of the return.label_issued payload. */
+                tracking_number: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "return.label_issued";
+        };
+        /** @description The returned parcel arrived back. (`return.received` version 1, about a Return). */
+        WebhookEventReturnReceived: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `carrier` of the return.received payload. */
+                carrier: unknown;
+                /** @description `merchant` of the return.received payload. */
+                merchant: unknown;
+                /** @description `order_id` of the return.received payload. */
+                order_id: unknown;
+                /** @description `received_at` of the return.received payload. */
+                received_at: unknown;
+                /** @description `return` of the return.received payload. */
+                return: unknown;
+                /** @description `tracking_number` of the return.received payload. */
+                tracking_number: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "return.received";
+        };
+        /** @description The refund of a return was accepted by the PSP (REFUNDED). (`return.refunded` version 1, about a Return). */
+        WebhookEventReturnRefunded: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `merchant` of the return.refunded payload. */
+                merchant: unknown;
+                /** @description `order_id` of the return.refunded payload. */
+                order_id: unknown;
+                /** @description `refund` of the return.refunded payload. */
+                refund: unknown;
+                /** @description `return` of the return.refunded payload. */
+                return: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "return.refunded";
+        };
+        /** @description Payments refused the refund of a return (e.g. REFUND_EXCEEDS_CAPTURED). (`return.refund_failed` version 1, about a Return). */
+        WebhookEventReturnRefundFailed: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `code` of the return.refund_failed payload. */
+                code: unknown;
+                /** @description `merchant` of the return.refund_failed payload. */
+                merchant: unknown;
+                /** @description `order_id` of the return.refund_failed payload. */
+                order_id: unknown;
+                /** @description `reason` of the return.refund_failed payload. */
+                reason: unknown;
+                /** @description `return` of the return.refund_failed payload. */
+                return: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "return.refund_failed";
+        };
+        /** @description Commerce asks payments to refund a return; payments creates the refund once per return, with the reason `return <return id>`. (`return.refund_requested` version 1, about a Return). */
+        WebhookEventReturnRefundRequested: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `amount` of the return.refund_requested payload. */
+                amount: unknown;
+                /** @description `merchant` of the return.refund_requested payload. */
+                merchant: unknown;
+                /** @description `order_id` of the return.refund_requested payload. */
+                order_id: unknown;
+                /** @description `return` of the return.refund_requested payload. */
+                return: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "return.refund_requested";
+        };
+        /** @description The merchant rejected the returned goods at inspection (REJECTED). (`return.rejected` version 1, about a Return). */
+        WebhookEventReturnRejected: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `merchant` of the return.rejected payload. */
+                merchant: unknown;
+                /** @description `order_id` of the return.rejected payload. */
+                order_id: unknown;
+                /** @description `reason` of the return.rejected payload. */
+                reason: unknown;
+                /** @description `return` of the return.rejected payload. */
+                return: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "return.rejected";
+        };
+        /** @description A settlement was approved for payout (by a second person when above the threshold). (`settlement.approved` version 1, about a Settlement). */
+        WebhookEventSettlementApproved: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `approved_by` of the settlement.approved payload. */
+                approved_by: unknown;
+                /** @description `currency` of the settlement.approved payload. */
+                currency: unknown;
+                fees: components["schemas"]["WireMoney"];
+                gross: components["schemas"]["WireMoney"];
+                /** @description `merchant` of the settlement.approved payload. */
+                merchant: unknown;
+                net: components["schemas"]["WireMoney"];
+                /** @description `period` of the settlement.approved payload. */
+                period: unknown;
+                /** @description `settlement_id` of the settlement.approved payload. */
+                settlement_id: unknown;
+                /** @description `status` of the settlement.approved payload. */
+                status: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "settlement.approved";
+        };
+        /** @description A settlement's totals were fixed; it awaits approval. (`settlement.closed` version 1, about a Settlement). */
+        WebhookEventSettlementClosed: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `closed_by` of the settlement.closed payload. */
+                closed_by: unknown;
+                /** @description `currency` of the settlement.closed payload. */
+                currency: unknown;
+                fees: components["schemas"]["WireMoney"];
+                gross: components["schemas"]["WireMoney"];
+                /** @description `line_count` of the settlement.closed payload. */
+                line_count: unknown;
+                /** @description `merchant` of the settlement.closed payload. */
+                merchant: unknown;
+                net: components["schemas"]["WireMoney"];
+                /** @description `period` of the settlement.closed payload. */
+                period: unknown;
+                /** @description `requires_four_eyes` of the settlement.closed payload. */
+                requires_four_eyes: unknown;
+                /** @description `settlement_id` of the settlement.closed payload. */
+                settlement_id: unknown;
+                /** @description `status` of the settlement.closed payload. */
+                status: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "settlement.closed";
+        };
+        /** @description A settlement for a merchant period was created (its first line arrived); `period` is { kind, start, end }. (`settlement.created` version 1, about a Settlement). */
+        WebhookEventSettlementCreated: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `currency` of the settlement.created payload. */
+                currency: unknown;
+                fees: components["schemas"]["WireMoney"];
+                gross: components["schemas"]["WireMoney"];
+                /** @description `merchant` of the settlement.created payload. */
+                merchant: unknown;
+                net: components["schemas"]["WireMoney"];
+                /** @description `period` of the settlement.created payload. */
+                period: unknown;
+                /** @description `settlement_id` of the settlement.created payload. */
+                settlement_id: unknown;
+                /** @description `status` of the settlement.created payload. */
+                status: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "settlement.created";
+        };
+        /** @description The net payout of a settlement left IPAY for the merchant. (`settlement.paid` version 1, about a Settlement). */
+        WebhookEventSettlementPaid: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `currency` of the settlement.paid payload. */
+                currency: unknown;
+                fees: components["schemas"]["WireMoney"];
+                gross: components["schemas"]["WireMoney"];
+                /** @description `merchant` of the settlement.paid payload. */
+                merchant: unknown;
+                net: components["schemas"]["WireMoney"];
+                /** @description `paid_at` of the settlement.paid payload. */
+                paid_at: unknown;
+                /** @description `payout_reference` of the settlement.paid payload. */
+                payout_reference: unknown;
+                /** @description `period` of the settlement.paid payload. */
+                period: unknown;
+                /** @description `settlement_id` of the settlement.paid payload. */
+                settlement_id: unknown;
+                /** @description `status` of the settlement.paid payload. */
+                status: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "settlement.paid";
+        };
+        /** @description A shipment (label) was booked with a carrier for an order; expected_cost is the cost engine's quote it was booked at (what the carrier should invoice). (`shipment.created` version 1, about a Shipment). */
+        WebhookEventShipmentCreated: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `carrier` of the shipment.created payload. */
+                carrier: unknown;
+                /** @description `expected_cost` of the shipment.created payload. */
+                expected_cost: unknown;
+                /** @description `merchant` of the shipment.created payload. */
+                merchant: unknown;
+                /** @description `order_id` of the shipment.created payload. */
+                order_id: unknown;
+                /** @description `shipment` of the shipment.created payload. */
+                shipment: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "shipment.created";
+        };
+        /** @description Money on the wire: major units (formatted from the minor units, never by float arithmetic), integer minor units and the ISO 4217 currency. */
+        WireMoney: {
+            /** @example 78.4 */
+            amount: number;
+            /** @example 7840 */
+            amount_minor: number;
+            /** @example EUR */
+            currency: string;
+        };
     };
     responses: {
         /** @description A service behind the gateway answered with an error. */
@@ -4848,7 +6556,10 @@ export interface components {
                  *       "detail": "a service behind the gateway failed"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "BAD_GATEWAY" | "DOWNSTREAM_SERVICE_ERROR";
+                };
             };
         };
         /** @description A parameter or the body is missing, malformed or of the wrong type; `errors` names each field at fault. */
@@ -4873,7 +6584,10 @@ export interface components {
                  *       ]
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "BAD_REQUEST" | "GRAPHQL_PARSE_FAILED" | "LIMIT_EXCEEDED" | "OPERATION_RESOLUTION_FAILURE" | "PERSISTED_QUERY_NOT_FOUND";
+                };
             };
         };
         /** @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state. */
@@ -4891,7 +6605,10 @@ export interface components {
                  *       "detail": "a request with this Idempotency-Key is still being processed; retry later"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "IDEMPOTENCY_KEY_IN_USE";
+                };
             };
         };
         /** @description The request body is larger than 1 MiB. */
@@ -4928,7 +6645,10 @@ export interface components {
                  *       "code": "FORBIDDEN"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "FORBIDDEN" | "MERCHANT_NOT_ACTIVE" | "PERSISTED_QUERY_NOT_ALLOWED";
+                };
             };
         };
         /** @description A service behind the gateway did not answer in time. */
@@ -4946,7 +6666,10 @@ export interface components {
                  *       "detail": "a service behind the gateway timed out"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "GATEWAY_TIMEOUT" | "SUBGRAPH_TIMEOUT";
+                };
             };
         };
         /** @description An unexpected error; quote `requestId` when reporting it. */
@@ -4984,7 +6707,10 @@ export interface components {
                  *       "code": "NOT_FOUND"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "NOT_FOUND";
+                };
             };
         };
         /** @description A service behind the gateway cannot be reached; retry after `Retry-After` seconds. */
@@ -5003,7 +6729,10 @@ export interface components {
                  *       "detail": "a service behind the gateway is unavailable"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "SERVICE_UNAVAILABLE" | "SUBGRAPH_UNAVAILABLE";
+                };
             };
         };
         /** @description Rate limited; retry after the number of seconds in `Retry-After`. */
@@ -5023,7 +6752,10 @@ export interface components {
                  *       "code": "RATE_LIMITED"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "RATE_LIMITED" | "SUBSCRIBER_TOO_SLOW";
+                };
             };
         };
         /** @description No valid bearer token was sent (`Authorization: Bearer <token>`). */
@@ -5042,7 +6774,10 @@ export interface components {
                  *       "code": "UNAUTHENTICATED"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "UNAUTHENTICATED";
+                };
             };
         };
         /** @description Well-formed, but the graph refused a value (e.g. a page size out of range or an unknown cursor), or the Idempotency-Key was already used with a different request. */
@@ -5068,7 +6803,10 @@ export interface components {
                  *       ]
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "BAD_USER_INPUT" | "GRAPHQL_VALIDATION_FAILED";
+                };
             };
         };
         /** @description The request body is not `application/json`. */
@@ -5130,7 +6868,7 @@ export interface operations {
     ListApiKeys: {
         parameters: {
             query?: {
-                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                /** @example mer_53c4f17d869dceb9734bf9c2416b70f3 */
                 merchantId?: string;
                 partnerId?: string;
             };
@@ -5183,6 +6921,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -5206,6 +6945,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "merchantId": "mer_53c4f17d869dceb9734bf9c2416b70f3",
+                 *       "name": "Warehouse sync",
+                 *       "livemode": false,
+                 *       "roles": [
+                 *         "developer"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateApiKeyRequest"];
             };
         };
@@ -5238,6 +6987,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -5260,7 +7010,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @example key_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                /** @example key_894c8cf35fa6455b326c634d1c46888a */
                 id: string;
             };
             cookie?: never;
@@ -5282,7 +7032,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "id": "key_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *       "id": "key_894c8cf35fa6455b326c634d1c46888a",
                      *       "status": "ACTIVE",
                      *       "revokedAt": "2026-05-29T09:14:22.000Z"
                      *     }
@@ -5293,6 +7043,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -5315,7 +7066,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @example key_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                /** @example key_894c8cf35fa6455b326c634d1c46888a */
                 id: string;
             };
             cookie?: never;
@@ -5356,6 +7107,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -5419,7 +7171,7 @@ export interface operations {
                      *             "action": "action",
                      *             "entityType": "entityType",
                      *             "entityId": "id_201c277e8b6ecd216e0946a354fe5b04",
-                     *             "changes": "changes",
+                     *             "changes": {},
                      *             "requestId": "requestId",
                      *             "sourceIp": "sourceIp",
                      *             "hash": "hash",
@@ -5447,6 +7199,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -5507,7 +7260,7 @@ export interface operations {
                      *             "action": "action",
                      *             "entityType": "entityType",
                      *             "entityId": "id_201c277e8b6ecd216e0946a354fe5b04",
-                     *             "changes": "changes",
+                     *             "changes": {},
                      *             "requestId": "requestId",
                      *             "sourceIp": "sourceIp",
                      *             "hash": "hash",
@@ -5535,6 +7288,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -5595,7 +7349,7 @@ export interface operations {
                      *             "action": "action",
                      *             "entityType": "entityType",
                      *             "entityId": "id_201c277e8b6ecd216e0946a354fe5b04",
-                     *             "changes": "changes",
+                     *             "changes": {},
                      *             "requestId": "requestId",
                      *             "sourceIp": "sourceIp",
                      *             "hash": "hash",
@@ -5623,6 +7377,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -5683,7 +7438,7 @@ export interface operations {
                      *             "action": "action",
                      *             "entityType": "entityType",
                      *             "entityId": "id_201c277e8b6ecd216e0946a354fe5b04",
-                     *             "changes": "changes",
+                     *             "changes": {},
                      *             "requestId": "requestId",
                      *             "sourceIp": "sourceIp",
                      *             "hash": "hash",
@@ -5711,6 +7466,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -5771,7 +7527,7 @@ export interface operations {
                      *             "action": "action",
                      *             "entityType": "entityType",
                      *             "entityId": "id_201c277e8b6ecd216e0946a354fe5b04",
-                     *             "changes": "changes",
+                     *             "changes": {},
                      *             "requestId": "requestId",
                      *             "sourceIp": "sourceIp",
                      *             "hash": "hash",
@@ -5799,6 +7555,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -5883,7 +7640,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "apiKey": "ipk_test_0000000000000000000000000000000000000000"
+                 *       "apiKey": "ipk_test_xp3PM6h8BaEeQMvoazrX3GKz5VjNPOX8xp3PM6h8"
                  *     }
                  */
                 "application/json": components["schemas"]["IssueTokenRequest"];
@@ -5938,6 +7695,26 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "orderId": "ord_539338abf3d4e4534c1ef00d0a76753d",
+                 *       "parcel": {
+                 *         "weightGrams": 1200,
+                 *         "dimensions": {
+                 *           "lengthMm": 300,
+                 *           "widthMm": 200,
+                 *           "heightMm": 100
+                 *         },
+                 *         "destination": {
+                 *           "country": "NL",
+                 *           "postcode": "1012 LG"
+                 *         }
+                 *       },
+                 *       "currency": "EUR",
+                 *       "serviceLevel": "STANDARD",
+                 *       "deliveryMethod": "DOOR"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ChooseCarrierRequest"];
             };
         };
@@ -5984,6 +7761,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -6037,7 +7815,6 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
@@ -6112,6 +7889,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -6169,6 +7947,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -6197,7 +7976,12 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "platform": "shopify"
+                 *       "merchantId": "mer_53c4f17d869dceb9734bf9c2416b70f3",
+                 *       "platform": "shopify",
+                 *       "credentials": {
+                 *         "accessToken": "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"
+                 *       },
+                 *       "baseUrl": "https://acme-shop.myshopify.com"
                  *     }
                  */
                 "application/json": components["schemas"]["ConnectIntegrationRequest"];
@@ -6228,6 +8012,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -6282,6 +8067,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -6342,6 +8128,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -6410,7 +8197,6 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -6511,6 +8297,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "slug": "corner-bakery",
+                 *       "name": "Corner Bakery",
+                 *       "country": "NL",
+                 *       "defaultCurrency": "EUR"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateMerchantRequest"];
             };
         };
@@ -6543,6 +8337,68 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetMerchantBySlug: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The merchant's slug.
+                 * @example acme-shop
+                 */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.merchantBySlug` of the GraphQL operation GetMerchantBySlug. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "mer_d46699935d529eba1ac4c3d352f171d4",
+                     *       "slug": "acme-shop",
+                     *       "name": "Acme Shop",
+                     *       "country": "NL",
+                     *       "defaultCurrency": "EUR",
+                     *       "createdAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetMerchantBySlugResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -6624,7 +8480,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                /** @example mer_53c4f17d869dceb9734bf9c2416b70f3 */
                 merchantId: string;
             };
             cookie?: never;
@@ -6660,6 +8516,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -6682,7 +8539,7 @@ export interface operations {
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                /** @example mer_53c4f17d869dceb9734bf9c2416b70f3 */
                 merchantId: string;
             };
             cookie?: never;
@@ -6730,6 +8587,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -6752,7 +8610,7 @@ export interface operations {
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                /** @example mer_53c4f17d869dceb9734bf9c2416b70f3 */
                 merchantId: string;
             };
             cookie?: never;
@@ -6769,7 +8627,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "merchantId": "mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e",
+                     *       "merchantId": "mer_53c4f17d869dceb9734bf9c2416b70f3",
                      *       "day": "2026-11-26",
                      *       "livemode": true,
                      *       "counters": [
@@ -6798,6 +8656,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -6817,7 +8676,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                /** @example mer_53c4f17d869dceb9734bf9c2416b70f3 */
                 merchantId: string;
             };
             cookie?: never;
@@ -6854,6 +8713,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -6876,7 +8736,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                /** @example mer_53c4f17d869dceb9734bf9c2416b70f3 */
                 merchantId: string;
             };
             cookie?: never;
@@ -6885,7 +8745,8 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "format": "CSV"
+                 *       "format": "CSV",
+                 *       "content": "reference,currency,customer_name,customer_email,ship_name,ship_line1,ship_city,ship_postal_code,ship_country,sku,item_name,quantity,unit_amount,total_amount\nACME-3001,EUR,Jonas Berg,jonas.berg@example.com,Jonas Berg,Damrak 2,Amsterdam,1012 LG,NL,MUG-RED,Red mug,1,1995,1995\n"
                  *     }
                  */
                 "application/json": components["schemas"]["ImportOrdersRequest"];
@@ -6925,6 +8786,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -6947,9 +8809,9 @@ export interface operations {
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                /** @example mer_53c4f17d869dceb9734bf9c2416b70f3 */
                 merchantId: string;
-                /** @example ACME-1001 */
+                /** @example ACME-1006 */
                 reference: string;
             };
             cookie?: never;
@@ -7055,6 +8917,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -7113,6 +8976,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -7193,6 +9057,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -7256,6 +9121,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -7311,6 +9177,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -7464,6 +9331,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -7521,6 +9389,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -7579,6 +9448,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -7601,7 +9471,7 @@ export interface operations {
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                /** @example mer_53c4f17d869dceb9734bf9c2416b70f3 */
                 merchantId: string;
             };
             cookie?: never;
@@ -7634,67 +9504,6 @@ export interface operations {
                      *     ]
                      */
                     "application/json": components["schemas"]["ListWebhookEndpointsResponse"];
-                };
-            };
-            /** @description Not Modified: the representation matches `If-None-Match`. */
-            304: {
-                headers: {
-                    ETag: components["headers"]["ETag"];
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            422: components["responses"]["UnprocessableContent"];
-            429: components["responses"]["TooManyRequests"];
-            500: components["responses"]["InternalServerError"];
-            502: components["responses"]["BadGateway"];
-            503: components["responses"]["ServiceUnavailable"];
-            504: components["responses"]["GatewayTimeout"];
-        };
-    };
-    GetMerchantBySlug: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
-                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
-                 */
-                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
-            };
-            path: {
-                /**
-                 * @description The merchant's slug.
-                 * @example acme-shop
-                 */
-                slug: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description `data.merchantBySlug` of the GraphQL operation GetMerchantBySlug. */
-            200: {
-                headers: {
-                    ETag: components["headers"]["ETag"];
-                    "X-Request-Id": components["headers"]["XRequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "id": "mer_d46699935d529eba1ac4c3d352f171d4",
-                     *       "slug": "acme-shop",
-                     *       "name": "Acme Shop",
-                     *       "country": "NL",
-                     *       "defaultCurrency": "EUR",
-                     *       "createdAt": "2026-05-29T09:14:22.000Z"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["GetMerchantBySlugResponse"];
                 };
             };
             /** @description Not Modified: the representation matches `If-None-Match`. */
@@ -7875,6 +9684,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -7900,6 +9710,34 @@ export interface operations {
             content: {
                 /**
                  * @example {
+                 *       "input": {
+                 *         "merchantId": "mer_53c4f17d869dceb9734bf9c2416b70f3",
+                 *         "merchantReference": "ACME-2001",
+                 *         "currency": "EUR",
+                 *         "customer": {
+                 *           "name": "Ana Silva",
+                 *           "email": "ana.silva@example.com",
+                 *           "phone": "+31612345678"
+                 *         },
+                 *         "shippingAddress": {
+                 *           "name": "Ana Silva",
+                 *           "line1": "Damrak 1",
+                 *           "city": "Amsterdam",
+                 *           "postalCode": "1012 LG",
+                 *           "country": "NL"
+                 *         },
+                 *         "lines": [
+                 *           {
+                 *             "sku": "MUG-BLUE",
+                 *             "name": "Blue mug",
+                 *             "quantity": 2,
+                 *             "unitAmount": 1995
+                 *           }
+                 *         ],
+                 *         "shippingAmount": 495,
+                 *         "discountAmount": 0,
+                 *         "totalAmount": 4485
+                 *       },
                  *       "idempotencyKey": "order-2026-11-26-0001"
                  *     }
                  */
@@ -7937,10 +9775,38 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableContent"];
+            /**
+             * @description Well-formed, but the graph refused a value (e.g. a page size out of range or an unknown cursor), or the Idempotency-Key was already used with a different request.
+             *     Codes:
+             *     - `BAD_USER_INPUT` (`urn:ipay:problem:invalid-input`): A value was refused; `errors[].field` names it.
+             *     - `GRAPHQL_VALIDATION_FAILED` (`urn:ipay:problem:invalid-input`): The operation or its variables do not validate against the schema.
+             *     - `IDEMPOTENCY_CONFLICT` (`urn:ipay:problem:idempotency-key-reused`): The idempotency key was already used with a different request body; use a new key for a new request.
+             */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:idempotency-key-reused",
+                     *       "title": "Idempotency key reused",
+                     *       "status": 422,
+                     *       "detail": "The idempotency key was already used with a different request body; use a new key for a new request.",
+                     *       "code": "IDEMPOTENCY_CONFLICT"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "BAD_USER_INPUT" | "GRAPHQL_VALIDATION_FAILED" | "IDEMPOTENCY_CONFLICT";
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             502: components["responses"]["BadGateway"];
@@ -8060,7 +9926,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @example ord_73a67698533ab4c4653341d1578cffa9 */
+                /** @example ord_c1f289f7a452a32566e44efa836491d5 */
                 id: string;
             };
             cookie?: never;
@@ -8086,7 +9952,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "id": "ord_73a67698533ab4c4653341d1578cffa9",
+                     *       "id": "ord_c1f289f7a452a32566e44efa836491d5",
                      *       "status": "CREATED",
                      *       "updatedAt": "2026-05-29T09:14:22.000Z"
                      *     }
@@ -8097,7 +9963,34 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict"];
+            404: components["responses"]["NotFound"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `ILLEGAL_TRANSITION` (`urn:ipay:problem:illegal-transition`): The resource is in a state from which this change is not allowed.
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:illegal-transition",
+                     *       "title": "Illegal state transition",
+                     *       "status": 409,
+                     *       "detail": "The resource is in a state from which this change is not allowed.",
+                     *       "code": "ILLEGAL_TRANSITION"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_USE" | "ILLEGAL_TRANSITION";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -8119,7 +10012,7 @@ export interface operations {
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                /** @example ord_73a67698533ab4c4653341d1578cffa9 */
+                /** @example ord_11a8b0ddaf079a6538304019925b1f50 */
                 orderId: string;
             };
             cookie?: never;
@@ -8160,6 +10053,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -8183,6 +10077,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "orderId": "ord_84a4de36de1bb61741c4d3fe5d086b76",
+                 *       "psp": "ADYEN",
+                 *       "method": "card",
+                 *       "idempotencyKey": "pay-nord-1001-1"
+                 *     }
+                 */
                 "application/json": components["schemas"]["StartPaymentSessionRequest"];
             };
         };
@@ -8203,7 +10105,7 @@ export interface operations {
                      *       "psp": "adyen",
                      *       "method": "card",
                      *       "pspReference": "pspReference",
-                     *       "nextAction": "nextAction",
+                     *       "nextAction": {},
                      *       "amount": {
                      *         "amount": 7840,
                      *         "currency": "EUR"
@@ -8218,9 +10120,178 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict"];
+            404: components["responses"]["NotFound"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `ILLEGAL_TRANSITION` (`urn:ipay:problem:illegal-transition`): The resource is in a state from which this change is not allowed.
+             *     - `ORDER_NOT_PAYABLE` (`urn:ipay:problem:order-not-payable`): The order cannot be paid in its current status (already paid, cancelled, ...).
+             *     - `ORDER_CANCELLED` (`urn:ipay:problem:order-cancelled`): The order was cancelled: it is no longer paid, shipped or released.
+             *     - `PAYMENT_IN_PROGRESS` (`urn:ipay:problem:payment-in-progress`): Another payment session of the order is still open or holds funds.
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:illegal-transition",
+                     *       "title": "Illegal state transition",
+                     *       "status": 409,
+                     *       "detail": "The resource is in a state from which this change is not allowed.",
+                     *       "code": "ILLEGAL_TRANSITION"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_USE" | "ILLEGAL_TRANSITION" | "ORDER_CANCELLED" | "ORDER_NOT_PAYABLE" | "PAYMENT_IN_PROGRESS";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            /**
+             * @description Well-formed, but the graph refused a value (e.g. a page size out of range or an unknown cursor), or the Idempotency-Key was already used with a different request.
+             *     Codes:
+             *     - `BAD_USER_INPUT` (`urn:ipay:problem:invalid-input`): A value was refused; `errors[].field` names it.
+             *     - `GRAPHQL_VALIDATION_FAILED` (`urn:ipay:problem:invalid-input`): The operation or its variables do not validate against the schema.
+             *     - `IDEMPOTENCY_KEY_REUSED` (`urn:ipay:problem:idempotency-key-reused`): The idempotency key was already used with a different request; use a new key for a new request.
+             *     - `CURRENCY_MISMATCH` (`urn:ipay:problem:currency-mismatch`): The amount is in another currency than the payment.
+             *     - `AMOUNT_MISMATCH` (`urn:ipay:problem:amount-mismatch`): The amount differs from the payment session amount.
+             *     - `AMOUNT_EXCEEDS_SESSION` (`urn:ipay:problem:amount-exceeds-session`): The amount is more than the payment session is for.
+             *     - `CAPTURE_EXCEEDS_AUTHORISED` (`urn:ipay:problem:capture-exceeds-authorised`): More would be captured than was authorised.
+             *     - `INVALID_EVENT` (`urn:ipay:problem:invalid-event`): A payment event is malformed.
+             *     - `PSP_REFERENCE_MISMATCH` (`urn:ipay:problem:psp-reference-mismatch`): A PSP fact names another PSP payment than the session holds.
+             *     - `PSP_REFUSED` (`urn:ipay:problem:psp-refused`): The payment service provider refused the request.
+             */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:idempotency-key-reused",
+                     *       "title": "Idempotency key reused",
+                     *       "status": 422,
+                     *       "detail": "The idempotency key was already used with a different request; use a new key for a new request.",
+                     *       "code": "IDEMPOTENCY_KEY_REUSED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "AMOUNT_EXCEEDS_SESSION" | "AMOUNT_MISMATCH" | "BAD_USER_INPUT" | "CAPTURE_EXCEEDS_AUTHORISED" | "CURRENCY_MISMATCH" | "GRAPHQL_VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "INVALID_EVENT" | "PSP_REFERENCE_MISMATCH" | "PSP_REFUSED";
+                    };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            /**
+             * @description A service behind the gateway cannot be reached; retry after `Retry-After` seconds.
+             *     Codes:
+             *     - `SERVICE_UNAVAILABLE` (`urn:ipay:problem:upstream-unavailable`, retryable): A service behind the gateway is unavailable; retry after `Retry-After` seconds.
+             *     - `SUBGRAPH_UNAVAILABLE` (`urn:ipay:problem:upstream-unavailable`, retryable): A service behind the gateway is unavailable; retry after `Retry-After` seconds.
+             *     - `PSP_UNAVAILABLE` (`urn:ipay:problem:psp-unavailable`, retryable): The payment service provider could not process the request now; retry later.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:psp-unavailable",
+                     *       "title": "PSP unavailable",
+                     *       "status": 503,
+                     *       "detail": "The payment service provider could not process the request now; retry later.",
+                     *       "code": "PSP_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PSP_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "SUBGRAPH_UNAVAILABLE";
+                    };
+                };
+            };
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetPaymentSessionByReference: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The IPAY reference the consumer was given.
+                 * @example IPAY-V6TS-F7N7-C
+                 */
+                reference: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.paymentSessionByReference` of the GraphQL operation GetPaymentSessionByReference. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "pay_d0151cb983b642aa3f583ef81f0d6dbb",
+                     *       "reference": "IPAY-V6TS-F7N7-C",
+                     *       "status": "CREATED",
+                     *       "amount": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "psp": "adyen",
+                     *       "method": "card",
+                     *       "expiresAt": "2026-05-29T09:14:22.000Z",
+                     *       "createdAt": "2026-05-29T09:14:22.000Z",
+                     *       "updatedAt": "2026-05-29T09:14:22.000Z",
+                     *       "order": {
+                     *         "id": "ord_2917b41c1734df61eb685e1e2ea7b435",
+                     *         "merchantReference": "ACME-1004",
+                     *         "status": "CREATED",
+                     *         "merchant": {
+                     *           "id": "mer_d46699935d529eba1ac4c3d352f171d4",
+                     *           "name": "Acme Shop"
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetPaymentSessionByReferenceResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -8317,7 +10388,7 @@ export interface operations {
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                /** @example pay_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                /** @example pay_56642b0f214f00dabe7b1cb5cb3fc17d */
                 id: string;
             };
             cookie?: never;
@@ -8334,7 +10405,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "id": "pay_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *       "id": "pay_56642b0f214f00dabe7b1cb5cb3fc17d",
                      *       "reference": "IPAY-7K3M-Q9XD-4",
                      *       "status": "CREATED",
                      *       "authorisedAmount": {
@@ -8399,83 +10470,6 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
-    GetPaymentSessionByReference: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
-                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
-                 */
-                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
-            };
-            path: {
-                /**
-                 * @description The IPAY reference the consumer was given.
-                 * @example IPAY-V6TS-F7N7-C
-                 */
-                reference: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description `data.paymentSessionByReference` of the GraphQL operation GetPaymentSessionByReference. */
-            200: {
-                headers: {
-                    ETag: components["headers"]["ETag"];
-                    "X-Request-Id": components["headers"]["XRequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "id": "pay_d0151cb983b642aa3f583ef81f0d6dbb",
-                     *       "reference": "IPAY-V6TS-F7N7-C",
-                     *       "status": "CREATED",
-                     *       "amount": {
-                     *         "amount": 7840,
-                     *         "currency": "EUR"
-                     *       },
-                     *       "psp": "adyen",
-                     *       "method": "card",
-                     *       "expiresAt": "2026-05-29T09:14:22.000Z",
-                     *       "createdAt": "2026-05-29T09:14:22.000Z",
-                     *       "updatedAt": "2026-05-29T09:14:22.000Z",
-                     *       "order": {
-                     *         "id": "ord_2917b41c1734df61eb685e1e2ea7b435",
-                     *         "merchantReference": "ACME-1004",
-                     *         "status": "CREATED",
-                     *         "merchant": {
-                     *           "id": "mer_d46699935d529eba1ac4c3d352f171d4",
-                     *           "name": "Acme Shop"
-                     *         }
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["GetPaymentSessionByReferenceResponse"];
-                };
-            };
-            /** @description Not Modified: the representation matches `If-None-Match`. */
-            304: {
-                headers: {
-                    ETag: components["headers"]["ETag"];
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            422: components["responses"]["UnprocessableContent"];
-            429: components["responses"]["TooManyRequests"];
-            500: components["responses"]["InternalServerError"];
-            502: components["responses"]["BadGateway"];
-            503: components["responses"]["ServiceUnavailable"];
-            504: components["responses"]["GatewayTimeout"];
-        };
-    };
     CreateRefund: {
         parameters: {
             query?: never;
@@ -8491,6 +10485,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "paymentSessionId": "pay_56642b0f214f00dabe7b1cb5cb3fc17d",
+                 *       "amount": 1000,
+                 *       "reason": "one item arrived damaged",
+                 *       "idempotencyKey": "refund-acme-1006-1"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateRefundRequest"];
             };
         };
@@ -8529,14 +10531,104 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict"];
+            404: components["responses"]["NotFound"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `ILLEGAL_TRANSITION` (`urn:ipay:problem:illegal-transition`): The resource is in a state from which this change is not allowed.
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:illegal-transition",
+                     *       "title": "Illegal state transition",
+                     *       "status": 409,
+                     *       "detail": "The resource is in a state from which this change is not allowed.",
+                     *       "code": "ILLEGAL_TRANSITION"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_USE" | "ILLEGAL_TRANSITION";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableContent"];
+            /**
+             * @description Well-formed, but the graph refused a value (e.g. a page size out of range or an unknown cursor), or the Idempotency-Key was already used with a different request.
+             *     Codes:
+             *     - `BAD_USER_INPUT` (`urn:ipay:problem:invalid-input`): A value was refused; `errors[].field` names it.
+             *     - `GRAPHQL_VALIDATION_FAILED` (`urn:ipay:problem:invalid-input`): The operation or its variables do not validate against the schema.
+             *     - `IDEMPOTENCY_KEY_REUSED` (`urn:ipay:problem:idempotency-key-reused`): The idempotency key was already used with a different request; use a new key for a new request.
+             *     - `CURRENCY_MISMATCH` (`urn:ipay:problem:currency-mismatch`): The amount is in another currency than the payment.
+             *     - `AMOUNT_MISMATCH` (`urn:ipay:problem:amount-mismatch`): The amount differs from the payment session amount.
+             *     - `AMOUNT_EXCEEDS_SESSION` (`urn:ipay:problem:amount-exceeds-session`): The amount is more than the payment session is for.
+             *     - `CAPTURE_EXCEEDS_AUTHORISED` (`urn:ipay:problem:capture-exceeds-authorised`): More would be captured than was authorised.
+             *     - `REFUND_EXCEEDS_CAPTURED` (`urn:ipay:problem:refund-exceeds-captured`): The refunds would exceed what was captured (refunds still pending at the PSP count).
+             *     - `INVALID_EVENT` (`urn:ipay:problem:invalid-event`): A payment event is malformed.
+             *     - `PSP_REFERENCE_MISMATCH` (`urn:ipay:problem:psp-reference-mismatch`): A PSP fact names another PSP payment than the session holds.
+             *     - `PSP_REFUSED` (`urn:ipay:problem:psp-refused`): The payment service provider refused the request.
+             */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:idempotency-key-reused",
+                     *       "title": "Idempotency key reused",
+                     *       "status": 422,
+                     *       "detail": "The idempotency key was already used with a different request; use a new key for a new request.",
+                     *       "code": "IDEMPOTENCY_KEY_REUSED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "AMOUNT_EXCEEDS_SESSION" | "AMOUNT_MISMATCH" | "BAD_USER_INPUT" | "CAPTURE_EXCEEDS_AUTHORISED" | "CURRENCY_MISMATCH" | "GRAPHQL_VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "INVALID_EVENT" | "PSP_REFERENCE_MISMATCH" | "PSP_REFUSED" | "REFUND_EXCEEDS_CAPTURED";
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             502: components["responses"]["BadGateway"];
-            503: components["responses"]["ServiceUnavailable"];
+            /**
+             * @description A service behind the gateway cannot be reached; retry after `Retry-After` seconds.
+             *     Codes:
+             *     - `SERVICE_UNAVAILABLE` (`urn:ipay:problem:upstream-unavailable`, retryable): A service behind the gateway is unavailable; retry after `Retry-After` seconds.
+             *     - `SUBGRAPH_UNAVAILABLE` (`urn:ipay:problem:upstream-unavailable`, retryable): A service behind the gateway is unavailable; retry after `Retry-After` seconds.
+             *     - `PSP_UNAVAILABLE` (`urn:ipay:problem:psp-unavailable`, retryable): The payment service provider could not process the request now; retry later.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:psp-unavailable",
+                     *       "title": "PSP unavailable",
+                     *       "status": 503,
+                     *       "detail": "The payment service provider could not process the request now; retry later.",
+                     *       "code": "PSP_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PSP_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "SUBGRAPH_UNAVAILABLE";
+                    };
+                };
+            };
             504: components["responses"]["GatewayTimeout"];
         };
     };
@@ -8585,7 +10677,36 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict"];
+            404: components["responses"]["NotFound"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `CONFLICT` (`urn:ipay:problem:conflict`, retryable): The resource is being changed concurrently; retry.
+             *     - `ORDER_CANCELLED` (`urn:ipay:problem:order-cancelled`): The order was cancelled: it is no longer paid, shipped or released.
+             *     - `PAYMENT_NOT_CONFIRMED` (`urn:ipay:problem:payment-not-confirmed`): The order is not fully paid (no payment, a partial capture, or a refund); the parcel cannot be released.
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "The resource is being changed concurrently; retry.",
+                     *       "code": "CONFLICT"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "CONFLICT" | "IDEMPOTENCY_KEY_IN_USE" | "ORDER_CANCELLED" | "PAYMENT_NOT_CONFIRMED";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -8611,6 +10732,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "shipmentId": "shp_ed133d38c5d197c9098be8652f9bc5c5",
+                 *       "code": "493817",
+                 *       "locationType": "DOOR",
+                 *       "agentId": "courier-17"
+                 *     }
+                 */
                 "application/json": components["schemas"]["VerifyReleaseRequest"];
             };
         };
@@ -8643,7 +10772,36 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict"];
+            404: components["responses"]["NotFound"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `CONFLICT` (`urn:ipay:problem:conflict`, retryable): The resource is being changed concurrently; retry.
+             *     - `ORDER_CANCELLED` (`urn:ipay:problem:order-cancelled`): The order was cancelled: it is no longer paid, shipped or released.
+             *     - `PAYMENT_NOT_CONFIRMED` (`urn:ipay:problem:payment-not-confirmed`): The order is not fully paid (no payment, a partial capture, or a refund); the parcel cannot be released.
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "The resource is being changed concurrently; retry.",
+                     *       "code": "CONFLICT"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "CONFLICT" | "IDEMPOTENCY_KEY_IN_USE" | "ORDER_CANCELLED" | "PAYMENT_NOT_CONFIRMED";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -8704,6 +10862,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -8754,7 +10913,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -8799,7 +10958,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -8855,6 +11014,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -8996,6 +11156,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -9306,6 +11467,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -9451,6 +11613,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -9598,6 +11761,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -9624,6 +11788,19 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "granteeKind": "USER",
+                 *       "granteeId": "usr_4cdd450198006938a4f4fdc579dc74f9",
+                 *       "roleKey": "read_only",
+                 *       "scope": {
+                 *         "kind": "MERCHANTS",
+                 *         "merchantIds": [
+                 *           "mer_cddc8511ef0acf7d62c9a7473dab627e"
+                 *         ]
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["AssignRoleRequest"];
             };
         };
@@ -9662,6 +11839,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -9704,7 +11882,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -9716,6 +11894,7 @@ export interface operations {
     ListRoles: {
         parameters: {
             query?: {
+                /** @example mer_53c4f17d869dceb9734bf9c2416b70f3 */
                 merchantId?: string;
             };
             header?: {
@@ -9765,6 +11944,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -9788,6 +11968,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "merchantId": "mer_53c4f17d869dceb9734bf9c2416b70f3",
+                 *       "key": "warehouse",
+                 *       "name": "Warehouse",
+                 *       "permissions": [
+                 *         "orders:read",
+                 *         "shipments:read"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateRoleRequest"];
             };
         };
@@ -9817,6 +12008,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -9839,7 +12031,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @example pay_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                /** @example pay_a7edd4eb22c029caf58e919388c8f3a5 */
                 sessionId: string;
             };
             cookie?: never;
@@ -9875,10 +12067,69 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict"];
+            404: components["responses"]["NotFound"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `ILLEGAL_TRANSITION` (`urn:ipay:problem:illegal-transition`): The resource is in a state from which this change is not allowed.
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:illegal-transition",
+                     *       "title": "Illegal state transition",
+                     *       "status": 409,
+                     *       "detail": "The resource is in a state from which this change is not allowed.",
+                     *       "code": "ILLEGAL_TRANSITION"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_USE" | "ILLEGAL_TRANSITION";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableContent"];
+            /**
+             * @description Well-formed, but the graph refused a value (e.g. a page size out of range or an unknown cursor), or the Idempotency-Key was already used with a different request.
+             *     Codes:
+             *     - `BAD_USER_INPUT` (`urn:ipay:problem:invalid-input`): A value was refused; `errors[].field` names it.
+             *     - `GRAPHQL_VALIDATION_FAILED` (`urn:ipay:problem:invalid-input`): The operation or its variables do not validate against the schema.
+             *     - `CURRENCY_MISMATCH` (`urn:ipay:problem:currency-mismatch`): The amount is in another currency than the payment.
+             *     - `AMOUNT_MISMATCH` (`urn:ipay:problem:amount-mismatch`): The amount differs from the payment session amount.
+             *     - `AMOUNT_EXCEEDS_SESSION` (`urn:ipay:problem:amount-exceeds-session`): The amount is more than the payment session is for.
+             *     - `CAPTURE_EXCEEDS_AUTHORISED` (`urn:ipay:problem:capture-exceeds-authorised`): More would be captured than was authorised.
+             *     - `INVALID_EVENT` (`urn:ipay:problem:invalid-event`): A payment event is malformed.
+             *     - `PSP_REFERENCE_MISMATCH` (`urn:ipay:problem:psp-reference-mismatch`): A PSP fact names another PSP payment than the session holds.
+             */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:currency-mismatch",
+                     *       "title": "Currency mismatch",
+                     *       "status": 422,
+                     *       "detail": "The amount is in another currency than the payment.",
+                     *       "code": "CURRENCY_MISMATCH"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "AMOUNT_EXCEEDS_SESSION" | "AMOUNT_MISMATCH" | "BAD_USER_INPUT" | "CAPTURE_EXCEEDS_AUTHORISED" | "CURRENCY_MISMATCH" | "GRAPHQL_VALIDATION_FAILED" | "INVALID_EVENT" | "PSP_REFERENCE_MISMATCH";
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             502: components["responses"]["BadGateway"];
@@ -9934,6 +12185,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -9956,7 +12208,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @example shp_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                /** @example shp_b9aec9b7e4504ad84921cb1b730d1e77 */
                 shipmentId: string;
             };
             cookie?: never;
@@ -9965,7 +12217,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "scan": "OUT_FOR_DELIVERY"
+                 *       "scan": "DELIVERY_ATTEMPT_FAILED"
                  *     }
                  */
                 "application/json": components["schemas"]["SimulateCarrierScanRequest"];
@@ -9994,6 +12246,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -10059,6 +12312,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -10115,7 +12369,6 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
@@ -10256,6 +12509,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -10536,6 +12790,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -10616,6 +12871,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -10767,6 +13023,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -10854,6 +13111,25 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "carrierCode": "postnl",
+                 *       "serviceLevel": "STANDARD",
+                 *       "deliveryMethod": "DOOR",
+                 *       "parcel": {
+                 *         "weightGrams": 1200,
+                 *         "dimensions": {
+                 *           "lengthMm": 300,
+                 *           "widthMm": 200,
+                 *           "heightMm": 100
+                 *         },
+                 *         "destination": {
+                 *           "country": "NL",
+                 *           "postcode": "1012 LG"
+                 *         }
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["QuoteShipmentRequest"];
             };
         };
@@ -10922,6 +13198,25 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "orderId": "ord_1b1f7e651a25a3a013bdc26599d58638",
+                 *       "serviceLevel": "STANDARD",
+                 *       "deliveryMethod": "DOOR",
+                 *       "parcel": {
+                 *         "weightGrams": 1200,
+                 *         "dimensions": {
+                 *           "lengthMm": 300,
+                 *           "widthMm": 200,
+                 *           "heightMm": 100
+                 *         },
+                 *         "destination": {
+                 *           "country": "NL",
+                 *           "postcode": "1012 LG"
+                 *         }
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateShipmentRequest"];
             };
         };
@@ -10958,7 +13253,35 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict"];
+            404: components["responses"]["NotFound"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `ORDER_CANCELLED` (`urn:ipay:problem:order-cancelled`): The order was cancelled: it is no longer paid, shipped or released.
+             *     - `CARRIER_NOT_CONFIGURED` (`urn:ipay:problem:carrier-not-configured`): No carrier integration is configured for live shipments of this carrier; nothing was booked.
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:order-cancelled",
+                     *       "title": "Order cancelled",
+                     *       "status": 409,
+                     *       "detail": "The order was cancelled: it is no longer paid, shipped or released.",
+                     *       "code": "ORDER_CANCELLED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "CARRIER_NOT_CONFIGURED" | "IDEMPOTENCY_KEY_IN_USE" | "ORDER_CANCELLED";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -11085,11 +13408,40 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
-            429: components["responses"]["TooManyRequests"];
+            /**
+             * @description Rate limited; retry after the number of seconds in `Retry-After`.
+             *     Codes:
+             *     - `RATE_LIMITED` (`urn:ipay:problem:rate-limited`, retryable): Rate limited; retry after `Retry-After` seconds.
+             *     - `SUBSCRIBER_TOO_SLOW` (`urn:ipay:problem:subscriber-too-slow`, retryable): Events were dropped for a slow subscriber; resubscribe with lastEventId.
+             *     - `RELEASE_REISSUE_LIMITED` (`urn:ipay:problem:release-reissue-limited`, retryable): The release code was reissued too often; retry later.
+             */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:release-reissue-limited",
+                     *       "title": "Release code reissue limited",
+                     *       "status": 429,
+                     *       "detail": "The release code was reissued too often; retry later.",
+                     *       "code": "RELEASE_REISSUE_LIMITED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED" | "RELEASE_REISSUE_LIMITED" | "SUBSCRIBER_TOO_SLOW";
+                    };
+                };
+            };
             500: components["responses"]["InternalServerError"];
             502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
@@ -11169,7 +13521,7 @@ export interface operations {
     ListTariffs: {
         parameters: {
             query?: {
-                /** @example ups */
+                /** @example postnl */
                 carrierCode?: string;
             };
             header?: {
@@ -11197,7 +13549,7 @@ export interface operations {
                      *       "rateCards": [
                      *         {
                      *           "id": "id_4cba9b4c675ba4987ed7dfe69e2f0b59",
-                     *           "carrierCode": "ups",
+                     *           "carrierCode": "postnl",
                      *           "serviceLevel": "STANDARD",
                      *           "currency": "EUR",
                      *           "validFrom": "validFrom",
@@ -11218,7 +13570,7 @@ export interface operations {
                      *       "surcharges": [
                      *         {
                      *           "id": "id_28bef296ccd79346706f9d1753c5cd75",
-                     *           "carrierCode": "ups",
+                     *           "carrierCode": "postnl",
                      *           "kind": "kind",
                      *           "validFrom": "validFrom",
                      *           "validTo": "validTo"
@@ -11263,7 +13615,11 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /** @example {} */
+                /**
+                 * @example {
+                 *       "csv": "kind,carrier,service_level,delivery_methods,valid_from,currency,zone,country,max_weight_g,amount_minor\nBAND,postnl,EXPRESS,DOOR,2026-12-01,EUR,NL,NL,2000,1195\n"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ImportTariffsRequest"];
             };
         };
@@ -11320,6 +13676,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "merchantId": "mer_53c4f17d869dceb9734bf9c2416b70f3",
+                 *       "url": "http://127.0.0.1:8080/webhooks/ipay",
+                 *       "eventTypes": [
+                 *         "order.created",
+                 *         "payment.confirmed"
+                 *       ],
+                 *       "description": "Order system"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateWebhookEndpointRequest"];
             };
         };
@@ -11353,6 +13720,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -11382,7 +13750,12 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /** @example {} */
+                /**
+                 * @example {
+                 *       "from": "2026-11-01T00:00:00Z",
+                 *       "to": "2026-11-02T00:00:00Z"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ReplayWebhooksRequest"];
             };
         };
@@ -11409,6 +13782,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -11451,7 +13825,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -11510,6 +13884,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -11519,6 +13894,1338 @@ export interface operations {
             502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
             504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    webhookAuditChainVerified: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventAuditChainVerified"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookCarrierInvoiceImported: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventCarrierInvoiceImported"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookCarrierInvoiceLineResolved: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventCarrierInvoiceLineResolved"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookCarrierInvoicePaid: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventCarrierInvoicePaid"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookCarrierInvoiceReconciled: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventCarrierInvoiceReconciled"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookCarrierStatementSent: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventCarrierStatementSent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookCarrierOutForDelivery: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventCarrierOutForDelivery"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookControlsCompleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventControlsCompleted"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookMerchantCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventMerchantCreated"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookMerchantOnboardingChanged: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventMerchantOnboardingChanged"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookOrderCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventOrderCreated"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookOrderPaymentStateChanged: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventOrderPaymentStateChanged"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookOrderStatusChanged: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventOrderStatusChanged"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookParcelReleased: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventParcelReleased"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookPaymentCaptureReversed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventPaymentCaptureReversed"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookPaymentConfirmed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventPaymentConfirmed"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookPaymentFailed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventPaymentFailed"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookPaymentRequested: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventPaymentRequested"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookRefundCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventRefundCreated"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookReleaseAuthorized: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventReleaseAuthorized"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookRetentionOfferAccepted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventRetentionOfferAccepted"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookReturnCompleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventReturnCompleted"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookReturnConfirmed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventReturnConfirmed"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookReturnInTransit: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventReturnInTransit"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookReturnInitiated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventReturnInitiated"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookReturnInspected: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventReturnInspected"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookReturnLabelIssued: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventReturnLabelIssued"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookReturnReceived: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventReturnReceived"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookReturnRefundFailed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventReturnRefundFailed"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookReturnRefundRequested: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventReturnRefundRequested"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookReturnRefunded: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventReturnRefunded"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookReturnRejected: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventReturnRejected"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookSettlementApproved: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventSettlementApproved"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookSettlementClosed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventSettlementClosed"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookSettlementCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventSettlementCreated"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookSettlementPaid: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventSettlementPaid"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookShipmentCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventShipmentCreated"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
 }

@@ -3,6 +3,7 @@ import {
   BUILT_IN_ROLES,
   PLATFORM_ONLY,
   badUserInput,
+  domainError,
   forbidden,
   intersectScopes,
   isPermission,
@@ -105,9 +106,7 @@ export async function createApiKey(uow: Uow, auth: Authorization, input: NewApiK
     auth.requireMerchant('api_keys:manage', input.merchantId);
     const [merchant] = await uow.tx.select().from(merchants).where(eq(merchants.id, input.merchantId));
     if (!merchant) throw notFound('Merchant', input.merchantId);
-    if (input.livemode && !mayHoldLiveCredentials(merchant.onboardingStatus)) {
-      throw badUserInput('input.livemode', `merchant is ${merchant.onboardingStatus}: live keys need an ACTIVE merchant (KYC approved)`);
-    }
+    if (input.livemode) assertMayHoldLive(merchant);
   } else {
     if (auth.require('api_keys:manage').kind !== 'ALL') throw forbidden('partner and platform keys need api_keys:manage over all data');
     if (input.partnerId) {
@@ -152,11 +151,22 @@ async function manageableKey(uow: Uow, auth: Authorization, id: string): Promise
   return key;
 }
 
-/** A new secret for the same key holder and roles; the old secret works until the grace period ends. */
+/** Live credentials of a merchant exist and work only while it is ACTIVE (KYC approved, not suspended or closed). */
+function assertMayHoldLive(merchant: { id: string; onboardingStatus: Parameters<typeof mayHoldLiveCredentials>[0] }): void {
+  if (!mayHoldLiveCredentials(merchant.onboardingStatus)) {
+    throw domainError('MERCHANT_NOT_ACTIVE', `merchant ${merchant.id} is ${merchant.onboardingStatus}: live keys need an ACTIVE merchant (KYC approved, not suspended or closed)`, { field: 'livemode', merchantId: merchant.id, onboardingStatus: merchant.onboardingStatus });
+  }
+}
+
+/** A new secret for the same key holder and roles; the old secret works until the grace period ends. A live merchant key is rotated only while its merchant is ACTIVE. */
 export async function rotateApiKey(uow: Uow, auth: Authorization, id: string, graceSeconds: number, pepper: string) {
   if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > 7 * 86400) throw badUserInput('gracePeriodSeconds', 'must be 0 to 604800 (7 days)');
   const old = await manageableKey(uow, auth, id);
   if (old.revokedAt || old.replacedById || (old.expiresAt && old.expiresAt <= new Date())) throw badUserInput('id', 'only an active key that was not rotated already can be rotated');
+  if (old.livemode && old.merchantId) {
+    const [merchant] = await uow.tx.select({ id: merchants.id, onboardingStatus: merchants.onboardingStatus }).from(merchants).where(eq(merchants.id, old.merchantId));
+    assertMayHoldLive(merchant ?? { id: old.merchantId, onboardingStatus: 'CLOSED' });
+  }
   const { key, prefix } = generateApiKey(old.livemode);
   const [fresh] = await uow.tx
     .insert(apiKeys)

@@ -1,4 +1,5 @@
 import type { Permission } from '@ipay/platform';
+import type { HeldRole } from './grants.ts';
 import type { MerchantRow } from '../db/schema.ts';
 
 export type OnboardingStatus = MerchantRow['onboardingStatus'];
@@ -26,3 +27,28 @@ export function transitionOnboarding(current: OnboardingStatus, action: Onboardi
 
 /** Live credentials only for merchants that passed KYC and are not suspended or closed. */
 export const mayHoldLiveCredentials = (status: OnboardingStatus) => status === 'ACTIVE';
+
+/**
+ * What of a user's roles reaches live data: merchant-scoped roles keep only ACTIVE merchants (a role left with none is
+ * dropped); roles over ALL data or carriers are kept. A user whose roles all pointed at merchants that are not ACTIVE
+ * has no live reach and is refused.
+ */
+export function liveReach(held: readonly HeldRole[], statuses: ReadonlyMap<string, OnboardingStatus>): { ok: true; held: HeldRole[] } | { ok: false; reason: string } {
+  const kept: HeldRole[] = [];
+  const inactive = new Set<string>();
+  for (const role of held) {
+    if (role.scope.kind !== 'MERCHANTS') {
+      kept.push(role);
+      continue;
+    }
+    const active = role.scope.merchantIds.filter((id) => {
+      const status = statuses.get(id);
+      if (status && mayHoldLiveCredentials(status)) return true;
+      inactive.add(`${id} (${status ?? 'unknown'})`);
+      return false;
+    });
+    if (active.length > 0) kept.push({ permissions: role.permissions, scope: { kind: 'MERCHANTS', merchantIds: active } });
+  }
+  if (kept.length === 0 && inactive.size > 0) return { ok: false, reason: `live access needs an ACTIVE merchant; not active: ${[...inactive].sort().join(', ')}` };
+  return { ok: true, held: kept };
+}

@@ -1,15 +1,33 @@
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { Database, DataScope, Principal } from '@ipay/platform';
-import { apiKeys, partners, roleAssignments, roles, sessions, users, type ApiKeyRow } from '../db/schema.ts';
+import { apiKeys, merchants, partners, roleAssignments, roles, sessions, users, type ApiKeyRow } from '../db/schema.ts';
 import type * as schema from '../db/schema.ts';
 import { apiKeyMatches, parseApiKey } from './api-keys.ts';
-import { assignmentScope, effectiveGrants } from './grants.ts';
+import { assignmentScope, effectiveGrants, type HeldRole } from './grants.ts';
+import { liveReach, mayHoldLiveCredentials } from './onboarding.ts';
 
 type Db = Database<typeof schema>;
 
-export type AuthenticationResult = { ok: true; principal: Principal } | { ok: false; reason: string };
+/** A refusal is UNAUTHENTICATED (the credential is not valid) unless it says MERCHANT_NOT_ACTIVE (valid, but its merchant may not use live access). */
+export type AuthenticationResult = { ok: true; principal: Principal } | { ok: false; reason: string; code: 'UNAUTHENTICATED' | 'MERCHANT_NOT_ACTIVE' };
 
-const refuse = (reason: string): AuthenticationResult => ({ ok: false, reason });
+const refuse = (reason: string, code: 'UNAUTHENTICATED' | 'MERCHANT_NOT_ACTIVE' = 'UNAUTHENTICATED'): AuthenticationResult => ({ ok: false, reason, code });
+
+/** Onboarding status of each merchant, read on every resolution (the gateway reuses a principal for at most AUTH_CACHE_TTL_MS). */
+async function onboardingStatuses(db: Db, merchantIds: readonly string[]) {
+  if (merchantIds.length === 0) return new Map<string, (typeof merchants.$inferSelect)['onboardingStatus']>();
+  const rows = await db.select({ id: merchants.id, status: merchants.onboardingStatus }).from(merchants).where(inArray(merchants.id, [...merchantIds]));
+  return new Map(rows.map((r) => [r.id, r.status]));
+}
+
+/**
+ * Live access of a user: roles on merchants that are not ACTIVE are dropped; a user left with no live reach at all
+ * (only roles on suspended, closed or unapproved merchants) is refused. Platform staff (roles over ALL data) keep theirs.
+ */
+export async function liveRolesOfUser(db: Db, held: readonly HeldRole[]): Promise<{ ok: true; held: HeldRole[] } | { ok: false; reason: string }> {
+  const merchantIds = [...new Set(held.flatMap((r) => (r.scope.kind === 'MERCHANTS' ? r.scope.merchantIds : [])))];
+  return liveReach(held, await onboardingStatuses(db, merchantIds));
+}
 
 /** Whether a key may be used now: not revoked, not past its (possibly grace-period) expiry. */
 export function apiKeyUsable(key: Pick<ApiKeyRow, 'revokedAt' | 'expiresAt'>, now = new Date()): string | null {
@@ -29,6 +47,11 @@ async function rolesOf(db: Db, granteeKind: 'USER' | 'API_KEY', granteeId: strin
 async function principalOfKey(db: Db, key: ApiKeyRow): Promise<AuthenticationResult> {
   const unusable = apiKeyUsable(key);
   if (unusable) return refuse(unusable);
+  // Live keys of a merchant work only while it is ACTIVE; sandbox keys do not depend on onboarding (test mode moves no money).
+  if (key.livemode && key.ownerKind === 'MERCHANT') {
+    const status = (await onboardingStatuses(db, [key.merchantId!])).get(key.merchantId!);
+    if (!status || !mayHoldLiveCredentials(status)) return refuse(`merchant ${key.merchantId} is ${status ?? 'unknown'}: live access needs an ACTIVE merchant`, 'MERCHANT_NOT_ACTIVE');
+  }
   let bound: DataScope = { kind: 'ALL' };
   let kind: Principal['kind'] = 'operator';
   if (key.ownerKind === 'MERCHANT') {
@@ -73,7 +96,12 @@ export async function resolveCredential(db: Db, credentialKind: string, credenti
     if (row.session.revokedAt) return refuse('session has been revoked (logged out)');
     if (row.session.expiresAt <= new Date()) return refuse('session has expired');
     if (row.user.disabledAt) return refuse('user is disabled');
-    const held = (await rolesOf(db, 'USER', row.user.id)).map((r) => ({ permissions: r.permissions, scope: assignmentScope(r) }));
+    let held: HeldRole[] = (await rolesOf(db, 'USER', row.user.id)).map((r) => ({ permissions: r.permissions, scope: assignmentScope(r) }));
+    if (row.session.livemode) {
+      const live = await liveRolesOfUser(db, held);
+      if (!live.ok) return refuse(live.reason, 'MERCHANT_NOT_ACTIVE');
+      held = live.held;
+    }
     return {
       ok: true,
       principal: {
@@ -87,6 +115,11 @@ export async function resolveCredential(db: Db, credentialKind: string, credenti
     };
   }
   return refuse('unknown credential kind');
+}
+
+/** The roles a user holds (for `login`, which checks live reach before opening a session). */
+export async function heldRolesOfUser(db: Db, userId: string): Promise<HeldRole[]> {
+  return (await rolesOf(db, 'USER', userId)).map((r) => ({ permissions: r.permissions, scope: assignmentScope(r) }));
 }
 
 export async function rolesByIds(db: Db, ids: readonly string[]) {

@@ -1,11 +1,11 @@
 import { eq } from 'drizzle-orm';
-import { badUserInput, notFound, unauthenticated } from '@ipay/platform';
+import { badUserInput, domainError, notFound, unauthenticated } from '@ipay/platform';
 import { crmSyncJobs, users } from '../db/schema.ts';
 import * as access from '../domain/access.ts';
 import { applyOnboardingAction, createMerchant } from '../domain/merchants.ts';
 import { ONBOARDING_TRANSITIONS } from '../domain/onboarding.ts';
 import { verifyPassword } from '../domain/passwords.ts';
-import { authenticateApiKey } from '../domain/principals.ts';
+import { authenticateApiKey, heldRolesOfUser, liveRolesOfUser } from '../domain/principals.ts';
 import type { MutationResolvers } from '../generated/graphql.ts';
 import { enqueueCrmSync } from '../domain/crm.ts';
 import { merchants } from '../db/schema.ts';
@@ -21,7 +21,7 @@ const asToken = (issued: { token: string; expiresAt: Date; expiresIn: number }) 
 export const Mutation: MutationResolvers = {
   issueToken: async (_, { apiKey }, { db, services, requestId, sourceIp, mutateAs }) => {
     const result = await authenticateApiKey(db, apiKey, services.apiKeyPepper);
-    if (!result.ok) throw unauthenticated(result.reason);
+    if (!result.ok) throw domainError(result.code, result.reason);
     const { principal } = result;
     // The caller is anonymous until now: the key it presented is the actor of its own token issuance.
     await mutateAs({ principalKind: principal.kind, principalId: principal.id, credentialId: principal.id, livemode: principal.livemode, requestId, sourceIp }, async (uow) => {
@@ -34,6 +34,11 @@ export const Mutation: MutationResolvers = {
     // The same answer and the same work for an unknown email as for a wrong password.
     const valid = await verifyPassword(password, user?.passwordHash ?? 'scrypt$131072$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=');
     if (!user || !valid || user.disabledAt) throw unauthenticated('email or password is wrong');
+    // A live login reaches only ACTIVE merchants; one that reaches none (its merchants suspended or closed) is refused.
+    if (livemode) {
+      const live = await liveRolesOfUser(db, await heldRolesOfUser(db, user.id));
+      if (!live.ok) throw domainError('MERCHANT_NOT_ACTIVE', live.reason);
+    }
     const session = await mutateAs({ principalKind: user.isOperator ? 'operator' : 'user', principalId: user.id, credentialId: null, livemode, requestId, sourceIp }, (uow) =>
       access.openSession(uow, user.id, livemode),
     );

@@ -205,8 +205,8 @@ export async function replayRange(uow: Uow, auth: Authorization, endpointId: str
     .orderBy(asc(webhookDeliveries.occurredAt), asc(webhookDeliveries.eventId))
     .limit(MAX_REPLAY_EVENTS + 1);
   if (originals.length > MAX_REPLAY_EVENTS) throw badUserInput('to', `more than ${MAX_REPLAY_EVENTS} events in the range: narrow it`);
-  if (!originals.length) return [];
-  const rows = await uow.tx.insert(webhookDeliveries).values(originals.map((o) => replayRow(o, now))).returning();
+  // An empty range is still a request someone made: audited (a mutation always is), nothing re-sent.
+  const rows = originals.length ? await uow.tx.insert(webhookDeliveries).values(originals.map((o) => replayRow(o, now))).returning() : [];
   uow.audit({ action: 'webhook_endpoint.replay', entityType: 'WebhookEndpoint', entityId: endpointId, merchantId: endpoint.merchantId, after: { from: from.toISOString(), to: to.toISOString(), eventIds: originals.map((o) => o.eventId) } });
   return rows.sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || a.eventId.localeCompare(b.eventId));
 }
