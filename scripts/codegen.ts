@@ -35,9 +35,22 @@ const mappers: Record<string, Record<string, string>> = {
   finance: {
     Settlement: '../db/schema.ts#SettlementRow',
     SettlementLine: '../db/schema.ts#SettlementLineRow',
+    FeeScheduleEntry: '../db/schema.ts#FeeScheduleRow',
+    ApprovalThreshold: '../db/schema.ts#ApprovalThresholdRow',
     Order: '@ipay/platform#EntityRef',
     Merchant: '@ipay/platform#EntityRef',
     KpiSnapshot: '../domain/kpis.ts#KpiSnapshot as KpiSnapshotValue',
+    // Reconciliation / controls
+    CarrierInvoice: '../db/schema.ts#CarrierInvoiceRow',
+    CarrierInvoiceLine: '../app/reconciliation-views.ts#CarrierInvoiceLineView',
+    CarrierInvoiceSummary: '../app/reconciliation-views.ts#CarrierInvoiceSummaryView',
+    CarrierStatement: '../app/reconciliation-views.ts#CarrierStatementView',
+    CarrierOpenItem: '../app/reconciliation-views.ts#CarrierOpenItemView',
+    CarrierStatementDelivery: '../app/reconciliation-views.ts#CarrierStatementDeliveryView',
+    CarrierContacts: '../app/reconciliation-views.ts#CarrierContactsView',
+    ControlRun: '../db/schema.ts#ControlRunRow',
+    ControlResultEntry: '../db/schema.ts#ControlResultRow',
+    SandboxMail: '../db/schema.ts#SandboxMailRow',
   },
 };
 

@@ -5,7 +5,8 @@ export default defineConfig({
   test: {
     root: fileURLToPath(new URL('..', import.meta.url)),
     include: ['gateway/test/**/*.test.ts', 'subgraphs/*/test/**/*.test.ts', 'scripts/test/**/*.test.ts'],
-    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' },
+    // Daily/6-hourly background jobs stay off in tests (suites drive them): the controls scheduler and audit attestations.
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', CONTROLS_TICK_MS: '0', AUDIT_ATTESTATION_INTERVAL_MS: '0' },
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -140,4 +140,38 @@ describe('the golden path over REST', () => {
     expect(final).toMatchObject({ merchantReference: reference });
     expect(checked.length).toBeGreaterThanOrEqual(10);
   });
+
+  it('closes a settlement, approves it with four eyes, pays it out and serves its statement and DATEV export', { timeout: 120_000 }, async () => {
+    const operator = { authorization: `Bearer ${SANDBOX_KEYS.operator}` };
+    // The merchant's settlements: the sandbox's November settlement is open.
+    const list = valid('/v1/settlements', 'get', await client.GET('/v1/settlements', { params: { query: { merchantId: acme.id } } })) as { id: string; status: string; net: { amount: number } }[];
+    const open = list.find((s) => s.status === 'OPEN')!;
+    expect(open).toBeDefined();
+    const detail = valid('/v1/settlements/{id}', 'get', await client.GET('/v1/settlements/{id}', { params: { path: { id: open.id } } })) as { lines: { kind: string; paymentSessionId: string }[]; lineCount: number };
+    expect(detail.lines).toHaveLength(detail.lineCount);
+    expect(detail.lines.every((l) => l.kind === 'COLLECTION' && l.paymentSessionId.startsWith('pay_'))).toBe(true);
+
+    // IPAY staff close it; no EUR threshold is configured in the sandbox, so approval needs a second person.
+    const closed = valid('/v1/settlements/{id}/close', 'post', await client.POST('/v1/settlements/{id}/close', { params: { path: { id: open.id } }, headers: operator }));
+    expect(closed).toMatchObject({ status: 'CLOSED', requiresFourEyes: true, net: open.net });
+    // A merchant can neither close nor approve its own payout.
+    expect((await client.POST('/v1/settlements/{id}/approve', { params: { path: { id: open.id } } })).response.status).toBe(403);
+    // The API key that closed it cannot approve it: a signed-in person must.
+    const refused = await client.POST('/v1/settlements/{id}/approve', { params: { path: { id: open.id } }, headers: operator });
+    expect(refused.error).toMatchObject({ code: 'FOUR_EYES_REQUIRED' });
+    const login = valid('/v1/auth/login', 'post', await client.POST('/v1/auth/login', { body: { email: 'ops@ipay.test', password: 'sandbox-password-2026', livemode: false } })) as { accessToken: string };
+    const approved = valid('/v1/settlements/{id}/approve', 'post', await client.POST('/v1/settlements/{id}/approve', { params: { path: { id: open.id } }, headers: { authorization: `Bearer ${login.accessToken}` } }));
+    expect(approved).toMatchObject({ status: 'APPROVED', approvedBy: expect.stringMatching(/^usr_/) });
+    const paidOut = valid('/v1/settlements/{id}/pay', 'post', await client.POST('/v1/settlements/{id}/pay', { params: { path: { id: open.id } }, body: { payoutReference: 'SEPA-GOLD-0001' }, headers: operator }));
+    expect(paidOut).toMatchObject({ status: 'PAID', payoutReference: 'SEPA-GOLD-0001' });
+
+    // The merchant downloads its statement (PDF) and its accountant's DATEV export.
+    const statement = valid('/v1/settlements/{id}/statement', 'get', await client.GET('/v1/settlements/{id}/statement', { params: { path: { id: open.id } } })) as { contentType: string; contentBase64: string; byteLength: number };
+    const pdf = Buffer.from(statement.contentBase64, 'base64');
+    expect(statement.contentType).toBe('application/pdf');
+    expect([pdf.subarray(0, 5).toString(), pdf.length]).toEqual(['%PDF-', statement.byteLength]);
+    const exported = valid('/v1/settlements/{id}/export', 'get', await client.GET('/v1/settlements/{id}/export', { params: { path: { id: open.id }, query: { format: 'DATEV' } } })) as { contentBase64: string; filename: string };
+    expect(Buffer.from(exported.contentBase64, 'base64').toString('latin1')).toMatch(/^"EXTF";700;21;"Buchungsstapel";13;/);
+    expect(exported.filename).toBe(`EXTF_Buchungsstapel_${open.id}.csv`);
+  });
 });

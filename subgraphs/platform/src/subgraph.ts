@@ -11,7 +11,7 @@ import { openDatabase, type Database, type DatabaseHandle, type DatabaseTarget, 
 import { closeServer, createHttpServer, executeGraphQL, listen, sendJson, type RequestInfo, type RouteHandler } from './http.ts';
 import { INTERNAL_TOKEN_HEADER, InternalTokenError, verifyInternalToken, type InternalClaims } from './internal-token.ts';
 import { Authorization } from './auth/guard.ts';
-import type { AuditActor, AuditTables } from './audit.ts';
+import { verifyAuditChain, type AuditActor, type AuditTables, type ChainVerification } from './audit.ts';
 import { actorOf, runMutation, systemActor, type UnitOfWork } from './mutation.ts';
 import type { EventBus } from './events/bus.ts';
 import { openEventBus } from './events/open.ts';
@@ -117,6 +117,11 @@ export interface SubgraphServer<TSchema extends Record<string, unknown>, TServic
   services: TServices;
   /** Publishes committed outbox events now (tests; normally woken by each commit). */
   relay: OutboxRelay;
+  /**
+   * Re-verifies this subgraph's audit chain and publishes the result as `audit.chain_verified` (finance's audit-chain
+   * control reads it). Runs on a schedule (AUDIT_ATTESTATION_INTERVAL_MS) and on call.
+   */
+  attestAuditChain(): Promise<ChainVerification>;
   /** Runs a mutation as a system component (jobs, provider callbacks), with audit and outbox. */
   runAsSystem<T>(component: string, livemode: boolean, work: (uow: UnitOfWork<TSchema>) => Promise<T>): Promise<T>;
   httpServer: Server;
@@ -210,10 +215,32 @@ export async function createSubgraphServer<TSchema extends Record<string, unknow
     },
   });
 
+  // Audit attestation: verify the chain in one snapshot (appends committing meanwhile are not half-seen), then record it.
+  const attestAuditChain = async (): Promise<ChainVerification> => {
+    const verification = await database.db.transaction((tx) => verifyAuditChain(tx as unknown as Database<any>, definition.audit), { isolationLevel: 'repeatable read', accessMode: 'read only' });
+    const verifiedAt = new Date().toISOString();
+    await runMutation(database.db, mutationTables, systemActor('system:audit-attestation', isProduction()), async (uow) => {
+      uow.audit({ action: 'audit.attest', entityType: 'AuditChain', entityId: name, merchantId: null, after: { ...verification, verifiedAt } });
+      uow.emit({
+        type: 'audit.chain_verified',
+        subjectId: name,
+        merchantId: null,
+        livemode: isProduction(),
+        payload: { subgraph: name, valid: verification.valid, checked_records: verification.checkedRecords, broken_at_position: verification.brokenAtPosition, reason: verification.reason, verified_at: verifiedAt },
+      });
+    });
+    return verification;
+  };
+  const attestEveryMs = Number(process.env.AUDIT_ATTESTATION_INTERVAL_MS ?? 6 * 3_600_000);
+  const attest = () => void attestAuditChain().catch((err) => logger.error({ err }, 'audit chain attestation failed'));
+  const attestTimers = attestEveryMs > 0 ? [setTimeout(attest, 5_000), setInterval(attest, attestEveryMs)] : [];
+  for (const t of attestTimers) t.unref();
+
   return {
     name,
     services,
     relay,
+    attestAuditChain,
     runAsSystem: (component, livemode, work) => runMutation(database.db, mutationTables, systemActor(`system:${component}`, livemode), work),
     httpServer,
     database,
@@ -224,6 +251,7 @@ export async function createSubgraphServer<TSchema extends Record<string, unknow
       return bound;
     },
     stop: async () => {
+      for (const t of attestTimers) clearTimeout(t);
       await closeServer(httpServer);
       await apollo.stop();
       await (services as { close?: () => Promise<void> } | undefined)?.close?.();

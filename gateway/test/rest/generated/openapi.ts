@@ -273,6 +273,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/fee-schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a merchant's fee schedule
+         * @description The merchant's entries and the platform's (in force and scheduled), oldest first per currency.
+         *
+         *     Runs the persisted GraphQL query `ListFeeSchedule`.
+         */
+        get: operations["ListFeeSchedule"];
+        put?: never;
+        /**
+         * Set a fee schedule entry
+         * @description IPAY's fixed fee per order in a currency, for a merchant (or the platform default), from an instant; a change mid-period re-prices the open period's orders paid from then on. Refused with 409 FEE_PERIOD_CLOSED when it would reach into a closed settlement.
+         *
+         *     Runs the persisted GraphQL mutation `SetFeeSchedule`.
+         */
+        post: operations["SetFeeSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/integrations": {
         parameters: {
             query?: never;
@@ -628,6 +656,34 @@ export interface paths {
          */
         get: operations["ListReturns"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/merchants/{merchantId}/settlement-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How often a merchant is settled
+         * @description How often a merchant is settled.
+         *
+         *     Runs the persisted GraphQL query `GetSettlementSettings`.
+         */
+        get: operations["GetSettlementSettings"];
+        /**
+         * Set how often a merchant is settled
+         * @description DAILY, WEEKLY (Monday to Monday) or MONTHLY, UTC, from the merchant's next settlement on.
+         *
+         *     Runs the persisted GraphQL mutation `SetSettlementPeriod`.
+         */
+        put: operations["SetSettlementPeriod"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1241,6 +1297,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/settlement-adjustments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Correct a settlement with an adjustment line
+         * @description A signed adjustment with a reason in the merchant's open settlement; an approved or paid settlement is never changed, it is corrected here.
+         *
+         *     Runs the persisted GraphQL mutation `AddSettlementAdjustment`.
+         */
+        post: operations["AddSettlementAdjustment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settlement-approval-thresholds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the four-eyes approval thresholds
+         * @description Settlements with a net above their currency's threshold (or of a currency without one) need a second person's approval.
+         *
+         *     Runs the persisted GraphQL query `ListApprovalThresholds`.
+         */
+        get: operations["ListApprovalThresholds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settlement-approval-thresholds/{currency}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set a currency's four-eyes approval threshold
+         * @description The four-eyes threshold of a currency (settlements:manage).
+         *
+         *     Runs the persisted GraphQL mutation `SetApprovalThreshold`.
+         */
+        put: operations["SetApprovalThreshold"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settlement-exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export every settlement of a period for the accountant
+         * @description Settlement lines, fees, accruals (OPEN/CLOSED = ACCRUED, APPROVED = PAYABLE) and payouts of every settlement whose period starts in [from, to), as CSV or DATEV Buchungsstapel (one fiscal year per DATEV file).
+         *
+         *     Runs the persisted GraphQL query `ExportSettlementPeriod`.
+         */
+        get: operations["ExportSettlementPeriod"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/settlements": {
         parameters: {
             query?: never;
@@ -1272,11 +1416,121 @@ export interface paths {
         };
         /**
          * Retrieve a settlement
-         * @description What IPAY owes a merchant for a period: gross collected, IPAY's fees and the net payout, with one line per settled order.
+         * @description What IPAY owes a merchant for a period and currency: gross collected, IPAY's fees and the net payout, with one line per collection, refund and adjustment (each traced to its order, payment session and refund), its lifecycle (OPEN, CLOSED, APPROVED, PAID) and the fee schedule entries applied.
          *
          *     Runs the persisted GraphQL query `GetSettlement`.
          */
         get: operations["GetSettlement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settlements/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a closed settlement (four eyes above the threshold)
+         * @description CFO approval. Above the currency's threshold only a signed-in person other than the one who closed the settlement may approve it; otherwise 403 FOUR_EYES_REQUIRED. Refusals and approvals are in the audit trail.
+         *
+         *     Runs the persisted GraphQL mutation `ApproveSettlement`.
+         */
+        post: operations["ApproveSettlement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settlements/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close a settlement (fix its totals)
+         * @description An OPEN settlement's totals are fixed; whether its approval needs four eyes is decided now (IPAY staff).
+         *
+         *     Runs the persisted GraphQL mutation `CloseSettlement`.
+         */
+        post: operations["CloseSettlement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settlements/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export a settlement for the accountant
+         * @description The settlement as CSV (documented columns) or as a DATEV Buchungsstapel (EXTF), base64 in `contentBase64`; the same data always gives the same bytes (`sha256`).
+         *
+         *     Runs the persisted GraphQL query `ExportSettlement`.
+         */
+        get: operations["ExportSettlement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settlements/{id}/pay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a settlement's payout
+         * @description An APPROVED settlement is marked PAID with the payout's bank reference (settlement.paid).
+         *
+         *     Runs the persisted GraphQL mutation `PaySettlement`.
+         */
+        post: operations["PaySettlement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settlements/{id}/statement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a settlement's PDF statement
+         * @description The statement as a PDF (base64 in `contentBase64`): merchant, period, every line with its order and payment session, the fee schedule applied and the totals.
+         *
+         *     Runs the persisted GraphQL query `GetSettlementStatement`.
+         */
+        get: operations["GetSettlementStatement"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1664,11 +1918,87 @@ export interface components {
             postalCode: string;
             region?: string | null;
         };
+        AddSettlementAdjustmentRequest: components["schemas"]["SettlementAdjustmentInput"];
+        /** @description A signed adjustment with a reason in the merchant's open settlement; an approved or paid settlement is never changed, it is corrected here. */
+        AddSettlementAdjustmentResponse: {
+            /** @description The settlement an adjustment corrects. */
+            correctsSettlementId: string | null;
+            fee: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            gross: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            id: string;
+            kind: components["schemas"]["SettlementLineKind"];
+            net: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            /**
+             * Format: date-time
+             * @description When it happened: paid, refunded or adjusted.
+             */
+            occurredAt: string;
+            reason: string | null;
+        };
         /**
          * @description - `EXPIRING`: Rotated: still valid until its grace period ends.
          * @enum {string}
          */
         ApiKeyStatus: "ACTIVE" | "EXPIRING" | "EXPIRED" | "REVOKED";
+        ApproveSettlementRequest: Record<string, never>;
+        /** @description CFO approval. Above the currency's threshold only a signed-in person other than the one who closed the settlement may approve it; otherwise 403 FOUR_EYES_REQUIRED. Refusals and approvals are in the audit trail. */
+        ApproveSettlementResponse: {
+            /** Format: date-time */
+            approvedAt: string | null;
+            approvedBy: string | null;
+            /** Format: date-time */
+            closedAt: string | null;
+            /** @description Who closed it (a user, API key or system:settlement-engine). */
+            closedBy: string | null;
+            currency: string;
+            fees: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            /** @description Always the sums of the lines (checked by the database at every commit). */
+            gross: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            id: string;
+            /** Format: int32 */
+            lineCount: number;
+            net: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            /** Format: date-time */
+            paidAt: string | null;
+            payoutReference: string | null;
+            /**
+             * Format: date-time
+             * @description End of the period (exclusive, UTC).
+             */
+            periodEnd: string;
+            /**
+             * Format: date-time
+             * @description Start of the period (inclusive, UTC).
+             */
+            periodStart: string;
+            /** @description Whether approval needs a second person (net above the currency's threshold, or no threshold configured). */
+            requiresFourEyes: boolean | null;
+            status: components["schemas"]["SettlementStatus"];
+        };
         /** @description Takes a reason off the list; returns that used it keep it. */
         ArchiveReturnReasonResponse: {
             archived: boolean;
@@ -1769,6 +2099,53 @@ export interface components {
                 } | null;
             } | null;
             explanation: string;
+        };
+        CloseSettlementRequest: Record<string, never>;
+        /** @description An OPEN settlement's totals are fixed; whether its approval needs four eyes is decided now (IPAY staff). */
+        CloseSettlementResponse: {
+            /** Format: date-time */
+            approvedAt: string | null;
+            approvedBy: string | null;
+            /** Format: date-time */
+            closedAt: string | null;
+            /** @description Who closed it (a user, API key or system:settlement-engine). */
+            closedBy: string | null;
+            currency: string;
+            fees: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            /** @description Always the sums of the lines (checked by the database at every commit). */
+            gross: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            id: string;
+            /** Format: int32 */
+            lineCount: number;
+            net: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            /** Format: date-time */
+            paidAt: string | null;
+            payoutReference: string | null;
+            /**
+             * Format: date-time
+             * @description End of the period (exclusive, UTC).
+             */
+            periodEnd: string;
+            /**
+             * Format: date-time
+             * @description Start of the period (inclusive, UTC).
+             */
+            periodStart: string;
+            /** @description Whether approval needs a second person (net above the currency's threshold, or no threshold configured). */
+            requiresFourEyes: boolean | null;
+            status: components["schemas"]["SettlementStatus"];
         };
         ConfirmParcelReleaseRequest: Record<string, never>;
         /** @description After a successful verification; a release is handed over at most once. */
@@ -2236,6 +2613,28 @@ export interface components {
             id: string;
             status: components["schemas"]["IntegrationStatus"];
         };
+        /** @description Settlement lines, fees, accruals (OPEN/CLOSED = ACCRUED, APPROVED = PAYABLE) and payouts of every settlement whose period starts in [from, to), as CSV or DATEV Buchungsstapel (one fiscal year per DATEV file). */
+        ExportSettlementPeriodResponse: {
+            /** Format: int32 */
+            byteLength: number;
+            /** @description The bytes, base64. */
+            contentBase64: string;
+            contentType: string;
+            filename: string;
+            /** @description SHA-256 of the bytes, hex (the same period and data give the same bytes). */
+            sha256: string;
+        };
+        /** @description The settlement as CSV (documented columns) or as a DATEV Buchungsstapel (EXTF), base64 in `contentBase64`; the same data always gives the same bytes (`sha256`). */
+        ExportSettlementResponse: {
+            /** Format: int32 */
+            byteLength: number;
+            /** @description The bytes, base64. */
+            contentBase64: string;
+            contentType: string;
+            filename: string;
+            /** @description SHA-256 of the bytes, hex (the same period and data give the same bytes). */
+            sha256: string;
+        };
         GetImportJobResponse: {
             /**
              * Format: int32
@@ -2365,12 +2764,18 @@ export interface components {
                 reference: string;
                 status: components["schemas"]["PaymentSessionStatus"];
             } | null;
-            /** @description The settlement the order's money was paid out in, once it is settled. */
+            /** @description The settlement the order's collection was paid out in, once it is settled. */
             settlement: {
                 id: string;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description End of the period (exclusive, UTC).
+                 */
                 periodEnd: string;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description Start of the period (inclusive, UTC).
+                 */
                 periodStart: string;
                 status: components["schemas"]["SettlementStatus"];
             } | null;
@@ -2712,42 +3117,85 @@ export interface components {
                 currency: string;
             };
         };
-        /** @description What IPAY owes a merchant for a period: gross collected, IPAY's fees and the net payout, with one line per settled order. */
+        /** @description What IPAY owes a merchant for a period and currency: gross collected, IPAY's fees and the net payout, with one line per collection, refund and adjustment (each traced to its order, payment session and refund), its lifecycle (OPEN, CLOSED, APPROVED, PAID) and the fee schedule entries applied. */
         GetSettlementResponse: {
             /** Format: date-time */
+            approvedAt: string | null;
+            approvedBy: string | null;
+            /** Format: date-time */
+            closedAt: string | null;
+            /** @description Who closed it (a user, API key or system:settlement-engine). */
+            closedBy: string | null;
+            /** Format: date-time */
             createdAt: string;
+            currency: string;
             fees: {
                 /** Format: int32 */
                 amount: number;
                 currency: string;
             };
+            /** @description The fee schedule entries the lines' fees were taken from. */
+            feesApplied: {
+                currency: string;
+                feePerOrder: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                id: string;
+                /** @description Null for the platform schedule every merchant falls back to. */
+                merchantId: string | null;
+                /** Format: date-time */
+                validFrom: string;
+                /** Format: date-time */
+                validTo: string | null;
+            }[];
+            /** @description Always the sums of the lines (checked by the database at every commit). */
             gross: {
                 /** Format: int32 */
                 amount: number;
                 currency: string;
             };
             id: string;
+            /** Format: int32 */
+            lineCount: number;
             lines: {
+                /** @description The settlement an adjustment corrects. */
+                correctsSettlementId: string | null;
                 fee: {
                     /** Format: int32 */
                     amount: number;
                     currency: string;
                 };
+                /** @description The fee schedule entry the fee was taken from (collections). */
+                feeScheduleId: string | null;
                 gross: {
                     /** Format: int32 */
                     amount: number;
                     currency: string;
                 };
+                id: string;
+                kind: components["schemas"]["SettlementLineKind"];
                 net: {
                     /** Format: int32 */
                     amount: number;
                     currency: string;
                 };
+                /**
+                 * Format: date-time
+                 * @description When it happened: paid, refunded or adjusted.
+                 */
+                occurredAt: string;
+                /** @description The order the money belongs to (an adjustment may have none). */
                 order: {
                     id: string;
                     /** @description The merchant's own reference, unique per merchant. */
                     merchantReference: string;
-                };
+                } | null;
+                /** @description The payment session that holds the order's funds. */
+                paymentSessionId: string | null;
+                reason: string | null;
+                refundId: string | null;
             }[];
             merchant: {
                 id: string;
@@ -2759,10 +3207,38 @@ export interface components {
                 currency: string;
             };
             /** Format: date-time */
+            paidAt: string | null;
+            payoutReference: string | null;
+            /**
+             * Format: date-time
+             * @description End of the period (exclusive, UTC).
+             */
             periodEnd: string;
-            /** Format: date-time */
+            periodKind: components["schemas"]["SettlementPeriodKind"];
+            /**
+             * Format: date-time
+             * @description Start of the period (inclusive, UTC).
+             */
             periodStart: string;
+            /** @description Whether approval needs a second person (net above the currency's threshold, or no threshold configured). */
+            requiresFourEyes: boolean | null;
             status: components["schemas"]["SettlementStatus"];
+        };
+        /** @description How often a merchant is settled. */
+        GetSettlementSettingsResponse: {
+            merchantId: string;
+            periodKind: components["schemas"]["SettlementPeriodKind"];
+        };
+        /** @description The statement as a PDF (base64 in `contentBase64`): merchant, period, every line with its order and payment session, the fee schedule applied and the totals. */
+        GetSettlementStatementResponse: {
+            /** Format: int32 */
+            byteLength: number;
+            /** @description The bytes, base64. */
+            contentBase64: string;
+            contentType: string;
+            filename: string;
+            /** @description SHA-256 of the bytes, hex (the same period and data give the same bytes). */
+            sha256: string;
         };
         GetShipmentByTrackingNumberResponse: {
             carrier: {
@@ -3050,6 +3526,16 @@ export interface components {
             revokedAt: string | null;
             status: components["schemas"]["ApiKeyStatus"];
         }[];
+        /** @description Settlements with a net above their currency's threshold (or of a currency without one) need a second person's approval. */
+        ListApprovalThresholdsResponse: {
+            /** @description Settlements with a net above this need four eyes. */
+            amount: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            currency: string;
+        }[];
         /** @description The parcel carriers IPAY works with, by code. */
         ListCarriersResponse: {
             /** @description Short code (ups, dhl, postnl, dpd, gls, inpost). */
@@ -3087,6 +3573,25 @@ export interface components {
                 hasNextPage: boolean;
             };
         };
+        /** @description The merchant's entries and the platform's (in force and scheduled), oldest first per currency. */
+        ListFeeScheduleResponse: {
+            /** Format: date-time */
+            createdAt: string;
+            currency: string;
+            feePerOrder: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            id: string;
+            /** @description Null for the platform schedule every merchant falls back to. */
+            merchantId: string | null;
+            reason: string | null;
+            /** Format: date-time */
+            validFrom: string;
+            /** Format: date-time */
+            validTo: string | null;
+        }[];
         /** @description Tamper-evident audit records of every finance mutation, newest first, within the caller's audit:read scope. */
         ListFinanceAuditResponse: {
             edges: {
@@ -3219,6 +3724,7 @@ export interface components {
                 amount: number;
                 currency: string;
             };
+            /** @description Always the sums of the lines (checked by the database at every commit). */
             gross: {
                 /** Format: int32 */
                 amount: number;
@@ -3230,9 +3736,15 @@ export interface components {
                 amount: number;
                 currency: string;
             };
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description End of the period (exclusive, UTC).
+             */
             periodEnd: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description Start of the period (inclusive, UTC).
+             */
             periodStart: string;
             status: components["schemas"]["SettlementStatus"];
         }[];
@@ -3622,6 +4134,56 @@ export interface components {
          * @enum {string}
          */
         PaymentSessionStatus: "CREATED" | "REQUESTED" | "AUTHORISED" | "PARTIALLY_CAPTURED" | "CONFIRMED" | "FAILED" | "EXPIRED" | "CANCELLED" | "PARTIALLY_REFUNDED" | "REFUNDED";
+        PaySettlementRequest: {
+            /** @description The bank transfer reference. */
+            payoutReference: string;
+        };
+        /** @description An APPROVED settlement is marked PAID with the payout's bank reference (settlement.paid). */
+        PaySettlementResponse: {
+            /** Format: date-time */
+            approvedAt: string | null;
+            approvedBy: string | null;
+            /** Format: date-time */
+            closedAt: string | null;
+            /** @description Who closed it (a user, API key or system:settlement-engine). */
+            closedBy: string | null;
+            currency: string;
+            fees: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            /** @description Always the sums of the lines (checked by the database at every commit). */
+            gross: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            id: string;
+            /** Format: int32 */
+            lineCount: number;
+            net: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            /** Format: date-time */
+            paidAt: string | null;
+            payoutReference: string | null;
+            /**
+             * Format: date-time
+             * @description End of the period (exclusive, UTC).
+             */
+            periodEnd: string;
+            /**
+             * Format: date-time
+             * @description Start of the period (inclusive, UTC).
+             */
+            periodStart: string;
+            /** @description Whether approval needs a second person (net above the currency's threshold, or no threshold configured). */
+            requiresFourEyes: boolean | null;
+            status: components["schemas"]["SettlementStatus"];
+        };
         /** @enum {string} */
         PrincipalKind: "USER" | "API_KEY" | "PARTNER" | "OPERATOR";
         /** @description RFC 9457 problem details. */
@@ -3973,13 +4535,110 @@ export interface components {
          * @enum {string}
          */
         ServiceLevel: "STANDARD" | "EXPRESS" | "SAME_DAY" | "PICKUP_POINT" | "LOCKER";
+        SetApprovalThresholdRequest: {
+            /**
+             * Format: int32
+             * @description Threshold in minor units.
+             */
+            amount: number;
+        };
+        /** @description The four-eyes threshold of a currency (settlements:manage). */
+        SetApprovalThresholdResponse: {
+            /** @description Settlements with a net above this need four eyes. */
+            amount: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            currency: string;
+        };
+        SetFeeScheduleInput: {
+            currency: string;
+            /**
+             * Format: int32
+             * @description Fee per settled order in minor units.
+             */
+            feePerOrder: number;
+            /** @description Omit for the platform schedule. */
+            merchantId?: string | null;
+            reason?: string | null;
+            /**
+             * Format: date-time
+             * @description From when it applies; a change mid-period re-prices the open period's orders paid from then on.
+             */
+            validFrom: string;
+            /** Format: date-time */
+            validTo?: string | null;
+        };
+        SetFeeScheduleRequest: components["schemas"]["SetFeeScheduleInput"];
+        /** @description IPAY's fixed fee per order in a currency, for a merchant (or the platform default), from an instant; a change mid-period re-prices the open period's orders paid from then on. Refused with 409 FEE_PERIOD_CLOSED when it would reach into a closed settlement. */
+        SetFeeScheduleResponse: {
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            currency: string;
+            feePerOrder: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            id: string;
+            /** @description Null for the platform schedule every merchant falls back to. */
+            merchantId: string | null;
+            reason: string | null;
+            /** Format: date-time */
+            validFrom: string;
+            /** Format: date-time */
+            validTo: string | null;
+        };
+        SetSettlementPeriodRequest: {
+            /** @description DAILY, WEEKLY or MONTHLY. */
+            periodKind: components["schemas"]["SettlementPeriodKind"];
+        };
+        /** @description DAILY, WEEKLY (Monday to Monday) or MONTHLY, UTC, from the merchant's next settlement on. */
+        SetSettlementPeriodResponse: {
+            merchantId: string;
+            periodKind: components["schemas"]["SettlementPeriodKind"];
+        };
+        SettlementAdjustmentInput: {
+            /**
+             * Format: int32
+             * @description Signed minor units: negative takes money back, positive pays more.
+             */
+            amount: number;
+            /** @description The (approved or paid) settlement this corrects. */
+            correctsSettlementId?: string | null;
+            currency: string;
+            merchantId: string;
+            orderId?: string | null;
+            reason: string;
+        };
         /**
-         * @description - `OPEN`: Collecting orders of the period.
-         *     - `CLOSED`: Totals fixed, awaiting payout.
+         * @description - `CSV`: Comma-separated, one row per line and one per settlement total (columns: see the finance README).
+         *     - `DATEV`: DATEV Buchungsstapel (EXTF 700, format version 13), semicolon-separated, Windows-1252 (see the finance README).
+         * @enum {string}
+         */
+        SettlementExportFormat: "CSV" | "DATEV";
+        /**
+         * @description - `COLLECTION`: A fully paid order's collected amount, less IPAY's fixed fee.
+         *     - `REFUND`: Money paid back to the consumer (negative); a refund after a settlement was closed lands in the next one.
+         *     - `ADJUSTMENT`: A correction with a reason (e.g. of an approved settlement).
+         * @enum {string}
+         */
+        SettlementLineKind: "COLLECTION" | "REFUND" | "ADJUSTMENT";
+        /**
+         * @description How often a merchant is settled (UTC; weeks run Monday to Monday).
+         * @enum {string}
+         */
+        SettlementPeriodKind: "DAILY" | "WEEKLY" | "MONTHLY";
+        /**
+         * @description - `OPEN`: Collecting the period's lines.
+         *     - `CLOSED`: Totals fixed; awaiting approval.
+         *     - `APPROVED`: Approved for payout; immutable from here on (a correction is an adjustment line in a later settlement).
          *     - `PAID`: Paid out to the merchant.
          * @enum {string}
          */
-        SettlementStatus: "OPEN" | "CLOSED" | "PAID";
+        SettlementStatus: "OPEN" | "CLOSED" | "APPROVED" | "PAID";
         /**
          * @description Where a parcel is, as its carrier's scans report it.
          * @enum {string}
@@ -5388,6 +6047,139 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    ListFeeSchedule: {
+        parameters: {
+            query?: {
+                /**
+                 * @description One currency.
+                 * @example EUR
+                 */
+                currency?: string;
+                /**
+                 * @description The merchant; omit for the platform schedule alone.
+                 * @example mer_53c4f17d869dceb9734bf9c2416b70f3
+                 */
+                merchantId?: string;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.feeSchedule` of the GraphQL operation ListFeeSchedule. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "id_067189fe07601a6109a574765d5d8fb1",
+                     *         "merchantId": "mer_53c4f17d869dceb9734bf9c2416b70f3",
+                     *         "currency": "EUR",
+                     *         "feePerOrder": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "validFrom": "2026-05-29T09:14:22.000Z",
+                     *         "validTo": "2026-05-29T09:14:22.000Z",
+                     *         "reason": "reason",
+                     *         "createdAt": "2026-05-29T09:14:22.000Z"
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["ListFeeScheduleResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    SetFeeSchedule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetFeeScheduleRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.setFeeSchedule` of the GraphQL operation SetFeeSchedule. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_067189fe07601a6109a574765d5d8fb1",
+                     *       "merchantId": "id_2c926cdd4617f3e9141ae6746ee6c1cd",
+                     *       "currency": "EUR",
+                     *       "feePerOrder": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "validFrom": "2026-05-29T09:14:22.000Z",
+                     *       "validTo": "2026-05-29T09:14:22.000Z",
+                     *       "reason": "reason",
+                     *       "createdBy": "createdBy",
+                     *       "createdAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SetFeeScheduleResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     ConnectIntegration: {
         parameters: {
             query?: never;
@@ -6672,6 +7464,124 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetSettlementSettings: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The merchant.
+                 * @example mer_53c4f17d869dceb9734bf9c2416b70f3
+                 */
+                merchantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.settlementSettings` of the GraphQL operation GetSettlementSettings. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "merchantId": "mer_53c4f17d869dceb9734bf9c2416b70f3",
+                     *       "periodKind": "DAILY"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetSettlementSettingsResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    SetSettlementPeriod: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The merchant.
+                 * @example mer_53c4f17d869dceb9734bf9c2416b70f3
+                 */
+                merchantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "periodKind": "WEEKLY"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SetSettlementPeriodRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.setSettlementPeriod` of the GraphQL operation SetSettlementPeriod. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "merchantId": "mer_53c4f17d869dceb9734bf9c2416b70f3",
+                     *       "periodKind": "WEEKLY"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SetSettlementPeriodResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -9095,6 +10005,265 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    AddSettlementAdjustment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddSettlementAdjustmentRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.addSettlementAdjustment` of the GraphQL operation AddSettlementAdjustment. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_81bf3f08c3f53b824bc4e84c039451b9",
+                     *       "kind": "COLLECTION",
+                     *       "reason": "reason",
+                     *       "correctsSettlementId": "id_bc6056485b175c20b126c18f39fc8b94",
+                     *       "occurredAt": "2026-05-29T09:14:22.000Z",
+                     *       "gross": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "fee": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "net": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AddSettlementAdjustmentResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ListApprovalThresholds: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.approvalThresholds` of the GraphQL operation ListApprovalThresholds. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "currency": "EUR",
+                     *         "amount": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         }
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["ListApprovalThresholdsResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    SetApprovalThreshold: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description ISO 4217 currency code.
+                 * @example EUR
+                 */
+                currency: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "amount": 500000
+                 *     }
+                 */
+                "application/json": components["schemas"]["SetApprovalThresholdRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.setApprovalThreshold` of the GraphQL operation SetApprovalThreshold. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "currency": "EUR",
+                     *       "amount": {
+                     *         "amount": 500000,
+                     *         "currency": "EUR"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SetApprovalThresholdResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ExportSettlementPeriod: {
+        parameters: {
+            query: {
+                /**
+                 * @description CSV or DATEV.
+                 * @example CSV
+                 */
+                format: components["schemas"]["SettlementExportFormat"];
+                /**
+                 * @description Start of the period (inclusive).
+                 * @example 2026-11-01T00:00:00.000Z
+                 */
+                from: string;
+                /**
+                 * @description One merchant; omit for every merchant in scope.
+                 * @example mer_53c4f17d869dceb9734bf9c2416b70f3
+                 */
+                merchantId?: string;
+                /**
+                 * @description End of the period (exclusive).
+                 * @example 2026-12-01T00:00:00.000Z
+                 */
+                to: string;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.settlementPeriodExport` of the GraphQL operation ExportSettlementPeriod. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "filename": "filename",
+                     *       "contentType": "contentType",
+                     *       "contentBase64": "contentBase64",
+                     *       "byteLength": 1,
+                     *       "sha256": "sha256"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ExportSettlementPeriodResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     ListMerchantSettlements: {
         parameters: {
             query: {
@@ -9203,6 +10372,8 @@ export interface operations {
                      * @example {
                      *       "id": "stl_2efccea0eb6a67853f76862af69180f0",
                      *       "status": "OPEN",
+                     *       "currency": "EUR",
+                     *       "periodKind": "DAILY",
                      *       "periodStart": "2026-05-29T09:14:22.000Z",
                      *       "periodEnd": "2026-05-29T09:14:22.000Z",
                      *       "merchant": {
@@ -9221,12 +10392,41 @@ export interface operations {
                      *         "amount": 7840,
                      *         "currency": "EUR"
                      *       },
+                     *       "lineCount": 1,
+                     *       "closedAt": "2026-05-29T09:14:22.000Z",
+                     *       "closedBy": "closedBy",
+                     *       "requiresFourEyes": true,
+                     *       "approvedAt": "2026-05-29T09:14:22.000Z",
+                     *       "approvedBy": "approvedBy",
+                     *       "paidAt": "2026-05-29T09:14:22.000Z",
+                     *       "payoutReference": "payoutReference",
+                     *       "feesApplied": [
+                     *         {
+                     *           "id": "id_067189fe07601a6109a574765d5d8fb1",
+                     *           "merchantId": "id_2c926cdd4617f3e9141ae6746ee6c1cd",
+                     *           "currency": "EUR",
+                     *           "feePerOrder": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "validFrom": "2026-05-29T09:14:22.000Z",
+                     *           "validTo": "2026-05-29T09:14:22.000Z"
+                     *         }
+                     *       ],
                      *       "lines": [
                      *         {
+                     *           "id": "id_81bf3f08c3f53b824bc4e84c039451b9",
+                     *           "kind": "COLLECTION",
                      *           "order": {
                      *             "id": "ord_2917b41c1734df61eb685e1e2ea7b435",
                      *             "merchantReference": "ACME-1004"
                      *           },
+                     *           "paymentSessionId": "id_9a56d40514a059e24d7f11acc1cfd422",
+                     *           "refundId": "id_dcc3f7331edab4f36fc4f121d51f84cc",
+                     *           "occurredAt": "2026-05-29T09:14:22.000Z",
+                     *           "reason": "reason",
+                     *           "correctsSettlementId": "id_bc6056485b175c20b126c18f39fc8b94",
+                     *           "feeScheduleId": "id_74a3e1405820f20d22f45370d706c0bc",
                      *           "gross": {
                      *             "amount": 7840,
                      *             "currency": "EUR"
@@ -9245,6 +10445,378 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["GetSettlementResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ApproveSettlement: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The settlement's id.
+                 * @example stl_2efccea0eb6a67853f76862af69180f0
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["ApproveSettlementRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.approveSettlement` of the GraphQL operation ApproveSettlement. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "stl_2efccea0eb6a67853f76862af69180f0",
+                     *       "status": "OPEN",
+                     *       "currency": "EUR",
+                     *       "periodStart": "2026-05-29T09:14:22.000Z",
+                     *       "periodEnd": "2026-05-29T09:14:22.000Z",
+                     *       "gross": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "fees": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "net": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "lineCount": 1,
+                     *       "closedAt": "2026-05-29T09:14:22.000Z",
+                     *       "closedBy": "closedBy",
+                     *       "requiresFourEyes": true,
+                     *       "approvedAt": "2026-05-29T09:14:22.000Z",
+                     *       "approvedBy": "approvedBy",
+                     *       "paidAt": "2026-05-29T09:14:22.000Z",
+                     *       "payoutReference": "payoutReference"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApproveSettlementResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    CloseSettlement: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The settlement's id.
+                 * @example stl_2efccea0eb6a67853f76862af69180f0
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["CloseSettlementRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.closeSettlement` of the GraphQL operation CloseSettlement. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "stl_2efccea0eb6a67853f76862af69180f0",
+                     *       "status": "OPEN",
+                     *       "currency": "EUR",
+                     *       "periodStart": "2026-05-29T09:14:22.000Z",
+                     *       "periodEnd": "2026-05-29T09:14:22.000Z",
+                     *       "gross": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "fees": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "net": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "lineCount": 1,
+                     *       "closedAt": "2026-05-29T09:14:22.000Z",
+                     *       "closedBy": "closedBy",
+                     *       "requiresFourEyes": true,
+                     *       "approvedAt": "2026-05-29T09:14:22.000Z",
+                     *       "approvedBy": "approvedBy",
+                     *       "paidAt": "2026-05-29T09:14:22.000Z",
+                     *       "payoutReference": "payoutReference"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CloseSettlementResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ExportSettlement: {
+        parameters: {
+            query: {
+                /**
+                 * @description CSV or DATEV.
+                 * @example CSV
+                 */
+                format: components["schemas"]["SettlementExportFormat"];
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The settlement's id.
+                 * @example stl_2efccea0eb6a67853f76862af69180f0
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.settlement.export` of the GraphQL operation ExportSettlement. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "filename": "filename",
+                     *       "contentType": "contentType",
+                     *       "contentBase64": "contentBase64",
+                     *       "byteLength": 1,
+                     *       "sha256": "sha256"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ExportSettlementResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    PaySettlement: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The settlement's id.
+                 * @example stl_2efccea0eb6a67853f76862af69180f0
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "payoutReference": "SEPA-2026-11-0001"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PaySettlementRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.markSettlementPaid` of the GraphQL operation PaySettlement. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "stl_2efccea0eb6a67853f76862af69180f0",
+                     *       "status": "OPEN",
+                     *       "currency": "EUR",
+                     *       "periodStart": "2026-05-29T09:14:22.000Z",
+                     *       "periodEnd": "2026-05-29T09:14:22.000Z",
+                     *       "gross": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "fees": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "net": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "lineCount": 1,
+                     *       "closedAt": "2026-05-29T09:14:22.000Z",
+                     *       "closedBy": "closedBy",
+                     *       "requiresFourEyes": true,
+                     *       "approvedAt": "2026-05-29T09:14:22.000Z",
+                     *       "approvedBy": "approvedBy",
+                     *       "paidAt": "2026-05-29T09:14:22.000Z",
+                     *       "payoutReference": "SEPA-2026-11-0001"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PaySettlementResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetSettlementStatement: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The settlement's id.
+                 * @example stl_2efccea0eb6a67853f76862af69180f0
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.settlement.statement` of the GraphQL operation GetSettlementStatement. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "filename": "filename",
+                     *       "contentType": "contentType",
+                     *       "contentBase64": "contentBase64",
+                     *       "byteLength": 1,
+                     *       "sha256": "sha256"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetSettlementStatementResponse"];
                 };
             };
             /** @description Not Modified: the representation matches `If-None-Match`. */

@@ -1,74 +1,7 @@
-import { formatMinorUnitsDecimal, currencyExponent as isoExponent } from '@ipay/platform';
+import { currencyExponent, MoneyFormatError, type Rounding } from '@ipay/platform';
 
-/**
- * Decimal amounts from platforms → integer minor units, without ever doing float arithmetic.
- *
- * Exponents are the ISO 4217 minor units of the one table in `@ipay/platform` (iso4217.ts); codes the standard gives
- * no minor unit (XAU, XDR, ...) and withdrawn or unknown codes are refused.
- */
-export class MoneyFormatError extends Error {}
-
-export function currencyExponent(currency: string): number {
-  try {
-    return isoExponent(currency);
-  } catch {
-    throw new MoneyFormatError(`"${currency}" is not an ISO 4217 currency with minor units`);
-  }
-}
-
-export type Rounding = 'exact' | 'halfUp';
-
-export interface ParseOptions {
-  /**
-   * `exact` (default) refuses digits below the minor unit unless they are zeros ("12.340000" EUR is fine, "12.345" is
-   * not). `halfUp` rounds half away from zero; use it only where the platform itself documents an unrounded value
-   * (e.g. a unit price derived by dividing a line total).
-   */
-  rounding?: Rounding;
-  allowNegative?: boolean;
-}
-
-const DECIMAL = /^([+-])?(\d+)(?:\.(\d*))?$/;
-
-/** A decimal string or a JSON number (its shortest round-trip form, which is the literal for ≤15 significant digits). */
-export function toMinorUnits(value: string | number, currency: string, options: ParseOptions = {}): number {
-  const exponent = currencyExponent(currency);
-  let text: string;
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new MoneyFormatError(`${value} is not a finite amount`);
-    text = String(value);
-    if (/e/i.test(text)) throw new MoneyFormatError(`${text} is outside the range of a money amount`);
-  } else {
-    text = value.trim();
-  }
-  const match = DECIMAL.exec(text);
-  if (!match) throw new MoneyFormatError(`"${value}" is not a decimal amount`);
-  const negative = match[1] === '-';
-  const whole = match[2]!;
-  const fraction = match[3] ?? '';
-  const kept = fraction.slice(0, exponent).padEnd(exponent, '0');
-  const dropped = fraction.slice(exponent);
-  let minor = BigInt(whole + kept);
-  if (/[1-9]/.test(dropped)) {
-    if ((options.rounding ?? 'exact') === 'exact') {
-      throw new MoneyFormatError(`"${value}" has more decimals than ${currency} has minor units (${exponent})`);
-    }
-    if (dropped.charCodeAt(0) >= 53 /* '5' */) minor += 1n;
-  }
-  if (negative && minor !== 0n && !options.allowNegative) throw new MoneyFormatError(`"${value}" must not be negative`);
-  const signed = negative ? -minor : minor;
-  if (signed > BigInt(Number.MAX_SAFE_INTEGER) || signed < -BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new MoneyFormatError(`"${value}" is too large`);
-  }
-  return Number(signed);
-}
-
-/** The inverse of toMinorUnits: 7840 EUR → "78.40", 1990 JPY → "1990", -5 KWD → "-0.005" (platform's ISO formatting). */
-export function formatMinorUnits(amount: number, currency: string): string {
-  if (!Number.isSafeInteger(amount)) throw new MoneyFormatError(`${amount} is not an integer number of minor units`);
-  currencyExponent(currency);
-  return formatMinorUnitsDecimal(amount, currency);
-}
+// Parsing and formatting decimal amounts lives in the platform (money-decimal.ts); re-exported for the connectors.
+export { currencyExponent, formatMinorUnits, MoneyFormatError, toMinorUnits, type ParseOptions, type Rounding } from '@ipay/platform';
 
 /**
  * Amount expressed as `amount / divisor` major units (Etsy's Money shape) → minor units, exactly or not at all.

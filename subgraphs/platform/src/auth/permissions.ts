@@ -37,9 +37,15 @@ export const PERMISSIONS = [
   'settlements:read',
   'settlements:create',
   'settlements:approve',
+  'settlements:manage',
   'webhooks:read',
   'webhooks:manage',
   'events:read',
+  // Platform back office (finance): carrier invoices and internal controls.
+  'carrier_invoices:read',
+  'carrier_invoices:manage',
+  'controls:read',
+  'controls:run',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -49,7 +55,19 @@ export const isPermission = (value: string): value is Permission => PERMISSION_S
 
 const readOnly = PERMISSIONS.filter((p) => p.endsWith(':read'));
 /** Permissions only platform staff may hold, whatever a merchant's custom role says. */
-export const PLATFORM_ONLY: readonly Permission[] = ['merchants:create', 'merchants:approve', 'partners:manage'];
+// Settlements are IPAY's payouts: fee schedules, closing and paying them (`settlements:manage`) and the CFO's
+// four-eyes approval (`settlements:approve`) are IPAY staff's, never a merchant's own.
+export const PLATFORM_ONLY: readonly Permission[] = [
+  'merchants:create',
+  'merchants:approve',
+  'partners:manage',
+  'settlements:manage',
+  'settlements:approve',
+  'carrier_invoices:read',
+  'carrier_invoices:manage',
+  'controls:read',
+  'controls:run',
+];
 const merchantWide = PERMISSIONS.filter((p) => !PLATFORM_ONLY.includes(p));
 
 export type DataScopeKind = 'OWN_MERCHANT' | 'MERCHANTS' | 'CARRIERS' | 'ALL';

@@ -10,7 +10,7 @@ export interface EventDefinition {
   version: number;
   description: string;
   /** The entity the event is about; events of one subject are delivered in order. */
-  subject: 'Order' | 'PaymentSession' | 'Refund' | 'Shipment' | 'ReleaseAuthorization' | 'Return' | 'Settlement' | 'Merchant' | 'ImportJob';
+  subject: 'Order' | 'PaymentSession' | 'Refund' | 'Shipment' | 'ReleaseAuthorization' | 'Return' | 'Settlement' | 'Merchant' | 'ImportJob' | 'CarrierInvoice' | 'Carrier' | 'ControlRun' | 'AuditChain';
   /** Top-level payload fields every event of this type carries. */
   required: readonly string[];
 }
@@ -39,7 +39,15 @@ export const EVENT_CATALOGUE = {
   'return.completed': { version: 1, subject: 'Return', description: 'A return closed without a money refund: EXCHANGED (replacement) or CREDITED (store credit with its bonus).', required: ['order_id', 'merchant', 'return', 'outcome'] },
   'refund.created': { version: 1, subject: 'Refund', description: 'A (partial) refund was created against a confirmed payment.', required: ['order_id', 'merchant', 'refund'] },
   'retention.offer.accepted': { version: 1, subject: 'Return', description: 'The consumer accepted a retention offer instead of returning (`offer`: id, kind, refund / store credit, saved).', required: ['order_id', 'merchant', 'offer', 'return'] },
-  'settlement.created': { version: 1, subject: 'Settlement', description: 'A settlement for a merchant period was created.', required: ['settlement_id', 'merchant', 'period', 'gross', 'fees', 'net'] },
+  'settlement.created': {
+    version: 1,
+    subject: 'Settlement',
+    description: 'A settlement for a merchant period was created (its first line arrived); `period` is { kind, start, end }.',
+    required: ['settlement_id', 'merchant', 'period', 'gross', 'fees', 'net', 'currency', 'status'],
+  },
+  'settlement.closed': { version: 1, subject: 'Settlement', description: "A settlement's totals were fixed; it awaits approval.", required: ['settlement_id', 'merchant', 'period', 'gross', 'fees', 'net', 'currency', 'status', 'line_count', 'requires_four_eyes', 'closed_by'] },
+  'settlement.approved': { version: 1, subject: 'Settlement', description: 'A settlement was approved for payout (by a second person when above the threshold).', required: ['settlement_id', 'merchant', 'period', 'gross', 'fees', 'net', 'currency', 'status', 'approved_by'] },
+  'settlement.paid': { version: 1, subject: 'Settlement', description: 'The net payout of a settlement left IPAY for the merchant.', required: ['settlement_id', 'merchant', 'period', 'gross', 'fees', 'net', 'currency', 'status', 'payout_reference', 'paid_at'] },
   'merchant.created': { version: 1, subject: 'Merchant', description: 'A merchant account was created (carries its slug for other domains).', required: ['merchant_id', 'merchant', 'name', 'country', 'currency'] },
   'shipment.created': { version: 1, subject: 'Shipment', description: 'A shipment (label) was created for an order with a carrier.', required: ['order_id', 'merchant', 'carrier', 'shipment'] },
   'order.payment_state_changed': {
@@ -57,6 +65,39 @@ export const EVENT_CATALOGUE = {
     required: ['order_id', 'merchant', 'payment', 'refund', 'reason'],
   },
   'merchant.onboarding_changed': { version: 1, subject: 'Merchant', description: 'A merchant moved in onboarding.', required: ['merchant', 'from', 'to'] },
+  // Finance back office: carrier invoice reconciliation, carrier statements, internal controls (platform events, no merchant).
+  'carrier_invoice.imported': {
+    version: 1,
+    subject: 'CarrierInvoice',
+    description: 'A carrier invoice was imported and each line matched to a shipment and its expected cost.',
+    required: ['invoice_id', 'carrier', 'invoice_number', 'invoice_date', 'layout', 'total', 'summary'],
+  },
+  'carrier_invoice.line_resolved': {
+    version: 1,
+    subject: 'CarrierInvoice',
+    description: 'A mismatched or unmatched carrier invoice line was resolved by hand (accept carrier, accept expected, dispute).',
+    required: ['invoice_id', 'line_id', 'carrier', 'tracking_number', 'resolution', 'approved', 'reason'],
+  },
+  'carrier_invoice.reconciled': {
+    version: 1,
+    subject: 'CarrierInvoice',
+    description: 'Every line of a carrier invoice is matched or resolved; carries the reconciliation summary.',
+    required: ['invoice_id', 'carrier', 'invoice_number', 'summary'],
+  },
+  'carrier_invoice.paid': { version: 1, subject: 'CarrierInvoice', description: 'A payment to a carrier was recorded against an invoice.', required: ['invoice_id', 'carrier', 'invoice_number', 'paid', 'open'] },
+  'carrier_statement.sent': { version: 1, subject: 'Carrier', description: "A carrier's statement of open items with aging was mailed (PDF attached).", required: ['carrier', 'as_of', 'recipients', 'buckets', 'message_id'] },
+  'controls.completed': {
+    version: 1,
+    subject: 'ControlRun',
+    description: 'A run of the internal controls finished; carries each control’s PASS/FAIL and evidence count.',
+    required: ['run_id', 'trigger', 'run_date', 'result', 'controls'],
+  },
+  'audit.chain_verified': {
+    version: 1,
+    subject: 'AuditChain',
+    description: "A subgraph re-verified its own audit hash chain (scheduled); finance's audit-chain control reads these attestations.",
+    required: ['subgraph', 'valid', 'checked_records', 'broken_at_position', 'reason', 'verified_at'],
+  },
 } as const satisfies Record<string, EventDefinition>;
 
 export type EventType = keyof typeof EVENT_CATALOGUE;
