@@ -1,4 +1,4 @@
-import { and, asc, desc, inArray } from 'drizzle-orm';
+import { and, asc, desc, inArray, sql } from 'drizzle-orm';
 import { groupLoader, rowLoader, scopeCondition, type Authorization, type Database } from '@ipay/platform';
 import { paymentEvents, paymentSessions, refunds, type PaymentEventRow, type PaymentSessionRow, type RefundRow } from './db/schema.ts';
 import type * as schema from './db/schema.ts';
@@ -12,14 +12,20 @@ export function createLoaders(db: Database<typeof schema>, auth: Authorization) 
       (ids) => db.select().from(paymentSessions).where(and(inArray(paymentSessions.id, [...ids]), readableSessions(auth))),
       (row) => row.id,
     ),
-    /** Each order's newest session, for many orders in one statement. */
+    /** Each order's current session (the funds holder, else the newest), for many orders in one statement. */
     latestSessionByOrderId: rowLoader<string, PaymentSessionRow>(
       (orderIds) =>
         db
           .selectDistinctOn([paymentSessions.orderId])
           .from(paymentSessions)
           .where(and(inArray(paymentSessions.orderId, [...orderIds]), readableSessions(auth)))
-          .orderBy(paymentSessions.orderId, desc(paymentSessions.createdAt), desc(paymentSessions.id)),
+          // The session holding the order's funds first (superseded sessions never do), else the newest.
+          .orderBy(
+            paymentSessions.orderId,
+            desc(sql`(${paymentSessions.supersededAt} is null and ${paymentSessions.status} not in ('CREATED', 'REQUESTED', 'FAILED', 'EXPIRED', 'CANCELLED'))`),
+            desc(paymentSessions.createdAt),
+            desc(paymentSessions.id),
+          ),
       (row) => row.orderId,
     ),
     /** Every session of many orders, newest first, in one statement. */

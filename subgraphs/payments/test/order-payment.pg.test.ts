@@ -129,6 +129,10 @@ describe.skipIf(!process.env.DATABASE_URL)('one payment per order, on real Postg
     const audit = await db.select().from(schema.auditLog).where(eq(schema.auditLog.action, 'refund.reverse_capture'));
     expect(audit.map((r) => r.entityId)).toContain((await refundsOf(orderId))[0]!.id);
 
+    // Order.paymentSession is the holder, whichever was started last.
+    const order = await callSubgraph(url, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { paymentSession { id status } } } }`, { r: [{ __typename: 'Order', id: orderId }] }, { principal });
+    expect(order.body.data._entities[0].paymentSession).toEqual({ id: holders[0]!.id, status: 'CONFIRMED' });
+
     // The order's payment state names the holder, never the superseded session.
     const events = await stateEvents(orderId);
     expect(events.at(-1)).toMatchObject({ state: 'PAID', payment_session_id: holders[0]!.id, captured: { amount_minor: 7840 }, outstanding: { amount_minor: 0 } });

@@ -3561,7 +3561,7 @@ export interface components {
             };
             /** @description The merchant's own reference, unique per merchant. */
             merchantReference: string;
-            /** @description The order's current payment session: the newest one. */
+            /** @description The order's current payment session: the one holding the order's funds, else the newest. */
             paymentSession: {
                 amount: {
                     /** Format: int32 */

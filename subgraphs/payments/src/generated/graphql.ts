@@ -151,7 +151,7 @@ export type MutationStartPaymentSessionArgs = {
 export type Order = {
   __typename?: 'Order';
   id: Scalars['ID']['output'];
-  /** The order's current payment session: the newest one. */
+  /** The order's current payment session: the one holding the order's funds, else the newest. */
   paymentSession?: Maybe<PaymentSession>;
   /** Every payment session of the order, newest first. */
   paymentSessions: Array<PaymentSession>;
