@@ -251,6 +251,118 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/carrier-invoice-lines/{lineId}/resolution": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resolve a mismatched or unmatched line
+         * @description Accept the carrier's amount, accept the expected cost, or dispute the line; audited. The invoice is RECONCILED once every line matched or was accepted.
+         *
+         *     Runs the persisted GraphQL mutation `ResolveCarrierInvoiceLine`.
+         */
+        post: operations["ResolveCarrierInvoiceLine"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/carrier-invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List carrier invoices
+         * @description Carrier invoices, newest import first.
+         *
+         *     Runs the persisted GraphQL query `ListCarrierInvoices`.
+         */
+        get: operations["ListCarrierInvoices"];
+        put?: never;
+        /**
+         * Import and reconcile a carrier invoice
+         * @description The CSV text of a carrier invoice: UPS Billing Data (layout UPS_BILLING_DATA), or any CSV with a header row mapped column by column (GENERIC, with invoice number, date and currency). Each billed parcel is matched to its shipment and classified MATCHED, MISMATCH (DUPLICATE, CURRENCY, ZONE, WEIGHT_BAND, SURCHARGE, RATE) or UNMATCHED.
+         *
+         *     Runs the persisted GraphQL mutation `ImportCarrierInvoice`.
+         */
+        post: operations["ImportCarrierInvoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/carrier-invoices/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve a carrier invoice with its reconciliation summary
+         * @description Runs the persisted GraphQL query `GetCarrierInvoice`.
+         */
+        get: operations["GetCarrierInvoice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/carrier-invoices/{id}/lines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List an invoice's lines and how each reconciled
+         * @description Runs the persisted GraphQL query `ListCarrierInvoiceLines`.
+         */
+        get: operations["ListCarrierInvoiceLines"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/carrier-invoices/{invoiceId}/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a payment to the carrier against an invoice
+         * @description Records a payment to the carrier against an invoice (reduces its open amount).
+         *
+         *     Runs the persisted GraphQL mutation `RecordCarrierInvoicePayment`.
+         */
+        post: operations["RecordCarrierInvoicePayment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/carriers": {
         parameters: {
             query?: never;
@@ -265,6 +377,120 @@ export interface paths {
          *     Runs the persisted GraphQL query `ListCarriers`.
          */
         get: operations["ListCarriers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/carriers/{carrier}/contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set who receives a carrier's statements
+         * @description Sets who receives a carrier's statements.
+         *
+         *     Runs the persisted GraphQL mutation `SetCarrierContacts`.
+         */
+        put: operations["SetCarrierContacts"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/carriers/{carrier}/statement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A carrier's open items with aging
+         * @description A carrier's open items with aging on a day (default today).
+         *
+         *     Runs the persisted GraphQL query `GetCarrierStatement`.
+         */
+        get: operations["GetCarrierStatement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/carriers/{carrier}/statement/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mail a carrier's statement (PDF attached)
+         * @description Renders a carrier's statement of open items as PDF and mails it.
+         *
+         *     Runs the persisted GraphQL mutation `SendCarrierStatement`.
+         */
+        post: operations["SendCarrierStatement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/controls/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List control runs, newest first
+         * @description Control runs, newest first.
+         *
+         *     Runs the persisted GraphQL query `ListControlRuns`.
+         */
+        get: operations["ListControlRuns"];
+        put?: never;
+        /**
+         * Run the internal controls now
+         * @description Runs the internal controls now.
+         *
+         *     Runs the persisted GraphQL mutation `RunControls`.
+         */
+        post: operations["RunControls"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/controls/runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve a control run with its results and evidence
+         * @description Runs the persisted GraphQL query `GetControlRun`.
+         */
+        get: operations["GetControlRun"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1225,6 +1451,28 @@ export interface paths {
          *     Runs the persisted GraphQL mutation `CreateRole`.
          */
         post: operations["CreateRole"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sandbox/mail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Mail the sandbox SMTP server captured (sandbox only)
+         * @description Mail the sandbox SMTP server captured, newest first (sandbox mode only; never in production).
+         *
+         *     Runs the persisted GraphQL query `ListSandboxMail`.
+         */
+        get: operations["ListSandboxMail"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2762,6 +3010,8 @@ export interface components {
             occurredAt: string;
             reason: string | null;
         };
+        /** @enum {string} */
+        AgingBucket: "DAYS_0_30" | "DAYS_31_60" | "DAYS_61_90" | "DAYS_OVER_90";
         /**
          * @description - `EXPIRING`: Rotated: still valid until its grace period ends.
          * @enum {string}
@@ -2862,6 +3112,52 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        /** @description Which header columns of a GENERIC CSV hold what. Amounts in major units of the invoice currency. */
+        CarrierInvoiceColumnMapping: {
+            /** @description The base (freight) charge. */
+            amount: string;
+            service?: string | null;
+            /** @description Surcharge columns (fuel, residential, …), each kept as a charge. */
+            surcharges?: string[] | null;
+            trackingNumber: string;
+            weight?: string | null;
+            /** @description G, KG (default), LB or OZ. */
+            weightUnit?: string | null;
+            zone?: string | null;
+        };
+        /**
+         * @description A carrier invoice file layout.
+         *
+         *     - `UPS_BILLING_DATA`: UPS Billing Data (CSV): UPS's headerless per-charge file; fields read by position (see the finance README).
+         *     - `GENERIC`: Any CSV with a header row, one row per billed parcel, mapped by `mapping`.
+         * @enum {string}
+         */
+        CarrierInvoiceLayout: "UPS_BILLING_DATA" | "GENERIC";
+        /**
+         * @description - `MATCHED`: Billed exactly what the cost engine expected.
+         *     - `MISMATCH`: Billed differently; `reason` says why.
+         *     - `UNMATCHED`: No shipment (or no expected cost) for the tracking number.
+         * @enum {string}
+         */
+        CarrierInvoiceLineClass: "MATCHED" | "MISMATCH" | "UNMATCHED";
+        /**
+         * @description Why a line did not match: DUPLICATE, CURRENCY, ZONE, WEIGHT_BAND, SURCHARGE, RATE (MISMATCH); NO_SHIPMENT, NO_EXPECTED_COST (UNMATCHED).
+         * @enum {string}
+         */
+        CarrierInvoiceLineReason: "DUPLICATE" | "CURRENCY" | "ZONE" | "WEIGHT_BAND" | "SURCHARGE" | "RATE" | "NO_SHIPMENT" | "NO_EXPECTED_COST";
+        /**
+         * @description - `ACCEPT_CARRIER`: Pay what the carrier billed.
+         *     - `ACCEPT_EXPECTED`: Pay what the cost engine expected.
+         *     - `DISPUTE`: Hold the line and dispute it with the carrier (it stays open).
+         * @enum {string}
+         */
+        CarrierInvoiceLineResolution: "ACCEPT_CARRIER" | "ACCEPT_EXPECTED" | "DISPUTE";
+        /**
+         * @description - `RECONCILING`: Some lines are mismatched, unmatched or disputed.
+         *     - `RECONCILED`: Every line matched or was accepted.
+         * @enum {string}
+         */
+        CarrierInvoiceStatus: "RECONCILING" | "RECONCILED";
         CarrierPreferencesInput: {
             /** @description Let a faster door service win a STANDARD request when it is cheaper. */
             acceptFasterService?: boolean | null;
@@ -3120,6 +3416,10 @@ export interface components {
             platform: string;
             status: components["schemas"]["IntegrationStatus"];
         };
+        /** @enum {string} */
+        ControlResult: "PASS" | "FAIL";
+        /** @enum {string} */
+        ControlRunTrigger: "SCHEDULED" | "ON_DEMAND";
         CreateApiKeyInput: {
             /** Format: date-time */
             expiresAt?: string | null;
@@ -3449,6 +3749,151 @@ export interface components {
             filename: string;
             /** @description SHA-256 of the bytes, hex (the same period and data give the same bytes). */
             sha256: string;
+        };
+        GetCarrierInvoiceResponse: {
+            carrier: string;
+            id: string;
+            /** Format: date-time */
+            importedAt: string;
+            /** @description YYYY-MM-DD. */
+            invoiceDate: string;
+            invoiceNumber: string;
+            layout: components["schemas"]["CarrierInvoiceLayout"];
+            open: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            paid: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            /** Format: date-time */
+            reconciledAt: string | null;
+            status: components["schemas"]["CarrierInvoiceStatus"];
+            summary: {
+                approved: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                billed: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                byReason: {
+                    /** Format: int32 */
+                    count: number;
+                    reason: components["schemas"]["CarrierInvoiceLineReason"];
+                }[];
+                difference: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** Format: int32 */
+                disputed: number;
+                disputedAmount: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                expected: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** Format: int32 */
+                lines: number;
+                /** Format: int32 */
+                matched: number;
+                /** Format: int32 */
+                mismatched: number;
+                reconciled: boolean;
+                /** Format: int32 */
+                unmatched: number;
+                /**
+                 * Format: int32
+                 * @description Mismatched or unmatched lines nobody resolved yet.
+                 */
+                unresolved: number;
+            };
+            total: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+        };
+        /** @description A carrier's open items with aging on a day (default today). */
+        GetCarrierStatementResponse: {
+            /** @description YYYY-MM-DD. */
+            asOf: string;
+            carrier: string;
+            /** @description Who receives the mailed statement. */
+            contacts: string[];
+            items: {
+                /** Format: int32 */
+                ageDays: number;
+                bucket: components["schemas"]["AgingBucket"];
+                invoice: {
+                    id: string;
+                    /** @description YYYY-MM-DD. */
+                    invoiceDate: string;
+                    invoiceNumber: string;
+                    total: {
+                        /** Format: int32 */
+                        amount: number;
+                        currency: string;
+                    };
+                };
+                open: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            }[];
+            totals: {
+                buckets: {
+                    amount: {
+                        /** Format: int32 */
+                        amount: number;
+                        currency: string;
+                    };
+                    bucket: components["schemas"]["AgingBucket"];
+                }[];
+                currency: string;
+                total: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            }[];
+        };
+        GetControlRunResponse: {
+            digestError: string | null;
+            /** @description The SMTP message id of the digest mail, when one was sent. */
+            digestMessageId: string | null;
+            /** Format: date-time */
+            finishedAt: string;
+            id: string;
+            result: components["schemas"]["ControlResult"];
+            results: {
+                /** @description RELEASED_PARCELS_FULLY_PAID, PAID_ORDERS_SETTLED, SETTLEMENT_TOTALS_MATCH_LINES, CARRIER_INVOICES_RECONCILED, REFUNDS_WITHIN_CAPTURE, AUDIT_CHAINS_VERIFY. */
+                control: string;
+                description: string;
+                /** @description The evidence rows (at most 1,000 stored; `evidenceCount` is complete). */
+                evidence: unknown[];
+                /** Format: int32 */
+                evidenceCount: number;
+                result: components["schemas"]["ControlResult"];
+            }[];
+            /** @description YYYY-MM-DD (UTC). */
+            runDate: string;
+            /** Format: date-time */
+            startedAt: string;
+            trigger: components["schemas"]["ControlRunTrigger"];
         };
         GetImportJobResponse: {
             /**
@@ -4115,6 +4560,97 @@ export interface components {
         };
         /** @enum {string} */
         GranteeKind: "USER" | "API_KEY";
+        ImportCarrierInvoiceInput: {
+            /** @description The carrier's code (ups, dhl, postnl, dpd, gls, inpost); UPS_BILLING_DATA is UPS's layout. */
+            carrier: string;
+            /** @description The file's text. */
+            csv: string;
+            currency?: string | null;
+            invoiceDate?: string | null;
+            /** @description GENERIC only (UPS files carry them): invoice number, date (YYYY-MM-DD) and ISO 4217 currency. */
+            invoiceNumber?: string | null;
+            layout: components["schemas"]["CarrierInvoiceLayout"];
+            /** @description GENERIC only. */
+            mapping?: components["schemas"]["CarrierInvoiceColumnMapping"] | null;
+        };
+        ImportCarrierInvoiceRequest: components["schemas"]["ImportCarrierInvoiceInput"];
+        /** @description The CSV text of a carrier invoice: UPS Billing Data (layout UPS_BILLING_DATA), or any CSV with a header row mapped column by column (GENERIC, with invoice number, date and currency). Each billed parcel is matched to its shipment and classified MATCHED, MISMATCH (DUPLICATE, CURRENCY, ZONE, WEIGHT_BAND, SURCHARGE, RATE) or UNMATCHED. */
+        ImportCarrierInvoiceResponse: {
+            carrier: string;
+            id: string;
+            /** Format: date-time */
+            importedAt: string;
+            /** @description YYYY-MM-DD. */
+            invoiceDate: string;
+            invoiceNumber: string;
+            layout: components["schemas"]["CarrierInvoiceLayout"];
+            open: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            paid: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            /** Format: date-time */
+            reconciledAt: string | null;
+            status: components["schemas"]["CarrierInvoiceStatus"];
+            summary: {
+                approved: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                billed: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                byReason: {
+                    /** Format: int32 */
+                    count: number;
+                    reason: components["schemas"]["CarrierInvoiceLineReason"];
+                }[];
+                difference: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** Format: int32 */
+                disputed: number;
+                disputedAmount: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                expected: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** Format: int32 */
+                lines: number;
+                /** Format: int32 */
+                matched: number;
+                /** Format: int32 */
+                mismatched: number;
+                reconciled: boolean;
+                /** Format: int32 */
+                unmatched: number;
+                /**
+                 * Format: int32
+                 * @description Mismatched or unmatched lines nobody resolved yet.
+                 */
+                unresolved: number;
+            };
+            total: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+        };
         /** @enum {string} */
         ImportFormat: "CSV" | "JSON";
         /** @enum {string} */
@@ -4351,6 +4887,166 @@ export interface components {
             };
             currency: string;
         }[];
+        ListCarrierInvoiceLinesResponse: {
+            edges: {
+                cursor: string;
+                node: {
+                    /** @description What IPAY owes for the line: billed when matched or carrier accepted, expected when expected accepted, else 0. */
+                    approved: {
+                        /** Format: int32 */
+                        amount: number;
+                        currency: string;
+                    };
+                    base: {
+                        /** Format: int32 */
+                        amount: number;
+                        currency: string;
+                    };
+                    billed: {
+                        /** Format: int32 */
+                        amount: number;
+                        currency: string;
+                    };
+                    billedService: string | null;
+                    /** Format: int32 */
+                    billedWeightGrams: number | null;
+                    billedZone: string | null;
+                    charges: {
+                        amount: {
+                            /** Format: int32 */
+                            amount: number;
+                            currency: string;
+                        };
+                        code: string;
+                        description: string;
+                        kind: string;
+                    }[];
+                    classification: components["schemas"]["CarrierInvoiceLineClass"];
+                    /** @description billed − expected; null when unmatched. */
+                    difference: {
+                        /** Format: int32 */
+                        amount: number;
+                        currency: string;
+                    } | null;
+                    expected: {
+                        /** Format: int32 */
+                        amount: number;
+                        currency: string;
+                    } | null;
+                    id: string;
+                    /** Format: int32 */
+                    lineNumber: number;
+                    order: {
+                        id: string;
+                    } | null;
+                    reason: components["schemas"]["CarrierInvoiceLineReason"] | null;
+                    resolution: components["schemas"]["CarrierInvoiceLineResolution"] | null;
+                    resolutionNote: string | null;
+                    /** Format: date-time */
+                    resolvedAt: string | null;
+                    resolvedBy: string | null;
+                    shipment: {
+                        id: string;
+                    } | null;
+                    surcharges: {
+                        /** Format: int32 */
+                        amount: number;
+                        currency: string;
+                    };
+                    trackingNumber: string;
+                };
+            }[];
+            pageInfo: {
+                endCursor: string | null;
+                hasNextPage: boolean;
+            };
+        };
+        /** @description Carrier invoices, newest import first. */
+        ListCarrierInvoicesResponse: {
+            edges: {
+                cursor: string;
+                node: {
+                    carrier: string;
+                    id: string;
+                    /** Format: date-time */
+                    importedAt: string;
+                    /** @description YYYY-MM-DD. */
+                    invoiceDate: string;
+                    invoiceNumber: string;
+                    layout: components["schemas"]["CarrierInvoiceLayout"];
+                    open: {
+                        /** Format: int32 */
+                        amount: number;
+                        currency: string;
+                    };
+                    paid: {
+                        /** Format: int32 */
+                        amount: number;
+                        currency: string;
+                    };
+                    /** Format: date-time */
+                    reconciledAt: string | null;
+                    status: components["schemas"]["CarrierInvoiceStatus"];
+                    summary: {
+                        approved: {
+                            /** Format: int32 */
+                            amount: number;
+                            currency: string;
+                        };
+                        billed: {
+                            /** Format: int32 */
+                            amount: number;
+                            currency: string;
+                        };
+                        byReason: {
+                            /** Format: int32 */
+                            count: number;
+                            reason: components["schemas"]["CarrierInvoiceLineReason"];
+                        }[];
+                        difference: {
+                            /** Format: int32 */
+                            amount: number;
+                            currency: string;
+                        };
+                        /** Format: int32 */
+                        disputed: number;
+                        disputedAmount: {
+                            /** Format: int32 */
+                            amount: number;
+                            currency: string;
+                        };
+                        expected: {
+                            /** Format: int32 */
+                            amount: number;
+                            currency: string;
+                        };
+                        /** Format: int32 */
+                        lines: number;
+                        /** Format: int32 */
+                        matched: number;
+                        /** Format: int32 */
+                        mismatched: number;
+                        reconciled: boolean;
+                        /** Format: int32 */
+                        unmatched: number;
+                        /**
+                         * Format: int32
+                         * @description Mismatched or unmatched lines nobody resolved yet.
+                         */
+                        unresolved: number;
+                    };
+                    total: {
+                        /** Format: int32 */
+                        amount: number;
+                        currency: string;
+                    };
+                };
+            }[];
+            pageInfo: {
+                endCursor: string | null;
+                hasNextPage: boolean;
+            };
+        };
         /** @description The parcel carriers IPAY works with, by code. */
         ListCarriersResponse: {
             /** @description Short code (ups, dhl, postnl, dpd, gls, inpost). */
@@ -4381,6 +5077,40 @@ export interface components {
                     principalKind: string;
                     requestId: string | null;
                     sourceIp: string | null;
+                };
+            }[];
+            pageInfo: {
+                endCursor: string | null;
+                hasNextPage: boolean;
+            };
+        };
+        /** @description Control runs, newest first. */
+        ListControlRunsResponse: {
+            edges: {
+                cursor: string;
+                node: {
+                    digestError: string | null;
+                    /** @description The SMTP message id of the digest mail, when one was sent. */
+                    digestMessageId: string | null;
+                    /** Format: date-time */
+                    finishedAt: string;
+                    id: string;
+                    result: components["schemas"]["ControlResult"];
+                    results: {
+                        /** @description RELEASED_PARCELS_FULLY_PAID, PAID_ORDERS_SETTLED, SETTLEMENT_TOTALS_MATCH_LINES, CARRIER_INVOICES_RECONCILED, REFUNDS_WITHIN_CAPTURE, AUDIT_CHAINS_VERIFY. */
+                        control: string;
+                        description: string;
+                        /** @description The evidence rows (at most 1,000 stored; `evidenceCount` is complete). */
+                        evidence: unknown[];
+                        /** Format: int32 */
+                        evidenceCount: number;
+                        result: components["schemas"]["ControlResult"];
+                    }[];
+                    /** @description YYYY-MM-DD (UTC). */
+                    runDate: string;
+                    /** Format: date-time */
+                    startedAt: string;
+                    trigger: components["schemas"]["ControlRunTrigger"];
                 };
             }[];
             pageInfo: {
@@ -4816,6 +5546,33 @@ export interface components {
             name: string;
             permissions: string[];
         }[];
+        /** @description Mail the sandbox SMTP server captured, newest first (sandbox mode only; never in production). */
+        ListSandboxMailResponse: {
+            edges: {
+                cursor: string;
+                node: {
+                    attachments: {
+                        contentType: string;
+                        filename: string;
+                        sha256: string;
+                        /** Format: int32 */
+                        size: number;
+                    }[];
+                    from: string;
+                    id: string;
+                    messageId: string | null;
+                    /** Format: date-time */
+                    receivedAt: string;
+                    subject: string;
+                    text: string;
+                    to: string[];
+                };
+            }[];
+            pageInfo: {
+                endCursor: string | null;
+                hasNextPage: boolean;
+            };
+        };
         /** @description Rate cards and surcharges with their validity dates, optionally of one carrier. */
         ListTariffsResponse: {
             rateCards: {
@@ -5063,6 +5820,87 @@ export interface components {
                 message: string;
             } | null;
         };
+        RecordCarrierInvoicePaymentRequest: {
+            /** Format: int32 */
+            amount: number;
+        };
+        /** @description Records a payment to the carrier against an invoice (reduces its open amount). */
+        RecordCarrierInvoicePaymentResponse: {
+            carrier: string;
+            id: string;
+            /** Format: date-time */
+            importedAt: string;
+            /** @description YYYY-MM-DD. */
+            invoiceDate: string;
+            invoiceNumber: string;
+            layout: components["schemas"]["CarrierInvoiceLayout"];
+            open: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            paid: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            /** Format: date-time */
+            reconciledAt: string | null;
+            status: components["schemas"]["CarrierInvoiceStatus"];
+            summary: {
+                approved: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                billed: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                byReason: {
+                    /** Format: int32 */
+                    count: number;
+                    reason: components["schemas"]["CarrierInvoiceLineReason"];
+                }[];
+                difference: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** Format: int32 */
+                disputed: number;
+                disputedAmount: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                expected: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** Format: int32 */
+                lines: number;
+                /** Format: int32 */
+                matched: number;
+                /** Format: int32 */
+                mismatched: number;
+                reconciled: boolean;
+                /** Format: int32 */
+                unmatched: number;
+                /**
+                 * Format: int32
+                 * @description Mismatched or unmatched lines nobody resolved yet.
+                 */
+                unresolved: number;
+            };
+            total: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+        };
         /**
          * @description - `PENDING`: Sent to the PSP; its amount is reserved against the captured amount.
          * @enum {string}
@@ -5235,6 +6073,76 @@ export interface components {
                 currency: string;
             };
         };
+        ResolveCarrierInvoiceLineRequest: {
+            note?: string | null;
+            resolution: components["schemas"]["CarrierInvoiceLineResolution"];
+        };
+        /** @description Accept the carrier's amount, accept the expected cost, or dispute the line; audited. The invoice is RECONCILED once every line matched or was accepted. */
+        ResolveCarrierInvoiceLineResponse: {
+            /** @description What IPAY owes for the line: billed when matched or carrier accepted, expected when expected accepted, else 0. */
+            approved: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            base: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            billed: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            billedService: string | null;
+            /** Format: int32 */
+            billedWeightGrams: number | null;
+            billedZone: string | null;
+            charges: {
+                amount: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                code: string;
+                description: string;
+                kind: string;
+            }[];
+            classification: components["schemas"]["CarrierInvoiceLineClass"];
+            /** @description billed − expected; null when unmatched. */
+            difference: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            expected: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            id: string;
+            /** Format: int32 */
+            lineNumber: number;
+            order: {
+                id: string;
+            } | null;
+            reason: components["schemas"]["CarrierInvoiceLineReason"] | null;
+            resolution: components["schemas"]["CarrierInvoiceLineResolution"] | null;
+            resolutionNote: string | null;
+            /** Format: date-time */
+            resolvedAt: string | null;
+            resolvedBy: string | null;
+            shipment: {
+                id: string;
+            } | null;
+            surcharges: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            trackingNumber: string;
+        };
         RetentionOfferInput: {
             /** @default true */
             active: boolean;
@@ -5335,6 +6243,34 @@ export interface components {
             /** @description The signing secret (whsec_…). Shown only now: store it safely. */
             secret: string;
         };
+        RunControlsRequest: {
+            sendDigest?: boolean | null;
+        };
+        /** @description Runs the internal controls now. */
+        RunControlsResponse: {
+            digestError: string | null;
+            /** @description The SMTP message id of the digest mail, when one was sent. */
+            digestMessageId: string | null;
+            /** Format: date-time */
+            finishedAt: string;
+            id: string;
+            result: components["schemas"]["ControlResult"];
+            results: {
+                /** @description RELEASED_PARCELS_FULLY_PAID, PAID_ORDERS_SETTLED, SETTLEMENT_TOTALS_MATCH_LINES, CARRIER_INVOICES_RECONCILED, REFUNDS_WITHIN_CAPTURE, AUDIT_CHAINS_VERIFY. */
+                control: string;
+                description: string;
+                /** @description The evidence rows (at most 1,000 stored; `evidenceCount` is complete). */
+                evidence: unknown[];
+                /** Format: int32 */
+                evidenceCount: number;
+                result: components["schemas"]["ControlResult"];
+            }[];
+            /** @description YYYY-MM-DD (UTC). */
+            runDate: string;
+            /** Format: date-time */
+            startedAt: string;
+            trigger: components["schemas"]["ControlRunTrigger"];
+        };
         /**
          * @description What the simulated shopper does at the sandbox PSP.
          * @enum {string}
@@ -5345,6 +6281,40 @@ export interface components {
          * @enum {string}
          */
         ScanType: "PICKED_UP" | "IN_TRANSIT" | "OUT_FOR_DELIVERY" | "DELIVERY_ATTEMPT_FAILED" | "DELIVERED" | "RETURNED_TO_SENDER";
+        SendCarrierStatementRequest: {
+            asOf?: string | null;
+            recipients?: string[] | null;
+        };
+        /** @description Renders a carrier's statement of open items as PDF and mails it. */
+        SendCarrierStatementResponse: {
+            asOf: string;
+            attachment: {
+                filename: string;
+                /** Format: int32 */
+                size: number;
+            };
+            carrier: string;
+            messageId: string;
+            recipients: string[];
+            statement: {
+                totals: {
+                    buckets: {
+                        amount: {
+                            /** Format: int32 */
+                            amount: number;
+                            currency: string;
+                        };
+                        bucket: components["schemas"]["AgingBucket"];
+                    }[];
+                    currency: string;
+                    total: {
+                        /** Format: int32 */
+                        amount: number;
+                        currency: string;
+                    };
+                }[];
+            };
+        };
         /**
          * @description How fast a carrier delivers, or to what kind of place.
          * @enum {string}
@@ -5366,6 +6336,14 @@ export interface components {
                 currency: string;
             };
             currency: string;
+        };
+        SetCarrierContactsRequest: {
+            emails: string[];
+        };
+        /** @description Sets who receives a carrier's statements. */
+        SetCarrierContactsResponse: {
+            carrier: string;
+            emails: string[];
         };
         SetFeeScheduleInput: {
             currency: string;
@@ -7773,6 +8751,690 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    ResolveCarrierInvoiceLine: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The line's id.
+                 * @example cinl_019ad6a1b2c37d4e8f90a1b2c3d4e5f6
+                 */
+                lineId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["ResolveCarrierInvoiceLineRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.resolveCarrierInvoiceLine` of the GraphQL operation ResolveCarrierInvoiceLine. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_42eb4079196694dedeae4c8a21c18983",
+                     *       "lineNumber": 1,
+                     *       "trackingNumber": "POSTNL000100023757",
+                     *       "shipment": {
+                     *         "id": "shp_7c0c44d1087d884a165c384774855e71"
+                     *       },
+                     *       "order": {
+                     *         "id": "ord_2917b41c1734df61eb685e1e2ea7b435"
+                     *       },
+                     *       "billedWeightGrams": 1,
+                     *       "billedZone": "billedZone",
+                     *       "billedService": "billedService",
+                     *       "base": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "surcharges": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "billed": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "expected": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "difference": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "classification": "MATCHED",
+                     *       "reason": "DUPLICATE",
+                     *       "charges": [
+                     *         {
+                     *           "kind": "kind",
+                     *           "code": "code",
+                     *           "description": "description",
+                     *           "amount": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "resolution": "ACCEPT_CARRIER",
+                     *       "resolutionNote": "resolutionNote",
+                     *       "resolvedBy": "resolvedBy",
+                     *       "resolvedAt": "2026-05-29T09:14:22.000Z",
+                     *       "approved": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ResolveCarrierInvoiceLineResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ListCarrierInvoices: {
+        parameters: {
+            query?: {
+                after?: string;
+                /**
+                 * @description Only this carrier's invoices.
+                 * @example ups
+                 */
+                carrier?: string;
+                first?: number;
+                status?: components["schemas"]["CarrierInvoiceStatus"];
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.carrierInvoices` of the GraphQL operation ListCarrierInvoices. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Link: components["headers"]["Link"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "edges": [
+                     *         {
+                     *           "cursor": "WyIyMDI2LTExLTA5VDA5OjAwOjAwLjAwMFoiLCJvcmRfMSJd",
+                     *           "node": {
+                     *             "id": "id_4cce99ce6faecbd0938df25876ed4525",
+                     *             "carrier": "ups",
+                     *             "invoiceNumber": "invoiceNumber",
+                     *             "invoiceDate": "invoiceDate",
+                     *             "layout": "UPS_BILLING_DATA",
+                     *             "status": "RECONCILING",
+                     *             "total": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             },
+                     *             "paid": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             },
+                     *             "open": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             },
+                     *             "importedAt": "2026-05-29T09:14:22.000Z",
+                     *             "reconciledAt": "2026-05-29T09:14:22.000Z",
+                     *             "summary": {
+                     *               "lines": 1,
+                     *               "matched": 1,
+                     *               "mismatched": 1,
+                     *               "unmatched": 1,
+                     *               "unresolved": 1,
+                     *               "disputed": 1,
+                     *               "byReason": [
+                     *                 {
+                     *                   "reason": "DUPLICATE",
+                     *                   "count": 1
+                     *                 }
+                     *               ],
+                     *               "billed": {
+                     *                 "amount": 7840,
+                     *                 "currency": "EUR"
+                     *               },
+                     *               "expected": {
+                     *                 "amount": 7840,
+                     *                 "currency": "EUR"
+                     *               },
+                     *               "difference": {
+                     *                 "amount": 7840,
+                     *                 "currency": "EUR"
+                     *               },
+                     *               "approved": {
+                     *                 "amount": 7840,
+                     *                 "currency": "EUR"
+                     *               },
+                     *               "disputedAmount": {
+                     *                 "amount": 7840,
+                     *                 "currency": "EUR"
+                     *               },
+                     *               "reconciled": true
+                     *             }
+                     *           }
+                     *         }
+                     *       ],
+                     *       "pageInfo": {
+                     *         "hasNextPage": true,
+                     *         "endCursor": "WyIyMDI2LTExLTA5VDA5OjAwOjAwLjAwMFoiLCJvcmRfMSJd"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ListCarrierInvoicesResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ImportCarrierInvoice: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportCarrierInvoiceRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.importCarrierInvoice` of the GraphQL operation ImportCarrierInvoice. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_4cce99ce6faecbd0938df25876ed4525",
+                     *       "carrier": "carrier",
+                     *       "invoiceNumber": "invoiceNumber",
+                     *       "invoiceDate": "invoiceDate",
+                     *       "layout": "UPS_BILLING_DATA",
+                     *       "status": "RECONCILING",
+                     *       "total": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "paid": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "open": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "importedAt": "2026-05-29T09:14:22.000Z",
+                     *       "reconciledAt": "2026-05-29T09:14:22.000Z",
+                     *       "summary": {
+                     *         "lines": 1,
+                     *         "matched": 1,
+                     *         "mismatched": 1,
+                     *         "unmatched": 1,
+                     *         "unresolved": 1,
+                     *         "disputed": 1,
+                     *         "byReason": [
+                     *           {
+                     *             "reason": "DUPLICATE",
+                     *             "count": 1
+                     *           }
+                     *         ],
+                     *         "billed": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "expected": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "difference": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "approved": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "disputedAmount": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "reconciled": true
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ImportCarrierInvoiceResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetCarrierInvoice: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The invoice's id.
+                 * @example cinv_019ad6a1b2c37d4e8f90a1b2c3d4e5f6
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.carrierInvoice` of the GraphQL operation GetCarrierInvoice. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "cinv_019ad6a1b2c37d4e8f90a1b2c3d4e5f6",
+                     *       "carrier": "carrier",
+                     *       "invoiceNumber": "invoiceNumber",
+                     *       "invoiceDate": "invoiceDate",
+                     *       "layout": "UPS_BILLING_DATA",
+                     *       "status": "RECONCILING",
+                     *       "total": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "paid": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "open": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "importedAt": "2026-05-29T09:14:22.000Z",
+                     *       "reconciledAt": "2026-05-29T09:14:22.000Z",
+                     *       "summary": {
+                     *         "lines": 1,
+                     *         "matched": 1,
+                     *         "mismatched": 1,
+                     *         "unmatched": 1,
+                     *         "unresolved": 1,
+                     *         "disputed": 1,
+                     *         "byReason": [
+                     *           {
+                     *             "reason": "DUPLICATE",
+                     *             "count": 1
+                     *           }
+                     *         ],
+                     *         "billed": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "expected": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "difference": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "approved": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "disputedAmount": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "reconciled": true
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetCarrierInvoiceResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ListCarrierInvoiceLines: {
+        parameters: {
+            query?: {
+                after?: string;
+                classification?: components["schemas"]["CarrierInvoiceLineClass"][];
+                first?: number;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The invoice's id.
+                 * @example cinv_019ad6a1b2c37d4e8f90a1b2c3d4e5f6
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.carrierInvoice.lines` of the GraphQL operation ListCarrierInvoiceLines. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Link: components["headers"]["Link"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "edges": [
+                     *         {
+                     *           "cursor": "WyIyMDI2LTExLTA5VDA5OjAwOjAwLjAwMFoiLCJvcmRfMSJd",
+                     *           "node": {
+                     *             "id": "id_42eb4079196694dedeae4c8a21c18983",
+                     *             "lineNumber": 1,
+                     *             "trackingNumber": "POSTNL000100023757",
+                     *             "shipment": {
+                     *               "id": "shp_7c0c44d1087d884a165c384774855e71"
+                     *             },
+                     *             "order": {
+                     *               "id": "ord_2917b41c1734df61eb685e1e2ea7b435"
+                     *             },
+                     *             "billedWeightGrams": 1,
+                     *             "billedZone": "billedZone",
+                     *             "billedService": "billedService",
+                     *             "base": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             },
+                     *             "surcharges": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             },
+                     *             "billed": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             },
+                     *             "expected": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             },
+                     *             "difference": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             },
+                     *             "classification": "MATCHED",
+                     *             "reason": "DUPLICATE",
+                     *             "charges": [
+                     *               {
+                     *                 "kind": "kind",
+                     *                 "code": "code",
+                     *                 "description": "description",
+                     *                 "amount": {
+                     *                   "amount": 7840,
+                     *                   "currency": "EUR"
+                     *                 }
+                     *               }
+                     *             ],
+                     *             "resolution": "ACCEPT_CARRIER",
+                     *             "resolutionNote": "resolutionNote",
+                     *             "resolvedBy": "resolvedBy",
+                     *             "resolvedAt": "2026-05-29T09:14:22.000Z",
+                     *             "approved": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             }
+                     *           }
+                     *         }
+                     *       ],
+                     *       "pageInfo": {
+                     *         "hasNextPage": true,
+                     *         "endCursor": "WyIyMDI2LTExLTA5VDA5OjAwOjAwLjAwMFoiLCJvcmRfMSJd"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ListCarrierInvoiceLinesResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    RecordCarrierInvoicePayment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The invoice's id.
+                 * @example cinv_019ad6a1b2c37d4e8f90a1b2c3d4e5f6
+                 */
+                invoiceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["RecordCarrierInvoicePaymentRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.recordCarrierInvoicePayment` of the GraphQL operation RecordCarrierInvoicePayment. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_4cce99ce6faecbd0938df25876ed4525",
+                     *       "carrier": "carrier",
+                     *       "invoiceNumber": "invoiceNumber",
+                     *       "invoiceDate": "invoiceDate",
+                     *       "layout": "UPS_BILLING_DATA",
+                     *       "status": "RECONCILING",
+                     *       "total": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "paid": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "open": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "importedAt": "2026-05-29T09:14:22.000Z",
+                     *       "reconciledAt": "2026-05-29T09:14:22.000Z",
+                     *       "summary": {
+                     *         "lines": 1,
+                     *         "matched": 1,
+                     *         "mismatched": 1,
+                     *         "unmatched": 1,
+                     *         "unresolved": 1,
+                     *         "disputed": 1,
+                     *         "byReason": [
+                     *           {
+                     *             "reason": "DUPLICATE",
+                     *             "count": 1
+                     *           }
+                     *         ],
+                     *         "billed": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "expected": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "difference": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "approved": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "disputedAmount": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "reconciled": true
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RecordCarrierInvoicePaymentResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     ListCarriers: {
         parameters: {
             query?: never;
@@ -7817,6 +9479,479 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    SetCarrierContacts: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The carrier's code.
+                 * @example ups
+                 */
+                carrier: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["SetCarrierContactsRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.setCarrierContacts` of the GraphQL operation SetCarrierContacts. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "carrier": "ups",
+                     *       "emails": [
+                     *         "emails"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SetCarrierContactsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetCarrierStatement: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Statement date (YYYY-MM-DD, default today).
+                 * @example 2026-12-01
+                 */
+                asOf?: string;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The carrier's code.
+                 * @example ups
+                 */
+                carrier: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.carrierStatement` of the GraphQL operation GetCarrierStatement. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "carrier": "ups",
+                     *       "asOf": "2026-12-01",
+                     *       "contacts": [
+                     *         "contacts"
+                     *       ],
+                     *       "items": [
+                     *         {
+                     *           "invoice": {
+                     *             "id": "id_4cce99ce6faecbd0938df25876ed4525",
+                     *             "invoiceNumber": "invoiceNumber",
+                     *             "invoiceDate": "invoiceDate",
+                     *             "total": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             }
+                     *           },
+                     *           "open": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "ageDays": 1,
+                     *           "bucket": "DAYS_0_30"
+                     *         }
+                     *       ],
+                     *       "totals": [
+                     *         {
+                     *           "currency": "EUR",
+                     *           "buckets": [
+                     *             {
+                     *               "bucket": "DAYS_0_30",
+                     *               "amount": {
+                     *                 "amount": 7840,
+                     *                 "currency": "EUR"
+                     *               }
+                     *             }
+                     *           ],
+                     *           "total": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetCarrierStatementResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    SendCarrierStatement: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The carrier's code.
+                 * @example ups
+                 */
+                carrier: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["SendCarrierStatementRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.sendCarrierStatement` of the GraphQL operation SendCarrierStatement. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "carrier": "ups",
+                     *       "asOf": "asOf",
+                     *       "recipients": [
+                     *         "recipients"
+                     *       ],
+                     *       "messageId": "messageId",
+                     *       "attachment": {
+                     *         "filename": "filename",
+                     *         "size": 1
+                     *       },
+                     *       "statement": {
+                     *         "totals": [
+                     *           {
+                     *             "currency": "EUR",
+                     *             "buckets": [
+                     *               {
+                     *                 "bucket": "DAYS_0_30",
+                     *                 "amount": {
+                     *                   "amount": 7840,
+                     *                   "currency": "EUR"
+                     *                 }
+                     *               }
+                     *             ],
+                     *             "total": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             }
+                     *           }
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SendCarrierStatementResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ListControlRuns: {
+        parameters: {
+            query?: {
+                after?: string;
+                first?: number;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.controlRuns` of the GraphQL operation ListControlRuns. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Link: components["headers"]["Link"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "edges": [
+                     *         {
+                     *           "cursor": "WyIyMDI2LTExLTA5VDA5OjAwOjAwLjAwMFoiLCJvcmRfMSJd",
+                     *           "node": {
+                     *             "id": "id_5b8edbcec250409da33ca7e73df7b4e2",
+                     *             "trigger": "SCHEDULED",
+                     *             "runDate": "runDate",
+                     *             "result": "PASS",
+                     *             "startedAt": "2026-05-29T09:14:22.000Z",
+                     *             "finishedAt": "2026-05-29T09:14:22.000Z",
+                     *             "digestMessageId": "digestMessageId",
+                     *             "digestError": "digestError",
+                     *             "results": [
+                     *               {
+                     *                 "control": "control",
+                     *                 "description": "description",
+                     *                 "result": "PASS",
+                     *                 "evidenceCount": 1,
+                     *                 "evidence": [
+                     *                   {}
+                     *                 ]
+                     *               }
+                     *             ]
+                     *           }
+                     *         }
+                     *       ],
+                     *       "pageInfo": {
+                     *         "hasNextPage": true,
+                     *         "endCursor": "WyIyMDI2LTExLTA5VDA5OjAwOjAwLjAwMFoiLCJvcmRfMSJd"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ListControlRunsResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    RunControls: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["RunControlsRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.runControls` of the GraphQL operation RunControls. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_5b8edbcec250409da33ca7e73df7b4e2",
+                     *       "trigger": "SCHEDULED",
+                     *       "runDate": "runDate",
+                     *       "result": "PASS",
+                     *       "startedAt": "2026-05-29T09:14:22.000Z",
+                     *       "finishedAt": "2026-05-29T09:14:22.000Z",
+                     *       "digestMessageId": "digestMessageId",
+                     *       "digestError": "digestError",
+                     *       "results": [
+                     *         {
+                     *           "control": "control",
+                     *           "description": "description",
+                     *           "result": "PASS",
+                     *           "evidenceCount": 1,
+                     *           "evidence": [
+                     *             {}
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RunControlsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetControlRun: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The run's id.
+                 * @example ctl_019ad6a1b2c37d4e8f90a1b2c3d4e5f6
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.controlRun` of the GraphQL operation GetControlRun. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ctl_019ad6a1b2c37d4e8f90a1b2c3d4e5f6",
+                     *       "trigger": "SCHEDULED",
+                     *       "runDate": "runDate",
+                     *       "result": "PASS",
+                     *       "startedAt": "2026-05-29T09:14:22.000Z",
+                     *       "finishedAt": "2026-05-29T09:14:22.000Z",
+                     *       "digestMessageId": "digestMessageId",
+                     *       "digestError": "digestError",
+                     *       "results": [
+                     *         {
+                     *           "control": "control",
+                     *           "description": "description",
+                     *           "result": "PASS",
+                     *           "evidenceCount": 1,
+                     *           "evidence": [
+                     *             {}
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetControlRunResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             502: components["responses"]["BadGateway"];
@@ -12012,6 +14147,92 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ListSandboxMail: {
+        parameters: {
+            query?: {
+                after?: string;
+                first?: number;
+                /**
+                 * @description Only mail to this address.
+                 * @example ap@carrier.example
+                 */
+                to?: string;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.sandboxMail` of the GraphQL operation ListSandboxMail. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Link: components["headers"]["Link"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "edges": [
+                     *         {
+                     *           "cursor": "WyIyMDI2LTExLTA5VDA5OjAwOjAwLjAwMFoiLCJvcmRfMSJd",
+                     *           "node": {
+                     *             "id": "id_3d2018342d6308fe3ec9ad452c3ddcc1",
+                     *             "messageId": "messageId",
+                     *             "from": "from",
+                     *             "to": [
+                     *               "ap@carrier.example"
+                     *             ],
+                     *             "subject": "subject",
+                     *             "text": "text",
+                     *             "attachments": [
+                     *               {
+                     *                 "filename": "filename",
+                     *                 "contentType": "contentType",
+                     *                 "size": 1,
+                     *                 "sha256": "sha256"
+                     *               }
+                     *             ],
+                     *             "receivedAt": "2026-05-29T09:14:22.000Z"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "pageInfo": {
+                     *         "hasNextPage": true,
+                     *         "endCursor": "WyIyMDI2LTExLTA5VDA5OjAwOjAwLjAwMFoiLCJvcmRfMSJd"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ListSandboxMailResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];

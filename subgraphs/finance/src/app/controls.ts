@@ -56,14 +56,13 @@ export function digestText(run: Pick<ControlRunRow, 'id' | 'runDate' | 'trigger'
 /**
  * Runs every control now and records the run with each result and its evidence. A SCHEDULED run is claimed first (one
  * per UTC day and mode, by a unique index): a second replica's claim waits for the first and then finds it done, so it
- * neither evaluates nor mails again. The digest is mailed for scheduled runs and on request; a mail failure is recorded
- * on the run, it does not undo the run.
+ * neither evaluates nor mails again.
  */
 export async function runControls(
   uow: Uow,
-  deps: { mail: MailSender | null; config: ControlsConfig; logger: Logger },
-  input: { livemode: boolean; trigger: 'SCHEDULED' | 'ON_DEMAND'; sendDigest: boolean; now?: Date },
-): Promise<{ run: ControlRunRow; results: ControlResultRow[] }> {
+  deps: { config: ControlParameters },
+  input: { livemode: boolean; trigger: 'SCHEDULED' | 'ON_DEMAND'; now?: Date },
+): Promise<ControlRunOutcome> {
   const now = input.now ?? new Date();
   const runDate = now.toISOString().slice(0, 10);
   const id = newId('ctl');
@@ -79,30 +78,51 @@ export async function runControls(
     .insert(controlResults)
     .values(outcomes.map((o) => ({ runId: id, control: o.control, result: o.result, description: o.description, evidenceCount: o.evidence.length, evidence: o.evidence.slice(0, MAX_STORED_EVIDENCE) })))
     .returning();
+  const [run] = await uow.tx.update(controlRuns).set({ result, finishedAt: new Date() }).where(eq(controlRuns.id, id)).returning();
+  const summary = outcomes.map((o) => ({ control: o.control, result: o.result, evidence_count: o.evidence.length }));
+  uow.audit({ action: 'controls.run', entityType: 'ControlRun', entityId: id, merchantId: null, after: { trigger: input.trigger, runDate, result, controls: summary } });
+  uow.emit({ type: 'controls.completed', subjectId: id, merchantId: null, livemode: input.livemode, payload: { run_id: id, trigger: input.trigger, run_date: runDate, result, controls: summary } });
+  return { run: run!, results, outcomes };
+}
+
+export interface ControlRunOutcome {
+  run: ControlRunRow;
+  results: ControlResultRow[];
+  outcomes: ControlOutcome[];
+}
+
+/**
+ * Mails a run's digest after the run committed (never inside a transaction: the embedded database has one connection,
+ * which the sandbox SMTP server's store needs too), then records the message id, or the failure, on the run.
+ */
+export async function mailDigest(
+  ran: ControlRunOutcome,
+  deps: { mail: MailSender | null; config: ControlsConfig; logger: Logger },
+  record: <T>(work: (uow: Uow) => Promise<T>) => Promise<T>,
+): Promise<ControlRunRow> {
+  const { run, outcomes } = ran;
   let digestMessageId: string | null = null;
   let digestError: string | null = null;
-  if (input.sendDigest) {
-    if (!deps.mail) digestError = 'no SMTP server is configured (SMTP_URL)';
-    else if (!deps.config.digestTo.length) digestError = 'no digest recipients are configured (CONTROLS_DIGEST_TO)';
-    else {
-      try {
-        const sent = await deps.mail.send({
-          to: deps.config.digestTo,
-          subject: `IPAY internal controls ${runDate}${input.livemode ? '' : ' [sandbox]'}: ${result}`,
-          text: digestText({ id, runDate, trigger: input.trigger, result, livemode: input.livemode }, outcomes),
-        });
-        digestMessageId = sent.messageId;
-      } catch (error) {
-        digestError = (error as Error).message;
-        deps.logger.error({ err: error, runId: id }, 'controls digest mail failed');
-      }
+  if (!deps.mail) digestError = 'no SMTP server is configured (SMTP_URL)';
+  else if (!deps.config.digestTo.length) digestError = 'no digest recipients are configured (CONTROLS_DIGEST_TO)';
+  else {
+    try {
+      const sent = await deps.mail.send({
+        to: deps.config.digestTo,
+        subject: `IPAY internal controls ${run.runDate}${run.livemode ? '' : ' [sandbox]'}: ${run.result}`,
+        text: digestText(run, outcomes),
+      });
+      digestMessageId = sent.messageId;
+    } catch (error) {
+      digestError = (error as Error).message;
+      deps.logger.error({ err: error, runId: run.id }, 'controls digest mail failed');
     }
   }
-  const [run] = await uow.tx.update(controlRuns).set({ result, finishedAt: new Date(), digestMessageId, digestError }).where(eq(controlRuns.id, id)).returning();
-  const summary = outcomes.map((o) => ({ control: o.control, result: o.result, evidence_count: o.evidence.length }));
-  uow.audit({ action: 'controls.run', entityType: 'ControlRun', entityId: id, merchantId: null, after: { trigger: input.trigger, runDate, result, controls: summary, digestMessageId, digestError } });
-  uow.emit({ type: 'controls.completed', subjectId: id, merchantId: null, livemode: input.livemode, payload: { run_id: id, trigger: input.trigger, run_date: runDate, result, controls: summary } });
-  return { run: run!, results };
+  return record(async (uow) => {
+    const [updated] = await uow.tx.update(controlRuns).set({ digestMessageId, digestError }).where(eq(controlRuns.id, run.id)).returning();
+    uow.audit({ action: 'controls.digest', entityType: 'ControlRun', entityId: run.id, merchantId: null, after: { recipients: deps.config.digestTo, digestMessageId, digestError } });
+    return updated!;
+  });
 }
 
 /** Today's scheduled run of the mode exists already (another replica, or an earlier tick). */
@@ -129,10 +149,9 @@ export async function runDueControls(db: Db, deps: { mail: MailSender | null; co
   for (const livemode of [false, true]) {
     if (!scheduledRunDue(now, deps.config.hourUtc, await lastScheduledRunDate(db, livemode))) continue;
     try {
-      const ran = await runMutation(db, { audit: { auditLog, auditHead }, outbox }, systemActor('system:controls', livemode), (uow) =>
-        runControls(uow, deps, { livemode, trigger: 'SCHEDULED', sendDigest: true, now }),
-      );
-      done.push(ran.run);
+      const asSystem = <T>(work: (uow: Uow) => Promise<T>) => runMutation(db, { audit: { auditLog, auditHead }, outbox }, systemActor('system:controls', livemode), work);
+      const ran = await asSystem((uow) => runControls(uow, deps, { livemode, trigger: 'SCHEDULED', now }));
+      done.push(await mailDigest(ran, deps, asSystem));
     } catch (error) {
       if (!(error instanceof ControlsAlreadyRanError)) throw error;
     }

@@ -68,17 +68,20 @@ export function requireMail(mail: MailSender | null): MailSender {
 
 /**
  * Renders a carrier's statement (PDF) and mails it to the given recipients, else the carrier's contacts. The mail is
- * sent inside the mutation, so the audit record carries the SMTP message id; a refused mail fails the mutation.
+ * sent outside any transaction (the embedded database has one connection, which the sandbox SMTP server's store
+ * needs too), then recorded by `record` (a mutation: audit record with the SMTP message id, and the event). A refused
+ * mail fails the call and records nothing.
  */
 export async function sendCarrierStatement(
-  uow: Uow,
+  db: Db,
   mail: MailSender | null,
   input: { carrierCode: string; livemode: boolean; asOf: string; recipients: string[] | null; now?: Date },
+  record: (work: (uow: Uow) => Promise<void>) => Promise<void>,
 ) {
   const sender = requireMail(mail);
-  const recipients = input.recipients?.length ? validEmails(input.recipients, 'recipients') : await contactsOf(uow.tx, input.carrierCode, input.livemode);
+  const recipients = input.recipients?.length ? validEmails(input.recipients, 'recipients') : await contactsOf(db, input.carrierCode, input.livemode);
   if (!recipients.length) throw financeError('NO_STATEMENT_RECIPIENTS', `no recipients given and no contacts set for carrier ${input.carrierCode}`);
-  const report = await carrierAging(uow.tx, input.carrierCode, input.livemode, input.asOf);
+  const report = await carrierAging(db, input.carrierCode, input.livemode, input.asOf);
   const generatedAt = input.now ?? new Date();
   const pdf = await renderCarrierStatementPdf({ carrierCode: input.carrierCode, report, generatedAt });
   const filename = `statement-${input.carrierCode}-${input.asOf}.pdf`;
@@ -101,20 +104,22 @@ export async function sendCarrierStatement(
     ...Object.fromEntries(AGING_BUCKETS.map((b) => [b.toLowerCase(), wireMoney(t.buckets[b], t.currency)])),
     total: wireMoney(t.totalMinor, t.currency),
   }));
-  uow.audit({
-    action: 'carrier_statement.send',
-    entityType: 'CarrierStatement',
-    entityId: `${input.carrierCode}:${input.asOf}`,
-    merchantId: null,
-    after: { carrierCode: input.carrierCode, asOf: input.asOf, recipients, messageId: sent.messageId, attachment: { filename, bytes: pdf.length }, openItems: report.items.length, buckets },
-  });
-  uow.emit({
-    type: 'carrier_statement.sent',
-    subjectId: input.carrierCode,
-    merchantId: null,
-    livemode: input.livemode,
-    carrierCode: input.carrierCode,
-    payload: { carrier: input.carrierCode, as_of: input.asOf, recipients, buckets, message_id: sent.messageId },
+  await record(async (uow) => {
+    uow.audit({
+      action: 'carrier_statement.send',
+      entityType: 'CarrierStatement',
+      entityId: `${input.carrierCode}:${input.asOf}`,
+      merchantId: null,
+      after: { carrierCode: input.carrierCode, asOf: input.asOf, recipients, messageId: sent.messageId, attachment: { filename, bytes: pdf.length }, openItems: report.items.length, buckets },
+    });
+    uow.emit({
+      type: 'carrier_statement.sent',
+      subjectId: input.carrierCode,
+      merchantId: null,
+      livemode: input.livemode,
+      carrierCode: input.carrierCode,
+      payload: { carrier: input.carrierCode, as_of: input.asOf, recipients, buckets, message_id: sent.messageId },
+    });
   });
   return { carrierCode: input.carrierCode, asOf: input.asOf, recipients, messageId: sent.messageId, attachment: { filename, size: pdf.length }, report };
 }

@@ -1,7 +1,7 @@
 import { badUserInput, notFound } from '@ipay/platform';
 import { parseGenericInvoice, parseUpsBillingData } from '../adapters/carrier-invoice-csv.ts';
 import { importCarrierInvoice, recordInvoicePayment, resolveInvoiceLine } from '../app/carrier-invoices.ts';
-import { runControls } from '../app/controls.ts';
+import { mailDigest, runControls } from '../app/controls.ts';
 import { contactsOf, sendCarrierStatement, setCarrierContacts, statementDate } from '../app/statements.ts';
 import type { MutationResolvers } from '../generated/graphql.ts';
 import { requirePlatform } from '../reconciliation-loaders.ts';
@@ -53,13 +53,14 @@ export const ReconciliationMutation: MutationResolvers = {
     const carrier = carrierCode(input.carrier, 'input.carrier');
     requirePlatform(auth, 'carrier_invoices:manage');
     const asOf = statementDate(input.asOf);
-    const sent = await mutate((uow) => sendCarrierStatement(uow, services.reconciliation.mail, { carrierCode: carrier, livemode: auth.livemode, asOf, recipients: input.recipients ?? null }));
+    const sent = await sendCarrierStatement(db, services.reconciliation.mail, { carrierCode: carrier, livemode: auth.livemode, asOf, recipients: input.recipients ?? null }, (work) => mutate(work));
     return { ...sent, statement: { carrierCode: carrier, livemode: auth.livemode, report: sent.report, contacts: await contactsOf(db, carrier, auth.livemode) } };
   },
   runControls: async (_, { input }, { auth, mutate, services, logger }) => {
     requirePlatform(auth, 'controls:run');
     const { mail, config } = services.reconciliation;
-    const { run } = await mutate((uow) => runControls(uow, { mail, config: config.controls, logger }, { livemode: auth.livemode, trigger: 'ON_DEMAND', sendDigest: input?.sendDigest ?? false }));
-    return run;
+    const ran = await mutate((uow) => runControls(uow, { config: config.controls }, { livemode: auth.livemode, trigger: 'ON_DEMAND' }));
+    if (!input?.sendDigest) return ran.run;
+    return mailDigest(ran, { mail, config: config.controls, logger }, (work) => mutate(work));
   },
 };
