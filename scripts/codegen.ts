@@ -13,6 +13,8 @@ const mappers: Record<string, Record<string, string>> = {
     WebhookEndpoint: '../db/schema.ts#WebhookEndpointRow', WebhookDelivery: '../db/schema.ts#WebhookDeliveryRow', WebhookAttempt: '../db/schema.ts#WebhookAttemptRow',
     Viewer: '@ipay/platform#Principal',
     PlatformEvent: '@ipay/platform#DeliveredEvent',
+    MessageTemplate: '../db/schema.ts#MessageTemplateRow',
+    MessageTemplateVersion: '../db/schema.ts#MessageTemplateVersionRow',
   },
   commerce: { Order: '../db/schema.ts#OrderRow', Merchant: '@ipay/platform#EntityRef', OrderEvent: '@ipay/platform#DeliveredEvent', ImportJob: '../db/schema.ts#ImportJobRow', Integration: '../db/schema.ts#IntegrationRow', OrderLine: '../db/schema.ts#OrderLineWithCurrency' },
   payments: { PaymentSession: '../db/schema.ts#PaymentSessionRow', Order: '@ipay/platform#EntityRef', PaymentEvent: '@ipay/platform#DeliveredEvent', PaymentHistoryEntry: '../db/schema.ts#PaymentEventRow', Refund: '../db/schema.ts#RefundRow' },

@@ -6,6 +6,7 @@ import type * as schema from './db/schema.ts';
 import { BUILT_IN_ROLE_IDS } from './domain/grants.ts';
 import { SandboxCrmAdapter, runCrmSync, type CrmAdapter } from './domain/crm.ts';
 import { TokenService } from './domain/tokens.ts';
+import { ensurePlatformDefaults } from './localization/templates.ts';
 import { startWebhooks, webhookConfigFromEnv, type WebhookConfig, type WebhookDispatcher } from './webhooks/index.ts';
 
 export interface IdentityConfig extends WebhookConfig {
@@ -49,6 +50,7 @@ export const apiKeyPepper = (config: IdentityConfig) => {
 export async function createServices(db: Database<typeof schema>, options: SubgraphOptions, logger: Logger): Promise<IdentityServices> {
   const config: IdentityConfig = { ...identityConfigFromEnv(), ...(options.config as IdentityConfig | undefined) };
   await ensureBuiltInRoles(db);
+  await ensurePlatformDefaults(db);
   const tokens = await TokenService.create({ privateJwk: config.jwtPrivateJwk, ttlSeconds: config.accessTokenTtlSeconds, production: isProduction() });
   const crm = new SandboxCrmAdapter(db);
   const sync = () => runCrmSync(db, crm, logger);

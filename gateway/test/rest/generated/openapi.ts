@@ -583,6 +583,122 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/message-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the required message keys and their arguments
+         * @description The required message keys and their arguments.
+         *
+         *     Runs the persisted GraphQL query `ListMessageKeys`.
+         */
+        get: operations["ListMessageKeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/message-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a merchant's templates, or the platform defaults
+         * @description Templates of a merchant in the caller's mode, or the platform defaults (localization:read).
+         *
+         *     Runs the persisted GraphQL query `ListMessageTemplates`.
+         */
+        get: operations["ListMessageTemplates"];
+        put?: never;
+        /**
+         * Publish a new version of a template
+         * @description ICU MessageFormat with the key's arguments only; money is written {amount, number, money} and formatted from integer minor units in the currency's ISO 4217 exponent. Earlier versions are kept.
+         *
+         *     Runs the persisted GraphQL mutation `PublishMessageTemplate`.
+         */
+        post: operations["PublishMessageTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/message-templates/{locale}/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve a template with a given or the latest version and its history
+         * @description One template (localization:read); NOT_FOUND when that owner has none in exactly that locale.
+         *
+         *     Runs the persisted GraphQL query `GetMessageTemplate`.
+         */
+        get: operations["GetMessageTemplate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/messages/render": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Render a message down the fallback chain
+         * @description nl-BE → nl → en, the merchant's template before the platform default in each locale. A key nothing on the chain has fails with MESSAGE_TEMPLATE_MISSING; it is never shown raw.
+         *
+         *     Runs the persisted GraphQL query `RenderMessage`.
+         */
+        post: operations["RenderMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/missing-message-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the required keys each locale lacks
+         * @description The required keys each locale lacks (default: every locale with templates) (localization:read).
+         *
+         *     Runs the persisted GraphQL query `ListMissingMessageKeys`.
+         */
+        get: operations["ListMissingMessageKeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/order-imports/{id}": {
         parameters: {
             query?: never;
@@ -1689,6 +1805,41 @@ export interface components {
             /** @description Stable, URL-safe handle used in events (e.g. acme-shop). */
             slug: string;
         };
+        /** @description One template (localization:read); NOT_FOUND when that owner has none in exactly that locale. */
+        GetMessageTemplateResponse: {
+            category: components["schemas"]["MessageCategory"];
+            id: string;
+            key: string;
+            /** Format: int32 */
+            latestVersion: number;
+            /** @description Null for a platform default (it serves both modes). */
+            livemode: boolean | null;
+            locale: string;
+            /** @description Null for a platform default. */
+            merchantId: string | null;
+            /** @description A given version (default: the latest); NOT_FOUND when it does not exist. */
+            version: {
+                /** @description ICU MessageFormat. */
+                message: string;
+                /** Format: date-time */
+                publishedAt: string;
+                /** @description The principal that published it (system:platform-defaults for the built-in defaults). */
+                publishedBy: string;
+                /** Format: int32 */
+                version: number;
+            };
+            /** @description Every version, newest first. */
+            versions: {
+                /** @description ICU MessageFormat. */
+                message: string;
+                /** Format: date-time */
+                publishedAt: string;
+                /** @description The principal that published it (system:platform-defaults for the built-in defaults). */
+                publishedBy: string;
+                /** Format: int32 */
+                version: number;
+            }[];
+        };
         /** @description An order by the merchant's own reference. */
         GetOrderByReferenceResponse: {
             /** Format: date-time */
@@ -2321,6 +2472,41 @@ export interface components {
                 hasNextPage: boolean;
             };
         };
+        /** @description The required message keys and their arguments. */
+        ListMessageKeysResponse: {
+            arguments: {
+                name: string;
+                type: components["schemas"]["MessageArgumentType"];
+            }[];
+            category: components["schemas"]["MessageCategory"];
+            description: string;
+            key: string;
+        }[];
+        /** @description Templates of a merchant in the caller's mode, or the platform defaults (localization:read). */
+        ListMessageTemplatesResponse: {
+            category: components["schemas"]["MessageCategory"];
+            id: string;
+            key: string;
+            /** Format: int32 */
+            latestVersion: number;
+            /** @description Null for a platform default (it serves both modes). */
+            livemode: boolean | null;
+            locale: string;
+            /** @description Null for a platform default. */
+            merchantId: string | null;
+            /** @description The latest version's message. */
+            message: string;
+            /** Format: date-time */
+            updatedAt: string;
+        }[];
+        /** @description The required keys each locale lacks (default: every locale with templates) (localization:read). */
+        ListMissingMessageKeysResponse: {
+            locale: string;
+            /** @description Keys without a template in exactly this locale (neither the merchant's nor the platform's). */
+            missing: string[];
+            /** @description Of those, the keys nothing on the fallback chain has: rendering them fails with MESSAGE_TEMPLATE_MISSING. */
+            unresolved: string[];
+        }[];
         /** @description Orders, newest first, optionally of one merchant and in one status. Cursor paged: follow the `Link: rel="next"` header, or pass `pageInfo.endCursor` as `after`. */
         ListOrdersResponse: {
             edges: {
@@ -2467,6 +2653,19 @@ export interface components {
             expiresIn: number;
             tokenType: string;
         };
+        /**
+         * @description - `MONEY`: Integer minor units with an ISO 4217 currency ({ amount, currency }); written {name, number, money} in a template.
+         * @enum {string}
+         */
+        MessageArgumentType: "STRING" | "NUMBER" | "MONEY";
+        /** @enum {string} */
+        MessageCategory: "PAYMENT" | "NOTIFICATION" | "SUPPORT";
+        /**
+         * @description - `MERCHANT`: The merchant's own template.
+         *     - `PLATFORM`: The platform default.
+         * @enum {string}
+         */
+        MessageSource: "MERCHANT" | "PLATFORM";
         MoneyInput: {
             /**
              * Format: int32
@@ -2553,6 +2752,33 @@ export interface components {
         };
         /** @enum {string} */
         Psp: "ADYEN" | "STRIPE" | "MOLLIE";
+        PublishMessageTemplateInput: {
+            key: string;
+            /** @description BCP 47 language or language-REGION: nl, nl-BE. */
+            locale: string;
+            /** @description The merchant whose template it is (in the caller's mode); leave out for the platform default (operators). */
+            merchantId?: string | null;
+            /** @description ICU MessageFormat using only the key's arguments. */
+            message: string;
+        };
+        PublishMessageTemplateRequest: components["schemas"]["PublishMessageTemplateInput"];
+        /** @description ICU MessageFormat with the key's arguments only; money is written {amount, number, money} and formatted from integer minor units in the currency's ISO 4217 exponent. Earlier versions are kept. */
+        PublishMessageTemplateResponse: {
+            category: components["schemas"]["MessageCategory"];
+            id: string;
+            key: string;
+            /** Format: int32 */
+            latestVersion: number;
+            /** @description Null for a platform default (it serves both modes). */
+            livemode: boolean | null;
+            locale: string;
+            /** @description Null for a platform default. */
+            merchantId: string | null;
+            /** @description The latest version's message. */
+            message: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
         QuoteShipmentInput: {
             carrierCode: string;
             /** @description The day to price on (YYYY-MM-DD, UTC); today when omitted. */
@@ -2599,6 +2825,24 @@ export interface components {
          * @enum {string}
          */
         ReleaseStatus: "ACTIVE" | "AUTHORIZED" | "RELEASED" | "LOCKED" | "REVOKED";
+        RenderMessageRequest: {
+            key: string;
+            locale: string;
+            merchantId?: string | null;
+            /** @description Arbitrary JSON (audit snapshots). */
+            values?: unknown;
+        };
+        /** @description nl-BE → nl → en, the merchant's template before the platform default in each locale. A key nothing on the chain has fails with MESSAGE_TEMPLATE_MISSING; it is never shown raw. */
+        RenderMessageResponse: {
+            key: string;
+            /** @description The locale whose template was used (nl for an nl-BE request without an nl-BE template). */
+            locale: string;
+            requestedLocale: string;
+            source: components["schemas"]["MessageSource"];
+            text: string;
+            /** Format: int32 */
+            version: number;
+        };
         ReplayWebhooksRequest: {
             /** Format: date-time */
             from: string;
@@ -4980,6 +5224,387 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ListMessageKeys: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.messageKeys` of the GraphQL operation ListMessageKeys. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "key": "key",
+                     *         "category": "PAYMENT",
+                     *         "description": "description",
+                     *         "arguments": [
+                     *           {
+                     *             "name": "name",
+                     *             "type": "STRING"
+                     *           }
+                     *         ]
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["ListMessageKeysResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ListMessageTemplates: {
+        parameters: {
+            query?: {
+                /** @description Only this message key. */
+                key?: string;
+                /** @description Only this locale (nl, nl-BE). */
+                locale?: string;
+                /** @description The merchant whose templates (in the caller's mode); leave out for the platform defaults. */
+                merchantId?: string;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.messageTemplates` of the GraphQL operation ListMessageTemplates. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "id_c0a0f29a32c720655f8b0acaa6269763",
+                     *         "merchantId": "id_05d67bcea1a3ab8981fa1127feb54533",
+                     *         "livemode": true,
+                     *         "locale": "locale",
+                     *         "key": "key",
+                     *         "category": "PAYMENT",
+                     *         "latestVersion": 1,
+                     *         "message": "message",
+                     *         "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["ListMessageTemplatesResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    PublishMessageTemplate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublishMessageTemplateRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.publishMessageTemplate` of the GraphQL operation PublishMessageTemplate. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_c0a0f29a32c720655f8b0acaa6269763",
+                     *       "merchantId": "id_05d67bcea1a3ab8981fa1127feb54533",
+                     *       "livemode": true,
+                     *       "locale": "locale",
+                     *       "key": "key",
+                     *       "category": "PAYMENT",
+                     *       "latestVersion": 1,
+                     *       "message": "message",
+                     *       "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PublishMessageTemplateResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetMessageTemplate: {
+        parameters: {
+            query?: {
+                /** @description The merchant whose template; leave out for the platform default. */
+                merchantId?: string;
+                /** @description The version to return as `version` (default the latest). */
+                version?: number;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @example consumer.payment.due */
+                key: string;
+                /** @example nl-BE */
+                locale: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.messageTemplate` of the GraphQL operation GetMessageTemplate. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_c0a0f29a32c720655f8b0acaa6269763",
+                     *       "merchantId": "id_05d67bcea1a3ab8981fa1127feb54533",
+                     *       "livemode": true,
+                     *       "locale": "nl-BE",
+                     *       "key": "consumer.payment.due",
+                     *       "category": "PAYMENT",
+                     *       "latestVersion": 1,
+                     *       "version": {
+                     *         "version": 1,
+                     *         "message": "message",
+                     *         "publishedAt": "2026-05-29T09:14:22.000Z",
+                     *         "publishedBy": "publishedBy"
+                     *       },
+                     *       "versions": [
+                     *         {
+                     *           "version": 1,
+                     *           "message": "message",
+                     *           "publishedAt": "2026-05-29T09:14:22.000Z",
+                     *           "publishedBy": "publishedBy"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetMessageTemplateResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    RenderMessage: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["RenderMessageRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.renderMessage` of the GraphQL operation RenderMessage. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "key": "key",
+                     *       "requestedLocale": "requestedLocale",
+                     *       "locale": "locale",
+                     *       "source": "MERCHANT",
+                     *       "version": 1,
+                     *       "text": "text"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RenderMessageResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ListMissingMessageKeys: {
+        parameters: {
+            query?: {
+                /** @description The locales to check (default every locale that has templates). */
+                locales?: string[];
+                /** @description Count the merchant's own templates too; leave out for the platform defaults only. */
+                merchantId?: string;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.missingMessageKeys` of the GraphQL operation ListMissingMessageKeys. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "locale": "locale",
+                     *         "missing": [
+                     *           "missing"
+                     *         ],
+                     *         "unresolved": [
+                     *           "unresolved"
+                     *         ]
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["ListMissingMessageKeysResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];

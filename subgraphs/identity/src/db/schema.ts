@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, char, check, index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, char, check, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { auditTables, outboxTable } from '@ipay/platform';
 
 export const identitySchema = pgSchema('identity');
@@ -285,3 +285,48 @@ export type CrmSyncJobRow = typeof crmSyncJobs.$inferSelect;
 export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
 export type WebhookAttemptRow = typeof webhookAttempts.$inferSelect;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Localization (src/localization): message templates per owner (a merchant, or the platform default), mode,
+// locale and key, each published as numbered versions that are never changed afterwards.
+// ---------------------------------------------------------------------------------------------------------------
+
+export const messageTemplates = identitySchema.table(
+  'message_templates',
+  {
+    id: text('id').primaryKey(),
+    /** Null for the platform default (then also without mode: defaults serve sandbox and live). */
+    merchantId: text('merchant_id').references(() => merchants.id),
+    livemode: boolean('livemode'),
+    /** BCP 47 language[-REGION]: nl, nl-BE. */
+    locale: text('locale').notNull(),
+    key: text('key').notNull(),
+    category: text('category', { enum: ['PAYMENT', 'NOTIFICATION', 'SUPPORT'] }).notNull(),
+    latestVersion: integer('latest_version').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('message_templates_platform_key').on(t.locale, t.key).where(sql`${t.merchantId} is null`),
+    uniqueIndex('message_templates_merchant_key').on(t.merchantId, t.livemode, t.locale, t.key).where(sql`${t.merchantId} is not null`),
+    check('message_templates_owner_mode', sql`(${t.merchantId} is null) = (${t.livemode} is null)`),
+  ],
+);
+
+export const messageTemplateVersions = identitySchema.table(
+  'message_template_versions',
+  {
+    templateId: text('template_id')
+      .notNull()
+      .references(() => messageTemplates.id),
+    version: integer('version').notNull(),
+    message: text('message').notNull(),
+    publishedAt: ts('published_at').notNull().defaultNow(),
+    /** The principal (or `system:platform-defaults`) that published it; the audit trail has the rest. */
+    publishedBy: text('published_by').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.templateId, t.version] })],
+);
+
+export type MessageTemplateRow = typeof messageTemplates.$inferSelect;
+export type MessageTemplateVersionRow = typeof messageTemplateVersions.$inferSelect;

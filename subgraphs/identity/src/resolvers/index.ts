@@ -2,14 +2,16 @@ import { DateTime, JSONScalar, auditLogResolvers, auditTrailRoot, servedByGatewa
 import { auditHead, auditLog } from '../db/schema.ts';
 import type { Resolvers } from '../generated/graphql.ts';
 import { ApiKey, Role, RoleAssignment, User, Viewer } from './access.ts';
+import { localizationMutations, localizationQueries, MessageTemplate } from './localization.ts';
 import { Merchant } from './merchant.ts';
 import { Mutation } from './mutation.ts';
 import { Query } from './query.ts';
 import { WebhookAttempt, WebhookDelivery, WebhookEndpoint, webhookMutations, webhookQueries } from './webhooks.ts';
 
 export const resolvers: Resolvers = {
-  Query: { ...Query, ...webhookQueries },
-  Mutation: { ...Mutation, ...webhookMutations },
+  Query: { ...Query, ...webhookQueries, ...localizationQueries },
+  Mutation: { ...Mutation, ...webhookMutations, ...localizationMutations },
+  MessageTemplate,
   WebhookEndpoint,
   WebhookDelivery,
   WebhookAttempt,

@@ -40,6 +40,8 @@ export const PERMISSIONS = [
   'webhooks:read',
   'webhooks:manage',
   'events:read',
+  'localization:read',
+  'localization:manage',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
