@@ -15,6 +15,8 @@ const mappers: Record<string, Record<string, string>> = {
     PlatformEvent: '@ipay/platform#DeliveredEvent',
     MessageTemplate: '../db/schema.ts#MessageTemplateRow',
     MessageTemplateVersion: '../db/schema.ts#MessageTemplateVersionRow',
+    ConsumerOrder: '../consumer/access.ts#ConsumerOrderView',
+    Order: '@ipay/platform#EntityRef',
   },
   commerce: { Order: '../db/schema.ts#OrderRow', Merchant: '@ipay/platform#EntityRef', OrderEvent: '@ipay/platform#DeliveredEvent', ImportJob: '../db/schema.ts#ImportJobRow', Integration: '../db/schema.ts#IntegrationRow', OrderLine: '../db/schema.ts#OrderLineWithCurrency' },
   payments: { PaymentSession: '../db/schema.ts#PaymentSessionRow', Order: '@ipay/platform#EntityRef', PaymentEvent: '@ipay/platform#DeliveredEvent', PaymentHistoryEntry: '../db/schema.ts#PaymentEventRow', Refund: '../db/schema.ts#RefundRow' },

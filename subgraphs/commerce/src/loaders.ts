@@ -7,7 +7,8 @@ import type * as schema from './db/schema.ts';
 type OrderStatus = OrderRow['status'];
 
 /** The SQL condition limiting orders to what the caller may read, in its mode (sandbox or live). */
-export const readableOrders = (auth: Authorization) => scopeCondition(auth.require('orders:read'), auth.livemode, orders);
+export const readableOrders = (auth: Authorization) =>
+  scopeCondition(auth.require('orders:read'), auth.livemode, { merchantId: orders.merchantId, livemode: orders.livemode, orderId: orders.id });
 
 export function createLoaders(db: Database<typeof schema>, auth: Authorization) {
   const merchantOrderLoaders = new Map<string, DataLoader<string, OrderRow[]>>();

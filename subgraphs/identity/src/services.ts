@@ -6,6 +6,7 @@ import type * as schema from './db/schema.ts';
 import { BUILT_IN_ROLE_IDS } from './domain/grants.ts';
 import { SandboxCrmAdapter, runCrmSync, type CrmAdapter } from './domain/crm.ts';
 import { TokenService } from './domain/tokens.ts';
+import { projectOrderForConsumers } from './consumer/projection.ts';
 import { ensurePlatformDefaults } from './localization/templates.ts';
 import { startWebhooks, webhookConfigFromEnv, type WebhookConfig, type WebhookDispatcher } from './webhooks/index.ts';
 
@@ -58,6 +59,7 @@ export async function createServices(db: Database<typeof schema>, options: Subgr
   const timer = interval > 0 ? setInterval(() => sync().catch((err) => logger.error({ err }, 'CRM sync run failed')), interval) : undefined;
   timer?.unref();
   const webhooks = await startWebhooks(db, options.bus, config, logger);
+  const consumerOrders = options.bus ? await options.bus.consume('identity-consumer-orders', (event) => projectOrderForConsumers(db, event, logger)) : undefined;
   return {
     tokens,
     apiKeyPepper: apiKeyPepper(config),
@@ -67,6 +69,7 @@ export async function createServices(db: Database<typeof schema>, options: Subgr
     close: async () => {
       clearInterval(timer);
       await webhooks.close();
+      await consumerOrders?.close();
     },
   };
 }

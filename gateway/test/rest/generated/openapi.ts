@@ -273,6 +273,138 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/consumer-tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a consumer token
+         * @description Revokes a consumer token (orders:update over its order); it stops working at once.
+         *
+         *     Runs the persisted GraphQL mutation `RevokeConsumerToken`.
+         */
+        delete: operations["RevokeConsumerToken"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/consumer/access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get a consumer token from the order reference and the shipping postal code
+         * @description No credential needed. A wrong reference and a wrong postal code get the same 401; after 5 wrong answers for a reference (20 from one address) within 15 minutes every attempt is refused with 429 and Retry-After.
+         *
+         *     Runs the persisted GraphQL mutation `ConsumerAccess`.
+         */
+        post: operations["ConsumerAccess"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/consumer/order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The consumer's order with its payment and delivery, texts in the consumer's locale
+         * @description The consumer's order (a consumer token only; FORBIDDEN for any other credential).
+         *
+         *     Runs the persisted GraphQL query `GetConsumerOrder`.
+         */
+        get: operations["GetConsumerOrder"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/consumer/orders/{orderId}/release-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The consumer's release code and QR token, once the payment is confirmed
+         * @description 404 until the payment is confirmed (no release authorization exists before). Encode the QR token as a QR code for the pickup point, locker or driver.
+         *
+         *     Runs the persisted GraphQL query `GetConsumerPickup`.
+         */
+        get: operations["GetConsumerPickup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/consumer/payment-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start or resume the payment of the consumer's order (pay on arrival)
+         * @description The same idempotencyKey resumes the session started with it. A consumer token reaches its own order only.
+         *
+         *     Runs the persisted GraphQL mutation `StartConsumerPayment`.
+         */
+        post: operations["StartConsumerPayment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/consumer/tracking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tracking timeline of the consumer's parcel
+         * @description The consumer's order (a consumer token only; FORBIDDEN for any other credential).
+         *
+         *     Runs the persisted GraphQL query `GetConsumerTracking`.
+         */
+        get: operations["GetConsumerTracking"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/integrations": {
         parameters: {
             query?: never;
@@ -785,6 +917,28 @@ export interface paths {
          *     Runs the persisted GraphQL mutation `CancelOrder`.
          */
         post: operations["CancelOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orders/{orderId}/consumer-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue a consumer token for an order, to hand on to the consumer
+         * @description The token reaches this one order only, in its mode: its payment, tracking, release code once paid and returns. It carries the consumer's locale. Needs orders:update over the order.
+         *
+         *     Runs the persisted GraphQL mutation `IssueConsumerToken`.
+         */
+        post: operations["IssueConsumerToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1379,6 +1533,7 @@ export interface components {
             scope: {
                 carrierCodes: string[];
                 kind: components["schemas"]["DataScopeKind"];
+                /** @description For ORDER: the order's merchant. */
                 merchantIds: string[];
             };
         };
@@ -1477,6 +1632,31 @@ export interface components {
             /** @description Platform code: shopify, woocommerce, prestashop, magento, bigcommerce, odoo, shopware, lightspeed, bolcom, amazon, lazada, shopee, tiktok, temu, aliexpress, vinted, allegro, etsy. */
             platform: string;
             status: components["schemas"]["IntegrationStatus"];
+        };
+        ConsumerAccessInput: {
+            /** @description False for sandbox orders. */
+            livemode: boolean;
+            /** @description BCP 47 locale for the consumer's texts (default en). */
+            locale?: string | null;
+            /** @description The shipping address's postal code (spaces and case do not matter). */
+            postalCode: string;
+            /** @description The order reference the consumer received from the merchant. */
+            reference: string;
+        };
+        ConsumerAccessRequest: components["schemas"]["ConsumerAccessInput"];
+        /** @description No credential needed. A wrong reference and a wrong postal code get the same 401; after 5 wrong answers for a reference (20 from one address) within 15 minutes every attempt is refused with 429 and Retry-After. */
+        ConsumerAccessResponse: {
+            accessToken: string;
+            /** Format: date-time */
+            expiresAt: string;
+            /** Format: int32 */
+            expiresIn: number;
+            /** @description The locale consumer texts are rendered in. */
+            locale: string;
+            orderId: string;
+            /** @description Revoke it with revokeConsumerToken. */
+            tokenId: string;
+            tokenType: string;
         };
         CreateApiKeyInput: {
             /** Format: date-time */
@@ -1695,9 +1875,10 @@ export interface components {
          * @description - `MERCHANTS`: The merchants listed.
          *     - `CARRIERS`: The shipments of the carriers listed.
          *     - `ALL`: Everything (platform staff).
+         *     - `ORDER`: Exactly one order (consumer tokens).
          * @enum {string}
          */
-        DataScopeKind: "MERCHANTS" | "CARRIERS" | "ALL";
+        DataScopeKind: "MERCHANTS" | "CARRIERS" | "ALL" | "ORDER";
         /** @description Stops deliveries to the endpoint (pending ones are canceled); its history stays. */
         DeleteWebhookEndpointResponse: {
             id: string;
@@ -1725,6 +1906,141 @@ export interface components {
         DisconnectIntegrationResponse: {
             id: string;
             status: components["schemas"]["IntegrationStatus"];
+        };
+        /** @description The consumer's order (a consumer token only; FORBIDDEN for any other credential). */
+        GetConsumerOrderResponse: {
+            /**
+             * Format: date-time
+             * @description When the consumer token stops working.
+             */
+            expiresAt: string;
+            livemode: boolean;
+            /** @description The locale of the texts: the `locale` argument, else the token's. */
+            locale: string;
+            merchantName: string;
+            /** @description The order with everything the consumer may see of it (payment session, shipment with scans and timeline, …). */
+            order: {
+                id: string;
+                lines: {
+                    name: string;
+                    /** Format: int32 */
+                    quantity: number;
+                    sku: string;
+                    unitAmount: {
+                        /** Format: int32 */
+                        amount: number;
+                        currency: string;
+                    };
+                }[];
+                /** @description The merchant's own reference, unique per merchant. */
+                merchantReference: string;
+                /** @description The order's current payment session: the newest one. */
+                paymentSession: {
+                    amount: {
+                        /** Format: int32 */
+                        amount: number;
+                        currency: string;
+                    };
+                    /** Format: date-time */
+                    expiresAt: string;
+                    id: string;
+                    /** @description Payment method at the PSP (card, ideal, ...). */
+                    method: string;
+                    /** @description What the shopper's front-end does next (redirect URL or PSP SDK payload), as the PSP answered; null when nothing. */
+                    nextAction: unknown;
+                    /** @description PSP code (adyen, stripe, mollie). */
+                    psp: string;
+                    /** @description Human-friendly IPAY reference with a check character (e.g. IPAY-7K3M-Q9XD-4). */
+                    reference: string;
+                    status: components["schemas"]["PaymentSessionStatus"];
+                } | null;
+                /** @description The order's current shipment: the newest one. */
+                shipment: {
+                    carrier: {
+                        /** @description Short code (ups, dhl, postnl, dpd, gls, inpost). */
+                        code: string;
+                        name: string;
+                    };
+                    deliveryMethod: components["schemas"]["DeliveryMethod"];
+                    id: string;
+                    status: components["schemas"]["ShipmentStatus"];
+                    trackingNumber: string;
+                } | null;
+                status: components["schemas"]["OrderStatus"];
+                total: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            };
+            orderId: string;
+            /** @description What to pay (consumer.payment.due), or that it is paid (consumer.payment.paid). */
+            paymentText: {
+                key: string;
+                /** @description The locale whose template was used (nl for an nl-BE request without an nl-BE template). */
+                locale: string;
+                text: string;
+            };
+            reference: string;
+            /** @description Where to get help (support.contact). */
+            supportText: {
+                key: string;
+                /** @description The locale whose template was used (nl for an nl-BE request without an nl-BE template). */
+                locale: string;
+                text: string;
+            };
+        };
+        /** @description 404 until the payment is confirmed (no release authorization exists before). Encode the QR token as a QR code for the pickup point, locker or driver. */
+        GetConsumerPickupResponse: {
+            /** @description The 6-digit one-time code. */
+            code: string;
+            /** Format: date-time */
+            expiresAt: string;
+            /** @description The signed QR token (encode it as a QR code). */
+            qrToken: string;
+            release: {
+                /** Format: date-time */
+                expiresAt: string;
+                locationType: components["schemas"]["LocationType"];
+                status: components["schemas"]["ReleaseStatus"];
+            };
+        };
+        /** @description The consumer's order (a consumer token only; FORBIDDEN for any other credential). */
+        GetConsumerTrackingResponse: {
+            /** @description The locale of the texts: the `locale` argument, else the token's. */
+            locale: string;
+            /** @description The order with everything the consumer may see of it (payment session, shipment with scans and timeline, …). */
+            order: {
+                id: string;
+                /** @description The order's current shipment: the newest one. */
+                shipment: {
+                    carrier: {
+                        /** @description Short code (ups, dhl, postnl, dpd, gls, inpost). */
+                        code: string;
+                        name: string;
+                    };
+                    deliveryMethod: components["schemas"]["DeliveryMethod"];
+                    id: string;
+                    /** @description Every distinct scan, in scan order (duplicates and out-of-order deliveries folded). */
+                    scans: {
+                        description: string | null;
+                        location: string | null;
+                        /** Format: date-time */
+                        occurredAt: string;
+                        type: components["schemas"]["ScanType"];
+                    }[];
+                    status: components["schemas"]["ShipmentStatus"];
+                    /** @description The status changes the scans add up to. */
+                    timeline: {
+                        /** Format: date-time */
+                        at: string;
+                        from: components["schemas"]["ShipmentStatus"];
+                        to: components["schemas"]["ShipmentStatus"];
+                    }[];
+                    trackingNumber: string;
+                } | null;
+            };
+            orderId: string;
         };
         GetImportJobResponse: {
             /**
@@ -2156,6 +2472,7 @@ export interface components {
                 scope: {
                     carrierCodes: string[];
                     kind: components["schemas"]["DataScopeKind"];
+                    /** @description For ORDER: the order's merchant. */
                     merchantIds: string[];
                 };
             }[];
@@ -2231,6 +2548,29 @@ export interface components {
          * @enum {string}
          */
         IntegrationStatus: "PENDING" | "CONNECTED" | "ERROR" | "DISCONNECTED";
+        IssueConsumerTokenRequest: {
+            /**
+             * Format: int32
+             * @description Lifetime, 60 s to 30 days (default 7 days).
+             */
+            expiresInSeconds?: number | null;
+            /** @description BCP 47 locale for the consumer's texts (default en). */
+            locale?: string | null;
+        };
+        /** @description The token reaches this one order only, in its mode: its payment, tracking, release code once paid and returns. It carries the consumer's locale. Needs orders:update over the order. */
+        IssueConsumerTokenResponse: {
+            accessToken: string;
+            /** Format: date-time */
+            expiresAt: string;
+            /** Format: int32 */
+            expiresIn: number;
+            /** @description The locale consumer texts are rendered in. */
+            locale: string;
+            orderId: string;
+            /** @description Revoke it with revokeConsumerToken. */
+            tokenId: string;
+            tokenType: string;
+        };
         IssueTokenRequest: {
             /** @description The API key (ipk_test_… for the sandbox, ipk_live_… for live data). */
             apiKey: string;
@@ -2721,8 +3061,11 @@ export interface components {
          * @enum {string}
          */
         PaymentSessionStatus: "CREATED" | "REQUESTED" | "AUTHORISED" | "CONFIRMED" | "FAILED" | "EXPIRED" | "CANCELLED" | "PARTIALLY_REFUNDED" | "REFUNDED";
-        /** @enum {string} */
-        PrincipalKind: "USER" | "API_KEY" | "PARTNER" | "OPERATOR";
+        /**
+         * @description - `CONSUMER`: The holder of an order-scoped consumer token.
+         * @enum {string}
+         */
+        PrincipalKind: "USER" | "API_KEY" | "PARTNER" | "OPERATOR" | "CONSUMER";
         /** @description RFC 9457 problem details. */
         Problem: {
             /** @description The GraphQL error code (`extensions.code`), when the graph reported the problem. */
@@ -2862,6 +3205,8 @@ export interface components {
             revokedAt: string | null;
             status: components["schemas"]["ApiKeyStatus"];
         };
+        /** @description Revokes a consumer token (orders:update over its order); it stops working at once. */
+        RevokeConsumerTokenResponse: boolean;
         RevokeRoleAssignmentResponse: {
             id: string;
             /** Format: date-time */
@@ -2946,6 +3291,27 @@ export interface components {
         /** @description Sandbox only. The mock PSP then sends its signed notifications to IPAY, optionally twice or out of order; poll the session for the outcome. */
         SimulateSandboxPaymentResponse: {
             id: string;
+            status: components["schemas"]["PaymentSessionStatus"];
+        };
+        StartConsumerPaymentRequest: components["schemas"]["StartPaymentSessionInput"];
+        /** @description The same idempotencyKey resumes the session started with it. A consumer token reaches its own order only. */
+        StartConsumerPaymentResponse: {
+            amount: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            /** Format: date-time */
+            expiresAt: string;
+            id: string;
+            /** @description Payment method at the PSP (card, ideal, ...). */
+            method: string;
+            /** @description What the shopper's front-end does next (redirect URL or PSP SDK payload), as the PSP answered; null when nothing. */
+            nextAction: unknown;
+            /** @description PSP code (adyen, stripe, mollie). */
+            psp: string;
+            /** @description Human-friendly IPAY reference with a check character (e.g. IPAY-7K3M-Q9XD-4). */
+            reference: string;
             status: components["schemas"]["PaymentSessionStatus"];
         };
         StartPaymentSessionInput: {
@@ -4279,6 +4645,407 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    RevokeConsumerToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example ctk_01936a6e8f2c7d4b9e1a5c3f7b2d8e40 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.revokeConsumerToken` of the GraphQL operation RevokeConsumerToken. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example true */
+                    "application/json": components["schemas"]["RevokeConsumerTokenResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ConsumerAccess: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsumerAccessRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.consumerAccess` of the GraphQL operation ConsumerAccess. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "accessToken": "accessToken",
+                     *       "tokenType": "tokenType",
+                     *       "expiresIn": 1,
+                     *       "expiresAt": "2026-05-29T09:14:22.000Z",
+                     *       "tokenId": "id_db49f818035605fe882a0aa193d997ff",
+                     *       "orderId": "id_1ef4a960388c2e5c71d2ebaeb1a5ff9b",
+                     *       "locale": "locale"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ConsumerAccessResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetConsumerOrder: {
+        parameters: {
+            query?: {
+                /** @description Overrides the token's locale for the texts. */
+                locale?: string;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.consumerOrder` of the GraphQL operation GetConsumerOrder. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "orderId": "id_6d54d2b4f31d1437556e904497b54802",
+                     *       "reference": "reference",
+                     *       "merchantName": "merchantName",
+                     *       "livemode": true,
+                     *       "locale": "locale",
+                     *       "expiresAt": "2026-05-29T09:14:22.000Z",
+                     *       "paymentText": {
+                     *         "key": "key",
+                     *         "locale": "locale",
+                     *         "text": "text"
+                     *       },
+                     *       "supportText": {
+                     *         "key": "key",
+                     *         "locale": "locale",
+                     *         "text": "text"
+                     *       },
+                     *       "order": {
+                     *         "id": "ord_2917b41c1734df61eb685e1e2ea7b435",
+                     *         "merchantReference": "ACME-1004",
+                     *         "status": "CREATED",
+                     *         "total": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "lines": [
+                     *           {
+                     *             "sku": "sku",
+                     *             "name": "name",
+                     *             "quantity": 1,
+                     *             "unitAmount": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             }
+                     *           }
+                     *         ],
+                     *         "paymentSession": {
+                     *           "id": "pay_d0151cb983b642aa3f583ef81f0d6dbb",
+                     *           "reference": "IPAY-7K3M-Q9XD-4",
+                     *           "status": "CREATED",
+                     *           "amount": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "psp": "adyen",
+                     *           "method": "card",
+                     *           "nextAction": "nextAction",
+                     *           "expiresAt": "2026-05-29T09:14:22.000Z"
+                     *         },
+                     *         "shipment": {
+                     *           "id": "shp_7c0c44d1087d884a165c384774855e71",
+                     *           "trackingNumber": "POSTNL000100023757",
+                     *           "status": "LABEL_CREATED",
+                     *           "deliveryMethod": "DOOR",
+                     *           "carrier": {
+                     *             "code": "postnl",
+                     *             "name": "PostNL"
+                     *           }
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetConsumerOrderResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetConsumerPickup: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @example ord_73a67698533ab4c4653341d1578cffa9 */
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.releaseCode` of the GraphQL operation GetConsumerPickup. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "code",
+                     *       "qrToken": "qrToken",
+                     *       "expiresAt": "2026-05-29T09:14:22.000Z",
+                     *       "release": {
+                     *         "locationType": "DOOR",
+                     *         "status": "ACTIVE",
+                     *         "expiresAt": "2026-05-29T09:14:22.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetConsumerPickupResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    StartConsumerPayment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartConsumerPaymentRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.startPaymentSession` of the GraphQL operation StartConsumerPayment. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "pay_d0151cb983b642aa3f583ef81f0d6dbb",
+                     *       "reference": "IPAY-7K3M-Q9XD-4",
+                     *       "status": "CREATED",
+                     *       "amount": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "psp": "adyen",
+                     *       "method": "card",
+                     *       "nextAction": "nextAction",
+                     *       "expiresAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["StartConsumerPaymentResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetConsumerTracking: {
+        parameters: {
+            query?: {
+                locale?: string;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.consumerOrder` of the GraphQL operation GetConsumerTracking. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "orderId": "id_6d54d2b4f31d1437556e904497b54802",
+                     *       "locale": "locale",
+                     *       "order": {
+                     *         "id": "ord_2917b41c1734df61eb685e1e2ea7b435",
+                     *         "shipment": {
+                     *           "id": "shp_7c0c44d1087d884a165c384774855e71",
+                     *           "trackingNumber": "POSTNL000100023757",
+                     *           "status": "LABEL_CREATED",
+                     *           "deliveryMethod": "DOOR",
+                     *           "carrier": {
+                     *             "code": "postnl",
+                     *             "name": "PostNL"
+                     *           },
+                     *           "scans": [
+                     *             {
+                     *               "type": "PICKED_UP",
+                     *               "occurredAt": "2026-05-29T09:14:22.000Z",
+                     *               "location": "location",
+                     *               "description": "description"
+                     *             }
+                     *           ],
+                     *           "timeline": [
+                     *             {
+                     *               "at": "2026-05-29T09:14:22.000Z",
+                     *               "from": "LABEL_CREATED",
+                     *               "to": "LABEL_CREATED"
+                     *             }
+                     *           ]
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetConsumerTrackingResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             502: components["responses"]["BadGateway"];
@@ -5988,6 +6755,65 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["CancelOrderResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    IssueConsumerToken: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example ord_73a67698533ab4c4653341d1578cffa9 */
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["IssueConsumerTokenRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.issueConsumerToken` of the GraphQL operation IssueConsumerToken. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "accessToken": "accessToken",
+                     *       "tokenType": "tokenType",
+                     *       "expiresIn": 1,
+                     *       "expiresAt": "2026-05-29T09:14:22.000Z",
+                     *       "tokenId": "id_db49f818035605fe882a0aa193d997ff",
+                     *       "orderId": "ord_73a67698533ab4c4653341d1578cffa9",
+                     *       "locale": "locale"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["IssueConsumerTokenResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];

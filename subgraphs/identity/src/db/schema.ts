@@ -330,3 +330,65 @@ export const messageTemplateVersions = identitySchema.table(
 
 export type MessageTemplateRow = typeof messageTemplates.$inferSelect;
 export type MessageTemplateVersionRow = typeof messageTemplateVersions.$inferSelect;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Consumer access (src/consumer): order-scoped consumer tokens. Identity keeps a projection of orders (from
+// order.created / order.status_changed) to check the reference + postal code factor and to issue tokens.
+// ---------------------------------------------------------------------------------------------------------------
+
+export const consumerOrders = identitySchema.table(
+  'consumer_orders',
+  {
+    orderId: text('order_id').primaryKey(),
+    merchantId: text('merchant_id').notNull(),
+    livemode: boolean('livemode').notNull(),
+    /** The merchant's order reference, as the consumer knows it (stored upper-case, trimmed). */
+    reference: text('reference').notNull(),
+    /** The shipping postal code, upper-case without spaces; null when the order has none (no self-service access). */
+    postalCode: text('postal_code'),
+    country: char('country', { length: 2 }),
+    customerName: text('customer_name'),
+    totalAmount: integer('total_amount').notNull(),
+    currency: char('currency', { length: 3 }).notNull(),
+    status: text('status').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('consumer_orders_reference_idx').on(t.livemode, t.reference)],
+);
+
+export const consumerTokens = identitySchema.table(
+  'consumer_tokens',
+  {
+    id: text('id').primaryKey(),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => consumerOrders.orderId),
+    merchantId: text('merchant_id').notNull(),
+    livemode: boolean('livemode').notNull(),
+    locale: text('locale').notNull(),
+    /** MERCHANT: issued to the merchant to hand on; VERIFICATION: the consumer proved reference + postal code. */
+    issuedVia: text('issued_via', { enum: ['MERCHANT', 'VERIFICATION'] }).notNull(),
+    issuedBy: text('issued_by'),
+    expiresAt: ts('expires_at').notNull(),
+    revokedAt: ts('revoked_at'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('consumer_tokens_order_idx').on(t.orderId)],
+);
+
+/** Failed reference + postal code attempts: the lockout counts them per reference and per source address. */
+export const consumerAccessFailures = identitySchema.table(
+  'consumer_access_failures',
+  {
+    id: text('id').primaryKey(),
+    livemode: boolean('livemode').notNull(),
+    reference: text('reference').notNull(),
+    sourceIp: text('source_ip'),
+    at: ts('at').notNull().defaultNow(),
+  },
+  (t) => [index('consumer_access_failures_reference_idx').on(t.livemode, t.reference, t.at), index('consumer_access_failures_ip_idx').on(t.sourceIp, t.at)],
+);
+
+export type ConsumerOrderRow = typeof consumerOrders.$inferSelect;
+export type ConsumerTokenRow = typeof consumerTokens.$inferSelect;

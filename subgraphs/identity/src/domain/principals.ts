@@ -4,6 +4,7 @@ import { apiKeys, partners, roleAssignments, roles, sessions, users, type ApiKey
 import type * as schema from '../db/schema.ts';
 import { apiKeyMatches, parseApiKey } from './api-keys.ts';
 import { assignmentScope, effectiveGrants } from './grants.ts';
+import { resolveConsumerCredential } from '../consumer/access.ts';
 
 type Db = Database<typeof schema>;
 
@@ -86,6 +87,7 @@ export async function resolveCredential(db: Db, credentialKind: string, credenti
       },
     };
   }
+  if (credentialKind === 'consumer') return resolveConsumerCredential(db, credentialId);
   return refuse('unknown credential kind');
 }
 
