@@ -178,6 +178,11 @@ describe('consumer tokens and consumer flows', () => {
     const consumer = bearer(ok.body.data.consumerAccess.accessToken);
     const view = await system.query(`{ consumerOrder { orderId locale paymentText { locale source text } } }`, {}, consumer);
     expect(view.body.data.consumerOrder).toEqual({ orderId: order.id, locale: 'fr-BE', paymentText: { locale: 'fr', source: 'PLATFORM', text: 'Payez 78,40\u00a0€ à Acme Shop' } });
+    // The client's Accept-Language wins over the token's locale, over GraphQL and REST.
+    const german = await system.query(`{ consumerOrder { locale paymentText { locale text } } }`, {}, { ...consumer, 'accept-language': 'ja;q=0.9, de-AT;q=0.8, en;q=0.1' });
+    expect(german.body.data.consumerOrder).toEqual({ locale: 'de-AT', paymentText: { locale: 'de', text: 'Zahlen Sie 78,40\u00a0€ an Acme Shop' } });
+    const dutch = await fetch(new URL('/v1/consumer/order', system.gatewayUrl), { headers: { ...consumer, 'accept-language': 'nl-NL' } });
+    expect(((await dutch.json()) as { paymentText: unknown }).paymentText).toEqual({ key: 'consumer.payment.due', locale: 'nl', text: 'Betaal €\u00a078,40 aan Acme Shop' });
   });
 
   it('pays on arrival with the consumer token in the sandbox, then tracks the parcel and reveals the release code', async () => {

@@ -1915,7 +1915,7 @@ export interface components {
              */
             expiresAt: string;
             livemode: boolean;
-            /** @description The locale of the texts: the `locale` argument, else the token's. */
+            /** @description The locale of the texts: the `locale` argument, else the client's Accept-Language (among locales with templates), else the token's. */
             locale: string;
             merchantName: string;
             /** @description The order with everything the consumer may see of it (payment session, shipment with scans and timeline, …). */
@@ -2007,7 +2007,7 @@ export interface components {
         };
         /** @description The consumer's order (a consumer token only; FORBIDDEN for any other credential). */
         GetConsumerTrackingResponse: {
-            /** @description The locale of the texts: the `locale` argument, else the token's. */
+            /** @description The locale of the texts: the `locale` argument, else the client's Accept-Language (among locales with templates), else the token's. */
             locale: string;
             /** @description The order with everything the consumer may see of it (payment session, shipment with scans and timeline, …). */
             order: {

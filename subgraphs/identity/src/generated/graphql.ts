@@ -169,7 +169,7 @@ export type ConsumerOrder = {
   /** When the consumer token stops working. */
   expiresAt: Scalars['DateTime']['output'];
   livemode: Scalars['Boolean']['output'];
-  /** The locale of the texts: the `locale` argument, else the token's. */
+  /** The locale of the texts: the `locale` argument, else the client's Accept-Language (among locales with templates), else the token's. */
   locale: Scalars['String']['output'];
   merchantName: Scalars['String']['output'];
   /** Any consumer-facing key in the consumer's locale; merchant, reference and amount are filled in from the order. */

@@ -2,8 +2,8 @@ import { badUserInput } from '@ipay/platform';
 import type { ConsumerOrderResolvers, MutationResolvers, QueryResolvers } from '../generated/graphql.ts';
 import * as access from '../consumer/access.ts';
 import { isPaidStatus } from '../consumer/domain.ts';
-import { parseLocale, renderMany } from '../localization/templates.ts';
-import { messageKeySpec } from '../localization/domain/index.ts';
+import { knownLocales, parseLocale, renderMany } from '../localization/templates.ts';
+import { messageKeySpec, negotiateLocale } from '../localization/domain/index.ts';
 
 type View = access.ConsumerOrderView & { textLocale?: string };
 
@@ -21,9 +21,12 @@ const renderFor = (order: View, key: string, extra: Record<string, unknown> | un
   renderMany(db, { merchantId: order.merchantId, livemode: order.livemode, locale: order.textLocale ?? order.locale, messages: [{ key, values: valuesFor(key, order, extra) }] }).then(([m]) => m!);
 
 export const consumerQueries: Pick<QueryResolvers, 'consumerOrder'> = {
-  consumerOrder: async (_, { locale }, { db, auth }) => {
+  // The texts' locale: the argument, else the client's Accept-Language (among locales with templates), else the token's.
+  consumerOrder: async (_, { locale }, { db, auth, acceptLanguage }) => {
     const order = await access.consumerOrderOf(db, auth);
-    return { ...order, locale: locale ? parseLocale(locale) : order.locale };
+    if (locale) return { ...order, locale: parseLocale(locale) };
+    const negotiated = acceptLanguage ? negotiateLocale(acceptLanguage, await knownLocales(db, order.merchantId, order.livemode)) : null;
+    return { ...order, locale: negotiated ?? order.locale };
   },
 };
 
