@@ -88,6 +88,27 @@ describe('localization through the gateway', () => {
     expect(missingValue.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'values.merchant' });
   });
 
+  it('serves the same over REST', async () => {
+    const rest = (path: string, init: RequestInit = {}) => fetch(new URL(path, system.gatewayUrl), { ...init, headers: { ...AS_ACME, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+    const keys = await rest('/v1/message-keys');
+    expect(keys.status).toBe(200);
+    expect(((await keys.json()) as unknown[]).length).toBe(MESSAGE_KEYS.length);
+    const rendered = await rest('/v1/messages/render', { method: 'POST', body: JSON.stringify({ merchantId: acme.id, locale: 'nl-BE', key: 'consumer.payment.due', values: { amount: { amount: 1234567, currency: 'KWD' }, merchant: 'Acme' } }) });
+    expect(rendered.status).toBe(200);
+    expect(await rendered.json()).toMatchObject({ locale: 'nl-BE', source: 'MERCHANT', text: 'Nog te betalen aan Acme: KWD\u00a01.234,567' });
+    const missing = await rest('/v1/missing-message-keys?locales=de&locales=fr');
+    expect(await missing.json()).toEqual([
+      { locale: 'de', missing: [], unresolved: [] },
+      { locale: 'fr', missing: [], unresolved: [] },
+    ]);
+    const template = await rest(`/v1/message-templates/nl-BE/consumer.payment.due?merchantId=${acme.id}&version=1`);
+    expect(await template.json()).toMatchObject({ latestVersion: 2, version: { version: 1 }, versions: [{ version: 2 }, { version: 1 }] });
+    const invalid = await rest('/v1/message-templates', { method: 'POST', body: JSON.stringify({ merchantId: acme.id, locale: 'en', key: 'consumer.payment.due', message: '{amount' }) });
+    expect(invalid.status).toBe(422);
+    const foreign = await fetch(new URL(`/v1/message-templates?merchantId=${acme.id}`, system.gatewayUrl), { headers: AS_NORDIC });
+    expect(foreign.status).toBe(404);
+  });
+
   it('keeps merchants apart and platform defaults to operators', async () => {
     const foreign = await system.query(PUBLISH, { input: { merchantId: acme.id, locale: 'en', key: 'support.contact', message: 'Call {merchant}' } }, AS_NORDIC);
     expect(codeOf(foreign.body)).toBe('NOT_FOUND');
