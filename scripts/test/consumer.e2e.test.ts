@@ -185,6 +185,17 @@ describe('consumer tokens and consumer flows', () => {
     expect(((await dutch.json()) as { paymentText: unknown }).paymentText).toEqual({ key: 'consumer.payment.due', locale: 'nl', text: 'Betaal €\u00a078,40 aan Acme Shop' });
   });
 
+  it('lets no more than 5 concurrent wrong guesses through for a reference (the rest are RATE_LIMITED)', async () => {
+    const order = await newOrder('5611 AA');
+    await issue(order.id);
+    const guesses = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => system.query(ACCESS, { input: { reference: order.reference, postalCode: `${1000 + i}XX`, livemode: false } }, {})),
+    );
+    const codes = guesses.map((g) => codeOf(g.body));
+    expect(codes.filter((c) => c === 'UNAUTHENTICATED')).toHaveLength(5);
+    expect(codes.filter((c) => c === 'RATE_LIMITED')).toHaveLength(7);
+  });
+
   it('pays on arrival with the consumer token in the sandbox, then tracks the parcel and reveals the release code', async () => {
     const order = await newOrder('1012 AB', AS_ACME, 12_345);
     const token = await issue(order.id, AS_ACME, 'nl-BE');
@@ -234,7 +245,11 @@ describe('consumer tokens and consumer flows', () => {
       return body.order?.shipment?.scans?.length ? body : undefined;
     }, 20_000);
     expect(tracking.order.shipment).toMatchObject({ trackingNumber: shipment.trackingNumber, scans: [{ type: 'PICKED_UP' }] });
-    const paid = await system.query(`{ consumerOrder { paymentText { key text } } }`, {}, consumer);
-    expect(paid.body.data.consumerOrder.paymentText).toEqual({ key: 'consumer.payment.paid', text: 'Betaald: €\u00a0123,45' });
+    // Identity learns the order is paid from order.status_changed.
+    const paid = await eventually(async () => {
+      const { body } = await system.query(`{ consumerOrder { paymentText { key text } } }`, {}, consumer);
+      return body.data?.consumerOrder?.paymentText?.key === 'consumer.payment.paid' ? body.data.consumerOrder.paymentText : undefined;
+    }, 20_000);
+    expect(paid).toEqual({ key: 'consumer.payment.paid', text: 'Betaald: €\u00a0123,45' });
   });
 });
