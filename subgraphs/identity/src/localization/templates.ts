@@ -175,18 +175,19 @@ export const PLATFORM_DEFAULTS_PUBLISHER = 'system:platform-defaults';
  * that exists, so versions published through the API stay the latest.
  */
 export async function ensurePlatformDefaults(db: Db): Promise<number> {
-  let written = 0;
-  await db.transaction(async (tx) => {
-    for (const [locale, texts] of Object.entries(PLATFORM_DEFAULT_TEMPLATES)) {
-      for (const [key, message] of Object.entries(texts)) {
-        const spec = messageKeySpec(key)!;
-        const id = `mtp_default_${locale}_${key.replaceAll('.', '_')}`;
-        const inserted = await tx.insert(messageTemplates).values({ id, merchantId: null, livemode: null, locale, key, category: spec.category, latestVersion: 1 }).onConflictDoNothing().returning({ id: messageTemplates.id });
-        if (!inserted.length) continue;
-        await tx.insert(messageTemplateVersions).values({ templateId: id, version: 1, message, publishedBy: PLATFORM_DEFAULTS_PUBLISHER });
-        written += 1;
-      }
-    }
+  const defaults = Object.entries(PLATFORM_DEFAULT_TEMPLATES).flatMap(([locale, texts]) =>
+    Object.entries(texts).map(([key, message]) => ({ id: `mtp_default_${locale}_${key.replaceAll('.', '_')}`, locale, key, message, category: messageKeySpec(key)!.category })),
+  );
+  // Two statements whatever the number of defaults (start-up time on the embedded database).
+  return db.transaction(async (tx) => {
+    const inserted = await tx
+      .insert(messageTemplates)
+      .values(defaults.map((d) => ({ id: d.id, merchantId: null, livemode: null, locale: d.locale, key: d.key, category: d.category, latestVersion: 1 })))
+      .onConflictDoNothing()
+      .returning({ id: messageTemplates.id });
+    const fresh = new Set(inserted.map((r) => r.id));
+    const versions = defaults.filter((d) => fresh.has(d.id)).map((d) => ({ templateId: d.id, version: 1, message: d.message, publishedBy: PLATFORM_DEFAULTS_PUBLISHER }));
+    if (versions.length) await tx.insert(messageTemplateVersions).values(versions);
+    return versions.length;
   });
-  return written;
 }
