@@ -85,10 +85,13 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         // The supergraph names the default URLs; the deployment decides the real ones.
         url: urls[name as SubgraphName] ?? url,
         fetcher: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) }),
-        async willSendRequest({ request, context }) {
+        async willSendRequest({ request, context, ...rest }) {
           // Introspection during development composition runs without a request context.
           const requestId = context.requestId ?? crypto.randomUUID();
           request.http?.headers.set(REQUEST_ID_HEADER, requestId);
+          // Consumer texts follow the client's Accept-Language (subgraphs see it as SubgraphContext.acceptLanguage).
+          const acceptLanguage = 'incomingRequestContext' in rest ? rest.incomingRequestContext.request.http?.headers.get('accept-language') : undefined;
+          if (acceptLanguage) request.http?.headers.set('accept-language', acceptLanguage.slice(0, 256));
           request.http?.headers.set(
             INTERNAL_TOKEN_HEADER,
             await signInternalToken(secret, { requestId, principal: context.principal ?? null, sourceIp: context.sourceIp ?? null }),

@@ -67,7 +67,7 @@ export function mayReceive(principal: Principal, event: BusEvent): boolean {
   if (!scope) return false;
   if (scope.kind === 'ALL') return true;
   if (scope.kind === 'MERCHANTS') return !!event.merchantId && scope.merchantIds.includes(event.merchantId);
-  return !!event.carrierCode && scope.carrierCodes.includes(event.carrierCode);
+  return scope.kind === 'CARRIERS' && !!event.carrierCode && scope.carrierCodes.includes(event.carrierCode);
 }
 
 /**

@@ -26,8 +26,8 @@ const GROUPS: Record<string, string[]> = {
   'Internal Controls & Compliance': ['dailyControls', 'approveControl', 'runControls', 'controlRuns'],
   'Smart Returns': ['initiateReturn', 'returns', 'createReturn'],
   'Quote Engine': ['createQuote', 'quotes'],
-  'Consumer App Flows': ['consumerOrder', 'trackParcel'],
-  Localization: ['translations', 'localizedMessages'],
+  'Consumer App Flows': ['consumerOrder', 'trackParcel', 'consumerAccess', 'issueConsumerToken', 'consumer'],
+  Localization: ['translations', 'localizedMessages', 'messageTemplates', 'renderMessage', 'publishMessageTemplate'],
 };
 /** Capabilities a group must expose specifically when the graph serves them. */
 const REQUIRED_FIELDS: Record<string, string[]> = { Orders: ['importOrders'] };

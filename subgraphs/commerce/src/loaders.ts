@@ -7,7 +7,8 @@ import type * as schema from './db/schema.ts';
 type OrderStatus = OrderRow['status'];
 
 /** The SQL condition limiting orders to what the caller may read, in its mode (sandbox or live). */
-export const readableOrders = (auth: Authorization) => scopeCondition(auth.require('orders:read'), auth.livemode, orders);
+export const readableOrders = (auth: Authorization) =>
+  scopeCondition(auth.require('orders:read'), auth.livemode, { merchantId: orders.merchantId, livemode: orders.livemode, orderId: orders.id });
 
 /** Returns are read with the orders' scope. */
 export const readableReturnRows = (auth: Authorization) => scopeCondition(auth.require('orders:read'), auth.livemode, returns);

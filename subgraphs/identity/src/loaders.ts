@@ -3,6 +3,7 @@ import { rowLoader, groupLoader, type Authorization, type Database, type DataSco
 import { apiKeys, crmSyncJobs, merchants, partners, roleAssignments, roles, type CrmSyncJobRow, type MerchantRow, type RoleAssignmentRow, type RoleRow } from './db/schema.ts';
 import type * as schema from './db/schema.ts';
 import { createWebhookLoaders } from './webhooks/loaders.ts';
+import { createLocalizationLoaders } from './localization/loaders.ts';
 
 /** Merchants have no mode: the same account has sandbox and live data. Only the merchant scope applies. */
 export function merchantScope(scope: DataScope): SQL | undefined {
@@ -34,6 +35,7 @@ export function createLoaders(db: Database<typeof schema>, auth: Authorization) 
     ),
     apiKeyById: rowLoader<string, typeof apiKeys.$inferSelect>((ids) => db.select().from(apiKeys).where(inArray(apiKeys.id, [...ids])), (row) => row.id),
     ...createWebhookLoaders(db),
+    ...createLocalizationLoaders(db),
   };
 }
 

@@ -5,6 +5,7 @@ import { hashApiKey, sandboxApiKey } from './domain/api-keys.ts';
 import { BUILT_IN_ROLE_IDS } from './domain/grants.ts';
 import { hashPassword } from './domain/passwords.ts';
 import type { IdentityServices } from './services.ts';
+import { seedConsumerOrders } from './consumer/projection.ts';
 
 const [acme, nordic, bella] = SANDBOX_MERCHANTS as [(typeof SANDBOX_MERCHANTS)[number], (typeof SANDBOX_MERCHANTS)[number], (typeof SANDBOX_MERCHANTS)[number]];
 
@@ -44,6 +45,7 @@ export function sandboxCredentials(pepper: string) {
 }
 
 export async function seed(db: Database<typeof schema>, services: IdentityServices): Promise<void> {
+  await seedConsumerOrders(db);
   await db.transaction(async (tx) => {
     await tx
       .insert(merchants)

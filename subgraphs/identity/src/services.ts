@@ -6,6 +6,8 @@ import type * as schema from './db/schema.ts';
 import { BUILT_IN_ROLE_IDS } from './domain/grants.ts';
 import { SandboxCrmAdapter, runCrmSync, type CrmAdapter } from './domain/crm.ts';
 import { TokenService } from './domain/tokens.ts';
+import { projectOrderForConsumers } from './consumer/projection.ts';
+import { ensurePlatformDefaults } from './localization/templates.ts';
 import { startWebhooks, webhookConfigFromEnv, type WebhookConfig, type WebhookDispatcher } from './webhooks/index.ts';
 
 export interface IdentityConfig extends WebhookConfig {
@@ -49,6 +51,7 @@ export const apiKeyPepper = (config: IdentityConfig) => {
 export async function createServices(db: Database<typeof schema>, options: SubgraphOptions, logger: Logger): Promise<IdentityServices> {
   const config: IdentityConfig = { ...identityConfigFromEnv(), ...(options.config as IdentityConfig | undefined) };
   await ensureBuiltInRoles(db);
+  await ensurePlatformDefaults(db);
   const tokens = await TokenService.create({ privateJwk: config.jwtPrivateJwk, ttlSeconds: config.accessTokenTtlSeconds, production: isProduction() });
   const crm = new SandboxCrmAdapter(db);
   const sync = () => runCrmSync(db, crm, logger);
@@ -56,6 +59,7 @@ export async function createServices(db: Database<typeof schema>, options: Subgr
   const timer = interval > 0 ? setInterval(() => sync().catch((err) => logger.error({ err }, 'CRM sync run failed')), interval) : undefined;
   timer?.unref();
   const webhooks = await startWebhooks(db, options.bus, config, logger);
+  const consumerOrders = options.bus ? await options.bus.consume('identity-consumer-orders', (event) => projectOrderForConsumers(db, event, logger)) : undefined;
   return {
     tokens,
     apiKeyPepper: apiKeyPepper(config),
@@ -65,6 +69,7 @@ export async function createServices(db: Database<typeof schema>, options: Subgr
     close: async () => {
       clearInterval(timer);
       await webhooks.close();
+      await consumerOrders?.close();
     },
   };
 }

@@ -5,12 +5,12 @@ import type * as schema from './db/schema.ts';
 
 /** Shipments the caller may read, in its mode; carrier partners reach their own carrier's shipments. */
 export const readableShipments = (auth: Authorization) =>
-  scopeCondition(auth.require('shipments:read'), auth.livemode, { merchantId: shipments.merchantId, livemode: shipments.livemode, carrierCode: shipments.carrierCode });
+  scopeCondition(auth.require('shipments:read'), auth.livemode, { merchantId: shipments.merchantId, livemode: shipments.livemode, carrierCode: shipments.carrierCode, orderId: shipments.orderId });
 
 /** Release authorizations the caller may see: with releases:read, or as the verifier (releases:verify) of its carrier. */
 export const readableReleases = (auth: Authorization) => {
   const scope = auth.scopeOf('releases:read') ?? auth.require('releases:verify');
-  return scopeCondition(scope, auth.livemode, { merchantId: releaseAuthorizations.merchantId, livemode: releaseAuthorizations.livemode, carrierCode: releaseAuthorizations.carrierCode });
+  return scopeCondition(scope, auth.livemode, { merchantId: releaseAuthorizations.merchantId, livemode: releaseAuthorizations.livemode, carrierCode: releaseAuthorizations.carrierCode, orderId: releaseAuthorizations.orderId });
 };
 
 export function createLoaders(db: Database<typeof schema>, auth: Authorization) {

@@ -27,6 +27,8 @@ export interface SubgraphContext<TSchema extends Record<string, unknown>, TLoade
   /** The verified caller (from the gateway's signed token) and what it may do. */
   auth: Authorization;
   sourceIp: string | null;
+  /** The client's Accept-Language as the gateway forwards it (consumer texts pick their locale from it). */
+  acceptLanguage: string | null;
   /** Per-request DataLoaders: every entity hop is batched, so SQL counts do not grow with list length. */
   loaders: TLoaders;
   /** Long-lived collaborators of the subgraph (signing keys, adapters), built once at start. */
@@ -198,6 +200,7 @@ export async function createSubgraphServer<TSchema extends Record<string, unknow
         db: database.db,
         auth,
         sourceIp: claims.sourceIp,
+        acceptLanguage: typeof info.req.headers['accept-language'] === 'string' ? info.req.headers['accept-language'] : null,
         loaders: definition.createLoaders(database.db, auth),
         services,
         mutate: (work) => runMutation(database.db, mutationTables, actorOf(auth, info.requestId, claims.sourceIp), work),

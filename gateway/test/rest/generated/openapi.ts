@@ -451,6 +451,138 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/consumer-tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a consumer token
+         * @description Revokes a consumer token (orders:update over its order); it stops working at once.
+         *
+         *     Runs the persisted GraphQL mutation `RevokeConsumerToken`.
+         */
+        delete: operations["RevokeConsumerToken"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/consumer/access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get a consumer token from the order reference and the shipping postal code
+         * @description No credential needed. A wrong reference and a wrong postal code get the same 401; after 5 wrong answers for a reference (20 from one address) within 15 minutes every attempt is refused with 429 and Retry-After.
+         *
+         *     Runs the persisted GraphQL mutation `ConsumerAccess`.
+         */
+        post: operations["ConsumerAccess"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/consumer/order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The consumer's order with its payment and delivery, texts in the consumer's locale
+         * @description The consumer's order (a consumer token only; FORBIDDEN for any other credential).
+         *
+         *     Runs the persisted GraphQL query `GetConsumerOrder`.
+         */
+        get: operations["GetConsumerOrder"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/consumer/orders/{orderId}/release-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The consumer's release code and QR token, once the payment is confirmed
+         * @description 404 until the payment is confirmed (no release authorization exists before). Encode the QR token as a QR code for the pickup point, locker or driver.
+         *
+         *     Runs the persisted GraphQL query `GetConsumerPickup`.
+         */
+        get: operations["GetConsumerPickup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/consumer/payment-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start or resume the payment of the consumer's order (pay on arrival)
+         * @description The same idempotencyKey resumes the session started with it. A consumer token reaches its own order only.
+         *
+         *     Runs the persisted GraphQL mutation `StartConsumerPayment`.
+         */
+        post: operations["StartConsumerPayment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/consumer/tracking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tracking timeline of the consumer's parcel
+         * @description The consumer's order (a consumer token only; FORBIDDEN for any other credential).
+         *
+         *     Runs the persisted GraphQL query `GetConsumerTracking`.
+         */
+        get: operations["GetConsumerTracking"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/controls/runs": {
         parameters: {
             query?: never;
@@ -961,6 +1093,122 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/message-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the required message keys and their arguments
+         * @description The required message keys and their arguments.
+         *
+         *     Runs the persisted GraphQL query `ListMessageKeys`.
+         */
+        get: operations["ListMessageKeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/message-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a merchant's templates, or the platform defaults
+         * @description Templates of a merchant in the caller's mode, or the platform defaults (localization:read).
+         *
+         *     Runs the persisted GraphQL query `ListMessageTemplates`.
+         */
+        get: operations["ListMessageTemplates"];
+        put?: never;
+        /**
+         * Publish a new version of a template
+         * @description ICU MessageFormat with the key's arguments only; money is written {amount, number, money} and formatted from integer minor units in the currency's ISO 4217 exponent. Earlier versions are kept.
+         *
+         *     Runs the persisted GraphQL mutation `PublishMessageTemplate`.
+         */
+        post: operations["PublishMessageTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/message-templates/{locale}/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve a template with a given or the latest version and its history
+         * @description One template (localization:read); NOT_FOUND when that owner has none in exactly that locale.
+         *
+         *     Runs the persisted GraphQL query `GetMessageTemplate`.
+         */
+        get: operations["GetMessageTemplate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/messages/render": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Render a message down the fallback chain
+         * @description nl-BE → nl → en, the merchant's template before the platform default in each locale. A key nothing on the chain has fails with MESSAGE_TEMPLATE_MISSING; it is never shown raw.
+         *
+         *     Runs the persisted GraphQL query `RenderMessage`.
+         */
+        post: operations["RenderMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/missing-message-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the required keys each locale lacks
+         * @description The required keys each locale lacks (default: every locale with templates) (localization:read).
+         *
+         *     Runs the persisted GraphQL query `ListMissingMessageKeys`.
+         */
+        get: operations["ListMissingMessageKeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/order-imports/{id}": {
         parameters: {
             query?: never;
@@ -1047,6 +1295,28 @@ export interface paths {
          *     Runs the persisted GraphQL mutation `CancelOrder`.
          */
         post: operations["CancelOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orders/{orderId}/consumer-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue a consumer token for an order, to hand on to the consumer
+         * @description The token reaches this one order only, in its mode: its payment, tracking, release code once paid and returns. It carries the consumer's locale. Needs orders:update over the order.
+         *
+         *     Runs the persisted GraphQL mutation `IssueConsumerToken`.
+         */
+        post: operations["IssueConsumerToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3099,6 +3369,7 @@ export interface components {
             scope: {
                 carrierCodes: string[];
                 kind: components["schemas"]["DataScopeKind"];
+                /** @description For ORDER: the order's merchant. */
                 merchantIds: string[];
             };
         };
@@ -3416,6 +3687,31 @@ export interface components {
             platform: string;
             status: components["schemas"]["IntegrationStatus"];
         };
+        ConsumerAccessInput: {
+            /** @description False for sandbox orders. */
+            livemode: boolean;
+            /** @description BCP 47 locale for the consumer's texts (default en). */
+            locale?: string | null;
+            /** @description The shipping address's postal code (spaces and case do not matter). */
+            postalCode: string;
+            /** @description The order reference the consumer received from the merchant. */
+            reference: string;
+        };
+        ConsumerAccessRequest: components["schemas"]["ConsumerAccessInput"];
+        /** @description No credential needed. A wrong reference and a wrong postal code get the same 401; after 5 wrong answers for a reference (20 from one address) within 15 minutes every attempt is refused with 429 and Retry-After. */
+        ConsumerAccessResponse: {
+            accessToken: string;
+            /** Format: date-time */
+            expiresAt: string;
+            /** Format: int32 */
+            expiresIn: number;
+            /** @description The locale consumer texts are rendered in. */
+            locale: string;
+            orderId: string;
+            /** @description Revoke it with revokeConsumerToken. */
+            tokenId: string;
+            tokenType: string;
+        };
         /** @enum {string} */
         ControlResult: "PASS" | "FAIL";
         /** @enum {string} */
@@ -3675,9 +3971,10 @@ export interface components {
          * @description - `MERCHANTS`: The merchants listed.
          *     - `CARRIERS`: The shipments of the carriers listed.
          *     - `ALL`: Everything (platform staff).
+         *     - `ORDER`: Exactly one order (consumer tokens).
          * @enum {string}
          */
-        DataScopeKind: "MERCHANTS" | "CARRIERS" | "ALL";
+        DataScopeKind: "MERCHANTS" | "CARRIERS" | "ALL" | "ORDER";
         /** @description Deletes an offer; returns that accepted it keep the offer as priced then. */
         DeleteRetentionOfferResponse: {
             active: boolean;
@@ -3871,6 +4168,141 @@ export interface components {
                 };
             }[];
         };
+        /** @description The consumer's order (a consumer token only; FORBIDDEN for any other credential). */
+        GetConsumerOrderResponse: {
+            /**
+             * Format: date-time
+             * @description When the consumer token stops working.
+             */
+            expiresAt: string;
+            livemode: boolean;
+            /** @description The locale of the texts: the `locale` argument, else the client's Accept-Language (among locales with templates), else the token's. */
+            locale: string;
+            merchantName: string;
+            /** @description The order with everything the consumer may see of it (payment session, shipment with scans and timeline, …). */
+            order: {
+                id: string;
+                lines: {
+                    name: string;
+                    /** Format: int32 */
+                    quantity: number;
+                    sku: string;
+                    unitAmount: {
+                        /** Format: int32 */
+                        amount: number;
+                        currency: string;
+                    };
+                }[];
+                /** @description The merchant's own reference, unique per merchant. */
+                merchantReference: string;
+                /** @description The order's current payment session: the one holding the order's funds, else the newest. */
+                paymentSession: {
+                    amount: {
+                        /** Format: int32 */
+                        amount: number;
+                        currency: string;
+                    };
+                    /** Format: date-time */
+                    expiresAt: string;
+                    id: string;
+                    /** @description Payment method at the PSP (card, ideal, ...). */
+                    method: string;
+                    /** @description What the shopper's front-end does next (redirect URL or PSP SDK payload), as the PSP answered; null when nothing. */
+                    nextAction: unknown;
+                    /** @description PSP code (adyen, stripe, mollie). */
+                    psp: string;
+                    /** @description Human-friendly IPAY reference with a check character (e.g. IPAY-7K3M-Q9XD-4). */
+                    reference: string;
+                    status: components["schemas"]["PaymentSessionStatus"];
+                } | null;
+                /** @description The order's current shipment: the newest one. */
+                shipment: {
+                    carrier: {
+                        /** @description Short code (ups, dhl, postnl, dpd, gls, inpost). */
+                        code: string;
+                        name: string;
+                    };
+                    deliveryMethod: components["schemas"]["DeliveryMethod"];
+                    id: string;
+                    status: components["schemas"]["ShipmentStatus"];
+                    trackingNumber: string;
+                } | null;
+                status: components["schemas"]["OrderStatus"];
+                total: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            };
+            orderId: string;
+            /** @description What to pay (consumer.payment.due), or that it is paid (consumer.payment.paid). */
+            paymentText: {
+                key: string;
+                /** @description The locale whose template was used (nl for an nl-BE request without an nl-BE template). */
+                locale: string;
+                text: string;
+            };
+            reference: string;
+            /** @description Where to get help (support.contact). */
+            supportText: {
+                key: string;
+                /** @description The locale whose template was used (nl for an nl-BE request without an nl-BE template). */
+                locale: string;
+                text: string;
+            };
+        };
+        /** @description 404 until the payment is confirmed (no release authorization exists before). Encode the QR token as a QR code for the pickup point, locker or driver. */
+        GetConsumerPickupResponse: {
+            /** @description The 6-digit one-time code. */
+            code: string;
+            /** Format: date-time */
+            expiresAt: string;
+            /** @description The signed QR token (encode it as a QR code). */
+            qrToken: string;
+            release: {
+                /** Format: date-time */
+                expiresAt: string;
+                locationType: components["schemas"]["LocationType"];
+                status: components["schemas"]["ReleaseStatus"];
+            };
+        };
+        /** @description The consumer's order (a consumer token only; FORBIDDEN for any other credential). */
+        GetConsumerTrackingResponse: {
+            /** @description The locale of the texts: the `locale` argument, else the client's Accept-Language (among locales with templates), else the token's. */
+            locale: string;
+            /** @description The order with everything the consumer may see of it (payment session, shipment with scans and timeline, …). */
+            order: {
+                id: string;
+                /** @description The order's current shipment: the newest one. */
+                shipment: {
+                    carrier: {
+                        /** @description Short code (ups, dhl, postnl, dpd, gls, inpost). */
+                        code: string;
+                        name: string;
+                    };
+                    deliveryMethod: components["schemas"]["DeliveryMethod"];
+                    id: string;
+                    /** @description Every distinct scan, in scan order (duplicates and out-of-order deliveries folded). */
+                    scans: {
+                        description: string | null;
+                        location: string | null;
+                        /** Format: date-time */
+                        occurredAt: string;
+                        type: components["schemas"]["ScanType"];
+                    }[];
+                    status: components["schemas"]["ShipmentStatus"];
+                    /** @description The status changes the scans add up to. */
+                    timeline: {
+                        /** Format: date-time */
+                        at: string;
+                        from: components["schemas"]["ShipmentStatus"];
+                        to: components["schemas"]["ShipmentStatus"];
+                    }[];
+                    trackingNumber: string;
+                } | null;
+            };
+            orderId: string;
+        };
         GetControlRunResponse: {
             digestError: string | null;
             /** @description The SMTP message id of the digest mail, when one was sent. */
@@ -3973,6 +4405,41 @@ export interface components {
             name: string;
             /** @description Stable, URL-safe handle used in events (e.g. acme-shop). */
             slug: string;
+        };
+        /** @description One template (localization:read); NOT_FOUND when that owner has none in exactly that locale. */
+        GetMessageTemplateResponse: {
+            category: components["schemas"]["MessageCategory"];
+            id: string;
+            key: string;
+            /** Format: int32 */
+            latestVersion: number;
+            /** @description Null for a platform default (it serves both modes). */
+            livemode: boolean | null;
+            locale: string;
+            /** @description Null for a platform default. */
+            merchantId: string | null;
+            /** @description A given version (default: the latest); NOT_FOUND when it does not exist. */
+            version: {
+                /** @description ICU MessageFormat. */
+                message: string;
+                /** Format: date-time */
+                publishedAt: string;
+                /** @description The principal that published it (system:platform-defaults for the built-in defaults). */
+                publishedBy: string;
+                /** Format: int32 */
+                version: number;
+            };
+            /** @description Every version, newest first. */
+            versions: {
+                /** @description ICU MessageFormat. */
+                message: string;
+                /** Format: date-time */
+                publishedAt: string;
+                /** @description The principal that published it (system:platform-defaults for the built-in defaults). */
+                publishedBy: string;
+                /** Format: int32 */
+                version: number;
+            }[];
         };
         /** @description An order by the merchant's own reference. */
         GetOrderByReferenceResponse: {
@@ -4550,6 +5017,7 @@ export interface components {
                 scope: {
                     carrierCodes: string[];
                     kind: components["schemas"]["DataScopeKind"];
+                    /** @description For ORDER: the order's merchant. */
                     merchantIds: string[];
                 };
             }[];
@@ -4844,6 +5312,29 @@ export interface components {
          * @enum {string}
          */
         IntegrationStatus: "PENDING" | "CONNECTED" | "ERROR" | "DISCONNECTED";
+        IssueConsumerTokenRequest: {
+            /**
+             * Format: int32
+             * @description Lifetime, 60 s to 30 days (default 7 days).
+             */
+            expiresInSeconds?: number | null;
+            /** @description BCP 47 locale for the consumer's texts (default en). */
+            locale?: string | null;
+        };
+        /** @description The token reaches this one order only, in its mode: its payment, tracking, release code once paid and returns. It carries the consumer's locale. Needs orders:update over the order. */
+        IssueConsumerTokenResponse: {
+            accessToken: string;
+            /** Format: date-time */
+            expiresAt: string;
+            /** Format: int32 */
+            expiresIn: number;
+            /** @description The locale consumer texts are rendered in. */
+            locale: string;
+            orderId: string;
+            /** @description Revoke it with revokeConsumerToken. */
+            tokenId: string;
+            tokenType: string;
+        };
         IssueTokenRequest: {
             /** @description The API key (ipk_test_… for the sandbox, ipk_live_… for live data). */
             apiKey: string;
@@ -5315,6 +5806,41 @@ export interface components {
                 hasNextPage: boolean;
             };
         };
+        /** @description The required message keys and their arguments. */
+        ListMessageKeysResponse: {
+            arguments: {
+                name: string;
+                type: components["schemas"]["MessageArgumentType"];
+            }[];
+            category: components["schemas"]["MessageCategory"];
+            description: string;
+            key: string;
+        }[];
+        /** @description Templates of a merchant in the caller's mode, or the platform defaults (localization:read). */
+        ListMessageTemplatesResponse: {
+            category: components["schemas"]["MessageCategory"];
+            id: string;
+            key: string;
+            /** Format: int32 */
+            latestVersion: number;
+            /** @description Null for a platform default (it serves both modes). */
+            livemode: boolean | null;
+            locale: string;
+            /** @description Null for a platform default. */
+            merchantId: string | null;
+            /** @description The latest version's message. */
+            message: string;
+            /** Format: date-time */
+            updatedAt: string;
+        }[];
+        /** @description The required keys each locale lacks (default: every locale with templates) (localization:read). */
+        ListMissingMessageKeysResponse: {
+            locale: string;
+            /** @description Keys without a template in exactly this locale (neither the merchant's nor the platform's). */
+            missing: string[];
+            /** @description Of those, the keys nothing on the fallback chain has: rendering them fails with MESSAGE_TEMPLATE_MISSING. */
+            unresolved: string[];
+        }[];
         /** @description Orders, newest first, optionally of one merchant and in one status. Cursor paged: follow the `Link: rel="next"` header, or pass `pageInfo.endCursor` as `after`. */
         ListOrdersResponse: {
             edges: {
@@ -5646,6 +6172,19 @@ export interface components {
             expiresIn: number;
             tokenType: string;
         };
+        /**
+         * @description - `MONEY`: Integer minor units with an ISO 4217 currency ({ amount, currency }); written {name, number, money} in a template.
+         * @enum {string}
+         */
+        MessageArgumentType: "STRING" | "NUMBER" | "MONEY";
+        /** @enum {string} */
+        MessageCategory: "PAYMENT" | "NOTIFICATION" | "SUPPORT";
+        /**
+         * @description - `MERCHANT`: The merchant's own template.
+         *     - `PLATFORM`: The platform default.
+         * @enum {string}
+         */
+        MessageSource: "MERCHANT" | "PLATFORM";
         MoneyInput: {
             /**
              * Format: int32
@@ -5756,8 +6295,11 @@ export interface components {
             requiresFourEyes: boolean | null;
             status: components["schemas"]["SettlementStatus"];
         };
-        /** @enum {string} */
-        PrincipalKind: "USER" | "API_KEY" | "PARTNER" | "OPERATOR";
+        /**
+         * @description - `CONSUMER`: The holder of an order-scoped consumer token.
+         * @enum {string}
+         */
+        PrincipalKind: "USER" | "API_KEY" | "PARTNER" | "OPERATOR" | "CONSUMER";
         /** @description RFC 9457 problem details. */
         Problem: {
             /** @description The GraphQL error code (`extensions.code`), when the graph reported the problem. */
@@ -5787,6 +6329,33 @@ export interface components {
         };
         /** @enum {string} */
         Psp: "ADYEN" | "STRIPE" | "MOLLIE";
+        PublishMessageTemplateInput: {
+            key: string;
+            /** @description BCP 47 language or language-REGION: nl, nl-BE. */
+            locale: string;
+            /** @description The merchant whose template it is (in the caller's mode); leave out for the platform default (operators). */
+            merchantId?: string | null;
+            /** @description ICU MessageFormat using only the key's arguments. */
+            message: string;
+        };
+        PublishMessageTemplateRequest: components["schemas"]["PublishMessageTemplateInput"];
+        /** @description ICU MessageFormat with the key's arguments only; money is written {amount, number, money} and formatted from integer minor units in the currency's ISO 4217 exponent. Earlier versions are kept. */
+        PublishMessageTemplateResponse: {
+            category: components["schemas"]["MessageCategory"];
+            id: string;
+            key: string;
+            /** Format: int32 */
+            latestVersion: number;
+            /** @description Null for a platform default (it serves both modes). */
+            livemode: boolean | null;
+            locale: string;
+            /** @description Null for a platform default. */
+            merchantId: string | null;
+            /** @description The latest version's message. */
+            message: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
         QuoteShipmentInput: {
             carrierCode: string;
             /** @description The day to price on (YYYY-MM-DD, UTC); today when omitted. */
@@ -5926,6 +6495,24 @@ export interface components {
          * @enum {string}
          */
         ReleaseStatus: "ACTIVE" | "AUTHORIZED" | "RELEASED" | "LOCKED" | "REVOKED";
+        RenderMessageRequest: {
+            key: string;
+            locale: string;
+            merchantId?: string | null;
+            /** @description Arbitrary JSON (audit snapshots). */
+            values?: unknown;
+        };
+        /** @description nl-BE → nl → en, the merchant's template before the platform default in each locale. A key nothing on the chain has fails with MESSAGE_TEMPLATE_MISSING; it is never shown raw. */
+        RenderMessageResponse: {
+            key: string;
+            /** @description The locale whose template was used (nl for an nl-BE request without an nl-BE template). */
+            locale: string;
+            requestedLocale: string;
+            source: components["schemas"]["MessageSource"];
+            text: string;
+            /** Format: int32 */
+            version: number;
+        };
         ReplayWebhooksRequest: {
             /** Format: date-time */
             from: string;
@@ -6204,6 +6791,8 @@ export interface components {
             revokedAt: string | null;
             status: components["schemas"]["ApiKeyStatus"];
         };
+        /** @description Revokes a consumer token (orders:update over its order); it stops working at once. */
+        RevokeConsumerTokenResponse: boolean;
         RevokeRoleAssignmentResponse: {
             id: string;
             /** Format: date-time */
@@ -6464,6 +7053,27 @@ export interface components {
         /** @description Sandbox only. The mock PSP then sends its signed notifications to IPAY, optionally twice or out of order; poll the session for the outcome. */
         SimulateSandboxPaymentResponse: {
             id: string;
+            status: components["schemas"]["PaymentSessionStatus"];
+        };
+        StartConsumerPaymentRequest: components["schemas"]["StartPaymentSessionInput"];
+        /** @description The same idempotencyKey resumes the session started with it. A consumer token reaches its own order only. */
+        StartConsumerPaymentResponse: {
+            amount: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            /** Format: date-time */
+            expiresAt: string;
+            id: string;
+            /** @description Payment method at the PSP (card, ideal, ...). */
+            method: string;
+            /** @description What the shopper's front-end does next (redirect URL or PSP SDK payload), as the PSP answered; null when nothing. */
+            nextAction: unknown;
+            /** @description PSP code (adyen, stripe, mollie). */
+            psp: string;
+            /** @description Human-friendly IPAY reference with a check character (e.g. IPAY-7K3M-Q9XD-4). */
+            reference: string;
             status: components["schemas"]["PaymentSessionStatus"];
         };
         StartPaymentSessionInput: {
@@ -9733,6 +10343,500 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    RevokeConsumerToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example ctk_01936a6e8f2c7d4b9e1a5c3f7b2d8e40 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.revokeConsumerToken` of the GraphQL operation RevokeConsumerToken. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example true */
+                    "application/json": components["schemas"]["RevokeConsumerTokenResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ConsumerAccess: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsumerAccessRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.consumerAccess` of the GraphQL operation ConsumerAccess. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "accessToken": "accessToken",
+                     *       "tokenType": "tokenType",
+                     *       "expiresIn": 1,
+                     *       "expiresAt": "2026-05-29T09:14:22.000Z",
+                     *       "tokenId": "id_db49f818035605fe882a0aa193d997ff",
+                     *       "orderId": "id_1ef4a960388c2e5c71d2ebaeb1a5ff9b",
+                     *       "locale": "locale"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ConsumerAccessResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetConsumerOrder: {
+        parameters: {
+            query?: {
+                /** @description Overrides the token's locale for the texts. */
+                locale?: string;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.consumerOrder` of the GraphQL operation GetConsumerOrder. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "orderId": "id_6d54d2b4f31d1437556e904497b54802",
+                     *       "reference": "reference",
+                     *       "merchantName": "merchantName",
+                     *       "livemode": true,
+                     *       "locale": "locale",
+                     *       "expiresAt": "2026-05-29T09:14:22.000Z",
+                     *       "paymentText": {
+                     *         "key": "key",
+                     *         "locale": "locale",
+                     *         "text": "text"
+                     *       },
+                     *       "supportText": {
+                     *         "key": "key",
+                     *         "locale": "locale",
+                     *         "text": "text"
+                     *       },
+                     *       "order": {
+                     *         "id": "ord_2917b41c1734df61eb685e1e2ea7b435",
+                     *         "merchantReference": "ACME-1004",
+                     *         "status": "CREATED",
+                     *         "total": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "lines": [
+                     *           {
+                     *             "sku": "sku",
+                     *             "name": "name",
+                     *             "quantity": 1,
+                     *             "unitAmount": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             }
+                     *           }
+                     *         ],
+                     *         "paymentSession": {
+                     *           "id": "pay_d0151cb983b642aa3f583ef81f0d6dbb",
+                     *           "reference": "IPAY-7K3M-Q9XD-4",
+                     *           "status": "CREATED",
+                     *           "amount": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "psp": "adyen",
+                     *           "method": "card",
+                     *           "nextAction": {},
+                     *           "expiresAt": "2026-05-29T09:14:22.000Z"
+                     *         },
+                     *         "shipment": {
+                     *           "id": "shp_7c0c44d1087d884a165c384774855e71",
+                     *           "trackingNumber": "POSTNL000100023757",
+                     *           "status": "LABEL_CREATED",
+                     *           "deliveryMethod": "DOOR",
+                     *           "carrier": {
+                     *             "code": "postnl",
+                     *             "name": "PostNL"
+                     *           }
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetConsumerOrderResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetConsumerPickup: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @example ord_73a67698533ab4c4653341d1578cffa9 */
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.releaseCode` of the GraphQL operation GetConsumerPickup. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "code",
+                     *       "qrToken": "qrToken",
+                     *       "expiresAt": "2026-05-29T09:14:22.000Z",
+                     *       "release": {
+                     *         "locationType": "DOOR",
+                     *         "status": "ACTIVE",
+                     *         "expiresAt": "2026-05-29T09:14:22.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetConsumerPickupResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    StartConsumerPayment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartConsumerPaymentRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.startPaymentSession` of the GraphQL operation StartConsumerPayment. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "pay_d0151cb983b642aa3f583ef81f0d6dbb",
+                     *       "reference": "IPAY-7K3M-Q9XD-4",
+                     *       "status": "CREATED",
+                     *       "amount": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "psp": "adyen",
+                     *       "method": "card",
+                     *       "nextAction": {},
+                     *       "expiresAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["StartConsumerPaymentResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `ILLEGAL_TRANSITION` (`urn:ipay:problem:illegal-transition`): The resource is in a state from which this change is not allowed.
+             *     - `ORDER_NOT_PAYABLE` (`urn:ipay:problem:order-not-payable`): The order cannot be paid in its current status (already paid, cancelled, ...).
+             *     - `ORDER_CANCELLED` (`urn:ipay:problem:order-cancelled`): The order was cancelled: it is no longer paid, shipped or released.
+             *     - `PAYMENT_IN_PROGRESS` (`urn:ipay:problem:payment-in-progress`): Another payment session of the order is still open or holds funds.
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:illegal-transition",
+                     *       "title": "Illegal state transition",
+                     *       "status": 409,
+                     *       "detail": "The resource is in a state from which this change is not allowed.",
+                     *       "code": "ILLEGAL_TRANSITION"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_USE" | "ILLEGAL_TRANSITION" | "ORDER_CANCELLED" | "ORDER_NOT_PAYABLE" | "PAYMENT_IN_PROGRESS";
+                    };
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /**
+             * @description Well-formed, but the graph refused a value (e.g. a page size out of range or an unknown cursor), or the Idempotency-Key was already used with a different request.
+             *     Codes:
+             *     - `BAD_USER_INPUT` (`urn:ipay:problem:invalid-input`): A value was refused; `errors[].field` names it.
+             *     - `GRAPHQL_VALIDATION_FAILED` (`urn:ipay:problem:invalid-input`): The operation or its variables do not validate against the schema.
+             *     - `IDEMPOTENCY_KEY_REUSED` (`urn:ipay:problem:idempotency-key-reused`): The idempotency key was already used with a different request; use a new key for a new request.
+             *     - `CURRENCY_MISMATCH` (`urn:ipay:problem:currency-mismatch`): The amount is in another currency than the payment.
+             *     - `AMOUNT_MISMATCH` (`urn:ipay:problem:amount-mismatch`): The amount differs from the payment session amount.
+             *     - `AMOUNT_EXCEEDS_SESSION` (`urn:ipay:problem:amount-exceeds-session`): The amount is more than the payment session is for.
+             *     - `CAPTURE_EXCEEDS_AUTHORISED` (`urn:ipay:problem:capture-exceeds-authorised`): More would be captured than was authorised.
+             *     - `INVALID_EVENT` (`urn:ipay:problem:invalid-event`): A payment event is malformed.
+             *     - `PSP_REFERENCE_MISMATCH` (`urn:ipay:problem:psp-reference-mismatch`): A PSP fact names another PSP payment than the session holds.
+             *     - `PSP_REFUSED` (`urn:ipay:problem:psp-refused`): The payment service provider refused the request.
+             */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:idempotency-key-reused",
+                     *       "title": "Idempotency key reused",
+                     *       "status": 422,
+                     *       "detail": "The idempotency key was already used with a different request; use a new key for a new request.",
+                     *       "code": "IDEMPOTENCY_KEY_REUSED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "AMOUNT_EXCEEDS_SESSION" | "AMOUNT_MISMATCH" | "BAD_USER_INPUT" | "CAPTURE_EXCEEDS_AUTHORISED" | "CURRENCY_MISMATCH" | "GRAPHQL_VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "INVALID_EVENT" | "PSP_REFERENCE_MISMATCH" | "PSP_REFUSED";
+                    };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            /**
+             * @description A service behind the gateway cannot be reached; retry after `Retry-After` seconds.
+             *     Codes:
+             *     - `SERVICE_UNAVAILABLE` (`urn:ipay:problem:upstream-unavailable`, retryable): A service behind the gateway is unavailable; retry after `Retry-After` seconds.
+             *     - `SUBGRAPH_UNAVAILABLE` (`urn:ipay:problem:upstream-unavailable`, retryable): A service behind the gateway is unavailable; retry after `Retry-After` seconds.
+             *     - `PSP_UNAVAILABLE` (`urn:ipay:problem:psp-unavailable`, retryable): The payment service provider could not process the request now; retry later.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:psp-unavailable",
+                     *       "title": "PSP unavailable",
+                     *       "status": 503,
+                     *       "detail": "The payment service provider could not process the request now; retry later.",
+                     *       "code": "PSP_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PSP_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "SUBGRAPH_UNAVAILABLE";
+                    };
+                };
+            };
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetConsumerTracking: {
+        parameters: {
+            query?: {
+                locale?: string;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.consumerOrder` of the GraphQL operation GetConsumerTracking. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "orderId": "id_6d54d2b4f31d1437556e904497b54802",
+                     *       "locale": "locale",
+                     *       "order": {
+                     *         "id": "ord_2917b41c1734df61eb685e1e2ea7b435",
+                     *         "shipment": {
+                     *           "id": "shp_7c0c44d1087d884a165c384774855e71",
+                     *           "trackingNumber": "POSTNL000100023757",
+                     *           "status": "LABEL_CREATED",
+                     *           "deliveryMethod": "DOOR",
+                     *           "carrier": {
+                     *             "code": "postnl",
+                     *             "name": "PostNL"
+                     *           },
+                     *           "scans": [
+                     *             {
+                     *               "type": "PICKED_UP",
+                     *               "occurredAt": "2026-05-29T09:14:22.000Z",
+                     *               "location": "location",
+                     *               "description": "description"
+                     *             }
+                     *           ],
+                     *           "timeline": [
+                     *             {
+                     *               "at": "2026-05-29T09:14:22.000Z",
+                     *               "from": "LABEL_CREATED",
+                     *               "to": "LABEL_CREATED"
+                     *             }
+                     *           ]
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetConsumerTrackingResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     ListControlRuns: {
         parameters: {
             query?: {
@@ -11661,6 +12765,391 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    ListMessageKeys: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.messageKeys` of the GraphQL operation ListMessageKeys. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "key": "key",
+                     *         "category": "PAYMENT",
+                     *         "description": "description",
+                     *         "arguments": [
+                     *           {
+                     *             "name": "name",
+                     *             "type": "STRING"
+                     *           }
+                     *         ]
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["ListMessageKeysResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ListMessageTemplates: {
+        parameters: {
+            query?: {
+                /** @description Only this message key. */
+                key?: string;
+                /** @description Only this locale (nl, nl-BE). */
+                locale?: string;
+                /** @description The merchant whose templates (in the caller's mode); leave out for the platform defaults. */
+                merchantId?: string;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.messageTemplates` of the GraphQL operation ListMessageTemplates. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "id_c0a0f29a32c720655f8b0acaa6269763",
+                     *         "merchantId": "id_05d67bcea1a3ab8981fa1127feb54533",
+                     *         "livemode": true,
+                     *         "locale": "locale",
+                     *         "key": "key",
+                     *         "category": "PAYMENT",
+                     *         "latestVersion": 1,
+                     *         "message": "message",
+                     *         "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["ListMessageTemplatesResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    PublishMessageTemplate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublishMessageTemplateRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.publishMessageTemplate` of the GraphQL operation PublishMessageTemplate. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_c0a0f29a32c720655f8b0acaa6269763",
+                     *       "merchantId": "id_05d67bcea1a3ab8981fa1127feb54533",
+                     *       "livemode": true,
+                     *       "locale": "locale",
+                     *       "key": "key",
+                     *       "category": "PAYMENT",
+                     *       "latestVersion": 1,
+                     *       "message": "message",
+                     *       "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PublishMessageTemplateResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetMessageTemplate: {
+        parameters: {
+            query?: {
+                /** @description The merchant whose template; leave out for the platform default. */
+                merchantId?: string;
+                /** @description The version to return as `version` (default the latest). */
+                version?: number;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @example consumer.payment.due */
+                key: string;
+                /** @example nl-BE */
+                locale: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.messageTemplate` of the GraphQL operation GetMessageTemplate. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_c0a0f29a32c720655f8b0acaa6269763",
+                     *       "merchantId": "id_05d67bcea1a3ab8981fa1127feb54533",
+                     *       "livemode": true,
+                     *       "locale": "nl-BE",
+                     *       "key": "consumer.payment.due",
+                     *       "category": "PAYMENT",
+                     *       "latestVersion": 1,
+                     *       "version": {
+                     *         "version": 1,
+                     *         "message": "message",
+                     *         "publishedAt": "2026-05-29T09:14:22.000Z",
+                     *         "publishedBy": "publishedBy"
+                     *       },
+                     *       "versions": [
+                     *         {
+                     *           "version": 1,
+                     *           "message": "message",
+                     *           "publishedAt": "2026-05-29T09:14:22.000Z",
+                     *           "publishedBy": "publishedBy"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetMessageTemplateResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    RenderMessage: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["RenderMessageRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.renderMessage` of the GraphQL operation RenderMessage. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "key": "key",
+                     *       "requestedLocale": "requestedLocale",
+                     *       "locale": "locale",
+                     *       "source": "MERCHANT",
+                     *       "version": 1,
+                     *       "text": "text"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RenderMessageResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ListMissingMessageKeys: {
+        parameters: {
+            query?: {
+                /** @description The locales to check (default every locale that has templates). */
+                locales?: string[];
+                /** @description Count the merchant's own templates too; leave out for the platform defaults only. */
+                merchantId?: string;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.missingMessageKeys` of the GraphQL operation ListMissingMessageKeys. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "locale": "locale",
+                     *         "missing": [
+                     *           "missing"
+                     *         ],
+                     *         "unresolved": [
+                     *           "unresolved"
+                     *         ]
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["ListMissingMessageKeysResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     GetImportJob: {
         parameters: {
             query?: never;
@@ -12126,6 +13615,66 @@ export interface operations {
                     };
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    IssueConsumerToken: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example ord_73a67698533ab4c4653341d1578cffa9 */
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["IssueConsumerTokenRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.issueConsumerToken` of the GraphQL operation IssueConsumerToken. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "accessToken": "accessToken",
+                     *       "tokenType": "tokenType",
+                     *       "expiresIn": 1,
+                     *       "expiresAt": "2026-05-29T09:14:22.000Z",
+                     *       "tokenId": "id_db49f818035605fe882a0aa193d997ff",
+                     *       "orderId": "ord_73a67698533ab4c4653341d1578cffa9",
+                     *       "locale": "locale"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["IssueConsumerTokenResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];

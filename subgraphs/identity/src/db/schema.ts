@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, char, check, index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, char, check, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { auditTables, outboxTable } from '@ipay/platform';
 
 export const identitySchema = pgSchema('identity');
@@ -285,3 +285,110 @@ export type CrmSyncJobRow = typeof crmSyncJobs.$inferSelect;
 export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
 export type WebhookAttemptRow = typeof webhookAttempts.$inferSelect;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Localization (src/localization): message templates per owner (a merchant, or the platform default), mode,
+// locale and key, each published as numbered versions that are never changed afterwards.
+// ---------------------------------------------------------------------------------------------------------------
+
+export const messageTemplates = identitySchema.table(
+  'message_templates',
+  {
+    id: text('id').primaryKey(),
+    /** Null for the platform default (then also without mode: defaults serve sandbox and live). */
+    merchantId: text('merchant_id').references(() => merchants.id),
+    livemode: boolean('livemode'),
+    /** BCP 47 language[-REGION]: nl, nl-BE. */
+    locale: text('locale').notNull(),
+    key: text('key').notNull(),
+    category: text('category', { enum: ['PAYMENT', 'NOTIFICATION', 'SUPPORT'] }).notNull(),
+    latestVersion: integer('latest_version').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('message_templates_platform_key').on(t.locale, t.key).where(sql`${t.merchantId} is null`),
+    uniqueIndex('message_templates_merchant_key').on(t.merchantId, t.livemode, t.locale, t.key).where(sql`${t.merchantId} is not null`),
+    check('message_templates_owner_mode', sql`(${t.merchantId} is null) = (${t.livemode} is null)`),
+  ],
+);
+
+export const messageTemplateVersions = identitySchema.table(
+  'message_template_versions',
+  {
+    templateId: text('template_id')
+      .notNull()
+      .references(() => messageTemplates.id),
+    version: integer('version').notNull(),
+    message: text('message').notNull(),
+    publishedAt: ts('published_at').notNull().defaultNow(),
+    /** The principal (or `system:platform-defaults`) that published it; the audit trail has the rest. */
+    publishedBy: text('published_by').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.templateId, t.version] })],
+);
+
+export type MessageTemplateRow = typeof messageTemplates.$inferSelect;
+export type MessageTemplateVersionRow = typeof messageTemplateVersions.$inferSelect;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Consumer access (src/consumer): order-scoped consumer tokens. Identity keeps a projection of orders (from
+// order.created / order.status_changed) to check the reference + postal code factor and to issue tokens.
+// ---------------------------------------------------------------------------------------------------------------
+
+export const consumerOrders = identitySchema.table(
+  'consumer_orders',
+  {
+    orderId: text('order_id').primaryKey(),
+    merchantId: text('merchant_id').notNull(),
+    livemode: boolean('livemode').notNull(),
+    /** The merchant's order reference, as the consumer knows it (stored upper-case, trimmed). */
+    reference: text('reference').notNull(),
+    /** The shipping postal code, upper-case without spaces; null when the order has none (no self-service access). */
+    postalCode: text('postal_code'),
+    country: char('country', { length: 2 }),
+    customerName: text('customer_name'),
+    totalAmount: integer('total_amount').notNull(),
+    currency: char('currency', { length: 3 }).notNull(),
+    status: text('status').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('consumer_orders_reference_idx').on(t.livemode, t.reference)],
+);
+
+export const consumerTokens = identitySchema.table(
+  'consumer_tokens',
+  {
+    id: text('id').primaryKey(),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => consumerOrders.orderId),
+    merchantId: text('merchant_id').notNull(),
+    livemode: boolean('livemode').notNull(),
+    locale: text('locale').notNull(),
+    /** MERCHANT: issued to the merchant to hand on; VERIFICATION: the consumer proved reference + postal code. */
+    issuedVia: text('issued_via', { enum: ['MERCHANT', 'VERIFICATION'] }).notNull(),
+    issuedBy: text('issued_by'),
+    expiresAt: ts('expires_at').notNull(),
+    revokedAt: ts('revoked_at'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('consumer_tokens_order_idx').on(t.orderId)],
+);
+
+/** Failed reference + postal code attempts: the lockout counts them per reference and per source address. */
+export const consumerAccessFailures = identitySchema.table(
+  'consumer_access_failures',
+  {
+    id: text('id').primaryKey(),
+    livemode: boolean('livemode').notNull(),
+    reference: text('reference').notNull(),
+    sourceIp: text('source_ip'),
+    at: ts('at').notNull().defaultNow(),
+  },
+  (t) => [index('consumer_access_failures_reference_idx').on(t.livemode, t.reference, t.at), index('consumer_access_failures_ip_idx').on(t.sourceIp, t.at)],
+);
+
+export type ConsumerOrderRow = typeof consumerOrders.$inferSelect;
+export type ConsumerTokenRow = typeof consumerTokens.$inferSelect;

@@ -58,6 +58,8 @@ export function parseScopeInput(input: { kind: DataScope['kind']; merchantIds?: 
       if (!input.carrierCodes?.length) throw badUserInput(`${field}.carrierCodes`, 'list at least one carrier');
       for (const code of input.carrierCodes) if (!CARRIER_CODES.includes(code)) throw badUserInput(`${field}.carrierCodes`, `unknown carrier "${code}"`);
       return { kind: 'CARRIERS', carrierCodes: [...new Set(input.carrierCodes)].sort() };
+    case 'ORDER':
+      throw badUserInput(`${field}.kind`, 'roles are never granted over one order: consumer tokens carry that scope');
   }
 }
 
@@ -132,6 +134,7 @@ export async function createApiKey(uow: Uow, auth: Authorization, input: NewApiK
 }
 
 function scopeRow(roleId: string, granteeKind: 'USER' | 'API_KEY', granteeId: string, scope: DataScope) {
+  if (scope.kind === 'ORDER') throw new Error('roles are never granted over one order');
   return {
     id: newId('ras'),
     roleId,

@@ -5,6 +5,7 @@ import type * as schema from '../db/schema.ts';
 import { apiKeyMatches, parseApiKey } from './api-keys.ts';
 import { assignmentScope, effectiveGrants, type HeldRole } from './grants.ts';
 import { liveReach, mayHoldLiveCredentials } from './onboarding.ts';
+import { resolveConsumerCredential } from '../consumer/access.ts';
 
 type Db = Database<typeof schema>;
 
@@ -113,6 +114,10 @@ export async function resolveCredential(db: Db, credentialKind: string, credenti
         displayName: row.user.name,
       },
     };
+  }
+  if (credentialKind === 'consumer') {
+    const consumer = await resolveConsumerCredential(db, credentialId);
+    return consumer.ok ? consumer : refuse(consumer.reason);
   }
   return refuse('unknown credential kind');
 }

@@ -4,7 +4,7 @@ import { ACCESS_TOKEN_AUDIENCE as TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER as TOKEN_I
 
 /** Access tokens: short-lived ES256 JWTs that the gateway verifies against identity's JWKS. */
 
-export type CredentialKind = 'api_key' | 'session';
+export type CredentialKind = 'api_key' | 'session' | 'consumer';
 
 export interface AccessTokenClaims {
   subject: string;
@@ -43,7 +43,8 @@ export class TokenService {
     return new TokenService(privateKey, publicJwk, ttl);
   }
 
-  async issue(claims: AccessTokenClaims): Promise<IssuedToken> {
+  /** `ttlSeconds` overrides the access token lifetime (consumer tokens live as long as their grant). */
+  async issue(claims: AccessTokenClaims, ttlSeconds = this.ttlSeconds): Promise<IssuedToken> {
     const now = Math.floor(Date.now() / 1000);
     const token = await new SignJWT({ ckd: claims.credentialKind, cid: claims.credentialId, lvm: claims.livemode })
       .setProtectedHeader({ alg: 'ES256', kid: this.publicJwk.kid, typ: 'at+jwt' })
@@ -52,9 +53,9 @@ export class TokenService {
       .setSubject(claims.subject)
       .setJti(randomUUID())
       .setIssuedAt(now)
-      .setExpirationTime(now + this.ttlSeconds)
+      .setExpirationTime(now + ttlSeconds)
       .sign(this.privateKey);
-    return { token, expiresAt: new Date((now + this.ttlSeconds) * 1000), expiresIn: this.ttlSeconds };
+    return { token, expiresAt: new Date((now + ttlSeconds) * 1000), expiresIn: ttlSeconds };
   }
 
   jwks(): { keys: JWK[] } {

@@ -5,12 +5,13 @@ import type { ApiKeyResolvers, RoleAssignmentResolvers, RoleResolvers, UserResol
 
 const scopeView = (scope: DataScope) => ({
   kind: scope.kind,
-  merchantIds: scope.kind === 'MERCHANTS' ? scope.merchantIds : [],
+  merchantIds: scope.kind === 'MERCHANTS' ? scope.merchantIds : scope.kind === 'ORDER' ? [scope.merchantId] : [],
   carrierCodes: scope.kind === 'CARRIERS' ? scope.carrierCodes : [],
+  orderId: scope.kind === 'ORDER' ? scope.orderId : null,
 });
 
 export const Viewer: ViewerResolvers = {
-  kind: (p: Principal) => (p.kind === 'api_key' ? 'API_KEY' : (p.kind.toUpperCase() as 'USER' | 'PARTNER' | 'OPERATOR')),
+  kind: (p: Principal) => (p.kind === 'api_key' ? 'API_KEY' : (p.kind.toUpperCase() as 'USER' | 'PARTNER' | 'OPERATOR' | 'CONSUMER')),
   grants: (p: Principal) => Object.entries(p.grants).map(([permission, scope]) => ({ permission, scope: scopeView(scope!) })),
 };
 

@@ -2,14 +2,18 @@ import { DateTime, JSONScalar, auditLogResolvers, auditTrailRoot, servedByGatewa
 import { auditHead, auditLog } from '../db/schema.ts';
 import type { Resolvers } from '../generated/graphql.ts';
 import { ApiKey, Role, RoleAssignment, User, Viewer } from './access.ts';
+import { ConsumerOrder, consumerMutations, consumerQueries } from './consumer.ts';
+import { localizationMutations, localizationQueries, MessageTemplate } from './localization.ts';
 import { Merchant } from './merchant.ts';
 import { Mutation } from './mutation.ts';
 import { Query } from './query.ts';
 import { WebhookAttempt, WebhookDelivery, WebhookEndpoint, webhookMutations, webhookQueries } from './webhooks.ts';
 
 export const resolvers: Resolvers = {
-  Query: { ...Query, ...webhookQueries },
-  Mutation: { ...Mutation, ...webhookMutations },
+  Query: { ...Query, ...webhookQueries, ...localizationQueries, ...consumerQueries },
+  Mutation: { ...Mutation, ...webhookMutations, ...localizationMutations, ...consumerMutations },
+  MessageTemplate,
+  ConsumerOrder,
   WebhookEndpoint,
   WebhookDelivery,
   WebhookAttempt,

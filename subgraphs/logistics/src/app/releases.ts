@@ -426,7 +426,8 @@ export async function revealReleaseCode(
 ): Promise<{ release: ReleaseAuthorizationRow; code: string; qrToken: string; expiresAt: Date }> {
   auth.require('orders:read');
   const [order] = await db.select().from(orderProjections).where(eq(orderProjections.orderId, orderId));
-  if (!order || order.livemode !== auth.livemode || !auth.coversMerchant('orders:read', order.merchantId)) throw notFound('Order', orderId);
+  // A consumer token reaches its own order's code (coversOrder); a merchant's key every order of its merchant.
+  if (!order || order.livemode !== auth.livemode || !auth.coversOrder('orders:read', { id: order.orderId, merchantId: order.merchantId })) throw notFound('Order', orderId);
   const [row] = await db
     .select()
     .from(releaseAuthorizations)

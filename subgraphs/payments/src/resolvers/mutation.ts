@@ -121,7 +121,8 @@ export const Mutation: MutationResolvers = {
     if (!METHOD.test(method)) throw badUserInput('method', 'must be a payment method code such as card, ideal or bancontact');
     const idempotencyKey = idempotencyKeyOf(input.idempotencyKey);
     if (!services.adapterFor(psp, livemode)) throw badUserInput('psp', `${psp} is not configured for ${livemode ? 'live' : 'sandbox'} payments`);
-    const [order] = await db.select().from(orders).where(and(eq(orders.id, input.orderId), scopeCondition(scope, livemode, orders)));
+    // A consumer token (ORDER scope) starts or resumes the payment of its own order only.
+    const [order] = await db.select().from(orders).where(and(eq(orders.id, input.orderId), scopeCondition(scope, livemode, { merchantId: orders.merchantId, livemode: orders.livemode, orderId: orders.id })));
     if (!order) throw notFound('Order', input.orderId);
     const hash = requestHash({ orderId: order.id, psp, method });
 

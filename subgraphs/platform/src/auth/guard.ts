@@ -39,6 +39,20 @@ export class Authorization {
     return !!scope && (scope.kind === 'ALL' || (scope.kind === 'MERCHANTS' && scope.merchantIds.includes(merchantId)));
   }
 
+  /** Whether one order (of a merchant) is within the caller's scope for a permission: consumers reach only theirs. */
+  coversOrder(permission: Permission, order: { id: string; merchantId: string }): boolean {
+    const scope = this.scopeOf(permission);
+    if (!scope) return false;
+    if (scope.kind === 'ORDER') return scope.orderId === order.id && scope.merchantId === order.merchantId;
+    return this.coversMerchant(permission, order.merchantId);
+  }
+
+  /** Requires the permission over one order; outside the scope the order "does not exist". */
+  requireOrder(permission: Permission, order: { id: string; merchantId: string }, entity = 'Order', id = order.id): void {
+    this.require(permission);
+    if (!this.coversOrder(permission, order)) throw notFound(entity, id);
+  }
+
   /** Requires the permission over one merchant; outside the scope the merchant's object "does not exist". */
   requireMerchant(permission: Permission, merchantId: string, entity = 'Merchant', id = merchantId): void {
     this.require(permission);
@@ -55,6 +69,11 @@ export interface ScopedColumns {
   livemode: Column;
   /** Only data that carriers reach (shipments) has one. */
   carrierCode?: Column;
+  /**
+   * The order a row belongs to (`orders.id` for an order table, `order_id` elsewhere). Consumers (ORDER scope)
+   * reach only rows whose order column is theirs; a table without one is out of their reach.
+   */
+  orderId?: Column;
 }
 
 /**
@@ -71,5 +90,8 @@ export function scopeCondition(scope: DataScope, livemode: boolean, columns: Sco
     case 'CARRIERS':
       if (!columns.carrierCode) return sql`false`;
       return and(mode, scope.carrierCodes.length ? inArray(columns.carrierCode, scope.carrierCodes) : sql`false`)!;
+    case 'ORDER':
+      if (!columns.orderId) return sql`false`;
+      return and(mode, eq(columns.merchantId, scope.merchantId), eq(columns.orderId, scope.orderId))!;
   }
 }

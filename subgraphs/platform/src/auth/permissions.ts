@@ -46,6 +46,8 @@ export const PERMISSIONS = [
   'carrier_invoices:manage',
   'controls:read',
   'controls:run',
+  'localization:read',
+  'localization:manage',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

@@ -1,0 +1,4 @@
+export * from './defaults.ts';
+export * from './keys.ts';
+export * from './locales.ts';
+export * from './render.ts';
