@@ -355,3 +355,18 @@ describe('internal controls', () => {
     expect(runs.filter((t: string) => t === 'SCHEDULED')).toHaveLength(1);
   });
 });
+
+describe.skipIf(!process.env.DATABASE_URL)('concurrent imports (real PostgreSQL; PGlite has one connection)', () => {
+  it('two invoices billing the same parcel at once: exactly one is the duplicate', async () => {
+    await bus.publish([shipmentCreated('e', '1Z0000000000000E', 1250, 1800, '3')]);
+    await until(async () => (await server.database.db.select().from(shipmentProjections).where(eq(shipmentProjections.shipmentId, 'shp_e')))[0], 'shipment e');
+    const importOne = (n: string) =>
+      gql(IMPORT, { input: { carrier: 'ups', layout: 'GENERIC', csv: 'T,A\n1Z0000000000000E,12.50\n', invoiceNumber: n, invoiceDate: '2026-12-01', currency: 'EUR', mapping: { trackingNumber: 'T', amount: 'A' } } });
+    const [a, b] = await Promise.all([importOne('CONC-A'), importOne('CONC-B')]);
+    const classes = [a, b].map((r: any) => r.data.importCarrierInvoice.lines.edges[0].node).map((l: any) => [l.classification, l.reason]).sort();
+    expect(classes).toEqual([
+      ['MATCHED', null],
+      ['MISMATCH', 'DUPLICATE'],
+    ]);
+  });
+});
