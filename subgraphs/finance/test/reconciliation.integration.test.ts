@@ -370,3 +370,16 @@ describe.skipIf(!process.env.DATABASE_URL)('concurrent imports (real PostgreSQL;
     ]);
   });
 });
+
+describe('captured mail survives a restart', () => {
+  it('lists the same mail from a new finance server on the same database', async () => {
+    const list = async () => (await gql(`{ sandboxMail(first: 50) { edges { node { id messageId subject attachments { filename size } } } } }`)).data.sandboxMail.edges.map((e: any) => e.node);
+    const before = await list();
+    expect(before.length).toBeGreaterThanOrEqual(3);
+    await server.stop();
+    server = (await createFinanceServer({ database: db.target, bus, logger: createLogger('finance-test', 'silent'), config: { reconciliation: { controls: { tickMs: 0 } } } })) as never;
+    url = `http://127.0.0.1:${await server.listen(0, '127.0.0.1')}/graphql`;
+    expect(await list()).toEqual(before);
+    expect(before.some((m: any) => m.attachments.some((a: any) => a.filename === 'statement-dhl-2026-12-01.pdf'))).toBe(true);
+  });
+});
