@@ -50,7 +50,7 @@ const event = (type: DomainEvent['type'], subjectId: string, payload: Record<str
   ...over,
 });
 
-/** `shipment.created` exactly as logistics publishes it, with the cost engine's expectation. */
+/** `shipment.created` as logistics publishes it (expectation inside `shipment`, `expected_cost` at the top level). */
 const shipmentCreated = (n: string, tracking: string, expected: number, weight: number, zone: string) =>
   event(
     'shipment.created',
@@ -59,11 +59,19 @@ const shipmentCreated = (n: string, tracking: string, expected: number, weight: 
       order_id: `ord_${n}`,
       merchant: 'shop-one',
       carrier: 'ups',
-      shipment: { id: `shp_${n}`, tracking_number: tracking, service_level: 'STANDARD', delivery_method: 'HOME' },
+      shipment: {
+        id: `shp_${n}`,
+        tracking_number: tracking,
+        carrier_reference: `ref-${n}`,
+        service_level: 'STANDARD',
+        delivery_method: 'HOME',
+        weight_grams: weight - 300,
+        chargeable_weight_grams: weight,
+        zone,
+        rate_card_id: 'rc_ups_standard',
+        priced_on: '2026-11-28',
+      },
       expected_cost: wireMoney(expected, 'EUR'),
-      weight_grams: weight,
-      zone,
-      service_level: 'STANDARD',
     },
     { carrierCode: 'ups' },
   );
