@@ -14,7 +14,7 @@ const mappers: Record<string, Record<string, string>> = {
     Viewer: '@ipay/platform#Principal',
     PlatformEvent: '@ipay/platform#DeliveredEvent',
   },
-  commerce: { Order: '../db/schema.ts#OrderRow', Merchant: '@ipay/platform#EntityRef', OrderEvent: '@ipay/platform#DeliveredEvent', ImportJob: '../db/schema.ts#ImportJobRow', Integration: '../db/schema.ts#IntegrationRow', OrderLine: '../db/schema.ts#OrderLineWithCurrency' },
+  commerce: { Order: '../db/schema.ts#OrderRow', Merchant: '@ipay/platform#EntityRef', OrderEvent: '@ipay/platform#DeliveredEvent', ImportJob: '../db/schema.ts#ImportJobRow', Integration: '../db/schema.ts#IntegrationRow', OrderLine: '../db/schema.ts#OrderLineWithCurrency', Return: '../db/schema.ts#ReturnRow', ReturnReason: '../db/schema.ts#ReturnReasonRow', RetentionOffer: '../db/schema.ts#RetentionOfferRow' },
   payments: { PaymentSession: '../db/schema.ts#PaymentSessionRow', Order: '@ipay/platform#EntityRef', PaymentEvent: '@ipay/platform#DeliveredEvent', PaymentHistoryEntry: '../db/schema.ts#PaymentEventRow', Refund: '../db/schema.ts#RefundRow' },
   logistics: {
     Shipment: '../db/schema.ts#ShipmentRow',
@@ -23,6 +23,8 @@ const mappers: Record<string, Record<string, string>> = {
     ShipmentEvent: '@ipay/platform#DeliveredEvent',
     ReleaseAuthorization: '../db/schema.ts#ReleaseAuthorizationRow',
     CarrierScan: '../db/schema.ts#CarrierScanRow',
+    Return: '@ipay/platform#EntityRef',
+    ReturnShipment: '../db/schema.ts#ReturnShipmentRow',
     RateCard: '../domain/index.ts#RateCard as DomainRateCard',
     Surcharge: '../domain/index.ts#Surcharge as DomainSurcharge',
     PriceBreakdown: '../domain/index.ts#PriceBreakdown as DomainPriceBreakdown',
@@ -33,6 +35,8 @@ const mappers: Record<string, Record<string, string>> = {
   finance: {
     Settlement: '../db/schema.ts#SettlementRow',
     SettlementLine: '../db/schema.ts#SettlementLineRow',
+    FeeScheduleEntry: '../db/schema.ts#FeeScheduleRow',
+    ApprovalThreshold: '../db/schema.ts#ApprovalThresholdRow',
     Order: '@ipay/platform#EntityRef',
     Merchant: '@ipay/platform#EntityRef',
     KpiSnapshot: '../domain/kpis.ts#KpiSnapshot as KpiSnapshotValue',

@@ -27,6 +27,10 @@ import { persistedOnlyPlugin, trustedDocumentsCache } from './trusted-documents.
 import { DrizzleIdempotencyStore, createRestFacade, openGatewayDatabase, readRestArtifacts } from './rest/index.ts';
 import { SubscriptionEngine, type SubscriptionLimits } from './subscriptions.ts';
 
+// @apollo/gateway otherwise starts an OpenTelemetry exporter to Apollo whose cloud resource detectors probe
+// metadata addresses (169.254.169.254 …): a gateway of ours never phones home.
+process.env.APOLLO_TELEMETRY_DISABLED = 'true';
+
 export const SUPERGRAPH_FILE = new URL('../../schema/supergraph.graphql', import.meta.url);
 
 export interface GatewayContext {

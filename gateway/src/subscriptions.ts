@@ -25,7 +25,7 @@ import type { GatewayContext } from './server.ts';
 
 /** Which events feed which subscription root field (the field's owning subgraph resolves them). */
 const ROUTES: Record<string, (type: string) => boolean> = {
-  orderEvents: (type) => type.startsWith('order.'),
+  orderEvents: (type) => type.startsWith('order.') || type.startsWith('return.') || type.startsWith('retention.'),
   paymentEvents: (type) => type.startsWith('payment.') || type.startsWith('refund.'),
   shipmentEvents: (type) => /^(carrier|release|parcel|shipment)\./.test(type),
   events: () => true,

@@ -61,7 +61,7 @@ describe('commerce through the gateway', () => {
       type,
       version: 1,
       occurredAt: new Date().toISOString(),
-      source: type.startsWith('payment') || type.startsWith('refund') ? 'payments' : 'logistics',
+      source: type.startsWith('payment') || type.startsWith('refund') || type === 'order.payment_state_changed' ? 'payments' : 'logistics',
       merchantId: acme.id,
       livemode: false,
       carrierCode: null,
@@ -230,31 +230,60 @@ describe('commerce through the gateway', () => {
       );
     });
 
-    it('follows payments and logistics events on the bus through to REFUNDED', async () => {
+    it('follows payments and logistics events on the bus through to DELIVERED and REFUNDED', async () => {
       const created = (await create()).body.data.createOrder;
+      const money = (minor: number) => ({ amount: minor / 100, amount_minor: minor, currency: 'EUR' });
+      // order.payment_state_changed exactly per the contract (subgraphs/platform/src/events/payment-state.ts).
+      const paymentState = (version: number, state: string, captured: number, refunded = 0) => ({
+        version,
+        state,
+        amount_due: money(3585),
+        captured: money(captured),
+        refunded: money(refunded),
+        outstanding: money(3585 - captured),
+        payment_session_id: captured ? 'pay_2' : null,
+        psp: captured ? 'adyen' : null,
+        paid_at: captured ? '2026-05-29T09:10:00Z' : null,
+      });
       const payment = { id: 'pay_1', reference: 'P-1', psp: 'adyen', method: 'ideal', amount: 35.85, amount_minor: 3585, currency: 'EUR' };
       await publish('payment.requested', created.id, { payment: { ...payment, status: 'requested' } });
       await eventually(() => orderStatus(created.id), (s) => s === 'AWAITING_PAYMENT');
+      // One session's confirmation is not the order's payment: only the order payment state makes it PAID.
       await publish('payment.confirmed', created.id, { payment: { ...payment, status: 'confirmed' } });
+      await publish('order.payment_state_changed', created.id, paymentState(1, 'PARTIALLY_CAPTURED', 100));
+      await publish('order.payment_state_changed', created.id, paymentState(2, 'PAID', 3585));
       await eventually(() => orderStatus(created.id), (s) => s === 'PAID');
-      // A late payment.requested does not drag the order back.
+      // A late payment.requested and a redelivered state do not drag the order back or move it twice.
       await publish('payment.requested', created.id, { payment: { ...payment, status: 'requested' } });
+      await publish('order.payment_state_changed', created.id, paymentState(2, 'PAID', 3585));
       await publish('carrier.out_for_delivery', created.id, { carrier: 'postnl', shipment: { id: 'shp_1', tracking_number: '3S123', scanned_at: new Date().toISOString() } });
       await eventually(() => orderStatus(created.id), (s) => s === 'OUT_FOR_DELIVERY');
-      await publish('parcel.released', created.id, { carrier: 'postnl', release: { id: 'rel_1', released_at: new Date().toISOString(), method: 'carrier_release' } });
+      await publish('release.authorized', created.id, { event: 'release.authorized', carrier: 'postnl', payment: { psp: 'adyen', status: 'confirmed', ...money(3585) }, release: { authorized_at: '2026-05-29T09:14:22Z', method: 'carrier_release' } });
       await eventually(() => orderStatus(created.id), (s) => s === 'RELEASED');
-      // A partial refund leaves the order as it is; the refund that completes it refunds the order.
-      await publish('refund.created', created.id, { refund: { id: 'ref_1', payment_id: 'pay_1', reason: 'damaged', amount: 10, amount_minor: 1000, currency: 'EUR' }, payment: { id: 'pay_1', status: 'partially_refunded', refunded_minor: 1000, captured_minor: 3585 } });
-      await publish('refund.created', created.id, { refund: { id: 'ref_2', payment_id: 'pay_1', reason: 'damaged', amount: 25.85, amount_minor: 2585, currency: 'EUR' }, payment: { id: 'pay_1', status: 'refunded', refunded_minor: 3585, captured_minor: 3585 } });
+      await publish('parcel.released', created.id, { carrier: 'postnl', release: { id: 'rel_1', released_at: new Date().toISOString(), method: 'carrier_release' } });
+      await eventually(() => orderStatus(created.id), (s) => s === 'DELIVERED');
+      // A partial refund leaves the order as it is; the order payment state REFUNDED refunds the order.
+      await publish('order.payment_state_changed', created.id, paymentState(3, 'PARTIALLY_REFUNDED', 3585, 1000));
+      await publish('order.payment_state_changed', created.id, paymentState(4, 'REFUNDED', 3585, 3585));
       await eventually(() => orderStatus(created.id), (s) => s === 'REFUNDED');
-      const changes = seen.filter((e) => e.type === 'order.status_changed' && e.subjectId === created.id).map((e) => `${e.payload.from}>${e.payload.to}`);
-      await eventually(
+      const expected = ['CREATED>AWAITING_PAYMENT', 'AWAITING_PAYMENT>PAID', 'PAID>OUT_FOR_DELIVERY', 'OUT_FOR_DELIVERY>RELEASED', 'RELEASED>DELIVERED', 'DELIVERED>REFUNDED'];
+      const final = await eventually(
         async () => seen.filter((e) => e.type === 'order.status_changed' && e.subjectId === created.id).map((e) => `${e.payload.from}>${e.payload.to}`),
-        (list) => list.length === 5,
+        (list) => list.length === expected.length,
       );
-      expect(changes.length).toBeLessThanOrEqual(5);
-      const final = seen.filter((e) => e.type === 'order.status_changed' && e.subjectId === created.id).map((e) => `${e.payload.from}>${e.payload.to}`);
-      expect(final).toEqual(['CREATED>AWAITING_PAYMENT', 'AWAITING_PAYMENT>PAID', 'PAID>OUT_FOR_DELIVERY', 'OUT_FOR_DELIVERY>RELEASED', 'RELEASED>REFUNDED']);
+      expect(final).toEqual(expected);
+    });
+
+    it('delivers a paid pickup-point order on parcel.released without an out-for-delivery scan', async () => {
+      const created = (await create()).body.data.createOrder;
+      const money = (minor: number) => ({ amount: minor / 100, amount_minor: minor, currency: 'EUR' });
+      await publish('payment.requested', created.id, { payment: { id: 'pay_1', status: 'requested' } });
+      await publish('order.payment_state_changed', created.id, {
+        version: 1, state: 'PAID', amount_due: money(3585), captured: money(3585), refunded: money(0), outstanding: money(0), payment_session_id: 'pay_1', psp: 'mollie', paid_at: '2026-05-29T09:10:00Z',
+      });
+      await eventually(() => orderStatus(created.id), (s) => s === 'PAID');
+      await publish('parcel.released', created.id, { carrier: 'postnl', release: { id: 'rel_1', released_at: new Date().toISOString(), method: 'pickup_point_release' } });
+      await eventually(() => orderStatus(created.id), (s) => s === 'DELIVERED');
     });
 
     it('learns new merchants from merchant.created and takes their orders', async () => {

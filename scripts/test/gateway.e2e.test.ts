@@ -223,7 +223,8 @@ async function addOrders(system: TestSystem, n: number) {
   const { orders } = await import('@ipay/commerce/src/db/schema.ts');
   const { paymentSessions } = await import('@ipay/payments/src/db/schema.ts');
   const { shipments } = await import('@ipay/logistics/src/db/schema.ts');
-  const { settlementLines } = await import('@ipay/finance/src/db/schema.ts');
+  const { settlementLines, settlements } = await import('@ipay/finance/src/db/schema.ts');
+  const { eq, sql } = await import('drizzle-orm');
   const { paymentReferenceFromNumber } = await import('@ipay/payments/src/domain/reference.ts');
   await system.subgraphs.commerce.database.db.insert(orders).values(
     ids.map((id, i) => ({ id, merchantId: merchant.id, livemode: false, merchantReference: `BULK-${i}`, status: 'DELIVERED' as const, totalAmount: 1000 + i, currency: 'EUR', customerName: 'Bulk Buyer', customerEmail: 'bulk@example.com', createdAt: at(i), updatedAt: at(i) })),
@@ -234,7 +235,20 @@ async function addOrders(system: TestSystem, n: number) {
   await system.subgraphs.logistics.database.db.insert(shipments).values(
     ids.map((id, i) => ({ id: sandboxId('shp', id), orderId: id, merchantId: merchant.id, livemode: false, carrierCode: i % 2 ? 'dhl' : 'ups', trackingNumber: `BULK${i}`, status: 'DELIVERED' as const, createdAt: at(i), updatedAt: at(i) })),
   );
-  await system.subgraphs.finance.database.db.insert(settlementLines).values(
-    ids.map((id, i) => ({ settlementId: sandboxSettlementId(merchant.id), orderId: id, grossAmount: 1000 + i, feeAmount: 95, netAmount: 905 + i })),
-  );
+  // A settlement's totals are the sums of its lines (checked by the database at commit): lines and totals move together.
+  const settlementId = sandboxSettlementId(merchant.id);
+  const lines = ids.map((id, i) => ({ id: sandboxId('sli', id), settlementId, orderId: id, grossAmount: 1000 + i, feeAmount: 95, netAmount: 905 + i, occurredAt: at(i) }));
+  const sum = (pick: (l: (typeof lines)[number]) => number) => lines.reduce((total, l) => total + pick(l), 0);
+  await system.subgraphs.finance.database.db.transaction(async (tx) => {
+    await tx.insert(settlementLines).values(lines);
+    await tx
+      .update(settlements)
+      .set({
+        grossAmount: sql`${settlements.grossAmount} + ${sum((l) => l.grossAmount)}`,
+        feeAmount: sql`${settlements.feeAmount} + ${sum((l) => l.feeAmount)}`,
+        netAmount: sql`${settlements.netAmount} + ${sum((l) => l.netAmount)}`,
+        lineCount: sql`${settlements.lineCount} + ${lines.length}`,
+      })
+      .where(eq(settlements.id, settlementId));
+  });
 }

@@ -2,7 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, releaseAuthorizations } from '@ipay/logistics/src/db/schema.ts';
 import { SANDBOX_KEYS, bearer, startTestSystem, type TestSystem } from './support.ts';
-import { acme, announceOrder, announcePayment, codeOf, createShipment, eventually, logisticsDb, outboxEvents } from './logistics.support.ts';
+import { acme, announceOrder, announcePaymentState, codeOf, createShipment, eventually, logisticsDb, outboxEvents } from './logistics.support.ts';
 
 const ACME = bearer(SANDBOX_KEYS['acme-owner']!);
 const UPS = bearer(SANDBOX_KEYS['ups-carrier']!);
@@ -23,7 +23,7 @@ describe('logistics: release verification (pay on arrival)', () => {
   const paidShipment = async (carrierCode = 'postnl', amountMinor = 7840) => {
     const orderId = await announceOrder(system, amountMinor);
     const { shipment } = await createShipment(system, orderId, { carrierCode }, ACME);
-    await announcePayment(system, orderId, 'confirmed', amountMinor);
+    await announcePaymentState(system, orderId, { version: 1, state: 'PAID', dueMinor: amountMinor });
     const revealed = await eventually(async () => {
       const { body } = await system.query(RELEASE_CODE, { orderId }, ACME);
       return body.data?.releaseCode as { code: string; qrToken: string; release: { id: string } } | undefined;
@@ -36,15 +36,15 @@ describe('logistics: release verification (pay on arrival)', () => {
   };
   const wrongCode = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 
-  it('refuses a release while the payment is pending and issues the code when payment.confirmed arrives', async () => {
+  it('refuses a release while the order is unpaid and issues the code when it becomes PAID', async () => {
     const orderId = await announceOrder(system);
     const { shipment } = await createShipment(system, orderId, { carrierCode: 'postnl' }, ACME);
-    await announcePayment(system, orderId, 'requested');
+    await announcePaymentState(system, orderId, { version: 1, state: 'UNPAID' });
     const pending = await verify({ shipmentId: shipment.id, code: '123456' });
     expect(pending.data.verifyRelease).toMatchObject({ authorized: false, reason: 'PAYMENT_NOT_CONFIRMED', release: null });
     expect(codeOf((await system.query(RELEASE_CODE, { orderId }, ACME)).body)).toBe('NOT_FOUND');
 
-    await announcePayment(system, orderId, 'confirmed');
+    await announcePaymentState(system, orderId, { version: 2, state: 'PAID' });
     const { body } = await eventually(async () => {
       const result = await system.query(RELEASE_CODE, { orderId }, ACME);
       return result.body.data?.releaseCode ? result : undefined;
@@ -65,9 +65,9 @@ describe('logistics: release verification (pay on arrival)', () => {
     expect(codeOf((await system.query(RELEASE_CODE, { orderId }, UPS)).body)).toBe('FORBIDDEN');
   });
 
-  it('issues the code with the shipment when the payment was confirmed first', async () => {
+  it('issues the code with the shipment when the order was paid first', async () => {
     const orderId = await announceOrder(system);
-    await announcePayment(system, orderId, 'confirmed');
+    await announcePaymentState(system, orderId, { version: 1, state: 'PAID' });
     await createShipment(system, orderId, { carrierCode: 'dhl' }, ACME);
     const { body } = await system.query(RELEASE_CODE, { orderId }, ACME);
     expect(body.data.releaseCode.code).toMatch(/^\d{6}$/);
@@ -88,11 +88,13 @@ describe('logistics: release verification (pay on arrival)', () => {
       order_id: orderId,
       merchant: acme.slug,
       carrier: 'postnl',
-      payment: { psp: 'adyen', status: 'confirmed', amount: 78.4, currency: 'EUR' },
-      release: { authorized_at: ok.data.verifyRelease.release.authorizedAt, method: 'carrier_release' },
+      payment: { psp: 'adyen', status: 'confirmed', amount: 78.4, amount_minor: 7840, currency: 'EUR' },
+      release: { authorized_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/), method: 'carrier_release' },
       release_id: release.id,
       shipment_id: shipment.id,
+      payment_session_id: `pay_${orderId.slice(4)}`,
     });
+    expect(Date.parse((event!.payload as { release: { authorized_at: string } }).release.authorized_at)).toBe(Date.parse(ok.data.verifyRelease.release.authorizedAt));
     expect(event!.carrierCode).toBe('postnl');
 
     // The code is spent.

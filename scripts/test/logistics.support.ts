@@ -34,7 +34,7 @@ export async function publish(system: TestSystem, type: EventType, subjectType: 
     type,
     version: 1,
     occurredAt: new Date().toISOString(),
-    source: type.startsWith('order') ? 'commerce' : 'payments',
+    source: type.startsWith('order') && type !== 'order.payment_state_changed' ? 'commerce' : 'payments',
     merchantId,
     livemode: false,
     carrierCode: null,
@@ -64,16 +64,60 @@ export async function announceOrder(system: TestSystem, amountMinor = 7840, addr
   return orderId;
 }
 
-export async function announcePayment(system: TestSystem, orderId: string, status: 'requested' | 'confirmed' | 'failed', amountMinor = 7840) {
-  const paymentId = `pay_${orderId.slice(4)}`;
-  await publish(system, `payment.${status}`, 'PaymentSession', paymentId, {
+/** A payment.* event of one session, as payments publishes it; logistics no longer decides anything on it. */
+export async function announcePayment(system: TestSystem, orderId: string, status: 'requested' | 'confirmed' | 'failed', amountMinor = 7840, sessionId = `pay_${orderId.slice(4)}`) {
+  return publish(system, `payment.${status}`, 'PaymentSession', sessionId, {
     order_id: orderId,
     merchant: acme.slug,
-    payment: { id: paymentId, reference: 'IPAY-TEST', psp: 'adyen', method: 'card', status, amount: amountMinor / 100, amount_minor: amountMinor, currency: 'EUR' },
+    payment: { id: sessionId, reference: 'IPAY-TEST', psp: 'adyen', method: 'card', status, amount: amountMinor / 100, amount_minor: amountMinor, currency: 'EUR' },
   });
-  const db = logisticsDb(system);
-  const upper = status.toUpperCase();
-  await eventually(async () => (await db.select().from(logisticsSchema.paymentProjections).where(and(eq(logisticsSchema.paymentProjections.orderId, orderId), eq(logisticsSchema.paymentProjections.status, upper))))[0]);
+}
+
+const money = (minor: number, currency = 'EUR') => ({ amount: minor / 100, amount_minor: minor, currency });
+
+/**
+ * order.payment_state_changed exactly per the contract (subgraphs/platform/src/events/payment-state.ts), as payments
+ * publishes it; waits until logistics holds this version (or a higher one) unless told not to.
+ */
+export async function announcePaymentState(
+  system: TestSystem,
+  orderId: string,
+  state: { version: number; state: 'UNPAID' | 'PARTIALLY_CAPTURED' | 'PAID' | 'PARTIALLY_REFUNDED' | 'REFUNDED'; capturedMinor?: number; refundedMinor?: number; dueMinor?: number; sessionId?: string | null; psp?: string },
+  wait = true,
+) {
+  const due = state.dueMinor ?? 7840;
+  const captured = state.capturedMinor ?? (state.state === 'UNPAID' ? 0 : due);
+  const refunded = state.refundedMinor ?? (state.state === 'REFUNDED' ? captured : 0);
+  const sessionId = state.sessionId === undefined ? (captured > 0 ? `pay_${orderId.slice(4)}` : null) : state.sessionId;
+  const event = await publish(system, 'order.payment_state_changed', 'Order', orderId, {
+    order_id: orderId,
+    merchant: acme.slug,
+    version: state.version,
+    state: state.state,
+    amount_due: money(due),
+    captured: money(captured),
+    refunded: money(refunded),
+    outstanding: money(Math.max(0, due - captured)),
+    payment_session_id: sessionId,
+    psp: sessionId ? (state.psp ?? 'adyen') : null,
+    paid_at: state.state === 'UNPAID' || state.state === 'PARTIALLY_CAPTURED' ? null : '2026-05-29T09:10:00Z',
+  });
+  if (wait) {
+    const { orderPaymentStates } = logisticsSchema;
+    await eventually(async () => {
+      const [row] = await logisticsDb(system).select().from(orderPaymentStates).where(eq(orderPaymentStates.orderId, orderId));
+      return row && row.version >= state.version ? row : null;
+    });
+  }
+  return event;
+}
+
+/** Commerce moved the order (e.g. cancelOrder → CANCELLED); waits until logistics projected it. */
+export async function announceOrderStatus(system: TestSystem, orderId: string, from: string, to: string) {
+  const event = await publish(system, 'order.status_changed', 'Order', orderId, { order_id: orderId, merchant: acme.slug, from, to });
+  const { orderProjections } = logisticsSchema;
+  await eventually(async () => (await logisticsDb(system).select().from(orderProjections).where(and(eq(orderProjections.orderId, orderId), eq(orderProjections.statusEventId, event.id))))[0]);
+  return event;
 }
 
 /** Events of a type the logistics subgraph wrote to its outbox for a subject. */

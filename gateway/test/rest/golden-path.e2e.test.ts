@@ -45,7 +45,7 @@ describe('the golden path over REST', () => {
   });
   afterAll(() => system?.stop());
 
-  it('creates an order, is paid through the sandbox PSP, goes out for delivery, is released on the code and refunded', { timeout: 180_000 }, async () => {
+  it('creates an order, is paid through the sandbox PSP, goes out for delivery, is released on the code, partly returned and refunded', { timeout: 180_000 }, async () => {
     const reference = `GOLD-${Date.now()}`;
     const idem = (step: string) => ({ header: { 'Idempotency-Key': `${reference}-${step}` } });
 
@@ -106,16 +106,72 @@ describe('the golden path over REST', () => {
     const released = valid('/v1/releases/{releaseId}/confirm', 'post', await client.POST('/v1/releases/{releaseId}/confirm', { params: { path: { releaseId: verification.release.id } } }));
     expect(released).toMatchObject({ status: 'RELEASED', method: 'carrier_release' });
 
-    // 6. A refund of the whole payment.
-    const refund = valid('/v1/refunds', 'post', await client.POST('/v1/refunds', { params: idem('refund'), body: { paymentSessionId: sessionId, amount: 7840, reason: 'returned', idempotencyKey: `${reference}-refund` } }));
-    expect(refund).toMatchObject({ amount: { amount: 7840, currency: 'EUR' } });
+    // 6. The consumer returns one mug: a reason from the merchant's list, a label from logistics, the carrier's scans,
+    //    the merchant's inspection, the refund through payments; the order is partially returned.
+    valid('/v1/merchants/{merchantId}/return-reasons', 'post', await client.POST('/v1/merchants/{merchantId}/return-reasons', { params: { path: { merchantId: acme.id }, ...idem('reason') }, body: { code: 'DAMAGED', label: 'Arrived damaged' } as never }));
+    const requested = valid('/v1/returns', 'post', await client.POST('/v1/returns', { params: idem('return'), body: { orderId, lines: [{ sku: 'MUG-1', quantity: 1 }], reasonCode: 'DAMAGED', method: 'DROP_OFF' } as never })) as { id: string; status: string };
+    expect(requested.status).toBe('REQUESTED');
+    const returnId = requested.id;
+    const labelled = await eventually(async () => {
+      const result = await client.GET('/v1/returns/{id}', { params: { path: { id: returnId } } });
+      return (result.data as { status?: string } | undefined)?.status === 'LABEL_ISSUED' && (valid('/v1/returns/{id}', 'get', result) as { shipment: { trackingNumber: string; label: { qrPayload: string; qrCodePng: string } } });
+    }, 'the return label');
+    expect(labelled.shipment.label.qrCodePng).toMatch(/^data:image\/png;base64,/);
+    for (const scan of ['PICKED_UP', 'DELIVERED'] as const) {
+      valid('/v1/sandbox/returns/{returnId}/scans', 'post', await client.POST('/v1/sandbox/returns/{returnId}/scans', { params: { path: { returnId } }, body: { scan } }));
+    }
+    await eventually(async () => (await client.GET('/v1/returns/{id}', { params: { path: { id: returnId } } })).data?.status === 'RECEIVED', 'the return to be received');
+    valid('/v1/returns/{id}/inspection', 'post', await client.POST('/v1/returns/{id}/inspection', { params: { path: { id: returnId } }, body: { approved: true } }));
+    const refundedReturn = await eventually(async () => {
+      const result = await client.GET('/v1/returns/{id}', { params: { path: { id: returnId } } });
+      return (result.data as { status?: string } | undefined)?.status === 'REFUNDED' && (valid('/v1/returns/{id}', 'get', result) as { refunded: { amount: number } });
+    }, 'the return to be refunded');
+    expect(refundedReturn.refunded).toMatchObject({ amount: 3520 });
+
+    // 7. A refund of the rest of the payment.
+    const refund = valid('/v1/refunds', 'post', await client.POST('/v1/refunds', { params: idem('refund'), body: { paymentSessionId: sessionId, amount: 7840 - 3520, reason: 'returned', idempotencyKey: `${reference}-refund` } }));
+    expect(refund).toMatchObject({ amount: { amount: 4320, currency: 'EUR' } });
 
     // The order followed every step through events.
     const final = await eventually(async () => {
       const result = await client.GET('/v1/orders/{id}', { params: { path: { id: orderId } } });
-      return ['RELEASED', 'REFUNDED'].includes((result.data as { status?: string } | undefined)?.status ?? '') && valid('/v1/orders/{id}', 'get', result);
+      return (result.data as { status?: string } | undefined)?.status === 'REFUNDED' && valid('/v1/orders/{id}', 'get', result);
     }, 'the order to be released');
     expect(final).toMatchObject({ merchantReference: reference });
     expect(checked.length).toBeGreaterThanOrEqual(10);
+  });
+
+  it('closes a settlement, approves it with four eyes, pays it out and serves its statement and DATEV export', { timeout: 120_000 }, async () => {
+    const operator = { authorization: `Bearer ${SANDBOX_KEYS.operator}` };
+    // The merchant's settlements: the sandbox's November settlement is open.
+    const list = valid('/v1/settlements', 'get', await client.GET('/v1/settlements', { params: { query: { merchantId: acme.id } } })) as { id: string; status: string; net: { amount: number } }[];
+    const open = list.find((s) => s.status === 'OPEN')!;
+    expect(open).toBeDefined();
+    const detail = valid('/v1/settlements/{id}', 'get', await client.GET('/v1/settlements/{id}', { params: { path: { id: open.id } } })) as { lines: { kind: string; paymentSessionId: string }[]; lineCount: number };
+    expect(detail.lines).toHaveLength(detail.lineCount);
+    expect(detail.lines.every((l) => l.kind === 'COLLECTION' && l.paymentSessionId.startsWith('pay_'))).toBe(true);
+
+    // IPAY staff close it; no EUR threshold is configured in the sandbox, so approval needs a second person.
+    const closed = valid('/v1/settlements/{id}/close', 'post', await client.POST('/v1/settlements/{id}/close', { params: { path: { id: open.id } }, headers: operator }));
+    expect(closed).toMatchObject({ status: 'CLOSED', requiresFourEyes: true, net: open.net });
+    // A merchant can neither close nor approve its own payout.
+    expect((await client.POST('/v1/settlements/{id}/approve', { params: { path: { id: open.id } } })).response.status).toBe(403);
+    // The API key that closed it cannot approve it: a signed-in person must.
+    const refused = await client.POST('/v1/settlements/{id}/approve', { params: { path: { id: open.id } }, headers: operator });
+    expect(refused.error).toMatchObject({ code: 'FOUR_EYES_REQUIRED' });
+    const login = valid('/v1/auth/login', 'post', await client.POST('/v1/auth/login', { body: { email: 'ops@ipay.test', password: 'sandbox-password-2026', livemode: false } })) as { accessToken: string };
+    const approved = valid('/v1/settlements/{id}/approve', 'post', await client.POST('/v1/settlements/{id}/approve', { params: { path: { id: open.id } }, headers: { authorization: `Bearer ${login.accessToken}` } }));
+    expect(approved).toMatchObject({ status: 'APPROVED', approvedBy: expect.stringMatching(/^usr_/) });
+    const paidOut = valid('/v1/settlements/{id}/pay', 'post', await client.POST('/v1/settlements/{id}/pay', { params: { path: { id: open.id } }, body: { payoutReference: 'SEPA-GOLD-0001' }, headers: operator }));
+    expect(paidOut).toMatchObject({ status: 'PAID', payoutReference: 'SEPA-GOLD-0001' });
+
+    // The merchant downloads its statement (PDF) and its accountant's DATEV export.
+    const statement = valid('/v1/settlements/{id}/statement', 'get', await client.GET('/v1/settlements/{id}/statement', { params: { path: { id: open.id } } })) as { contentType: string; contentBase64: string; byteLength: number };
+    const pdf = Buffer.from(statement.contentBase64, 'base64');
+    expect(statement.contentType).toBe('application/pdf');
+    expect([pdf.subarray(0, 5).toString(), pdf.length]).toEqual(['%PDF-', statement.byteLength]);
+    const exported = valid('/v1/settlements/{id}/export', 'get', await client.GET('/v1/settlements/{id}/export', { params: { path: { id: open.id }, query: { format: 'DATEV' } } })) as { contentBase64: string; filename: string };
+    expect(Buffer.from(exported.contentBase64, 'base64').toString('latin1')).toMatch(/^"EXTF";700;21;"Buchungsstapel";13;/);
+    expect(exported.filename).toBe(`EXTF_Buchungsstapel_${open.id}.csv`);
   });
 });

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, getTableColumns, inArray, lte, sql } from 'drizzle-orm';
 import type DataLoader from 'dataloader';
 import { groupLoader, rowLoader, scopeCondition, type Authorization, type Database } from '@ipay/platform';
-import { orders, type OrderRow } from './db/schema.ts';
+import { orders, returnReasons, returns, type OrderRow, type ReturnReasonRow, type ReturnRow } from './db/schema.ts';
 import type * as schema from './db/schema.ts';
 
 type OrderStatus = OrderRow['status'];
@@ -9,9 +9,30 @@ type OrderStatus = OrderRow['status'];
 /** The SQL condition limiting orders to what the caller may read, in its mode (sandbox or live). */
 export const readableOrders = (auth: Authorization) => scopeCondition(auth.require('orders:read'), auth.livemode, orders);
 
+/** Returns are read with the orders' scope. */
+export const readableReturnRows = (auth: Authorization) => scopeCondition(auth.require('orders:read'), auth.livemode, returns);
+
 export function createLoaders(db: Database<typeof schema>, auth: Authorization) {
   const merchantOrderLoaders = new Map<string, DataLoader<string, OrderRow[]>>();
   return {
+    returnById: rowLoader<string, ReturnRow>(
+      (ids) => db.select().from(returns).where(and(inArray(returns.id, [...ids]), readableReturnRows(auth))),
+      (row) => row.id,
+    ),
+    /** Each order's returns, newest first, for many orders in one statement. */
+    returnsByOrderId: groupLoader<string, ReturnRow>(
+      (orderIds) => db.select().from(returns).where(and(inArray(returns.orderId, [...orderIds]), readableReturnRows(auth))).orderBy(desc(returns.createdAt), desc(returns.id)),
+      (row) => row.orderId,
+    ),
+    /** Reasons by `merchantId:code` in the caller's mode (a return's label), in one statement. */
+    returnReasonByKey: rowLoader<string, ReturnReasonRow>(
+      (keys) =>
+        db
+          .select()
+          .from(returnReasons)
+          .where(and(eq(returnReasons.livemode, auth.livemode), inArray(sql`${returnReasons.merchantId} || ':' || ${returnReasons.code}`, [...keys]))),
+      (row) => `${row.merchantId}:${row.code}`,
+    ),
     orderById: rowLoader<string, OrderRow>(
       (ids) => db.select().from(orders).where(and(inArray(orders.id, [...ids]), readableOrders(auth))),
       (row) => row.id,

@@ -1,6 +1,6 @@
-import { and, desc, eq, getTableColumns, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, inArray } from 'drizzle-orm';
 import { groupLoader, rowLoader, scopeCondition, type Authorization, type Database } from '@ipay/platform';
-import { settlementLines, settlements, type SettlementLineRow, type SettlementRow } from './db/schema.ts';
+import { feeSchedules, settlementLines, settlements, type FeeScheduleRow, type SettlementLineRow, type SettlementRow } from './db/schema.ts';
 import type * as schema from './db/schema.ts';
 import { createReconciliationLoaders } from './reconciliation-loaders.ts';
 
@@ -14,23 +14,34 @@ export function createLoaders(db: Database<typeof schema>, auth: Authorization) 
       (ids) => db.select().from(settlements).where(and(inArray(settlements.id, [...ids]), readableSettlements(auth))),
       (row) => row.id,
     ),
-    /** The settlement each order was paid out in, through its line, for many orders in one statement. */
+    /** The settlement each order's collection was paid out in, through its COLLECTION line, for many orders at once. */
     settlementByOrderId: rowLoader<string, SettlementRow & { orderId: string }>(
-      (orderIds) =>
-        db
-          .select({ ...getTableColumns(settlements), orderId: settlementLines.orderId })
-          .from(settlementLines)
-          .innerJoin(settlements, eq(settlements.id, settlementLines.settlementId))
-          .where(and(inArray(settlementLines.orderId, [...orderIds]), readableSettlements(auth))),
+      async (orderIds) =>
+        (
+          await db
+            .select({ ...getTableColumns(settlements), orderId: settlementLines.orderId })
+            .from(settlementLines)
+            .innerJoin(settlements, eq(settlements.id, settlementLines.settlementId))
+            .where(and(inArray(settlementLines.orderId, [...orderIds]), eq(settlementLines.kind, 'COLLECTION'), readableSettlements(auth)))
+        ).map((row) => ({ ...row, orderId: row.orderId! })),
       (row) => row.orderId,
     ),
     linesBySettlementId: groupLoader<string, SettlementLineRow>(
-      (ids) => db.select().from(settlementLines).where(inArray(settlementLines.settlementId, [...ids])).orderBy(settlementLines.orderId),
+      (ids) => db.select().from(settlementLines).where(inArray(settlementLines.settlementId, [...ids])).orderBy(asc(settlementLines.occurredAt), asc(settlementLines.id)),
       (row) => row.settlementId,
     ),
     settlementsByMerchantId: groupLoader<string, SettlementRow>(
-      (ids) => db.select().from(settlements).where(and(inArray(settlements.merchantId, [...ids]), readableSettlements(auth))).orderBy(desc(settlements.periodStart)),
+      (ids) =>
+        db
+          .select()
+          .from(settlements)
+          .where(and(inArray(settlements.merchantId, [...ids]), readableSettlements(auth)))
+          .orderBy(desc(settlements.periodStart), asc(settlements.currency)),
       (row) => row.merchantId,
+    ),
+    feeScheduleById: rowLoader<string, FeeScheduleRow>(
+      (ids) => db.select().from(feeSchedules).where(inArray(feeSchedules.id, [...ids])),
+      (row) => row.id,
     ),
   };
 }

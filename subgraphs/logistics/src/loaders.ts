@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, gt, inArray, isNull, or } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import { groupLoader, rowLoader, scopeCondition, type Authorization, type Database } from '@ipay/platform';
-import { carrierScans, carriers, rateCards, releaseAuthorizations, shipments, type CarrierRow, type CarrierScanRow, type RateCardRow, type ReleaseAuthorizationRow, type ShipmentRow } from './db/schema.ts';
+import { carrierScans, carriers, rateCards, releaseAuthorizations, returnShipments, shipments, type ReturnShipmentRow, type CarrierRow, type CarrierScanRow, type RateCardRow, type ReleaseAuthorizationRow, type ShipmentRow } from './db/schema.ts';
 import type * as schema from './db/schema.ts';
 
 /** Shipments the caller may read, in its mode; carrier partners reach their own carrier's shipments. */
@@ -15,6 +15,20 @@ export const readableReleases = (auth: Authorization) => {
 
 export function createLoaders(db: Database<typeof schema>, auth: Authorization) {
   return {
+    /** Return shipments by commerce's return id, in the caller's shipments scope (carrier partners: their own). */
+    returnShipmentByReturnId: rowLoader<string, ReturnShipmentRow>(
+      (returnIds) =>
+        db
+          .select()
+          .from(returnShipments)
+          .where(
+            and(
+              inArray(returnShipments.returnId, [...returnIds]),
+              scopeCondition(auth.require('shipments:read'), auth.livemode, { merchantId: returnShipments.merchantId, livemode: returnShipments.livemode, carrierCode: returnShipments.carrierCode }),
+            ),
+          ),
+      (row) => row.returnId,
+    ),
     shipmentById: rowLoader<string, ShipmentRow>(
       (ids) => db.select().from(shipments).where(and(inArray(shipments.id, [...ids]), readableShipments(auth))),
       (row) => row.id,
@@ -53,8 +67,14 @@ export function createLoaders(db: Database<typeof schema>, auth: Authorization) 
           ),
       (row) => row.carrierCode,
     ),
+    /** Each shipment's current authorization: the live one, else the newest revoked one (revoked history stays). */
     releaseByShipmentId: rowLoader<string, ReleaseAuthorizationRow>(
-      (ids) => db.select().from(releaseAuthorizations).where(and(inArray(releaseAuthorizations.shipmentId, [...ids]), readableReleases(auth))),
+      (ids) =>
+        db
+          .selectDistinctOn([releaseAuthorizations.shipmentId])
+          .from(releaseAuthorizations)
+          .where(and(inArray(releaseAuthorizations.shipmentId, [...ids]), readableReleases(auth)))
+          .orderBy(releaseAuthorizations.shipmentId, sql`${releaseAuthorizations.status} = 'REVOKED'`, desc(releaseAuthorizations.createdAt)),
       (row) => row.shipmentId,
     ),
   };

@@ -1,6 +1,6 @@
 import { eq, inArray } from 'drizzle-orm';
 import { SANDBOX_MERCHANTS, SANDBOX_ORDERS, sandboxId, type Database, type SandboxOrderStatus } from '@ipay/platform';
-import { carriers, orderProjections, paymentProjections, rateCards, releaseAuthorizations, shipments, type ShipmentRow } from './db/schema.ts';
+import { carriers, orderPaymentStates, orderProjections, rateCards, releaseAuthorizations, shipments, type ShipmentRow } from './db/schema.ts';
 import type * as schema from './db/schema.ts';
 import { importTariffCsv } from './domain/index.ts';
 import { issueReleaseInTx } from './app/releases.ts';
@@ -31,17 +31,20 @@ const SHIPMENT_STATUS: Record<SandboxOrderStatus, ShipmentRow['status'] | null> 
   CANCELLED: null,
 };
 
-/** The payment status the payments subgraph seeds for each sandbox order status (see payments/src/seed.ts). */
-const PAYMENT_STATUS: Record<SandboxOrderStatus, string | null> = {
+/**
+ * The order payment state of each sandbox order status, as payments would publish it (its sessions: see
+ * payments/src/seed.ts; the funds-holding session of a paid order is sandboxId('pay', order)).
+ */
+const PAYMENT_STATE: Record<SandboxOrderStatus, 'UNPAID' | 'PAID' | 'REFUNDED' | null> = {
   CREATED: null,
-  AWAITING_PAYMENT: 'REQUESTED',
-  PAID: 'CONFIRMED',
-  OUT_FOR_DELIVERY: 'CONFIRMED',
-  RELEASED: 'CONFIRMED',
-  DELIVERED: 'CONFIRMED',
-  RETURNED: 'CONFIRMED',
+  AWAITING_PAYMENT: 'UNPAID',
+  PAID: 'PAID',
+  OUT_FOR_DELIVERY: 'PAID',
+  RELEASED: 'PAID',
+  DELIVERED: 'PAID',
+  RETURNED: 'PAID',
   REFUNDED: 'REFUNDED',
-  CANCELLED: 'CANCELLED',
+  CANCELLED: 'UNPAID',
 };
 const PSPS = ['adyen', 'stripe', 'mollie'];
 
@@ -62,15 +65,33 @@ export async function seed(db: Database<typeof schema>, services: LogisticsServi
         currency: o.currency,
         totalMinor: o.amount,
         shippingAddress: null,
+        status: o.status,
       })),
     )
     .onConflictDoNothing();
-  const payments = SANDBOX_ORDERS.flatMap((o, i) => {
-    const status = PAYMENT_STATUS[o.status];
-    if (!status) return [];
-    return [{ orderId: o.id, merchantId: o.merchantId, livemode: false, paymentId: sandboxId('pay', o.id), psp: PSPS[i % PSPS.length]!, status, amountMinor: o.amount, currency: o.currency, lastEventId: 'evt_0' }];
+  const paymentStates = SANDBOX_ORDERS.flatMap((o, i) => {
+    const state = PAYMENT_STATE[o.status];
+    if (!state) return [];
+    const captured = state === 'UNPAID' ? 0 : o.amount;
+    return [
+      {
+        orderId: o.id,
+        merchantId: o.merchantId,
+        livemode: false,
+        version: 1,
+        state,
+        currency: o.currency,
+        amountDueMinor: o.amount,
+        capturedMinor: captured,
+        refundedMinor: state === 'REFUNDED' ? o.amount : 0,
+        paymentSessionId: state === 'UNPAID' ? null : sandboxId('pay', o.id),
+        psp: state === 'UNPAID' ? null : PSPS[i % PSPS.length]!,
+        paidAt: state === 'UNPAID' ? null : o.createdAt,
+        eventId: 'evt_0',
+      },
+    ];
   });
-  await db.insert(paymentProjections).values(payments).onConflictDoNothing();
+  await db.insert(orderPaymentStates).values(paymentStates).onConflictDoNothing();
 
   const rows = SANDBOX_ORDERS.flatMap((order, i) => {
     const status = SHIPMENT_STATUS[order.status];

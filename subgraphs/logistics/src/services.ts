@@ -1,8 +1,9 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { isProduction, servicePort, type Database, type Logger, type SubgraphOptions, type Subscription } from '@ipay/platform';
-import { assertReleaseKeyring, WEBHOOK_CARRIERS, type CarrierWebhookSecrets, type ReleaseKeyring } from './domain/index.ts';
+import { assertReleaseKeyring, DEFAULT_REISSUE_POLICY, WEBHOOK_CARRIERS, type CarrierWebhookSecrets, type ReissuePolicy, type ReleaseKeyring } from './domain/index.ts';
 import type * as schema from './db/schema.ts';
 import { consumeCommerceAndPayments } from './app/projections.ts';
+import { consumeReturns } from './app/returns.ts';
 
 export interface LogisticsConfig {
   /** Per-carrier webhook secrets (LOGISTICS_WEBHOOK_SECRETS, JSON of CarrierWebhookSecrets, merged over the defaults). */
@@ -15,6 +16,8 @@ export interface LogisticsConfig {
   releaseTtlSeconds?: number;
   /** Where this subgraph's own webhook routes are reached (LOGISTICS_WEBHOOK_BASE_URL); the sandbox simulator posts there. */
   webhookBaseUrl?: string;
+  /** reissueReleaseCode limit (default 3 per shipment per hour). */
+  reissuePolicy?: Partial<ReissuePolicy>;
   /** Consume commerce and payments events (default true). */
   consumeEvents?: boolean;
 }
@@ -23,6 +26,7 @@ export interface LogisticsServices {
   webhookSecrets: CarrierWebhookSecrets;
   releaseKeyring: ReleaseKeyring;
   releaseTtlSeconds: number | undefined;
+  reissuePolicy: ReissuePolicy;
   /** AES-256-GCM for the consumer's copy of the release code. */
   sealer: Sealer;
   /** The base URL of this subgraph's HTTP server (the simulator posts signed carrier requests to its webhook routes). */
@@ -110,6 +114,7 @@ export async function createServices(db: Database<typeof schema>, options: Subgr
     webhookSecrets,
     releaseKeyring,
     releaseTtlSeconds: config.releaseTtlSeconds,
+    reissuePolicy: { ...DEFAULT_REISSUE_POLICY, ...config.reissuePolicy },
     sealer,
     webhookBaseUrl: (config.webhookBaseUrl ?? `http://127.0.0.1:${servicePort('logistics')}`).replace(/\/$/, ''),
     webhookBaseUrlConfigured: config.webhookBaseUrl !== undefined,
@@ -117,6 +122,7 @@ export async function createServices(db: Database<typeof schema>, options: Subgr
   };
   const subscriptions: Subscription[] = [];
   if (config.consumeEvents !== false && options.bus) subscriptions.push(...(await consumeCommerceAndPayments(db, options.bus, services, logger)));
+  if (config.consumeEvents !== false && options.bus) subscriptions.push(await consumeReturns(db, options.bus, services, logger.child({ component: 'returns' })));
   services.close = async () => {
     for (const s of subscriptions) await s.close();
   };

@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
   applyAuthorizationUpdate,
+  decideReissue,
   decideRelease,
+  revocationFor,
   generateReleaseCode,
   issueReleaseAuthorization,
   ReleaseConfigError,
   verifyQrToken,
   type LocationType,
-  type PaymentStatus,
+  type ReleasePayment,
   type ReleaseAttempt,
   type ReleaseAuthorization,
   type ReleaseDecision,
@@ -28,8 +30,10 @@ function issue(locationType: LocationType = 'DOOR', code = '482913') {
 const actor = { carrierCode: 'postnl', agentId: 'driver-17', locationId: null };
 const byCode = (code: string, locationType: LocationType = 'DOOR'): ReleaseAttempt => ({ shipmentId: 'shp_01', locationType, credential: { kind: 'CODE', code }, actor });
 
-function decide(authorization: ReleaseAuthorization, attempt: ReleaseAttempt, paymentStatus: PaymentStatus = 'CONFIRMED', at = later(30)): ReleaseDecision {
-  return decideRelease({ authorization, attempt, paymentStatus, now: at, keyring });
+const PAID: ReleasePayment = { state: 'PAID', fullyPaid: true };
+
+function decide(authorization: ReleaseAuthorization, attempt: ReleaseAttempt, payment: ReleasePayment = PAID, at = later(30)): ReleaseDecision {
+  return decideRelease({ authorization, attempt, payment, now: at, keyring });
 }
 
 describe('issuing a release authorization', () => {
@@ -71,13 +75,19 @@ describe('issuing a release authorization', () => {
 });
 
 describe('release decisions', () => {
-  it('refuses while the payment is not confirmed, without burning an attempt', () => {
+  it('refuses while the order is not fully paid, without burning an attempt', () => {
     const { authorization, code } = issue();
-    for (const status of ['CREATED', 'REQUESTED', 'AUTHORISED', 'FAILED', 'REFUNDED'] as const) {
-      const d = decide(authorization, byCode(code), status);
+    for (const state of ['UNKNOWN', 'UNPAID', 'PARTIALLY_CAPTURED', 'REFUNDED'] as const) {
+      const d = decide(authorization, byCode(code), { state, fullyPaid: false });
       expect(d).toMatchObject({ outcome: 'REFUSED', reason: 'PAYMENT_NOT_CONFIRMED', update: null, attemptsRemaining: 5 });
-      expect(d.audit).toMatchObject({ type: 'release.refused', paymentStatus: status, failedAttempts: 0 });
+      expect(d.audit).toMatchObject({ type: 'release.refused', paymentState: state, failedAttempts: 0 });
     }
+  });
+
+  it('refuses a cancelled order even with the right code and a paid state', () => {
+    const { authorization, code } = issue();
+    const d = decideRelease({ authorization, attempt: byCode(code), payment: PAID, orderCancelled: true, now: later(1), keyring });
+    expect(d).toMatchObject({ outcome: 'REFUSED', reason: 'ORDER_CANCELLED', update: null });
   });
 
   it('authorises the right code once payment is confirmed, with the release method of the location', () => {
@@ -122,8 +132,8 @@ describe('release decisions', () => {
 
   it('refuses an expired authorization, even with the right code', () => {
     const { authorization, code } = issue();
-    expect(decide(authorization, byCode(code), 'CONFIRMED', later(48 * 60))).toMatchObject({ outcome: 'REFUSED', reason: 'EXPIRED' });
-    expect(decide(authorization, byCode(code), 'CONFIRMED', later(48 * 60 - 1))).toMatchObject({ outcome: 'AUTHORISED' });
+    expect(decide(authorization, byCode(code), PAID, later(48 * 60))).toMatchObject({ outcome: 'REFUSED', reason: 'EXPIRED' });
+    expect(decide(authorization, byCode(code), PAID, later(48 * 60 - 1))).toMatchObject({ outcome: 'AUTHORISED' });
   });
 
   it('refuses another shipment or another kind of location', () => {
@@ -164,7 +174,32 @@ describe('release decisions', () => {
   it('keeps verifying codes and tokens issued before a key rotation', () => {
     const { authorization, code, qrToken } = issue();
     const rotated: ReleaseKeyring = { current: { id: 'k2027', secret: 'the-next-release-master-secret-32-bytes' }, previous: [keyring.current] };
-    expect(decideRelease({ authorization, attempt: byCode(code), paymentStatus: 'CONFIRMED', now: later(1), keyring: rotated })).toMatchObject({ outcome: 'AUTHORISED' });
+    expect(decideRelease({ authorization, attempt: byCode(code), payment: PAID, now: later(1), keyring: rotated })).toMatchObject({ outcome: 'AUTHORISED' });
     expect(verifyQrToken(rotated, qrToken, now).ok).toBe(true);
+  });
+});
+
+describe('revoking and reissuing', () => {
+  it('revokes what can still lead to a hand-over when the order is cancelled or no longer fully paid', () => {
+    const base = { handedOver: false, orderCancelled: false, fullyPaid: true };
+    expect(revocationFor({ ...base, status: 'ACTIVE' })).toBeNull();
+    expect(revocationFor({ ...base, status: 'ACTIVE', orderCancelled: true })).toBe('ORDER_CANCELLED');
+    expect(revocationFor({ ...base, status: 'LOCKED', fullyPaid: false })).toBe('PAYMENT_NOT_FULLY_PAID');
+    expect(revocationFor({ ...base, status: 'RELEASED', fullyPaid: false })).toBe('PAYMENT_NOT_FULLY_PAID');
+    // Handed over or already revoked: nothing left to revoke.
+    expect(revocationFor({ ...base, status: 'RELEASED', handedOver: true, fullyPaid: false })).toBeNull();
+    expect(revocationFor({ ...base, status: 'REVOKED', orderCancelled: true })).toBeNull();
+  });
+
+  it('reissues only while paid, not cancelled, not verified, and at most 3 times an hour', () => {
+    const input = { current: { status: 'LOCKED' as const, handedOver: false }, orderCancelled: false, payment: PAID, recentReissues: [] as Date[], now };
+    expect(decideReissue(input)).toEqual({ ok: true });
+    expect(decideReissue({ ...input, orderCancelled: true })).toMatchObject({ ok: false, code: 'ORDER_CANCELLED' });
+    expect(decideReissue({ ...input, payment: { state: 'REFUNDED', fullyPaid: false } })).toMatchObject({ ok: false, code: 'PAYMENT_NOT_FULLY_PAID' });
+    expect(decideReissue({ ...input, current: { status: 'RELEASED', handedOver: false } })).toMatchObject({ ok: false, code: 'RELEASE_ALREADY_AUTHORIZED' });
+    const three = [later(-50), later(-20), later(-10)];
+    // The oldest of the three leaves the window 10 minutes from now.
+    expect(decideReissue({ ...input, recentReissues: three })).toEqual({ ok: false, code: 'REISSUE_RATE_LIMITED', message: expect.any(String), retryAfterSeconds: 600 });
+    expect(decideReissue({ ...input, recentReissues: [later(-61), ...three.slice(1)] })).toEqual({ ok: true });
   });
 });

@@ -1,3 +1,4 @@
+import type { SandboxScenario } from './psp/sandbox/core.ts';
 import { isProduction } from '@ipay/platform';
 
 /** Credentials of one live PSP account, from env; a PSP without them refuses live payment sessions. */
@@ -26,6 +27,8 @@ export interface PaymentsConfig {
    * otherwise.
    */
   sandboxSecrets?: { adyenHmacKey?: string; stripeWebhookSecret?: string };
+  /** What the sandbox PSPs do by default (their own fault injection, e.g. `{ hang: ['cancel'] }`: a PSP that never answers a cancel). */
+  sandboxScenario?: Partial<SandboxScenario>;
   /** Consume commerce's order events (tests of the subgraph alone may turn it off). Default on. */
   consumeOrderEvents?: boolean;
 }
@@ -56,7 +59,7 @@ export function paymentsConfigFromEnv(env = process.env): PaymentsConfig {
   };
 }
 
-export function resolveConfig(given: PaymentsConfig | undefined): Required<Omit<PaymentsConfig, 'publicUrl' | 'returnUrl' | 'sandboxSecrets'>> & Pick<PaymentsConfig, 'publicUrl' | 'returnUrl' | 'sandboxSecrets'> {
+export function resolveConfig(given: PaymentsConfig | undefined): Required<Omit<PaymentsConfig, 'publicUrl' | 'returnUrl' | 'sandboxSecrets' | 'sandboxScenario'>> & Pick<PaymentsConfig, 'publicUrl' | 'returnUrl' | 'sandboxSecrets' | 'sandboxScenario'> {
   const config = { ...paymentsConfigFromEnv(), ...given };
   const ttl = config.sessionTtlMinutes ?? 60;
   if (!Number.isInteger(ttl) || ttl < 1 || ttl > 7 * 24 * 60) throw new Error('PAYMENT_SESSION_TTL_MINUTES must be an integer between 1 and 10080');
@@ -74,5 +77,6 @@ export function resolveConfig(given: PaymentsConfig | undefined): Required<Omit<
     live: config.live ?? {},
     consumeOrderEvents: config.consumeOrderEvents ?? true,
     sandboxSecrets: config.sandboxSecrets,
+    sandboxScenario: config.sandboxScenario,
   };
 }

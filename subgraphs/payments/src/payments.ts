@@ -4,6 +4,8 @@ import { GraphQLError } from 'graphql';
 import { newId, wireMoney, type Database, type UnitOfWork } from '@ipay/platform';
 import { orders, paymentEvents, paymentSessions, refunds, type OrderRow, type PaymentSessionRow, type RefundRow } from './db/schema.ts';
 import type * as schema from './db/schema.ts';
+import { factsOf, lockOrder, publishOrderPaymentState, reverseWhatCannotBeKept, sessionsOfOrder } from './app/order-payment.ts';
+import { FUNDS_HOLDING_STATUSES, supersedeOnFunds } from './domain/order-payment.ts';
 import { wireStatus } from './domain/payability.ts';
 import { transition, type PaymentEvent, type PaymentSessionSnapshot, type TransitionRefusal } from './domain/state-machine.ts';
 
@@ -29,8 +31,15 @@ export function snapshotOf(row: PaymentSessionRow, processedEventIds: readonly s
   };
 }
 
-/** Reads a session and holds its row lock until the transaction ends: changes to one session are serialised. */
+/**
+ * Reads a session and holds its row lock until the transaction ends: changes to one session are serialised. The order's
+ * row (payments' projection) is locked first, so every change to any session of one order is serialised too, always
+ * in the order → session sequence (no deadlock between two sessions of an order).
+ */
 export async function lockSession(tx: Tx, id: string): Promise<PaymentSessionRow | null> {
+  const [ref] = await tx.select({ orderId: paymentSessions.orderId }).from(paymentSessions).where(eq(paymentSessions.id, id));
+  if (!ref) return null;
+  await lockOrder(tx, ref.orderId);
   const [row] = await tx.select().from(paymentSessions).where(eq(paymentSessions.id, id)).for('update');
   return row ?? null;
 }
@@ -104,6 +113,14 @@ export async function applyPaymentEvent(uow: Uow, row: PaymentSessionRow, event:
   if (!result.ok) return { outcome: 'refused', row, refusal: result.refusal };
   if (result.outcome === 'duplicate') return { outcome: 'duplicate', row };
   const { entry, snapshot: next } = result;
+  // Locked by lockSession (null only for a session whose order payments never learnt of).
+  const order = await orderOf(tx, row.orderId);
+  // Reaching the funds while another session holds them, or on a cancelled order: superseded in the same write, so
+  // the partial unique index (one funds holder per order) holds.
+  const supersededReason =
+    order && !row.supersededAt && FUNDS_HOLDING_STATUSES.has(next.status) && !FUNDS_HOLDING_STATUSES.has(row.status)
+      ? supersedeOnFunds(order.status, row, (await sessionsOfOrder(tx, row.orderId)).map(factsOf))
+      : null;
   await tx.insert(paymentEvents).values({ id: newId('pev'), ...entry });
   const [updated] = await tx
     .update(paymentSessions)
@@ -115,6 +132,7 @@ export async function applyPaymentEvent(uow: Uow, row: PaymentSessionRow, event:
       refundedAmount: next.refundedAmount,
       version: next.version,
       updatedAt: next.updatedAt,
+      ...(supersededReason ? { supersededAt: next.updatedAt, supersededReason } : {}),
     })
     .where(and(eq(paymentSessions.id, row.id), eq(paymentSessions.version, row.version)))
     .returning();
@@ -130,6 +148,10 @@ export async function applyPaymentEvent(uow: Uow, row: PaymentSessionRow, event:
     after: { ...auditView(updated), event: { id: event.eventId, source: event.source, pspStatusCode: event.pspStatusCode ?? null, outcome: entry.outcome, reason: entry.reason } },
   });
   if (updated.status !== row.status) await emitStatusEvents(uow, row, updated);
+  if (order) {
+    await reverseWhatCannotBeKept(uow, order, updated);
+    await publishOrderPaymentState(uow, order);
+  }
   return { outcome: result.outcome, row: updated };
 }
 

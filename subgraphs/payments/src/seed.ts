@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { SANDBOX_MERCHANTS, SANDBOX_ORDERS, sandboxId, type Database, type SandboxOrderStatus } from '@ipay/platform';
-import { orders, paymentSessions, type PaymentSessionRow } from './db/schema.ts';
+import { orderPaymentStates, orders, paymentSessions, type PaymentSessionRow } from './db/schema.ts';
+import { orderPaymentFacts } from './domain/order-payment.ts';
 import type * as schema from './db/schema.ts';
 import { paymentReferenceFromNumber } from './domain/reference.ts';
 
@@ -72,4 +73,14 @@ export async function seed(db: Database<typeof schema>): Promise<void> {
     ];
   });
   await db.insert(paymentSessions).values(rows).onConflictDoNothing();
+
+  // The orders' payment state as payments would have published it (version 1), so later changes continue from it.
+  const states = SANDBOX_ORDERS.flatMap((order) => {
+    const session = rows.find((r) => r.orderId === order.id);
+    if (!session) return [];
+    const facts = orderPaymentFacts(order.amount, [{ id: session.id, psp: session.psp, status: session.status, amount: session.amount, capturedAmount: session.capturedAmount, refundedAmount: session.refundedAmount, supersededReason: null }]);
+    if (facts.state === 'UNPAID' && !facts.sessionId) return [];
+    return [{ orderId: order.id, merchantId: order.merchantId, livemode: false, version: 1, state: facts.state, amountDue: order.amount, captured: facts.captured, refunded: facts.refunded, currency: order.currency, sessionId: facts.sessionId, psp: facts.psp, paidAt: facts.captured > 0 ? session.createdAt : null, updatedAt: session.createdAt }];
+  });
+  if (states.length > 0) await db.insert(orderPaymentStates).values(states).onConflictDoNothing();
 }

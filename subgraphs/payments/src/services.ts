@@ -10,6 +10,9 @@ import { createMollieAdapter } from './psp/mollie.ts';
 import { startAdyenSandbox, startMollieSandbox, startStripeSandbox, type PspSandbox } from './psp/sandbox/index.ts';
 import { createStripeAdapter } from './psp/stripe.ts';
 import { expireOverdueSessions } from './expiry.ts';
+import { applyOrderCancellation } from './app/cancellation.ts';
+import { settlePspWork, type AdapterFor } from './app/psp-work.ts';
+import { consumeReturnRefunds } from './return-refunds.ts';
 
 export interface PaymentsServices {
   /** Adapters per mode: sandbox (test-mode sessions, the in-process mock PSPs) and live (from env). */
@@ -26,6 +29,8 @@ export interface PaymentsServices {
   adapterFor(psp: PspCode, livemode: boolean): PspAdapter | null;
   /** Expires sessions past their expiry now (the background sweep calls it too); returns their ids. */
   expireOverdueSessions(now?: Date): Promise<string[]>;
+  /** PSP follow-up of committed changes: cancels superseded sessions at the PSP, submits capture reversals (src/app/psp-work.ts). */
+  settlePspWork(options?: { sessionIds?: readonly string[] }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -54,7 +59,7 @@ export async function createServices(db: Database<typeof schema>, options: Subgr
     // Fresh credentials per start: the mocks and our adapters share them, nobody else needs them.
     const secret = (bytes: number) => randomBytes(bytes).toString('hex');
     // Shoppers wait for simulateSandboxPayment; undelivered notifications are retried like real PSPs do.
-    const defaults = { awaitShopper: true, redeliverAfterMs: [200, 1_000, 5_000] };
+    const defaults = { awaitShopper: true, redeliverAfterMs: [200, 1_000, 5_000], ...config.sandboxScenario };
     const adyenKeys = { apiKey: `AQE-sandbox-${secret(8)}`, merchantAccount: 'IpaySandboxECOM', hmacKey: config.sandboxSecrets?.adyenHmacKey ?? secret(32).toUpperCase() };
     const stripeKeys = { secretKey: `sk_test_${secret(12)}`, webhookSecret: config.sandboxSecrets?.stripeWebhookSecret ?? `whsec_${secret(16)}` };
     const mollieKey = `test_${secret(15)}`;
@@ -72,14 +77,22 @@ export async function createServices(db: Database<typeof schema>, options: Subgr
     logger.info({ psps: PSP_CODES, urls: Object.fromEntries(Object.entries(sandboxes).map(([psp, s]) => [psp, s.url])) }, 'sandbox PSPs started');
   }
 
+  const adapterFor = (psp: PspCode, livemode: boolean) => (livemode ? live[psp] : sandbox[psp]) ?? null;
   let consumer: Subscription | undefined;
   if (config.consumeOrderEvents && options.bus) {
-    consumer = await options.bus.consume('payments-orders', (event) => projectOrderEvent(db, event, logger));
+    consumer = await options.bus.consume('payments-orders', (event) => projectOrderEvent(db, event, logger, adapterFor));
   }
 
-  const adapterFor = (psp: PspCode, livemode: boolean) => (livemode ? live[psp] : sandbox[psp]) ?? null;
+  const returnRefunds = config.consumeOrderEvents && options.bus ? await consumeReturnRefunds(db, options.bus, { adapterFor }, logger.child({ component: 'return-refunds' })) : undefined;
   const expire = (now?: Date) => expireOverdueSessions(db, adapterFor, logger, now);
-  const sweep = config.expirySweepIntervalMs > 0 ? setInterval(() => expire().catch((err) => logger.error({ err }, 'payment expiry sweep failed')), config.expirySweepIntervalMs) : undefined;
+  const settle = (opts?: { sessionIds?: readonly string[] }) => settlePspWork(db, adapterFor, logger, opts);
+  const sweep =
+    config.expirySweepIntervalMs > 0
+      ? setInterval(() => {
+          expire().catch((err) => logger.error({ err }, 'payment expiry sweep failed'));
+          settle().catch((err) => logger.error({ err }, 'PSP follow-up sweep failed'));
+        }, config.expirySweepIntervalMs)
+      : undefined;
   sweep?.unref();
 
   return {
@@ -93,9 +106,11 @@ export async function createServices(db: Database<typeof schema>, options: Subgr
     },
     adapterFor,
     expireOverdueSessions: expire,
+    settlePspWork: settle,
     close: async () => {
       clearInterval(sweep);
       await consumer?.close();
+      await returnRefunds?.close();
       await Promise.allSettled(Object.values(sandboxes).map((s) => s.close()));
     },
   };
@@ -107,7 +122,7 @@ const isString = (value: unknown): value is string => typeof value === 'string' 
  * Keeps payments' orders projection in step with commerce. At least once and in order: inserting an order twice
  * keeps the first row, and a status change sets the status it announces.
  */
-export async function projectOrderEvent(db: Database<typeof schema>, event: BusEvent, logger: Logger): Promise<void> {
+export async function projectOrderEvent(db: Database<typeof schema>, event: BusEvent, logger: Logger, adapterFor?: AdapterFor): Promise<void> {
   const p = event.payload;
   if (event.type === 'order.created') {
     const total = (p.total ?? {}) as Record<string, unknown>;
@@ -128,6 +143,12 @@ export async function projectOrderEvent(db: Database<typeof schema>, event: BusE
   } else if (event.type === 'order.status_changed') {
     if (!isString(p.order_id) || !isString(p.to)) {
       logger.error({ eventId: event.id }, 'order.status_changed without order_id or to; skipped');
+      return;
+    }
+    if (p.to === 'CANCELLED') {
+      // Cancellation travels: open sessions are voided at the PSP, captures reversed (src/app/cancellation.ts).
+      const sessionIds = await applyOrderCancellation(db, p.order_id, new Date(event.occurredAt));
+      if (adapterFor) await settlePspWork(db, adapterFor, logger, { sessionIds }).catch((err) => logger.error({ err, orderId: p.order_id }, 'PSP follow-up of a cancellation failed; the sweep retries'));
       return;
     }
     await db.update(orders).set({ status: p.to, updatedAt: new Date(event.occurredAt) }).where(eq(orders.id, p.order_id));

@@ -120,6 +120,8 @@ export function webhookRoutes(deps: { db: Db; services: PaymentsServices; logger
       }
       const outcomes = await storeNotifications(db, psp, chosen.livemode, chosen.result.notifications, rawPayloadRef, requestLogger);
       requestLogger.info({ psp, livemode: chosen.livemode, rawPayloadRef, outcomes }, 'PSP webhook stored');
+      // After the commit, without keeping the PSP waiting: void superseded sessions, submit capture reversals.
+      if (outcomes.includes('applied')) void services.settlePspWork().catch((err) => requestLogger.error({ err }, 'PSP follow-up after a webhook failed; the sweep retries'));
       return send(res, chosen.ack);
     } catch (error) {
       if (error instanceof DeliverAgain) requestLogger.info({ psp, reason: error.message }, 'PSP webhook not applicable yet; asked for redelivery');

@@ -50,7 +50,7 @@ describe('payments store on a real database', () => {
       .values({
         id: newId('pay'),
         reference: newPaymentReference(),
-        orderId: SANDBOX_ORDERS[0]!.id,
+        orderId: newId('ord'),
         merchantId: acme.id,
         livemode: false,
         status: 'REQUESTED',

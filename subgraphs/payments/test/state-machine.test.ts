@@ -7,6 +7,7 @@ import {
   TERMINAL_STATUSES,
   TRANSITIONS,
   checkCommand,
+  outstandingAmount,
   newSessionSnapshot,
   transition,
   type PaymentEvent,
@@ -25,6 +26,7 @@ function sessionIn(status: PaymentSessionStatus, overrides: Partial<PaymentSessi
     CREATED: [0, 0, 0],
     REQUESTED: [0, 0, 0],
     AUTHORISED: [AMOUNT, 0, 0],
+    PARTIALLY_CAPTURED: [AMOUNT, 4_000, 0],
     CONFIRMED: [AMOUNT, AMOUNT, 0],
     PARTIALLY_REFUNDED: [AMOUNT, AMOUNT, 3_000],
     REFUNDED: [AMOUNT, AMOUNT, AMOUNT],
@@ -47,7 +49,7 @@ function sessionIn(status: PaymentSessionStatus, overrides: Partial<PaymentSessi
 let counter = 0;
 function event(type: PaymentEventType, session: PaymentSessionSnapshot, overrides: Partial<PaymentEvent> = {}): PaymentEvent {
   counter += 1;
-  const amount = type === 'AUTHORISE' ? AMOUNT : type === 'CAPTURE' ? session.authorisedAmount || AMOUNT : type === 'REFUND' ? 2_000 : null;
+  const amount = type === 'AUTHORISE' ? AMOUNT : type === 'CAPTURE' ? session.capturedAmount || session.authorisedAmount || AMOUNT : type === 'REFUND' ? 2_000 : null;
   return { type, source: 'psp-notification', eventId: `evt-${counter}`, pspReference: 'PSP-1', pspStatusCode: type, occurredAt: T0, amount, currency: 'EUR', ...overrides };
 }
 
@@ -77,6 +79,11 @@ describe('the transition table', () => {
         case 'apply':
           expect(result).toMatchObject({ ok: true, outcome: 'applied', snapshot: { status: rule.to, version: 1 }, entry: { fromStatus: status, toStatus: rule.to, outcome: 'applied' } });
           break;
+        case 'capture': {
+          const to = (event(type, before).amount ?? 0) === before.amount ? 'CONFIRMED' : 'PARTIALLY_CAPTURED';
+          expect(result).toMatchObject({ ok: true, outcome: 'applied', snapshot: { status: to, version: 1 }, entry: { fromStatus: status, toStatus: to } });
+          break;
+        }
         case 'refund': {
           const total = before.refundedAmount + 2_000;
           if (total > before.capturedAmount) {
@@ -131,13 +138,13 @@ describe('late, duplicate and out-of-order notifications', () => {
     expect(result).toMatchObject({ ok: true, outcome: 'ignored', snapshot: { status: 'CONFIRMED', capturedAmount: AMOUNT }, entry: { eventType: 'AUTHORISE', outcome: 'ignored' } });
   });
 
-  it('accepts CAPTURE before AUTHORISATION (automatic capture) and then ignores the AUTHORISATION', () => {
+  it('accepts CAPTURE before AUTHORISATION (automatic capture) and then ignores the AUTHORISATION (9000 of 10000 is a partial capture)', () => {
     const requested = sessionIn('REQUESTED');
     const captured = transition(requested, event('CAPTURE', requested, { amount: 9_000 }));
-    expect(captured).toMatchObject({ ok: true, snapshot: { status: 'CONFIRMED', authorisedAmount: 9_000, capturedAmount: 9_000 } });
+    expect(captured).toMatchObject({ ok: true, snapshot: { status: 'PARTIALLY_CAPTURED', authorisedAmount: 9_000, capturedAmount: 9_000 } });
     if (!captured.ok) return;
     const late = transition(captured.snapshot, event('AUTHORISE', captured.snapshot));
-    expect(late).toMatchObject({ ok: true, outcome: 'ignored', snapshot: { status: 'CONFIRMED', authorisedAmount: 9_000 } });
+    expect(late).toMatchObject({ ok: true, outcome: 'ignored', snapshot: { status: 'PARTIALLY_CAPTURED', authorisedAmount: 9_000 } });
   });
 
   it('accepts a notification that overtakes the PSP API response, and the late REQUEST still fills in the pspReference', () => {
@@ -274,5 +281,50 @@ describe('commands before calling the PSP', () => {
     expect(checkCommand(partial, { type: 'REFUND', amount: 12.5 })).toMatchObject({ ok: false, refusal: { code: 'INVALID_EVENT' } });
     expect(checkCommand(sessionIn('REFUNDED'), { type: 'REFUND', amount: 1 })).toMatchObject({ ok: false, refusal: { reason: 'session is already fully refunded' } });
     expect(checkCommand(sessionIn('AUTHORISED'), { type: 'REFUND', amount: 1 })).toMatchObject({ ok: false });
+  });
+});
+
+describe('partial captures (issue 11, defect 3)', () => {
+  const authorised = () => ({ ...sessionIn('AUTHORISED'), amount: 7840, authorisedAmount: 7840 });
+
+  it('AUTHORISED 7840 + CAPTURE 1 is PARTIALLY_CAPTURED with 7839 outstanding, never CONFIRMED', () => {
+    const before = authorised();
+    const result = transition(before, event('CAPTURE', before, { amount: 1 }), { now: T0 });
+    expect(result).toMatchObject({ ok: true, outcome: 'applied', snapshot: { status: 'PARTIALLY_CAPTURED', capturedAmount: 1, authorisedAmount: 7840 } });
+    if (!result.ok) return;
+    expect(outstandingAmount(result.snapshot)).toBe(7839);
+    // The same capture restated (the PSP's answer after its notification) changes nothing; another amount needs a human.
+    expect(transition(result.snapshot, event('CAPTURE', result.snapshot, { amount: 1 }))).toMatchObject({ ok: true, outcome: 'duplicate' });
+    expect(transition(result.snapshot, event('CAPTURE', result.snapshot, { amount: 7840 }))).toMatchObject({ ok: false, refusal: { code: 'AMOUNT_MISMATCH', requiresAttention: true } });
+    // What was captured can be refunded.
+    expect(transition(result.snapshot, event('REFUND', result.snapshot, { amount: 1 }))).toMatchObject({ ok: true, snapshot: { status: 'REFUNDED', refundedAmount: 1 } });
+    expect(checkCommand(result.snapshot, { type: 'REFUND', amount: 1 })).toEqual({ ok: true, amount: 1 });
+  });
+
+  it('an automatic capture of part of the session amount is PARTIALLY_CAPTURED too; the whole amount is CONFIRMED', () => {
+    const requested = { ...sessionIn('REQUESTED'), amount: 7840 };
+    expect(transition(requested, event('CAPTURE', requested, { amount: 7000 }))).toMatchObject({ ok: true, snapshot: { status: 'PARTIALLY_CAPTURED', capturedAmount: 7000 } });
+    expect(transition(requested, event('CAPTURE', requested, { amount: 7840 }))).toMatchObject({ ok: true, snapshot: { status: 'CONFIRMED', capturedAmount: 7840 } });
+    const full = authorised();
+    expect(transition(full, event('CAPTURE', full, { amount: 7840 }))).toMatchObject({ ok: true, snapshot: { status: 'CONFIRMED' } });
+  });
+
+  it('PARTIALLY_CAPTURED holds funds: it cannot be cancelled or expire, and late events are ignored', () => {
+    const partial = { ...sessionIn('AUTHORISED'), amount: 7840, authorisedAmount: 7840, capturedAmount: 1, status: 'PARTIALLY_CAPTURED' as const };
+    expect(TRANSITIONS.PARTIALLY_CAPTURED.CANCEL).toMatchObject({ kind: 'illegal', fromPsp: 'alert' });
+    expect(transition(partial, event('EXPIRE', partial))).toMatchObject({ ok: true, outcome: 'ignored', snapshot: { status: 'PARTIALLY_CAPTURED' } });
+    expect(REACHABLE.AUTHORISED.has('PARTIALLY_CAPTURED')).toBe(true);
+    expect(REACHABLE.PARTIALLY_CAPTURED).toEqual(new Set(['PARTIALLY_REFUNDED', 'REFUNDED']));
+  });
+});
+
+describe('a capture after our own expiry (issue 11)', () => {
+  it('is taken: the money is real, and the order-level rules decide whether the order keeps it', () => {
+    const expired = sessionIn('EXPIRED');
+    expect(transition(expired, event('CAPTURE', expired, { amount: AMOUNT }))).toMatchObject({ ok: true, outcome: 'applied', snapshot: { status: 'CONFIRMED', capturedAmount: AMOUNT } });
+    expect(TERMINAL_STATUSES.has('EXPIRED')).toBe(false);
+    // What the PSP itself confirmed cancelled stays a contradiction for a human.
+    const cancelled = sessionIn('CANCELLED');
+    expect(transition(cancelled, event('CAPTURE', cancelled, { amount: AMOUNT }))).toMatchObject({ ok: false, refusal: { requiresAttention: true } });
   });
 });

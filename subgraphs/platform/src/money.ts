@@ -1,4 +1,7 @@
 import { badUserInput } from './errors.ts';
+import { formatMinorUnitsDecimal, isIsoCurrency } from './iso4217.ts';
+
+export { ISO_4217, currencyExponent, formatMinorUnitsDecimal, isIsoCurrency, isWithdrawnCurrency, iso4217, type Iso4217Currency } from './iso4217.ts';
 
 /** Money is an integer number of minor units (cents) with its ISO 4217 currency; never a float. */
 export interface Money {
@@ -8,12 +11,6 @@ export interface Money {
 
 /** GraphQL Int is 32-bit; amounts above it cannot be represented on the wire. */
 export const MAX_MINOR_UNITS = 2_147_483_647;
-
-const ISO_CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
-
-export function isIsoCurrency(code: string): boolean {
-  return /^[A-Z]{3}$/.test(code) && ISO_CURRENCIES.has(code);
-}
 
 export function assertCurrency(code: string, field = 'currency'): string {
   if (!isIsoCurrency(code)) throw badUserInput(field, `"${code}" is not an ISO 4217 currency code`);
@@ -39,4 +36,25 @@ export function sumMoney(items: readonly Money[], currency: string): Money {
     total += item.amount;
   }
   return money(total, currency);
+}
+
+/**
+ * A signed amount of minor units (ledger lines: refunds and corrections are negative). Same range and integer rule
+ * as `money`, without the sign restriction.
+ */
+export function signedMoney(amount: number, currency: string, field = 'amount'): Money {
+  if (!Number.isSafeInteger(amount)) throw badUserInput(field, 'must be an integer number of minor units');
+  if (Math.abs(amount) > MAX_MINOR_UNITS) throw badUserInput(field, `must not exceed ${MAX_MINOR_UNITS} minor units`);
+  return { amount, currency: assertCurrency(currency, `${field}.currency`) };
+}
+
+/**
+ * Minor units as a decimal string in the currency's exponent, by string formatting, never by dividing floats:
+ * 7840 EUR → "78.40", -5 EUR → "-0.05", 1500 JPY → "1500", 1234 KWD → "1.234". `decimalSeparator` for layouts
+ * that want a comma (DATEV).
+ */
+export function formatMinorUnits(amountMinor: number, currency: string, decimalSeparator = '.'): string {
+  assertCurrency(currency);
+  const text = formatMinorUnitsDecimal(amountMinor, currency);
+  return decimalSeparator === '.' ? text : text.replace('.', decimalSeparator);
 }

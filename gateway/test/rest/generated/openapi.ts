@@ -499,6 +499,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/fee-schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a merchant's fee schedule
+         * @description The merchant's entries and the platform's (in force and scheduled), oldest first per currency.
+         *
+         *     Runs the persisted GraphQL query `ListFeeSchedule`.
+         */
+        get: operations["ListFeeSchedule"];
+        put?: never;
+        /**
+         * Set a fee schedule entry
+         * @description IPAY's fixed fee per order in a currency, for a merchant (or the platform default), from an instant; a change mid-period re-prices the open period's orders paid from then on. Refused with 409 FEE_PERIOD_CLOSED when it would reach into a closed settlement.
+         *
+         *     Runs the persisted GraphQL mutation `SetFeeSchedule`.
+         */
+        post: operations["SetFeeSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/integrations": {
         parameters: {
             query?: never;
@@ -758,6 +786,130 @@ export interface paths {
          */
         get: operations["GetOrderByReference"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/merchants/{merchantId}/retention-offers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a merchant's retention offers
+         * @description Runs the persisted GraphQL query `ListRetentionOffers`.
+         */
+        get: operations["ListRetentionOffers"];
+        put?: never;
+        /**
+         * Configure a retention offer
+         * @description Configures a retention offer (orders:update).
+         *
+         *     Runs the persisted GraphQL mutation `CreateRetentionOffer`.
+         */
+        post: operations["CreateRetentionOffer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/merchants/{merchantId}/retention-stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retention rate and saved revenue per reason
+         * @description Retention rate and saved revenue per reason, over returns confirmed in [from, to) (default: all), one entry per currency.
+         *
+         *     Runs the persisted GraphQL query `GetRetentionStats`.
+         */
+        get: operations["GetRetentionStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/merchants/{merchantId}/return-reasons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a merchant's return reasons
+         * @description Runs the persisted GraphQL query `ListReturnReasons`.
+         */
+        get: operations["ListReturnReasons"];
+        put?: never;
+        /**
+         * Add a return reason
+         * @description Adds a reason to the merchant's managed list (orders:update).
+         *
+         *     Runs the persisted GraphQL mutation `CreateReturnReason`.
+         */
+        post: operations["CreateReturnReason"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/merchants/{merchantId}/returns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a merchant's returns
+         * @description The merchant's returns, newest first; `first` is at most 100.
+         *
+         *     Runs the persisted GraphQL query `ListReturns`.
+         */
+        get: operations["ListReturns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/merchants/{merchantId}/settlement-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How often a merchant is settled
+         * @description How often a merchant is settled.
+         *
+         *     Runs the persisted GraphQL query `GetSettlementSettings`.
+         */
+        get: operations["GetSettlementSettings"];
+        /**
+         * Set how often a merchant is settled
+         * @description DAILY, WEEKLY (Monday to Monday) or MONTHLY, UTC, from the merchant's next settlement on.
+         *
+         *     Runs the persisted GraphQL mutation `SetSettlementPeriod`.
+         */
+        put: operations["SetSettlementPeriod"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1075,6 +1227,168 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/retention-offers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Replace a retention offer
+         * @description Runs the persisted GraphQL mutation `UpdateRetentionOffer`.
+         */
+        put: operations["UpdateRetentionOffer"];
+        post?: never;
+        /**
+         * Delete a retention offer
+         * @description Deletes an offer; returns that accepted it keep the offer as priced then.
+         *
+         *     Runs the persisted GraphQL mutation `DeleteRetentionOffer`.
+         */
+        delete: operations["DeleteRetentionOffer"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/return-reasons/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Archive a return reason
+         * @description Takes a reason off the list; returns that used it keep it.
+         *
+         *     Runs the persisted GraphQL mutation `ArchiveReturnReason`.
+         */
+        delete: operations["ArchiveReturnReason"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a return reason
+         * @description Runs the persisted GraphQL mutation `UpdateReturnReason`.
+         */
+        patch: operations["UpdateReturnReason"];
+        trace?: never;
+    };
+    "/v1/returns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a return
+         * @description A return of some or all lines of a handed-over order, with a reason from the merchant's list and a method (DROP_OFF, LOCKER, PICKUP). The merchant's applicable retention offers come priced in `offers`; without any the return is confirmed at once and its label follows.
+         *
+         *     Runs the persisted GraphQL mutation `RequestReturn`.
+         */
+        post: operations["RequestReturn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/returns/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve a return
+         * @description A return with its offers, outcome, refund and its return shipment (carrier, tracking number, label with the QR code as a PNG).
+         *
+         *     Runs the persisted GraphQL query `GetReturn`.
+         */
+        get: operations["GetReturn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/returns/{id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm a return with the plain refund
+         * @description Declines the retention offers; logistics books the return label.
+         *
+         *     Runs the persisted GraphQL mutation `ConfirmReturn`.
+         */
+        post: operations["ConfirmReturn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/returns/{id}/inspection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record the inspection of returned goods
+         * @description Approve (refund through payments, exchange or store credit) or reject with a note.
+         *
+         *     Runs the persisted GraphQL mutation `InspectReturn`.
+         */
+        post: operations["InspectReturn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/returns/{returnId}/offers/{offerId}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept a retention offer
+         * @description Exchange, partial refund keeping the goods, or store credit with a bonus; changes the outcome and the refund.
+         *
+         *     Runs the persisted GraphQL mutation `AcceptRetentionOffer`.
+         */
+        post: operations["AcceptRetentionOffer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/role-assignments": {
         parameters: {
             query?: never;
@@ -1187,6 +1501,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sandbox/returns/{returnId}/scans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make the sandbox carrier scan a return parcel
+         * @description Sandbox only. Sends the carrier's signed webhook for the return shipment to IPAY, as the real carrier would.
+         *
+         *     Runs the persisted GraphQL mutation `SimulateReturnScan`.
+         */
+        post: operations["SimulateReturnScan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sandbox/shipments/{shipmentId}/scans": {
         parameters: {
             query?: never;
@@ -1203,6 +1539,94 @@ export interface paths {
          *     Runs the persisted GraphQL mutation `SimulateCarrierScan`.
          */
         post: operations["SimulateCarrierScan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settlement-adjustments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Correct a settlement with an adjustment line
+         * @description A signed adjustment with a reason in the merchant's open settlement; an approved or paid settlement is never changed, it is corrected here.
+         *
+         *     Runs the persisted GraphQL mutation `AddSettlementAdjustment`.
+         */
+        post: operations["AddSettlementAdjustment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settlement-approval-thresholds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the four-eyes approval thresholds
+         * @description Settlements with a net above their currency's threshold (or of a currency without one) need a second person's approval.
+         *
+         *     Runs the persisted GraphQL query `ListApprovalThresholds`.
+         */
+        get: operations["ListApprovalThresholds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settlement-approval-thresholds/{currency}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set a currency's four-eyes approval threshold
+         * @description The four-eyes threshold of a currency (settlements:manage).
+         *
+         *     Runs the persisted GraphQL mutation `SetApprovalThreshold`.
+         */
+        put: operations["SetApprovalThreshold"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settlement-exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export every settlement of a period for the accountant
+         * @description Settlement lines, fees, accruals (OPEN/CLOSED = ACCRUED, APPROVED = PAYABLE) and payouts of every settlement whose period starts in [from, to), as CSV or DATEV Buchungsstapel (one fiscal year per DATEV file).
+         *
+         *     Runs the persisted GraphQL query `ExportSettlementPeriod`.
+         */
+        get: operations["ExportSettlementPeriod"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1240,11 +1664,121 @@ export interface paths {
         };
         /**
          * Retrieve a settlement
-         * @description What IPAY owes a merchant for a period: gross collected, IPAY's fees and the net payout, with one line per settled order.
+         * @description What IPAY owes a merchant for a period and currency: gross collected, IPAY's fees and the net payout, with one line per collection, refund and adjustment (each traced to its order, payment session and refund), its lifecycle (OPEN, CLOSED, APPROVED, PAID) and the fee schedule entries applied.
          *
          *     Runs the persisted GraphQL query `GetSettlement`.
          */
         get: operations["GetSettlement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settlements/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a closed settlement (four eyes above the threshold)
+         * @description CFO approval. Above the currency's threshold only a signed-in person other than the one who closed the settlement may approve it; otherwise 403 FOUR_EYES_REQUIRED. Refusals and approvals are in the audit trail.
+         *
+         *     Runs the persisted GraphQL mutation `ApproveSettlement`.
+         */
+        post: operations["ApproveSettlement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settlements/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close a settlement (fix its totals)
+         * @description An OPEN settlement's totals are fixed; whether its approval needs four eyes is decided now (IPAY staff).
+         *
+         *     Runs the persisted GraphQL mutation `CloseSettlement`.
+         */
+        post: operations["CloseSettlement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settlements/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export a settlement for the accountant
+         * @description The settlement as CSV (documented columns) or as a DATEV Buchungsstapel (EXTF), base64 in `contentBase64`; the same data always gives the same bytes (`sha256`).
+         *
+         *     Runs the persisted GraphQL query `ExportSettlement`.
+         */
+        get: operations["ExportSettlement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settlements/{id}/pay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a settlement's payout
+         * @description An APPROVED settlement is marked PAID with the payout's bank reference (settlement.paid).
+         *
+         *     Runs the persisted GraphQL mutation `PaySettlement`.
+         */
+        post: operations["PaySettlement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settlements/{id}/statement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a settlement's PDF statement
+         * @description The statement as a PDF (base64 in `contentBase64`): merchant, period, every line with its order and payment session, the fee schedule applied and the totals.
+         *
+         *     Runs the persisted GraphQL query `GetSettlementStatement`.
+         */
+        get: operations["GetSettlementStatement"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1313,6 +1847,28 @@ export interface paths {
         get: operations["GetShipment"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/shipments/{shipmentId}/release/reissue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reissue the release code
+         * @description A new one-time code and QR token for the shipment's hand-over (read it with GET /v1/orders/{orderId}/release-code); the current code and QR token are revoked. Only while the order is fully paid and not cancelled, before the code was verified, at most 3 times per shipment per hour.
+         *
+         *     Runs the persisted GraphQL mutation `ReissueReleaseCode`.
+         */
+        post: operations["ReissueReleaseCode"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1475,6 +2031,131 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AcceptRetentionOfferRequest: Record<string, never>;
+        /** @description Exchange, partial refund keeping the goods, or store credit with a bonus; changes the outcome and the refund. */
+        AcceptRetentionOfferResponse: {
+            acceptedOffer: {
+                /** @description Whether the goods travel back (exchange, store credit) or stay with the consumer (partial refund). */
+                goodsReturned: boolean;
+                kind: components["schemas"]["RetentionOfferKind"];
+                offerId: string;
+                /** @description Money refunded to the consumer (PARTIAL_REFUND). */
+                refund: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description The refund the merchant does not pay out compared with the plain refund. */
+                saved: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description Store credit issued (STORE_CREDIT: value + bonus). */
+                storeCredit: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            } | null;
+            /** @description Set when the label is issued (logistics). */
+            carrierCode: string | null;
+            /** Format: date-time */
+            confirmedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            inspection: {
+                approved: boolean;
+                /** Format: date-time */
+                inspectedAt: string;
+                note: string | null;
+            } | null;
+            lines: {
+                name: string;
+                /** Format: int32 */
+                quantity: number;
+                sku: string;
+                total: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                unitAmount: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            }[];
+            method: components["schemas"]["ReturnMethod"];
+            /** @description Offers the consumer may accept now (empty once the return is confirmed). */
+            offers: {
+                /** @description Whether the goods travel back (exchange, store credit) or stay with the consumer (partial refund). */
+                goodsReturned: boolean;
+                kind: components["schemas"]["RetentionOfferKind"];
+                offerId: string;
+                /** @description Money refunded to the consumer (PARTIAL_REFUND). */
+                refund: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description The refund the merchant does not pay out compared with the plain refund. */
+                saved: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description Store credit issued (STORE_CREDIT: value + bonus). */
+                storeCredit: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            }[];
+            order: {
+                id: string;
+                status: components["schemas"]["OrderStatus"];
+            };
+            outcome: components["schemas"]["ReturnOutcome"];
+            reasonCode: string;
+            /** @description The label of the reason in the merchant's list. */
+            reasonLabel: string | null;
+            /** @description The consumer's free text. */
+            reasonText: string | null;
+            /** @description What the PSP accepted. */
+            refunded: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            refundFailure: {
+                code: string;
+                reason: string;
+            } | null;
+            refundId: string | null;
+            /** @description What commerce asked payments to refund. */
+            refundRequested: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            status: components["schemas"]["ReturnStatus"];
+            storeCredit: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            trackingNumber: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description Σ returned line totals. */
+            value: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+        };
         AddressInput: {
             city: string;
             /** @description ISO 3166-1 alpha-2. */
@@ -1485,6 +2166,35 @@ export interface components {
             postalCode: string;
             region?: string | null;
         };
+        AddSettlementAdjustmentRequest: components["schemas"]["SettlementAdjustmentInput"];
+        /** @description A signed adjustment with a reason in the merchant's open settlement; an approved or paid settlement is never changed, it is corrected here. */
+        AddSettlementAdjustmentResponse: {
+            /** @description The settlement an adjustment corrects. */
+            correctsSettlementId: string | null;
+            fee: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            gross: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            id: string;
+            kind: components["schemas"]["SettlementLineKind"];
+            net: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            /**
+             * Format: date-time
+             * @description When it happened: paid, refunded or adjusted.
+             */
+            occurredAt: string;
+            reason: string | null;
+        };
         /** @enum {string} */
         AgingBucket: "DAYS_0_30" | "DAYS_31_60" | "DAYS_61_90" | "DAYS_OVER_90";
         /**
@@ -1492,6 +2202,67 @@ export interface components {
          * @enum {string}
          */
         ApiKeyStatus: "ACTIVE" | "EXPIRING" | "EXPIRED" | "REVOKED";
+        ApproveSettlementRequest: Record<string, never>;
+        /** @description CFO approval. Above the currency's threshold only a signed-in person other than the one who closed the settlement may approve it; otherwise 403 FOUR_EYES_REQUIRED. Refusals and approvals are in the audit trail. */
+        ApproveSettlementResponse: {
+            /** Format: date-time */
+            approvedAt: string | null;
+            approvedBy: string | null;
+            /** Format: date-time */
+            closedAt: string | null;
+            /** @description Who closed it (a user, API key or system:settlement-engine). */
+            closedBy: string | null;
+            currency: string;
+            fees: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            /** @description Always the sums of the lines (checked by the database at every commit). */
+            gross: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            id: string;
+            /** Format: int32 */
+            lineCount: number;
+            net: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            /** Format: date-time */
+            paidAt: string | null;
+            payoutReference: string | null;
+            /**
+             * Format: date-time
+             * @description End of the period (exclusive, UTC).
+             */
+            periodEnd: string;
+            /**
+             * Format: date-time
+             * @description Start of the period (inclusive, UTC).
+             */
+            periodStart: string;
+            /** @description Whether approval needs a second person (net above the currency's threshold, or no threshold configured). */
+            requiresFourEyes: boolean | null;
+            status: components["schemas"]["SettlementStatus"];
+        };
+        /** @description Takes a reason off the list; returns that used it keep it. */
+        ArchiveReturnReasonResponse: {
+            archived: boolean;
+            /** @description Upper-case code (e.g. WRONG_SIZE), unique per merchant. */
+            code: string;
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            label: string;
+            /** @description Whether the consumer must add a free text. */
+            requiresText: boolean;
+            /** Format: date-time */
+            updatedAt: string;
+        };
         AssignRoleInput: {
             customRoleMerchantId?: string | null;
             granteeId: string;
@@ -1625,6 +2396,53 @@ export interface components {
             } | null;
             explanation: string;
         };
+        CloseSettlementRequest: Record<string, never>;
+        /** @description An OPEN settlement's totals are fixed; whether its approval needs four eyes is decided now (IPAY staff). */
+        CloseSettlementResponse: {
+            /** Format: date-time */
+            approvedAt: string | null;
+            approvedBy: string | null;
+            /** Format: date-time */
+            closedAt: string | null;
+            /** @description Who closed it (a user, API key or system:settlement-engine). */
+            closedBy: string | null;
+            currency: string;
+            fees: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            /** @description Always the sums of the lines (checked by the database at every commit). */
+            gross: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            id: string;
+            /** Format: int32 */
+            lineCount: number;
+            net: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            /** Format: date-time */
+            paidAt: string | null;
+            payoutReference: string | null;
+            /**
+             * Format: date-time
+             * @description End of the period (exclusive, UTC).
+             */
+            periodEnd: string;
+            /**
+             * Format: date-time
+             * @description Start of the period (inclusive, UTC).
+             */
+            periodStart: string;
+            /** @description Whether approval needs a second person (net above the currency's threshold, or no threshold configured). */
+            requiresFourEyes: boolean | null;
+            status: components["schemas"]["SettlementStatus"];
+        };
         ConfirmParcelReleaseRequest: Record<string, never>;
         /** @description After a successful verification; a release is handed over at most once. */
         ConfirmParcelReleaseResponse: {
@@ -1634,6 +2452,131 @@ export interface components {
             /** Format: date-time */
             releasedAt: string | null;
             status: components["schemas"]["ReleaseStatus"];
+        };
+        ConfirmReturnRequest: Record<string, never>;
+        /** @description Declines the retention offers; logistics books the return label. */
+        ConfirmReturnResponse: {
+            acceptedOffer: {
+                /** @description Whether the goods travel back (exchange, store credit) or stay with the consumer (partial refund). */
+                goodsReturned: boolean;
+                kind: components["schemas"]["RetentionOfferKind"];
+                offerId: string;
+                /** @description Money refunded to the consumer (PARTIAL_REFUND). */
+                refund: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description The refund the merchant does not pay out compared with the plain refund. */
+                saved: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description Store credit issued (STORE_CREDIT: value + bonus). */
+                storeCredit: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            } | null;
+            /** @description Set when the label is issued (logistics). */
+            carrierCode: string | null;
+            /** Format: date-time */
+            confirmedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            inspection: {
+                approved: boolean;
+                /** Format: date-time */
+                inspectedAt: string;
+                note: string | null;
+            } | null;
+            lines: {
+                name: string;
+                /** Format: int32 */
+                quantity: number;
+                sku: string;
+                total: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                unitAmount: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            }[];
+            method: components["schemas"]["ReturnMethod"];
+            /** @description Offers the consumer may accept now (empty once the return is confirmed). */
+            offers: {
+                /** @description Whether the goods travel back (exchange, store credit) or stay with the consumer (partial refund). */
+                goodsReturned: boolean;
+                kind: components["schemas"]["RetentionOfferKind"];
+                offerId: string;
+                /** @description Money refunded to the consumer (PARTIAL_REFUND). */
+                refund: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description The refund the merchant does not pay out compared with the plain refund. */
+                saved: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description Store credit issued (STORE_CREDIT: value + bonus). */
+                storeCredit: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            }[];
+            order: {
+                id: string;
+                status: components["schemas"]["OrderStatus"];
+            };
+            outcome: components["schemas"]["ReturnOutcome"];
+            reasonCode: string;
+            /** @description The label of the reason in the merchant's list. */
+            reasonLabel: string | null;
+            /** @description The consumer's free text. */
+            reasonText: string | null;
+            /** @description What the PSP accepted. */
+            refunded: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            refundFailure: {
+                code: string;
+                reason: string;
+            } | null;
+            refundId: string | null;
+            /** @description What commerce asked payments to refund. */
+            refundRequested: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            status: components["schemas"]["ReturnStatus"];
+            storeCredit: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            trackingNumber: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description Σ returned line totals. */
+            value: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
         };
         ConnectIntegrationRequest: {
             authBaseUrl?: string | null;
@@ -1794,6 +2737,44 @@ export interface components {
             reason: string;
             status: components["schemas"]["RefundStatus"];
         };
+        CreateRetentionOfferRequest: components["schemas"]["RetentionOfferInput"];
+        /** @description Configures a retention offer (orders:update). */
+        CreateRetentionOfferResponse: {
+            active: boolean;
+            /**
+             * Format: int32
+             * @description STORE_CREDIT: bonus on top of the value, in basis points.
+             */
+            bonusBps: number | null;
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            kind: components["schemas"]["RetentionOfferKind"];
+            /**
+             * Format: int32
+             * @description PARTIAL_REFUND: share of the value refunded, in basis points (2500 = 25 %).
+             */
+            partialRefundBps: number | null;
+            /** @description The reason codes it applies to; null = every reason. */
+            reasonCodes: string[] | null;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        CreateReturnReasonRequest: components["schemas"]["ReturnReasonInput"];
+        /** @description Adds a reason to the merchant's managed list (orders:update). */
+        CreateReturnReasonResponse: {
+            archived: boolean;
+            /** @description Upper-case code (e.g. WRONG_SIZE), unique per merchant. */
+            code: string;
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            label: string;
+            /** @description Whether the consumer must add a free text. */
+            requiresText: boolean;
+            /** Format: date-time */
+            updatedAt: string;
+        };
         CreateRoleInput: {
             key: string;
             merchantId: string;
@@ -1882,6 +2863,28 @@ export interface components {
          * @enum {string}
          */
         DataScopeKind: "MERCHANTS" | "CARRIERS" | "ALL";
+        /** @description Deletes an offer; returns that accepted it keep the offer as priced then. */
+        DeleteRetentionOfferResponse: {
+            active: boolean;
+            /**
+             * Format: int32
+             * @description STORE_CREDIT: bonus on top of the value, in basis points.
+             */
+            bonusBps: number | null;
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            kind: components["schemas"]["RetentionOfferKind"];
+            /**
+             * Format: int32
+             * @description PARTIAL_REFUND: share of the value refunded, in basis points (2500 = 25 %).
+             */
+            partialRefundBps: number | null;
+            /** @description The reason codes it applies to; null = every reason. */
+            reasonCodes: string[] | null;
+            /** Format: date-time */
+            updatedAt: string;
+        };
         /** @description Stops deliveries to the endpoint (pending ones are canceled); its history stays. */
         DeleteWebhookEndpointResponse: {
             id: string;
@@ -1909,6 +2912,28 @@ export interface components {
         DisconnectIntegrationResponse: {
             id: string;
             status: components["schemas"]["IntegrationStatus"];
+        };
+        /** @description Settlement lines, fees, accruals (OPEN/CLOSED = ACCRUED, APPROVED = PAYABLE) and payouts of every settlement whose period starts in [from, to), as CSV or DATEV Buchungsstapel (one fiscal year per DATEV file). */
+        ExportSettlementPeriodResponse: {
+            /** Format: int32 */
+            byteLength: number;
+            /** @description The bytes, base64. */
+            contentBase64: string;
+            contentType: string;
+            filename: string;
+            /** @description SHA-256 of the bytes, hex (the same period and data give the same bytes). */
+            sha256: string;
+        };
+        /** @description The settlement as CSV (documented columns) or as a DATEV Buchungsstapel (EXTF), base64 in `contentBase64`; the same data always gives the same bytes (`sha256`). */
+        ExportSettlementResponse: {
+            /** Format: int32 */
+            byteLength: number;
+            /** @description The bytes, base64. */
+            contentBase64: string;
+            contentType: string;
+            filename: string;
+            /** @description SHA-256 of the bytes, hex (the same period and data give the same bytes). */
+            sha256: string;
         };
         GetCarrierInvoiceResponse: {
             carrier: string;
@@ -2184,12 +3209,18 @@ export interface components {
                 reference: string;
                 status: components["schemas"]["PaymentSessionStatus"];
             } | null;
-            /** @description The settlement the order's money was paid out in, once it is settled. */
+            /** @description The settlement the order's collection was paid out in, once it is settled. */
             settlement: {
                 id: string;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description End of the period (exclusive, UTC).
+                 */
                 periodEnd: string;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description Start of the period (inclusive, UTC).
+                 */
                 periodStart: string;
                 status: components["schemas"]["SettlementStatus"];
             } | null;
@@ -2348,42 +3379,268 @@ export interface components {
                 status: components["schemas"]["ReleaseStatus"];
             };
         };
-        /** @description What IPAY owes a merchant for a period: gross collected, IPAY's fees and the net payout, with one line per settled order. */
-        GetSettlementResponse: {
+        /** @description Retention rate and saved revenue per reason, over returns confirmed in [from, to) (default: all), one entry per currency. */
+        GetRetentionStatsResponse: {
+            byReason: {
+                reasonCode: string;
+                /** Format: int32 */
+                retained: number;
+                /**
+                 * Format: double
+                 * @description retained / returns (0 when there were none).
+                 */
+                retentionRate: number;
+                /** Format: int32 */
+                returns: number;
+                savedRevenue: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            }[];
+            currency: string;
+            /** Format: int32 */
+            retained: number;
+            /** Format: double */
+            retentionRate: number;
+            /** Format: int32 */
+            returns: number;
+            savedRevenue: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+        }[];
+        /** @description A return with its offers, outcome, refund and its return shipment (carrier, tracking number, label with the QR code as a PNG). */
+        GetReturnResponse: {
+            acceptedOffer: {
+                /** @description Whether the goods travel back (exchange, store credit) or stay with the consumer (partial refund). */
+                goodsReturned: boolean;
+                kind: components["schemas"]["RetentionOfferKind"];
+                offerId: string;
+                /** @description Money refunded to the consumer (PARTIAL_REFUND). */
+                refund: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description The refund the merchant does not pay out compared with the plain refund. */
+                saved: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description Store credit issued (STORE_CREDIT: value + bonus). */
+                storeCredit: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            } | null;
+            /** @description Set when the label is issued (logistics). */
+            carrierCode: string | null;
+            /** Format: date-time */
+            confirmedAt: string | null;
             /** Format: date-time */
             createdAt: string;
+            id: string;
+            inspection: {
+                approved: boolean;
+                /** Format: date-time */
+                inspectedAt: string;
+                note: string | null;
+            } | null;
+            lines: {
+                name: string;
+                /** Format: int32 */
+                quantity: number;
+                sku: string;
+                total: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                unitAmount: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            }[];
+            method: components["schemas"]["ReturnMethod"];
+            /** @description Offers the consumer may accept now (empty once the return is confirmed). */
+            offers: {
+                /** @description Whether the goods travel back (exchange, store credit) or stay with the consumer (partial refund). */
+                goodsReturned: boolean;
+                kind: components["schemas"]["RetentionOfferKind"];
+                offerId: string;
+                /** @description Money refunded to the consumer (PARTIAL_REFUND). */
+                refund: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description The refund the merchant does not pay out compared with the plain refund. */
+                saved: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description Store credit issued (STORE_CREDIT: value + bonus). */
+                storeCredit: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            }[];
+            order: {
+                id: string;
+                status: components["schemas"]["OrderStatus"];
+            };
+            outcome: components["schemas"]["ReturnOutcome"];
+            reasonCode: string;
+            /** @description The label of the reason in the merchant's list. */
+            reasonLabel: string | null;
+            /** @description The consumer's free text. */
+            reasonText: string | null;
+            /** @description What the PSP accepted. */
+            refunded: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            refundFailure: {
+                code: string;
+                reason: string;
+            } | null;
+            refundId: string | null;
+            /** @description What commerce asked payments to refund. */
+            refundRequested: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            /** @description The return shipment booked with the carrier (null until commerce confirmed the return and logistics booked it). */
+            shipment: {
+                carrier: {
+                    /** @description Short code (ups, dhl, postnl, dpd, gls, inpost). */
+                    code: string;
+                    name: string;
+                };
+                /** Format: date-time */
+                createdAt: string;
+                id: string;
+                label: {
+                    /** @description The QR code as a PNG data URL (data:image/png;base64,…). */
+                    qrCodePng: string;
+                    /** @description What the QR code encodes (IPAYRTN1.<return>.<carrier>.<tracking number>.<signature>). */
+                    qrPayload: string;
+                };
+                /** @description DROP_OFF, LOCKER or PICKUP. */
+                method: string;
+                /** @description The carrier cost of the return leg from the tariff book (null when no tariff prices it). */
+                price: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                } | null;
+                status: components["schemas"]["ShipmentStatus"];
+                trackingNumber: string;
+            } | null;
+            status: components["schemas"]["ReturnStatus"];
+            storeCredit: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            trackingNumber: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description Σ returned line totals. */
+            value: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+        };
+        /** @description What IPAY owes a merchant for a period and currency: gross collected, IPAY's fees and the net payout, with one line per collection, refund and adjustment (each traced to its order, payment session and refund), its lifecycle (OPEN, CLOSED, APPROVED, PAID) and the fee schedule entries applied. */
+        GetSettlementResponse: {
+            /** Format: date-time */
+            approvedAt: string | null;
+            approvedBy: string | null;
+            /** Format: date-time */
+            closedAt: string | null;
+            /** @description Who closed it (a user, API key or system:settlement-engine). */
+            closedBy: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            currency: string;
             fees: {
                 /** Format: int32 */
                 amount: number;
                 currency: string;
             };
+            /** @description The fee schedule entries the lines' fees were taken from. */
+            feesApplied: {
+                currency: string;
+                feePerOrder: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                id: string;
+                /** @description Null for the platform schedule every merchant falls back to. */
+                merchantId: string | null;
+                /** Format: date-time */
+                validFrom: string;
+                /** Format: date-time */
+                validTo: string | null;
+            }[];
+            /** @description Always the sums of the lines (checked by the database at every commit). */
             gross: {
                 /** Format: int32 */
                 amount: number;
                 currency: string;
             };
             id: string;
+            /** Format: int32 */
+            lineCount: number;
             lines: {
+                /** @description The settlement an adjustment corrects. */
+                correctsSettlementId: string | null;
                 fee: {
                     /** Format: int32 */
                     amount: number;
                     currency: string;
                 };
+                /** @description The fee schedule entry the fee was taken from (collections). */
+                feeScheduleId: string | null;
                 gross: {
                     /** Format: int32 */
                     amount: number;
                     currency: string;
                 };
+                id: string;
+                kind: components["schemas"]["SettlementLineKind"];
                 net: {
                     /** Format: int32 */
                     amount: number;
                     currency: string;
                 };
+                /**
+                 * Format: date-time
+                 * @description When it happened: paid, refunded or adjusted.
+                 */
+                occurredAt: string;
+                /** @description The order the money belongs to (an adjustment may have none). */
                 order: {
                     id: string;
                     /** @description The merchant's own reference, unique per merchant. */
                     merchantReference: string;
-                };
+                } | null;
+                /** @description The payment session that holds the order's funds. */
+                paymentSessionId: string | null;
+                reason: string | null;
+                refundId: string | null;
             }[];
             merchant: {
                 id: string;
@@ -2395,10 +3652,38 @@ export interface components {
                 currency: string;
             };
             /** Format: date-time */
+            paidAt: string | null;
+            payoutReference: string | null;
+            /**
+             * Format: date-time
+             * @description End of the period (exclusive, UTC).
+             */
             periodEnd: string;
-            /** Format: date-time */
+            periodKind: components["schemas"]["SettlementPeriodKind"];
+            /**
+             * Format: date-time
+             * @description Start of the period (inclusive, UTC).
+             */
             periodStart: string;
+            /** @description Whether approval needs a second person (net above the currency's threshold, or no threshold configured). */
+            requiresFourEyes: boolean | null;
             status: components["schemas"]["SettlementStatus"];
+        };
+        /** @description How often a merchant is settled. */
+        GetSettlementSettingsResponse: {
+            merchantId: string;
+            periodKind: components["schemas"]["SettlementPeriodKind"];
+        };
+        /** @description The statement as a PDF (base64 in `contentBase64`): merchant, period, every line with its order and payment session, the fee schedule applied and the totals. */
+        GetSettlementStatementResponse: {
+            /** Format: int32 */
+            byteLength: number;
+            /** @description The bytes, base64. */
+            contentBase64: string;
+            contentType: string;
+            filename: string;
+            /** @description SHA-256 of the bytes, hex (the same period and data give the same bytes). */
+            sha256: string;
         };
         GetShipmentByTrackingNumberResponse: {
             carrier: {
@@ -2609,6 +3894,134 @@ export interface components {
             }[];
             imported: boolean;
         };
+        InspectReturnRequest: {
+            approved: boolean;
+            note?: string | null;
+        };
+        /** @description Approve (refund through payments, exchange or store credit) or reject with a note. */
+        InspectReturnResponse: {
+            acceptedOffer: {
+                /** @description Whether the goods travel back (exchange, store credit) or stay with the consumer (partial refund). */
+                goodsReturned: boolean;
+                kind: components["schemas"]["RetentionOfferKind"];
+                offerId: string;
+                /** @description Money refunded to the consumer (PARTIAL_REFUND). */
+                refund: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description The refund the merchant does not pay out compared with the plain refund. */
+                saved: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description Store credit issued (STORE_CREDIT: value + bonus). */
+                storeCredit: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            } | null;
+            /** @description Set when the label is issued (logistics). */
+            carrierCode: string | null;
+            /** Format: date-time */
+            confirmedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            inspection: {
+                approved: boolean;
+                /** Format: date-time */
+                inspectedAt: string;
+                note: string | null;
+            } | null;
+            lines: {
+                name: string;
+                /** Format: int32 */
+                quantity: number;
+                sku: string;
+                total: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                unitAmount: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            }[];
+            method: components["schemas"]["ReturnMethod"];
+            /** @description Offers the consumer may accept now (empty once the return is confirmed). */
+            offers: {
+                /** @description Whether the goods travel back (exchange, store credit) or stay with the consumer (partial refund). */
+                goodsReturned: boolean;
+                kind: components["schemas"]["RetentionOfferKind"];
+                offerId: string;
+                /** @description Money refunded to the consumer (PARTIAL_REFUND). */
+                refund: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description The refund the merchant does not pay out compared with the plain refund. */
+                saved: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description Store credit issued (STORE_CREDIT: value + bonus). */
+                storeCredit: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            }[];
+            order: {
+                id: string;
+                status: components["schemas"]["OrderStatus"];
+            };
+            outcome: components["schemas"]["ReturnOutcome"];
+            reasonCode: string;
+            /** @description The label of the reason in the merchant's list. */
+            reasonLabel: string | null;
+            /** @description The consumer's free text. */
+            reasonText: string | null;
+            /** @description What the PSP accepted. */
+            refunded: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            refundFailure: {
+                code: string;
+                reason: string;
+            } | null;
+            refundId: string | null;
+            /** @description What commerce asked payments to refund. */
+            refundRequested: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            status: components["schemas"]["ReturnStatus"];
+            storeCredit: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            trackingNumber: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description Σ returned line totals. */
+            value: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+        };
         /**
          * @description - `PENDING`: Stored; the credentials are being verified with the platform.
          *     - `CONNECTED`: Verified; orders are synced on schedule.
@@ -2648,6 +4061,16 @@ export interface components {
             /** Format: date-time */
             revokedAt: string | null;
             status: components["schemas"]["ApiKeyStatus"];
+        }[];
+        /** @description Settlements with a net above their currency's threshold (or of a currency without one) need a second person's approval. */
+        ListApprovalThresholdsResponse: {
+            /** @description Settlements with a net above this need four eyes. */
+            amount: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            currency: string;
         }[];
         ListCarrierInvoiceLinesResponse: {
             edges: {
@@ -2880,6 +4303,25 @@ export interface components {
                 hasNextPage: boolean;
             };
         };
+        /** @description The merchant's entries and the platform's (in force and scheduled), oldest first per currency. */
+        ListFeeScheduleResponse: {
+            /** Format: date-time */
+            createdAt: string;
+            currency: string;
+            feePerOrder: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            id: string;
+            /** @description Null for the platform schedule every merchant falls back to. */
+            merchantId: string | null;
+            reason: string | null;
+            /** Format: date-time */
+            validFrom: string;
+            /** Format: date-time */
+            validTo: string | null;
+        }[];
         /** @description Tamper-evident audit records of every finance mutation, newest first, within the caller's audit:read scope. */
         ListFinanceAuditResponse: {
             edges: {
@@ -3012,6 +4454,7 @@ export interface components {
                 amount: number;
                 currency: string;
             };
+            /** @description Always the sums of the lines (checked by the database at every commit). */
             gross: {
                 /** Format: int32 */
                 amount: number;
@@ -3023,9 +4466,15 @@ export interface components {
                 amount: number;
                 currency: string;
             };
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description End of the period (exclusive, UTC).
+             */
             periodEnd: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description Start of the period (inclusive, UTC).
+             */
             periodStart: string;
             status: components["schemas"]["SettlementStatus"];
         }[];
@@ -3116,6 +4565,164 @@ export interface components {
                 hasNextPage: boolean;
             };
         };
+        ListRetentionOffersResponse: {
+            active: boolean;
+            /**
+             * Format: int32
+             * @description STORE_CREDIT: bonus on top of the value, in basis points.
+             */
+            bonusBps: number | null;
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            kind: components["schemas"]["RetentionOfferKind"];
+            /**
+             * Format: int32
+             * @description PARTIAL_REFUND: share of the value refunded, in basis points (2500 = 25 %).
+             */
+            partialRefundBps: number | null;
+            /** @description The reason codes it applies to; null = every reason. */
+            reasonCodes: string[] | null;
+            /** Format: date-time */
+            updatedAt: string;
+        }[];
+        ListReturnReasonsResponse: {
+            archived: boolean;
+            /** @description Upper-case code (e.g. WRONG_SIZE), unique per merchant. */
+            code: string;
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            label: string;
+            /** @description Whether the consumer must add a free text. */
+            requiresText: boolean;
+            /** Format: date-time */
+            updatedAt: string;
+        }[];
+        /** @description The merchant's returns, newest first; `first` is at most 100. */
+        ListReturnsResponse: {
+            acceptedOffer: {
+                /** @description Whether the goods travel back (exchange, store credit) or stay with the consumer (partial refund). */
+                goodsReturned: boolean;
+                kind: components["schemas"]["RetentionOfferKind"];
+                offerId: string;
+                /** @description Money refunded to the consumer (PARTIAL_REFUND). */
+                refund: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description The refund the merchant does not pay out compared with the plain refund. */
+                saved: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description Store credit issued (STORE_CREDIT: value + bonus). */
+                storeCredit: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            } | null;
+            /** @description Set when the label is issued (logistics). */
+            carrierCode: string | null;
+            /** Format: date-time */
+            confirmedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            inspection: {
+                approved: boolean;
+                /** Format: date-time */
+                inspectedAt: string;
+                note: string | null;
+            } | null;
+            lines: {
+                name: string;
+                /** Format: int32 */
+                quantity: number;
+                sku: string;
+                total: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                unitAmount: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            }[];
+            method: components["schemas"]["ReturnMethod"];
+            /** @description Offers the consumer may accept now (empty once the return is confirmed). */
+            offers: {
+                /** @description Whether the goods travel back (exchange, store credit) or stay with the consumer (partial refund). */
+                goodsReturned: boolean;
+                kind: components["schemas"]["RetentionOfferKind"];
+                offerId: string;
+                /** @description Money refunded to the consumer (PARTIAL_REFUND). */
+                refund: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description The refund the merchant does not pay out compared with the plain refund. */
+                saved: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description Store credit issued (STORE_CREDIT: value + bonus). */
+                storeCredit: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            }[];
+            order: {
+                id: string;
+                status: components["schemas"]["OrderStatus"];
+            };
+            outcome: components["schemas"]["ReturnOutcome"];
+            reasonCode: string;
+            /** @description The label of the reason in the merchant's list. */
+            reasonLabel: string | null;
+            /** @description The consumer's free text. */
+            reasonText: string | null;
+            /** @description What the PSP accepted. */
+            refunded: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            refundFailure: {
+                code: string;
+                reason: string;
+            } | null;
+            refundId: string | null;
+            /** @description What commerce asked payments to refund. */
+            refundRequested: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            status: components["schemas"]["ReturnStatus"];
+            storeCredit: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            trackingNumber: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description Σ returned line totals. */
+            value: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+        }[];
         /** @description Built-in roles and, with a merchant, its custom roles, each with its permissions. */
         ListRolesResponse: {
             builtIn: boolean;
@@ -3255,9 +4862,11 @@ export interface components {
         };
         /**
          * @description Where an order is in the pay-on-arrival flow.
+         *
+         *     - `PARTIALLY_RETURNED`: Some of the goods were accepted back from a return (refund or store credit); the rest stays with the consumer.
          * @enum {string}
          */
-        OrderStatus: "CREATED" | "AWAITING_PAYMENT" | "PAID" | "OUT_FOR_DELIVERY" | "RELEASED" | "DELIVERED" | "RETURNED" | "REFUNDED" | "CANCELLED";
+        OrderStatus: "CREATED" | "AWAITING_PAYMENT" | "PAID" | "OUT_FOR_DELIVERY" | "RELEASED" | "DELIVERED" | "PARTIALLY_RETURNED" | "RETURNED" | "REFUNDED" | "CANCELLED";
         ParcelInput: {
             /** @description Where the parcel goes; defaults to the order's shipping address when the parcel is for an order. */
             destination?: components["schemas"]["DestinationInput"] | null;
@@ -3276,9 +4885,62 @@ export interface components {
         PaymentHistoryOutcome: "APPLIED" | "RECORDED" | "IGNORED";
         /**
          * @description Where a payment session is, modelled on what PSPs report.
+         *
+         *     - `PARTIALLY_CAPTURED`: Less than the session amount was captured (see outstandingAmount); funds are held, the order is not paid.
+         *     - `CONFIRMED`: Captured in full: captured = the session amount.
          * @enum {string}
          */
-        PaymentSessionStatus: "CREATED" | "REQUESTED" | "AUTHORISED" | "CONFIRMED" | "FAILED" | "EXPIRED" | "CANCELLED" | "PARTIALLY_REFUNDED" | "REFUNDED";
+        PaymentSessionStatus: "CREATED" | "REQUESTED" | "AUTHORISED" | "PARTIALLY_CAPTURED" | "CONFIRMED" | "FAILED" | "EXPIRED" | "CANCELLED" | "PARTIALLY_REFUNDED" | "REFUNDED";
+        PaySettlementRequest: {
+            /** @description The bank transfer reference. */
+            payoutReference: string;
+        };
+        /** @description An APPROVED settlement is marked PAID with the payout's bank reference (settlement.paid). */
+        PaySettlementResponse: {
+            /** Format: date-time */
+            approvedAt: string | null;
+            approvedBy: string | null;
+            /** Format: date-time */
+            closedAt: string | null;
+            /** @description Who closed it (a user, API key or system:settlement-engine). */
+            closedBy: string | null;
+            currency: string;
+            fees: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            /** @description Always the sums of the lines (checked by the database at every commit). */
+            gross: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            id: string;
+            /** Format: int32 */
+            lineCount: number;
+            net: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            /** Format: date-time */
+            paidAt: string | null;
+            payoutReference: string | null;
+            /**
+             * Format: date-time
+             * @description End of the period (exclusive, UTC).
+             */
+            periodEnd: string;
+            /**
+             * Format: date-time
+             * @description Start of the period (inclusive, UTC).
+             */
+            periodStart: string;
+            /** @description Whether approval needs a second person (net above the currency's threshold, or no threshold configured). */
+            requiresFourEyes: boolean | null;
+            status: components["schemas"]["SettlementStatus"];
+        };
         /** @enum {string} */
         PrincipalKind: "USER" | "API_KEY" | "PARTNER" | "OPERATOR";
         /** @description RFC 9457 problem details. */
@@ -3429,11 +5091,23 @@ export interface components {
          * @enum {string}
          */
         RefundStatus: "PENDING" | "SUCCEEDED" | "FAILED";
+        ReissueReleaseCodeRequest: Record<string, never>;
+        /** @description A new one-time code and QR token for the shipment's hand-over (read it with GET /v1/orders/{orderId}/release-code); the current code and QR token are revoked. Only while the order is fully paid and not cancelled, before the code was verified, at most 3 times per shipment per hour. */
+        ReissueReleaseCodeResponse: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string;
+            id: string;
+            locationType: components["schemas"]["LocationType"];
+            status: components["schemas"]["ReleaseStatus"];
+        };
         /**
          * @description - `ACTIVE`: Waiting for the consumer's code or QR token.
          *     - `AUTHORIZED`: The code was verified; the parcel may be handed over.
          *     - `RELEASED`: The parcel was handed over.
-         *     - `LOCKED`: Too many wrong codes.
+         *     - `LOCKED`: Too many wrong codes (reissueReleaseCode gives a new one).
+         *     - `REVOKED`: Dead: the order was cancelled, its payment stopped being fully paid, or the code was reissued.
          * @enum {string}
          */
         ReleaseStatus: "ACTIVE" | "AUTHORIZED" | "RELEASED" | "LOCKED" | "REVOKED";
@@ -3448,6 +5122,142 @@ export interface components {
             id: string;
             status: components["schemas"]["WebhookDeliveryStatus"];
         }[];
+        RequestReturnInput: {
+            /**
+             * @description The lines and quantities coming back; empty = everything not returned yet.
+             * @default []
+             */
+            lines: components["schemas"]["ReturnLineInput"][];
+            method: components["schemas"]["ReturnMethod"];
+            orderId: string;
+            reasonCode: string;
+            reasonText?: string | null;
+        };
+        RequestReturnRequest: components["schemas"]["RequestReturnInput"];
+        /** @description A return of some or all lines of a handed-over order, with a reason from the merchant's list and a method (DROP_OFF, LOCKER, PICKUP). The merchant's applicable retention offers come priced in `offers`; without any the return is confirmed at once and its label follows. */
+        RequestReturnResponse: {
+            acceptedOffer: {
+                /** @description Whether the goods travel back (exchange, store credit) or stay with the consumer (partial refund). */
+                goodsReturned: boolean;
+                kind: components["schemas"]["RetentionOfferKind"];
+                offerId: string;
+                /** @description Money refunded to the consumer (PARTIAL_REFUND). */
+                refund: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description The refund the merchant does not pay out compared with the plain refund. */
+                saved: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description Store credit issued (STORE_CREDIT: value + bonus). */
+                storeCredit: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            } | null;
+            /** @description Set when the label is issued (logistics). */
+            carrierCode: string | null;
+            /** Format: date-time */
+            confirmedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            inspection: {
+                approved: boolean;
+                /** Format: date-time */
+                inspectedAt: string;
+                note: string | null;
+            } | null;
+            lines: {
+                name: string;
+                /** Format: int32 */
+                quantity: number;
+                sku: string;
+                total: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                unitAmount: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            }[];
+            method: components["schemas"]["ReturnMethod"];
+            /** @description Offers the consumer may accept now (empty once the return is confirmed). */
+            offers: {
+                /** @description Whether the goods travel back (exchange, store credit) or stay with the consumer (partial refund). */
+                goodsReturned: boolean;
+                kind: components["schemas"]["RetentionOfferKind"];
+                offerId: string;
+                /** @description Money refunded to the consumer (PARTIAL_REFUND). */
+                refund: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description The refund the merchant does not pay out compared with the plain refund. */
+                saved: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                /** @description Store credit issued (STORE_CREDIT: value + bonus). */
+                storeCredit: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            }[];
+            order: {
+                id: string;
+                status: components["schemas"]["OrderStatus"];
+            };
+            outcome: components["schemas"]["ReturnOutcome"];
+            reasonCode: string;
+            /** @description The label of the reason in the merchant's list. */
+            reasonLabel: string | null;
+            /** @description The consumer's free text. */
+            reasonText: string | null;
+            /** @description What the PSP accepted. */
+            refunded: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            refundFailure: {
+                code: string;
+                reason: string;
+            } | null;
+            refundId: string | null;
+            /** @description What commerce asked payments to refund. */
+            refundRequested: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            status: components["schemas"]["ReturnStatus"];
+            storeCredit: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            trackingNumber: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description Σ returned line totals. */
+            value: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+        };
         ResolveCarrierInvoiceLineRequest: {
             note?: string | null;
             resolution: components["schemas"]["CarrierInvoiceLineResolution"];
@@ -3518,6 +5328,59 @@ export interface components {
             };
             trackingNumber: string;
         };
+        RetentionOfferInput: {
+            /** @default true */
+            active: boolean;
+            /** Format: int32 */
+            bonusBps?: number | null;
+            kind: components["schemas"]["RetentionOfferKind"];
+            /** Format: int32 */
+            partialRefundBps?: number | null;
+            reasonCodes?: string[] | null;
+        };
+        /** @enum {string} */
+        RetentionOfferKind: "EXCHANGE" | "PARTIAL_REFUND" | "STORE_CREDIT";
+        ReturnLineInput: {
+            /** Format: int32 */
+            quantity: number;
+            sku: string;
+        };
+        /**
+         * @description How the goods travel back.
+         * @enum {string}
+         */
+        ReturnMethod: "DROP_OFF" | "LOCKER" | "PICKUP";
+        /**
+         * @description What the return ends in: the plain refund, or what an accepted retention offer made of it.
+         *
+         *     - `PARTIAL_REFUND`: A share of the value refunded; the consumer keeps the goods.
+         * @enum {string}
+         */
+        ReturnOutcome: "REFUND" | "EXCHANGE" | "PARTIAL_REFUND" | "STORE_CREDIT";
+        ReturnReasonInput: {
+            code: string;
+            label: string;
+            /** @default false */
+            requiresText: boolean;
+        };
+        ReturnReasonUpdate: {
+            label?: string | null;
+            requiresText?: boolean | null;
+        };
+        /**
+         * @description Where a return is: REQUESTED → LABEL_ISSUED → IN_TRANSIT → RECEIVED → INSPECTED → REFUNDED / REJECTED / EXCHANGED / CREDITED.
+         *
+         *     - `REQUESTED`: Started; retention offers may still be accepted until it is confirmed.
+         *     - `LABEL_ISSUED`: Logistics booked the return shipment; the consumer has the label / QR code.
+         *     - `IN_TRANSIT`: The carrier scanned the parcel.
+         *     - `RECEIVED`: The parcel arrived back at the merchant.
+         *     - `INSPECTED`: Inspected and approved; the refund is on its way through payments.
+         *     - `REJECTED`: Inspection refused the goods: no refund.
+         *     - `EXCHANGED`: Approved; a replacement instead of a refund (exchange offer).
+         *     - `CREDITED`: Approved; store credit (with its bonus) instead of a refund.
+         * @enum {string}
+         */
+        ReturnStatus: "REQUESTED" | "LABEL_ISSUED" | "IN_TRANSIT" | "RECEIVED" | "INSPECTED" | "REFUNDED" | "REJECTED" | "EXCHANGED" | "CREDITED";
         RevokeApiKeyRequest: Record<string, never>;
         /** @description The key and every token issued for it stop working. */
         RevokeApiKeyResponse: {
@@ -3642,6 +5505,23 @@ export interface components {
          * @enum {string}
          */
         ServiceLevel: "STANDARD" | "EXPRESS" | "SAME_DAY" | "PICKUP_POINT" | "LOCKER";
+        SetApprovalThresholdRequest: {
+            /**
+             * Format: int32
+             * @description Threshold in minor units.
+             */
+            amount: number;
+        };
+        /** @description The four-eyes threshold of a currency (settlements:manage). */
+        SetApprovalThresholdResponse: {
+            /** @description Settlements with a net above this need four eyes. */
+            amount: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            currency: string;
+        };
         SetCarrierContactsRequest: {
             emails: string[];
         };
@@ -3650,13 +5530,93 @@ export interface components {
             carrier: string;
             emails: string[];
         };
+        SetFeeScheduleInput: {
+            currency: string;
+            /**
+             * Format: int32
+             * @description Fee per settled order in minor units.
+             */
+            feePerOrder: number;
+            /** @description Omit for the platform schedule. */
+            merchantId?: string | null;
+            reason?: string | null;
+            /**
+             * Format: date-time
+             * @description From when it applies; a change mid-period re-prices the open period's orders paid from then on.
+             */
+            validFrom: string;
+            /** Format: date-time */
+            validTo?: string | null;
+        };
+        SetFeeScheduleRequest: components["schemas"]["SetFeeScheduleInput"];
+        /** @description IPAY's fixed fee per order in a currency, for a merchant (or the platform default), from an instant; a change mid-period re-prices the open period's orders paid from then on. Refused with 409 FEE_PERIOD_CLOSED when it would reach into a closed settlement. */
+        SetFeeScheduleResponse: {
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            currency: string;
+            feePerOrder: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+            id: string;
+            /** @description Null for the platform schedule every merchant falls back to. */
+            merchantId: string | null;
+            reason: string | null;
+            /** Format: date-time */
+            validFrom: string;
+            /** Format: date-time */
+            validTo: string | null;
+        };
+        SetSettlementPeriodRequest: {
+            /** @description DAILY, WEEKLY or MONTHLY. */
+            periodKind: components["schemas"]["SettlementPeriodKind"];
+        };
+        /** @description DAILY, WEEKLY (Monday to Monday) or MONTHLY, UTC, from the merchant's next settlement on. */
+        SetSettlementPeriodResponse: {
+            merchantId: string;
+            periodKind: components["schemas"]["SettlementPeriodKind"];
+        };
+        SettlementAdjustmentInput: {
+            /**
+             * Format: int32
+             * @description Signed minor units: negative takes money back, positive pays more.
+             */
+            amount: number;
+            /** @description The (approved or paid) settlement this corrects. */
+            correctsSettlementId?: string | null;
+            currency: string;
+            merchantId: string;
+            orderId?: string | null;
+            reason: string;
+        };
         /**
-         * @description - `OPEN`: Collecting orders of the period.
-         *     - `CLOSED`: Totals fixed, awaiting payout.
+         * @description - `CSV`: Comma-separated, one row per line and one per settlement total (columns: see the finance README).
+         *     - `DATEV`: DATEV Buchungsstapel (EXTF 700, format version 13), semicolon-separated, Windows-1252 (see the finance README).
+         * @enum {string}
+         */
+        SettlementExportFormat: "CSV" | "DATEV";
+        /**
+         * @description - `COLLECTION`: A fully paid order's collected amount, less IPAY's fixed fee.
+         *     - `REFUND`: Money paid back to the consumer (negative); a refund after a settlement was closed lands in the next one.
+         *     - `ADJUSTMENT`: A correction with a reason (e.g. of an approved settlement).
+         * @enum {string}
+         */
+        SettlementLineKind: "COLLECTION" | "REFUND" | "ADJUSTMENT";
+        /**
+         * @description How often a merchant is settled (UTC; weeks run Monday to Monday).
+         * @enum {string}
+         */
+        SettlementPeriodKind: "DAILY" | "WEEKLY" | "MONTHLY";
+        /**
+         * @description - `OPEN`: Collecting the period's lines.
+         *     - `CLOSED`: Totals fixed; awaiting approval.
+         *     - `APPROVED`: Approved for payout; immutable from here on (a correction is an adjustment line in a later settlement).
          *     - `PAID`: Paid out to the merchant.
          * @enum {string}
          */
-        SettlementStatus: "OPEN" | "CLOSED" | "PAID";
+        SettlementStatus: "OPEN" | "CLOSED" | "APPROVED" | "PAID";
         /**
          * @description Where a parcel is, as its carrier's scans report it.
          * @enum {string}
@@ -3671,6 +5631,15 @@ export interface components {
                 id: string;
                 status: components["schemas"]["ShipmentStatus"];
             };
+        };
+        SimulateReturnScanRequest: {
+            scan: components["schemas"]["ScanType"];
+        };
+        /** @description Sandbox only. Sends the carrier's signed webhook for the return shipment to IPAY, as the real carrier would. */
+        SimulateReturnScanResponse: {
+            id: string;
+            status: components["schemas"]["ShipmentStatus"];
+            trackingNumber: string;
         };
         SimulateSandboxPaymentRequest: {
             duplicate?: boolean | null;
@@ -3761,6 +5730,42 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        UpdateRetentionOfferRequest: components["schemas"]["RetentionOfferInput"];
+        UpdateRetentionOfferResponse: {
+            active: boolean;
+            /**
+             * Format: int32
+             * @description STORE_CREDIT: bonus on top of the value, in basis points.
+             */
+            bonusBps: number | null;
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            kind: components["schemas"]["RetentionOfferKind"];
+            /**
+             * Format: int32
+             * @description PARTIAL_REFUND: share of the value refunded, in basis points (2500 = 25 %).
+             */
+            partialRefundBps: number | null;
+            /** @description The reason codes it applies to; null = every reason. */
+            reasonCodes: string[] | null;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        UpdateReturnReasonRequest: components["schemas"]["ReturnReasonUpdate"];
+        UpdateReturnReasonResponse: {
+            archived: boolean;
+            /** @description Upper-case code (e.g. WRONG_SIZE), unique per merchant. */
+            code: string;
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            label: string;
+            /** @description Whether the consumer must add a free text. */
+            requiresText: boolean;
+            /** Format: date-time */
+            updatedAt: string;
+        };
         VerifyReleaseInput: {
             /** @description Driver, clerk or locker id as the carrier identifies it (kept in the audit trail). */
             agentId?: string | null;
@@ -3780,7 +5785,7 @@ export interface components {
             attemptsRemaining: number;
             authorized: boolean;
             message: string;
-            /** @description Why the release was refused: ALREADY_RELEASED, LOCKED_OUT, EXPIRED, LOCATION_MISMATCH, PAYMENT_NOT_CONFIRMED, WRONG_CODE, … */
+            /** @description Why the release was refused: ALREADY_RELEASED, REVOKED, LOCKED_OUT, EXPIRED, LOCATION_MISMATCH, ORDER_CANCELLED, PAYMENT_NOT_CONFIRMED (the order is not fully paid), WRONG_CODE, … */
             reason: string | null;
             /** @description Null when the shipment has no release authorization yet (payment not confirmed). */
             release: {
@@ -6175,6 +8180,139 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    ListFeeSchedule: {
+        parameters: {
+            query?: {
+                /**
+                 * @description One currency.
+                 * @example EUR
+                 */
+                currency?: string;
+                /**
+                 * @description The merchant; omit for the platform schedule alone.
+                 * @example mer_53c4f17d869dceb9734bf9c2416b70f3
+                 */
+                merchantId?: string;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.feeSchedule` of the GraphQL operation ListFeeSchedule. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "id_067189fe07601a6109a574765d5d8fb1",
+                     *         "merchantId": "mer_53c4f17d869dceb9734bf9c2416b70f3",
+                     *         "currency": "EUR",
+                     *         "feePerOrder": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "validFrom": "2026-05-29T09:14:22.000Z",
+                     *         "validTo": "2026-05-29T09:14:22.000Z",
+                     *         "reason": "reason",
+                     *         "createdAt": "2026-05-29T09:14:22.000Z"
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["ListFeeScheduleResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    SetFeeSchedule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetFeeScheduleRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.setFeeSchedule` of the GraphQL operation SetFeeSchedule. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_067189fe07601a6109a574765d5d8fb1",
+                     *       "merchantId": "id_2c926cdd4617f3e9141ae6746ee6c1cd",
+                     *       "currency": "EUR",
+                     *       "feePerOrder": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "validFrom": "2026-05-29T09:14:22.000Z",
+                     *       "validTo": "2026-05-29T09:14:22.000Z",
+                     *       "reason": "reason",
+                     *       "createdBy": "createdBy",
+                     *       "createdAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SetFeeScheduleResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     ConnectIntegration: {
         parameters: {
             query?: never;
@@ -6986,6 +9124,597 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ListRetentionOffers: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                merchantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.retentionOffers` of the GraphQL operation ListRetentionOffers. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "id_5ce553030662a2db373f928cdf3d04c7",
+                     *         "kind": "EXCHANGE",
+                     *         "partialRefundBps": 1,
+                     *         "bonusBps": 1,
+                     *         "reasonCodes": [
+                     *           "reasonCodes"
+                     *         ],
+                     *         "active": true,
+                     *         "createdAt": "2026-05-29T09:14:22.000Z",
+                     *         "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["ListRetentionOffersResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    CreateRetentionOffer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                merchantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateRetentionOfferRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.createRetentionOffer` of the GraphQL operation CreateRetentionOffer. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_5ce553030662a2db373f928cdf3d04c7",
+                     *       "kind": "EXCHANGE",
+                     *       "partialRefundBps": 1,
+                     *       "bonusBps": 1,
+                     *       "reasonCodes": [
+                     *         "reasonCodes"
+                     *       ],
+                     *       "active": true,
+                     *       "createdAt": "2026-05-29T09:14:22.000Z",
+                     *       "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CreateRetentionOfferResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetRetentionStats: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                merchantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.retentionStats` of the GraphQL operation GetRetentionStats. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "currency": "EUR",
+                     *         "returns": 1,
+                     *         "retained": 1,
+                     *         "retentionRate": 1.5,
+                     *         "savedRevenue": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "byReason": [
+                     *           {
+                     *             "reasonCode": "reasonCode",
+                     *             "returns": 1,
+                     *             "retained": 1,
+                     *             "retentionRate": 1.5,
+                     *             "savedRevenue": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             }
+                     *           }
+                     *         ]
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["GetRetentionStatsResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ListReturnReasons: {
+        parameters: {
+            query?: {
+                includeArchived?: boolean;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                merchantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.returnReasons` of the GraphQL operation ListReturnReasons. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "id_e5971f227d225f621d99417e2208f9be",
+                     *         "code": "WRONG_SIZE",
+                     *         "label": "label",
+                     *         "requiresText": true,
+                     *         "archived": true,
+                     *         "createdAt": "2026-05-29T09:14:22.000Z",
+                     *         "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["ListReturnReasonsResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    CreateReturnReason: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                merchantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateReturnReasonRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.createReturnReason` of the GraphQL operation CreateReturnReason. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_e5971f227d225f621d99417e2208f9be",
+                     *       "code": "WRONG_SIZE",
+                     *       "label": "label",
+                     *       "requiresText": true,
+                     *       "archived": true,
+                     *       "createdAt": "2026-05-29T09:14:22.000Z",
+                     *       "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CreateReturnReasonResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ListReturns: {
+        parameters: {
+            query?: {
+                first?: number;
+                status?: components["schemas"]["ReturnStatus"];
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                merchantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.returns` of the GraphQL operation ListReturns. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "id_38fbece3eee4f471c795804ffa8d4349",
+                     *         "status": "REQUESTED",
+                     *         "method": "DROP_OFF",
+                     *         "reasonCode": "reasonCode",
+                     *         "reasonLabel": "reasonLabel",
+                     *         "reasonText": "reasonText",
+                     *         "outcome": "REFUND",
+                     *         "confirmedAt": "2026-05-29T09:14:22.000Z",
+                     *         "carrierCode": "carrierCode",
+                     *         "trackingNumber": "POSTNL000100023757",
+                     *         "value": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "lines": [
+                     *           {
+                     *             "sku": "sku",
+                     *             "name": "name",
+                     *             "quantity": 1,
+                     *             "unitAmount": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             },
+                     *             "total": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             }
+                     *           }
+                     *         ],
+                     *         "offers": [
+                     *           {
+                     *             "offerId": "id_e333f38817950463181fa47c5c82b3bf",
+                     *             "kind": "EXCHANGE",
+                     *             "refund": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             },
+                     *             "storeCredit": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             },
+                     *             "saved": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             },
+                     *             "goodsReturned": true
+                     *           }
+                     *         ],
+                     *         "acceptedOffer": {
+                     *           "offerId": "id_e333f38817950463181fa47c5c82b3bf",
+                     *           "kind": "EXCHANGE",
+                     *           "refund": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "storeCredit": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "saved": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "goodsReturned": true
+                     *         },
+                     *         "inspection": {
+                     *           "approved": true,
+                     *           "note": "note",
+                     *           "inspectedAt": "2026-05-29T09:14:22.000Z"
+                     *         },
+                     *         "refundRequested": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "refunded": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "refundId": "id_abcd89f8291e3c30fe566c936a43db5f",
+                     *         "refundFailure": {
+                     *           "code": "code",
+                     *           "reason": "reason"
+                     *         },
+                     *         "storeCredit": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "order": {
+                     *           "id": "ord_2917b41c1734df61eb685e1e2ea7b435",
+                     *           "status": "CREATED"
+                     *         },
+                     *         "createdAt": "2026-05-29T09:14:22.000Z",
+                     *         "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["ListReturnsResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetSettlementSettings: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The merchant.
+                 * @example mer_53c4f17d869dceb9734bf9c2416b70f3
+                 */
+                merchantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.settlementSettings` of the GraphQL operation GetSettlementSettings. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "merchantId": "mer_53c4f17d869dceb9734bf9c2416b70f3",
+                     *       "periodKind": "DAILY"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetSettlementSettingsResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    SetSettlementPeriod: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The merchant.
+                 * @example mer_53c4f17d869dceb9734bf9c2416b70f3
+                 */
+                merchantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "periodKind": "WEEKLY"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SetSettlementPeriodRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.setSettlementPeriod` of the GraphQL operation SetSettlementPeriod. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "merchantId": "mer_53c4f17d869dceb9734bf9c2416b70f3",
+                     *       "periodKind": "WEEKLY"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SetSettlementPeriodResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -8058,6 +10787,961 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    UpdateRetentionOffer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example rof_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateRetentionOfferRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.updateRetentionOffer` of the GraphQL operation UpdateRetentionOffer. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "rof_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *       "kind": "EXCHANGE",
+                     *       "partialRefundBps": 1,
+                     *       "bonusBps": 1,
+                     *       "reasonCodes": [
+                     *         "reasonCodes"
+                     *       ],
+                     *       "active": true,
+                     *       "createdAt": "2026-05-29T09:14:22.000Z",
+                     *       "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UpdateRetentionOfferResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    DeleteRetentionOffer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example rof_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.deleteRetentionOffer` of the GraphQL operation DeleteRetentionOffer. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "rof_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *       "kind": "EXCHANGE",
+                     *       "partialRefundBps": 1,
+                     *       "bonusBps": 1,
+                     *       "reasonCodes": [
+                     *         "reasonCodes"
+                     *       ],
+                     *       "active": true,
+                     *       "createdAt": "2026-05-29T09:14:22.000Z",
+                     *       "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DeleteRetentionOfferResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ArchiveReturnReason: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example rrs_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.archiveReturnReason` of the GraphQL operation ArchiveReturnReason. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "rrs_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *       "code": "WRONG_SIZE",
+                     *       "label": "label",
+                     *       "requiresText": true,
+                     *       "archived": true,
+                     *       "createdAt": "2026-05-29T09:14:22.000Z",
+                     *       "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ArchiveReturnReasonResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    UpdateReturnReason: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example rrs_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateReturnReasonRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.updateReturnReason` of the GraphQL operation UpdateReturnReason. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "rrs_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *       "code": "WRONG_SIZE",
+                     *       "label": "label",
+                     *       "requiresText": true,
+                     *       "archived": true,
+                     *       "createdAt": "2026-05-29T09:14:22.000Z",
+                     *       "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UpdateReturnReasonResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    RequestReturn: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestReturnRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.requestReturn` of the GraphQL operation RequestReturn. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_38fbece3eee4f471c795804ffa8d4349",
+                     *       "status": "REQUESTED",
+                     *       "method": "DROP_OFF",
+                     *       "reasonCode": "reasonCode",
+                     *       "reasonLabel": "reasonLabel",
+                     *       "reasonText": "reasonText",
+                     *       "outcome": "REFUND",
+                     *       "confirmedAt": "2026-05-29T09:14:22.000Z",
+                     *       "carrierCode": "carrierCode",
+                     *       "trackingNumber": "POSTNL000100023757",
+                     *       "value": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "lines": [
+                     *         {
+                     *           "sku": "sku",
+                     *           "name": "name",
+                     *           "quantity": 1,
+                     *           "unitAmount": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "total": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "offers": [
+                     *         {
+                     *           "offerId": "id_e333f38817950463181fa47c5c82b3bf",
+                     *           "kind": "EXCHANGE",
+                     *           "refund": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "storeCredit": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "saved": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "goodsReturned": true
+                     *         }
+                     *       ],
+                     *       "acceptedOffer": {
+                     *         "offerId": "id_e333f38817950463181fa47c5c82b3bf",
+                     *         "kind": "EXCHANGE",
+                     *         "refund": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "storeCredit": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "saved": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "goodsReturned": true
+                     *       },
+                     *       "inspection": {
+                     *         "approved": true,
+                     *         "note": "note",
+                     *         "inspectedAt": "2026-05-29T09:14:22.000Z"
+                     *       },
+                     *       "refundRequested": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "refunded": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "refundId": "id_abcd89f8291e3c30fe566c936a43db5f",
+                     *       "refundFailure": {
+                     *         "code": "code",
+                     *         "reason": "reason"
+                     *       },
+                     *       "storeCredit": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "order": {
+                     *         "id": "ord_2917b41c1734df61eb685e1e2ea7b435",
+                     *         "status": "CREATED"
+                     *       },
+                     *       "createdAt": "2026-05-29T09:14:22.000Z",
+                     *       "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RequestReturnResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetReturn: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @example ret_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.return` of the GraphQL operation GetReturn. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ret_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *       "status": "REQUESTED",
+                     *       "method": "DROP_OFF",
+                     *       "reasonCode": "reasonCode",
+                     *       "reasonLabel": "reasonLabel",
+                     *       "reasonText": "reasonText",
+                     *       "outcome": "REFUND",
+                     *       "confirmedAt": "2026-05-29T09:14:22.000Z",
+                     *       "carrierCode": "carrierCode",
+                     *       "trackingNumber": "POSTNL000100023757",
+                     *       "value": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "lines": [
+                     *         {
+                     *           "sku": "sku",
+                     *           "name": "name",
+                     *           "quantity": 1,
+                     *           "unitAmount": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "total": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "offers": [
+                     *         {
+                     *           "offerId": "id_e333f38817950463181fa47c5c82b3bf",
+                     *           "kind": "EXCHANGE",
+                     *           "refund": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "storeCredit": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "saved": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "goodsReturned": true
+                     *         }
+                     *       ],
+                     *       "acceptedOffer": {
+                     *         "offerId": "id_e333f38817950463181fa47c5c82b3bf",
+                     *         "kind": "EXCHANGE",
+                     *         "refund": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "storeCredit": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "saved": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "goodsReturned": true
+                     *       },
+                     *       "inspection": {
+                     *         "approved": true,
+                     *         "note": "note",
+                     *         "inspectedAt": "2026-05-29T09:14:22.000Z"
+                     *       },
+                     *       "refundRequested": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "refunded": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "refundId": "id_abcd89f8291e3c30fe566c936a43db5f",
+                     *       "refundFailure": {
+                     *         "code": "code",
+                     *         "reason": "reason"
+                     *       },
+                     *       "storeCredit": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "order": {
+                     *         "id": "ord_2917b41c1734df61eb685e1e2ea7b435",
+                     *         "status": "CREATED"
+                     *       },
+                     *       "createdAt": "2026-05-29T09:14:22.000Z",
+                     *       "updatedAt": "2026-05-29T09:14:22.000Z",
+                     *       "shipment": {
+                     *         "id": "id_98ed6d32ce73f99ce597281e29094bd0",
+                     *         "trackingNumber": "POSTNL000100023757",
+                     *         "method": "card",
+                     *         "status": "LABEL_CREATED",
+                     *         "carrier": {
+                     *           "code": "postnl",
+                     *           "name": "PostNL"
+                     *         },
+                     *         "price": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "label": {
+                     *           "qrPayload": "qrPayload",
+                     *           "qrCodePng": "qrCodePng"
+                     *         },
+                     *         "createdAt": "2026-05-29T09:14:22.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetReturnResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ConfirmReturn: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example ret_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["ConfirmReturnRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.confirmReturn` of the GraphQL operation ConfirmReturn. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ret_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *       "status": "REQUESTED",
+                     *       "method": "DROP_OFF",
+                     *       "reasonCode": "reasonCode",
+                     *       "reasonLabel": "reasonLabel",
+                     *       "reasonText": "reasonText",
+                     *       "outcome": "REFUND",
+                     *       "confirmedAt": "2026-05-29T09:14:22.000Z",
+                     *       "carrierCode": "carrierCode",
+                     *       "trackingNumber": "POSTNL000100023757",
+                     *       "value": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "lines": [
+                     *         {
+                     *           "sku": "sku",
+                     *           "name": "name",
+                     *           "quantity": 1,
+                     *           "unitAmount": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "total": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "offers": [
+                     *         {
+                     *           "offerId": "id_e333f38817950463181fa47c5c82b3bf",
+                     *           "kind": "EXCHANGE",
+                     *           "refund": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "storeCredit": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "saved": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "goodsReturned": true
+                     *         }
+                     *       ],
+                     *       "acceptedOffer": {
+                     *         "offerId": "id_e333f38817950463181fa47c5c82b3bf",
+                     *         "kind": "EXCHANGE",
+                     *         "refund": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "storeCredit": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "saved": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "goodsReturned": true
+                     *       },
+                     *       "inspection": {
+                     *         "approved": true,
+                     *         "note": "note",
+                     *         "inspectedAt": "2026-05-29T09:14:22.000Z"
+                     *       },
+                     *       "refundRequested": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "refunded": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "refundId": "id_abcd89f8291e3c30fe566c936a43db5f",
+                     *       "refundFailure": {
+                     *         "code": "code",
+                     *         "reason": "reason"
+                     *       },
+                     *       "storeCredit": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "order": {
+                     *         "id": "ord_2917b41c1734df61eb685e1e2ea7b435",
+                     *         "status": "CREATED"
+                     *       },
+                     *       "createdAt": "2026-05-29T09:14:22.000Z",
+                     *       "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ConfirmReturnResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    InspectReturn: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example ret_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["InspectReturnRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.inspectReturn` of the GraphQL operation InspectReturn. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ret_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *       "status": "REQUESTED",
+                     *       "method": "DROP_OFF",
+                     *       "reasonCode": "reasonCode",
+                     *       "reasonLabel": "reasonLabel",
+                     *       "reasonText": "reasonText",
+                     *       "outcome": "REFUND",
+                     *       "confirmedAt": "2026-05-29T09:14:22.000Z",
+                     *       "carrierCode": "carrierCode",
+                     *       "trackingNumber": "POSTNL000100023757",
+                     *       "value": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "lines": [
+                     *         {
+                     *           "sku": "sku",
+                     *           "name": "name",
+                     *           "quantity": 1,
+                     *           "unitAmount": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "total": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "offers": [
+                     *         {
+                     *           "offerId": "id_e333f38817950463181fa47c5c82b3bf",
+                     *           "kind": "EXCHANGE",
+                     *           "refund": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "storeCredit": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "saved": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "goodsReturned": true
+                     *         }
+                     *       ],
+                     *       "acceptedOffer": {
+                     *         "offerId": "id_e333f38817950463181fa47c5c82b3bf",
+                     *         "kind": "EXCHANGE",
+                     *         "refund": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "storeCredit": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "saved": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "goodsReturned": true
+                     *       },
+                     *       "inspection": {
+                     *         "approved": true,
+                     *         "note": "note",
+                     *         "inspectedAt": "2026-05-29T09:14:22.000Z"
+                     *       },
+                     *       "refundRequested": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "refunded": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "refundId": "id_abcd89f8291e3c30fe566c936a43db5f",
+                     *       "refundFailure": {
+                     *         "code": "code",
+                     *         "reason": "reason"
+                     *       },
+                     *       "storeCredit": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "order": {
+                     *         "id": "ord_2917b41c1734df61eb685e1e2ea7b435",
+                     *         "status": "CREATED"
+                     *       },
+                     *       "createdAt": "2026-05-29T09:14:22.000Z",
+                     *       "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["InspectReturnResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    AcceptRetentionOffer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example rof_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                offerId: string;
+                /** @example ret_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                returnId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["AcceptRetentionOfferRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.acceptRetentionOffer` of the GraphQL operation AcceptRetentionOffer. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_38fbece3eee4f471c795804ffa8d4349",
+                     *       "status": "REQUESTED",
+                     *       "method": "DROP_OFF",
+                     *       "reasonCode": "reasonCode",
+                     *       "reasonLabel": "reasonLabel",
+                     *       "reasonText": "reasonText",
+                     *       "outcome": "REFUND",
+                     *       "confirmedAt": "2026-05-29T09:14:22.000Z",
+                     *       "carrierCode": "carrierCode",
+                     *       "trackingNumber": "POSTNL000100023757",
+                     *       "value": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "lines": [
+                     *         {
+                     *           "sku": "sku",
+                     *           "name": "name",
+                     *           "quantity": 1,
+                     *           "unitAmount": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "total": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "offers": [
+                     *         {
+                     *           "offerId": "rof_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *           "kind": "EXCHANGE",
+                     *           "refund": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "storeCredit": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "saved": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "goodsReturned": true
+                     *         }
+                     *       ],
+                     *       "acceptedOffer": {
+                     *         "offerId": "rof_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *         "kind": "EXCHANGE",
+                     *         "refund": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "storeCredit": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "saved": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "goodsReturned": true
+                     *       },
+                     *       "inspection": {
+                     *         "approved": true,
+                     *         "note": "note",
+                     *         "inspectedAt": "2026-05-29T09:14:22.000Z"
+                     *       },
+                     *       "refundRequested": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "refunded": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "refundId": "id_abcd89f8291e3c30fe566c936a43db5f",
+                     *       "refundFailure": {
+                     *         "code": "code",
+                     *         "reason": "reason"
+                     *       },
+                     *       "storeCredit": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "order": {
+                     *         "id": "ord_2917b41c1734df61eb685e1e2ea7b435",
+                     *         "status": "CREATED"
+                     *       },
+                     *       "createdAt": "2026-05-29T09:14:22.000Z",
+                     *       "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AcceptRetentionOfferResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     AssignRole: {
         parameters: {
             query?: never;
@@ -8421,6 +12105,65 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    SimulateReturnScan: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example ret_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                returnId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "scan": "PICKED_UP"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SimulateReturnScanRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.simulateReturnScan` of the GraphQL operation SimulateReturnScan. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_98ed6d32ce73f99ce597281e29094bd0",
+                     *       "trackingNumber": "POSTNL000100023757",
+                     *       "status": "LABEL_CREATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SimulateReturnScanResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     SimulateCarrierScan: {
         parameters: {
             query?: never;
@@ -8473,6 +12216,265 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    AddSettlementAdjustment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddSettlementAdjustmentRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.addSettlementAdjustment` of the GraphQL operation AddSettlementAdjustment. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_81bf3f08c3f53b824bc4e84c039451b9",
+                     *       "kind": "COLLECTION",
+                     *       "reason": "reason",
+                     *       "correctsSettlementId": "id_bc6056485b175c20b126c18f39fc8b94",
+                     *       "occurredAt": "2026-05-29T09:14:22.000Z",
+                     *       "gross": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "fee": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "net": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AddSettlementAdjustmentResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ListApprovalThresholds: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.approvalThresholds` of the GraphQL operation ListApprovalThresholds. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "currency": "EUR",
+                     *         "amount": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         }
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["ListApprovalThresholdsResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    SetApprovalThreshold: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description ISO 4217 currency code.
+                 * @example EUR
+                 */
+                currency: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "amount": 500000
+                 *     }
+                 */
+                "application/json": components["schemas"]["SetApprovalThresholdRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.setApprovalThreshold` of the GraphQL operation SetApprovalThreshold. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "currency": "EUR",
+                     *       "amount": {
+                     *         "amount": 500000,
+                     *         "currency": "EUR"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SetApprovalThresholdResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ExportSettlementPeriod: {
+        parameters: {
+            query: {
+                /**
+                 * @description CSV or DATEV.
+                 * @example CSV
+                 */
+                format: components["schemas"]["SettlementExportFormat"];
+                /**
+                 * @description Start of the period (inclusive).
+                 * @example 2026-11-01T00:00:00.000Z
+                 */
+                from: string;
+                /**
+                 * @description One merchant; omit for every merchant in scope.
+                 * @example mer_53c4f17d869dceb9734bf9c2416b70f3
+                 */
+                merchantId?: string;
+                /**
+                 * @description End of the period (exclusive).
+                 * @example 2026-12-01T00:00:00.000Z
+                 */
+                to: string;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.settlementPeriodExport` of the GraphQL operation ExportSettlementPeriod. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "filename": "filename",
+                     *       "contentType": "contentType",
+                     *       "contentBase64": "contentBase64",
+                     *       "byteLength": 1,
+                     *       "sha256": "sha256"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ExportSettlementPeriodResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -8589,6 +12591,8 @@ export interface operations {
                      * @example {
                      *       "id": "stl_2efccea0eb6a67853f76862af69180f0",
                      *       "status": "OPEN",
+                     *       "currency": "EUR",
+                     *       "periodKind": "DAILY",
                      *       "periodStart": "2026-05-29T09:14:22.000Z",
                      *       "periodEnd": "2026-05-29T09:14:22.000Z",
                      *       "merchant": {
@@ -8607,12 +12611,41 @@ export interface operations {
                      *         "amount": 7840,
                      *         "currency": "EUR"
                      *       },
+                     *       "lineCount": 1,
+                     *       "closedAt": "2026-05-29T09:14:22.000Z",
+                     *       "closedBy": "closedBy",
+                     *       "requiresFourEyes": true,
+                     *       "approvedAt": "2026-05-29T09:14:22.000Z",
+                     *       "approvedBy": "approvedBy",
+                     *       "paidAt": "2026-05-29T09:14:22.000Z",
+                     *       "payoutReference": "payoutReference",
+                     *       "feesApplied": [
+                     *         {
+                     *           "id": "id_067189fe07601a6109a574765d5d8fb1",
+                     *           "merchantId": "id_2c926cdd4617f3e9141ae6746ee6c1cd",
+                     *           "currency": "EUR",
+                     *           "feePerOrder": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "validFrom": "2026-05-29T09:14:22.000Z",
+                     *           "validTo": "2026-05-29T09:14:22.000Z"
+                     *         }
+                     *       ],
                      *       "lines": [
                      *         {
+                     *           "id": "id_81bf3f08c3f53b824bc4e84c039451b9",
+                     *           "kind": "COLLECTION",
                      *           "order": {
                      *             "id": "ord_2917b41c1734df61eb685e1e2ea7b435",
                      *             "merchantReference": "ACME-1004"
                      *           },
+                     *           "paymentSessionId": "id_9a56d40514a059e24d7f11acc1cfd422",
+                     *           "refundId": "id_dcc3f7331edab4f36fc4f121d51f84cc",
+                     *           "occurredAt": "2026-05-29T09:14:22.000Z",
+                     *           "reason": "reason",
+                     *           "correctsSettlementId": "id_bc6056485b175c20b126c18f39fc8b94",
+                     *           "feeScheduleId": "id_74a3e1405820f20d22f45370d706c0bc",
                      *           "gross": {
                      *             "amount": 7840,
                      *             "currency": "EUR"
@@ -8631,6 +12664,378 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["GetSettlementResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ApproveSettlement: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The settlement's id.
+                 * @example stl_2efccea0eb6a67853f76862af69180f0
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["ApproveSettlementRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.approveSettlement` of the GraphQL operation ApproveSettlement. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "stl_2efccea0eb6a67853f76862af69180f0",
+                     *       "status": "OPEN",
+                     *       "currency": "EUR",
+                     *       "periodStart": "2026-05-29T09:14:22.000Z",
+                     *       "periodEnd": "2026-05-29T09:14:22.000Z",
+                     *       "gross": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "fees": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "net": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "lineCount": 1,
+                     *       "closedAt": "2026-05-29T09:14:22.000Z",
+                     *       "closedBy": "closedBy",
+                     *       "requiresFourEyes": true,
+                     *       "approvedAt": "2026-05-29T09:14:22.000Z",
+                     *       "approvedBy": "approvedBy",
+                     *       "paidAt": "2026-05-29T09:14:22.000Z",
+                     *       "payoutReference": "payoutReference"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApproveSettlementResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    CloseSettlement: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The settlement's id.
+                 * @example stl_2efccea0eb6a67853f76862af69180f0
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["CloseSettlementRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.closeSettlement` of the GraphQL operation CloseSettlement. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "stl_2efccea0eb6a67853f76862af69180f0",
+                     *       "status": "OPEN",
+                     *       "currency": "EUR",
+                     *       "periodStart": "2026-05-29T09:14:22.000Z",
+                     *       "periodEnd": "2026-05-29T09:14:22.000Z",
+                     *       "gross": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "fees": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "net": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "lineCount": 1,
+                     *       "closedAt": "2026-05-29T09:14:22.000Z",
+                     *       "closedBy": "closedBy",
+                     *       "requiresFourEyes": true,
+                     *       "approvedAt": "2026-05-29T09:14:22.000Z",
+                     *       "approvedBy": "approvedBy",
+                     *       "paidAt": "2026-05-29T09:14:22.000Z",
+                     *       "payoutReference": "payoutReference"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CloseSettlementResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ExportSettlement: {
+        parameters: {
+            query: {
+                /**
+                 * @description CSV or DATEV.
+                 * @example CSV
+                 */
+                format: components["schemas"]["SettlementExportFormat"];
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The settlement's id.
+                 * @example stl_2efccea0eb6a67853f76862af69180f0
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.settlement.export` of the GraphQL operation ExportSettlement. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "filename": "filename",
+                     *       "contentType": "contentType",
+                     *       "contentBase64": "contentBase64",
+                     *       "byteLength": 1,
+                     *       "sha256": "sha256"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ExportSettlementResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    PaySettlement: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The settlement's id.
+                 * @example stl_2efccea0eb6a67853f76862af69180f0
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "payoutReference": "SEPA-2026-11-0001"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PaySettlementRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.markSettlementPaid` of the GraphQL operation PaySettlement. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "stl_2efccea0eb6a67853f76862af69180f0",
+                     *       "status": "OPEN",
+                     *       "currency": "EUR",
+                     *       "periodStart": "2026-05-29T09:14:22.000Z",
+                     *       "periodEnd": "2026-05-29T09:14:22.000Z",
+                     *       "gross": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "fees": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "net": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "lineCount": 1,
+                     *       "closedAt": "2026-05-29T09:14:22.000Z",
+                     *       "closedBy": "closedBy",
+                     *       "requiresFourEyes": true,
+                     *       "approvedAt": "2026-05-29T09:14:22.000Z",
+                     *       "approvedBy": "approvedBy",
+                     *       "paidAt": "2026-05-29T09:14:22.000Z",
+                     *       "payoutReference": "SEPA-2026-11-0001"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PaySettlementResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetSettlementStatement: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The settlement's id.
+                 * @example stl_2efccea0eb6a67853f76862af69180f0
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.settlement.statement` of the GraphQL operation GetSettlementStatement. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "filename": "filename",
+                     *       "contentType": "contentType",
+                     *       "contentBase64": "contentBase64",
+                     *       "byteLength": 1,
+                     *       "sha256": "sha256"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetSettlementStatementResponse"];
                 };
             };
             /** @description Not Modified: the representation matches `If-None-Match`. */
@@ -8845,6 +13250,63 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ReissueReleaseCode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example shp_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                shipmentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["ReissueReleaseCodeRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.reissueReleaseCode` of the GraphQL operation ReissueReleaseCode. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_f22e3fd4b30147ae1cff8d8fc4d7bbd3",
+                     *       "status": "ACTIVE",
+                     *       "locationType": "DOOR",
+                     *       "expiresAt": "2026-05-29T09:14:22.000Z",
+                     *       "createdAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReissueReleaseCodeResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];

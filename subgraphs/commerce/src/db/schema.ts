@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { boolean, char, check, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
-import { ORDER_STATUSES, auditTables, outboxTable } from '@ipay/platform';
+import { auditTables, outboxTable } from '@ipay/platform';
+import { ORDER_STATUSES } from '../domain/order-status.ts';
+import { RETENTION_OFFER_KINDS, RETURN_METHODS, RETURN_OUTCOMES, RETURN_STATUSES, type RetentionOfferKind, type ReturnLine } from '../domain/returns.ts';
 
 export const commerceSchema = pgSchema('commerce');
 
@@ -177,3 +179,126 @@ export const outbox = outboxTable(commerceSchema);
 export interface OrderLineWithCurrency extends OrderLine {
   currency: string;
 }
+
+// ─── Returns (smart returns with retention offers; rules in src/domain/returns.ts) ───────────────────────────
+
+export const returnStatus = commerceSchema.enum('return_status', RETURN_STATUSES);
+export const returnMethod = commerceSchema.enum('return_method', RETURN_METHODS);
+export const returnOutcome = commerceSchema.enum('return_outcome', RETURN_OUTCOMES);
+export const retentionOfferKind = commerceSchema.enum('retention_offer_kind', RETENTION_OFFER_KINDS);
+
+/** A merchant's managed list of return reasons, per mode; archived reasons stay for the returns that used them. */
+export const returnReasons = commerceSchema.table(
+  'return_reasons',
+  {
+    id: text('id').primaryKey(),
+    merchantId: text('merchant_id').notNull(),
+    livemode: boolean('livemode').notNull(),
+    code: text('code').notNull(),
+    label: text('label').notNull(),
+    /** Whether the consumer must add a free text with this reason. */
+    requiresText: boolean('requires_text').notNull().default(false),
+    archivedAt: timestamp('archived_at', { withTimezone: true, precision: 3 }),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('return_reasons_code_key').on(t.merchantId, t.livemode, t.code)],
+);
+
+export type ReturnReasonRow = typeof returnReasons.$inferSelect;
+
+/** Retention offers a merchant configures; priced per return (src/domain/returns.ts priceOffer). */
+export const retentionOffers = commerceSchema.table(
+  'retention_offers',
+  {
+    id: text('id').primaryKey(),
+    merchantId: text('merchant_id').notNull(),
+    livemode: boolean('livemode').notNull(),
+    kind: retentionOfferKind('kind').notNull(),
+    partialRefundBps: integer('partial_refund_bps'),
+    bonusBps: integer('bonus_bps'),
+    /** Null = every reason. */
+    reasonCodes: text('reason_codes').array(),
+    active: boolean('active').notNull().default(true),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('retention_offers_merchant_idx').on(t.merchantId, t.livemode),
+    check('retention_offers_partial_refund_bps', sql`${t.partialRefundBps} is null or (${t.partialRefundBps} between 1 and 9999)`),
+    check('retention_offers_bonus_bps', sql`${t.bonusBps} is null or (${t.bonusBps} between 0 and 10000)`),
+  ],
+);
+
+export type RetentionOfferRow = typeof retentionOffers.$inferSelect;
+
+export interface AcceptedOffer {
+  offerId: string;
+  kind: RetentionOfferKind;
+  refundAmount: number;
+  storeCreditAmount: number;
+  savedAmount: number;
+  goodsReturned: boolean;
+}
+
+export const returns = commerceSchema.table(
+  'returns',
+  {
+    id: text('id').primaryKey(),
+    orderId: text('order_id').notNull(),
+    merchantId: text('merchant_id').notNull(),
+    livemode: boolean('livemode').notNull(),
+    status: returnStatus('status').notNull().default('REQUESTED'),
+    method: returnMethod('method').notNull(),
+    reasonCode: text('reason_code').notNull(),
+    reasonText: text('reason_text'),
+    lines: jsonb('lines').$type<ReturnLine[]>().notNull(),
+    currency: char('currency', { length: 3 }).notNull(),
+    /** Σ quantity × unit amount of the returned lines, minor units. */
+    valueAmount: integer('value_amount').notNull(),
+    outcome: returnOutcome('outcome').notNull().default('REFUND'),
+    /** The retention offer the consumer accepted, as priced then (the offer may change later). */
+    acceptedOffer: jsonb('accepted_offer').$type<AcceptedOffer | null>(),
+    /** The offers the consumer was shown, as priced when the return was requested. */
+    offeredOffers: jsonb('offered_offers').$type<AcceptedOffer[]>().notNull().default([]),
+    /** When the consumer went ahead (declined the offers or accepted one); offers are closed after. */
+    confirmedAt: timestamp('confirmed_at', { withTimezone: true, precision: 3 }),
+    carrierCode: text('carrier_code'),
+    trackingNumber: text('tracking_number'),
+    inspectionApproved: boolean('inspection_approved'),
+    inspectionNote: text('inspection_note'),
+    inspectedAt: timestamp('inspected_at', { withTimezone: true, precision: 3 }),
+    /** What commerce asked payments to refund; refundedAmount what the PSP accepted. */
+    refundRequestedAmount: integer('refund_requested_amount'),
+    refundedAmount: integer('refunded_amount'),
+    refundId: text('refund_id'),
+    refundFailureCode: text('refund_failure_code'),
+    refundFailureReason: text('refund_failure_reason'),
+    storeCreditAmount: integer('store_credit_amount'),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('returns_order_idx').on(t.orderId, t.createdAt.desc()),
+    index('returns_merchant_idx').on(t.merchantId, t.livemode, t.createdAt.desc()),
+    check('returns_value_nonnegative', sql`${t.valueAmount} >= 0`),
+  ],
+);
+
+export type ReturnRow = typeof returns.$inferSelect;
+
+/** Store credit issued to a consumer (by e-mail) for a return, per merchant and mode. */
+export const storeCredits = commerceSchema.table(
+  'store_credits',
+  {
+    id: text('id').primaryKey(),
+    merchantId: text('merchant_id').notNull(),
+    livemode: boolean('livemode').notNull(),
+    returnId: text('return_id').notNull(),
+    customerEmail: text('customer_email'),
+    amount: integer('amount').notNull(),
+    currency: char('currency', { length: 3 }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('store_credits_return_key').on(t.returnId), check('store_credits_amount_positive', sql`${t.amount} > 0`)],
+);

@@ -1,8 +1,9 @@
 import { GraphQLError } from 'graphql';
-import { ORDER_STATUSES, type SandboxOrderStatus } from '@ipay/platform';
+import { ORDER_STATUSES as PLATFORM_ORDER_STATUSES, parseOrderPaymentState, type SandboxOrderStatus } from '@ipay/platform';
 
-export type OrderStatus = SandboxOrderStatus;
-export { ORDER_STATUSES };
+/** The platform's statuses (shared with the sandbox fixtures) plus the ones only commerce's returns reach. */
+export const ORDER_STATUSES = [...PLATFORM_ORDER_STATUSES, 'PARTIALLY_RETURNED'] as const;
+export type OrderStatus = SandboxOrderStatus | 'PARTIALLY_RETURNED';
 
 /**
  * The pay-on-arrival order state machine. Only these moves exist; anything else is refused, so a late or
@@ -12,10 +13,13 @@ export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatu
   CREATED: ['AWAITING_PAYMENT', 'CANCELLED'],
   // Pay on arrival: the consumer may pay at the door, so the parcel can go out before the payment is confirmed.
   AWAITING_PAYMENT: ['PAID', 'OUT_FOR_DELIVERY', 'CANCELLED'],
-  PAID: ['OUT_FOR_DELIVERY', 'REFUNDED'],
+  // Collected at a pickup point or locker, a paid parcel may be released without an out-for-delivery scan.
+  PAID: ['OUT_FOR_DELIVERY', 'RELEASED', 'DELIVERED', 'REFUNDED'],
   OUT_FOR_DELIVERY: ['RELEASED', 'DELIVERED', 'RETURNED', 'REFUNDED'],
-  RELEASED: ['DELIVERED', 'RETURNED', 'REFUNDED'],
-  DELIVERED: ['RETURNED', 'REFUNDED'],
+  // Returns (src/domain/returns.ts): goods accepted back move a handed-over order to (PARTIALLY_)RETURNED.
+  RELEASED: ['DELIVERED', 'PARTIALLY_RETURNED', 'RETURNED', 'REFUNDED'],
+  DELIVERED: ['PARTIALLY_RETURNED', 'RETURNED', 'REFUNDED'],
+  PARTIALLY_RETURNED: ['RETURNED', 'REFUNDED'],
   RETURNED: ['REFUNDED'],
   REFUNDED: [],
   CANCELLED: [],
@@ -46,9 +50,10 @@ const RANK: Record<OrderStatus, number> = {
   OUT_FOR_DELIVERY: 3,
   RELEASED: 4,
   DELIVERED: 5,
-  RETURNED: 6,
-  REFUNDED: 7,
-  CANCELLED: 8,
+  PARTIALLY_RETURNED: 6,
+  RETURNED: 7,
+  REFUNDED: 8,
+  CANCELLED: 9,
 };
 
 export type EventTransition = { kind: 'apply'; to: OrderStatus } | { kind: 'ignore'; reason: string };
@@ -61,17 +66,32 @@ export function transitionForEvent(from: OrderStatus, to: OrderStatus): EventTra
   return { kind: 'ignore', reason: `illegal transition ${from} → ${to}` };
 }
 
-/** The status an event from payments or logistics drives an order to, or null when it drives none. */
+/**
+ * The status an event from payments or logistics drives an order to, or null when it drives none.
+ *
+ * - PAID and REFUNDED come from payments' order payment state (`order.payment_state_changed`, the one fact of what
+ *   the order's sessions add up to), never from a single session's payment.confirmed: an abandoned session's events
+ *   cannot move the order. Redeliveries and older versions are harmless: the state machine never moves back.
+ * - release.authorized (the consumer's code verified) → RELEASED; parcel.released (handed over) → DELIVERED.
+ * - RETURNED: the returns work maps its event here (e.g. `return.received` → 'RETURNED'); the transitions
+ *   OUT_FOR_DELIVERY / RELEASED / DELIVERED → RETURNED already exist.
+ */
 export function statusForEvent(type: string, payload: Record<string, unknown>): OrderStatus | null {
   switch (type) {
     case 'payment.requested':
       return 'AWAITING_PAYMENT';
-    case 'payment.confirmed':
-      return 'PAID';
+    case 'order.payment_state_changed': {
+      const state = parseOrderPaymentState(payload);
+      if (state?.state === 'PAID') return 'PAID';
+      if (state?.state === 'REFUNDED') return 'REFUNDED';
+      return null;
+    }
     case 'carrier.out_for_delivery':
       return 'OUT_FOR_DELIVERY';
-    case 'parcel.released':
+    case 'release.authorized':
       return 'RELEASED';
+    case 'parcel.released':
+      return 'DELIVERED';
     case 'refund.created': {
       // Only a refund that brings the refunded total up to what was captured refunds the order.
       const payment = payload.payment as { refunded_minor?: unknown; captured_minor?: unknown } | undefined;

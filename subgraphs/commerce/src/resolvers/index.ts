@@ -5,12 +5,16 @@ import { Merchant } from './merchant.ts';
 import { Mutation } from './mutation.ts';
 import { Order, OrderLine } from './order.ts';
 import { Query } from './query.ts';
+import { RetentionOffer, Return, ReturnReason } from './returns.ts';
 
 export const resolvers: Resolvers = {
   Query,
   Mutation,
   Order,
   OrderLine,
+  Return,
+  ReturnReason,
+  RetentionOffer,
   Merchant,
   ImportJob: { merchant: (job) => ({ id: job.merchantId }) },
   Integration: { merchant: (row) => ({ id: row.merchantId }) },

@@ -8,6 +8,7 @@ import { requestFingerprint, validateOrderInput } from '../domain/order-input.ts
 import type { MutationResolvers } from '../generated/graphql.ts';
 import { createImportJob, parseImport, runImportJob } from '../services/imports.ts';
 import { insertOrders, knownMerchant, orderRowFor, transitionOrder } from '../services/orders.ts';
+import * as returns from '../services/returns.ts';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{8,255}$/;
 
@@ -106,4 +107,15 @@ export const Mutation: MutationResolvers = {
     if (row.status === 'DISCONNECTED' || row.status === 'PENDING') throw badUserInput('id', `integration is ${row.status}; connect it first`);
     return (await ctx.services.integrations.syncNow(id)).row;
   },
+
+  createReturnReason: (_, { merchantId, input }, ctx) => returns.createReturnReason(ctx, merchantId, input),
+  updateReturnReason: (_, { id, input }, ctx) => returns.updateReturnReason(ctx, id, input),
+  archiveReturnReason: (_, { id }, ctx) => returns.updateReturnReason(ctx, id, {}, true),
+  createRetentionOffer: (_, { merchantId, input }, ctx) => returns.createRetentionOffer(ctx, merchantId, input),
+  updateRetentionOffer: (_, { id, input }, ctx) => returns.updateRetentionOffer(ctx, id, input),
+  deleteRetentionOffer: (_, { id }, ctx) => returns.deleteRetentionOffer(ctx, id),
+  requestReturn: (_, { input }, ctx) => returns.requestReturn(ctx, input),
+  confirmReturn: (_, { id }, ctx) => returns.confirmReturn(ctx, id),
+  acceptRetentionOffer: (_, { returnId, offerId }, ctx) => returns.acceptRetentionOffer(ctx, returnId, offerId),
+  inspectReturn: (_, { id, approved, note }, ctx) => returns.inspectReturn(ctx, id, approved, note),
 };

@@ -10,6 +10,7 @@ export const Order: OrderResolvers = {
   shippingCost: (order) => ({ amount: order.shippingAmount, currency: order.currency }),
   discount: (order) => ({ amount: order.discountAmount, currency: order.currency }),
   adjustment: (order) => ({ amount: order.adjustmentAmount, currency: order.currency }),
+  returns: (order, _, { loaders }) => loaders.returnsByOrderId.load(order.id),
 };
 
 export const OrderLine = {

@@ -1,7 +1,8 @@
 import { and, desc, eq, gte, ilike, lt, or, sql } from 'drizzle-orm';
 import { auditTrailRoot, badUserInput, decodeCursor, deliveredEvent, notFound, pageSize, scopeCondition, toConnection } from '@ipay/platform';
 import { readableOrders } from '../loaders.ts';
-import { importJobs, integrations, orders, type OrderRow } from '../db/schema.ts';
+import { importJobs, integrations, orders, retentionOffers, returnReasons, type OrderRow } from '../db/schema.ts';
+import { listReturns, retentionStats } from '../services/returns.ts';
 import type { QueryResolvers } from '../generated/graphql.ts';
 
 /** Orders sort newest first by (createdAt, id); the cursor is that key. */
@@ -60,6 +61,21 @@ export const Query: QueryResolvers = {
       .where(and(eq(integrations.merchantId, merchantId), eq(integrations.livemode, auth.livemode)))
       .orderBy(desc(integrations.createdAt));
   },
+  return: async (_, { id }, { loaders }) => (await loaders.returnById.load(id)) ?? Promise.reject(notFound('Return', id)),
+  returns: (_, { merchantId, status, first }, ctx) => listReturns(ctx, merchantId, status, first),
+  returnReasons: async (_, { merchantId, includeArchived }, { db, auth }) => {
+    auth.requireMerchant('orders:read', merchantId);
+    return db
+      .select()
+      .from(returnReasons)
+      .where(and(eq(returnReasons.merchantId, merchantId), eq(returnReasons.livemode, auth.livemode), includeArchived ? undefined : sql`${returnReasons.archivedAt} is null`))
+      .orderBy(returnReasons.code);
+  },
+  retentionOffers: async (_, { merchantId }, { db, auth }) => {
+    auth.requireMerchant('orders:read', merchantId);
+    return db.select().from(retentionOffers).where(and(eq(retentionOffers.merchantId, merchantId), eq(retentionOffers.livemode, auth.livemode))).orderBy(retentionOffers.createdAt);
+  },
+  retentionStats: (_, { merchantId, from, to }, ctx) => retentionStats(ctx, merchantId, from, to),
   auditTrail: auditTrailRoot,
   _event_orderEvents: (_, { event }, { auth }) => deliveredEvent(auth, event),
 };

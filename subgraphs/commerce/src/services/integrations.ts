@@ -287,7 +287,7 @@ export class IntegrationService {
     const [row] = await this.db.select().from(integrations).where(eq(integrations.id, order.integrationId));
     if (!row || row.status === 'DISCONNECTED' || !row.credentialsSealed) return;
     const connector = getConnector(row.platform);
-    if (connector.statusActions[status] === null) return;
+    if (connector.statusActions[status] == null) return; // null, or a status the shop has no counterpart for (PARTIALLY_RETURNED)
     // Runs on the event consumer's lease (30 s): keep the whole attempt well inside it.
     const target = { ...this.targetOf(row), http: { timeoutMs: 8_000, retries: 1, maxRetryWaitMs: 2_000, ...this.config.http } };
     const result = await connector.pushStatus(target, order.externalId, status);

@@ -8,6 +8,8 @@ const LEGAL: [OrderStatus, OrderStatus][] = [
   ['AWAITING_PAYMENT', 'OUT_FOR_DELIVERY'],
   ['AWAITING_PAYMENT', 'CANCELLED'],
   ['PAID', 'OUT_FOR_DELIVERY'],
+  ['PAID', 'RELEASED'],
+  ['PAID', 'DELIVERED'],
   ['PAID', 'REFUNDED'],
   ['OUT_FOR_DELIVERY', 'RELEASED'],
   ['OUT_FOR_DELIVERY', 'DELIVERED'],
@@ -19,6 +21,11 @@ const LEGAL: [OrderStatus, OrderStatus][] = [
   ['DELIVERED', 'RETURNED'],
   ['DELIVERED', 'REFUNDED'],
   ['RETURNED', 'REFUNDED'],
+  // Returns: goods accepted back (some or all).
+  ['RELEASED', 'PARTIALLY_RETURNED'],
+  ['DELIVERED', 'PARTIALLY_RETURNED'],
+  ['PARTIALLY_RETURNED', 'RETURNED'],
+  ['PARTIALLY_RETURNED', 'REFUNDED'],
 ];
 const isLegal = (from: OrderStatus, to: OrderStatus) => LEGAL.some(([f, t]) => f === from && t === to);
 const ALL_PAIRS = ORDER_STATUSES.flatMap((from) => ORDER_STATUSES.map((to) => [from, to] as [OrderStatus, OrderStatus]));
@@ -47,9 +54,28 @@ describe('order state machine', () => {
 
   it('maps bus events to target statuses; only a full refund refunds the order', () => {
     expect(statusForEvent('payment.requested', {})).toBe('AWAITING_PAYMENT');
-    expect(statusForEvent('payment.confirmed', {})).toBe('PAID');
+    // PAID only from the order's payment state, never from one session's confirmation.
+    expect(statusForEvent('payment.confirmed', {})).toBeNull();
+    const state = (s: string) => ({
+      order_id: 'ord_1',
+      merchant: 'acme-shop',
+      version: 2,
+      state: s,
+      amount_due: { amount: 78.4, amount_minor: 7840, currency: 'EUR' },
+      captured: { amount: 78.4, amount_minor: s === 'UNPAID' ? 0 : 7840, currency: 'EUR' },
+      refunded: { amount: 0, amount_minor: 0, currency: 'EUR' },
+      outstanding: { amount: 0, amount_minor: 0, currency: 'EUR' },
+      payment_session_id: 'pay_1',
+      psp: 'adyen',
+      paid_at: null,
+    });
+    expect(statusForEvent('order.payment_state_changed', state('PAID'))).toBe('PAID');
+    expect(statusForEvent('order.payment_state_changed', state('REFUNDED'))).toBe('REFUNDED');
+    for (const s of ['UNPAID', 'PARTIALLY_CAPTURED', 'PARTIALLY_REFUNDED']) expect(statusForEvent('order.payment_state_changed', state(s))).toBeNull();
+    expect(statusForEvent('order.payment_state_changed', { order_id: 'ord_1', state: 'PAID' })).toBeNull();
     expect(statusForEvent('carrier.out_for_delivery', {})).toBe('OUT_FOR_DELIVERY');
-    expect(statusForEvent('parcel.released', {})).toBe('RELEASED');
+    expect(statusForEvent('release.authorized', {})).toBe('RELEASED');
+    expect(statusForEvent('parcel.released', {})).toBe('DELIVERED');
     expect(statusForEvent('refund.created', { payment: { refunded_minor: 3585, captured_minor: 3585 } })).toBe('REFUNDED');
     expect(statusForEvent('refund.created', { payment: { refunded_minor: 1000, captured_minor: 3585 } })).toBeNull();
     expect(statusForEvent('refund.created', {})).toBeNull();

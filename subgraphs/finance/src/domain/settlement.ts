@@ -1,38 +1,54 @@
-import { money, sumMoney, type Money } from '@ipay/platform';
+import { signedMoney, type Money } from '@ipay/platform';
 
 /**
- * IPAY's commercial model is a fixed fee per settled order, in the settlement currency's minor units.
- * A currency without a fee is not settled, rather than guessed.
+ * Settlement arithmetic in integer minor units. A settlement is a list of lines; its totals are the sums of the lines
+ * (the database checks it at every commit). Every line has gross − fee = net:
+ *
+ * - COLLECTION: what a fully paid order's session captured (gross), IPAY's fixed fee (never more than the gross, so
+ *   a collection never nets negative), the net the merchant receives;
+ * - REFUND: money paid back to the consumer, gross = net = −refund, no fee (IPAY keeps the fee of a delivered order);
+ * - ADJUSTMENT: a correction with a reason, gross = net = the signed amount.
  */
-export const FIXED_FEE_PER_ORDER: Readonly<Record<string, number>> = { EUR: 95, SEK: 1095, DKK: 710, NOK: 1120, PLN: 410, GBP: 85, USD: 105 };
+export type LineKind = 'COLLECTION' | 'REFUND' | 'ADJUSTMENT';
 
-export function feeFor(currency: string): Money {
-  const fee = FIXED_FEE_PER_ORDER[currency];
-  if (fee === undefined) throw new Error(`no IPAY fee is defined for ${currency}`);
-  return money(fee, currency);
-}
-
-export interface SettlementLineAmounts {
+export interface LineAmounts {
   gross: Money;
   fee: Money;
   net: Money;
 }
 
-/** One order's line: the fee never exceeds what was collected, so net is never negative. */
-export function settlementLine(collected: Money): SettlementLineAmounts {
-  const fee = feeFor(collected.currency);
+export function collectionLine(collected: Money, fee: Money): LineAmounts {
+  if (collected.currency !== fee.currency) throw new Error(`a ${fee.currency} fee cannot apply to a ${collected.currency} collection`);
+  if (collected.amount < 0 || fee.amount < 0) throw new Error('collections and fees are not negative');
   const feeAmount = Math.min(fee.amount, collected.amount);
-  return {
-    gross: collected,
-    fee: money(feeAmount, collected.currency),
-    net: money(collected.amount - feeAmount, collected.currency),
-  };
+  return { gross: collected, fee: signedMoney(feeAmount, collected.currency), net: signedMoney(collected.amount - feeAmount, collected.currency) };
 }
 
-export function settlementTotals(lines: readonly SettlementLineAmounts[], currency: string): SettlementLineAmounts {
-  return {
-    gross: sumMoney(lines.map((l) => l.gross), currency),
-    fee: sumMoney(lines.map((l) => l.fee), currency),
-    net: sumMoney(lines.map((l) => l.net), currency),
-  };
+export function refundLine(refunded: Money): LineAmounts {
+  if (refunded.amount <= 0) throw new Error('a refund line needs a positive refunded amount');
+  const amount = signedMoney(-refunded.amount, refunded.currency);
+  return { gross: amount, fee: signedMoney(0, refunded.currency), net: amount };
 }
+
+export function adjustmentLine(amount: Money): LineAmounts {
+  if (amount.amount === 0) throw new Error('an adjustment of zero changes nothing');
+  return { gross: amount, fee: signedMoney(0, amount.currency), net: amount };
+}
+
+/** Totals of lines of one currency; mixing currencies is a programming error. */
+export function settlementTotals(lines: readonly LineAmounts[], currency: string): LineAmounts & { lineCount: number } {
+  let gross = 0;
+  let fee = 0;
+  let net = 0;
+  for (const line of lines) {
+    for (const m of [line.gross, line.fee, line.net]) if (m.currency !== currency) throw new Error(`cannot add ${m.currency} to ${currency}`);
+    gross += line.gross.amount;
+    fee += line.fee.amount;
+    net += line.net.amount;
+  }
+  return { gross: signedMoney(gross, currency), fee: signedMoney(fee, currency), net: signedMoney(net, currency), lineCount: lines.length };
+}
+
+
+export const isCollectible = (state: { amount_due: { amount_minor: number }; captured: { amount_minor: number } }) =>
+  state.captured.amount_minor > 0 && state.captured.amount_minor >= state.amount_due.amount_minor;

@@ -6,14 +6,19 @@ import { Order } from './order.ts';
 import { Query } from './query.ts';
 import { Settlement } from './settlement.ts';
 import { SettlementLine } from './settlement-line.ts';
+import { ApprovalThreshold, FeeScheduleEntry } from './fee-schedule.ts';
+import { SettlementMutation } from './settlement-mutation.ts';
+import { SettlementQuery } from './settlement-query.ts';
 import { CarrierContacts, CarrierInvoice, CarrierInvoiceLine, CarrierInvoiceSummary, CarrierOpenItem, CarrierStatement, CarrierStatementDelivery } from './carrier-invoice.ts';
 import { ControlResultEntry, ControlRun, SandboxMail } from './control-run.ts';
 import { ReconciliationMutation } from './reconciliation-mutation.ts';
 import { ReconciliationQuery } from './reconciliation-query.ts';
 
 export const resolvers: Resolvers = {
-  Query: { ...Query, ...ReconciliationQuery },
-  Mutation: { ...ReconciliationMutation },
+  Query: { ...Query, ...SettlementQuery, ...ReconciliationQuery },
+  Mutation: { ...SettlementMutation, ...ReconciliationMutation },
+  FeeScheduleEntry,
+  ApprovalThreshold,
   Settlement,
   SettlementLine,
   Order,

@@ -2,7 +2,7 @@ import type { SettlementLineResolvers } from '../generated/graphql.ts';
 import type { Loaders } from '../loaders.ts';
 
 export const SettlementLine: SettlementLineResolvers = {
-  order: (line) => ({ id: line.orderId }),
+  order: (line) => (line.orderId ? { id: line.orderId } : null),
   // A line's currency is its settlement's; lines are only ever read through their settlement.
   gross: async (line, _, { loaders }) => ({ amount: line.grossAmount, currency: await currencyOf(line.settlementId, loaders) }),
   fee: async (line, _, { loaders }) => ({ amount: line.feeAmount, currency: await currencyOf(line.settlementId, loaders) }),

@@ -1,3 +1,4 @@
+import { documentView, settlementExport, settlementStatement } from '../app/documents.ts';
 import type { SettlementResolvers } from '../generated/graphql.ts';
 
 export const Settlement: SettlementResolvers = {
@@ -7,4 +8,11 @@ export const Settlement: SettlementResolvers = {
   fees: (s) => ({ amount: s.feeAmount, currency: s.currency }),
   net: (s) => ({ amount: s.netAmount, currency: s.currency }),
   lines: (settlement, _, { loaders }) => loaders.linesBySettlementId.load(settlement.id),
+  feesApplied: async (settlement, _, { loaders }) => {
+    const lines = await loaders.linesBySettlementId.load(settlement.id);
+    const ids = [...new Set(lines.map((l) => l.feeScheduleId).filter((id): id is string => !!id))].sort();
+    return (await loaders.feeScheduleById.loadMany(ids)).filter((e): e is Exclude<typeof e, Error | null> => !!e && !(e instanceof Error));
+  },
+  statement: async (settlement, _, { db }) => documentView(await settlementStatement(db, settlement)),
+  export: async (settlement, { format }, { db, auth, services }) => documentView(await settlementExport(db, settlement, auth.require('settlements:read'), auth.livemode, format, services.datev)),
 };

@@ -1,18 +1,30 @@
-import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNotNull, isNull, ne, sql } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
-import { badUserInput, majorUnits, newId, notFound, scopeCondition, type Authorization } from '@ipay/platform';
-import { orderProjections, paymentProjections, releaseAuthorizations, shipments, type ReleaseAuthorizationRow, type ShipmentRow } from '../db/schema.ts';
+import { badUserInput, isFullyPaid, newId, notFound, scopeCondition, wireMoney, type Authorization, type OrderPaymentStatePayload } from '@ipay/platform';
 import {
+  orderPaymentStates,
+  orderProjections,
+  releaseAuthorizations,
+  shipments,
+  type OrderPaymentStateRow,
+  type ReleaseAuthorizationRow,
+  type ShipmentRow,
+} from '../db/schema.ts';
+import {
+  decideReissue,
   decideRelease,
   issueReleaseAuthorization,
   LOCATION_TYPES,
+  revocationFor,
   type LocationType,
-  type PaymentStatus,
   type ReleaseAuthorization,
   type ReleaseCredential,
+  type ReleasePayment,
+  type RevocationReason,
 } from '../domain/index.ts';
 import type { LogisticsServices } from '../services.ts';
-import { runAsSystem, type Db, type Uow } from './system.ts';
+import { domainError } from './errors.ts';
+import type { Db, Uow } from './system.ts';
 
 /** The domain's view of a stored row. */
 export function toDomainAuthorization(row: ReleaseAuthorizationRow): ReleaseAuthorization {
@@ -36,11 +48,48 @@ export function toDomainAuthorization(row: ReleaseAuthorizationRow): ReleaseAuth
 const locationOf = (shipment: ShipmentRow): LocationType =>
   (LOCATION_TYPES as readonly string[]).includes(shipment.deliveryMethod) ? (shipment.deliveryMethod as LocationType) : 'DOOR';
 
+/** Not REVOKED: at most one per shipment (partial unique index release_authorizations_shipment_live_key). */
+const live = ne(releaseAuthorizations.status, 'REVOKED');
+
+/** Whole seconds, as the published release.authorized sample (`2026-05-29T09:14:22Z`). */
+export const isoSeconds = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+const wholeSeconds = (date: Date) => new Date(Math.floor(date.getTime() / 1000) * 1000);
+
+/** The order's payment as the release rules see it: payments' order payment state and `isFullyPaid` of the contract. */
+export function releasePaymentOf(row: OrderPaymentStateRow | null | undefined): ReleasePayment {
+  if (!row) return { state: 'UNKNOWN', fullyPaid: false };
+  const money = (minor: number) => wireMoney(minor, row.currency);
+  const payload: OrderPaymentStatePayload = {
+    order_id: row.orderId,
+    merchant: '',
+    version: row.version,
+    state: row.state,
+    amount_due: money(row.amountDueMinor),
+    captured: money(row.capturedMinor),
+    refunded: money(row.refundedMinor),
+    outstanding: money(Math.max(0, row.amountDueMinor - row.capturedMinor)),
+    payment_session_id: row.paymentSessionId,
+    psp: row.psp,
+    paid_at: row.paidAt ? isoSeconds(row.paidAt) : null,
+  };
+  return { state: row.state, fullyPaid: isFullyPaid(payload) && row.paymentSessionId !== null };
+}
+
+async function paymentStateOf(tx: Db, orderId: string): Promise<{ row: OrderPaymentStateRow | null; payment: ReleasePayment }> {
+  const [row] = await tx.select().from(orderPaymentStates).where(eq(orderPaymentStates.orderId, orderId));
+  return { row: row ?? null, payment: releasePaymentOf(row) };
+}
+
+async function orderCancelled(tx: Db, orderId: string): Promise<boolean> {
+  const [order] = await tx.select({ status: orderProjections.status }).from(orderProjections).where(eq(orderProjections.orderId, orderId));
+  return order?.status === 'CANCELLED';
+}
+
 /**
- * Issues the shipment's release authorization in the caller's transaction, unless it has one. The code leaves
- * only as an HMAC (to verify) and AES-256-GCM sealed (for the consumer); it is never logged or audited.
+ * Issues the shipment's release authorization in the caller's transaction, unless it has a live one. The code
+ * leaves only as an HMAC (to verify) and AES-256-GCM sealed (for the consumer); it is never logged or audited.
  */
-export async function issueReleaseInTx(uow: Uow, services: LogisticsServices, shipment: ShipmentRow, now = new Date()): Promise<ReleaseAuthorizationRow | null> {
+export async function issueReleaseInTx(uow: Uow, services: LogisticsServices, shipment: ShipmentRow, now = new Date(), reissueOf: string | null = null): Promise<ReleaseAuthorizationRow | null> {
   const id = newId('rel');
   const issued = issueReleaseAuthorization({
     authorizationId: id,
@@ -69,54 +118,70 @@ export async function issueReleaseInTx(uow: Uow, services: LogisticsServices, sh
       status: a.status,
       failedAttempts: 0,
       version: 0,
+      reissueOf,
       createdAt: a.createdAt,
       expiresAt: a.expiresAt,
     })
-    .onConflictDoNothing({ target: releaseAuthorizations.shipmentId })
+    .onConflictDoNothing({ target: releaseAuthorizations.shipmentId, where: sql`${releaseAuthorizations.status} <> 'REVOKED'` })
     .returning();
   if (!row) return null;
   uow.audit({
-    action: 'release.issue',
+    action: reissueOf ? 'release.reissue' : 'release.issue',
     entityType: 'ReleaseAuthorization',
     entityId: id,
     merchantId: shipment.merchantId,
-    after: { shipmentId: shipment.id, orderId: shipment.orderId, locationType: row.locationType, expiresAt: row.expiresAt.toISOString(), status: row.status },
+    after: { shipmentId: shipment.id, orderId: shipment.orderId, locationType: row.locationType, expiresAt: row.expiresAt.toISOString(), status: row.status, reissueOf },
   });
   return row;
 }
 
+/** Revokes a live authorization (compare-and-set on its version); its code and QR token can never verify again. */
+async function revokeInTx(uow: Uow, row: ReleaseAuthorizationRow, reason: RevocationReason, cause: string | null, now = new Date()): Promise<ReleaseAuthorizationRow | null> {
+  const [changed] = await uow.tx
+    .update(releaseAuthorizations)
+    .set({ status: 'REVOKED', revokedAt: now, revokedReason: reason, version: row.version + 1 })
+    .where(and(eq(releaseAuthorizations.id, row.id), eq(releaseAuthorizations.version, row.version), isNull(releaseAuthorizations.handedOverAt)))
+    .returning();
+  if (!changed) return null;
+  uow.audit({
+    action: 'release.revoke',
+    entityType: 'ReleaseAuthorization',
+    entityId: row.id,
+    merchantId: row.merchantId,
+    before: { status: row.status, version: row.version },
+    after: { status: 'REVOKED', version: changed.version, reason, cause },
+  });
+  return changed;
+}
+
 /**
- * Serialises "a shipment is created" with "the payment is confirmed" per order (transaction-scoped advisory lock),
- * so whichever commits second sees the other and the release is issued exactly once.
+ * Serialises everything that decides an order's release (shipment created, payment state applied, order cancelled,
+ * verification, reissue) per order with a transaction-scoped advisory lock, so each sees the others' outcome.
  */
 export async function lockOrder(tx: Db, orderId: string): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`ipay-logistics-order:${orderId}`}))`);
 }
 
-/** payment.confirmed for an order: issue the release of its newest shipment if it has none yet. Idempotent. */
-export async function issueReleaseForOrder(db: Db, services: LogisticsServices, orderId: string, livemode: boolean): Promise<void> {
-  try {
-    await runAsSystem(db, 'release-issuer', livemode, async (uow) => {
-      await lockOrder(uow.tx, orderId);
-      const [shipment] = await uow.tx
-        .select()
-        .from(shipments)
-        .where(and(eq(shipments.orderId, orderId), eq(shipments.livemode, livemode)))
-        .orderBy(desc(shipments.createdAt), desc(shipments.id))
-        .limit(1);
-      // No shipment yet: createShipment issues it.
-      if (!shipment) throw new AlreadyIssued();
-      const { status } = await paymentStatusOf(uow.tx, orderId);
-      if (status !== 'CONFIRMED') throw new AlreadyIssued();
-      if (!(await issueReleaseInTx(uow, services, shipment))) throw new AlreadyIssued();
-    });
-  } catch (error) {
-    if (!(error instanceof AlreadyIssued)) throw error;
+/**
+ * Brings an order's release authorizations in line with what logistics knows (the caller holds `lockOrder`):
+ * revoked when the order is cancelled or no longer fully paid; issued for the newest shipment when fully paid and it
+ * has none. Idempotent, so every event of the order may simply call it.
+ */
+export async function reconcileReleases(uow: Uow, services: LogisticsServices, orderId: string, cause: string | null): Promise<void> {
+  const cancelled = await orderCancelled(uow.tx, orderId);
+  const { payment } = await paymentStateOf(uow.tx, orderId);
+  const liveRows = await uow.tx.select().from(releaseAuthorizations).where(and(eq(releaseAuthorizations.orderId, orderId), live));
+  let revoked = false;
+  for (const row of liveRows) {
+    const reason = revocationFor({ status: row.status, handedOver: row.handedOverAt !== null, orderCancelled: cancelled, fullyPaid: payment.fullyPaid });
+    if (reason && (await revokeInTx(uow, row, reason, cause))) revoked = true;
   }
+  if (revoked || cancelled || !payment.fullyPaid) return;
+  const [shipment] = await uow.tx.select().from(shipments).where(eq(shipments.orderId, orderId)).orderBy(desc(shipments.createdAt), desc(shipments.id)).limit(1);
+  if (!shipment || liveRows.some((r) => r.shipmentId === shipment.id)) return;
+  await issueReleaseInTx(uow, services, shipment);
 }
 
-/** Nothing to issue (no shipment, not confirmed, already issued): the empty transaction rolls back. */
-class AlreadyIssued extends Error {}
 /** Someone else changed the row between our read and our compare-and-set; decide again on fresh data. */
 class VersionConflict extends Error {}
 
@@ -156,11 +221,6 @@ async function verifiableShipment(db: Db, auth: Authorization, args: VerifyRelea
   return shipment;
 }
 
-async function paymentStatusOf(tx: Db, orderId: string): Promise<{ status: PaymentStatus; row: typeof paymentProjections.$inferSelect | null }> {
-  const [row] = await tx.select().from(paymentProjections).where(eq(paymentProjections.orderId, orderId));
-  return { status: (row?.status as PaymentStatus | undefined) ?? 'CREATED', row: row ?? null };
-}
-
 async function merchantSlugOf(tx: Db, orderId: string): Promise<string> {
   const [order] = await tx.select({ slug: orderProjections.merchantSlug }).from(orderProjections).where(eq(orderProjections.orderId, orderId));
   // Shipments are only created for projected orders; a miss is an inconsistency, not a user error.
@@ -192,32 +252,58 @@ export async function verifyRelease(
   for (let attempt = 0; attempt < 10; attempt += 1) {
     try {
       return await mutate(async (uow) => {
+        // Serialised with payment state changes, cancellations and reissues of the order.
+        await lockOrder(uow.tx, shipment.orderId);
         const now = new Date();
-        const [row] = await uow.tx.select().from(releaseAuthorizations).where(eq(releaseAuthorizations.shipmentId, shipment.id));
-        const payment = await paymentStatusOf(uow.tx, shipment.orderId);
+        const [liveRow] = await uow.tx.select().from(releaseAuthorizations).where(and(eq(releaseAuthorizations.shipmentId, shipment.id), live));
+        // No live authorization: the newest revoked one (if any) answers, so a revoked code is refused as REVOKED.
+        const [row] = liveRow
+          ? [liveRow]
+          : await uow.tx.select().from(releaseAuthorizations).where(eq(releaseAuthorizations.shipmentId, shipment.id)).orderBy(desc(releaseAuthorizations.createdAt)).limit(1);
+        const { row: paid, payment } = await paymentStateOf(uow.tx, shipment.orderId);
+        const cancelled = await orderCancelled(uow.tx, shipment.orderId);
         if (!row) {
-          // No authorization exists before the payment is confirmed: nothing to guess against, nothing to count.
-          const reason = payment.status === 'CONFIRMED' ? 'NO_AUTHORIZATION' : 'PAYMENT_NOT_CONFIRMED';
+          // No authorization exists before the order is fully paid: nothing to guess against, nothing to count.
+          const reason = cancelled ? 'ORDER_CANCELLED' : payment.fullyPaid ? 'NO_AUTHORIZATION' : 'PAYMENT_NOT_CONFIRMED';
           const message =
-            reason === 'PAYMENT_NOT_CONFIRMED'
-              ? `payment is ${payment.status}; a parcel is released only once payment is CONFIRMED`
-              : 'the shipment has no release authorization yet';
+            reason === 'ORDER_CANCELLED'
+              ? 'the order was cancelled; the parcel goes back to the sender'
+              : reason === 'PAYMENT_NOT_CONFIRMED'
+                ? `the order's payment is ${payment.state}; a parcel is released only once the order is fully paid`
+                : 'the shipment has no release authorization yet';
           uow.audit({
             action: 'release.refused',
             entityType: 'Shipment',
             entityId: shipment.id,
             merchantId: shipment.merchantId,
-            after: { reason, paymentStatus: payment.status, attemptedLocationType: args.locationType, credentialKind: credential.kind, actor, by: principal.id },
+            after: { reason, paymentState: payment.state, attemptedLocationType: args.locationType, credentialKind: credential.kind, actor, by: principal.id },
           });
           return { authorized: false, reason, message, attemptsRemaining: 0, release: null };
         }
-        const decision = decideRelease({ authorization: toDomainAuthorization(row), attempt: { shipmentId: shipment.id, locationType: args.locationType, credential, actor }, paymentStatus: payment.status, now, keyring: services.releaseKeyring });
+        const decision = decideRelease({
+          authorization: toDomainAuthorization(row),
+          attempt: { shipmentId: shipment.id, locationType: args.locationType, credential, actor },
+          payment,
+          orderCancelled: cancelled,
+          // Whole seconds: authorizedAt is published with second precision.
+          now: wholeSeconds(now),
+          keyring: services.releaseKeyring,
+        });
         let updated = row;
         if (decision.update) {
           const { set, expectedVersion } = decision.update;
+          const verified = set.status === 'RELEASED';
           const [changed] = await uow.tx
             .update(releaseAuthorizations)
-            .set({ status: set.status, failedAttempts: set.failedAttempts, version: set.version, authorizedAt: set.releasedAt, releaseMethod: set.releaseMethod })
+            .set({
+              status: set.status,
+              failedAttempts: set.failedAttempts,
+              version: set.version,
+              authorizedAt: set.releasedAt,
+              releaseMethod: set.releaseMethod,
+              // The confirmed payment it is released on; the database checks it against the order's payment state.
+              ...(verified ? { paymentSessionId: paid!.paymentSessionId, paidPsp: paid!.psp, paidAmountMinor: paid!.capturedMinor, paidCurrency: paid!.currency } : {}),
+            })
             .where(and(eq(releaseAuthorizations.id, row.id), eq(releaseAuthorizations.version, expectedVersion)))
             .returning();
           if (!changed) throw new VersionConflict();
@@ -237,7 +323,8 @@ export async function verifyRelease(
             outcome: fact.outcome,
             reason: fact.reason,
             lockedOut: fact.lockedOut,
-            paymentStatus: fact.paymentStatus,
+            paymentState: fact.paymentState,
+            paymentSessionId: decision.outcome === 'AUTHORISED' ? updated.paymentSessionId : undefined,
             attemptedLocationType: fact.attemptedLocationType,
             credentialKind: fact.credentialKind,
             actor: fact.actor,
@@ -246,23 +333,23 @@ export async function verifyRelease(
         if (decision.outcome === 'REFUSED') {
           return { authorized: false, reason: decision.reason, message: decision.message, attemptsRemaining: decision.attemptsRemaining, release: updated };
         }
-        const paid = payment.row!;
         uow.emit({
           type: 'release.authorized',
           subjectId: row.id,
           merchantId: row.merchantId,
           livemode: row.livemode,
           carrierCode: row.carrierCode,
-          // Exactly the published sample, plus the ids.
+          // The published sample, money as every money object on the wire (amount + amount_minor), plus the ids.
           payload: {
             event: 'release.authorized',
             order_id: row.orderId,
             merchant: await merchantSlugOf(uow.tx, row.orderId),
             carrier: row.carrierCode,
-            payment: { psp: paid.psp, status: 'confirmed', amount: majorUnits(paid.amountMinor, paid.currency), currency: paid.currency },
-            release: { authorized_at: updated.authorizedAt!.toISOString(), method: decision.method },
+            payment: { psp: updated.paidPsp, status: 'confirmed', ...wireMoney(updated.paidAmountMinor!, updated.paidCurrency!) },
+            release: { authorized_at: isoSeconds(updated.authorizedAt!), method: decision.method },
             release_id: row.id,
             shipment_id: row.shipmentId,
+            payment_session_id: updated.paymentSessionId,
           },
         });
         return { authorized: true, reason: null, message: `release authorized (${decision.method})`, attemptsRemaining: 0, release: updated };
@@ -287,9 +374,14 @@ export async function confirmParcelRelease(
 ): Promise<ReleaseAuthorizationRow> {
   const inScope = releaseScope(auth);
   return mutate(async (uow) => {
-    const [row] = await uow.tx.select().from(releaseAuthorizations).where(and(eq(releaseAuthorizations.id, releaseId), inScope));
+    const [found] = await uow.tx.select({ orderId: releaseAuthorizations.orderId }).from(releaseAuthorizations).where(and(eq(releaseAuthorizations.id, releaseId), inScope));
+    if (!found) throw notFound('ReleaseAuthorization', releaseId);
+    // Serialised with revocations (cancellation, refund) of the order; then read what holds now.
+    await lockOrder(uow.tx, found.orderId);
+    const [row] = await uow.tx.select().from(releaseAuthorizations).where(eq(releaseAuthorizations.id, releaseId));
     if (!row) throw notFound('ReleaseAuthorization', releaseId);
     if (row.handedOverAt) throw badUserInput('releaseId', `the parcel was already handed over at ${row.handedOverAt.toISOString()}`);
+    if (row.status === 'REVOKED') throw domainError('RELEASE_REVOKED', `the release was revoked (${row.revokedReason ?? 'revoked'}); the parcel may not be handed over`);
     if (row.status !== 'RELEASED') throw badUserInput('releaseId', `the release is ${row.status}; verify the consumer's code first`);
     const now = new Date();
     const [changed] = await uow.tx
@@ -339,7 +431,8 @@ export async function revealReleaseCode(
     .select()
     .from(releaseAuthorizations)
     .where(and(eq(releaseAuthorizations.orderId, orderId), eq(releaseAuthorizations.livemode, auth.livemode)))
-    .orderBy(desc(releaseAuthorizations.createdAt))
+    // The live one first (at most one per shipment); else the newest revoked one, to say why there is no code.
+    .orderBy(sql`${releaseAuthorizations.status} = 'REVOKED'`, desc(releaseAuthorizations.createdAt))
     .limit(1);
   if (!row) throw notFound('ReleaseAuthorization', orderId);
   if (row.status !== 'ACTIVE') throw badUserInput('orderId', `the release is ${row.status === 'RELEASED' ? 'already authorized' : row.status}; its code is no longer usable`);
@@ -349,4 +442,56 @@ export async function revealReleaseCode(
     uow.audit({ action: 'release.code_revealed', entityType: 'ReleaseAuthorization', entityId: row.id, merchantId: row.merchantId, after: { orderId, shipmentId: row.shipmentId } });
   });
   return { release: row, code, qrToken, expiresAt: row.expiresAt };
+}
+
+/**
+ * A new release code for a shipment whose code is locked, expired or lost: the live authorization is revoked
+ * (its code and QR token are dead) and a new one issued, in one audited transaction under the order's lock. Only
+ * while the order is not cancelled and stays fully paid, never after the code was verified, at most 3 times per
+ * shipment per hour. The merchant reads the new code with `releaseCode`.
+ */
+export async function reissueReleaseCode(
+  db: Db,
+  auth: Authorization,
+  services: LogisticsServices,
+  mutate: <T>(work: (uow: Uow) => Promise<T>) => Promise<T>,
+  shipmentId: string,
+): Promise<ReleaseAuthorizationRow> {
+  const scope = auth.require('shipments:create');
+  const inScope = scopeCondition(scope, auth.livemode, { merchantId: shipments.merchantId, livemode: shipments.livemode, carrierCode: shipments.carrierCode });
+  const [shipment] = await db.select().from(shipments).where(and(eq(shipments.id, shipmentId), inScope));
+  if (!shipment) throw notFound('Shipment', shipmentId);
+  return mutate(async (uow) => {
+    await lockOrder(uow.tx, shipment.orderId);
+    const now = new Date();
+    const [current] = await uow.tx.select().from(releaseAuthorizations).where(and(eq(releaseAuthorizations.shipmentId, shipment.id), live));
+    const { payment } = await paymentStateOf(uow.tx, shipment.orderId);
+    const policy = services.reissuePolicy;
+    const recent = await uow.tx
+      .select({ createdAt: releaseAuthorizations.createdAt })
+      .from(releaseAuthorizations)
+      .where(and(eq(releaseAuthorizations.shipmentId, shipment.id), isNotNull(releaseAuthorizations.reissueOf), gt(releaseAuthorizations.createdAt, new Date(now.getTime() - policy.windowSeconds * 1000))));
+    const decision = decideReissue({
+      current: current ? { status: current.status, handedOver: current.handedOverAt !== null } : null,
+      orderCancelled: await orderCancelled(uow.tx, shipment.orderId),
+      payment,
+      recentReissues: recent.map((r) => r.createdAt),
+      now,
+      policy,
+    });
+    if (!decision.ok) {
+      throw domainError(decision.code, decision.message, decision.code === 'REISSUE_RATE_LIMITED' ? { retryAfterSeconds: decision.retryAfterSeconds } : {});
+    }
+    let previous: string | null = null;
+    if (current) {
+      if (!(await revokeInTx(uow, current, 'REISSUED', null, now))) throw new GraphQLError('the release is being changed concurrently; try again', { extensions: { code: 'CONFLICT' } });
+      previous = current.id;
+    } else {
+      const [newest] = await uow.tx.select({ id: releaseAuthorizations.id }).from(releaseAuthorizations).where(eq(releaseAuthorizations.shipmentId, shipment.id)).orderBy(desc(releaseAuthorizations.createdAt)).limit(1);
+      previous = newest?.id ?? null;
+    }
+    const issued = await issueReleaseInTx(uow, services, shipment, now, previous);
+    if (!issued) throw new GraphQLError('the release is being changed concurrently; try again', { extensions: { code: 'CONFLICT' } });
+    return issued;
+  });
 }

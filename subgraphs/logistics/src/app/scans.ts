@@ -16,6 +16,7 @@ import {
   type WebhookResponse,
 } from '../domain/index.ts';
 import type { LogisticsServices } from '../services.ts';
+import { ingestReturnScans } from './returns.ts';
 import { runAsSystem, type Db } from './system.ts';
 
 export const toCarrierScan = (row: CarrierScanRow): CarrierScan => ({
@@ -136,7 +137,7 @@ export async function ingestCarrierWebhook(
   const idOf = new Map(found.map((s) => [s.trackingNumber, s.id]));
   let stored = 0;
   let duplicates = 0;
-  const unknown: string[] = [];
+  let unknown: string[] = [];
   for (const [trackingNumber, scans] of byTracking) {
     const shipmentId = idOf.get(trackingNumber);
     if (!shipmentId) {
@@ -148,6 +149,11 @@ export async function ingestCarrierWebhook(
     stored += result.stored;
     duplicates += result.duplicates;
   }
+  // Not an outbound shipment: perhaps the return leg of one (src/app/returns.ts).
+  const returned = await ingestReturnScans(db, carrier, new Map(unknown.map((t) => [t, byTracking.get(t)!])), requestId);
+  stored += returned.stored;
+  duplicates += returned.duplicates;
+  unknown = unknown.filter((t) => !returned.known.has(t));
   if (unknown.length) logger.warn({ carrier, trackingNumbers: unknown }, 'carrier scans for unknown tracking numbers ignored');
   if (parsed.ignored.length) logger.info({ carrier, ignored: parsed.ignored }, 'carrier events that are not scans ignored');
   return { response: parsed.response, stored, duplicates, unknownTrackingNumbers: unknown };
@@ -209,7 +215,7 @@ export interface SimulatedDelivery {
  */
 export async function simulateThroughWebhook(
   services: LogisticsServices,
-  shipment: ShipmentRow,
+  shipment: Pick<ShipmentRow, 'carrierCode' | 'trackingNumber'>,
   what: { scenario: Scenario } | { scan: ScanType },
 ): Promise<SimulatedDelivery[]> {
   const carrier = shipment.carrierCode;

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { and, asc, desc, eq, notInArray } from 'drizzle-orm';
 import { badUserInput, newId, notFound, type Authorization, type Money } from '@ipay/platform';
-import { carriers, orderProjections, paymentProjections, shipments, type OrderProjectionRow, type ShipmentRow } from '../db/schema.ts';
+import { carriers, orderProjections, shipments, type OrderProjectionRow, type ShipmentRow } from '../db/schema.ts';
 import {
   orchestrate,
   toCalendarDate,
@@ -14,7 +14,8 @@ import {
   type ServiceLevel,
 } from '../domain/index.ts';
 import type { LogisticsServices } from '../services.ts';
-import { issueReleaseInTx, lockOrder } from './releases.ts';
+import { domainError } from './errors.ts';
+import { lockOrder, reconcileReleases } from './releases.ts';
 import type { Db, Uow } from './system.ts';
 import { loadCostEngine } from './tariffs.ts';
 
@@ -97,6 +98,8 @@ export async function chooseCarrier(db: Db, engine: CostEngine, args: ChooseArgs
   });
 }
 
+const orderCancelledError = (orderId: string) => domainError('ORDER_CANCELLED', `order ${orderId} was cancelled; it is not shipped`, { field: 'orderId' });
+
 /** Carrier tracking numbers: the carrier's prefix and 12 random digits (unique per carrier by index). */
 const trackingNumber = (carrierCode: string) => `${carrierCode.toUpperCase()}${String(randomInt(0, 1e12)).padStart(12, '0')}`;
 
@@ -117,6 +120,7 @@ export async function createShipment(
   args: CreateShipmentArgs,
 ): Promise<{ shipment: ShipmentRow; carrierChoice: OrchestrationResult | null }> {
   const order = await orderInScope(db, auth, 'shipments:create', args.orderId.trim());
+  if (order.status === 'CANCELLED') throw orderCancelledError(order.orderId);
   const parcel = parcelFor(args.parcel, order);
   const engine = await loadCostEngine(db, order.livemode);
   const day = pricingDay(null);
@@ -136,6 +140,9 @@ export async function createShipment(
 
   const shipment = await mutate(async (uow) => {
     await lockOrder(uow.tx, order.orderId);
+    // Cancelled meanwhile (the projection is written under the same lock).
+    const [fresh] = await uow.tx.select({ status: orderProjections.status }).from(orderProjections).where(eq(orderProjections.orderId, order.orderId));
+    if (fresh?.status === 'CANCELLED') throw orderCancelledError(order.orderId);
     // One live shipment per order; a returned parcel may be shipped again.
     const [open] = await uow.tx
       .select({ id: shipments.id })
@@ -192,9 +199,8 @@ export async function createShipment(
         shipment: { id: shipment.id, tracking_number: shipment.trackingNumber, service_level: shipment.serviceLevel, delivery_method: shipment.deliveryMethod },
       },
     });
-    // Paid before it shipped: the consumer's release code is issued with the shipment.
-    const [payment] = await uow.tx.select({ status: paymentProjections.status }).from(paymentProjections).where(eq(paymentProjections.orderId, order.orderId));
-    if (payment?.status === 'CONFIRMED') await issueReleaseInTx(uow, services, shipment, now);
+    // Fully paid before it shipped: the consumer's release code is issued with the shipment.
+    await reconcileReleases(uow, services, order.orderId, null);
     return shipment;
   });
   return { shipment, carrierChoice };

@@ -1,4 +1,6 @@
-import { bigserial, boolean, date, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { bigserial, boolean, check, date, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { ORDER_PAYMENT_STATES } from '@ipay/platform';
 import type { PostcodeRange } from '../domain/geo.ts';
 import type { PriceBreakdown } from '../domain/cost-engine.ts';
 import { auditTables, outboxTable } from '@ipay/platform';
@@ -37,8 +39,10 @@ export const shipments = logisticsSchema.table(
     deliveryMethod: text('delivery_method').notNull().default('DOOR'),
     /** The parcel as shipped: weight, dimensions, destination. */
     parcel: jsonb('parcel').$type<{ weightGrams: number; dimensions: { lengthMm: number; widthMm: number; heightMm: number }; destination: { country: string; postcode: string } }>(),
-    /** The price when the shipment was created (itemised). */
+    /** The price when the shipment was created (itemised): the cost engine's quote the carrier was booked at. */
     price: jsonb('price').$type<PriceBreakdown>(),
+    /** The carrier's own id of the booking (shipment/label id), as its booking API answered; null for seeded sandbox rows. */
+    carrierReference: text('carrier_reference'),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
@@ -107,7 +111,7 @@ export const surcharges = logisticsSchema.table(
   (t) => [primaryKey({ columns: [t.livemode, t.id] }), index('surcharges_carrier_idx').on(t.livemode, t.carrierCode)],
 );
 
-/** What logistics knows of commerce's orders, from order.created (and the sandbox seed). */
+/** What logistics knows of commerce's orders, from order.created / order.status_changed (and the sandbox seed). */
 export const orderProjections = logisticsSchema.table('order_projections', {
   orderId: text('order_id').primaryKey(),
   merchantId: text('merchant_id').notNull(),
@@ -117,22 +121,34 @@ export const orderProjections = logisticsSchema.table('order_projections', {
   currency: text('currency').notNull(),
   totalMinor: integer('total_minor').notNull(),
   shippingAddress: jsonb('shipping_address').$type<{ name?: string; line1?: string; line2?: string | null; city?: string; postal_code: string; country: string } | null>(),
+  /** Commerce's order status (order.created, then order.status_changed); CANCELLED is final. */
+  status: text('status').notNull().default('CREATED'),
+  /** The newest order.status_changed applied (time-ordered ids; commerce's state machine never moves back). */
+  statusEventId: text('status_event_id'),
   updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
 });
 
-/** The latest payment state per order, from payment.* and refund.created events. */
-export const paymentProjections = logisticsSchema.table('payment_projections', {
+export const orderPaymentState = logisticsSchema.enum('order_payment_state', ORDER_PAYMENT_STATES);
+
+/**
+ * The order's payment state as payments publishes it (order.payment_state_changed): one row per order, replaced
+ * only by a higher version. Never derived from payment.* events of single sessions.
+ */
+export const orderPaymentStates = logisticsSchema.table('order_payment_states', {
   orderId: text('order_id').primaryKey(),
   merchantId: text('merchant_id').notNull(),
   livemode: boolean('livemode').notNull(),
-  paymentId: text('payment_id').notNull(),
-  psp: text('psp').notNull(),
-  /** Upper case, as the payments subgraph's PaymentSessionStatus. */
-  status: text('status').notNull(),
-  amountMinor: integer('amount_minor').notNull(),
+  version: integer('version').notNull(),
+  state: orderPaymentState('state').notNull(),
   currency: text('currency').notNull(),
-  /** The newest event applied (time-ordered ids): a redelivered older event never rolls the status back. */
-  lastEventId: text('last_event_id').notNull(),
+  amountDueMinor: integer('amount_due_minor').notNull(),
+  capturedMinor: integer('captured_minor').notNull(),
+  refundedMinor: integer('refunded_minor').notNull(),
+  /** The session holding the order's funds; null while nothing was captured or authorised. */
+  paymentSessionId: text('payment_session_id'),
+  psp: text('psp'),
+  paidAt: timestamp('paid_at', { withTimezone: true, precision: 3 }),
+  eventId: text('event_id').notNull(),
   updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
 });
 
@@ -163,6 +179,9 @@ export const shipmentEventKeys = logisticsSchema.table('shipment_event_keys', {
   createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
 });
 
+/** RELEASED = the consumer's code was verified (authorised to hand over); handedOverAt marks the hand-over. */
+export const releaseStatus = logisticsSchema.enum('release_status', ['ACTIVE', 'RELEASED', 'LOCKED', 'REVOKED']);
+
 export const releaseAuthorizations = logisticsSchema.table(
   'release_authorizations',
   {
@@ -180,20 +199,41 @@ export const releaseAuthorizations = logisticsSchema.table(
     keyId: text('key_id').notNull(),
     codeCiphertext: text('code_ciphertext').notNull(),
     qrTokenCiphertext: text('qr_token_ciphertext').notNull(),
-    status: text('status', { enum: ['ACTIVE', 'RELEASED', 'LOCKED', 'REVOKED'] }).notNull(),
+    status: releaseStatus('status').notNull(),
     failedAttempts: integer('failed_attempts').notNull().default(0),
     /** Compare-and-set token: every change is `UPDATE … WHERE version = $v`. */
     version: integer('version').notNull().default(0),
     /** When the code was verified (the domain's "released" = authorised to hand over). */
     authorizedAt: timestamp('authorized_at', { withTimezone: true, precision: 3 }),
     releaseMethod: text('release_method'),
+    /** The confirmed payment the release was authorised on (session holding the funds, captured amount): set with RELEASED. */
+    paymentSessionId: text('payment_session_id'),
+    paidPsp: text('paid_psp'),
+    paidAmountMinor: integer('paid_amount_minor'),
+    paidCurrency: text('paid_currency'),
     /** When the parcel was handed over (confirmParcelRelease). */
     handedOverAt: timestamp('handed_over_at', { withTimezone: true, precision: 3 }),
+    /** REVOKED: when and why (ORDER_CANCELLED, PAYMENT_NOT_FULLY_PAID, REISSUED). */
+    revokedAt: timestamp('revoked_at', { withTimezone: true, precision: 3 }),
+    revokedReason: text('revoked_reason'),
+    /** The authorization this one replaced (reissueReleaseCode). */
+    reissueOf: text('reissue_of'),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull(),
     expiresAt: timestamp('expires_at', { withTimezone: true, precision: 3 }).notNull(),
   },
-  // One authorization per shipment: the payment consumer and createShipment may both try to issue it.
-  (t) => [uniqueIndex('release_authorizations_shipment_key').on(t.shipmentId), index('release_authorizations_order_idx').on(t.orderId)],
+  (t) => [
+    // One live authorization per shipment (the payment consumer and createShipment may both try to issue it), plus
+    // any number of revoked ones as history.
+    uniqueIndex('release_authorizations_shipment_live_key').on(t.shipmentId).where(sql`${t.status} <> 'REVOKED'`),
+    index('release_authorizations_shipment_idx').on(t.shipmentId, t.createdAt),
+    index('release_authorizations_order_idx').on(t.orderId),
+    // Release only after confirmed payment: a verified (RELEASED) authorization names the payment it was verified on.
+    check(
+      'release_authorizations_released_paid',
+      sql`${t.status} <> 'RELEASED' OR (${t.authorizedAt} IS NOT NULL AND ${t.paymentSessionId} IS NOT NULL AND ${t.paidAmountMinor} > 0 AND ${t.paidCurrency} IS NOT NULL)`,
+    ),
+    check('release_authorizations_revoked', sql`(${t.status} = 'REVOKED') = (${t.revokedAt} IS NOT NULL)`),
+  ],
 );
 
 export type CarrierRow = typeof carriers.$inferSelect;
@@ -201,10 +241,63 @@ export type RateCardRow = typeof rateCards.$inferSelect;
 export type RateBandRow = typeof rateBands.$inferSelect;
 export type SurchargeRow = typeof surcharges.$inferSelect;
 export type OrderProjectionRow = typeof orderProjections.$inferSelect;
-export type PaymentProjectionRow = typeof paymentProjections.$inferSelect;
+export type OrderPaymentStateRow = typeof orderPaymentStates.$inferSelect;
 export type CarrierScanRow = typeof carrierScans.$inferSelect;
 export type ReleaseAuthorizationRow = typeof releaseAuthorizations.$inferSelect;
 export type ShipmentRow = typeof shipments.$inferSelect;
 
 export const { auditLog, auditHead } = auditTables(logisticsSchema);
 export const outbox = outboxTable(logisticsSchema);
+
+// ─── Returns: the return shipment of a commerce return (label, QR, carrier scans); src/app/returns.ts ────────
+
+export const returnShipments = logisticsSchema.table(
+  'return_shipments',
+  {
+    id: text('id').primaryKey(),
+    /** Commerce's return (ret_…): one return shipment per return. */
+    returnId: text('return_id').notNull(),
+    orderId: text('order_id').notNull(),
+    merchantId: text('merchant_id').notNull(),
+    livemode: boolean('livemode').notNull(),
+    carrierCode: text('carrier_code')
+      .notNull()
+      .references(() => carriers.code),
+    trackingNumber: text('tracking_number').notNull(),
+    /** DROP_OFF, LOCKER or PICKUP (commerce's ReturnMethod). */
+    method: text('method').notNull(),
+    status: shipmentStatus('status').notNull().default('LABEL_CREATED'),
+    /** What the label's QR code encodes (signed; see src/app/returns.ts). */
+    qrPayload: text('qr_payload').notNull(),
+    /** The carrier cost of the return leg from the cost engine, when a tariff prices it. */
+    price: jsonb('price').$type<PriceBreakdown | null>(),
+    inTransitAnnouncedAt: timestamp('in_transit_announced_at', { withTimezone: true, precision: 3 }),
+    receivedAnnouncedAt: timestamp('received_announced_at', { withTimezone: true, precision: 3 }),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('return_shipments_return_key').on(t.returnId), uniqueIndex('return_shipments_carrier_tracking_key').on(t.carrierCode, t.trackingNumber)],
+);
+
+export const returnScans = logisticsSchema.table(
+  'return_scans',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    returnShipmentId: text('return_shipment_id')
+      .notNull()
+      .references(() => returnShipments.id),
+    carrierCode: text('carrier_code').notNull(),
+    trackingNumber: text('tracking_number').notNull(),
+    carrierEventId: text('carrier_event_id').notNull(),
+    type: text('type', { enum: ['PICKED_UP', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'DELIVERY_ATTEMPT_FAILED', 'DELIVERED', 'RETURNED_TO_SENDER'] }).notNull(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true, precision: 3 }).notNull(),
+    carrierStatusCode: text('carrier_status_code').notNull(),
+    description: text('description'),
+    location: text('location'),
+    receivedAt: timestamp('received_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('return_scans_event_key').on(t.carrierCode, t.carrierEventId), index('return_scans_shipment_idx').on(t.returnShipmentId)],
+);
+
+export type ReturnShipmentRow = typeof returnShipments.$inferSelect;
+export type ReturnScanRow = typeof returnScans.$inferSelect;

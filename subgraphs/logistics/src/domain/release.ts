@@ -1,8 +1,9 @@
 import { createHmac, hkdfSync, randomInt, timingSafeEqual } from 'node:crypto';
+import type { OrderPaymentState } from '@ipay/platform';
 
 /**
  * Release verification, the heart of pay on arrival: a parcel leaves the carrier's hands only once its payment is
- * CONFIRMED and the consumer proves to be the consumer, with a 6-digit one-time code or a signed QR token.
+ * fully paid (the order's payment state from payments, see `isFullyPaid`) and the consumer proves to be the consumer, with a 6-digit one-time code or a signed QR token.
  *
  * - The code is uniform over 000000–999999 (crypto randomInt) and stored only as HMAC-SHA256 under a server key bound
  *   to the authorization id: a copy of the table does not reveal codes (a bare hash of 10^6 codes would fall to
@@ -27,17 +28,14 @@ export const RELEASE_METHODS: Readonly<Record<LocationType, ReleaseMethod>> = {
   LOCKER: 'locker_release',
 };
 
-/** Payment session statuses of the payments subgraph; only CONFIRMED releases a parcel. */
-export type PaymentStatus =
-  | 'CREATED'
-  | 'REQUESTED'
-  | 'AUTHORISED'
-  | 'CONFIRMED'
-  | 'FAILED'
-  | 'EXPIRED'
-  | 'CANCELLED'
-  | 'PARTIALLY_REFUNDED'
-  | 'REFUNDED';
+/**
+ * What the release decision knows of the order's payment: the payments subgraph's order payment state
+ * (order.payment_state_changed; UNKNOWN while none was received) and whether it is fully paid (`isFullyPaid`).
+ */
+export interface ReleasePayment {
+  state: OrderPaymentState | 'UNKNOWN';
+  fullyPaid: boolean;
+}
 
 export interface ReleaseKey {
   /** Stored with each code hash and in each token, so keys can rotate. */
@@ -296,6 +294,7 @@ export type RefusalReason =
   | 'EXPIRED'
   | 'LOCATION_MISMATCH'
   | 'PAYMENT_NOT_CONFIRMED'
+  | 'ORDER_CANCELLED'
   | 'MALFORMED_CODE'
   | 'WRONG_CODE'
   | 'INVALID_TOKEN';
@@ -318,7 +317,7 @@ export interface ReleaseAuditFact {
   attemptedLocationType: LocationType;
   credentialKind: ReleaseCredential['kind'];
   actor: ReleaseActor;
-  paymentStatus: PaymentStatus;
+  paymentState: ReleasePayment['state'];
   outcome: 'AUTHORISED' | 'REFUSED';
   reason: RefusalReason | null;
   method: ReleaseMethod | null;
@@ -342,8 +341,10 @@ export type ReleaseDecision =
 export interface DecideReleaseInput {
   authorization: ReleaseAuthorization;
   attempt: ReleaseAttempt;
-  /** The payment session's status, read in the same request. */
-  paymentStatus: PaymentStatus;
+  /** The order's payment state, read in the same transaction. */
+  payment: ReleasePayment;
+  /** Commerce cancelled the order (its authorization is normally revoked by then; checked again here). */
+  orderCancelled?: boolean;
   now: Date;
   keyring: ReleaseKeyring;
   policy?: ReleasePolicy;
@@ -351,12 +352,12 @@ export interface DecideReleaseInput {
 
 /**
  * Decides one release attempt. Checks, in this order (earlier refusals reveal nothing about the code and burn no
- * attempt): already released, revoked, locked out, shipment, expiry, location type, payment CONFIRMED, then the code
+ * attempt): already released, revoked, locked out, shipment, expiry, location type, order cancelled, order fully paid, then the code
  * (a wrong one is counted and the limit locks) or the QR token (a forged or garbled one is refused but not counted:
  * a MAC cannot be guessed, and a camera misread must not lock the consumer out).
  */
 export function decideRelease(input: DecideReleaseInput): ReleaseDecision {
-  const { authorization: auth, attempt, paymentStatus, now, keyring } = input;
+  const { authorization: auth, attempt, payment, now, keyring } = input;
   const policy = input.policy ?? DEFAULT_RELEASE_POLICY;
   if (!Number.isSafeInteger(policy.maxFailedAttempts) || policy.maxFailedAttempts < 1) throw new ReleaseConfigError('maxFailedAttempts must be a positive integer');
 
@@ -372,7 +373,7 @@ export function decideRelease(input: DecideReleaseInput): ReleaseDecision {
     attemptedLocationType: attempt.locationType,
     credentialKind: attempt.credential.kind,
     actor: attempt.actor,
-    paymentStatus,
+    paymentState: payment.state,
     outcome,
     reason,
     method,
@@ -398,7 +399,8 @@ export function decideRelease(input: DecideReleaseInput): ReleaseDecision {
   if (attempt.locationType !== auth.locationType) {
     return refuse('LOCATION_MISMATCH', `the parcel is to be released at a ${auth.locationType}, not at a ${attempt.locationType}`);
   }
-  if (paymentStatus !== 'CONFIRMED') return refuse('PAYMENT_NOT_CONFIRMED', `payment is ${paymentStatus}; a parcel is released only once payment is CONFIRMED`);
+  if (input.orderCancelled) return refuse('ORDER_CANCELLED', 'the order was cancelled; the parcel goes back to the sender');
+  if (!payment.fullyPaid) return refuse('PAYMENT_NOT_CONFIRMED', `the order's payment is ${payment.state}; a parcel is released only once the order is fully paid`);
 
   const credential = attempt.credential;
   if (credential.kind === 'CODE') {
@@ -451,4 +453,64 @@ export function applyAuthorizationUpdate(auth: ReleaseAuthorization, update: Aut
     throw new Error(`stale update for ${update.id}: expected version ${update.expectedVersion}, row is at ${auth.version}`);
   }
   return { ...auth, ...update.set };
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Revoking and reissuing
+
+export type RevocationReason = 'ORDER_CANCELLED' | 'PAYMENT_NOT_FULLY_PAID' | 'REISSUED';
+
+/**
+ * Whether an authorization must be revoked now: its order was cancelled, or its payment stopped being fully paid
+ * (e.g. refunded before the hand-over). Only what can still lead to a hand-over is revoked: ACTIVE, LOCKED, or
+ * verified (RELEASED) but not yet handed over.
+ */
+export function revocationFor(input: { status: AuthorizationStatus; handedOver: boolean; orderCancelled: boolean; fullyPaid: boolean }): RevocationReason | null {
+  if (input.status === 'REVOKED' || input.handedOver) return null;
+  if (input.orderCancelled) return 'ORDER_CANCELLED';
+  if (!input.fullyPaid) return 'PAYMENT_NOT_FULLY_PAID';
+  return null;
+}
+
+export interface ReissuePolicy {
+  /** At most this many reissues of one shipment within `windowSeconds`. */
+  maxReissues: number;
+  windowSeconds: number;
+}
+
+export const DEFAULT_REISSUE_POLICY: ReissuePolicy = { maxReissues: 3, windowSeconds: 3600 };
+
+export type ReissueRefusal =
+  | { code: 'ORDER_CANCELLED'; message: string }
+  | { code: 'PAYMENT_NOT_FULLY_PAID'; message: string }
+  | { code: 'RELEASE_ALREADY_AUTHORIZED'; message: string }
+  | { code: 'REISSUE_RATE_LIMITED'; message: string; retryAfterSeconds: number };
+
+/**
+ * Whether a shipment's release code may be reissued (a new code, the old one revoked): only while the order is
+ * not cancelled and stays fully paid, never once the code was verified or the parcel handed over, and at most
+ * `maxReissues` times per window (`recentReissues`: creation times of the reissued authorizations of the shipment).
+ */
+export function decideReissue(input: {
+  current: { status: AuthorizationStatus; handedOver: boolean } | null;
+  orderCancelled: boolean;
+  payment: ReleasePayment;
+  recentReissues: readonly Date[];
+  now: Date;
+  policy?: ReissuePolicy;
+}): { ok: true } | ({ ok: false } & ReissueRefusal) {
+  const policy = input.policy ?? DEFAULT_REISSUE_POLICY;
+  if (input.orderCancelled) return { ok: false, code: 'ORDER_CANCELLED', message: 'the order was cancelled; no release code is issued' };
+  if (input.current && (input.current.status === 'RELEASED' || input.current.handedOver)) {
+    return { ok: false, code: 'RELEASE_ALREADY_AUTHORIZED', message: 'the release was already verified; a new code would release twice' };
+  }
+  if (!input.payment.fullyPaid) return { ok: false, code: 'PAYMENT_NOT_FULLY_PAID', message: `the order's payment is ${input.payment.state}; a release code is issued only while it is fully paid` };
+  const windowStart = input.now.getTime() - policy.windowSeconds * 1000;
+  const inWindow = input.recentReissues.filter((at) => at.getTime() > windowStart).sort((a, b) => a.getTime() - b.getTime());
+  if (inWindow.length >= policy.maxReissues) {
+    const oldest = inWindow[inWindow.length - policy.maxReissues]!;
+    const retryAfterSeconds = Math.max(1, Math.ceil((oldest.getTime() + policy.windowSeconds * 1000 - input.now.getTime()) / 1000));
+    return { ok: false, code: 'REISSUE_RATE_LIMITED', message: `at most ${policy.maxReissues} reissues per shipment in ${policy.windowSeconds / 60} minutes; try again in ${retryAfterSeconds} s`, retryAfterSeconds };
+  }
+  return { ok: true };
 }

@@ -4,6 +4,7 @@ import type { Resolvers } from '../generated/graphql.ts';
 import { Mutation } from './mutation.ts';
 import { Order } from './order.ts';
 import { Query } from './query.ts';
+import { Return, ReturnShipment } from './returns.ts';
 import { Shipment } from './shipment.ts';
 import { valueTypes } from './types.ts';
 
@@ -12,6 +13,8 @@ export const resolvers: Resolvers = {
   Mutation,
   Shipment,
   Order,
+  Return,
+  ReturnShipment,
   ...valueTypes,
   ShipmentEvent: {
     shipment: (event, _, { loaders }) =>

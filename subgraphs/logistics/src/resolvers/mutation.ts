@@ -4,9 +4,10 @@ import { GraphQLError } from 'graphql';
 import { carriers, shipments } from '../db/schema.ts';
 import { importTariffCsv, type Scenario, type ScanType } from '../domain/index.ts';
 import type { MutationResolvers } from '../generated/graphql.ts';
-import { confirmParcelRelease, verifyRelease } from '../app/releases.ts';
+import { confirmParcelRelease, reissueReleaseCode, verifyRelease } from '../app/releases.ts';
 import { simulateThroughWebhook } from '../app/scans.ts';
 import { createShipment } from '../app/shipping.ts';
+import { simulateReturnScan } from './returns.ts';
 import { replaceTariffs } from '../app/tariffs.ts';
 import type { Context } from '../context.ts';
 
@@ -64,6 +65,8 @@ export const Mutation: MutationResolvers = {
   createShipment: (_, { input }, ctx) => createShipment(ctx.db, ctx.auth, ctx.services, ctx.mutate, input),
   simulateCarrierScans: (_, { shipmentId, scenario }, ctx) => simulate(ctx, shipmentId, { scenario }),
   simulateCarrierScan: (_, { shipmentId, scan }, ctx) => simulate(ctx, shipmentId, { scan }),
+  simulateReturnScan: (_, { returnId, scan }, ctx) => simulateReturnScan(ctx, returnId, scan),
   verifyRelease: (_, { input }, ctx) => verifyRelease(ctx.db, ctx.auth, ctx.services, ctx.mutate, input),
   confirmParcelRelease: (_, { releaseId }, ctx) => confirmParcelRelease(ctx.auth, ctx.mutate, releaseId.trim()),
+  reissueReleaseCode: (_, { shipmentId }, ctx) => reissueReleaseCode(ctx.db, ctx.auth, ctx.services, ctx.mutate, shipmentId.trim()),
 };

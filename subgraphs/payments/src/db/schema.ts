@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { boolean, char, check, index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
-import { auditTables, outboxTable } from '@ipay/platform';
+import { ORDER_PAYMENT_STATES, auditTables, outboxTable } from '@ipay/platform';
 import { PAYMENT_SESSION_STATUSES } from '../domain/state-machine.ts';
 
 export const paymentsSchema = pgSchema('payments');
@@ -30,6 +30,14 @@ export const paymentSessions = paymentsSchema.table(
     authorisedAmount: integer('authorised_amount').notNull().default(0),
     capturedAmount: integer('captured_amount').notNull().default(0),
     refundedAmount: integer('refunded_amount').notNull().default(0),
+    /**
+     * Set when the session may no longer hold the order's funds (replaced by a newer session, order cancelled, or it
+     * reached the funds while another session held them): cancelled at the PSP while open, any capture reversed.
+     */
+    supersededAt: timestamp('superseded_at', { withTimezone: true, precision: 3 }),
+    supersededReason: text('superseded_reason'),
+    /** When the PSP accepted our cancellation of a superseded session (null: not yet asked, or to be asked again). */
+    pspCancelRequestedAt: timestamp('psp_cancel_requested_at', { withTimezone: true, precision: 3 }),
     /** Incremented on every stored change (optimistic check on top of the row lock). */
     version: integer('version').notNull().default(0),
     /** The caller's idempotency key and a hash of the request it came with (same key + other body is refused). */
@@ -44,6 +52,13 @@ export const paymentSessions = paymentsSchema.table(
     uniqueIndex('payment_sessions_idempotency_key').on(t.merchantId, t.livemode, t.idempotencyKey),
     index('payment_sessions_order_idx').on(t.orderId, t.createdAt.desc()),
     index('payment_sessions_psp_reference_idx').on(t.psp, t.pspReference),
+    // At most one session holds an order's funds: a database fact, not only a check in code. (Written without the
+    // newer enum values so that it applies in the same migration transaction that adds them.)
+    uniqueIndex('payment_sessions_one_funds_holder_per_order')
+      .on(t.orderId)
+      .where(sql`${t.supersededAt} is null and ${t.status} not in ('CREATED', 'REQUESTED', 'FAILED', 'EXPIRED', 'CANCELLED')`),
+    // Superseded sessions still open at the PSP, for the sweep that cancels them there.
+    index('payment_sessions_superseded_open_idx').on(t.supersededAt).where(sql`${t.supersededAt} is not null and ${t.pspCancelRequestedAt} is null`),
     // The expiry sweep reads open sessions by expiry.
     index('payment_sessions_open_expiry_idx').on(t.expiresAt).where(sql`${t.status} in ('CREATED', 'REQUESTED')`),
     check('payment_sessions_amount_positive', sql`${t.amount} > 0`),
@@ -101,6 +116,8 @@ export const pspNotifications = paymentsSchema.table('psp_notifications', {
 });
 
 export const refundStatus = paymentsSchema.enum('refund_status', ['PENDING', 'SUCCEEDED', 'FAILED']);
+/** REQUESTED: createRefund; CAPTURE_REVERSAL: paid back automatically (a superseded session's or a cancelled order's capture). */
+export const refundKind = paymentsSchema.enum('refund_kind', ['REQUESTED', 'CAPTURE_REVERSAL']);
 
 export const refunds = paymentsSchema.table(
   'refunds',
@@ -115,6 +132,7 @@ export const refunds = paymentsSchema.table(
     amount: integer('amount').notNull(),
     currency: char('currency', { length: 3 }).notNull(),
     reason: text('reason').notNull(),
+    kind: refundKind('kind').notNull().default('REQUESTED'),
     /** PENDING until the PSP reports the refund; PENDING and SUCCEEDED refunds count against the captured amount. */
     status: refundStatus('status').notNull().default('PENDING'),
     /** The PSP's id of the refund (Adyen modification pspReference, Stripe re_, Mollie re_). */
@@ -151,6 +169,35 @@ export const orders = paymentsSchema.table('orders', {
 });
 
 export type OrderRow = typeof orders.$inferSelect;
+
+export const orderPaymentStateEnum = paymentsSchema.enum('order_payment_state', ORDER_PAYMENT_STATES);
+
+/**
+ * The order's payment state as payments publishes it (`order.payment_state_changed`): written in the same transaction
+ * as every session change that moves it, `version` + 1 per change.
+ */
+export const orderPaymentStates = paymentsSchema.table(
+  'order_payment_states',
+  {
+    orderId: text('order_id').primaryKey(),
+    merchantId: text('merchant_id').notNull(),
+    livemode: boolean('livemode').notNull(),
+    version: integer('version').notNull(),
+    state: orderPaymentStateEnum('state').notNull(),
+    amountDue: integer('amount_due').notNull(),
+    captured: integer('captured').notNull(),
+    refunded: integer('refunded').notNull(),
+    currency: char('currency', { length: 3 }).notNull(),
+    /** The session that holds (or last held) the order's funds. */
+    sessionId: text('session_id'),
+    psp: text('psp'),
+    paidAt: timestamp('paid_at', { withTimezone: true, precision: 3 }),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [check('order_payment_states_version_positive', sql`${t.version} >= 1`), check('order_payment_states_money', sql`0 <= ${t.refunded} and ${t.refunded} <= ${t.captured}`)],
+);
+
+export type OrderPaymentStateRow = typeof orderPaymentStates.$inferSelect;
 
 export const { auditLog, auditHead } = auditTables(paymentsSchema);
 export const outbox = outboxTable(paymentsSchema);

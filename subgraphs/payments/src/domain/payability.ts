@@ -4,7 +4,7 @@ import type { PaymentSessionStatus } from './state-machine.ts';
 export const PAYABLE_ORDER_STATUSES: ReadonlySet<string> = new Set(['CREATED', 'AWAITING_PAYMENT']);
 
 /** Session statuses that mean the order's money is already authorised or collected: no second session. */
-const HOLDS_FUNDS: ReadonlySet<PaymentSessionStatus> = new Set(['AUTHORISED', 'CONFIRMED', 'PARTIALLY_REFUNDED', 'REFUNDED']);
+const HOLDS_FUNDS: ReadonlySet<PaymentSessionStatus> = new Set(['AUTHORISED', 'PARTIALLY_CAPTURED', 'CONFIRMED', 'PARTIALLY_REFUNDED', 'REFUNDED']);
 
 export type Payability = { ok: true } | { ok: false; reason: string };
 

@@ -3,7 +3,10 @@
  *
  *   CREATED ─REQUEST─▶ REQUESTED ─AUTHORISE─▶ AUTHORISED ─CAPTURE─▶ CONFIRMED ─REFUND─▶ PARTIALLY_REFUNDED ─REFUND─▶ REFUNDED
  *   CREATED / REQUESTED ─CAPTURE (automatic capture)─▶ CONFIRMED;  CONFIRMED ─REFUND (all of it)─▶ REFUNDED
+ *   a CAPTURE of less than the session amount ─▶ PARTIALLY_CAPTURED (funds held, `outstandingAmount` still due; never
+ *   CONFIRMED: a session is CONFIRMED only when captured = session amount) ─REFUND─▶ PARTIALLY_REFUNDED / REFUNDED
  *   CREATED / REQUESTED ─FAIL / EXPIRE / CANCEL─▶ FAILED / EXPIRED / CANCELLED;  AUTHORISED ─EXPIRE / CANCEL─▶ EXPIRED / CANCELLED
+ *   EXPIRED ─CAPTURE (a late capture the PSP still reports)─▶ CONFIRMED / PARTIALLY_CAPTURED
  *   (a notification may overtake the PSP's API answer, so CREATED accepts everything REQUESTED accepts)
  *
  * The transition function is pure: it takes a snapshot and one event and answers with the next snapshot plus the
@@ -21,6 +24,7 @@ export const PAYMENT_SESSION_STATUSES = [
   'CREATED',
   'REQUESTED',
   'AUTHORISED',
+  'PARTIALLY_CAPTURED',
   'CONFIRMED',
   'FAILED',
   'EXPIRED',
@@ -55,7 +59,13 @@ export type PaymentEventType = (typeof PAYMENT_EVENT_TYPES)[number];
 export const PAYMENT_EVENT_SOURCES = ['psp-notification', 'psp-response', 'api', 'system'] as const;
 export type PaymentEventSource = (typeof PAYMENT_EVENT_SOURCES)[number];
 
-export const TERMINAL_STATUSES: ReadonlySet<PaymentSessionStatus> = new Set(['FAILED', 'EXPIRED', 'CANCELLED', 'REFUNDED']);
+/**
+ * EXPIRED is not terminal: we expire unpaid sessions ourselves (the sweep), and a PSP that had not closed the payment
+ * yet may still report its capture. That money is real: the session takes it (and the order-level rules reverse it
+ * unless the session may hold the order's funds). CANCELLED is what the PSP confirmed, so a capture after it stays a
+ * contradiction for a human.
+ */
+export const TERMINAL_STATUSES: ReadonlySet<PaymentSessionStatus> = new Set(['FAILED', 'CANCELLED', 'REFUNDED']);
 
 export function isTerminal(status: PaymentSessionStatus): boolean {
   return TERMINAL_STATUSES.has(status);
@@ -70,8 +80,10 @@ export const LIFECYCLE_RANK: Readonly<Record<PaymentSessionStatus, number>> = {
   REQUESTED: 1,
   AUTHORISED: 2,
   FAILED: 3,
-  EXPIRED: 3,
+  // Between AUTHORISED and the captured states: a late capture may still follow (see TERMINAL_STATUSES).
+  EXPIRED: 2.5,
   CANCELLED: 3,
+  PARTIALLY_CAPTURED: 3,
   CONFIRMED: 3,
   PARTIALLY_REFUNDED: 4,
   REFUNDED: 5,
@@ -80,6 +92,8 @@ export const LIFECYCLE_RANK: Readonly<Record<PaymentSessionStatus, number>> = {
 export type TransitionRule =
   /** Move to `to`. */
   | { kind: 'apply'; to: PaymentSessionStatus; reason: string }
+  /** Move to CONFIRMED when the capture covers the session amount, else to PARTIALLY_CAPTURED. */
+  | { kind: 'capture'; reason: string }
   /** Move to PARTIALLY_REFUNDED or REFUNDED depending on the refunded total; an already reflected total is stale. */
   | { kind: 'refund'; reason: string }
   /** The session is already where this event leads: no-op. */
@@ -100,6 +114,7 @@ const record = (reason: string): TransitionRule => ({ kind: 'record', reason });
 const stale = (reason: string): TransitionRule => ({ kind: 'stale', reason });
 const illegal = (reason: string, fromPsp: 'retry' | 'alert'): TransitionRule => ({ kind: 'illegal', reason, fromPsp });
 const refund: TransitionRule = { kind: 'refund', reason: 'refund of captured funds' };
+const capture = (reason: string): TransitionRule => ({ kind: 'capture', reason });
 
 /** Rows shared by the two states before the PSP has said anything final. */
 function beforeAuthorisation(self: 'CREATED' | 'REQUESTED'): Record<PaymentEventType, TransitionRule> {
@@ -109,7 +124,7 @@ function beforeAuthorisation(self: 'CREATED' | 'REQUESTED'): Record<PaymentEvent
     AUTHORISE: apply('AUTHORISED', 'funds authorised'),
     ATTEMPT_FAILED: record('attempt declined; the shopper may try again'),
     FAIL: apply('FAILED', 'payment refused'),
-    CAPTURE: apply('CONFIRMED', 'funds captured (automatic capture implies the authorisation)'),
+    CAPTURE: capture('funds captured (automatic capture implies the authorisation)'),
     CAPTURE_FAILED: record('capture failed; nothing was authorised yet here'),
     CANCEL: apply('CANCELLED', 'cancelled before authorisation'),
     CANCEL_FAILED: record('cancellation failed'),
@@ -126,7 +141,10 @@ function closedBeforeCapture(self: 'FAILED' | 'EXPIRED' | 'CANCELLED'): Record<P
     AUTHORISE: stale(`${closed}; an authorisation on a closed session lapses at the PSP`),
     ATTEMPT_FAILED: stale(`${closed}; a declined attempt changes nothing`),
     FAIL: self === 'FAILED' ? duplicate('already failed') : stale(`${closed}; a refusal changes nothing`),
-    CAPTURE: illegal(`${closed} but the PSP reports captured funds: refund or reconcile them`, 'alert'),
+    CAPTURE:
+      self === 'EXPIRED'
+        ? capture('captured after the session expired: the PSP had not closed the payment yet')
+        : illegal(`${closed} but the PSP reports captured funds: refund or reconcile them`, 'alert'),
     CAPTURE_FAILED: stale(`${closed}; a failed capture changes nothing`),
     CANCEL: self === 'CANCELLED' ? duplicate('already cancelled') : stale(`${closed}; nothing left to cancel`),
     CANCEL_FAILED: record('cancellation failed'),
@@ -136,14 +154,15 @@ function closedBeforeCapture(self: 'FAILED' | 'EXPIRED' | 'CANCELLED'): Record<P
   };
 }
 
-function afterCapture(self: 'CONFIRMED' | 'PARTIALLY_REFUNDED' | 'REFUNDED'): Record<PaymentEventType, TransitionRule> {
+function afterCapture(self: 'PARTIALLY_CAPTURED' | 'CONFIRMED' | 'PARTIALLY_REFUNDED' | 'REFUNDED'): Record<PaymentEventType, TransitionRule> {
   const past = `session is ${self}`;
   return {
     REQUEST: stale(`${past}; the payment request is history`),
     AUTHORISE: stale(`${past}; the authorisation was superseded by the capture`),
     ATTEMPT_FAILED: stale(`${past}; a declined attempt changes nothing`),
     FAIL: stale(`${past}; funds were captured, a refusal changes nothing`),
-    CAPTURE: self === 'CONFIRMED' ? duplicate('already captured') : stale(`${past}; the capture is already reflected`),
+    // One capture per session: a restatement of it is a duplicate, a capture of another amount needs a human.
+    CAPTURE: self === 'CONFIRMED' || self === 'PARTIALLY_CAPTURED' ? duplicate('already captured') : stale(`${past}; the capture is already reflected`),
     CAPTURE_FAILED: stale(`${past}; a later capture succeeded`),
     CANCEL: illegal(`${past}: captured funds are refunded, not cancelled`, 'alert'),
     CANCEL_FAILED: record('cancellation failed (funds were captured)'),
@@ -162,7 +181,7 @@ export const TRANSITIONS: Readonly<Record<PaymentSessionStatus, Readonly<Record<
     AUTHORISE: duplicate('already authorised'),
     ATTEMPT_FAILED: stale('session is AUTHORISED; an earlier declined attempt changes nothing'),
     FAIL: stale('session is AUTHORISED; a refusal for an earlier attempt changes nothing'),
-    CAPTURE: apply('CONFIRMED', 'authorised funds captured'),
+    CAPTURE: capture('authorised funds captured'),
     CAPTURE_FAILED: record('capture failed; the authorisation stands'),
     CANCEL: apply('CANCELLED', 'authorisation cancelled before capture'),
     CANCEL_FAILED: record('cancellation failed; the authorisation stands'),
@@ -170,6 +189,7 @@ export const TRANSITIONS: Readonly<Record<PaymentSessionStatus, Readonly<Record<
     REFUND: illegal('a refund needs captured funds; its CAPTURE has not been seen yet', 'retry'),
     REFUND_FAILED: record('refund failed'),
   },
+  PARTIALLY_CAPTURED: afterCapture('PARTIALLY_CAPTURED'),
   CONFIRMED: afterCapture('CONFIRMED'),
   PARTIALLY_REFUNDED: afterCapture('PARTIALLY_REFUNDED'),
   REFUNDED: afterCapture('REFUNDED'),
@@ -183,7 +203,7 @@ export const REACHABLE: Readonly<Record<PaymentSessionStatus, ReadonlySet<Paymen
   const direct = (from: PaymentSessionStatus): PaymentSessionStatus[] =>
     Object.values(TRANSITIONS[from]).flatMap((rule) =>
       // More refunds keep PARTIALLY_REFUNDED where it is, and nothing refunds beyond REFUNDED.
-      rule.kind === 'apply' ? [rule.to] : rule.kind === 'refund' ? (['PARTIALLY_REFUNDED', 'REFUNDED'] as const).filter((s) => LIFECYCLE_RANK[s] > LIFECYCLE_RANK[from]) : [],
+      rule.kind === 'apply' ? [rule.to] : rule.kind === 'capture' ? (['PARTIALLY_CAPTURED', 'CONFIRMED'] as const) : rule.kind === 'refund' ? (['PARTIALLY_REFUNDED', 'REFUNDED'] as const).filter((s) => LIFECYCLE_RANK[s] > LIFECYCLE_RANK[from]) : [],
     );
   const result = {} as Record<PaymentSessionStatus, Set<PaymentSessionStatus>>;
   for (const start of PAYMENT_SESSION_STATUSES) {
@@ -404,22 +424,27 @@ export function transition(snapshot: PaymentSessionSnapshot, event: PaymentEvent
   let reason = rule.reason;
 
   switch (rule.kind) {
+    case 'capture': {
+      const amount = event.amount!;
+      if (snapshot.status === 'AUTHORISED') {
+        if (amount > snapshot.authorisedAmount) {
+          return anomaly(snapshot, event, 'CAPTURE_EXCEEDS_AUTHORISED', `captured ${amount} exceeds the authorised ${snapshot.authorisedAmount}`);
+        }
+      } else {
+        if (amount > snapshot.amount) return anomaly(snapshot, event, 'AMOUNT_EXCEEDS_SESSION', `captured ${amount} exceeds the session amount ${snapshot.amount}`);
+        amounts.authorisedAmount = amount;
+      }
+      amounts.capturedAmount = amount;
+      outcome = 'applied';
+      to = amount === snapshot.amount ? 'CONFIRMED' : 'PARTIALLY_CAPTURED';
+      reason = to === 'CONFIRMED' ? rule.reason : `${rule.reason}, partially: ${amount} of ${snapshot.amount}, ${snapshot.amount - amount} outstanding`;
+      break;
+    }
     case 'apply': {
       if (event.type === 'AUTHORISE') {
         const amount = event.amount!;
         if (amount > snapshot.amount) return anomaly(snapshot, event, 'AMOUNT_EXCEEDS_SESSION', `authorised ${amount} exceeds the session amount ${snapshot.amount}`);
         amounts.authorisedAmount = amount;
-      } else if (event.type === 'CAPTURE') {
-        const amount = event.amount!;
-        if (snapshot.status === 'AUTHORISED') {
-          if (amount > snapshot.authorisedAmount) {
-            return anomaly(snapshot, event, 'CAPTURE_EXCEEDS_AUTHORISED', `captured ${amount} exceeds the authorised ${snapshot.authorisedAmount}`);
-          }
-        } else {
-          if (amount > snapshot.amount) return anomaly(snapshot, event, 'AMOUNT_EXCEEDS_SESSION', `captured ${amount} exceeds the session amount ${snapshot.amount}`);
-          amounts.authorisedAmount = amount;
-        }
-        amounts.capturedAmount = amount;
       }
       outcome = 'applied';
       to = rule.to;
@@ -521,7 +546,7 @@ export function checkCommand(snapshot: PaymentSessionSnapshot, command: PaymentC
     case 'CANCEL':
       return status === 'CREATED' || status === 'REQUESTED' || status === 'AUTHORISED'
         ? { ok: true, amount: null }
-        : no('ILLEGAL_TRANSITION', status === 'CONFIRMED' || status === 'PARTIALLY_REFUNDED' ? `session is ${status}: captured funds are refunded, not cancelled` : `session is ${status}; nothing left to cancel`);
+        : no('ILLEGAL_TRANSITION', status === 'CONFIRMED' || status === 'PARTIALLY_CAPTURED' || status === 'PARTIALLY_REFUNDED' ? `session is ${status}: captured funds are refunded, not cancelled` : `session is ${status}; nothing left to cancel`);
     case 'CAPTURE': {
       if (status !== 'AUTHORISED') return no('ILLEGAL_TRANSITION', `session is ${status}; only an AUTHORISED session can be captured`);
       const amount = command.amount ?? snapshot.authorisedAmount;
@@ -530,7 +555,7 @@ export function checkCommand(snapshot: PaymentSessionSnapshot, command: PaymentC
       return { ok: true, amount };
     }
     case 'REFUND': {
-      if (status !== 'CONFIRMED' && status !== 'PARTIALLY_REFUNDED') {
+      if (status !== 'CONFIRMED' && status !== 'PARTIALLY_CAPTURED' && status !== 'PARTIALLY_REFUNDED') {
         return no('ILLEGAL_TRANSITION', status === 'REFUNDED' ? 'session is already fully refunded' : `session is ${status}; only captured funds can be refunded`);
       }
       const pending = command.pendingRefundAmount ?? 0;
@@ -543,6 +568,11 @@ export function checkCommand(snapshot: PaymentSessionSnapshot, command: PaymentC
       return { ok: true, amount: command.amount };
     }
   }
+}
+
+/** What the session still has to collect: its amount minus what was captured (0 once CONFIRMED). */
+export function outstandingAmount(snapshot: Pick<PaymentSessionSnapshot, 'amount' | 'capturedAmount'>): number {
+  return Math.max(snapshot.amount - snapshot.capturedAmount, 0);
 }
 
 /** A fresh session as the API creates it, before anything went to the PSP. */

@@ -233,6 +233,8 @@ export type PaymentSession = {
   /** What the shopper's front-end does next (redirect URL or PSP SDK payload), as the PSP answered; null when nothing. */
   nextAction?: Maybe<Scalars['JSON']['output']>;
   order: Order;
+  /** The session amount minus what was captured; 0 once CONFIRMED. */
+  outstandingAmount: Money;
   /** PSP code (adyen, stripe, mollie). */
   psp: Scalars['String']['output'];
   /** The PSP's id of the payment (Adyen pspReference, Stripe PaymentIntent, Mollie payment); null until the PSP answered. */
@@ -251,10 +253,13 @@ export type PaymentSession = {
 export type PaymentSessionStatus =
   | 'AUTHORISED'
   | 'CANCELLED'
+  /** Captured in full: captured = the session amount. */
   | 'CONFIRMED'
   | 'CREATED'
   | 'EXPIRED'
   | 'FAILED'
+  /** Less than the session amount was captured (see outstandingAmount); funds are held, the order is not paid. */
+  | 'PARTIALLY_CAPTURED'
   | 'PARTIALLY_REFUNDED'
   | 'REFUNDED'
   | 'REQUESTED';
@@ -617,6 +622,7 @@ export type PaymentSessionResolvers<ContextType = Context, ParentType extends Re
   method?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   nextAction?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
+  outstandingAmount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   psp?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   pspReference?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   reference?: Resolver<ResolversTypes['String'], ParentType, ContextType>;

@@ -1,4 +1,5 @@
-import { isIsoCurrency } from '@ipay/platform';
+import { isIsoCurrency, type Money } from '@ipay/platform';
+import { fromPspMinorUnits, toPspMinorUnits } from './amount.ts';
 import {
   PspError,
   webhookError,
@@ -118,7 +119,7 @@ export function createStripeAdapter(config: StripeConfig): PspAdapter {
         'createPayment',
         '/v1/payment_intents',
         {
-          amount: input.amount.amount,
+          amount: stripeAmount('createPayment', input.amount),
           currency: input.amount.currency.toLowerCase(),
           capture_method: input.captureMode === 'manual' ? 'manual' : 'automatic',
           description: input.description,
@@ -140,7 +141,7 @@ export function createStripeAdapter(config: StripeConfig): PspAdapter {
     },
 
     async capture(input: CaptureInput): Promise<ModificationResult> {
-      const body = await post('capture', `/v1/payment_intents/${encodeURIComponent(input.pspReference)}/capture`, { amount_to_capture: input.amount.amount }, input.idempotencyKey);
+      const body = await post('capture', `/v1/payment_intents/${encodeURIComponent(input.pspReference)}/capture`, { amount_to_capture: stripeAmount('capture', input.amount) }, input.idempotencyKey);
       const intent = intentOf('capture', body);
       // Stripe captures synchronously; `processing` (some methods) settles later with payment_intent.succeeded.
       return { modificationReference: intent.id, outcome: intent.status === 'succeeded' ? 'succeeded' : intent.status === 'processing' ? 'pending' : 'failed', pspStatusCode: intent.status, raw: body };
@@ -150,7 +151,7 @@ export function createStripeAdapter(config: StripeConfig): PspAdapter {
       const body = await post(
         'refund',
         '/v1/refunds',
-        { payment_intent: input.pspReference, amount: input.amount.amount, metadata: { [STRIPE_REFERENCE_KEY]: input.reference } },
+        { payment_intent: input.pspReference, amount: stripeAmount('refund', input.amount), metadata: { [STRIPE_REFERENCE_KEY]: input.reference } },
         input.idempotencyKey,
       );
       const id = str(body, 'id');
@@ -190,12 +191,26 @@ export function createStripeAdapter(config: StripeConfig): PspAdapter {
   };
 }
 
+/** Our ISO minor units in Stripe's count (psp/amount.ts rules); an amount Stripe cannot represent is a refusal. */
+function stripeAmount(operation: string, money: Money): number {
+  try {
+    return toPspMinorUnits('stripe', money.amount, money.currency);
+  } catch (error) {
+    throw new PspError('stripe', operation, 'rejected', (error as Error).message, { field: 'amount' });
+  }
+}
+
 function normaliseEvent(id: string, type: string, occurredAt: Date, object: Record<string, unknown>, raw: unknown): NormalisedNotification | string | null {
   const currency = str(object, 'currency')?.toUpperCase();
   if (!currency || !isIsoCurrency(currency)) return `${type}: data.object.currency is not an ISO 4217 code`;
   const minor = (field: string): number | string => {
     const value = object[field];
-    return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : `${type}: data.object.${field} must be integer minor units`;
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) return `${type}: data.object.${field} must be integer minor units`;
+    try {
+      return fromPspMinorUnits('stripe', value, currency);
+    } catch (error) {
+      return `${type}: data.object.${field}: ${(error as Error).message}`;
+    }
   };
   const metadata = isRecord(object.metadata) ? object.metadata : {};
   const base = { psp: 'stripe' as const, pspEventId: id, merchantReference: str(metadata, STRIPE_REFERENCE_KEY) ?? null, pspStatusCode: type, occurredAt, raw, refundedTotal: null };

@@ -3,6 +3,8 @@ import { GraphQLError } from 'graphql';
 import { MAX_MINOR_UNITS, badUserInput, forbidden, newId, notFound, scopeCondition } from '@ipay/platform';
 import type { Context } from '../context.ts';
 import { orders, paymentSessions, refunds, type PaymentSessionRow, type RefundRow } from '../db/schema.ts';
+import { factsOf, lockOrder, sessionsOfOrder, supersede } from '../app/order-payment.ts';
+import { supersededByNewSession } from '../domain/order-payment.ts';
 import { canStartPayment } from '../domain/payability.ts';
 import { newPaymentReference } from '../domain/reference.ts';
 import { checkCommand, type PaymentEvent } from '../domain/state-machine.ts';
@@ -82,7 +84,7 @@ async function requestAtPsp(ctx: Context, session: PaymentSessionRow, orderRefer
     );
     throw pspFailure(error, 'psp');
   }
-  return ctx.mutate(async (uow) => {
+  const stored = await ctx.mutate(async (uow) => {
     let row = (await lockSession(uow.tx, session.id))!;
     const [withAction] = await uow.tx
       .update(paymentSessions)
@@ -104,6 +106,9 @@ async function requestAtPsp(ctx: Context, session: PaymentSessionRow, orderRefer
     }
     return row;
   });
+  // Replaced by a newer session while the PSP was answering: cancel it there now.
+  if (stored.supersededAt) await ctx.services.settlePspWork({ sessionIds: [stored.id] }).catch((err: unknown) => ctx.logger.warn({ err }, 'could not cancel a superseded session at the PSP yet'));
+  return stored;
 }
 
 export const Mutation: MutationResolvers = {
@@ -122,8 +127,9 @@ export const Mutation: MutationResolvers = {
 
     const replay = async (existing: PaymentSessionRow) => {
       if (existing.requestHash !== hash) throw keyReused();
-      // A first attempt that never got the PSP's answer is completed now, with the same PSP idempotency key.
-      return existing.status === 'CREATED' && !existing.pspReference ? requestAtPsp(ctx, existing, order.reference) : existing;
+      // A first attempt that never got the PSP's answer is completed now, with the same PSP idempotency key (unless a
+      // newer session replaced it meanwhile: then it never goes to the PSP).
+      return existing.status === 'CREATED' && !existing.pspReference && !existing.supersededAt ? requestAtPsp(ctx, existing, order.reference) : existing;
     };
     const byKey = async () =>
       (
@@ -135,12 +141,21 @@ export const Mutation: MutationResolvers = {
     const existing = await byKey();
     if (existing) return replay(existing);
 
-    const sessions = await db.select({ status: paymentSessions.status }).from(paymentSessions).where(eq(paymentSessions.orderId, order.id));
-    const payable = canStartPayment(order.status, sessions.map((s) => s.status));
-    if (!payable.ok) throw new GraphQLError(`orderId: ${payable.reason}`, { extensions: { code: 'ORDER_NOT_PAYABLE', field: 'orderId', orderStatus: order.status } });
+    const refuseUnlessPayable = (orderStatus: string, sessions: readonly PaymentSessionRow[]) => {
+      // Superseded sessions never hold the order's funds (their captures are reversed), so they do not block.
+      const payable = canStartPayment(orderStatus, sessions.filter((s) => !s.supersededAt).map((s) => s.status));
+      if (!payable.ok) throw new GraphQLError(`orderId: ${payable.reason}`, { extensions: { code: 'ORDER_NOT_PAYABLE', field: 'orderId', orderStatus } });
+    };
+    refuseUnlessPayable(order.status, await db.select().from(paymentSessions).where(eq(paymentSessions.orderId, order.id)));
 
+    let replaced: string[] = [];
     const created = await unlessNothingToStore<PaymentSessionRow, 'raced'>(() =>
       ctx.mutate(async (uow) => {
+        // Under the order's row lock: checked again, and sessions still open are superseded by the new one, so two
+        // concurrent starts cannot both become the order's payment.
+        const locked = (await lockOrder(uow.tx, order.id)) ?? order;
+        const sessions = await sessionsOfOrder(uow.tx, order.id);
+        refuseUnlessPayable(locked.status, sessions);
         // References are random; a clash with an existing one is unlikely but possible, so draw again.
         for (let attempt = 0; attempt < 5; attempt += 1) {
           const now = new Date();
@@ -167,6 +182,9 @@ export const Mutation: MutationResolvers = {
             .returning();
           if (row) {
             uow.audit({ action: 'payment_session.create', entityType: 'PaymentSession', entityId: row.id, merchantId: row.merchantId, after: auditView(row) });
+            const toSupersede = supersededByNewSession(sessions.map(factsOf), row.id);
+            for (const { id, reason } of toSupersede) await supersede(uow, sessions.find((s) => s.id === id)!, reason);
+            replaced = toSupersede.map((s) => s.id);
             return row;
           }
           // The same key may just have been used by a concurrent request: that one wins.
@@ -180,6 +198,8 @@ export const Mutation: MutationResolvers = {
       }),
     );
     if (created === 'raced') return replay((await byKey())!);
+    // The replaced sessions are cancelled at the PSP first; one that still captures is reversed automatically.
+    await services.settlePspWork({ sessionIds: replaced }).catch((err: unknown) => ctx.logger.warn({ err }, 'could not cancel replaced sessions at the PSP yet; the sweep retries'));
     return requestAtPsp(ctx, created, order.reference);
   },
 

@@ -1,3 +1,4 @@
+import { outstandingAmount } from '../domain/state-machine.ts';
 import type { PaymentHistoryEntryResolvers, PaymentSessionResolvers, RefundResolvers } from '../generated/graphql.ts';
 
 export const PaymentSession: PaymentSessionResolvers = {
@@ -7,6 +8,7 @@ export const PaymentSession: PaymentSessionResolvers = {
   nextAction: (session) => session.nextAction ?? null,
   authorisedAmount: (session) => ({ amount: session.authorisedAmount, currency: session.currency }),
   capturedAmount: (session) => ({ amount: session.capturedAmount, currency: session.currency }),
+  outstandingAmount: (session) => ({ amount: outstandingAmount(session), currency: session.currency }),
   refundedAmount: (session) => ({ amount: session.refundedAmount, currency: session.currency }),
   history: (session, _, { loaders }) => loaders.historyBySessionId.load(session.id),
   refunds: (session, _, { loaders }) => loaders.refundsBySessionId.load(session.id),

@@ -37,6 +37,7 @@ export const PERMISSIONS = [
   'settlements:read',
   'settlements:create',
   'settlements:approve',
+  'settlements:manage',
   'webhooks:read',
   'webhooks:manage',
   'events:read',
@@ -54,10 +55,14 @@ export const isPermission = (value: string): value is Permission => PERMISSION_S
 
 const readOnly = PERMISSIONS.filter((p) => p.endsWith(':read'));
 /** Permissions only platform staff may hold, whatever a merchant's custom role says. */
+// Settlements are IPAY's payouts: fee schedules, closing and paying them (`settlements:manage`) and the CFO's
+// four-eyes approval (`settlements:approve`) are IPAY staff's, never a merchant's own.
 export const PLATFORM_ONLY: readonly Permission[] = [
   'merchants:create',
   'merchants:approve',
   'partners:manage',
+  'settlements:manage',
+  'settlements:approve',
   'carrier_invoices:read',
   'carrier_invoices:manage',
   'controls:read',

@@ -4,6 +4,8 @@
  * `release.authorized` sample shows) *and* `amount_minor` in integer minor units, formatted from the minor
  * units without float arithmetic.
  */
+import { formatMinorUnitsDecimal } from '../iso4217.ts';
+
 export interface EventDefinition {
   version: number;
   description: string;
@@ -22,11 +24,30 @@ export const EVENT_CATALOGUE = {
   'carrier.out_for_delivery': { version: 1, subject: 'Shipment', description: 'The carrier scanned the parcel out for delivery.', required: ['order_id', 'merchant', 'carrier', 'shipment'] },
   'release.authorized': { version: 1, subject: 'ReleaseAuthorization', description: 'The release code was verified at the door, pickup point or locker; payment is confirmed.', required: ['order_id', 'merchant', 'carrier', 'payment', 'release'] },
   'parcel.released': { version: 1, subject: 'ReleaseAuthorization', description: 'The parcel was handed over.', required: ['order_id', 'merchant', 'carrier', 'release'] },
-  'return.initiated': { version: 1, subject: 'Return', description: 'A consumer started a return.', required: ['order_id', 'merchant', 'return'] },
-  'return.received': { version: 1, subject: 'Return', description: 'The returned parcel arrived back.', required: ['order_id', 'merchant', 'return'] },
+  // Returns (commerce owns the return; logistics books its label and folds its carrier scans; payments refunds it).
+  // `return` is `{ id, status, method, reason_code, outcome, value, lines? }`; money as everywhere else.
+  'return.initiated': { version: 1, subject: 'Return', description: 'A consumer started a return (REQUESTED); retention offers may still be accepted.', required: ['order_id', 'merchant', 'return'] },
+  'return.confirmed': { version: 1, subject: 'Return', description: 'The return goes ahead with the goods coming back (no offer, or an exchange / store credit); logistics books its label.', required: ['order_id', 'merchant', 'return'] },
+  'return.label_issued': { version: 1, subject: 'Return', description: 'Logistics booked the return shipment with the carrier: tracking number and the QR payload of the label.', required: ['order_id', 'merchant', 'return', 'carrier', 'tracking_number', 'label'] },
+  'return.in_transit': { version: 1, subject: 'Return', description: "The carrier scanned the returned parcel (drop-off, locker or pickup); once per return.", required: ['order_id', 'merchant', 'return', 'carrier', 'tracking_number', 'scanned_at'] },
+  'return.received': { version: 1, subject: 'Return', description: 'The returned parcel arrived back.', required: ['order_id', 'merchant', 'return', 'carrier', 'tracking_number', 'received_at'] },
+  'return.inspected': { version: 1, subject: 'Return', description: 'The merchant inspected the returned goods.', required: ['order_id', 'merchant', 'return', 'approved'] },
+  'return.refund_requested': { version: 1, subject: 'Return', description: "Commerce asks payments to refund a return; payments creates the refund once per return, with the reason `return <return id>`.", required: ['order_id', 'merchant', 'return', 'amount'] },
+  'return.refund_failed': { version: 1, subject: 'Return', description: 'Payments refused the refund of a return (e.g. REFUND_EXCEEDS_CAPTURED).', required: ['order_id', 'merchant', 'return', 'code', 'reason'] },
+  'return.refunded': { version: 1, subject: 'Return', description: 'The refund of a return was accepted by the PSP (REFUNDED).', required: ['order_id', 'merchant', 'return', 'refund'] },
+  'return.rejected': { version: 1, subject: 'Return', description: 'The merchant rejected the returned goods at inspection (REJECTED).', required: ['order_id', 'merchant', 'return', 'reason'] },
+  'return.completed': { version: 1, subject: 'Return', description: 'A return closed without a money refund: EXCHANGED (replacement) or CREDITED (store credit with its bonus).', required: ['order_id', 'merchant', 'return', 'outcome'] },
   'refund.created': { version: 1, subject: 'Refund', description: 'A (partial) refund was created against a confirmed payment.', required: ['order_id', 'merchant', 'refund'] },
-  'retention.offer.accepted': { version: 1, subject: 'Return', description: 'The consumer accepted a retention offer instead of returning.', required: ['order_id', 'merchant', 'offer'] },
-  'settlement.created': { version: 1, subject: 'Settlement', description: 'A settlement for a merchant period was created.', required: ['settlement_id', 'merchant', 'period', 'gross', 'fees', 'net'] },
+  'retention.offer.accepted': { version: 1, subject: 'Return', description: 'The consumer accepted a retention offer instead of returning (`offer`: id, kind, refund / store credit, saved).', required: ['order_id', 'merchant', 'offer', 'return'] },
+  'settlement.created': {
+    version: 1,
+    subject: 'Settlement',
+    description: 'A settlement for a merchant period was created (its first line arrived); `period` is { kind, start, end }.',
+    required: ['settlement_id', 'merchant', 'period', 'gross', 'fees', 'net', 'currency', 'status'],
+  },
+  'settlement.closed': { version: 1, subject: 'Settlement', description: "A settlement's totals were fixed; it awaits approval.", required: ['settlement_id', 'merchant', 'period', 'gross', 'fees', 'net', 'currency', 'status', 'line_count', 'requires_four_eyes', 'closed_by'] },
+  'settlement.approved': { version: 1, subject: 'Settlement', description: 'A settlement was approved for payout (by a second person when above the threshold).', required: ['settlement_id', 'merchant', 'period', 'gross', 'fees', 'net', 'currency', 'status', 'approved_by'] },
+  'settlement.paid': { version: 1, subject: 'Settlement', description: 'The net payout of a settlement left IPAY for the merchant.', required: ['settlement_id', 'merchant', 'period', 'gross', 'fees', 'net', 'currency', 'status', 'payout_reference', 'paid_at'] },
   'merchant.created': { version: 1, subject: 'Merchant', description: 'A merchant account was created (carries its slug for other domains).', required: ['merchant_id', 'merchant', 'name', 'country', 'currency'] },
   'shipment.created': { version: 1, subject: 'Shipment', description: 'A shipment (label) was created for an order with a carrier.', required: ['order_id', 'merchant', 'carrier', 'shipment'] },
   'order.payment_state_changed': {
@@ -35,6 +56,13 @@ export const EVENT_CATALOGUE = {
     description:
       "The order's payment state as one fact, owned by payments: versioned per order (consumers apply a version only if it is higher than the one they hold, never 'last event wins'). PAID means captured equals the amount due.",
     required: ['order_id', 'merchant', 'version', 'state', 'amount_due', 'captured', 'refunded', 'outstanding', 'payment_session_id', 'psp'],
+  },
+  'payment.capture_reversed': {
+    version: 1,
+    subject: 'PaymentSession',
+    description:
+      "A capture the order may not keep (on a superseded session, or on a cancelled order) is being paid back automatically; the refund row and refund.created follow the PSP's answer.",
+    required: ['order_id', 'merchant', 'payment', 'refund', 'reason'],
   },
   'merchant.onboarding_changed': { version: 1, subject: 'Merchant', description: 'A merchant moved in onboarding.', required: ['merchant', 'from', 'to'] },
   // Finance back office: carrier invoice reconciliation, carrier statements, internal controls (platform events, no merchant).
@@ -76,13 +104,12 @@ export type EventType = keyof typeof EVENT_CATALOGUE;
 export const EVENT_TYPES = Object.keys(EVENT_CATALOGUE) as EventType[];
 export const isEventType = (value: string): value is EventType => value in EVENT_CATALOGUE;
 
-/** Major-unit amount for the wire (7840 EUR → 78.4), by string formatting, never by dividing floats. */
+/**
+ * Major-unit amount for the wire (7840 EUR → 78.4, 7840 HUF → 78.4, 1000 IQD → 1), by string formatting with the ISO 4217
+ * exponent (`iso4217.ts`, never Intl/CLDR display digits), never by dividing floats.
+ */
 export function majorUnits(amountMinor: number, currency: string): number {
-  const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  const negative = amountMinor < 0;
-  const text = String(Math.abs(amountMinor)).padStart(digits + 1, '0');
-  const major = digits ? `${text.slice(0, -digits)}.${text.slice(-digits)}` : text;
-  return Number(`${negative ? '-' : ''}${major}`);
+  return Number(formatMinorUnitsDecimal(amountMinor, currency));
 }
 
 export const wireMoney = (amountMinor: number, currency: string) => ({ amount: majorUnits(amountMinor, currency), amount_minor: amountMinor, currency });

@@ -58,7 +58,7 @@ CREATE TABLE "finance"."carrier_invoices" (
 	"status" "finance"."carrier_invoice_status" NOT NULL,
 	"imported_at" timestamp (3) with time zone NOT NULL,
 	"reconciled_at" timestamp (3) with time zone,
-	CONSTRAINT "carrier_invoices_paid_within_total" CHECK ("finance"."carrier_invoices"."paid_minor" >= 0 and "finance"."carrier_invoices"."paid_minor" <= greatest("finance"."carrier_invoices"."total_minor", 0))
+	CONSTRAINT "carrier_invoices_paid_within_total" CHECK ("finance"."carrier_invoices"."paid_minor" >= 0 and "finance"."carrier_invoices"."paid_minor" <= "finance"."carrier_invoices"."total_minor")
 );
 --> statement-breakpoint
 CREATE TABLE "finance"."control_results" (

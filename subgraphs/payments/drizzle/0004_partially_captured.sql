@@ -1,0 +1,1 @@
+ALTER TYPE "payments"."payment_session_status" ADD VALUE 'PARTIALLY_CAPTURED' BEFORE 'CONFIRMED';
