@@ -50,7 +50,7 @@ const event = (type: DomainEvent['type'], subjectId: string, payload: Record<str
   ...over,
 });
 
-/** `shipment.created` exactly as logistics publishes it, with the cost engine's expectation. */
+/** `shipment.created` as logistics publishes it (expectation inside `shipment`, `expected_cost` at the top level). */
 const shipmentCreated = (n: string, tracking: string, expected: number, weight: number, zone: string) =>
   event(
     'shipment.created',
@@ -59,11 +59,19 @@ const shipmentCreated = (n: string, tracking: string, expected: number, weight: 
       order_id: `ord_${n}`,
       merchant: 'shop-one',
       carrier: 'ups',
-      shipment: { id: `shp_${n}`, tracking_number: tracking, service_level: 'STANDARD', delivery_method: 'HOME' },
+      shipment: {
+        id: `shp_${n}`,
+        tracking_number: tracking,
+        carrier_reference: `ref-${n}`,
+        service_level: 'STANDARD',
+        delivery_method: 'HOME',
+        weight_grams: weight - 300,
+        chargeable_weight_grams: weight,
+        zone,
+        rate_card_id: 'rc_ups_standard',
+        priced_on: '2026-11-28',
+      },
       expected_cost: wireMoney(expected, 'EUR'),
-      weight_grams: weight,
-      zone,
-      service_level: 'STANDARD',
     },
     { carrierCode: 'ups' },
   );
@@ -353,5 +361,33 @@ describe('internal controls', () => {
     expect(await server.services.reconciliation.runDueControls(new Date(at.getTime() + 3_600_000))).toEqual([]);
     const runs = (await gql(`{ controlRuns(first: 10) { edges { node { trigger runDate } } } }`)).data.controlRuns.edges.map((e: any) => e.node.trigger);
     expect(runs.filter((t: string) => t === 'SCHEDULED')).toHaveLength(1);
+  });
+});
+
+describe.skipIf(!process.env.DATABASE_URL)('concurrent imports (real PostgreSQL; PGlite has one connection)', () => {
+  it('two invoices billing the same parcel at once: exactly one is the duplicate', async () => {
+    await bus.publish([shipmentCreated('e', '1Z0000000000000E', 1250, 1800, '3')]);
+    await until(async () => (await server.database.db.select().from(shipmentProjections).where(eq(shipmentProjections.shipmentId, 'shp_e')))[0], 'shipment e');
+    const importOne = (n: string) =>
+      gql(IMPORT, { input: { carrier: 'ups', layout: 'GENERIC', csv: 'T,A\n1Z0000000000000E,12.50\n', invoiceNumber: n, invoiceDate: '2026-12-01', currency: 'EUR', mapping: { trackingNumber: 'T', amount: 'A' } } });
+    const [a, b] = await Promise.all([importOne('CONC-A'), importOne('CONC-B')]);
+    const classes = [a, b].map((r: any) => r.data.importCarrierInvoice.lines.edges[0].node).map((l: any) => [l.classification, l.reason]).sort();
+    expect(classes).toEqual([
+      ['MATCHED', null],
+      ['MISMATCH', 'DUPLICATE'],
+    ]);
+  });
+});
+
+describe('captured mail survives a restart', () => {
+  it('lists the same mail from a new finance server on the same database', async () => {
+    const list = async () => (await gql(`{ sandboxMail(first: 50) { edges { node { id messageId subject attachments { filename size } } } } }`)).data.sandboxMail.edges.map((e: any) => e.node);
+    const before = await list();
+    expect(before.length).toBeGreaterThanOrEqual(3);
+    await server.stop();
+    server = (await createFinanceServer({ database: db.target, bus, logger: createLogger('finance-test', 'silent'), config: { reconciliation: { controls: { tickMs: 0 } } } })) as never;
+    url = `http://127.0.0.1:${await server.listen(0, '127.0.0.1')}/graphql`;
+    expect(await list()).toEqual(before);
+    expect(before.some((m: any) => m.attachments.some((a: any) => a.filename === 'statement-dhl-2026-12-01.pdf'))).toBe(true);
   });
 });

@@ -37,7 +37,8 @@ export async function settledOrders(db: Db, livemode: boolean, now: Date, days: 
   const rows = await db
     .select({ orderId: orderPaymentStates.orderId, merchantId: orderPaymentStates.merchantId, paidAt: orderPaymentStates.paidAt, settlementId: settlementLines.settlementId })
     .from(orderPaymentStates)
-    .leftJoin(settlementLines, eq(settlementLines.orderId, orderPaymentStates.orderId))
+    // The order's collection line (refund and adjustment lines do not settle its collection).
+    .leftJoin(settlementLines, and(eq(settlementLines.orderId, orderPaymentStates.orderId), eq(settlementLines.kind, 'COLLECTION')))
     .where(
       and(
         eq(orderPaymentStates.livemode, livemode),

@@ -14,8 +14,9 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v.length ? 
 const int = (v: unknown): number | null => (Number.isSafeInteger(v) ? (v as number) : null);
 
 /**
- * The shipment a `shipment.created` event announces, with the cost engine's expectation: `expected_cost` (money),
- * `weight_grams`, `zone` and `service_level`, read at the top level of the payload or inside `shipment`.
+ * The shipment a `shipment.created` event announces, with the cost engine's expectation: `expected_cost` (money, top
+ * level), and `chargeable_weight_grams` (the weight the engine priced; else `weight_grams`), `zone` and
+ * `service_level`, read inside `shipment` (as logistics publishes them) or at the top level.
  */
 export function shipmentFromEvent(event: Event) {
   const p = event.payload;
@@ -37,7 +38,7 @@ export function shipmentFromEvent(event: Event) {
     trackingNumber,
     serviceLevel: str(pick('service_level')),
     zone: str(pick('zone')),
-    weightGrams: int(pick('weight_grams')),
+    weightGrams: int(pick('chargeable_weight_grams')) ?? int(pick('weight_grams')),
     expectedCostMinor: expected !== null && currency && isIsoCurrency(currency) ? expected : null,
     expectedCurrency: expected !== null && currency && isIsoCurrency(currency) ? currency : null,
     createdAt: new Date(event.occurredAt),

@@ -321,7 +321,7 @@ export const carrierInvoices = financeSchema.table(
   (t) => [
     uniqueIndex('carrier_invoices_number_key').on(t.carrierCode, t.invoiceNumber, t.livemode),
     index('carrier_invoices_carrier_idx').on(t.carrierCode, t.livemode, t.invoiceDate),
-    check('carrier_invoices_paid_within_total', sql`${t.paidMinor} >= 0 and ${t.paidMinor} <= ${t.totalMinor}`),
+    check('carrier_invoices_paid_within_total', sql`${t.paidMinor} >= 0 and ${t.paidMinor} <= greatest(${t.totalMinor}, 0)`),
   ],
 );
 

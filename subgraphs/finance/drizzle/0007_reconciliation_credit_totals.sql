@@ -1,0 +1,2 @@
+ALTER TABLE "finance"."carrier_invoices" DROP CONSTRAINT "carrier_invoices_paid_within_total";--> statement-breakpoint
+ALTER TABLE "finance"."carrier_invoices" ADD CONSTRAINT "carrier_invoices_paid_within_total" CHECK ("finance"."carrier_invoices"."paid_minor" >= 0 and "finance"."carrier_invoices"."paid_minor" <= greatest("finance"."carrier_invoices"."total_minor", 0));
