@@ -9,21 +9,24 @@ import {
   closeServer,
   createHttpServer,
   createLogger,
-  executeGraphQL,
   internalTokenSecret,
-  isProduction,
+  apolloEnvironmentOptions,
+  ipayEnvironment,
+  type IpayEnvironment,
   listen,
   sendJson,
   signInternalToken,
   subgraphUrl,
   type Logger,
+  type RequestInfo,
   type DatabaseTarget,
   type EventBus,
   type Principal,
   type SubgraphName,
 } from '@ipay/platform';
 import { Authenticator } from './auth.ts';
-import { persistedOnlyPlugin, trustedDocumentsCache } from './trusted-documents.ts';
+import { BodyMemoryBudget, DEFAULT_BODY_MEMORY_BYTES, DEFAULT_BULK_BODY_BYTES, DEFAULT_GRAPHQL_BODY_BYTES, graphqlEndpoint } from './http-graphql.ts';
+import { DEFAULT_OPERATION_LIMITS, OperationGuard, OperationRefused, PERSISTED_OPERATION_LIMITS, apiSchemaOf, operationLimitsFromEnv, type OperationLimits } from './limits.ts';
 import { DrizzleIdempotencyStore, createRestFacade, openGatewayDatabase, readRestArtifacts } from './rest/index.ts';
 import { SubscriptionEngine, type SubscriptionLimits } from './subscriptions.ts';
 
@@ -56,6 +59,16 @@ export interface GatewayOptions {
   /** Accept only documents of the persisted-operation manifest (PERSISTED_OPERATIONS_ONLY=true). */
   persistedOnly?: boolean;
   subscriptionLimits?: Partial<SubscriptionLimits>;
+  /** Operation limits of ad-hoc documents (default: Armor's, from `GRAPHQL_MAX_*`) and of persisted ones (`PERSISTED_MAX_*`). */
+  operationLimits?: Partial<OperationLimits>;
+  persistedOperationLimits?: Partial<OperationLimits>;
+  /** Largest GraphQL body (default 2 MB, `MAX_GRAPHQL_BODY_BYTES`) and bulk-route body (16 MiB, `MAX_BULK_BODY_BYTES`). */
+  maxBodyBytes?: number;
+  maxBulkBodyBytes?: number;
+  /** Bytes of bodies held at once over all requests (default 64 MiB, `MAX_BODY_MEMORY_BYTES`). */
+  bodyMemoryBytes?: number;
+  /** How errors, introspection and suggestions are served (default: IPAY_ENV). */
+  environment?: IpayEnvironment;
   logger?: Logger;
 }
 
@@ -69,6 +82,7 @@ export interface GatewayServer {
 export async function createGateway(options: GatewayOptions = {}): Promise<GatewayServer> {
   const logger = options.logger ?? createLogger('gateway');
   const secret = options.internalSecret ?? internalTokenSecret();
+  const environment = options.environment ?? ipayEnvironment();
   const timeoutMs = options.subgraphTimeoutMs ?? Number(process.env.SUBGRAPH_TIMEOUT_MS ?? 10_000);
   const urls = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, options.subgraphUrls?.[name] ?? subgraphUrl(name)])) as Record<SubgraphName, string>;
 
@@ -96,14 +110,23 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
 
   const restArtifacts = readRestArtifacts();
   const persistedOnly = options.persistedOnly ?? process.env.PERSISTED_OPERATIONS_ONLY === 'true';
+  // Manifest documents can be sent by id (the persisted-query extension); with persistedOnly nothing else runs.
+  // The guard checks ids, persisted-only and the operation limits before Apollo sees a request.
+  const guard = new OperationGuard(
+    Object.fromEntries(Object.entries(restArtifacts.manifest.operations).map(([id, operation]) => [id, operation.document])),
+    { ...operationLimitsFromEnv('GRAPHQL', DEFAULT_OPERATION_LIMITS), ...options.operationLimits },
+    { ...operationLimitsFromEnv('PERSISTED', PERSISTED_OPERATION_LIMITS), ...options.persistedOperationLimits },
+    persistedOnly,
+    typeof supergraph === 'string' ? apiSchemaOf(supergraph) : undefined,
+  );
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    introspection: !isProduction() && !persistedOnly,
-    includeStacktraceInErrorResponses: !isProduction(),
+    ...apolloEnvironmentOptions(environment, logger),
+    introspection: environment === 'development' && !persistedOnly,
     logger,
-    // Manifest documents can be sent by id; with persistedOnly nothing else runs.
-    persistedQueries: { cache: trustedDocumentsCache(restArtifacts.manifest) },
-    plugins: [accessLog(), ...(persistedOnly ? [persistedOnlyPlugin(restArtifacts.manifest)] : [])],
+    // Persisted ids are resolved by the guard; Apollo registers nothing at run time.
+    persistedQueries: false,
+    plugins: [accessLog()],
   });
   await apollo.start();
 
@@ -126,6 +149,14 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     logger,
     idempotencyStore: gatewayDatabase ? new DrizzleIdempotencyStore(gatewayDatabase.db) : undefined,
     execute: async (request, ctx) => {
+      // Persisted documents, so the persisted budget; still checked, so a bad manifest cannot bypass the limits.
+      try {
+        guard.check({ query: request.query, variables: request.variables, operationName: request.operationName });
+      } catch (error) {
+        if (!(error instanceof OperationRefused)) throw error;
+        const body = JSON.stringify({ errors: [{ message: error.message, extensions: { code: error.code, ...error.extensions, requestId: ctx.requestId } }] });
+        return { status: error.status, body, headers: { 'content-type': 'application/json', ...error.headers } };
+      }
       const headers = new HeaderMap([['content-type', 'application/json']]);
       for (const [name, value] of Object.entries(request.headers)) if (value !== undefined) headers.set(name, value);
       const forwarded = request.headers['x-forwarded-for'];
@@ -141,9 +172,16 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     },
   });
 
+  const envBytes = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
+  const maxBodyBytes = options.maxBodyBytes ?? envBytes('MAX_GRAPHQL_BODY_BYTES', DEFAULT_GRAPHQL_BODY_BYTES);
+  const maxBulkBodyBytes = options.maxBulkBodyBytes ?? envBytes('MAX_BULK_BODY_BYTES', DEFAULT_BULK_BODY_BYTES);
+  const memory = new BodyMemoryBudget(options.bodyMemoryBytes ?? envBytes('MAX_BODY_MEMORY_BYTES', DEFAULT_BODY_MEMORY_BYTES));
+  const graphqlContext = (info: RequestInfo) => contextFor(info.req.headers, info.req.socket.remoteAddress, info.requestId, info.logger);
   const httpServer = createHttpServer(logger, {
     ...rest.routes,
-    '/graphql': (info) => executeGraphQL(apollo, info, () => contextFor(info.req.headers, info.req.socket.remoteAddress, info.requestId, info.logger)),
+    '/graphql': graphqlEndpoint({ apollo, guard, memory, maxBodyBytes, context: graphqlContext }),
+    // Bulk imports have their own route and body budget, so /graphql stays small.
+    '/graphql/bulk': graphqlEndpoint({ apollo, guard, memory, maxBodyBytes: maxBulkBodyBytes, bulk: true, context: graphqlContext }),
     '/healthz': ({ res }) => sendJson(res, 200, { status: 'ok', service: 'gateway' }),
     '/readyz': async ({ res }) => {
       const checks = await Promise.all(SUBGRAPH_NAMES.map(async (name) => [name, await probe(urls[name], timeoutMs)] as const));

@@ -3,6 +3,7 @@ import { commerce } from '@ipay/commerce';
 import { finance } from '@ipay/finance';
 import { createGateway, type GatewayServer } from '@ipay/gateway';
 import type { SubscriptionLimits } from '@ipay/gateway/src/subscriptions.ts';
+import type { OperationLimits } from '@ipay/gateway/src/limits.ts';
 import { identity } from '@ipay/identity';
 import { logistics } from '@ipay/logistics';
 import { payments } from '@ipay/payments';
@@ -39,6 +40,8 @@ export interface SystemOptions {
   /** An event bus shared with other systems (e.g. two gateways on one NATS stream in tests). */
   bus?: EventBus;
   subscriptionLimits?: Partial<SubscriptionLimits>;
+  /** The gateway's operation limits for ad-hoc documents (default: the production defaults). */
+  operationLimits?: Partial<OperationLimits>;
 }
 
 export interface RunningSystem {
@@ -92,7 +95,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
       subgraphs[name] = server as SubgraphServer<Record<string, unknown>>;
       subgraphUrls[name] = `http://${host}:${port}/graphql`;
     }
-    const gateway = await createGateway({ subgraphUrls, logger: logger.child({ service: 'gateway' }), authCacheTtlMs: options.authCacheTtlMs, bus, subscriptionLimits: options.subscriptionLimits, database: target });
+    const gateway = await createGateway({ subgraphUrls, logger: logger.child({ service: 'gateway' }), authCacheTtlMs: options.authCacheTtlMs, bus, subscriptionLimits: options.subscriptionLimits, operationLimits: options.operationLimits, database: target });
     started.push(gateway);
     const gatewayPort = await gateway.listen(options.ephemeralPorts ? 0 : servicePort('gateway'), host);
     return { gatewayUrl: `http://${host}:${gatewayPort}/graphql`, subgraphUrls, subgraphs, gateway, counters, pglite, bus, stop: stopAll };

@@ -19,3 +19,4 @@ export * from './mutation.ts';
 export * from './countries.ts';
 export * from './audit-resolvers.ts';
 export * from './events/index.ts';
+export * from './masking.ts';

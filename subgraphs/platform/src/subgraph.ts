@@ -6,7 +6,8 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import { parse, type DocumentNode } from 'graphql';
-import { internalTokenSecret, isProduction, type SubgraphName } from './config.ts';
+import { internalTokenSecret, ipayEnvironment, isProduction, type IpayEnvironment, type SubgraphName } from './config.ts';
+import { apolloEnvironmentOptions } from './masking.ts';
 import { openDatabase, type Database, type DatabaseHandle, type DatabaseTarget, type QueryCounter } from './db.ts';
 import { closeServer, createHttpServer, executeGraphQL, listen, sendJson, type RequestInfo, type RouteHandler } from './http.ts';
 import { INTERNAL_TOKEN_HEADER, InternalTokenError, verifyInternalToken, type InternalClaims } from './internal-token.ts';
@@ -108,6 +109,8 @@ export interface SubgraphOptions {
   seed?: boolean;
   /** Subgraph-specific settings that tests pass directly instead of through env vars. */
   config?: Record<string, unknown>;
+  /** How errors, introspection and suggestions are served (default: IPAY_ENV). */
+  environment?: IpayEnvironment;
   /** The event bus the outbox relay publishes to; without one the subgraph opens its own from env. */
   bus?: EventBus;
 }
@@ -148,14 +151,13 @@ export async function createSubgraphServer<TSchema extends Record<string, unknow
   const services = (await definition.createServices?.(relayDatabase.db, { ...options, bus }, logger)) as TServices;
   if (options.seed) {
     // Sandbox data holds well-known credentials: never in production.
-    if (isProduction()) throw new Error('sandbox seeding is refused when NODE_ENV=production');
+    if (isProduction()) throw new Error('sandbox seeding is refused in production (IPAY_ENV)');
     await definition.seed?.(database.db, services);
   }
   type Context = SubgraphContext<TSchema, TLoaders, TServices>;
   const apollo = new ApolloServer<Context>({
     schema: buildSubgraphSchema([{ typeDefs: definition.typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<Context> }]),
-    introspection: !isProduction(),
-    includeStacktraceInErrorResponses: !isProduction(),
+    ...apolloEnvironmentOptions(options.environment ?? ipayEnvironment(), logger),
     logger,
     // No Apollo Studio here: per-request traces would be overhead nobody reads.
     plugins: [ApolloServerPluginInlineTraceDisabled()],

@@ -1,0 +1,46 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { GraphQLFormattedError } from 'graphql';
+import type { IpayEnvironment } from './config.ts';
+import type { Logger } from './logger.ts';
+
+/** The request being served, for code that has no context object (Apollo's formatError, loggers). */
+export const requestScope = new AsyncLocalStorage<{ requestId: string }>();
+
+/** Extensions that describe the inside of a process (stack traces, a subgraph's URL and raw response): never sent. */
+const INTERNAL_EXTENSIONS = ['stacktrace', 'exception', 'response'];
+
+export const MASKED_ERROR_MESSAGE = 'Internal server error';
+
+/**
+ * Turns an error about to leave the process into what a client may see. Errors that carry a code of their own
+ * (`NOT_FOUND`, `BAD_USER_INPUT`, `UNAUTHENTICATED`, catalogued domain errors, …) pass with their message and
+ * extensions; an unexpected one (no code, or `INTERNAL_SERVER_ERROR`: a thrown exception, SQL text, a bug) is
+ * logged in full and answered with a generic message and the request id, outside development.
+ */
+export function formatClientError(formatted: GraphQLFormattedError, original: unknown, environment: IpayEnvironment, logger: Logger): GraphQLFormattedError {
+  const extensions: Record<string, unknown> = { ...formatted.extensions };
+  for (const key of INTERNAL_EXTENSIONS) if (environment !== 'development' || key === 'response') delete extensions[key];
+  const requestId = requestScope.getStore()?.requestId;
+  const code = extensions.code;
+  if (environment !== 'development' && (code === undefined || code === 'INTERNAL_SERVER_ERROR')) {
+    logger.error({ err: original, requestId, message: formatted.message, path: formatted.path }, 'unexpected error (masked for the client)');
+    return {
+      message: MASKED_ERROR_MESSAGE,
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: { code: 'INTERNAL_SERVER_ERROR', ...(requestId ? { requestId } : {}), ...(extensions.serviceName ? { serviceName: extensions.serviceName } : {}) },
+    };
+  }
+  return { ...formatted, extensions };
+}
+
+/** Apollo Server settings that follow IPAY_ENV: the same for the gateway and every subgraph. */
+export function apolloEnvironmentOptions(environment: IpayEnvironment, logger: Logger) {
+  const development = environment === 'development';
+  return {
+    introspection: development,
+    includeStacktraceInErrorResponses: development,
+    // No "Did you mean …" suggestions outside development: they map the schema for whoever probes it.
+    hideSchemaDetailsFromClientErrors: !development,
+    formatError: (formatted: GraphQLFormattedError, error: unknown) => formatClientError(formatted, error, environment, logger),
+  };
+}
