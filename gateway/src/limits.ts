@@ -188,6 +188,7 @@ export class OperationGuard {
       throw new OperationRefused(403, 'PERSISTED_QUERY_NOT_ALLOWED', 'only persisted operations are accepted here; send a document from the manifest or its id');
     }
     this.checkStructure(document, persisted ? this.persistedLimits : this.limits, request.variables);
+    refuseNulCharacters(document, request.variables);
     return { document, source, persisted, id };
   }
 
@@ -295,4 +296,29 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 export function apiSchemaOf(supergraphSdl: string): GraphQLSchema {
   const commonJsGraphql = createRequire(import.meta.url)('graphql') as typeof import('graphql');
   return buildSchema(commonJsGraphql.printSchema(Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema()));
+}
+
+/**
+ * A NUL character can never be stored (PostgreSQL text refuses it) and has no business in any input: it is refused
+ * here as BAD_USER_INPUT naming the argument or variable, instead of failing deep in a subgraph's SQL.
+ */
+function refuseNulCharacters(document: DocumentNode, variables: unknown): void {
+  const refuse = (field: string) => {
+    throw new OperationRefused(400, 'BAD_USER_INPUT', `${field}: must not contain a NUL character`, { field });
+  };
+  const walk = (value: unknown, path: string): void => {
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) refuse(path);
+    } else if (Array.isArray(value)) value.forEach((item, index) => walk(item, `${path}[${index}]`));
+    else if (value && typeof value === 'object') for (const [key, item] of Object.entries(value)) walk(item, path ? `${path}.${key}` : key);
+  };
+  walk(variables ?? {}, '');
+  const argumentNames: string[] = [];
+  visit(document, {
+    Argument: { enter: (node) => void argumentNames.push(node.name.value), leave: () => void argumentNames.pop() },
+    ObjectField: { enter: (node) => void argumentNames.push(node.name.value), leave: () => void argumentNames.pop() },
+    StringValue(node) {
+      if (node.value.includes('\u0000')) refuse(argumentNames.join('.') || 'query');
+    },
+  });
 }

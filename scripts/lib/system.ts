@@ -16,6 +16,7 @@ import {
   openEventBus,
   type DatabaseTarget,
   type EventBus,
+  type IpayEnvironment,
   type Logger,
   type SubgraphName,
   type SubgraphServer,
@@ -40,6 +41,8 @@ export interface SystemOptions {
   /** An event bus shared with other systems (e.g. two gateways on one NATS stream in tests). */
   bus?: EventBus;
   subscriptionLimits?: Partial<SubscriptionLimits>;
+  /** How the gateway and subgraphs serve errors, introspection and suggestions (default: IPAY_ENV). */
+  environment?: IpayEnvironment;
   /** The gateway's operation limits for ad-hoc documents (default: the production defaults). */
   operationLimits?: Partial<OperationLimits>;
 }
@@ -89,13 +92,14 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
         seed: options.seed,
         config: options.subgraphConfig?.[name],
         bus,
+        environment: options.environment,
       });
       started.push(server);
       const port = await server.listen(options.ephemeralPorts ? 0 : servicePort(name), host);
       subgraphs[name] = server as SubgraphServer<Record<string, unknown>>;
       subgraphUrls[name] = `http://${host}:${port}/graphql`;
     }
-    const gateway = await createGateway({ subgraphUrls, logger: logger.child({ service: 'gateway' }), authCacheTtlMs: options.authCacheTtlMs, bus, subscriptionLimits: options.subscriptionLimits, operationLimits: options.operationLimits, database: target });
+    const gateway = await createGateway({ subgraphUrls, logger: logger.child({ service: 'gateway' }), authCacheTtlMs: options.authCacheTtlMs, bus, subscriptionLimits: options.subscriptionLimits, operationLimits: options.operationLimits, environment: options.environment, database: target });
     started.push(gateway);
     const gatewayPort = await gateway.listen(options.ephemeralPorts ? 0 : servicePort('gateway'), host);
     return { gatewayUrl: `http://${host}:${gatewayPort}/graphql`, subgraphUrls, subgraphs, gateway, counters, pglite, bus, stop: stopAll };
