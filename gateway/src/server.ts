@@ -19,15 +19,17 @@ import {
   subgraphUrl,
   type Logger,
   type RequestInfo,
+  type RouteHandler,
   type DatabaseTarget,
   type EventBus,
   type Principal,
   type SubgraphName,
 } from '@ipay/platform';
 import { Authenticator } from './auth.ts';
-import { BodyMemoryBudget, DEFAULT_BODY_MEMORY_BYTES, DEFAULT_BULK_BODY_BYTES, DEFAULT_GRAPHQL_BODY_BYTES, graphqlEndpoint } from './http-graphql.ts';
+import { BodyMemoryBudget, DEFAULT_BODY_MEMORY_BYTES, DEFAULT_BULK_BODY_BYTES, DEFAULT_GRAPHQL_BODY_BYTES, graphqlEndpoint, sendGraphQLError } from './http-graphql.ts';
 import { DEFAULT_OPERATION_LIMITS, OperationGuard, OperationRefused, PERSISTED_OPERATION_LIMITS, apiSchemaOf, operationLimitsFromEnv, type OperationLimits } from './limits.ts';
 import { DrizzleIdempotencyStore, createRestFacade, openGatewayDatabase, readRestArtifacts } from './rest/index.ts';
+import { DEFAULT_RATE_LIMITS, RateLimiter, openRateCounterStore, rateLimitsFromEnv, type RateCounterStore, type RateLimits } from './rate-limit.ts';
 import { SubscriptionEngine, type SubscriptionLimits } from './subscriptions.ts';
 
 export const SUPERGRAPH_FILE = new URL('../../schema/supergraph.graphql', import.meta.url);
@@ -69,6 +71,9 @@ export interface GatewayOptions {
   bodyMemoryBytes?: number;
   /** How errors, introspection and suggestions are served (default: IPAY_ENV). */
   environment?: IpayEnvironment;
+  /** Rate limits (default from `RATE_LIMIT_*`), counted in `rateLimitStore` (default: Redis on `REDIS_URL`, else memory). */
+  rateLimits?: Partial<RateLimits>;
+  rateLimitStore?: RateCounterStore;
   logger?: Logger;
 }
 
@@ -130,8 +135,46 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   });
   await apollo.start();
 
+  const limiter = new RateLimiter(
+    { ...DEFAULT_RATE_LIMITS, ...rateLimitsFromEnv(), ...options.rateLimits },
+    options.rateLimitStore ?? openRateCounterStore(process.env.REDIS_URL || undefined, logger),
+    logger,
+  );
   const authenticator = new Authenticator({ identityUrl: urls.identity, internalSecret: secret, cacheTtlMs: options.authCacheTtlMs, logger });
   const trustProxy = process.env.TRUST_PROXY === 'true';
+  const clientIp = (req: RequestInfo['req']) => {
+    const forwarded = trustProxy ? req.headers['x-forwarded-for'] : undefined;
+    return (typeof forwarded === 'string' ? forwarded.split(',')[0]!.trim() : req.socket.remoteAddress) ?? 'unknown';
+  };
+  /** Per IP and per credential before anything is read; the stricter auth budget on routes that check a secret. */
+  const rateLimited = (handler: RouteHandler, kind: 'graphql' | 'rest'): RouteHandler => async (info) => {
+    const ip = clientIp(info.req);
+    const credential = RateLimiter.credentialOf(info.req);
+    const path = new URL(info.req.url ?? '/', 'http://localhost').pathname;
+    const decision = await limiter.check([
+      { policy: 'ip', id: ip },
+      ...(credential ? [{ policy: 'key' as const, id: credential }] : []),
+      ...(kind === 'rest' && path.startsWith('/v1/auth/') ? [{ policy: 'auth' as const, id: ip }] : []),
+    ]);
+    for (const [name, value] of Object.entries(decision.headers)) info.res.setHeader(name, value);
+    if (decision.allowed) return handler(info);
+    const message = `rate limit exceeded (${decision.policy}); retry after ${decision.retryAfterSeconds} s`;
+    info.logger.warn({ policy: decision.policy, ip }, 'rate limited');
+    if (kind === 'graphql') {
+      sendGraphQLError(info.res, info.requestId, new OperationRefused(429, 'RATE_LIMITED', message, { policy: decision.policy, retryAfterSeconds: decision.retryAfterSeconds }), decision.headers);
+    } else {
+      sendJson(info.res, 429, { type: 'urn:ipay:problem:rate-limited', title: 'Too Many Requests', status: 429, detail: message, code: 'RATE_LIMITED', requestId: info.requestId }, { ...decision.headers, 'content-type': 'application/problem+json' });
+    }
+  };
+  /** login and issueToken check a secret: a budget of their own per IP, after the document is known. */
+  const authOperationLimit = async (info: RequestInfo, _checked: unknown, rootFields: string[]) => {
+    if (!rootFields.some((field) => field === 'login' || field === 'issueToken')) return;
+    const decision = await limiter.check([{ policy: 'auth', id: clientIp(info.req) }]);
+    for (const [name, value] of Object.entries(decision.headers)) info.res.setHeader(name, value);
+    if (!decision.allowed) {
+      throw new OperationRefused(429, 'RATE_LIMITED', `rate limit exceeded (auth); retry after ${decision.retryAfterSeconds} s`, { policy: 'auth', retryAfterSeconds: decision.retryAfterSeconds }, decision.headers);
+    }
+  };
 
   /** One context for every way in (GraphQL over HTTP, the REST facade): same authentication, same logs. */
   const contextFor = async (headers: Record<string, string | string[] | undefined>, remoteAddress: string | undefined, requestId: string, requestLogger: Logger): Promise<GatewayContext> => {
@@ -178,10 +221,10 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const memory = new BodyMemoryBudget(options.bodyMemoryBytes ?? envBytes('MAX_BODY_MEMORY_BYTES', DEFAULT_BODY_MEMORY_BYTES));
   const graphqlContext = (info: RequestInfo) => contextFor(info.req.headers, info.req.socket.remoteAddress, info.requestId, info.logger);
   const httpServer = createHttpServer(logger, {
-    ...rest.routes,
-    '/graphql': graphqlEndpoint({ apollo, guard, memory, maxBodyBytes, context: graphqlContext }),
+    ...Object.fromEntries(Object.entries(rest.routes).map(([path, handler]) => [path, path.startsWith('/v1') ? rateLimited(handler, 'rest') : handler])),
+    '/graphql': rateLimited(graphqlEndpoint({ apollo, guard, memory, maxBodyBytes, beforeExecute: authOperationLimit, context: graphqlContext }), 'graphql'),
     // Bulk imports have their own route and body budget, so /graphql stays small.
-    '/graphql/bulk': graphqlEndpoint({ apollo, guard, memory, maxBodyBytes: maxBulkBodyBytes, bulk: true, context: graphqlContext }),
+    '/graphql/bulk': rateLimited(graphqlEndpoint({ apollo, guard, memory, maxBodyBytes: maxBulkBodyBytes, bulk: true, beforeExecute: authOperationLimit, context: graphqlContext }), 'graphql'),
     '/healthz': ({ res }) => sendJson(res, 200, { status: 'ok', service: 'gateway' }),
     '/readyz': async ({ res }) => {
       const checks = await Promise.all(SUBGRAPH_NAMES.map(async (name) => [name, await probe(urls[name], timeoutMs)] as const));
@@ -206,6 +249,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       await closeServer(httpServer);
       await apollo.stop();
       await gatewayDatabase?.close();
+      await limiter.close();
     },
   };
 }

@@ -36,6 +36,9 @@ export interface GraphQLResult<T> {
  */
 export const SUITE_OPERATION_LIMITS = { tokens: 10_000, depth: 14, aliases: 100, directives: 100, cost: 1_000_000, rootFields: 30 };
 
+/** The suites send many requests from one address; the hostile suite asserts the real limits. */
+export const SUITE_RATE_LIMITS = { ip: { limit: 1_000_000, windowSeconds: 60 }, key: { limit: 1_000_000, windowSeconds: 60 }, auth: { limit: 1_000_000, windowSeconds: 60 } };
+
 /** The whole system on ephemeral ports and a database of the test's own (PGlite, or PostgreSQL with DATABASE_URL). */
 export async function startTestSystem(options: Omit<SystemOptions, 'databaseUrl' | 'ephemeralPorts'> = {}): Promise<TestSystem> {
   const database = await createTestDatabase();
@@ -46,6 +49,7 @@ export async function startTestSystem(options: Omit<SystemOptions, 'databaseUrl'
       : undefined;
   const system = await startSystem({
     operationLimits: SUITE_OPERATION_LIMITS,
+    rateLimits: SUITE_RATE_LIMITS,
     ...options,
     bus: options.bus ?? natsBus,
     ephemeralPorts: true,

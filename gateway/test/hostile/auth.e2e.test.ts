@@ -1,4 +1,4 @@
-import { SignJWT, decodeJwt, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { SignJWT, decodeJwt, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from '@ipay/platform';
 import { SANDBOX_KEYS, bearer } from '../../../scripts/test/support.ts';
