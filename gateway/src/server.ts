@@ -30,6 +30,7 @@ import { BodyMemoryBudget, DEFAULT_BODY_MEMORY_BYTES, DEFAULT_BULK_BODY_BYTES, D
 import { DEFAULT_OPERATION_LIMITS, OperationGuard, OperationRefused, PERSISTED_OPERATION_LIMITS, apiSchemaOf, operationLimitsFromEnv, type OperationLimits } from './limits.ts';
 import { DrizzleIdempotencyStore, createRestFacade, openGatewayDatabase, readRestArtifacts } from './rest/index.ts';
 import { DEFAULT_RATE_LIMITS, RateLimiter, openRateCounterStore, rateLimitsFromEnv, type RateCounterStore, type RateLimits } from './rate-limit.ts';
+import { SubgraphCircuits, circuitOptionsFromEnv, type CircuitOptions } from './resilience.ts';
 import { SubscriptionEngine, type SubscriptionLimits } from './subscriptions.ts';
 
 export const SUPERGRAPH_FILE = new URL('../../schema/supergraph.graphql', import.meta.url);
@@ -74,6 +75,8 @@ export interface GatewayOptions {
   /** Rate limits (default from `RATE_LIMIT_*`), counted in `rateLimitStore` (default: Redis on `REDIS_URL`, else memory). */
   rateLimits?: Partial<RateLimits>;
   rateLimitStore?: RateCounterStore;
+  /** Circuit breaker per subgraph and query retries (default from `SUBGRAPH_BREAKER_*`, `SUBGRAPH_QUERY_ATTEMPTS`). */
+  circuit?: Partial<CircuitOptions>;
   logger?: Logger;
 }
 
@@ -95,11 +98,12 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     ? new IntrospectAndCompose({ subgraphs: SUBGRAPH_NAMES.map((name) => ({ name, url: urls[name] })) })
     : (options.supergraphSdl ?? readFileSync(SUPERGRAPH_FILE, 'utf8'));
 
+  const circuits = new SubgraphCircuits(SUBGRAPH_NAMES, { ...circuitOptionsFromEnv(), ...options.circuit }, logger);
   const dataSource = (name: string, url?: string) =>
       new RemoteGraphQLDataSource<GatewayContext>({
         // The supergraph names the default URLs; the deployment decides the real ones.
         url: urls[name as SubgraphName] ?? url,
-        fetcher: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) }),
+        fetcher: circuits.fetcher(name, timeoutMs),
         async willSendRequest({ request, context }) {
           // Introspection during development composition runs without a request context.
           const requestId = context.requestId ?? crypto.randomUUID();
@@ -229,7 +233,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     '/readyz': async ({ res }) => {
       const checks = await Promise.all(SUBGRAPH_NAMES.map(async (name) => [name, await probe(urls[name], timeoutMs)] as const));
       const ready = checks.every(([, check]) => check === 'ready');
-      sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', subgraphs: Object.fromEntries(checks) });
+      sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', subgraphs: Object.fromEntries(checks), circuits: circuits.states() });
     },
   });
 

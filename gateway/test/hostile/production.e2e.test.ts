@@ -127,12 +127,12 @@ describe('production mode (IPAY_ENV unset or production)', () => {
     expect({ status, code: JSON.parse(text).errors[0].extensions.code }).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
   });
 
-  it('strips internal URLs and raw responses of subgraphs from any error, in every mode', () => {
+  it('strips internal URLs of subgraphs from any error in every mode, and stack traces outside development', () => {
     const formatted = { message: 'boom', extensions: { code: 'UNAUTHENTICATED', response: { url: 'http://commerce:4002/graphql', status: 401, body: 'x' }, stacktrace: ['at x'] } };
     const logger = createLogger('test', 'silent');
     for (const environment of ['production', 'sandbox'] as const) {
-      expect(requestScope.run({ requestId: 'r1' }, () => formatClientError(formatted, undefined, environment, logger))).toEqual({ message: 'boom', extensions: { code: 'UNAUTHENTICATED' } });
+      expect(requestScope.run({ requestId: 'r1' }, () => formatClientError(formatted, undefined, environment, logger))).toEqual({ message: 'boom', extensions: { code: 'UNAUTHENTICATED', response: { status: 401, body: 'x' } } });
     }
-    expect(formatClientError(formatted, undefined, 'development', logger).extensions).toEqual({ code: 'UNAUTHENTICATED', stacktrace: ['at x'] });
+    expect(formatClientError(formatted, undefined, 'development', logger).extensions).toEqual({ code: 'UNAUTHENTICATED', response: { status: 401, body: 'x' }, stacktrace: ['at x'] });
   });
 });

@@ -6,8 +6,8 @@ import type { Logger } from './logger.ts';
 /** The request being served, for code that has no context object (Apollo's formatError, loggers). */
 export const requestScope = new AsyncLocalStorage<{ requestId: string }>();
 
-/** Extensions that describe the inside of a process (stack traces, a subgraph's URL and raw response): never sent. */
-const INTERNAL_EXTENSIONS = ['stacktrace', 'exception', 'response'];
+/** Extensions that describe the inside of a process (stack traces, exceptions): sent in development only. */
+const INTERNAL_EXTENSIONS = ['stacktrace', 'exception'];
 
 export const MASKED_ERROR_MESSAGE = 'Internal server error';
 
@@ -19,7 +19,12 @@ export const MASKED_ERROR_MESSAGE = 'Internal server error';
  */
 export function formatClientError(formatted: GraphQLFormattedError, original: unknown, environment: IpayEnvironment, logger: Logger): GraphQLFormattedError {
   const extensions: Record<string, unknown> = { ...formatted.extensions };
-  for (const key of INTERNAL_EXTENSIONS) if (environment !== 'development' || key === 'response') delete extensions[key];
+  for (const key of INTERNAL_EXTENSIONS) if (environment !== 'development' && key !== 'response') delete extensions[key];
+  // A subgraph's HTTP answer keeps its status and (already masked) body, which callers classify; never its URL.
+  if (extensions.response && typeof extensions.response === 'object') {
+    const { url: _url, headers: _headers, ...response } = extensions.response as Record<string, unknown>;
+    extensions.response = response;
+  }
   const requestId = requestScope.getStore()?.requestId;
   const code = extensions.code;
   if (environment !== 'development' && (code === undefined || code === 'INTERNAL_SERVER_ERROR')) {
