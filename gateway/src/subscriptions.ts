@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { Supergraph, operationFromDocument, type Schema } from '@apollo/federation-internals';
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
@@ -23,6 +24,10 @@ import { UnknownEventError, type BusEvent, type EventBus, type Logger, type Prin
 import type { Authenticator } from './auth.ts';
 import type { GatewayContext } from './server.ts';
 
+// graphql-ws recognises errors from onSubscribe by `instanceof GraphQLError` of the graphql Node itself loads
+// (its CommonJS entry: graphql has no exports map); under a bundler the ESM import may be another instance.
+const { GraphQLError: NativeGraphQLError } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+
 /** Which events feed which subscription root field (the field's owning subgraph resolves them). */
 const ROUTES: Record<string, (type: string) => boolean> = {
   orderEvents: (type) => type.startsWith('order.'),
@@ -43,7 +48,8 @@ export interface SubscriptionLimits {
   maxQueuedEvents: number;
 }
 
-export const DEFAULT_LIMITS: SubscriptionLimits = { connectionInitTimeoutMs: 5_000, maxSubscriptionsPerConnection: 20, maxPayloadBytes: 64 * 1024, maxQueuedEvents: 1_000 };
+/** graphql-ws's usual connection-init wait is 3 s. */
+export const DEFAULT_LIMITS: SubscriptionLimits = { connectionInitTimeoutMs: 3_000, maxSubscriptionsPerConnection: 20, maxPayloadBytes: 64 * 1024, maxQueuedEvents: 1_000 };
 
 export interface SubscriptionEngineOptions {
   supergraphSdl: string;
@@ -116,8 +122,17 @@ export class SubscriptionEngine {
             return false;
           }
         },
-        // Checks answer as results rather than from onSubscribe: graphql-ws then reports them on the operation.
-        onSubscribe: (ctx, id) => void ctx.extra.state?.active.add(id),
+        // The cap is counted here, synchronously as each subscribe message arrives, so a burst is counted exactly:
+        // with 20 active, the 21st is refused (an error message for that operation) and nothing else is.
+        onSubscribe: (ctx, id) => {
+          const state = ctx.extra.state;
+          if (!state) return;
+          if (state.active.size >= this.limits.maxSubscriptionsPerConnection) {
+            return [new NativeGraphQLError(`at most ${this.limits.maxSubscriptionsPerConnection} subscriptions per connection`, { extensions: { code: 'LIMIT_EXCEEDED' } })];
+          }
+          state.active.add(id);
+          return undefined;
+        },
         onComplete: (ctx, id) => void ctx.extra.state?.active.delete(id),
         context: (ctx) => ({ state: ctx.extra.state }),
         subscribe: (args) => this.subscribe(args),
@@ -130,9 +145,6 @@ export class SubscriptionEngine {
 
   private subscribe(args: ExecutionArgs): AsyncGenerator<ExecutionResult> | ExecutionResult {
     const state = (args.contextValue as { state: ConnectionState }).state;
-    if (state.active.size > this.limits.maxSubscriptionsPerConnection) {
-      return { errors: [new GraphQLError(`at most ${this.limits.maxSubscriptionsPerConnection} subscriptions per connection`, { extensions: { code: 'LIMIT_EXCEEDED' } })] };
-    }
     const operation = getOperationAST(args.document, args.operationName) as OperationDefinitionNode;
     const fieldNode = operation.selectionSet.selections[0] as FieldNode;
     const fieldName = fieldNode.name.value;
