@@ -75,6 +75,8 @@ export interface GatewayOptions {
   /** Rate limits (default from `RATE_LIMIT_*`), counted in `rateLimitStore` (default: Redis on `REDIS_URL`, else memory). */
   rateLimits?: Partial<RateLimits>;
   rateLimitStore?: RateCounterStore;
+  /** On stop, how long in-flight requests may finish before their connections are closed (default 10 s, `SHUTDOWN_DRAIN_MS`). */
+  drainTimeoutMs?: number;
   /** Circuit breaker per subgraph and query retries (default from `SUBGRAPH_BREAKER_*`, `SUBGRAPH_QUERY_ATTEMPTS`). */
   circuit?: Partial<CircuitOptions>;
   logger?: Logger;
@@ -231,11 +233,22 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     '/graphql/bulk': rateLimited(graphqlEndpoint({ apollo, guard, memory, maxBodyBytes: maxBulkBodyBytes, bulk: true, beforeExecute: authOperationLimit, context: graphqlContext }), 'graphql'),
     '/healthz': ({ res }) => sendJson(res, 200, { status: 'ok', service: 'gateway' }),
     '/readyz': async ({ res }) => {
+      if (draining) return sendJson(res, 503, { status: 'draining' });
       const checks = await Promise.all(SUBGRAPH_NAMES.map(async (name) => [name, await probe(urls[name], timeoutMs)] as const));
       const ready = checks.every(([, check]) => check === 'ready');
       sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', subgraphs: Object.fromEntries(checks), circuits: circuits.states() });
     },
   });
+
+  // Graceful shutdown: in-flight requests are counted so stop() can drain them (bounded) before closing sockets.
+  let inFlight = 0;
+  let draining = false;
+  httpServer.prependListener('request', (_req, res) => {
+    inFlight += 1;
+    if (draining) res.setHeader('connection', 'close');
+    res.once('close', () => (inFlight -= 1));
+  });
+  const drainMs = options.drainTimeoutMs ?? Number(process.env.SHUTDOWN_DRAIN_MS ?? 10_000);
 
   // Subscriptions need the composed supergraph up front (the planner plans them) and an event bus.
   const subscriptions =
@@ -249,8 +262,19 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     logger,
     listen: (port, host) => listen(httpServer, port, 'gateway', 'GATEWAY_PORT', host),
     stop: async () => {
+      // 1. Not ready any more, no new connections; 2. subscribers told to reconnect elsewhere (1012, resume with
+      // lastEventId); 3. in-flight requests finish, for at most drainMs; 4. whatever is left is cut.
+      draining = true;
+      const closed = closeServer(httpServer);
       await subscriptions?.close();
-      await closeServer(httpServer);
+      const deadline = Date.now() + drainMs;
+      while (inFlight > 0 && Date.now() < deadline) {
+        httpServer.closeIdleConnections();
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      if (inFlight > 0) logger.warn({ inFlight }, 'drain timeout: closing the remaining connections');
+      httpServer.closeAllConnections();
+      await closed;
       await apollo.stop();
       await gatewayDatabase?.close();
       await limiter.close();

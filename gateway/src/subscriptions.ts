@@ -279,7 +279,8 @@ export class SubscriptionEngine {
   }
 
   async close(): Promise<void> {
-    for (const client of this.wss?.clients ?? []) client.close(1001, 'server shutting down');
+    // 1012 Service Restart: graphql-ws clients retry it; they resume with the last event id they saw.
+    for (const client of this.wss?.clients ?? []) client.close(1012, 'server restarting: reconnect and resume with lastEventId');
     await this.disposer?.dispose();
     await new Promise<void>((resolve) => (this.wss ? this.wss.close(() => resolve()) : resolve()));
   }

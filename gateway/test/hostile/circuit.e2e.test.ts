@@ -1,44 +1,8 @@
-import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type GatewayServer } from '@ipay/gateway';
-import { closeServer, listen } from '@ipay/platform';
 import { AS_OPERATOR } from '../../../scripts/test/support.ts';
 import type { CircuitOptions } from '../../src/resilience.ts';
-import { startHostileSystem, type HostileSystem } from './support.ts';
-
-/**
- * A fault injector in front of one real subgraph: it hangs, answers 503, or passes requests through. It counts the
- * requests that reach it, so a test sees what the gateway sent while a circuit was open.
- */
-class FaultInjector {
-  mode: 'hang' | 'fail' | 'pass' = 'pass';
-  hits = 0;
-  readonly server: Server;
-  url = '';
-  constructor(private readonly target: string) {
-    this.server = createServer(async (req, res) => {
-      this.hits += 1;
-      if (this.mode === 'hang') return; // never answers; the gateway's timeout ends it
-      if (this.mode === 'fail') {
-        res.writeHead(503, { 'content-type': 'application/json' }).end('{"errors":[{"message":"down"}]}');
-        return;
-      }
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !['host', 'content-length', 'connection'].includes(name))) as Record<string, string>;
-      const upstream = await fetch(this.target, { method: req.method, headers, body: req.method === 'POST' ? Buffer.concat(chunks) : undefined });
-      res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' }).end(await upstream.text());
-    });
-  }
-  async start() {
-    const port = await listen(this.server, 0, 'injector', 'INJECTOR_PORT', '127.0.0.1');
-    this.url = `http://127.0.0.1:${port}/graphql`;
-  }
-  stop() {
-    this.server.closeAllConnections();
-    return closeServer(this.server);
-  }
-}
+import { FaultInjector, startHostileSystem, type HostileSystem } from './support.ts';
 
 let system: HostileSystem;
 const cleanup: (() => Promise<void>)[] = [];

@@ -1,4 +1,5 @@
-import { SUBGRAPH_NAMES, type SubgraphName } from '@ipay/platform';
+import { createServer, type Server } from 'node:http';
+import { SUBGRAPH_NAMES, closeServer, listen, type SubgraphName } from '@ipay/platform';
 import { AS_OPERATOR, startTestSystem, type TestSystem } from '../../../scripts/test/support.ts';
 import { DEFAULT_OPERATION_LIMITS } from '../../src/limits.ts';
 
@@ -44,3 +45,41 @@ export async function startHostileSystem(options: Parameters<typeof startTestSys
       raw(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) }),
   };
 }
+
+/**
+ * A fault injector in front of one real subgraph: it hangs, answers 503, or passes requests through. It counts the
+ * requests that reach it, so a test sees what the gateway sent while a circuit was open.
+ */
+export class FaultInjector {
+  mode: 'hang' | 'fail' | 'pass' | 'slow' = 'pass';
+  /** How long `slow` holds each request before passing it on. */
+  delayMs = 500;
+  hits = 0;
+  readonly server: Server;
+  url = '';
+  constructor(private readonly target: string) {
+    this.server = createServer(async (req, res) => {
+      this.hits += 1;
+      if (this.mode === 'hang') return; // never answers; the gateway's timeout ends it
+      if (this.mode === 'fail') {
+        res.writeHead(503, { 'content-type': 'application/json' }).end('{"errors":[{"message":"down"}]}');
+        return;
+      }
+      if (this.mode === 'slow') await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !['host', 'content-length', 'connection'].includes(name))) as Record<string, string>;
+      const upstream = await fetch(this.target, { method: req.method, headers, body: req.method === 'POST' ? Buffer.concat(chunks) : undefined });
+      res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' }).end(await upstream.text());
+    });
+  }
+  async start() {
+    const port = await listen(this.server, 0, 'injector', 'INJECTOR_PORT', '127.0.0.1');
+    this.url = `http://127.0.0.1:${port}/graphql`;
+  }
+  stop() {
+    this.server.closeAllConnections();
+    return closeServer(this.server);
+  }
+}
+
