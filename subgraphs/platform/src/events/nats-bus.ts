@@ -31,7 +31,12 @@ export class NatsEventBus implements EventBus {
   static async connect(url: string, logger: Logger, options: NatsBusOptions = {}): Promise<NatsEventBus> {
     const stream = options.stream ?? 'IPAY_EVENTS';
     const subjectPrefix = options.subjectPrefix ?? 'ipay.events';
-    const nc = await connect({ servers: url, name: 'ipay-graph' });
+    // Reconnect for as long as it takes (nats.js gives up after 10 attempts by default, ~20 s): an outage of the bus
+    // must never close the connection for good. Backoff: 1 s plus jitter between attempts.
+    const nc = await connect({ servers: url, name: 'ipay-graph', maxReconnectAttempts: -1, reconnectTimeWait: 1_000, reconnectJitter: 500 });
+    void (async () => {
+      for await (const status of nc.status()) logger.warn({ nats: status.type, data: String(status.data ?? '') }, 'event bus connection status');
+    })().catch(() => {});
     const jsm = await nc.jetstreamManager();
     try {
       await jsm.streams.info(stream);
