@@ -35,7 +35,25 @@ export function formatClientError(formatted: GraphQLFormattedError, original: un
       extensions: { code: 'INTERNAL_SERVER_ERROR', ...(requestId ? { requestId } : {}), ...(extensions.serviceName ? { serviceName: extensions.serviceName } : {}) },
     };
   }
+  // graphql-js reports a variable of the wrong type only in its message; clients branch on `extensions.field`.
+  if (code === 'BAD_USER_INPUT' && extensions.field === undefined) {
+    const field = fieldOfCoercionError(formatted.message);
+    if (field) extensions.field = field;
+  }
   return { ...formatted, extensions };
+}
+
+/**
+ * `Variable "$input" got invalid value 1.5 at "input.totalAmount"; …` → `totalAmount` (the path inside the
+ * input, as resolvers name fields); `Variable "$n" of required type "Int!" was not provided.` → `n`.
+ */
+export function fieldOfCoercionError(message: string): string | undefined {
+  const match = /^Variable "\$([A-Za-z_][A-Za-z0-9_]*)" (?:got invalid value .*? at "([^"]+)"|got invalid value|of (?:required|non-null) type)/s.exec(message);
+  if (!match) return undefined;
+  const [, variable, path] = match;
+  if (!path) return variable;
+  const inner = path.startsWith(`${variable}.`) ? path.slice(variable!.length + 1) : path.startsWith(`${variable}[`) ? path.slice(variable!.length) : path;
+  return inner || variable;
 }
 
 /** Apollo Server settings that follow IPAY_ENV: the same for the gateway and every subgraph. */
