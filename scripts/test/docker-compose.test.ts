@@ -46,7 +46,7 @@ describe('docker-compose.yml matches the code configuration', () => {
       commerce: ['INTERNAL_TOKEN_SECRET', 'INTEGRATION_ENCRYPTION_KEY'],
       payments: ['INTERNAL_TOKEN_SECRET', 'PAYMENT_RETURN_URL'],
       logistics: ['INTERNAL_TOKEN_SECRET', 'LOGISTICS_WEBHOOK_SECRETS', 'RELEASE_SIGNING_SECRET', 'RELEASE_ENCRYPTION_SECRET'],
-      finance: ['INTERNAL_TOKEN_SECRET'],
+      finance: ['INTERNAL_TOKEN_SECRET', 'AUDIT_CHAIN_SECRET'],
       gateway: ['INTERNAL_TOKEN_SECRET'],
     };
     for (const [name, required] of Object.entries(secrets)) {

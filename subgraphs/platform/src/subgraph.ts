@@ -12,7 +12,7 @@ import { openDatabase, type Database, type DatabaseHandle, type DatabaseTarget, 
 import { closeServer, createHttpServer, executeGraphQL, listen, sendJson, type RequestInfo, type RouteHandler } from './http.ts';
 import { INTERNAL_TOKEN_HEADER, InternalTokenError, verifyInternalToken, type InternalClaims } from './internal-token.ts';
 import { Authorization } from './auth/guard.ts';
-import type { AuditActor, AuditTables } from './audit.ts';
+import { loadAuditKeyring, type AuditActor, type AuditTables } from './audit.ts';
 import { actorOf, runMutation, systemActor, type UnitOfWork } from './mutation.ts';
 import type { EventBus } from './events/bus.ts';
 import { openEventBus } from './events/open.ts';
@@ -136,6 +136,7 @@ export async function createSubgraphServer<TSchema extends Record<string, unknow
   const { name } = definition;
   const logger = options.logger ?? createLogger(name);
   const secret = options.internalSecret ?? internalTokenSecret();
+  loadAuditKeyring();
   const database = openDatabase(options.database, { schema: definition.dbSchema, counter: options.counter });
   if (options.migrate !== false) await database.migrate(name, definition.migrationsFolder);
 
