@@ -253,7 +253,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   // Subscriptions need the composed supergraph up front (the planner plans them) and an event bus.
   const subscriptions =
     options.bus && typeof supergraph === 'string'
-      ? new SubscriptionEngine({ supergraphSdl: supergraph, dataSource: (name) => dataSource(name), bus: options.bus, authenticator, logger, limits: options.subscriptionLimits })
+      ? new SubscriptionEngine({ supergraphSdl: supergraph, dataSource: (name) => dataSource(name), bus: options.bus, authenticator, logger, limits: options.subscriptionLimits, environment })
       : undefined;
   subscriptions?.attach(httpServer);
 

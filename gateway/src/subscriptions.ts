@@ -20,7 +20,7 @@ import {
 import { getArgumentValues } from 'graphql/execution/values.js';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { UnknownEventError, type BusEvent, type EventBus, type Logger, type Principal, type Subscription } from '@ipay/platform';
+import { formatClientError, type IpayEnvironment, UnknownEventError, type BusEvent, type EventBus, type Logger, type Principal, type Subscription } from '@ipay/platform';
 import type { Authenticator } from './auth.ts';
 import type { GatewayContext } from './server.ts';
 
@@ -58,6 +58,8 @@ export interface SubscriptionEngineOptions {
   authenticator: Authenticator;
   logger: Logger;
   limits?: Partial<SubscriptionLimits>;
+  /** How errors in event results are shown (see formatClientError); default production. */
+  environment?: IpayEnvironment;
 }
 
 interface ConnectionState {
@@ -135,6 +137,12 @@ export class SubscriptionEngine {
         },
         onComplete: (ctx, id) => void ctx.extra.state?.active.delete(id),
         context: (ctx) => ({ state: ctx.extra.state }),
+        // Event results leave the process as HTTP results do: masked outside development, never an internal URL.
+        onNext: (_ctx, _id, _payload, _args, result) => {
+          if (!result.errors?.length) return undefined;
+          const environment = this.options.environment ?? 'production';
+          return { ...result, errors: result.errors.map((error) => formatClientError(error.toJSON(), error, environment, logger)) } as never;
+        },
         subscribe: (args) => this.subscribe(args),
         execute: () => ({ errors: [new GraphQLError('only subscriptions are served over WebSocket; send queries and mutations over HTTP', { extensions: { code: 'BAD_REQUEST' } })] }),
       },
