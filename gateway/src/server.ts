@@ -236,7 +236,9 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       if (draining) return sendJson(res, 503, { status: 'draining' });
       const checks = await Promise.all(SUBGRAPH_NAMES.map(async (name) => [name, await probe(urls[name], timeoutMs)] as const));
       const ready = checks.every(([, check]) => check === 'ready');
-      sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', subgraphs: Object.fromEntries(checks), circuits: circuits.states() });
+      // The bus is reported, not required: queries still answer while it reconnects (subscriptions resume after).
+      const bus = options.bus ? ((await options.bus.health?.().catch((error: Error) => `unreachable (${error.message})`)) ?? 'ok') : 'none';
+      sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', subgraphs: Object.fromEntries(checks), circuits: circuits.states(), bus });
     },
   });
 
