@@ -133,7 +133,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     ...apolloEnvironmentOptions(environment, logger),
-    introspection: environment === 'development' && !persistedOnly,
+    introspection: environment !== 'production' && !persistedOnly,
     logger,
     // Persisted ids are resolved by the guard; Apollo registers nothing at run time.
     persistedQueries: false,

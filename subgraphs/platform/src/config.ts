@@ -38,7 +38,7 @@ export function subgraphUrl(subgraph: SubgraphName, env: Env = process.env): str
  * - `production` (the default when unset): introspection off, schema details and stack traces hidden, unexpected
  *   errors masked, every secret required and development secrets refused;
  * - `sandbox` (`pnpm start`): sandbox data with well-known credentials, development secrets allowed on loopback only,
- *   errors masked as in production;
+ *   introspection for GraphiQL, errors masked as in production;
  * - `development` (the test suites): as sandbox, plus introspection, suggestions and stack traces.
  */
 export type IpayEnvironment = 'production' | 'sandbox' | 'development';

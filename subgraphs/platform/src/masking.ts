@@ -60,7 +60,8 @@ export function fieldOfCoercionError(message: string): string | undefined {
 export function apolloEnvironmentOptions(environment: IpayEnvironment, logger: Logger) {
   const development = environment === 'development';
   return {
-    introspection: development,
+    // GraphiQL of the sandbox (`pnpm start`) needs introspection; production never serves it.
+    introspection: environment !== 'production',
     includeStacktraceInErrorResponses: development,
     // No "Did you mean …" suggestions outside development: they map the schema for whoever probes it.
     hideSchemaDetailsFromClientErrors: !development,
