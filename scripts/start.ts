@@ -11,6 +11,9 @@ import { SANDBOX_PASSWORD, SANDBOX_USERS, sandboxCredentials } from '@ipay/ident
 import { apiKeyPepper, identityConfigFromEnv } from '@ipay/identity/src/services.ts';
 import { startSystem } from './lib/system.ts';
 
+// `pnpm start` is the sandbox (well-known credentials, development secrets on loopback); anything else is
+// production unless IPAY_ENV says otherwise. Child processes inherit it.
+process.env.IPAY_ENV ||= 'sandbox';
 const logger = createLogger('start');
 const root = fileURLToPath(new URL('../', import.meta.url));
 

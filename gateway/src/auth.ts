@@ -4,6 +4,11 @@ import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 import { ACCESS_TOKEN_AUDIENCE as TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER as TOKEN_ISSUER, INTERNAL_TOKEN_HEADER, signInternalToken, type Logger, type Principal } from '@ipay/platform';
 
 
+/** The longest access-token lifetime (exp − iat) the gateway accepts; identity issues 900 s by default. */
+export const MAX_ACCESS_TOKEN_LIFETIME_SECONDS = Number(process.env.ACCESS_TOKEN_MAX_LIFETIME_SECONDS ?? 3600);
+
+const unavailable = () => new GraphQLError('authentication is temporarily unavailable', { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } } });
+
 const unauthenticated = (message: string) => new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
 
 export interface AuthenticatorOptions {
@@ -48,7 +53,17 @@ export class Authenticator {
 
   private async verifyToken(token: string): Promise<{ ckd: string; cid: string }> {
     try {
-      const { payload } = await jwtVerify(token, this.jwks, { issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE, algorithms: ['ES256'] });
+      const { payload } = await jwtVerify(token, this.jwks, {
+        issuer: TOKEN_ISSUER,
+        audience: TOKEN_AUDIENCE,
+        algorithms: ['ES256'],
+        // A token without an expiry would be valid forever; one with a long lifetime is a stolen credential's friend.
+        requiredClaims: ['exp', 'iat'],
+        maxTokenAge: MAX_ACCESS_TOKEN_LIFETIME_SECONDS,
+      });
+      const lifetime = (payload.exp as number) - (payload.iat as number);
+      if (!(lifetime > 0 && lifetime <= MAX_ACCESS_TOKEN_LIFETIME_SECONDS)) throw unauthenticated(`access token lifetime must be at most ${MAX_ACCESS_TOKEN_LIFETIME_SECONDS} s`);
+      if ((payload.iat as number) > Date.now() / 1000 + 60) throw unauthenticated('access token iat is in the future');
       if (typeof payload.ckd !== 'string' || typeof payload.cid !== 'string') throw unauthenticated('access token lacks its credential');
       return { ckd: payload.ckd, cid: payload.cid };
     } catch (error) {
@@ -58,9 +73,14 @@ export class Authenticator {
         throw unauthenticated('access token signature is not valid');
       }
       if (error instanceof joseErrors.JWTClaimValidationFailed) throw unauthenticated(`access token ${error.claim} is not valid`);
+      // Identity's key set cannot be fetched: the caller's credential may be fine, so 503, not 401.
+      if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) {
+        this.options.logger.error({ err: error }, 'cannot verify access tokens (JWKS unreachable)');
+        throw unavailable();
+      }
       if (error instanceof joseErrors.JOSEError) throw unauthenticated('malformed access token');
       this.options.logger.error({ err: error }, 'cannot verify access tokens (JWKS unreachable?)');
-      throw new GraphQLError('authentication is temporarily unavailable', { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } } });
+      throw unavailable();
     }
   }
 
@@ -81,9 +101,19 @@ export class Authenticator {
       });
     } catch (error) {
       this.options.logger.error({ err: error }, 'identity is unreachable for authentication');
-      throw new GraphQLError('authentication is temporarily unavailable', { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } } });
+      throw unavailable();
     }
-    const result = (await response.json()) as { principal?: Principal; error?: string; code?: string };
+    // Identity answering but unwell (its database down, overloaded) says nothing about the credential: 503.
+    if (response.status >= 500 || response.status === 429) {
+      this.options.logger.error({ status: response.status }, 'identity cannot authenticate right now');
+      throw unavailable();
+    }
+    let result: { principal?: Principal; error?: string; code?: string };
+    try {
+      result = (await response.json()) as { principal?: Principal; error?: string; code?: string };
+    } catch {
+      throw unavailable();
+    }
     // A valid credential whose merchant is suspended or closed: 403 MERCHANT_NOT_ACTIVE (identity checks it on every resolution).
     if (response.status === 403 && result.code === 'MERCHANT_NOT_ACTIVE') throw new GraphQLError(result.error ?? 'merchant not active', { extensions: { code: result.code, http: { status: 403 } } });
     if (response.status === 401 || !result.principal) throw unauthenticated(result.error ?? 'credential refused');

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { Supergraph, operationFromDocument, type Schema } from '@apollo/federation-internals';
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
@@ -19,9 +20,13 @@ import {
 import { getArgumentValues } from 'graphql/execution/values.js';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { UnknownEventError, type BusEvent, type EventBus, type Logger, type Principal, type Subscription } from '@ipay/platform';
+import { formatClientError, type IpayEnvironment, UnknownEventError, type BusEvent, type EventBus, type Logger, type Principal, type Subscription } from '@ipay/platform';
 import type { Authenticator } from './auth.ts';
 import type { GatewayContext } from './server.ts';
+
+// graphql-ws recognises errors from onSubscribe by `instanceof GraphQLError` of the graphql Node itself loads
+// (its CommonJS entry: graphql has no exports map); under a bundler the ESM import may be another instance.
+const { GraphQLError: NativeGraphQLError } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
 
 /** Which events feed which subscription root field (the field's owning subgraph resolves them). */
 const ROUTES: Record<string, (type: string) => boolean> = {
@@ -43,7 +48,8 @@ export interface SubscriptionLimits {
   maxQueuedEvents: number;
 }
 
-export const DEFAULT_LIMITS: SubscriptionLimits = { connectionInitTimeoutMs: 5_000, maxSubscriptionsPerConnection: 20, maxPayloadBytes: 64 * 1024, maxQueuedEvents: 1_000 };
+/** graphql-ws's usual connection-init wait is 3 s. */
+export const DEFAULT_LIMITS: SubscriptionLimits = { connectionInitTimeoutMs: 3_000, maxSubscriptionsPerConnection: 20, maxPayloadBytes: 64 * 1024, maxQueuedEvents: 1_000 };
 
 export interface SubscriptionEngineOptions {
   supergraphSdl: string;
@@ -52,6 +58,8 @@ export interface SubscriptionEngineOptions {
   authenticator: Authenticator;
   logger: Logger;
   limits?: Partial<SubscriptionLimits>;
+  /** How errors in event results are shown (see formatClientError); default production. */
+  environment?: IpayEnvironment;
 }
 
 interface ConnectionState {
@@ -116,10 +124,25 @@ export class SubscriptionEngine {
             return false;
           }
         },
-        // Checks answer as results rather than from onSubscribe: graphql-ws then reports them on the operation.
-        onSubscribe: (ctx, id) => void ctx.extra.state?.active.add(id),
+        // The cap is counted here, synchronously as each subscribe message arrives, so a burst is counted exactly:
+        // with 20 active, the 21st is refused (an error message for that operation) and nothing else is.
+        onSubscribe: (ctx, id) => {
+          const state = ctx.extra.state;
+          if (!state) return;
+          if (state.active.size >= this.limits.maxSubscriptionsPerConnection) {
+            return [new NativeGraphQLError(`at most ${this.limits.maxSubscriptionsPerConnection} subscriptions per connection`, { extensions: { code: 'LIMIT_EXCEEDED' } })];
+          }
+          state.active.add(id);
+          return undefined;
+        },
         onComplete: (ctx, id) => void ctx.extra.state?.active.delete(id),
         context: (ctx) => ({ state: ctx.extra.state }),
+        // Event results leave the process as HTTP results do: masked outside development, never an internal URL.
+        onNext: (_ctx, _id, _payload, _args, result) => {
+          if (!result.errors?.length) return undefined;
+          const environment = this.options.environment ?? 'production';
+          return { ...result, errors: result.errors.map((error) => formatClientError(error.toJSON(), error, environment, logger)) } as never;
+        },
         subscribe: (args) => this.subscribe(args),
         execute: () => ({ errors: [new GraphQLError('only subscriptions are served over WebSocket; send queries and mutations over HTTP', { extensions: { code: 'BAD_REQUEST' } })] }),
       },
@@ -130,9 +153,6 @@ export class SubscriptionEngine {
 
   private subscribe(args: ExecutionArgs): AsyncGenerator<ExecutionResult> | ExecutionResult {
     const state = (args.contextValue as { state: ConnectionState }).state;
-    if (state.active.size > this.limits.maxSubscriptionsPerConnection) {
-      return { errors: [new GraphQLError(`at most ${this.limits.maxSubscriptionsPerConnection} subscriptions per connection`, { extensions: { code: 'LIMIT_EXCEEDED' } })] };
-    }
     const operation = getOperationAST(args.document, args.operationName) as OperationDefinitionNode;
     const fieldNode = operation.selectionSet.selections[0] as FieldNode;
     const fieldName = fieldNode.name.value;
@@ -267,7 +287,8 @@ export class SubscriptionEngine {
   }
 
   async close(): Promise<void> {
-    for (const client of this.wss?.clients ?? []) client.close(1001, 'server shutting down');
+    // 1012 Service Restart: graphql-ws clients retry it; they resume with the last event id they saw.
+    for (const client of this.wss?.clients ?? []) client.close(1012, 'server restarting: reconnect and resume with lastEventId');
     await this.disposer?.dispose();
     await new Promise<void>((resolve) => (this.wss ? this.wss.close(() => resolve()) : resolve()));
   }

@@ -3,6 +3,8 @@ import { commerce } from '@ipay/commerce';
 import { finance } from '@ipay/finance';
 import { createGateway, type GatewayServer } from '@ipay/gateway';
 import type { SubscriptionLimits } from '@ipay/gateway/src/subscriptions.ts';
+import type { OperationLimits } from '@ipay/gateway/src/limits.ts';
+import type { RateLimits } from '@ipay/gateway/src/rate-limit.ts';
 import { identity } from '@ipay/identity';
 import { logistics } from '@ipay/logistics';
 import { payments } from '@ipay/payments';
@@ -15,6 +17,7 @@ import {
   openEventBus,
   type DatabaseTarget,
   type EventBus,
+  type IpayEnvironment,
   type Logger,
   type SubgraphName,
   type SubgraphServer,
@@ -39,6 +42,12 @@ export interface SystemOptions {
   /** An event bus shared with other systems (e.g. two gateways on one NATS stream in tests). */
   bus?: EventBus;
   subscriptionLimits?: Partial<SubscriptionLimits>;
+  /** The gateway's rate limits (default: from env). */
+  rateLimits?: Partial<RateLimits>;
+  /** How the gateway and subgraphs serve errors, introspection and suggestions (default: IPAY_ENV). */
+  environment?: IpayEnvironment;
+  /** The gateway's operation limits for ad-hoc documents (default: the production defaults). */
+  operationLimits?: Partial<OperationLimits>;
 }
 
 export interface RunningSystem {
@@ -86,13 +95,14 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
         seed: options.seed,
         config: options.subgraphConfig?.[name],
         bus,
+        environment: options.environment,
       });
       started.push(server);
       const port = await server.listen(options.ephemeralPorts ? 0 : servicePort(name), host);
       subgraphs[name] = server as SubgraphServer<Record<string, unknown>>;
       subgraphUrls[name] = `http://${host}:${port}/graphql`;
     }
-    const gateway = await createGateway({ subgraphUrls, logger: logger.child({ service: 'gateway' }), authCacheTtlMs: options.authCacheTtlMs, bus, subscriptionLimits: options.subscriptionLimits, database: target });
+    const gateway = await createGateway({ subgraphUrls, logger: logger.child({ service: 'gateway' }), authCacheTtlMs: options.authCacheTtlMs, bus, subscriptionLimits: options.subscriptionLimits, operationLimits: options.operationLimits, rateLimits: options.rateLimits, environment: options.environment, database: target });
     started.push(gateway);
     const gatewayPort = await gateway.listen(options.ephemeralPorts ? 0 : servicePort('gateway'), host);
     return { gatewayUrl: `http://${host}:${gatewayPort}/graphql`, subgraphUrls, subgraphs, gateway, counters, pglite, bus, stop: stopAll };

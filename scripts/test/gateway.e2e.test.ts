@@ -114,7 +114,7 @@ describe('the federated graph, end to end through the gateway', () => {
     expect((await fetch(new URL('/healthz', base))).status).toBe(200);
     const ready = await fetch(new URL('/readyz', base));
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', subgraphs: Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, 'ready'])) });
+    expect(await ready.json()).toEqual({ status: 'ready', subgraphs: Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, 'ready'])), circuits: Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, 'closed'])), bus: 'ok' });
     const traced = await system.query(`{ merchants(first: 1) { edges { node { slug } } } }`, {}, { ...AS_OPERATOR, 'x-request-id': 'req-e2e-42' });
     expect(traced.headers.get('x-request-id')).toBe('req-e2e-42');
   });

@@ -261,8 +261,9 @@ describe.each(['sql', 'nats'] as const)('federated subscriptions over graphql-ws
   it('caps subscriptions per connection', async () => {
     const client = wsClient(system.gatewayUrl, AS_OPERATOR.authorization);
     const subs = Array.from({ length: 21 }, () => collect(client, `subscription { events { type } }`, {}, 1, 3000));
-    const last = await subs[20]!.done.catch((e) => e);
-    expect(JSON.stringify(last)).toMatch(/at most 20 subscriptions/);
+    // Exactly one of the 21 is refused (whichever the server counted 21st); the others stay open until stopped.
+    const outcomes = await Promise.all(subs.map((s) => s.done.then(() => 'open', (e: Error) => e.message)));
+    expect(outcomes.filter((outcome) => /at most 20 subscriptions/.test(outcome))).toHaveLength(1);
     subs.forEach((s) => s.stop());
     await client.dispose();
   });

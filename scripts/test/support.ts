@@ -30,6 +30,15 @@ export interface GraphQLResult<T> {
   body: { data?: T; errors?: any } & Record<string, any>;
 }
 
+/**
+ * The suites' queries are deliberately broad (a 50-order page with every subgraph's fields, to prove batching);
+ * they run with this budget. The production defaults are asserted by gateway/test/hostile/.
+ */
+export const SUITE_OPERATION_LIMITS = { tokens: 10_000, depth: 14, aliases: 100, directives: 100, cost: 1_000_000, rootFields: 30 };
+
+/** The suites send many requests from one address; the hostile suite asserts the real limits. */
+export const SUITE_RATE_LIMITS = { ip: { limit: 1_000_000, windowSeconds: 60 }, key: { limit: 1_000_000, windowSeconds: 60 }, auth: { limit: 1_000_000, windowSeconds: 60 } };
+
 /** The whole system on ephemeral ports and a database of the test's own (PGlite, or PostgreSQL with DATABASE_URL). */
 export async function startTestSystem(options: Omit<SystemOptions, 'databaseUrl' | 'ephemeralPorts'> = {}): Promise<TestSystem> {
   const database = await createTestDatabase();
@@ -39,6 +48,8 @@ export async function startTestSystem(options: Omit<SystemOptions, 'databaseUrl'
       ? await NatsEventBus.connect(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', createLogger('test-bus', 'silent'), testStream())
       : undefined;
   const system = await startSystem({
+    operationLimits: SUITE_OPERATION_LIMITS,
+    rateLimits: SUITE_RATE_LIMITS,
     ...options,
     bus: options.bus ?? natsBus,
     ephemeralPorts: true,

@@ -1,5 +1,5 @@
 import type { JWK } from 'jose';
-import { isProduction, type Database, type Logger, type SubgraphOptions } from '@ipay/platform';
+import { isProduction, useDevelopmentSecret, type Database, type Logger, type SubgraphOptions } from '@ipay/platform';
 import { BUILT_IN_ROLES } from '@ipay/platform';
 import { roles } from './db/schema.ts';
 import type * as schema from './db/schema.ts';
@@ -44,7 +44,7 @@ export function identityConfigFromEnv(env = process.env): IdentityConfig {
 
 export const apiKeyPepper = (config: IdentityConfig) => {
   if (config.apiKeyPepper) return config.apiKeyPepper;
-  if (isProduction()) throw new Error('API_KEY_PEPPER is required when NODE_ENV=production');
+  useDevelopmentSecret('API_KEY_PEPPER');
   return DEVELOPMENT_PEPPER;
 };
 

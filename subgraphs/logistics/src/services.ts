@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { isProduction, servicePort, type Database, type Logger, type SubgraphOptions, type Subscription } from '@ipay/platform';
+import { isProduction, useDevelopmentSecret, servicePort, type Database, type Logger, type SubgraphOptions, type Subscription } from '@ipay/platform';
 import { assertReleaseKeyring, DEFAULT_REISSUE_POLICY, WEBHOOK_CARRIERS, type CarrierWebhookSecrets, type ReissuePolicy, type ReleaseKeyring } from './domain/index.ts';
 import type * as schema from './db/schema.ts';
 import { consumeCommerceAndPayments } from './app/projections.ts';
@@ -74,7 +74,7 @@ export function logisticsConfigFromEnv(env = process.env): LogisticsConfig {
 
 function required<T>(value: T | undefined, fallback: T, name: string): T {
   if (value !== undefined) return value;
-  if (isProduction()) throw new Error(`${name} is required when NODE_ENV=production`);
+  useDevelopmentSecret(name);
   return fallback;
 }
 
@@ -82,9 +82,10 @@ function required<T>(value: T | undefined, fallback: T, name: string): T {
 function webhookSecretsOf(configured: Partial<CarrierWebhookSecrets> | undefined): CarrierWebhookSecrets {
   if (isProduction()) {
     const missing = WEBHOOK_CARRIERS.filter((carrier) => !configured?.[carrier]);
-    if (missing.length) throw new Error(`LOGISTICS_WEBHOOK_SECRETS lacks ${missing.join(', ')} (required when NODE_ENV=production)`);
+    if (missing.length) throw new Error(`LOGISTICS_WEBHOOK_SECRETS lacks ${missing.join(', ')} (required in production, IPAY_ENV)`);
     return configured as CarrierWebhookSecrets;
   }
+  if (WEBHOOK_CARRIERS.some((carrier) => !configured?.[carrier])) useDevelopmentSecret('LOGISTICS_WEBHOOK_SECRETS');
   return { ...DEV_WEBHOOK_SECRETS, ...configured };
 }
 

@@ -29,7 +29,7 @@ describe('logistics configuration', () => {
   const start = (config: Record<string, unknown>) => createServices({} as never, { database: { kind: 'postgres', url: 'postgres://unused' }, config: { consumeEvents: false, ...config } }, console as never);
 
   it('refuses development secrets in production', async () => {
-    vi.stubEnv('NODE_ENV', 'production');
+    vi.stubEnv('IPAY_ENV', 'production');
     await expect(start({})).rejects.toThrow(/LOGISTICS_WEBHOOK_SECRETS lacks ups/);
   });
 

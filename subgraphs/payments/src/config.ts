@@ -65,8 +65,8 @@ export function resolveConfig(given: PaymentsConfig | undefined): Required<Omit<
   if (!Number.isInteger(ttl) || ttl < 1 || ttl > 7 * 24 * 60) throw new Error('PAYMENT_SESSION_TTL_MINUTES must be an integer between 1 and 10080');
   const timeout = config.pspTimeoutMs ?? 10_000;
   if (!Number.isInteger(timeout) || timeout < 1) throw new Error('PSP_TIMEOUT_MS must be a positive integer');
-  if (isProduction() && config.sandboxPsps) throw new Error('PSP_SANDBOX=true is refused when NODE_ENV=production');
-  if (isProduction() && !config.returnUrl) throw new Error('PAYMENT_RETURN_URL is required when NODE_ENV=production');
+  if (isProduction() && config.sandboxPsps) throw new Error('PSP_SANDBOX=true is refused in production (IPAY_ENV)');
+  if (isProduction() && !config.returnUrl) throw new Error('PAYMENT_RETURN_URL is required in production (IPAY_ENV)');
   return {
     sandboxPsps: config.sandboxPsps ?? !isProduction(),
     publicUrl: config.publicUrl?.replace(/\/+$/, ''),

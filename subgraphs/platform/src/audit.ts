@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { assertNotDevelopmentSecret, isProduction, useDevelopmentSecret } from './config.ts';
 import { and, asc, desc, eq, gt, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import { bigint, boolean, check, index, jsonb, pgSchema, smallint, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { Authorization } from './auth/guard.ts';
@@ -110,11 +111,67 @@ export function diffSnapshots(before: unknown, after: unknown): Record<string, {
 
 type HashedFields = Omit<AuditRow, 'hash'>;
 
-export function auditHash(row: HashedFields): string {
+const DEVELOPMENT_AUDIT_SECRET = 'ipay-development-audit-chain-secret-change-me';
+
+/**
+ * The keys of the audit chain: each record's hash is an HMAC-SHA256 with a server secret, so whoever can write the
+ * database cannot rewrite the chain consistently. `AUDIT_CHAIN_SECRET` (≥ 32 characters) signs new records under
+ * `AUDIT_CHAIN_KEY_ID` (default `k1`); on rotation the old secret moves to `AUDIT_CHAIN_PREVIOUS_SECRETS`
+ * (`<keyId>:<secret>,…`) so records signed with it still verify. Records from before keyed chains (a plain SHA-256,
+ * 64 hex digits) verify only where `AUDIT_CHAIN_ACCEPT_UNKEYED=true`, and never after a keyed record.
+ */
+export interface AuditKeyring {
+  current: { id: string; secret: string };
+  byId: Map<string, string>;
+  acceptUnkeyed: boolean;
+}
+
+export function auditKeyringFromEnv(env: Record<string, string | undefined> = process.env): AuditKeyring {
+  let secret = env.AUDIT_CHAIN_SECRET;
+  if (secret) {
+    if (secret.length < 32) throw new Error('AUDIT_CHAIN_SECRET must be at least 32 characters');
+    assertNotDevelopmentSecret('AUDIT_CHAIN_SECRET', secret, [DEVELOPMENT_AUDIT_SECRET], env);
+  } else {
+    useDevelopmentSecret('AUDIT_CHAIN_SECRET', env);
+    secret = DEVELOPMENT_AUDIT_SECRET;
+  }
+  const id = env.AUDIT_CHAIN_KEY_ID || 'k1';
+  if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) throw new Error('AUDIT_CHAIN_KEY_ID must be 1-32 letters, digits, _ or -');
+  const byId = new Map<string, string>([[id, secret]]);
+  for (const entry of (env.AUDIT_CHAIN_PREVIOUS_SECRETS ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+    const at = entry.indexOf(':');
+    if (at < 1) throw new Error('AUDIT_CHAIN_PREVIOUS_SECRETS holds <keyId>:<secret> pairs separated by commas');
+    byId.set(entry.slice(0, at), entry.slice(at + 1));
+  }
+  return { current: { id, secret }, byId, acceptUnkeyed: env.AUDIT_CHAIN_ACCEPT_UNKEYED === 'true' || !isProduction(env) };
+}
+
+let keyring: AuditKeyring | undefined;
+const currentKeyring = () => (keyring ??= auditKeyringFromEnv());
+/** Reads the keyring at start-up, so a production service without AUDIT_CHAIN_SECRET refuses to start. */
+export const loadAuditKeyring = (): AuditKeyring => currentKeyring();
+
+const hashedContent = (row: HashedFields) => {
   const { occurredAt, ...rest } = row;
-  return createHash('sha256')
-    .update(canonicalJson({ ...rest, occurredAt: occurredAt.toISOString() }))
-    .digest('hex');
+  return canonicalJson({ ...rest, occurredAt: occurredAt.toISOString() });
+};
+
+/** `h1.<keyId>.<hex HMAC-SHA256>` over the record and the previous hash. */
+export function auditHash(row: HashedFields, ring: AuditKeyring = currentKeyring()): string {
+  return `h1.${ring.current.id}.${createHmac('sha256', ring.current.secret).update(hashedContent(row)).digest('hex')}`;
+}
+
+/** Whether `hash` is the right one for the record: keyed with a known key, or (where accepted) a legacy SHA-256. */
+export function auditHashMatches(row: HashedFields, hash: string, ring: AuditKeyring = currentKeyring()): 'ok' | 'unkeyed' | 'mismatch' | 'unknown-key' {
+  const keyed = /^h1\.([A-Za-z0-9_-]{1,32})\.([0-9a-f]{64})$/.exec(hash);
+  if (keyed) {
+    const secret = ring.byId.get(keyed[1]!);
+    if (!secret) return 'unknown-key';
+    const expected = createHmac('sha256', secret).update(hashedContent(row)).digest();
+    return timingSafeEqual(expected, Buffer.from(keyed[2]!, 'hex')) ? 'ok' : 'mismatch';
+  }
+  if (/^[0-9a-f]{64}$/.test(hash) && createHash('sha256').update(hashedContent(row)).digest('hex') === hash) return 'unkeyed';
+  return 'mismatch';
 }
 
 /** Appends entries at the head of the chain; the head row lock serialises writers of this subgraph. */
@@ -165,6 +222,8 @@ export interface ChainVerification {
 export async function verifyAuditChain(db: Database<any>, tables: AuditTables, batchSize = 1000): Promise<ChainVerification> {
   const { auditLog, auditHead } = tables;
   const [head] = await db.select().from(auditHead).where(eq(auditHead.id, 1));
+  const ring = currentKeyring();
+  let seenKeyed = false;
   let expectedPosition = 1;
   let prevHash = GENESIS_HASH;
   let checked = 0;
@@ -180,7 +239,12 @@ export async function verifyAuditChain(db: Database<any>, tables: AuditTables, b
       if (row.position !== expectedPosition) return broken(expectedPosition, `record at position ${expectedPosition} is missing`);
       if (row.prevHash !== prevHash) return broken(row.position, 'previous-hash link does not match the record before it');
       const { hash, ...fields } = row;
-      if (auditHash(fields) !== hash) return broken(row.position, 'record content does not match its hash (edited)');
+      const match = auditHashMatches(fields, hash, ring);
+      if (match === 'unknown-key') return broken(row.position, 'record is signed with a key this service does not hold (AUDIT_CHAIN_PREVIOUS_SECRETS?)');
+      if (match === 'mismatch') return broken(row.position, 'record content does not match its hash (edited)');
+      if (match === 'unkeyed') {
+        if (!ring.acceptUnkeyed || seenKeyed) return broken(row.position, 'record has an unkeyed hash (rewritten without the chain secret?)');
+      } else seenKeyed = true;
       prevHash = hash;
       expectedPosition += 1;
       checked += 1;

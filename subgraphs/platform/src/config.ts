@@ -33,6 +33,50 @@ export function subgraphUrl(subgraph: SubgraphName, env: Env = process.env): str
   return env[urlEnvVar(subgraph)] || `http://localhost:${servicePort(subgraph, env)}/graphql`;
 }
 
+/**
+ * Where a process runs, from one setting, `IPAY_ENV` (never `NODE_ENV`, which tools set for their own reasons):
+ * - `production` (the default when unset): introspection off, schema details and stack traces hidden, unexpected
+ *   errors masked, every secret required and development secrets refused;
+ * - `sandbox` (`pnpm start`): sandbox data with well-known credentials, development secrets allowed on loopback only,
+ *   introspection for GraphiQL, errors masked as in production;
+ * - `development` (the test suites): as sandbox, plus introspection, suggestions and stack traces.
+ */
+export type IpayEnvironment = 'production' | 'sandbox' | 'development';
+export const IPAY_ENVIRONMENTS: readonly IpayEnvironment[] = ['production', 'sandbox', 'development'];
+
+export function ipayEnvironment(env: Env = process.env): IpayEnvironment {
+  const raw = env.IPAY_ENV;
+  if (raw === undefined || raw === '') return 'production';
+  if ((IPAY_ENVIRONMENTS as readonly string[]).includes(raw)) return raw as IpayEnvironment;
+  throw new Error(`IPAY_ENV=${raw} is not one of ${IPAY_ENVIRONMENTS.join(', ')}`);
+}
+
+export const isProduction = (env: Env = process.env) => ipayEnvironment(env) === 'production';
+
+const developmentSecretsInUse = new Set<string>();
+
+/**
+ * Records that a process runs with a built-in development secret for `name` (which then only ever binds to
+ * loopback, see `listen`), or refuses to when IPAY_ENV=production.
+ */
+export function useDevelopmentSecret(name: string, env: Env = process.env): void {
+  if (isProduction(env)) {
+    throw new Error(`${name} is required in production (IPAY_ENV unset or production); set it, or run with IPAY_ENV=development or sandbox on loopback`);
+  }
+  developmentSecretsInUse.add(name);
+}
+
+/** The development secrets this process runs with (empty in production). */
+export const developmentSecrets = (): string[] => [...developmentSecretsInUse];
+
+/** Values that are development secrets whoever sets them: a production process refuses them. */
+export function assertNotDevelopmentSecret(name: string, value: string, knownDevelopmentValues: readonly string[] = [], env: Env = process.env): void {
+  if (!isProduction(env)) return;
+  if (knownDevelopmentValues.includes(value) || /change-?me|development|example|insecure/i.test(value)) {
+    throw new Error(`${name} holds a development or example value; production needs a secret of its own`);
+  }
+}
+
 const DEVELOPMENT_SECRET = 'ipay-development-internal-secret-change-me-0123456789';
 
 /**
@@ -43,10 +87,9 @@ export function internalTokenSecret(env: Env = process.env): string {
   const secret = env.INTERNAL_TOKEN_SECRET;
   if (secret) {
     if (secret.length < 32) throw new Error('INTERNAL_TOKEN_SECRET must be at least 32 characters');
+    assertNotDevelopmentSecret('INTERNAL_TOKEN_SECRET', secret, [DEVELOPMENT_SECRET], env);
     return secret;
   }
-  if (env.NODE_ENV === 'production') throw new Error('INTERNAL_TOKEN_SECRET is required when NODE_ENV=production');
+  useDevelopmentSecret('INTERNAL_TOKEN_SECRET', env);
   return DEVELOPMENT_SECRET;
 }
-
-export const isProduction = (env: Env = process.env) => env.NODE_ENV === 'production';

@@ -3,6 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest } from '@apollo/server';
 import type { Logger } from './logger.ts';
 import { REQUEST_ID_HEADER } from './internal-token.ts';
+import { developmentSecrets } from './config.ts';
+import { requestScope } from './masking.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** GraphQL bodies may carry a bulk import (10,000 orders as CSV is ~1.6 MB); MAX_GRAPHQL_BODY_BYTES moves the cap. */
@@ -25,6 +27,9 @@ export function requestIdOf(req: IncomingMessage): string {
 }
 
 export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
+  // A declared length above the cap is refused before a byte is read.
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw new HttpError(413, `request body exceeds ${limit} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -105,7 +110,7 @@ export function createHttpServer(logger: Logger, routes: Record<string, RouteHan
     const requestLogger = logger.child({ requestId });
     try {
       if (!route) throw new HttpError(404, `no route for ${path}`);
-      await route({ req, res, requestId, logger: requestLogger });
+      await requestScope.run({ requestId }, () => route({ req, res, requestId, logger: requestLogger }));
     } catch (error) {
       const status = error instanceof HttpError ? error.status : 500;
       if (status === 500) requestLogger.error({ err: error }, 'request failed');
@@ -119,6 +124,14 @@ export function createHttpServer(logger: Logger, routes: Record<string, RouteHan
 
 /** Listens, turning a taken port into a message that says which env var moves it. */
 export function listen(server: Server, port: number, service: string, portEnvVar: string, host?: string): Promise<number> {
+  // A process holding a development secret never listens beyond loopback (the secret is published in this repo).
+  const devSecrets = developmentSecrets();
+  if (devSecrets.length) {
+    if (host === undefined || host === '') host = '127.0.0.1';
+    else if (!isLoopback(host)) {
+      return Promise.reject(new Error(`${service}: refusing to listen on ${host} with development secrets (${devSecrets.join(', ')}); set them, or listen on 127.0.0.1`));
+    }
+  }
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
@@ -136,6 +149,8 @@ export function listen(server: Server, port: number, service: string, portEnvVar
     server.listen(port, host);
   });
 }
+
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\./.test(host);
 
 export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -21,3 +21,4 @@ export * from './countries.ts';
 export * from './audit-resolvers.ts';
 export * from './events/index.ts';
 export * from './mail/index.ts';
+export * from './masking.ts';

@@ -6,12 +6,13 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import { parse, type DocumentNode } from 'graphql';
-import { internalTokenSecret, isProduction, type SubgraphName } from './config.ts';
+import { internalTokenSecret, ipayEnvironment, isProduction, type IpayEnvironment, type SubgraphName } from './config.ts';
+import { apolloEnvironmentOptions } from './masking.ts';
 import { openDatabase, type Database, type DatabaseHandle, type DatabaseTarget, type QueryCounter } from './db.ts';
 import { closeServer, createHttpServer, executeGraphQL, listen, sendJson, type RequestInfo, type RouteHandler } from './http.ts';
 import { INTERNAL_TOKEN_HEADER, InternalTokenError, verifyInternalToken, type InternalClaims } from './internal-token.ts';
 import { Authorization } from './auth/guard.ts';
-import { verifyAuditChain, type AuditActor, type AuditTables, type ChainVerification } from './audit.ts';
+import { loadAuditKeyring, verifyAuditChain, type AuditActor, type AuditTables, type ChainVerification } from './audit.ts';
 import { actorOf, runMutation, systemActor, type UnitOfWork } from './mutation.ts';
 import type { EventBus } from './events/bus.ts';
 import { openEventBus } from './events/open.ts';
@@ -110,6 +111,8 @@ export interface SubgraphOptions {
   seed?: boolean;
   /** Subgraph-specific settings that tests pass directly instead of through env vars. */
   config?: Record<string, unknown>;
+  /** How errors, introspection and suggestions are served (default: IPAY_ENV). */
+  environment?: IpayEnvironment;
   /** The event bus the outbox relay publishes to; without one the subgraph opens its own from env. */
   bus?: EventBus;
 }
@@ -140,6 +143,7 @@ export async function createSubgraphServer<TSchema extends Record<string, unknow
   const { name } = definition;
   const logger = options.logger ?? createLogger(name);
   const secret = options.internalSecret ?? internalTokenSecret();
+  loadAuditKeyring();
   const database = openDatabase(options.database, { schema: definition.dbSchema, counter: options.counter });
   if (options.migrate !== false) await database.migrate(name, definition.migrationsFolder);
 
@@ -155,14 +159,13 @@ export async function createSubgraphServer<TSchema extends Record<string, unknow
   const services = (await definition.createServices?.(relayDatabase.db, { ...options, bus }, logger)) as TServices;
   if (options.seed) {
     // Sandbox data holds well-known credentials: never in production.
-    if (isProduction()) throw new Error('sandbox seeding is refused when NODE_ENV=production');
+    if (isProduction()) throw new Error('sandbox seeding is refused in production (IPAY_ENV)');
     await definition.seed?.(database.db, services);
   }
   type Context = SubgraphContext<TSchema, TLoaders, TServices>;
   const apollo = new ApolloServer<Context>({
     schema: buildSubgraphSchema([{ typeDefs: definition.typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<Context> }]),
-    introspection: !isProduction(),
-    includeStacktraceInErrorResponses: !isProduction(),
+    ...apolloEnvironmentOptions(options.environment ?? ipayEnvironment(), logger),
     logger,
     // No Apollo Studio here: per-request traces would be overhead nobody reads.
     plugins: [ApolloServerPluginInlineTraceDisabled()],

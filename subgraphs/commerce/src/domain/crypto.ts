@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { isProduction } from '@ipay/platform';
+import { useDevelopmentSecret } from '@ipay/platform';
 
 const DEVELOPMENT_KEY = 'ipay-development-integration-key-change-me';
 
@@ -9,7 +9,7 @@ const DEVELOPMENT_KEY = 'ipay-development-integration-key-change-me';
  */
 export function integrationKey(value: string | undefined = process.env.INTEGRATION_ENCRYPTION_KEY): Buffer {
   if (!value) {
-    if (isProduction()) throw new Error('INTEGRATION_ENCRYPTION_KEY is required when NODE_ENV=production');
+    useDevelopmentSecret('INTEGRATION_ENCRYPTION_KEY');
     return createHash('sha256').update(DEVELOPMENT_KEY).digest();
   }
   const key = /^[0-9a-f]{64}$/i.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');

@@ -122,7 +122,8 @@ export function validateOrderInput(input: OrderInput): ValidOrder {
   });
   const shippingAmount = minor(input.shippingAmount ?? 0, 'shippingAmount');
   const discountAmount = minor(input.discountAmount ?? 0, 'discountAmount');
-  const totalAmount = minor(input.totalAmount, 'totalAmount');
+  // Pay on arrival collects the total at the door: an order of 0 has nothing to collect.
+  const totalAmount = minor(input.totalAmount, 'totalAmount', { positive: true });
   const expected = subtotalAmount + shippingAmount - discountAmount;
   if (expected < 0) throw badUserInput('discountAmount', 'must not exceed the lines plus shipping');
   if (totalAmount !== expected) {

@@ -1,6 +1,6 @@
 import { SignJWT, exportJWK, generateKeyPair, importJWK, type JWK, type CryptoKey } from 'jose';
 import { randomUUID } from 'node:crypto';
-import { ACCESS_TOKEN_AUDIENCE as TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER as TOKEN_ISSUER } from '@ipay/platform';
+import { ACCESS_TOKEN_AUDIENCE as TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER as TOKEN_ISSUER, useDevelopmentSecret } from '@ipay/platform';
 
 /** Access tokens: short-lived ES256 JWTs that the gateway verifies against identity's JWKS. */
 
@@ -37,7 +37,8 @@ export class TokenService {
       const key = (await importJWK({ ...options.privateJwk, alg: 'ES256' }, 'ES256')) as CryptoKey;
       return new TokenService(key, { ...publicPart, alg: 'ES256', use: 'sig', kid: options.privateJwk.kid ?? 'ipay-1' }, ttl);
     }
-    if (options.production) throw new Error('IDENTITY_JWT_PRIVATE_JWK is required when NODE_ENV=production');
+    if (options.production) throw new Error('IDENTITY_JWT_PRIVATE_JWK is required in production (IPAY_ENV)');
+    useDevelopmentSecret('IDENTITY_JWT_PRIVATE_JWK');
     const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
     const publicJwk = { ...(await exportJWK(publicKey)), alg: 'ES256', use: 'sig', kid: `dev-${randomUUID().slice(0, 8)}` };
     return new TokenService(privateKey, publicJwk, ttl);

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+import { useDevelopmentSecret } from '@ipay/platform';
 
 /**
  * Standard Webhooks (https://www.standardwebhooks.com) signing: `whsec_` secrets, and
@@ -38,7 +39,8 @@ const DEVELOPMENT_KEY_MATERIAL = 'ipay-development-webhook-secret-encryption-key
  */
 export function webhookEncryptionKey(raw: string | undefined, production: boolean): Buffer {
   if (!raw) {
-    if (production) throw new Error('WEBHOOK_SECRET_ENCRYPTION_KEY is required when NODE_ENV=production');
+    if (production) throw new Error('WEBHOOK_SECRET_ENCRYPTION_KEY is required in production (IPAY_ENV)');
+    useDevelopmentSecret('WEBHOOK_SECRET_ENCRYPTION_KEY');
     return createHash('sha256').update(DEVELOPMENT_KEY_MATERIAL).digest();
   }
   const key = /^[0-9a-f]{64}$/i.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');

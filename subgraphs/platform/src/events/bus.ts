@@ -28,6 +28,8 @@ export interface EventBus {
    * sharing the name; the position only advances after `handle` resolves.
    */
   consume(name: string, handle: (event: BusEvent) => Promise<void>): Promise<Subscription>;
+  /** Whether the bus can be reached right now (`ok`, or why not), for readiness reports. */
+  health?(): Promise<string>;
   close(): Promise<void>;
 }
 

@@ -31,7 +31,17 @@ export class NatsEventBus implements EventBus {
   static async connect(url: string, logger: Logger, options: NatsBusOptions = {}): Promise<NatsEventBus> {
     const stream = options.stream ?? 'IPAY_EVENTS';
     const subjectPrefix = options.subjectPrefix ?? 'ipay.events';
-    const nc = await connect({ servers: url, name: 'ipay-graph' });
+    // Reconnect for as long as it takes (nats.js gives up after 10 attempts by default, ~20 s): an outage of the bus
+    // must never close the connection for good. Backoff: 1 s plus jitter between attempts.
+    const nc = await connect({ servers: url, name: 'ipay-graph', maxReconnectAttempts: -1, reconnectTimeWait: 1_000, reconnectJitter: 500 });
+    const connection = { state: 'ok' };
+    void (async () => {
+      for await (const status of nc.status()) {
+        logger.warn({ nats: status.type, data: String(status.data ?? '') }, 'event bus connection status');
+        if (status.type === 'disconnect' || status.type === 'reconnecting') connection.state = 'disconnected (reconnecting)';
+        else if (status.type === 'reconnect') connection.state = 'ok';
+      }
+    })().catch(() => {});
     const jsm = await nc.jetstreamManager();
     try {
       await jsm.streams.info(stream);
@@ -39,7 +49,16 @@ export class NatsEventBus implements EventBus {
       // Two minutes of duplicate detection covers a relay retrying after a crash.
       await jsm.streams.add({ name: stream, subjects: [`${subjectPrefix}.>`], duplicate_window: 120 * 1e9 });
     }
-    return new NatsEventBus(nc, nc.jetstream(), stream, subjectPrefix, logger);
+    const bus = new NatsEventBus(nc, nc.jetstream(), stream, subjectPrefix, logger);
+    bus.connection = connection;
+    return bus;
+  }
+
+  private connection = { state: 'ok' };
+
+  async health(): Promise<string> {
+    if (this.nc.isClosed()) return 'closed';
+    return this.connection.state;
   }
 
   async publish(events: readonly DomainEvent[]): Promise<void> {
