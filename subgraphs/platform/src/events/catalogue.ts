@@ -10,7 +10,7 @@ export interface EventDefinition {
   version: number;
   description: string;
   /** The entity the event is about; events of one subject are delivered in order. */
-  subject: 'Order' | 'PaymentSession' | 'Refund' | 'Shipment' | 'ReleaseAuthorization' | 'Return' | 'Settlement' | 'Merchant' | 'ImportJob' | 'CarrierInvoice' | 'Carrier' | 'ControlRun' | 'AuditChain';
+  subject: 'Order' | 'PaymentSession' | 'Refund' | 'Shipment' | 'ReleaseAuthorization' | 'Return' | 'Settlement' | 'Merchant' | 'ImportJob' | 'CarrierInvoice' | 'Carrier' | 'ControlRun' | 'AuditChain' | 'Quote';
   /** Top-level payload fields every event of this type carries. */
   required: readonly string[];
 }
@@ -104,6 +104,13 @@ export const EVENT_CATALOGUE = {
     description: "A subgraph re-verified its own audit hash chain (scheduled); finance's audit-chain control reads these attestations.",
     required: ['subgraph', 'valid', 'checked_records', 'broken_at_position', 'reason', 'verified_at'],
   },
+  // ─── Quote engine (issue 14) ───
+  'quote.requested': { version: 1, subject: 'Quote', description: 'A merchant asked for a customer quote: the deliveries to price (logistics prices the carrier cost, finance the IPAY fee, both keyed by the quote id).', required: ['quote_id', 'merchant', 'currency', 'deliveries'] },
+  'quote.carrier_priced': { version: 1, subject: 'Quote', description: "Logistics priced a quote's deliveries with its cost engine (or could not: `no_tariff`).", required: ['quote_id', 'merchant'] },
+  'quote.fee_priced': { version: 1, subject: 'Quote', description: "Finance priced a quote's IPAY fee from its fee schedule (or could not: `no_fee`).", required: ['quote_id', 'merchant'] },
+  'quote.issued': { version: 1, subject: 'Quote', description: 'Commerce froze the quote: carrier cost, IPAY fee, margin, tax, total and validity.', required: ['quote_id', 'merchant', 'total', 'valid_until'] },
+  'quote.refused': { version: 1, subject: 'Quote', description: 'A quote could not be priced (no tariff for a delivery, no fee in force for the currency).', required: ['quote_id', 'merchant', 'code', 'reason'] },
+  'quote.accepted': { version: 1, subject: 'Quote', description: 'The customer accepted an issued quote before it expired; it became an order at the quoted total.', required: ['quote_id', 'merchant', 'order_id', 'total'] },
 } as const satisfies Record<string, EventDefinition>;
 
 export type EventType = keyof typeof EVENT_CATALOGUE;
