@@ -147,6 +147,39 @@ describe('quote engine (issue 14), through the gateway', () => {
     expect(body.data.quote.document).toMatchObject({ id: quote.id, status: 'ISSUED', total: { amount_minor: quote.total.amount, currency: 'EUR' }, branding: { name: 'Acme Deliveries' } });
   });
 
+  it('over REST (persisted operations): set terms, request, read until issued, render, accept at the quoted total', async () => {
+    const base = new URL(system.gatewayUrl).origin;
+    const rest = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(new URL(path, base), { method, headers: { ...ACME, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      return { status: response.status, body: (await response.json()) as any };
+    };
+    const set = await rest('PUT', '/v1/quote-settings', { merchantId: acme.id, marginKind: 'PERCENTAGE', marginBasisPoints: 1200, brandName: 'Acme REST' });
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({ marginKind: 'PERCENTAGE', marginBasisPoints: 1200, branding: { name: 'Acme REST' } });
+    expect((await rest('GET', `/v1/merchants/${acme.id}/quote-settings`)).body.marginBasisPoints).toBe(1200);
+    const created = await rest('POST', '/v1/quotes', { merchantId: acme.id, currency: 'EUR', deliveries: DELIVERIES.slice(0, 1) });
+    expect(created.status).toBe(201);
+    expect(created.body.status).toBe('PRICING');
+    const issued = await eventually(async () => {
+      const { status, body } = await rest('GET', `/v1/quotes/${created.body.id}`);
+      expect(status).toBe(200);
+      return body.status === 'ISSUED' ? body : null;
+    }, 20_000);
+    const cost = issued.carrierCost.total.amount + issued.ipayFee.amount.amount;
+    expect(issued.total.amount).toBe(cost + bp(cost, 1200));
+    const rendered = await rest('GET', `/v1/quotes/${created.body.id}/document`);
+    expect(rendered.status).toBe(200);
+    expect(Buffer.from(rendered.body.pdfBase64, 'base64').subarray(0, 5).toString()).toBe('%PDF-');
+    expect(rendered.body.document.total.amount_minor).toBe(issued.total.amount);
+    const accepted = await rest('POST', `/v1/quotes/${created.body.id}/accept`, {
+      merchantReference: `QR-${created.body.id.slice(-8)}`,
+      customer: { name: 'Emma de Vries', email: 'emma@example.com' },
+      shippingAddress: { name: 'Emma de Vries', line1: 'Damrak 1', city: 'Amsterdam', postalCode: '1011 AB', country: 'NL' },
+    });
+    expect(accepted.status).toBe(201);
+    expect(accepted.body.order.total).toEqual(issued.total);
+  });
+
   it('refuses a quote without settings (QUOTE_NOT_CONFIGURED) and an invalid margin rule (BAD_USER_INPUT)', async () => {
     const other = await system.query(SETTINGS, { input: { merchantId: acme.id, marginKind: 'MINIMUM', marginBasisPoints: 500 } }, ACME);
     expect(other.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'marginAmount' });
