@@ -127,6 +127,9 @@ describe('quote engine (issue 14), through the gateway', () => {
     const { body } = await system.query(ACCEPT, { id: quote.id, input: { merchantReference: reference, customer: { name: 'Emma de Vries', email: 'emma@example.com' }, shippingAddress: { name: 'Emma de Vries', line1: 'Damrak 1', city: 'Amsterdam', postalCode: '1011 AB', country: 'NL' } } }, ACME);
     expect(body.errors[0].extensions.code).toBe('QUOTE_EXPIRED');
     expect((await system.query(QUOTE, { id: quote.id }, ACME)).body.data.quote.status).toBe('EXPIRED');
+    const listed = await system.query(`query($m: ID!) { expired: quotes(merchantId: $m, status: EXPIRED) { id } issued: quotes(merchantId: $m, status: ISSUED) { id } }`, { m: acme.id }, ACME);
+    expect(listed.body.data.expired.map((q: { id: string }) => q.id)).toContain(quote.id);
+    expect(listed.body.data.issued.map((q: { id: string }) => q.id)).not.toContain(quote.id);
     expect(await commerceDb().select().from(commerceSchema.orders).where(eq(commerceSchema.orders.merchantReference, reference))).toHaveLength(0);
   });
 

@@ -589,6 +589,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/merchants/{merchantId}/quotes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a merchant's quotes
+         * @description Newest first, at most 100; filter by status (EXPIRED = issued and past validUntil).
+         *
+         *     Runs the persisted GraphQL query `ListQuotes`.
+         */
+        get: operations["ListQuotes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/merchants/{merchantId}/retention-offers": {
         parameters: {
             query?: never;
@@ -4220,6 +4242,29 @@ export interface components {
                 hasNextPage: boolean;
             };
         };
+        /** @description Newest first, at most 100; filter by status (EXPIRED = issued and past validUntil). */
+        ListQuotesResponse: {
+            /** Format: date-time */
+            acceptedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            currency: string;
+            id: string;
+            /** Format: date-time */
+            issuedAt: string | null;
+            order: {
+                id: string;
+            } | null;
+            status: components["schemas"]["QuoteStatus"];
+            /** @description carrierCostTotal + ipayFeeAmount + margin + tax, frozen at issue; an accepted quote's order has exactly this total. */
+            total: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            /** Format: date-time */
+            validUntil: string | null;
+        }[];
         ListRetentionOffersResponse: {
             active: boolean;
             /**
@@ -7704,6 +7749,77 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ListQuotes: {
+        parameters: {
+            query?: {
+                limit?: number;
+                status?: components["schemas"]["QuoteStatus"];
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                merchantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.quotes` of the GraphQL operation ListQuotes. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "id_b74939915807ea81b9e33fe4b49c6da8",
+                     *         "status": "PRICING",
+                     *         "currency": "EUR",
+                     *         "total": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "issuedAt": "2026-05-29T09:14:22.000Z",
+                     *         "validUntil": "2026-05-29T09:14:22.000Z",
+                     *         "acceptedAt": "2026-05-29T09:14:22.000Z",
+                     *         "order": {
+                     *           "id": "ord_2917b41c1734df61eb685e1e2ea7b435"
+                     *         },
+                     *         "createdAt": "2026-05-29T09:14:22.000Z"
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["ListQuotesResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];

@@ -546,6 +546,8 @@ export type Query = {
   quote?: Maybe<Quote>;
   /** The merchant's quote terms in the caller's mode (orders:read); null until set. */
   quoteSettings?: Maybe<QuoteSettings>;
+  /** The merchant's quotes in the caller's mode, newest first (orders:read; at most 100). */
+  quotes: Array<Quote>;
   retentionOffers: Array<RetentionOffer>;
   /** Retention rate and saved revenue per reason, over returns confirmed in [from, to) (default: all), one entry per currency. */
   retentionStats: Array<RetentionStats>;
@@ -601,6 +603,13 @@ export type QueryQuoteArgs = {
 
 export type QueryQuoteSettingsArgs = {
   merchantId: Scalars['ID']['input'];
+};
+
+
+export type QueryQuotesArgs = {
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  merchantId: Scalars['ID']['input'];
+  status?: InputMaybe<QuoteStatus>;
 };
 
 
@@ -1464,6 +1473,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   orders?: Resolver<ResolversTypes['OrderConnection'], ParentType, ContextType, RequireFields<QueryOrdersArgs, 'first'>>;
   quote?: Resolver<Maybe<ResolversTypes['Quote']>, ParentType, ContextType, RequireFields<QueryQuoteArgs, 'id'>>;
   quoteSettings?: Resolver<Maybe<ResolversTypes['QuoteSettings']>, ParentType, ContextType, RequireFields<QueryQuoteSettingsArgs, 'merchantId'>>;
+  quotes?: Resolver<Array<ResolversTypes['Quote']>, ParentType, ContextType, RequireFields<QueryQuotesArgs, 'limit' | 'merchantId'>>;
   retentionOffers?: Resolver<Array<ResolversTypes['RetentionOffer']>, ParentType, ContextType, RequireFields<QueryRetentionOffersArgs, 'merchantId'>>;
   retentionStats?: Resolver<Array<ResolversTypes['RetentionStats']>, ParentType, ContextType, RequireFields<QueryRetentionStatsArgs, 'merchantId'>>;
   return?: Resolver<Maybe<ResolversTypes['Return']>, ParentType, ContextType, RequireFields<QueryReturnArgs, 'id'>>;

@@ -2,7 +2,7 @@ import { formatMinorUnitsDecimal, notFound } from '@ipay/platform';
 import { renderQuotePdf } from '../adapters/quote-pdf.ts';
 import type { OrderRow, QuoteDelivery as QuoteDeliveryRow, QuoteRow } from '../db/schema.ts';
 import type { AcceptQuotePayloadResolvers, MutationResolvers, QueryResolvers, QuoteMarginResolvers, QuoteResolvers, QuoteSettingsResolvers, QuoteTaxResolvers } from '../generated/graphql.ts';
-import { acceptQuote, quoteSettingsOf, requestQuote, setQuoteSettings } from '../services/quotes.ts';
+import { acceptQuote, listQuotes, quoteSettingsOf, requestQuote, setQuoteSettings } from '../services/quotes.ts';
 
 export type QuoteDeliveryView = QuoteDeliveryRow & { carrierCostAmount: number | null; currency: string };
 export interface AcceptQuoteResult {
@@ -74,8 +74,9 @@ export const QuoteSettings: QuoteSettingsResolvers = {
   branding: (s) => ({ name: s.brandName ?? '', logoUrl: s.logoUrl, primaryColor: s.primaryColor, accentColor: s.accentColor }),
 };
 
-export const quoteQueries: Pick<QueryResolvers, 'quote' | 'quoteSettings'> = {
+export const quoteQueries: Pick<QueryResolvers, 'quote' | 'quotes' | 'quoteSettings'> = {
   quote: (_, { id }, { loaders }) => loaders.quoteById.load(id),
+  quotes: (_, { merchantId, status, limit }, ctx) => listQuotes(ctx, merchantId, status ?? null, limit ?? 50),
   quoteSettings: (_, { merchantId }, ctx) => quoteSettingsOf(ctx, merchantId),
 };
 

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, lte, sql } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
 import { assertCountry, assertCurrency, badUserInput, newId, notFound, runMutation, scopeCondition, systemActor, wireMoney, type BusEvent, type Database, type EventBus, type Logger, type Subscription } from '@ipay/platform';
 import { auditHead, auditLog, outbox, quoteSettings, quotes, type QuoteDelivery, type QuoteRow, type QuoteSettingsRow } from '../db/schema.ts';
@@ -49,6 +49,27 @@ const SERVICE_LEVELS = ['STANDARD', 'EXPRESS', 'SAME_DAY', 'PICKUP_POINT', 'LOCK
 const DELIVERY_METHODS = ['DOOR', 'PICKUP_POINT', 'LOCKER'];
 
 export const readableQuotes = (ctx: Pick<Context, 'auth'>) => scopeCondition(ctx.auth.require('orders:read'), ctx.auth.livemode, quotes);
+
+/** The merchant's quotes, newest first; EXPIRED is ISSUED past validUntil (expiry is time, not a stored status). */
+export async function listQuotes(ctx: Context, merchantId: string, status: string | null, limit: number): Promise<QuoteRow[]> {
+  ctx.auth.requireMerchant('orders:read', merchantId);
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > 100) throw badUserInput('limit', 'must be 1 to 100');
+  const now = new Date();
+  const byStatus =
+    status === 'EXPIRED'
+      ? and(eq(quotes.status, 'ISSUED'), lte(quotes.validUntil, now))
+      : status === 'ISSUED'
+        ? and(eq(quotes.status, 'ISSUED'), gt(quotes.validUntil, now))
+        : status
+          ? eq(quotes.status, status as QuoteRow['status'])
+          : undefined;
+  return ctx.db
+    .select()
+    .from(quotes)
+    .where(and(eq(quotes.merchantId, merchantId), readableQuotes(ctx), byStatus))
+    .orderBy(desc(quotes.createdAt), desc(quotes.id))
+    .limit(limit);
+}
 
 // ─── Settings (margin rule, tax, validity, branding) ────────────────────────────────────────────────────────
 
