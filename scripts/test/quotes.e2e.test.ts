@@ -183,6 +183,24 @@ describe('quote engine (issue 14), through the gateway', () => {
     expect(accepted.body.order.total).toEqual(issued.total);
   });
 
+  it('a delivery the cost engine cannot price: REFUSED with the cost engine reason, and it cannot be accepted', async () => {
+    await system.query(SETTINGS, { input: { merchantId: acme.id, marginKind: 'PERCENTAGE', marginBasisPoints: 1000 } }, ACME);
+    // InPost has locker tariffs only.
+    const lockerOnly = { ...DELIVERIES[0]!, carrierCode: 'inpost' };
+    const reference = await system.query(QUOTE_SHIPMENT, { input: { carrierCode: 'inpost', serviceLevel: 'STANDARD', deliveryMethod: 'DOOR', parcel: { weightGrams: 1500, dimensions: { lengthMm: 300, widthMm: 200, heightMm: 100 }, destination: { country: 'NL', postcode: '1011 AB' } } } }, ACME);
+    const noTariff = reference.body.data.quoteShipment.noTariff.code as string;
+    const requested = await system.query(REQUEST, { input: { merchantId: acme.id, currency: 'EUR', deliveries: [DELIVERIES[0], lockerOnly] } }, ACME);
+    const id = requested.body.data.requestQuote.id as string;
+    const refused = await eventually(async () => {
+      const { body } = await system.query(QUOTE, { id }, ACME);
+      return body.data.quote.status === 'REFUSED' ? body.data.quote : null;
+    }, 20_000);
+    expect(refused).toMatchObject({ refusalCode: noTariff, total: null });
+    expect(refused.carrierCost.deliveries[1].noTariff.code).toBe(noTariff);
+    const { body } = await system.query(ACCEPT, { id, input: { merchantReference: `QN-${id.slice(-8)}`, customer: { name: 'Emma de Vries', email: 'emma@example.com' }, shippingAddress: { name: 'Emma de Vries', line1: 'Damrak 1', city: 'Amsterdam', postalCode: '1011 AB', country: 'NL' } } }, ACME);
+    expect(body.errors[0].extensions).toMatchObject({ code: 'QUOTE_NOT_ISSUED', status: 'REFUSED' });
+  });
+
   it('refuses a quote without settings (QUOTE_NOT_CONFIGURED) and an invalid margin rule (BAD_USER_INPUT)', async () => {
     const other = await system.query(SETTINGS, { input: { merchantId: acme.id, marginKind: 'MINIMUM', marginBasisPoints: 500 } }, ACME);
     expect(other.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'marginAmount' });
