@@ -202,6 +202,12 @@ describe('quote engine (issue 14), through the gateway', () => {
   });
 
   it('refuses a quote without settings (QUOTE_NOT_CONFIGURED) and an invalid margin rule (BAD_USER_INPUT)', async () => {
+    // Every change of the terms is audited with before and after.
+    await system.query(SETTINGS, { input: { merchantId: acme.id, marginKind: 'PERCENTAGE', marginBasisPoints: 1000 } }, ACME);
+    await system.query(SETTINGS, { input: { merchantId: acme.id, marginKind: 'FIXED', marginAmount: 300, marginCurrency: 'EUR' } }, ACME);
+    const audits = await commerceDb().select().from(commerceSchema.auditLog).where(eq(commerceSchema.auditLog.action, 'quote_settings.set'));
+    const last = audits.sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime()).at(-1)!;
+    expect(last).toMatchObject({ merchantId: acme.id, entityType: 'QuoteSettings', before: { marginKind: 'PERCENTAGE', marginBasisPoints: 1000 }, after: { marginKind: 'FIXED', marginAmount: 300, marginCurrency: 'EUR' } });
     const other = await system.query(SETTINGS, { input: { merchantId: acme.id, marginKind: 'MINIMUM', marginBasisPoints: 500 } }, ACME);
     expect(other.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'marginAmount' });
     await commerceDb().delete(commerceSchema.quoteSettings).where(eq(commerceSchema.quoteSettings.merchantId, acme.id));
