@@ -18,7 +18,7 @@ const mappers: Record<string, Record<string, string>> = {
     ConsumerOrder: '../consumer/access.ts#ConsumerOrderView',
     Order: '@ipay/platform#EntityRef',
   },
-  commerce: { Order: '../db/schema.ts#OrderRow', Merchant: '@ipay/platform#EntityRef', OrderEvent: '@ipay/platform#DeliveredEvent', ImportJob: '../db/schema.ts#ImportJobRow', Integration: '../db/schema.ts#IntegrationRow', OrderLine: '../db/schema.ts#OrderLineWithCurrency', Return: '../db/schema.ts#ReturnRow', ReturnReason: '../db/schema.ts#ReturnReasonRow', RetentionOffer: '../db/schema.ts#RetentionOfferRow' },
+  commerce: { Order: '../db/schema.ts#OrderRow', Merchant: '@ipay/platform#EntityRef', OrderEvent: '@ipay/platform#DeliveredEvent', ImportJob: '../db/schema.ts#ImportJobRow', Integration: '../db/schema.ts#IntegrationRow', OrderLine: '../db/schema.ts#OrderLineWithCurrency', Return: '../db/schema.ts#ReturnRow', ReturnReason: '../db/schema.ts#ReturnReasonRow', RetentionOffer: '../db/schema.ts#RetentionOfferRow', Quote: '../db/schema.ts#QuoteRow', QuoteSettings: '../db/schema.ts#QuoteSettingsRow', QuoteDelivery: '../resolvers/quotes.ts#QuoteDeliveryView', QuoteMargin: '../db/schema.ts#QuoteRow', QuoteTax: '../db/schema.ts#QuoteRow', AcceptQuotePayload: '../resolvers/quotes.ts#AcceptQuoteResult' },
   payments: { PaymentSession: '../db/schema.ts#PaymentSessionRow', Order: '@ipay/platform#EntityRef', PaymentEvent: '@ipay/platform#DeliveredEvent', PaymentHistoryEntry: '../db/schema.ts#PaymentEventRow', Refund: '../db/schema.ts#RefundRow' },
   logistics: {
     Shipment: '../db/schema.ts#ShipmentRow',
@@ -35,6 +35,8 @@ const mappers: Record<string, Record<string, string>> = {
     CarrierChoice: '../domain/index.ts#OrchestrationResult',
     CarrierCandidate: '../domain/index.ts#Candidate',
     TariffBook: '../domain/index.ts#TariffBook as DomainTariffBook',
+    Quote: '@ipay/platform#EntityRef',
+    QuoteCarrierCost: '../db/schema.ts#QuoteCarrierCostRow',
   },
   finance: {
     Settlement: '../db/schema.ts#SettlementRow',
@@ -55,6 +57,8 @@ const mappers: Record<string, Record<string, string>> = {
     ControlRun: '../db/schema.ts#ControlRunRow',
     ControlResultEntry: '../db/schema.ts#ControlResultRow',
     SandboxMail: '../db/schema.ts#SandboxMailRow',
+    Quote: '@ipay/platform#EntityRef',
+    QuoteFee: '../db/schema.ts#QuoteFeeRow',
   },
 };
 

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, getTableColumns, inArray, lte, sql } from 'drizzle-orm';
 import type DataLoader from 'dataloader';
 import { groupLoader, rowLoader, scopeCondition, type Authorization, type Database } from '@ipay/platform';
-import { orders, returnReasons, returns, type OrderRow, type ReturnReasonRow, type ReturnRow } from './db/schema.ts';
+import { orders, quotes, returnReasons, returns, type OrderRow, type QuoteRow, type ReturnReasonRow, type ReturnRow } from './db/schema.ts';
 import type * as schema from './db/schema.ts';
 
 type OrderStatus = OrderRow['status'];
@@ -16,6 +16,11 @@ export const readableReturnRows = (auth: Authorization) => scopeCondition(auth.r
 export function createLoaders(db: Database<typeof schema>, auth: Authorization) {
   const merchantOrderLoaders = new Map<string, DataLoader<string, OrderRow[]>>();
   return {
+    /** Quotes are read with the orders' scope. */
+    quoteById: rowLoader<string, QuoteRow>(
+      (ids) => db.select().from(quotes).where(and(inArray(quotes.id, [...ids]), scopeCondition(auth.require('orders:read'), auth.livemode, quotes))),
+      (row) => row.id,
+    ),
     returnById: rowLoader<string, ReturnRow>(
       (ids) => db.select().from(returns).where(and(inArray(returns.id, [...ids]), readableReturnRows(auth))),
       (row) => row.id,

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, getTableColumns, inArray } from 'drizzle-orm';
 import { groupLoader, rowLoader, scopeCondition, type Authorization, type Database } from '@ipay/platform';
-import { feeSchedules, settlementLines, settlements, type FeeScheduleRow, type SettlementLineRow, type SettlementRow } from './db/schema.ts';
+import { feeSchedules, quoteFees, settlementLines, settlements, type FeeScheduleRow, type QuoteFeeRow, type SettlementLineRow, type SettlementRow } from './db/schema.ts';
 import type * as schema from './db/schema.ts';
 import { createReconciliationLoaders } from './reconciliation-loaders.ts';
 
@@ -10,6 +10,15 @@ export const readableSettlements = (auth: Authorization) => scopeCondition(auth.
 export function createLoaders(db: Database<typeof schema>, auth: Authorization) {
   return {
     ...createReconciliationLoaders(db, auth),
+    /** Quote engine: the IPAY fee finance priced for a commerce quote, readable like the merchant's orders. */
+    quoteFeeByQuoteId: rowLoader<string, QuoteFeeRow>(
+      (ids) => db.select().from(quoteFees).where(and(inArray(quoteFees.quoteId, [...ids]), scopeCondition(auth.require('orders:read'), auth.livemode, quoteFees))),
+      (row) => row.quoteId,
+    ),
+    feeScheduleEntryById: rowLoader<string, FeeScheduleRow>(
+      (ids) => db.select().from(feeSchedules).where(inArray(feeSchedules.id, [...ids])),
+      (row) => row.id,
+    ),
     settlementById: rowLoader<string, SettlementRow>(
       (ids) => db.select().from(settlements).where(and(inArray(settlements.id, [...ids]), readableSettlements(auth))),
       (row) => row.id,

@@ -1,4 +1,5 @@
 import type { Database, Logger, Subscription, SubgraphOptions } from '@ipay/platform';
+import { priceQuoteFee } from './app/quotes.ts';
 import type * as schema from './db/schema.ts';
 import { countKpiEvent } from './domain/kpis.ts';
 import { datevOptionsFromEnv } from './app/documents.ts';
@@ -44,6 +45,7 @@ export async function createServices(db: Database<typeof schema>, options: Subgr
   if (options.bus && config.consumeEvents !== false) {
     consumers.push(await options.bus.consume('finance-kpis', async (event) => void (await countKpiEvent(db, event))));
     consumers.push(await options.bus.consume('finance-settlements', async (event) => void (await handleSettlementEvent(db, event, logger))));
+    consumers.push(await options.bus.consume('finance-quotes', async (event) => void (await priceQuoteFee(db, event, logger))));
   } else logger.warn('no event bus: KPI counters and settlements are not kept');
   const graceMs = config.settlementCloseGraceMs ?? 6 * 3_600_000;
   const closeDue = (now = new Date()) => closeDueSettlements(db, now, graceMs);

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import { groupLoader, rowLoader, scopeCondition, type Authorization, type Database } from '@ipay/platform';
-import { carrierScans, carriers, rateCards, releaseAuthorizations, returnShipments, shipments, type ReturnShipmentRow, type CarrierRow, type CarrierScanRow, type RateCardRow, type ReleaseAuthorizationRow, type ShipmentRow } from './db/schema.ts';
+import { carrierScans, carriers, quoteCarrierCosts, rateCards, releaseAuthorizations, returnShipments, shipments, type ReturnShipmentRow, type CarrierRow, type CarrierScanRow, type QuoteCarrierCostRow, type RateCardRow, type ReleaseAuthorizationRow, type ShipmentRow } from './db/schema.ts';
 import type * as schema from './db/schema.ts';
 
 /** Shipments the caller may read, in its mode; carrier partners reach their own carrier's shipments. */
@@ -15,6 +15,15 @@ export const readableReleases = (auth: Authorization) => {
 
 export function createLoaders(db: Database<typeof schema>, auth: Authorization) {
   return {
+    /** Quote engine: the carrier cost logistics priced for a commerce quote, readable like the merchant's orders. */
+    quoteCarrierCostByQuoteId: rowLoader<string, QuoteCarrierCostRow>(
+      (ids) =>
+        db
+          .select()
+          .from(quoteCarrierCosts)
+          .where(and(inArray(quoteCarrierCosts.quoteId, [...ids]), scopeCondition(auth.require('orders:read'), auth.livemode, { merchantId: quoteCarrierCosts.merchantId, livemode: quoteCarrierCosts.livemode }))),
+      (row) => row.quoteId,
+    ),
     /** Return shipments by commerce's return id, in the caller's shipments scope (carrier partners: their own). */
     returnShipmentByReturnId: rowLoader<string, ReturnShipmentRow>(
       (returnIds) =>

@@ -4,6 +4,7 @@ import { assertReleaseKeyring, DEFAULT_REISSUE_POLICY, WEBHOOK_CARRIERS, type Ca
 import type * as schema from './db/schema.ts';
 import { consumeCommerceAndPayments } from './app/projections.ts';
 import { consumeReturns } from './app/returns.ts';
+import { consumeQuoteRequests } from './app/quotes.ts';
 import { createCarrierAdapters, type BookableCarrier, type CarrierBookingAdapter, type CarrierCredentials } from './adapters/carriers/index.ts';
 import { startCarrierSandbox, type CarrierSandbox } from './adapters/carriers/sandbox/server.ts';
 
@@ -147,6 +148,7 @@ export async function createServices(db: Database<typeof schema>, options: Subgr
   const subscriptions: Subscription[] = [];
   if (config.consumeEvents !== false && options.bus) subscriptions.push(...(await consumeCommerceAndPayments(db, options.bus, services, logger)));
   if (config.consumeEvents !== false && options.bus) subscriptions.push(await consumeReturns(db, options.bus, services, logger.child({ component: 'returns' })));
+  if (config.consumeEvents !== false && options.bus) subscriptions.push(await consumeQuoteRequests(db, options.bus, logger.child({ component: 'quotes' })));
   services.close = async () => {
     for (const s of subscriptions) await s.close();
     await carrierSandbox?.close();

@@ -48,6 +48,32 @@ describe('carrier booking adapters', () => {
     expect(sandbox.bookings('inpost').find((b) => b.reference === 'shp_shape_inpost')!.request).toMatchObject({ service: 'inpost_locker_standard', parcels: [{ weight: { amount: 1.5, unit: 'kg' } }] });
   });
 
+  it.each(BOOKABLE_CARRIERS)('%s: books a return label through its return variant (the carrier issues the number)', async (carrier) => {
+    const adapter = createCarrierAdapters(sandbox.credentials)[carrier]!;
+    const sender = { name: 'Emma de Vries', line1: 'Damrak 1', city: 'Amsterdam', postalCode: '1011 AB', country: 'NL' };
+    const booking = await adapter.bookReturn({ returnId: `ret_${carrier}_1`, orderReference: 'ACME-1001', handover: 'DROP_OFF', parcel: request('x').parcel, sender });
+    expect(booking.trackingNumber).toMatch(FORMATS[carrier]);
+    const recorded = sandbox.bookings(carrier).filter((b) => b.reference === `ret_${carrier}_1`);
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]).toMatchObject({ kind: 'RETURN', trackingNumber: booking.trackingNumber });
+  });
+
+  it('shapes return requests after each carrier’s return API', async () => {
+    const adapters = createCarrierAdapters(sandbox.credentials);
+    const sender = { name: 'Emma de Vries', line1: 'Damrak 1', city: 'Amsterdam', postalCode: '1011 AB', country: 'NL' };
+    const parcel = request('x').parcel;
+    await adapters.ups!.bookReturn({ returnId: 'ret_shape_ups', orderReference: null, handover: 'PICKUP', parcel, sender });
+    const ups = (sandbox.bookings('ups').find((b) => b.reference === 'ret_shape_ups')!.request as any).ShipmentRequest.Shipment;
+    expect(ups).toMatchObject({ ReturnService: { Code: '5' }, ShipFrom: { Name: 'Emma de Vries', Address: { PostalCode: '1011 AB' } }, ShipTo: { Address: { PostalCode: '1014 BA' } } });
+    await adapters.postnl!.bookReturn({ returnId: 'ret_shape_postnl', orderReference: null, handover: 'DROP_OFF', parcel, sender });
+    const postnl = (sandbox.bookings('postnl').find((b) => b.reference === 'ret_shape_postnl')!.request as any).Shipments[0];
+    expect(postnl).toMatchObject({ ProductCodeDelivery: '2285', ProductOptions: [{ Characteristic: '152', Option: '025' }], Addresses: [{ AddressType: '01', Zipcode: '1014BA' }, { AddressType: '02', Zipcode: '1011AB' }] });
+    await adapters.dhl!.bookReturn({ returnId: 'ret_shape_dhl', orderReference: null, handover: 'DROP_OFF', parcel, sender });
+    expect(sandbox.bookings('dhl').find((b) => b.reference === 'ret_shape_dhl')!.request).toMatchObject({ returnLabel: true, shipper: { address: { postalCode: '1011AB' } }, receiver: { address: { postalCode: '1014BA' } } });
+    await adapters.dpd!.bookReturn({ returnId: 'ret_shape_dpd', orderReference: null, handover: 'DROP_OFF', parcel, sender });
+    expect(sandbox.bookings('dpd').find((b) => b.reference === 'ret_shape_dpd')!.request).toEqual(expect.stringContaining('<returns>true</returns>'));
+  });
+
   it('refuses wrong credentials (not retryable) and an outage (retryable)', async () => {
     const wrong = createCarrierAdapter('gls', { ...sandbox.credentials.gls, password: 'not-the-password' });
     const refused = await wrong.book(request('shp_wrong')).then(() => null, (e: unknown) => e);

@@ -947,6 +947,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/merchants/{merchantId}/quote-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve the merchant's quote terms
+         * @description 404 until setQuoteSettings was called in this mode.
+         *
+         *     Runs the persisted GraphQL query `GetQuoteSettings`.
+         */
+        get: operations["GetQuoteSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/merchants/{merchantId}/quotes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a merchant's quotes
+         * @description Newest first, at most 100; filter by status (EXPIRED = issued and past validUntil).
+         *
+         *     Runs the persisted GraphQL query `ListQuotes`.
+         */
+        get: operations["ListQuotes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/merchants/{merchantId}/retention-offers": {
         parameters: {
             query?: never;
@@ -1423,6 +1467,116 @@ export interface paths {
          * @description Runs the persisted GraphQL query `GetPaymentSessionHistory`.
          */
         get: operations["GetPaymentSessionHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/quote-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the merchant's quote terms
+         * @description The margin rule (PERCENTAGE, FIXED or MINIMUM = percentage with a floor), tax, validity and branding new quotes are issued with, in the caller's mode. Audited. Quotes already requested keep their terms.
+         *
+         *     Runs the persisted GraphQL mutation `SetQuoteSettings`.
+         */
+        put: operations["SetQuoteSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/quotes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Request a quote
+         * @description A quote for one delivery or a set. It answers PRICING; logistics (cost engine) and finance (fee schedule) price their parts and the quote turns ISSUED with frozen numbers (or REFUSED with the reason). 422 QUOTE_NOT_CONFIGURED without quote settings.
+         *
+         *     Runs the persisted GraphQL mutation `RequestQuote`.
+         */
+        post: operations["RequestQuote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/quotes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve a quote (JSON)
+         * @description The quote with its breakdown (carrier cost per delivery from the cost engine, the IPAY fee with its schedule entry, the margin, tax and total), validity and branding. EXPIRED once past validUntil.
+         *
+         *     Runs the persisted GraphQL query `GetQuote`.
+         */
+        get: operations["GetQuote"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/quotes/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept a quote
+         * @description Turns an issued quote into an order at the quoted total (the frozen numbers, never recomputed). 410 QUOTE_EXPIRED after validUntil; 409 QUOTE_NOT_ISSUED (still pricing or refused) or QUOTE_ALREADY_ACCEPTED.
+         *
+         *     Runs the persisted GraphQL mutation `AcceptQuote`.
+         */
+        post: operations["AcceptQuote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/quotes/{id}/document": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Render a quote as PDF and JSON document
+         * @description pdfBase64 is the branded PDF (base64); document is the same content as JSON (amounts in minor units and as exact decimals).
+         *
+         *     Runs the persisted GraphQL query `GetQuoteDocument`.
+         */
+        get: operations["GetQuoteDocument"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2695,6 +2849,138 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "quote.accepted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * quote.accepted
+         * @description The customer accepted an issued quote before it expired; it became an order at the quoted total.
+         *
+         *     Delivered to every enabled endpoint subscribed to `quote.accepted` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookQuoteAccepted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "quote.carrier_priced": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * quote.carrier_priced
+         * @description Logistics priced a quote's deliveries with its cost engine (or could not: `no_tariff`).
+         *
+         *     Delivered to every enabled endpoint subscribed to `quote.carrier_priced` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookQuoteCarrierPriced"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "quote.fee_priced": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * quote.fee_priced
+         * @description Finance priced a quote's IPAY fee from its fee schedule (or could not: `no_fee`).
+         *
+         *     Delivered to every enabled endpoint subscribed to `quote.fee_priced` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookQuoteFeePriced"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "quote.issued": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * quote.issued
+         * @description Commerce froze the quote: carrier cost, IPAY fee, margin, tax, total and validity.
+         *
+         *     Delivered to every enabled endpoint subscribed to `quote.issued` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookQuoteIssued"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "quote.refused": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * quote.refused
+         * @description A quote could not be priced (no tariff for a delivery, no fee in force for the currency).
+         *
+         *     Delivered to every enabled endpoint subscribed to `quote.refused` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookQuoteRefused"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "quote.requested": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * quote.requested
+         * @description A merchant asked for a customer quote: the deliveries to price (logistics prices the carrier cost, finance the IPAY fee, both keyed by the quote id).
+         *
+         *     Delivered to every enabled endpoint subscribed to `quote.requested` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookQuoteRequested"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "refund.created": {
         parameters: {
             query?: never;
@@ -2865,6 +3151,28 @@ export interface webhooks {
          *     Delivered to every enabled endpoint subscribed to `return.inspected` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
          */
         post: operations["webhookReturnInspected"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "return.label_failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * return.label_failed
+         * @description Logistics could not book the return label (CARRIER_NOT_CONFIGURED: no carrier credentials in that mode; CARRIER_BOOKING_FAILED: the carrier refused); nothing was invented.
+         *
+         *     Delivered to every enabled endpoint subscribed to `return.label_failed` (POST, JSON), signed per [Standard Webhooks](https://www.standardwebhooks.com/); retried with backoff for about three days until the endpoint answers 2xx.
+         */
+        post: operations["webhookReturnLabelFailed"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3116,6 +3424,57 @@ export interface webhooks {
 }
 export interface components {
     schemas: {
+        AcceptQuoteInput: {
+            customer: components["schemas"]["CustomerInput"];
+            /** @description The merchant's reference for the order the quote becomes. */
+            merchantReference: string;
+            shippingAddress: components["schemas"]["AddressInput"];
+        };
+        AcceptQuoteRequest: components["schemas"]["AcceptQuoteInput"];
+        /** @description Turns an issued quote into an order at the quoted total (the frozen numbers, never recomputed). 410 QUOTE_EXPIRED after validUntil; 409 QUOTE_NOT_ISSUED (still pricing or refused) or QUOTE_ALREADY_ACCEPTED. */
+        AcceptQuoteResponse: {
+            /** @description The order at the quoted total. */
+            order: {
+                id: string;
+                lines: {
+                    name: string;
+                    /** Format: int32 */
+                    quantity: number;
+                    sku: string;
+                    /** @description unitAmount × quantity. */
+                    total: {
+                        /** Format: int32 */
+                        amount: number;
+                        currency: string;
+                    };
+                    unitAmount: {
+                        /** Format: int32 */
+                        amount: number;
+                        currency: string;
+                    };
+                }[];
+                /** @description The merchant's own reference, unique per merchant. */
+                merchantReference: string;
+                status: components["schemas"]["OrderStatus"];
+                total: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            };
+            quote: {
+                /** Format: date-time */
+                acceptedAt: string | null;
+                id: string;
+                status: components["schemas"]["QuoteStatus"];
+                /** @description carrierCostTotal + ipayFeeAmount + margin + tax, frozen at issue; an accepted quote's order has exactly this total. */
+                total: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                } | null;
+            };
+        };
         AcceptRetentionOfferRequest: Record<string, never>;
         /** @description Exchange, partial refund keeping the goods, or store credit with a bonus; changes the outcome and the refund. */
         AcceptRetentionOfferResponse: {
@@ -4647,6 +5006,208 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        /** @description pdfBase64 is the branded PDF (base64); document is the same content as JSON (amounts in minor units and as exact decimals). */
+        GetQuoteDocumentResponse: {
+            /** @description The quote as a JSON document (the same content as the PDF). */
+            document: unknown;
+            id: string;
+            /** @description The quote as a PDF in the merchant's branding (base64). */
+            pdfBase64: string;
+        };
+        /** @description The quote with its breakdown (carrier cost per delivery from the cost engine, the IPAY fee with its schedule entry, the margin, tax and total), validity and branding. EXPIRED once past validUntil. */
+        GetQuoteResponse: {
+            /** Format: date-time */
+            acceptedAt: string | null;
+            branding: {
+                /** @description #RRGGBB */
+                accentColor: string;
+                logoUrl: string | null;
+                /** @description The brand name on the quote (the merchant's name unless set). */
+                name: string;
+                /** @description #RRGGBB */
+                primaryColor: string;
+            };
+            /** @description The cost engine's price of each delivery, computed and kept when the quote was requested (null until priced). */
+            carrierCost: {
+                /** @description One per delivery, in the quote's order: the cost-engine breakdown or why there is none. */
+                deliveries: {
+                    /** @description Null when the carrier has no tariff for the parcel; `noTariff` says why. */
+                    breakdown: {
+                        carrierCode: string;
+                        deliveryMethod: components["schemas"]["DeliveryMethod"];
+                        lines: {
+                            amount: {
+                                /** Format: int32 */
+                                amount: number;
+                                currency: string;
+                            };
+                            description: string;
+                            kind: string;
+                            /** @description The rate card or surcharge that produced the line. */
+                            ruleId: string;
+                        }[];
+                        rateCardId: string;
+                        serviceLevel: components["schemas"]["ServiceLevel"];
+                        total: {
+                            /** Format: int32 */
+                            amount: number;
+                            currency: string;
+                        };
+                        zone: string;
+                    } | null;
+                    noTariff: {
+                        code: string;
+                        message: string;
+                    } | null;
+                }[];
+                /** @description The day the tariffs were applied (YYYY-MM-DD). */
+                pricedOn: string;
+                /** @description Sum of the deliveries' totals; null when a delivery has no tariff. */
+                total: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                } | null;
+            } | null;
+            /** @description The frozen carrier cost (sum of the deliveries). */
+            carrierCostTotal: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            /** Format: date-time */
+            createdAt: string;
+            currency: string;
+            customerEmail: string | null;
+            customerName: string | null;
+            deliveries: {
+                carrierCode: string;
+                /** @description The carrier cost of this delivery frozen at issue (logistics' cost engine; Quote.carrierCost has the breakdown). */
+                carrierCost: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                } | null;
+                country: string;
+                deliveryMethod: string;
+                /** Format: int32 */
+                heightMm: number;
+                /** Format: int32 */
+                lengthMm: number;
+                postcode: string;
+                serviceLevel: string;
+                /** Format: int32 */
+                weightGrams: number;
+                /** Format: int32 */
+                widthMm: number;
+            }[];
+            id: string;
+            /** @description The IPAY fee in force when the quote was requested (one settled order), kept by finance (null until priced). */
+            ipayFee: {
+                /** @description Null when no fee schedule entry is in force for the currency (the quote is REFUSED). */
+                amount: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                } | null;
+                /** @description The fee schedule entry the fee came from. */
+                feeSchedule: {
+                    feePerOrder: {
+                        /** Format: int32 */
+                        amount: number;
+                        currency: string;
+                    };
+                    id: string;
+                    /** Format: date-time */
+                    validFrom: string;
+                } | null;
+            } | null;
+            /** @description The frozen IPAY fee. */
+            ipayFeeAmount: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            /** Format: date-time */
+            issuedAt: string | null;
+            margin: {
+                /** @description The margin of this quote. */
+                amount: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                } | null;
+                /** Format: int32 */
+                basisPoints: number;
+                kind: components["schemas"]["QuoteMarginKind"];
+                /** @description The rule's fixed amount or floor. */
+                ruleAmount: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            };
+            order: {
+                id: string;
+                status: components["schemas"]["OrderStatus"];
+            } | null;
+            refusalCode: string | null;
+            refusalReason: string | null;
+            status: components["schemas"]["QuoteStatus"];
+            tax: {
+                amount: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                } | null;
+                /** Format: int32 */
+                basisPoints: number;
+                label: string | null;
+            };
+            /** @description carrierCostTotal + ipayFeeAmount + margin + tax, frozen at issue; an accepted quote's order has exactly this total. */
+            total: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            /** Format: date-time */
+            validUntil: string | null;
+        };
+        /** @description 404 until setQuoteSettings was called in this mode. */
+        GetQuoteSettingsResponse: {
+            branding: {
+                /** @description #RRGGBB */
+                accentColor: string;
+                logoUrl: string | null;
+                /** @description The brand name on the quote (the merchant's name unless set). */
+                name: string;
+                /** @description #RRGGBB */
+                primaryColor: string;
+            };
+            /**
+             * Format: int32
+             * @description Minor units of marginCurrency (FIXED amount or MINIMUM floor); 0 for PERCENTAGE.
+             */
+            marginAmount: number;
+            /** Format: int32 */
+            marginBasisPoints: number;
+            marginCurrency: string | null;
+            marginKind: components["schemas"]["QuoteMarginKind"];
+            merchantId: string;
+            /**
+             * Format: int32
+             * @description Tax over cost + margin in basis points (2100 = 21 %); 0 when no tax is configured.
+             */
+            taxBasisPoints: number;
+            taxLabel: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+            /**
+             * Format: int32
+             * @description How long an issued quote can be accepted.
+             */
+            validityHours: number;
+        };
         /** @description For the consumer app; every reveal is audited. Exists once the order's payment is confirmed. */
         GetReleaseCodeResponse: {
             /** @description The 6-digit one-time code. */
@@ -5906,6 +6467,29 @@ export interface components {
                 hasNextPage: boolean;
             };
         };
+        /** @description Newest first, at most 100; filter by status (EXPIRED = issued and past validUntil). */
+        ListQuotesResponse: {
+            /** Format: date-time */
+            acceptedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            currency: string;
+            id: string;
+            /** Format: date-time */
+            issuedAt: string | null;
+            order: {
+                id: string;
+            } | null;
+            status: components["schemas"]["QuoteStatus"];
+            /** @description carrierCostTotal + ipayFeeAmount + margin + tax, frozen at issue; an accepted quote's order has exactly this total. */
+            total: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            /** Format: date-time */
+            validUntil: string | null;
+        }[];
         ListRetentionOffersResponse: {
             active: boolean;
             /**
@@ -6356,6 +6940,57 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        /** @description One delivery of a quote, as logistics' cost engine prices it. */
+        QuoteDeliveryInput: {
+            carrierCode: string;
+            /** @description ISO 3166-1 alpha-2 of the destination. */
+            country: string;
+            /** @description DOOR, PICKUP_POINT or LOCKER. */
+            deliveryMethod: string;
+            /** Format: int32 */
+            heightMm: number;
+            /** Format: int32 */
+            lengthMm: number;
+            postcode: string;
+            /** @description STANDARD, EXPRESS, SAME_DAY, PICKUP_POINT or LOCKER. */
+            serviceLevel: string;
+            /** Format: int32 */
+            weightGrams: number;
+            /** Format: int32 */
+            widthMm: number;
+        };
+        /**
+         * @description How a merchant's margin is added to the cost of a quote (carrier cost + IPAY fee).
+         *
+         *     - `PERCENTAGE`: A percentage of the cost (marginBasisPoints).
+         *     - `FIXED`: A fixed amount per quote (marginAmount).
+         *     - `MINIMUM`: A percentage of the cost, at least marginAmount.
+         * @enum {string}
+         */
+        QuoteMarginKind: "PERCENTAGE" | "FIXED" | "MINIMUM";
+        QuoteSettingsInput: {
+            accentColor?: string | null;
+            brandName?: string | null;
+            /** @description https only. */
+            logoUrl?: string | null;
+            /** Format: int32 */
+            marginAmount?: number | null;
+            /** Format: int32 */
+            marginBasisPoints?: number | null;
+            /** @description ISO 4217; required with a marginAmount. */
+            marginCurrency?: string | null;
+            marginKind: components["schemas"]["QuoteMarginKind"];
+            merchantId: string;
+            primaryColor?: string | null;
+            /** Format: int32 */
+            taxBasisPoints?: number | null;
+            taxLabel?: string | null;
+            /**
+             * Format: int32
+             * @description 1 to 2160 (default 72).
+             */
+            validityHours?: number | null;
+        };
         QuoteShipmentInput: {
             carrierCode: string;
             /** @description The day to price on (YYYY-MM-DD, UTC); today when omitted. */
@@ -6389,6 +7024,11 @@ export interface components {
                 message: string;
             } | null;
         };
+        /**
+         * @description PRICING until logistics and finance priced their parts; ISSUED with frozen numbers; EXPIRED once past validUntil.
+         * @enum {string}
+         */
+        QuoteStatus: "PRICING" | "ISSUED" | "EXPIRED" | "ACCEPTED" | "REFUSED";
         RecordCarrierInvoicePaymentRequest: {
             /** Format: int32 */
             amount: number;
@@ -6524,6 +7164,174 @@ export interface components {
             id: string;
             status: components["schemas"]["WebhookDeliveryStatus"];
         }[];
+        RequestQuoteInput: {
+            /** @description ISO 4217: the currency of the tariffs and fee schedule to price in. */
+            currency: string;
+            customerEmail?: string | null;
+            customerName?: string | null;
+            deliveries: components["schemas"]["QuoteDeliveryInput"][];
+            merchantId: string;
+        };
+        RequestQuoteRequest: components["schemas"]["RequestQuoteInput"];
+        /** @description A quote for one delivery or a set. It answers PRICING; logistics (cost engine) and finance (fee schedule) price their parts and the quote turns ISSUED with frozen numbers (or REFUSED with the reason). 422 QUOTE_NOT_CONFIGURED without quote settings. */
+        RequestQuoteResponse: {
+            /** Format: date-time */
+            acceptedAt: string | null;
+            branding: {
+                /** @description #RRGGBB */
+                accentColor: string;
+                logoUrl: string | null;
+                /** @description The brand name on the quote (the merchant's name unless set). */
+                name: string;
+                /** @description #RRGGBB */
+                primaryColor: string;
+            };
+            /** @description The cost engine's price of each delivery, computed and kept when the quote was requested (null until priced). */
+            carrierCost: {
+                /** @description One per delivery, in the quote's order: the cost-engine breakdown or why there is none. */
+                deliveries: {
+                    /** @description Null when the carrier has no tariff for the parcel; `noTariff` says why. */
+                    breakdown: {
+                        carrierCode: string;
+                        deliveryMethod: components["schemas"]["DeliveryMethod"];
+                        lines: {
+                            amount: {
+                                /** Format: int32 */
+                                amount: number;
+                                currency: string;
+                            };
+                            description: string;
+                            kind: string;
+                            /** @description The rate card or surcharge that produced the line. */
+                            ruleId: string;
+                        }[];
+                        rateCardId: string;
+                        serviceLevel: components["schemas"]["ServiceLevel"];
+                        total: {
+                            /** Format: int32 */
+                            amount: number;
+                            currency: string;
+                        };
+                        zone: string;
+                    } | null;
+                    noTariff: {
+                        code: string;
+                        message: string;
+                    } | null;
+                }[];
+                /** @description The day the tariffs were applied (YYYY-MM-DD). */
+                pricedOn: string;
+                /** @description Sum of the deliveries' totals; null when a delivery has no tariff. */
+                total: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                } | null;
+            } | null;
+            /** @description The frozen carrier cost (sum of the deliveries). */
+            carrierCostTotal: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            /** Format: date-time */
+            createdAt: string;
+            currency: string;
+            customerEmail: string | null;
+            customerName: string | null;
+            deliveries: {
+                carrierCode: string;
+                /** @description The carrier cost of this delivery frozen at issue (logistics' cost engine; Quote.carrierCost has the breakdown). */
+                carrierCost: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                } | null;
+                country: string;
+                deliveryMethod: string;
+                /** Format: int32 */
+                heightMm: number;
+                /** Format: int32 */
+                lengthMm: number;
+                postcode: string;
+                serviceLevel: string;
+                /** Format: int32 */
+                weightGrams: number;
+                /** Format: int32 */
+                widthMm: number;
+            }[];
+            id: string;
+            /** @description The IPAY fee in force when the quote was requested (one settled order), kept by finance (null until priced). */
+            ipayFee: {
+                /** @description Null when no fee schedule entry is in force for the currency (the quote is REFUSED). */
+                amount: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                } | null;
+                /** @description The fee schedule entry the fee came from. */
+                feeSchedule: {
+                    feePerOrder: {
+                        /** Format: int32 */
+                        amount: number;
+                        currency: string;
+                    };
+                    id: string;
+                    /** Format: date-time */
+                    validFrom: string;
+                } | null;
+            } | null;
+            /** @description The frozen IPAY fee. */
+            ipayFeeAmount: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            /** Format: date-time */
+            issuedAt: string | null;
+            margin: {
+                /** @description The margin of this quote. */
+                amount: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                } | null;
+                /** Format: int32 */
+                basisPoints: number;
+                kind: components["schemas"]["QuoteMarginKind"];
+                /** @description The rule's fixed amount or floor. */
+                ruleAmount: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            };
+            order: {
+                id: string;
+                status: components["schemas"]["OrderStatus"];
+            } | null;
+            refusalCode: string | null;
+            refusalReason: string | null;
+            status: components["schemas"]["QuoteStatus"];
+            tax: {
+                amount: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                } | null;
+                /** Format: int32 */
+                basisPoints: number;
+                label: string | null;
+            };
+            /** @description carrierCostTotal + ipayFeeAmount + margin + tax, frozen at issue; an accepted quote's order has exactly this total. */
+            total: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            } | null;
+            /** Format: date-time */
+            validUntil: string | null;
+        };
         RequestReturnInput: {
             /**
              * @description The lines and quantities coming back; empty = everything not returned yet.
@@ -6972,6 +7780,42 @@ export interface components {
             validFrom: string;
             /** Format: date-time */
             validTo: string | null;
+        };
+        SetQuoteSettingsRequest: components["schemas"]["QuoteSettingsInput"];
+        /** @description The margin rule (PERCENTAGE, FIXED or MINIMUM = percentage with a floor), tax, validity and branding new quotes are issued with, in the caller's mode. Audited. Quotes already requested keep their terms. */
+        SetQuoteSettingsResponse: {
+            branding: {
+                /** @description #RRGGBB */
+                accentColor: string;
+                logoUrl: string | null;
+                /** @description The brand name on the quote (the merchant's name unless set). */
+                name: string;
+                /** @description #RRGGBB */
+                primaryColor: string;
+            };
+            /**
+             * Format: int32
+             * @description Minor units of marginCurrency (FIXED amount or MINIMUM floor); 0 for PERCENTAGE.
+             */
+            marginAmount: number;
+            /** Format: int32 */
+            marginBasisPoints: number;
+            marginCurrency: string | null;
+            marginKind: components["schemas"]["QuoteMarginKind"];
+            merchantId: string;
+            /**
+             * Format: int32
+             * @description Tax over cost + margin in basis points (2100 = 21 %); 0 when no tax is configured.
+             */
+            taxBasisPoints: number;
+            taxLabel: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+            /**
+             * Format: int32
+             * @description How long an issued quote can be accepted.
+             */
+            validityHours: number;
         };
         SetSettlementPeriodRequest: {
             /** @description DAILY, WEEKLY or MONTHLY. */
@@ -7656,6 +8500,128 @@ export interface components {
             /** @constant */
             type: "payment.requested";
         };
+        /** @description The customer accepted an issued quote before it expired; it became an order at the quoted total. (`quote.accepted` version 1, about a Quote). */
+        WebhookEventQuoteAccepted: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `merchant` of the quote.accepted payload. */
+                merchant: unknown;
+                /** @description `order_id` of the quote.accepted payload. */
+                order_id: unknown;
+                /** @description `quote_id` of the quote.accepted payload. */
+                quote_id: unknown;
+                total: components["schemas"]["WireMoney"];
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "quote.accepted";
+        };
+        /** @description Logistics priced a quote's deliveries with its cost engine (or could not: `no_tariff`). (`quote.carrier_priced` version 1, about a Quote). */
+        WebhookEventQuoteCarrierPriced: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `merchant` of the quote.carrier_priced payload. */
+                merchant: unknown;
+                /** @description `quote_id` of the quote.carrier_priced payload. */
+                quote_id: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "quote.carrier_priced";
+        };
+        /** @description Finance priced a quote's IPAY fee from its fee schedule (or could not: `no_fee`). (`quote.fee_priced` version 1, about a Quote). */
+        WebhookEventQuoteFeePriced: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `merchant` of the quote.fee_priced payload. */
+                merchant: unknown;
+                /** @description `quote_id` of the quote.fee_priced payload. */
+                quote_id: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "quote.fee_priced";
+        };
+        /** @description Commerce froze the quote: carrier cost, IPAY fee, margin, tax, total and validity. (`quote.issued` version 1, about a Quote). */
+        WebhookEventQuoteIssued: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `merchant` of the quote.issued payload. */
+                merchant: unknown;
+                /** @description `quote_id` of the quote.issued payload. */
+                quote_id: unknown;
+                total: components["schemas"]["WireMoney"];
+                /** @description `valid_until` of the quote.issued payload. */
+                valid_until: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "quote.issued";
+        };
+        /** @description A quote could not be priced (no tariff for a delivery, no fee in force for the currency). (`quote.refused` version 1, about a Quote). */
+        WebhookEventQuoteRefused: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `code` of the quote.refused payload. */
+                code: unknown;
+                /** @description `merchant` of the quote.refused payload. */
+                merchant: unknown;
+                /** @description `quote_id` of the quote.refused payload. */
+                quote_id: unknown;
+                /** @description `reason` of the quote.refused payload. */
+                reason: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "quote.refused";
+        };
+        /** @description A merchant asked for a customer quote: the deliveries to price (logistics prices the carrier cost, finance the IPAY fee, both keyed by the quote id). (`quote.requested` version 1, about a Quote). */
+        WebhookEventQuoteRequested: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `currency` of the quote.requested payload. */
+                currency: unknown;
+                /** @description `deliveries` of the quote.requested payload. */
+                deliveries: unknown;
+                /** @description `merchant` of the quote.requested payload. */
+                merchant: unknown;
+                /** @description `quote_id` of the quote.requested payload. */
+                quote_id: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "quote.requested";
+        };
         /** @description A (partial) refund was created against a confirmed payment. (`refund.created` version 1, about a Refund). */
         WebhookEventRefundCreated: {
             /** @description The event payload; every event of this type carries at least these fields. */
@@ -7831,6 +8797,30 @@ export interface components {
             occurred_at: string;
             /** @constant */
             type: "return.in_transit";
+        };
+        /** @description Logistics could not book the return label (CARRIER_NOT_CONFIGURED: no carrier credentials in that mode; CARRIER_BOOKING_FAILED: the carrier refused); nothing was invented. (`return.label_failed` version 1, about a Return). */
+        WebhookEventReturnLabelFailed: {
+            /** @description The event payload; every event of this type carries at least these fields. */
+            data: {
+                /** @description `code` of the return.label_failed payload. */
+                code: unknown;
+                /** @description `merchant` of the return.label_failed payload. */
+                merchant: unknown;
+                /** @description `order_id` of the return.label_failed payload. */
+                order_id: unknown;
+                /** @description `reason` of the return.label_failed payload. */
+                reason: unknown;
+                /** @description `return` of the return.label_failed payload. */
+                return: unknown;
+            };
+            /** @description The event id (`evt_<uuidv7>`), also sent as `webhook-id`: deduplicate on it. */
+            id: string;
+            /** @description false for sandbox (test-mode) events. */
+            livemode: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @constant */
+            type: "return.label_failed";
         };
         /** @description Logistics booked the return shipment with the carrier: tracking number and the QR payload of the label. (`return.label_issued` version 1, about a Return). */
         WebhookEventReturnLabelIssued: {
@@ -12100,6 +13090,146 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    GetQuoteSettings: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                merchantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.quoteSettings` of the GraphQL operation GetQuoteSettings. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "merchantId": "mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e",
+                     *       "marginKind": "PERCENTAGE",
+                     *       "marginBasisPoints": 1,
+                     *       "marginAmount": 1,
+                     *       "marginCurrency": "marginCurrency",
+                     *       "taxBasisPoints": 1,
+                     *       "taxLabel": "taxLabel",
+                     *       "validityHours": 1,
+                     *       "branding": {
+                     *         "name": "name",
+                     *         "logoUrl": "logoUrl",
+                     *         "primaryColor": "primaryColor",
+                     *         "accentColor": "accentColor"
+                     *       },
+                     *       "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetQuoteSettingsResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ListQuotes: {
+        parameters: {
+            query?: {
+                limit?: number;
+                status?: components["schemas"]["QuoteStatus"];
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                merchantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.quotes` of the GraphQL operation ListQuotes. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "id_b74939915807ea81b9e33fe4b49c6da8",
+                     *         "status": "PRICING",
+                     *         "currency": "EUR",
+                     *         "total": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "issuedAt": "2026-05-29T09:14:22.000Z",
+                     *         "validUntil": "2026-05-29T09:14:22.000Z",
+                     *         "acceptedAt": "2026-05-29T09:14:22.000Z",
+                     *         "order": {
+                     *           "id": "ord_2917b41c1734df61eb685e1e2ea7b435"
+                     *         },
+                     *         "createdAt": "2026-05-29T09:14:22.000Z"
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["ListQuotesResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     ListRetentionOffers: {
         parameters: {
             query?: never;
@@ -14132,6 +15262,555 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["GetPaymentSessionHistoryResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    SetQuoteSettings: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetQuoteSettingsRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.setQuoteSettings` of the GraphQL operation SetQuoteSettings. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "merchantId": "id_ce353efc5673ba22458ef7d06d12d6d9",
+                     *       "marginKind": "PERCENTAGE",
+                     *       "marginBasisPoints": 1,
+                     *       "marginAmount": 1,
+                     *       "marginCurrency": "marginCurrency",
+                     *       "taxBasisPoints": 1,
+                     *       "taxLabel": "taxLabel",
+                     *       "validityHours": 1,
+                     *       "branding": {
+                     *         "name": "name",
+                     *         "logoUrl": "logoUrl",
+                     *         "primaryColor": "primaryColor",
+                     *         "accentColor": "accentColor"
+                     *       },
+                     *       "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SetQuoteSettingsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    RequestQuote: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestQuoteRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.requestQuote` of the GraphQL operation RequestQuote. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_b74939915807ea81b9e33fe4b49c6da8",
+                     *       "status": "PRICING",
+                     *       "currency": "EUR",
+                     *       "customerName": "customerName",
+                     *       "customerEmail": "customerEmail",
+                     *       "branding": {
+                     *         "name": "name",
+                     *         "logoUrl": "logoUrl",
+                     *         "primaryColor": "primaryColor",
+                     *         "accentColor": "accentColor"
+                     *       },
+                     *       "deliveries": [
+                     *         {
+                     *           "carrierCode": "carrierCode",
+                     *           "serviceLevel": "serviceLevel",
+                     *           "deliveryMethod": "deliveryMethod",
+                     *           "weightGrams": 1,
+                     *           "lengthMm": 1,
+                     *           "widthMm": 1,
+                     *           "heightMm": 1,
+                     *           "country": "NL",
+                     *           "postcode": "postcode",
+                     *           "carrierCost": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "carrierCostTotal": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "ipayFeeAmount": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "margin": {
+                     *         "kind": "PERCENTAGE",
+                     *         "basisPoints": 1,
+                     *         "ruleAmount": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "amount": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         }
+                     *       },
+                     *       "tax": {
+                     *         "label": "label",
+                     *         "basisPoints": 1,
+                     *         "amount": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         }
+                     *       },
+                     *       "total": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "issuedAt": "2026-05-29T09:14:22.000Z",
+                     *       "validUntil": "2026-05-29T09:14:22.000Z",
+                     *       "refusalCode": "refusalCode",
+                     *       "refusalReason": "refusalReason",
+                     *       "acceptedAt": "2026-05-29T09:14:22.000Z",
+                     *       "order": {
+                     *         "id": "ord_2917b41c1734df61eb685e1e2ea7b435",
+                     *         "status": "CREATED"
+                     *       },
+                     *       "carrierCost": {
+                     *         "total": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "pricedOn": "pricedOn",
+                     *         "deliveries": [
+                     *           {
+                     *             "breakdown": {
+                     *               "carrierCode": "carrierCode",
+                     *               "serviceLevel": "STANDARD",
+                     *               "deliveryMethod": "DOOR",
+                     *               "rateCardId": "rateCardId",
+                     *               "zone": "zone",
+                     *               "lines": [
+                     *                 {
+                     *                   "kind": "kind",
+                     *                   "ruleId": "ruleId",
+                     *                   "description": "description",
+                     *                   "amount": {
+                     *                     "amount": 7840,
+                     *                     "currency": "EUR"
+                     *                   }
+                     *                 }
+                     *               ],
+                     *               "total": {
+                     *                 "amount": 7840,
+                     *                 "currency": "EUR"
+                     *               }
+                     *             },
+                     *             "noTariff": {
+                     *               "code": "code",
+                     *               "message": "message"
+                     *             }
+                     *           }
+                     *         ]
+                     *       },
+                     *       "ipayFee": {
+                     *         "amount": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "feeSchedule": {
+                     *           "id": "id_067189fe07601a6109a574765d5d8fb1",
+                     *           "feePerOrder": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "validFrom": "2026-05-29T09:14:22.000Z"
+                     *         }
+                     *       },
+                     *       "createdAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RequestQuoteResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetQuote: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @example quo_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.quote` of the GraphQL operation GetQuote. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "quo_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *       "status": "PRICING",
+                     *       "currency": "EUR",
+                     *       "customerName": "customerName",
+                     *       "customerEmail": "customerEmail",
+                     *       "branding": {
+                     *         "name": "name",
+                     *         "logoUrl": "logoUrl",
+                     *         "primaryColor": "primaryColor",
+                     *         "accentColor": "accentColor"
+                     *       },
+                     *       "deliveries": [
+                     *         {
+                     *           "carrierCode": "carrierCode",
+                     *           "serviceLevel": "serviceLevel",
+                     *           "deliveryMethod": "deliveryMethod",
+                     *           "weightGrams": 1,
+                     *           "lengthMm": 1,
+                     *           "widthMm": 1,
+                     *           "heightMm": 1,
+                     *           "country": "NL",
+                     *           "postcode": "postcode",
+                     *           "carrierCost": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "carrierCostTotal": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "ipayFeeAmount": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "margin": {
+                     *         "kind": "PERCENTAGE",
+                     *         "basisPoints": 1,
+                     *         "ruleAmount": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "amount": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         }
+                     *       },
+                     *       "tax": {
+                     *         "label": "label",
+                     *         "basisPoints": 1,
+                     *         "amount": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         }
+                     *       },
+                     *       "total": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "issuedAt": "2026-05-29T09:14:22.000Z",
+                     *       "validUntil": "2026-05-29T09:14:22.000Z",
+                     *       "refusalCode": "refusalCode",
+                     *       "refusalReason": "refusalReason",
+                     *       "acceptedAt": "2026-05-29T09:14:22.000Z",
+                     *       "order": {
+                     *         "id": "ord_2917b41c1734df61eb685e1e2ea7b435",
+                     *         "status": "CREATED"
+                     *       },
+                     *       "carrierCost": {
+                     *         "total": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "pricedOn": "pricedOn",
+                     *         "deliveries": [
+                     *           {
+                     *             "breakdown": {
+                     *               "carrierCode": "carrierCode",
+                     *               "serviceLevel": "STANDARD",
+                     *               "deliveryMethod": "DOOR",
+                     *               "rateCardId": "rateCardId",
+                     *               "zone": "zone",
+                     *               "lines": [
+                     *                 {
+                     *                   "kind": "kind",
+                     *                   "ruleId": "ruleId",
+                     *                   "description": "description",
+                     *                   "amount": {
+                     *                     "amount": 7840,
+                     *                     "currency": "EUR"
+                     *                   }
+                     *                 }
+                     *               ],
+                     *               "total": {
+                     *                 "amount": 7840,
+                     *                 "currency": "EUR"
+                     *               }
+                     *             },
+                     *             "noTariff": {
+                     *               "code": "code",
+                     *               "message": "message"
+                     *             }
+                     *           }
+                     *         ]
+                     *       },
+                     *       "ipayFee": {
+                     *         "amount": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "feeSchedule": {
+                     *           "id": "id_067189fe07601a6109a574765d5d8fb1",
+                     *           "feePerOrder": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "validFrom": "2026-05-29T09:14:22.000Z"
+                     *         }
+                     *       },
+                     *       "createdAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetQuoteResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    AcceptQuote: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example quo_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptQuoteRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.acceptQuote` of the GraphQL operation AcceptQuote. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "quote": {
+                     *         "id": "id_b74939915807ea81b9e33fe4b49c6da8",
+                     *         "status": "PRICING",
+                     *         "acceptedAt": "2026-05-29T09:14:22.000Z",
+                     *         "total": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         }
+                     *       },
+                     *       "order": {
+                     *         "id": "ord_2917b41c1734df61eb685e1e2ea7b435",
+                     *         "status": "CREATED",
+                     *         "merchantReference": "ACME-1004",
+                     *         "total": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         },
+                     *         "lines": [
+                     *           {
+                     *             "sku": "sku",
+                     *             "name": "name",
+                     *             "quantity": 1,
+                     *             "unitAmount": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             },
+                     *             "total": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             }
+                     *           }
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AcceptQuoteResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetQuoteDocument: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @example quo_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.quote` of the GraphQL operation GetQuoteDocument. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "quo_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *       "pdfBase64": "pdfBase64",
+                     *       "document": {}
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetQuoteDocumentResponse"];
                 };
             };
             /** @description Not Modified: the representation matches `If-None-Match`. */
@@ -18314,6 +19993,222 @@ export interface operations {
             };
         };
     };
+    webhookQuoteAccepted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventQuoteAccepted"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookQuoteCarrierPriced: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventQuoteCarrierPriced"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookQuoteFeePriced: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventQuoteFeePriced"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookQuoteIssued: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventQuoteIssued"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookQuoteRefused: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventQuoteRefused"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookQuoteRequested: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventQuoteRequested"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     webhookRefundCreated: {
         parameters: {
             query?: never;
@@ -18583,6 +20478,42 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["WebhookEventReturnInspected"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: IPAY disables the endpoint. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookReturnLabelFailed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry, so deliveries can be deduplicated. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` with the endpoint secret(s). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; refuse old ones. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEventReturnLabelFailed"];
             };
         };
         responses: {

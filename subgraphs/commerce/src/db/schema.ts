@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { boolean, char, check, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { auditTables, outboxTable } from '@ipay/platform';
 import { ORDER_STATUSES } from '../domain/order-status.ts';
+import { QUOTE_MARGIN_KINDS, QUOTE_STATUSES } from '../domain/quotes.ts';
 import { RETENTION_OFFER_KINDS, RETURN_METHODS, RETURN_OUTCOMES, RETURN_STATUSES, type RetentionOfferKind, type ReturnLine } from '../domain/returns.ts';
 
 export const commerceSchema = pgSchema('commerce');
@@ -302,3 +303,90 @@ export const storeCredits = commerceSchema.table(
   },
   (t) => [uniqueIndex('store_credits_return_key').on(t.returnId), check('store_credits_amount_positive', sql`${t.amount} > 0`)],
 );
+
+// ─── Quote engine (issue 14): per-merchant quote settings and the merchant's customer quotes ─────────────────
+
+export const quoteMarginKind = commerceSchema.enum('quote_margin_kind', QUOTE_MARGIN_KINDS);
+export const quoteStatus = commerceSchema.enum('quote_status', QUOTE_STATUSES);
+
+/** One row per merchant and mode: the margin rule, tax, validity and branding quotes are issued with. */
+export const quoteSettings = commerceSchema.table(
+  'quote_settings',
+  {
+    merchantId: text('merchant_id').notNull(),
+    livemode: boolean('livemode').notNull(),
+    marginKind: quoteMarginKind('margin_kind').notNull(),
+    marginBasisPoints: integer('margin_basis_points').notNull().default(0),
+    /** Minor units of marginCurrency (FIXED amount, MINIMUM floor). */
+    marginAmount: integer('margin_amount').notNull().default(0),
+    marginCurrency: char('margin_currency', { length: 3 }),
+    taxBasisPoints: integer('tax_basis_points').notNull().default(0),
+    taxLabel: text('tax_label'),
+    validityHours: integer('validity_hours').notNull().default(72),
+    brandName: text('brand_name'),
+    logoUrl: text('logo_url'),
+    primaryColor: text('primary_color').notNull().default('#1A1A2E'),
+    accentColor: text('accent_color').notNull().default('#E94560'),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.merchantId, t.livemode] }), check('quote_settings_validity', sql`${t.validityHours} between 1 and 2160`)],
+);
+
+export type QuoteSettingsRow = typeof quoteSettings.$inferSelect;
+
+export interface QuoteDelivery {
+  carrierCode: string;
+  serviceLevel: string;
+  deliveryMethod: string;
+  weightGrams: number;
+  lengthMm: number;
+  widthMm: number;
+  heightMm: number;
+  country: string;
+  postcode: string;
+}
+
+/**
+ * A customer quote. The delivery inputs are commerce's; logistics (carrier cost) and finance (IPAY fee) price their
+ * parts on quote.requested and keep them keyed by the quote id; commerce freezes the numbers it received
+ * (carrier_cost, ipay_fee) with the margin, tax and total when it issues the quote. Acceptance uses these, never a
+ * recomputation.
+ */
+export const quotes = commerceSchema.table(
+  'quotes',
+  {
+    id: text('id').primaryKey(),
+    merchantId: text('merchant_id').notNull(),
+    livemode: boolean('livemode').notNull(),
+    status: quoteStatus('status').notNull().default('PRICING'),
+    currency: char('currency', { length: 3 }).notNull(),
+    deliveries: jsonb('deliveries').$type<QuoteDelivery[]>().notNull(),
+    customerName: text('customer_name'),
+    customerEmail: text('customer_email'),
+    /** The settings the quote was requested under (margin rule, tax, validity, branding), frozen. */
+    terms: jsonb('terms').$type<Omit<QuoteSettingsRow, 'merchantId' | 'livemode' | 'updatedAt'> & { brandName: string }>().notNull(),
+    carrierCost: integer('carrier_cost'),
+    /** The carrier cost of each delivery (same order as deliveries), as logistics priced it. */
+    carrierCosts: jsonb('carrier_costs').$type<number[]>(),
+    ipayFee: integer('ipay_fee'),
+    feeScheduleId: text('fee_schedule_id'),
+    marginAmount: integer('margin_amount'),
+    taxAmount: integer('tax_amount'),
+    totalAmount: integer('total_amount'),
+    refusalCode: text('refusal_code'),
+    refusalReason: text('refusal_reason'),
+    issuedAt: timestamp('issued_at', { withTimezone: true, precision: 3 }),
+    validUntil: timestamp('valid_until', { withTimezone: true, precision: 3 }),
+    acceptedAt: timestamp('accepted_at', { withTimezone: true, precision: 3 }),
+    orderId: text('order_id'),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('quotes_merchant_idx').on(t.merchantId, t.livemode, t.createdAt.desc()),
+    uniqueIndex('quotes_order_key').on(t.orderId),
+    check('quotes_issued_frozen', sql`${t.status} not in ('ISSUED', 'ACCEPTED') or (${t.totalAmount} is not null and ${t.validUntil} is not null and ${t.totalAmount} = ${t.carrierCost} + ${t.ipayFee} + ${t.marginAmount} + ${t.taxAmount})`),
+  ],
+);
+
+export type QuoteRow = typeof quotes.$inferSelect;

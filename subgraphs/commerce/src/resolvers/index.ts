@@ -6,10 +6,17 @@ import { Mutation } from './mutation.ts';
 import { Order, OrderLine } from './order.ts';
 import { Query } from './query.ts';
 import { RetentionOffer, Return, ReturnReason } from './returns.ts';
+import { AcceptQuotePayload, Quote, QuoteDelivery, QuoteMargin, QuoteSettings, QuoteTax, quoteMutations, quoteQueries } from './quotes.ts';
 
 export const resolvers: Resolvers = {
-  Query,
-  Mutation,
+  Query: { ...Query, ...quoteQueries },
+  Mutation: { ...Mutation, ...quoteMutations },
+  Quote,
+  QuoteDelivery,
+  QuoteMargin,
+  QuoteTax,
+  QuoteSettings,
+  AcceptQuotePayload,
   Order,
   OrderLine,
   Return,

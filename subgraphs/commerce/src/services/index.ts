@@ -7,6 +7,7 @@ import { statusForEvent, transitionForEvent, type OrderStatus } from '../domain/
 import type { OurStatus } from '../integrations/index.ts';
 import { DEFAULT_SCHEDULER, IntegrationService, type SchedulerConfig } from './integrations.ts';
 import { transitionOrder } from './orders.ts';
+import { consumeQuoteEvents } from './quotes.ts';
 import { consumeReturnEvents } from './return-events.ts';
 
 type Schema = typeof schema;
@@ -50,6 +51,7 @@ export async function createServices(db: Database<Schema>, options: SubgraphOpti
       runMutation(db, { audit: { auditLog, auditHead }, outbox, afterEvents: () => kick() }, systemActor(component, livemode), work);
     subscriptions.push(await options.bus.consume('commerce-order-flow', (event) => applyFlowEvent(db, system, event, logger)));
     subscriptions.push(await consumeReturnEvents(db, options.bus, logger.child({ component: 'returns' }), () => kick()));
+    subscriptions.push(await consumeQuoteEvents(db, options.bus, logger.child({ component: 'quotes' }), () => kick()));
     subscriptions.push(
       await options.bus.consume('commerce-status-push', async (event) => {
         if (event.type !== 'order.status_changed' || event.source !== 'commerce') return;

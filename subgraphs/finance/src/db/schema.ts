@@ -436,3 +436,18 @@ export type CarrierInvoiceLineRow = typeof carrierInvoiceLines.$inferSelect;
 export type ControlRunRow = typeof controlRuns.$inferSelect;
 export type ControlResultRow = typeof controlResults.$inferSelect;
 export type SandboxMailRow = typeof sandboxMail.$inferSelect;
+
+// ─── Quote engine (issue 14): the IPAY fee of a commerce quote, priced once when it was requested ───────────
+
+export const quoteFees = financeSchema.table('quote_fees', {
+  quoteId: text('quote_id').primaryKey(),
+  merchantId: text('merchant_id').notNull(),
+  livemode: boolean('livemode').notNull(),
+  currency: char('currency', { length: 3 }).notNull(),
+  /** Null when no fee schedule entry was in force for the currency. */
+  feeScheduleId: text('fee_schedule_id'),
+  feeAmount: integer('fee_amount'),
+  pricedAt: timestamp('priced_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+});
+
+export type QuoteFeeRow = typeof quoteFees.$inferSelect;

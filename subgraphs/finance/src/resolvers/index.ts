@@ -13,6 +13,7 @@ import { CarrierContacts, CarrierInvoice, CarrierInvoiceLine, CarrierInvoiceSumm
 import { ControlResultEntry, ControlRun, SandboxMail } from './control-run.ts';
 import { ReconciliationMutation } from './reconciliation-mutation.ts';
 import { ReconciliationQuery } from './reconciliation-query.ts';
+import { Quote, QuoteFee } from './quote.ts';
 
 export const resolvers: Resolvers = {
   Query: { ...Query, ...SettlementQuery, ...ReconciliationQuery },
@@ -39,4 +40,7 @@ export const resolvers: Resolvers = {
   ControlRun,
   ControlResultEntry,
   SandboxMail,
+  // Quote engine
+  Quote,
+  QuoteFee,
 };

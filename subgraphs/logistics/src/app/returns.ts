@@ -1,11 +1,14 @@
-import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { GraphQLError } from 'graphql';
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import QRCode from 'qrcode';
 import { newId, type BusEvent, type EventBus, type Logger, type Subscription } from '@ipay/platform';
 import { orderProjections, returnScans, returnShipments, shipments, type ReturnScanRow, type ReturnShipmentRow } from '../db/schema.ts';
-import { applyScans, type CarrierScan, type DeliveryMethod, type PriceBreakdown } from '../domain/index.ts';
+import { applyScans, type CarrierScan, type DeliveryMethod, type Parcel, type PriceBreakdown } from '../domain/index.ts';
+import { CarrierBookingError, type Address, type CarrierBooking, type ReturnHandover } from '../adapters/carriers/index.ts';
+import { domainError } from './errors.ts';
 import type { LogisticsServices } from '../services.ts';
-import { activeCarrierCodes, chooseCarrier, pricingDay } from './shipping.ts';
+import { carrierNotConfigured, chooseCarrier, pricingDay } from './shipping.ts';
 import { runAsSystem, type Db } from './system.ts';
 import { loadCostEngine } from './tariffs.ts';
 
@@ -21,27 +24,30 @@ const DEFAULT_PARCEL = { weightGrams: 1000, dimensions: { lengthMm: 300, widthMm
 
 export interface ReturnBookingRequest {
   carrierCode: string;
-  method: string;
+  livemode: boolean;
   returnId: string;
-}
-
-export interface ReturnBooking {
-  trackingNumber: string;
+  orderReference: string | null;
+  handover: ReturnHandover;
+  parcel: Parcel;
+  /** The consumer, where the return leg starts. */
+  sender: Address;
 }
 
 /**
- * Books the return leg with the carrier. Today this is what outbound shipments do (a carrier-format tracking number
- * drawn here, the sandbox carriers scanning it through their real signed webhooks); it is the one place to point at
- * the carrier booking adapters (src/adapters/) when they book real labels.
+ * Books the return leg with the carrier through its booking adapter's return-label variant (UPS ReturnService,
+ * PostNL 2285 / Smart Returns, DHL Parcel returnLabel, DPD returns, GLS ShopReturn, InPost is_return): the carrier
+ * names the parcel, never we. Live mode without the carrier's credentials is CARRIER_NOT_CONFIGURED; a carrier
+ * refusal or outage is CARRIER_BOOKING_FAILED (extensions.retryable says whether the same request may succeed).
  */
-export async function bookReturnLabel(db: Db, request: ReturnBookingRequest): Promise<ReturnBooking> {
-  for (let attempt = 0; attempt < 5; attempt += 1) {
-    const trackingNumber = `${request.carrierCode.toUpperCase()}${String(randomInt(0, 1e12)).padStart(12, '0')}`;
-    // The webhook route looks outbound shipments up first: a return number never equals an outbound one.
-    const [taken] = await db.select({ id: shipments.id }).from(shipments).where(and(eq(shipments.carrierCode, request.carrierCode), eq(shipments.trackingNumber, trackingNumber)));
-    if (!taken) return { trackingNumber };
+export async function bookReturnLabel(services: LogisticsServices, request: ReturnBookingRequest): Promise<CarrierBooking> {
+  const adapter = services.carrierAdapter(request.carrierCode, request.livemode);
+  if (!adapter) throw carrierNotConfigured(request.carrierCode, request.livemode);
+  try {
+    return await adapter.bookReturn({ returnId: request.returnId, orderReference: request.orderReference, handover: request.handover, parcel: request.parcel, sender: request.sender });
+  } catch (error) {
+    if (!(error instanceof CarrierBookingError)) throw error;
+    throw domainError('CARRIER_BOOKING_FAILED', `the carrier did not book the return label: ${error.message}`, { carrier: error.carrier, retryable: error.retryable, carrierHttpStatus: error.httpStatus });
   }
-  throw new Error('could not draw an unused return tracking number in 5 attempts');
 }
 
 // ─── The label's QR code ────────────────────────────────────────────────────────────────────────────────────
@@ -80,11 +86,38 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? 
 export async function consumeReturns(db: Db, bus: EventBus, services: LogisticsServices, logger: Logger): Promise<Subscription> {
   return bus.consume('logistics-returns', async (event) => {
     if (event.type !== 'return.confirmed' || event.source !== 'commerce') return;
-    await bookReturnShipment(db, services, event, logger);
+    try {
+      await bookReturnShipment(db, services, event, logger);
+    } catch (error) {
+      // An outage is retried (redelivery); a refusal (not configured, the carrier said no) is recorded and announced.
+      const code = error instanceof GraphQLError ? error.extensions.code : null;
+      if (code !== 'CARRIER_NOT_CONFIGURED' && !(code === 'CARRIER_BOOKING_FAILED' && error instanceof GraphQLError && error.extensions.retryable === false)) throw error;
+      await recordReturnBookingRefusal(db, event, code as string, (error as Error).message);
+      logger.error({ eventId: event.id, code }, 'return label not booked');
+    }
   });
 }
 
-/** Idempotent per return: a redelivered return.confirmed finds the return shipment booked. */
+/** A return the carrier layer refused to book: audited, and `return.label_failed` tells commerce and the merchant. */
+async function recordReturnBookingRefusal(db: Db, event: BusEvent, code: string, reason: string): Promise<void> {
+  const ret = event.payload.return as { id?: unknown; method?: unknown };
+  const returnId = String(ret.id);
+  await runAsSystem(db, 'events:return.confirmed', event.livemode, async (uow) => {
+    uow.audit({ action: 'return_shipment.book_refused', entityType: 'Return', entityId: returnId, merchantId: event.merchantId, after: { returnId, code, reason } });
+    uow.emit({
+      type: 'return.label_failed',
+      subjectId: returnId,
+      merchantId: event.merchantId,
+      livemode: event.livemode,
+      payload: { order_id: event.payload.order_id, merchant: event.payload.merchant, return: { id: returnId, method: ret.method }, code, reason },
+    });
+  });
+}
+
+/**
+ * Idempotent per return: a redelivered return.confirmed finds the return shipment booked. Throws
+ * CARRIER_NOT_CONFIGURED (no carrier can be booked in the order's mode) or CARRIER_BOOKING_FAILED.
+ */
 export async function bookReturnShipment(db: Db, services: LogisticsServices, event: BusEvent, logger: Logger): Promise<ReturnShipmentRow | null> {
   const ret = event.payload.return as { id?: unknown; method?: unknown } | undefined;
   const returnId = str(ret?.id);
@@ -108,21 +141,22 @@ export async function bookReturnShipment(db: Db, services: LogisticsServices, ev
   const engine = await loadCostEngine(db, order.livemode);
   const deliveryMethod = DELIVERY_METHOD_OF[method]!;
   const day = pricingDay(null);
+  const bookable = services.bookableCarriers(order.livemode);
   let carrierCode = outbound?.carrierCode ?? null;
   let price: PriceBreakdown | null = null;
   if (carrierCode) {
+    if (!bookable.includes(carrierCode)) throw carrierNotConfigured(carrierCode, order.livemode);
     const priced = engine.price({ ...parcel, carrierCode, serviceLevel: 'STANDARD', deliveryMethod }, day);
     price = priced.ok ? priced.breakdown : null;
   } else {
-    const choice = await chooseCarrier(db, engine, { parcel, serviceLevel: 'STANDARD', deliveryMethod, currency: order.currency, date: day });
-    carrierCode = choice.chosen?.carrierCode ?? (await activeCarrierCodes(db))[0] ?? null;
+    if (!bookable.length) throw carrierNotConfigured(null, order.livemode);
+    const choice = await chooseCarrier(db, engine, { parcel, serviceLevel: 'STANDARD', deliveryMethod, currency: order.currency, date: day }, bookable);
+    carrierCode = choice.chosen?.carrierCode ?? bookable[0]!;
     price = choice.chosen?.breakdown ?? null;
   }
-  if (!carrierCode) {
-    logger.error({ eventId: event.id, returnId }, 'no carrier to book the return with');
-    return null;
-  }
-  const booking = await bookReturnLabel(db, { carrierCode, method, returnId });
+  const a = order.shippingAddress;
+  const sender: Address = { name: a?.name?.trim() || 'Consumer', line1: a?.line1?.trim() || '', line2: a?.line2 ?? null, city: a?.city?.trim() || '', postalCode: parcel.destination.postcode, country: parcel.destination.country };
+  const booking = await bookReturnLabel(services, { carrierCode, livemode: order.livemode, returnId, orderReference: order.reference, handover: method as ReturnHandover, parcel, sender });
   const qrPayload = returnQrPayload(services, returnId, carrierCode, booking.trackingNumber);
   return runAsSystem(db, 'events:return.confirmed', order.livemode, async (uow) => {
     const [row] = await uow.tx
@@ -140,7 +174,7 @@ export async function bookReturnShipment(db: Db, services: LogisticsServices, ev
       entityType: 'ReturnShipment',
       entityId: row.id,
       merchantId: row.merchantId,
-      after: { returnId, orderId, carrierCode: row.carrierCode, trackingNumber: row.trackingNumber, method, price: price?.total ?? null },
+      after: { returnId, orderId, carrierCode: row.carrierCode, trackingNumber: row.trackingNumber, carrierReference: booking.carrierReference, method, price: price?.total ?? null },
     });
     uow.emit({
       type: 'return.label_issued',
@@ -154,6 +188,7 @@ export async function bookReturnShipment(db: Db, services: LogisticsServices, ev
         return: { id: returnId, method },
         carrier: row.carrierCode,
         tracking_number: row.trackingNumber,
+        carrier_reference: booking.carrierReference,
         label: { format: 'QR', qr_payload: qrPayload, return_shipment_id: row.id },
         ...(price ? { carrier_cost: { amount_minor: price.total.amount, currency: price.total.currency } } : {}),
       },

@@ -109,7 +109,7 @@ function recipientOf(order: OrderProjectionRow, parcel: Parcel): Address {
   return { name: a.name!, line1: a.line1!, line2: a.line2 ?? null, city: a.city!, postalCode: parcel.destination.postcode, country: parcel.destination.country };
 }
 
-const carrierNotConfigured = (carrierCode: string | null, livemode: boolean) =>
+export const carrierNotConfigured = (carrierCode: string | null, livemode: boolean) =>
   domainError(
     'CARRIER_NOT_CONFIGURED',
     `${carrierCode ? `${carrierCode} cannot` : 'no carrier can'} be booked in ${livemode ? 'live mode: configure its booking credentials (CARRIER_CREDENTIALS)' : 'test mode: the sandbox carriers are off (CARRIER_SANDBOX)'}; shipments are booked with the carrier, never invented`,

@@ -301,3 +301,21 @@ export const returnScans = logisticsSchema.table(
 
 export type ReturnShipmentRow = typeof returnShipments.$inferSelect;
 export type ReturnScanRow = typeof returnScans.$inferSelect;
+
+// ─── Quote engine (issue 14): the carrier cost of a commerce quote, priced once when it was requested ───────
+
+/** One row per commerce quote: the cost-engine result of each delivery, frozen at quote time. */
+export const quoteCarrierCosts = logisticsSchema.table('quote_carrier_costs', {
+  quoteId: text('quote_id').primaryKey(),
+  merchantId: text('merchant_id').notNull(),
+  livemode: boolean('livemode').notNull(),
+  currency: text('currency').notNull(),
+  /** Per delivery: the breakdown, or why no tariff priced it. */
+  deliveries: jsonb('deliveries').$type<({ breakdown: PriceBreakdown; noTariff: null } | { breakdown: null; noTariff: { code: string; message: string } })[]>().notNull(),
+  /** Sum of the breakdowns' totals; null when a delivery has no tariff (or a total is in another currency). */
+  totalAmount: integer('total_amount'),
+  pricedOn: text('priced_on').notNull(),
+  pricedAt: timestamp('priced_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+});
+
+export type QuoteCarrierCostRow = typeof quoteCarrierCosts.$inferSelect;

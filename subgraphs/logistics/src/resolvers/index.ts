@@ -6,6 +6,7 @@ import { Order } from './order.ts';
 import { Query } from './query.ts';
 import { Return, ReturnShipment } from './returns.ts';
 import { Shipment } from './shipment.ts';
+import { Quote, QuoteCarrierCost } from './quotes.ts';
 import { valueTypes } from './types.ts';
 
 export const resolvers: Resolvers = {
@@ -15,6 +16,8 @@ export const resolvers: Resolvers = {
   Order,
   Return,
   ReturnShipment,
+  Quote,
+  QuoteCarrierCost,
   ...valueTypes,
   ShipmentEvent: {
     shipment: (event, _, { loaders }) =>

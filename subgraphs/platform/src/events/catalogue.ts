@@ -10,7 +10,7 @@ export interface EventDefinition {
   version: number;
   description: string;
   /** The entity the event is about; events of one subject are delivered in order. */
-  subject: 'Order' | 'PaymentSession' | 'Refund' | 'Shipment' | 'ReleaseAuthorization' | 'Return' | 'Settlement' | 'Merchant' | 'ImportJob' | 'CarrierInvoice' | 'Carrier' | 'ControlRun' | 'AuditChain';
+  subject: 'Order' | 'PaymentSession' | 'Refund' | 'Shipment' | 'ReleaseAuthorization' | 'Return' | 'Settlement' | 'Merchant' | 'ImportJob' | 'CarrierInvoice' | 'Carrier' | 'ControlRun' | 'AuditChain' | 'Quote';
   /** Top-level payload fields every event of this type carries. */
   required: readonly string[];
 }
@@ -29,6 +29,7 @@ export const EVENT_CATALOGUE = {
   'return.initiated': { version: 1, subject: 'Return', description: 'A consumer started a return (REQUESTED); retention offers may still be accepted.', required: ['order_id', 'merchant', 'return'] },
   'return.confirmed': { version: 1, subject: 'Return', description: 'The return goes ahead with the goods coming back (no offer, or an exchange / store credit); logistics books its label.', required: ['order_id', 'merchant', 'return'] },
   'return.label_issued': { version: 1, subject: 'Return', description: 'Logistics booked the return shipment with the carrier: tracking number and the QR payload of the label.', required: ['order_id', 'merchant', 'return', 'carrier', 'tracking_number', 'label'] },
+  'return.label_failed': { version: 1, subject: 'Return', description: 'Logistics could not book the return label (CARRIER_NOT_CONFIGURED: no carrier credentials in that mode; CARRIER_BOOKING_FAILED: the carrier refused); nothing was invented.', required: ['order_id', 'merchant', 'return', 'code', 'reason'] },
   'return.in_transit': { version: 1, subject: 'Return', description: "The carrier scanned the returned parcel (drop-off, locker or pickup); once per return.", required: ['order_id', 'merchant', 'return', 'carrier', 'tracking_number', 'scanned_at'] },
   'return.received': { version: 1, subject: 'Return', description: 'The returned parcel arrived back.', required: ['order_id', 'merchant', 'return', 'carrier', 'tracking_number', 'received_at'] },
   'return.inspected': { version: 1, subject: 'Return', description: 'The merchant inspected the returned goods.', required: ['order_id', 'merchant', 'return', 'approved'] },
@@ -103,6 +104,13 @@ export const EVENT_CATALOGUE = {
     description: "A subgraph re-verified its own audit hash chain (scheduled); finance's audit-chain control reads these attestations.",
     required: ['subgraph', 'valid', 'checked_records', 'broken_at_position', 'reason', 'verified_at'],
   },
+  // ─── Quote engine (issue 14) ───
+  'quote.requested': { version: 1, subject: 'Quote', description: 'A merchant asked for a customer quote: the deliveries to price (logistics prices the carrier cost, finance the IPAY fee, both keyed by the quote id).', required: ['quote_id', 'merchant', 'currency', 'deliveries'] },
+  'quote.carrier_priced': { version: 1, subject: 'Quote', description: "Logistics priced a quote's deliveries with its cost engine (or could not: `no_tariff`).", required: ['quote_id', 'merchant'] },
+  'quote.fee_priced': { version: 1, subject: 'Quote', description: "Finance priced a quote's IPAY fee from its fee schedule (or could not: `no_fee`).", required: ['quote_id', 'merchant'] },
+  'quote.issued': { version: 1, subject: 'Quote', description: 'Commerce froze the quote: carrier cost, IPAY fee, margin, tax, total and validity.', required: ['quote_id', 'merchant', 'total', 'valid_until'] },
+  'quote.refused': { version: 1, subject: 'Quote', description: 'A quote could not be priced (no tariff for a delivery, no fee in force for the currency).', required: ['quote_id', 'merchant', 'code', 'reason'] },
+  'quote.accepted': { version: 1, subject: 'Quote', description: 'The customer accepted an issued quote before it expired; it became an order at the quoted total.', required: ['quote_id', 'merchant', 'order_id', 'total'] },
 } as const satisfies Record<string, EventDefinition>;
 
 export type EventType = keyof typeof EVENT_CATALOGUE;

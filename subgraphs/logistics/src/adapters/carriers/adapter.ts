@@ -36,9 +36,30 @@ export interface CarrierBooking {
   label: { format: string; base64: string } | null;
 }
 
+/** How the consumer hands a returned parcel to the carrier. */
+export type ReturnHandover = 'DROP_OFF' | 'LOCKER' | 'PICKUP';
+
+/**
+ * A return label: the consumer sends the parcel back to the shipper (the merchant's return address, which is the
+ * adapter's configured shipper / the carrier account's address). Each carrier books it through its own return
+ * variant (UPS ReturnService, PostNL return product 2285 / Smart Returns, DHL Parcel returnLabel, DPD returns
+ * parcel, GLS ShopReturn, InPost is_return).
+ */
+export interface ReturnLabelRequest {
+  /** Our return id: the carrier's customer reference and the idempotency key of the booking. */
+  returnId: string;
+  orderReference: string | null;
+  handover: ReturnHandover;
+  parcel: Parcel;
+  /** The consumer, where the return leg starts. */
+  sender: Address;
+}
+
 export interface CarrierBookingAdapter {
   readonly carrier: BookableCarrier;
   book(request: BookingRequest): Promise<CarrierBooking>;
+  /** Books a return label (the carrier assigns its tracking number, as for outbound parcels). */
+  bookReturn(request: ReturnLabelRequest): Promise<CarrierBooking>;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { callCarrier, expectOk, get, kilograms, requireString, splitStreet, type Address, type BookingRequest, type CarrierBooking, type CarrierBookingAdapter } from './adapter.ts';
+import { callCarrier, expectOk, get, kilograms, requireString, splitStreet, type Address, type BookingRequest, type CarrierBooking, type CarrierBookingAdapter, type ReturnLabelRequest } from './adapter.ts';
 
 /** DHL Parcel (Benelux) API: POST /authenticate/api-key, then POST /labels. */
 export interface DhlConfig {
@@ -39,8 +39,43 @@ export function createDhlAdapter(config: DhlConfig): CarrierBookingAdapter {
     token = { value, until: Number.isFinite(expires) && expires > 0 ? expires * 1000 - 60_000 : Date.now() + 10 * 60_000 };
     return value;
   }
+  async function label(body: unknown): Promise<CarrierBooking> {
+      const answer = await callCarrier('dhl', `${config.baseUrl}/labels`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await accessToken()}`, 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(body),
+        timeoutMs: config.timeoutMs,
+      });
+      expectOk('dhl', 'the label request', answer);
+      const pdf = get(answer.json, 'pdf');
+      return {
+        trackingNumber: requireString('dhl', get(answer.json, 'trackerCode'), 'trackerCode'),
+        carrierReference: requireString('dhl', get(answer.json, 'labelId'), 'labelId'),
+        label: typeof pdf === 'string' ? { format: 'PDF', base64: pdf } : null,
+      };
+  }
   return {
     carrier: 'dhl',
+    /**
+     * DHL Parcel return label: the same /labels request with returnLabel true; the consumer is the shipper party
+     * and the receiver is our shipper's return address. The consumer drops it at a DHL ServicePoint / locker, or
+     * DHL collects it (option HANDT, pickup at the door).
+     */
+    async bookReturn(request: ReturnLabelRequest): Promise<CarrierBooking> {
+      const type = parcelType(request.parcel.weightGrams);
+      return label({
+        labelId: randomUUID(),
+        labelFormat: 'pdf',
+        orderReference: request.orderReference ?? request.returnId,
+        parcelTypeKey: type,
+        receiver: dhlParty(config.shipper),
+        shipper: dhlParty(request.sender),
+        accountId: config.accountId,
+        options: [...(request.handover === 'PICKUP' ? [{ key: 'HANDT' }] : []), { key: 'REFERENCE', input: request.returnId }],
+        returnLabel: true,
+        pieces: [{ parcelType: type, quantity: 1, weight: kilograms(request.parcel.weightGrams) }],
+      });
+    },
     async book(request: BookingRequest): Promise<CarrierBooking> {
       const type = parcelType(request.parcel.weightGrams);
       const body = {
@@ -56,19 +91,7 @@ export function createDhlAdapter(config: DhlConfig): CarrierBookingAdapter {
         returnLabel: false,
         pieces: [{ parcelType: type, quantity: 1, weight: kilograms(request.parcel.weightGrams) }],
       };
-      const answer = await callCarrier('dhl', `${config.baseUrl}/labels`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${await accessToken()}`, 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify(body),
-        timeoutMs: config.timeoutMs,
-      });
-      expectOk('dhl', 'the label request', answer);
-      const pdf = get(answer.json, 'pdf');
-      return {
-        trackingNumber: requireString('dhl', get(answer.json, 'trackerCode'), 'trackerCode'),
-        carrierReference: requireString('dhl', get(answer.json, 'labelId'), 'labelId'),
-        label: typeof pdf === 'string' ? { format: 'PDF', base64: pdf } : null,
-      };
+      return label(body);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { callCarrier, CarrierBookingError, expectOk, get, kilograms, splitStreet, type BookingRequest, type CarrierBooking, type CarrierBookingAdapter } from './adapter.ts';
+import { callCarrier, CarrierBookingError, expectOk, get, kilograms, splitStreet, type BookingRequest, type CarrierBooking, type CarrierBookingAdapter, type ReturnLabelRequest } from './adapter.ts';
 
 /** InPost ShipX API: POST /v1/organizations/{id}/shipments, then GET /v1/shipments/{id} until the tracking number is assigned. */
 export interface InpostConfig {
@@ -15,19 +15,7 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createInpostAdapter(config: InpostConfig): CarrierBookingAdapter {
   const headers = { authorization: `Bearer ${config.token}`, 'content-type': 'application/json', accept: 'application/json' };
-  return {
-    carrier: 'inpost',
-    async book(request: BookingRequest): Promise<CarrierBooking> {
-      const { street, number } = splitStreet(request.recipient.line1);
-      const { dimensions } = request.parcel;
-      const body = {
-        receiver: { name: request.recipient.name, address: { street, building_number: number, city: request.recipient.city, post_code: request.recipient.postalCode, country_code: request.recipient.country } },
-        parcels: [{ dimensions: { length: dimensions.lengthMm, width: dimensions.widthMm, height: dimensions.heightMm, unit: 'mm' }, weight: { amount: kilograms(request.parcel.weightGrams), unit: 'kg' } }],
-        service: request.deliveryMethod === 'DOOR' ? 'inpost_courier_standard' : 'inpost_locker_standard',
-        reference: request.orderReference ?? request.shipmentId,
-        external_customer_id: request.shipmentId,
-        custom_attributes: { sending_method: 'dispatch_order' },
-      };
+  async function create(body: unknown): Promise<CarrierBooking> {
       const answer = await callCarrier('inpost', `${config.baseUrl}/v1/organizations/${encodeURIComponent(config.organizationId)}/shipments`, {
         method: 'POST',
         headers,
@@ -47,6 +35,37 @@ export function createInpostAdapter(config: InpostConfig): CarrierBookingAdapter
       // Booked but not numbered yet: retryable (the same external_customer_id finds it again).
       if (typeof tracking !== 'string' || !tracking) throw new CarrierBookingError('inpost', true, `shipment ${id} has no tracking number yet`);
       return { trackingNumber: tracking, carrierReference: String(id), label: null };
+  }
+  return {
+    carrier: 'inpost',
+    /**
+     * InPost return: a ShipX shipment with is_return, sent by the consumer (from a Paczkomat locker or by courier
+     * pickup) to the organization's address (the receiver ShipX fills in for a return).
+     */
+    async bookReturn(request: ReturnLabelRequest): Promise<CarrierBooking> {
+      const { street, number } = splitStreet(request.sender.line1);
+      const { dimensions } = request.parcel;
+      return create({
+        is_return: true,
+        sender: { name: request.sender.name, address: { street, building_number: number, city: request.sender.city, post_code: request.sender.postalCode, country_code: request.sender.country } },
+        parcels: [{ dimensions: { length: dimensions.lengthMm, width: dimensions.widthMm, height: dimensions.heightMm, unit: 'mm' }, weight: { amount: kilograms(request.parcel.weightGrams), unit: 'kg' } }],
+        service: request.handover === 'PICKUP' ? 'inpost_courier_standard' : 'inpost_locker_standard',
+        reference: `Return ${request.orderReference ?? request.returnId}`,
+        external_customer_id: request.returnId,
+      });
+    },
+    async book(request: BookingRequest): Promise<CarrierBooking> {
+      const { street, number } = splitStreet(request.recipient.line1);
+      const { dimensions } = request.parcel;
+      const body = {
+        receiver: { name: request.recipient.name, address: { street, building_number: number, city: request.recipient.city, post_code: request.recipient.postalCode, country_code: request.recipient.country } },
+        parcels: [{ dimensions: { length: dimensions.lengthMm, width: dimensions.widthMm, height: dimensions.heightMm, unit: 'mm' }, weight: { amount: kilograms(request.parcel.weightGrams), unit: 'kg' } }],
+        service: request.deliveryMethod === 'DOOR' ? 'inpost_courier_standard' : 'inpost_locker_standard',
+        reference: request.orderReference ?? request.shipmentId,
+        external_customer_id: request.shipmentId,
+        custom_attributes: { sending_method: 'dispatch_order' },
+      };
+      return create(body);
     },
   };
 }

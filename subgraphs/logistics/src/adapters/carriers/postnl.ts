@@ -1,4 +1,4 @@
-import { callCarrier, expectOk, get, requireString, splitStreet, type Address, type BookingRequest, type CarrierBooking, type CarrierBookingAdapter } from './adapter.ts';
+import { callCarrier, expectOk, get, requireString, splitStreet, type Address, type BookingRequest, type CarrierBooking, type CarrierBookingAdapter, type ReturnLabelRequest } from './adapter.ts';
 
 /** PostNL Barcode API (GET /shipment/v1_1/barcode) + Labelling API with confirm (POST /shipment/v2_2/label?confirm=true). */
 export interface PostnlConfig {
@@ -26,13 +26,52 @@ const timestamp = (d: Date) => {
 
 export function createPostnlAdapter(config: PostnlConfig): CarrierBookingAdapter {
   const headers = { apikey: config.apiKey, accept: 'application/json' };
+  async function newBarcode(): Promise<string> {
+    const query = new URLSearchParams({ CustomerCode: config.customerCode, CustomerNumber: config.customerNumber, Type: '3S', Serie: '000000000-999999999' });
+    const barcodeAnswer = await callCarrier('postnl', `${config.baseUrl}/shipment/v1_1/barcode?${query}`, { method: 'GET', headers, timeoutMs: config.timeoutMs });
+    expectOk('postnl', 'the barcode request', barcodeAnswer);
+    return requireString('postnl', get(barcodeAnswer.json, 'Barcode'), 'Barcode');
+  }
+  async function label(body: unknown): Promise<CarrierBooking> {
+    const answer = await callCarrier('postnl', `${config.baseUrl}/shipment/v2_2/label?confirm=true`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      timeoutMs: config.timeoutMs,
+    });
+    expectOk('postnl', 'the label request', answer);
+    const shipment = get(answer.json, 'ResponseShipments', 0);
+    const confirmed = requireString('postnl', get(shipment, 'Barcode'), 'ResponseShipments[0].Barcode');
+    const content = get(shipment, 'Labels', 0, 'Content');
+    return { trackingNumber: confirmed, carrierReference: confirmed, label: typeof content === 'string' ? { format: String(get(shipment, 'Labels', 0, 'OutputType') ?? 'PDF'), base64: content } : null };
+  }
   return {
     carrier: 'postnl',
+    /**
+     * PostNL return label: product 2285 (retour), the receiver (AddressType 01) is the shipper's return address and
+     * the sender (02) the consumer. A drop-off or locker handover is a Smart Return (ProductOption characteristic
+     * 152 / option 025): the consumer shows a code at the PostNL point, which prints the label.
+     */
+    async bookReturn(request: ReturnLabelRequest): Promise<CarrierBooking> {
+      const barcode = await newBarcode();
+      const { parcel } = request;
+      return label({
+        Customer: { Address: postnlAddress('02', config.shipper), CustomerCode: config.customerCode, CustomerNumber: config.customerNumber },
+        Message: { MessageID: request.returnId, MessageTimeStamp: timestamp(new Date()), Printertype: 'GraphicFile|PDF' },
+        Shipments: [
+          {
+            Addresses: [postnlAddress('01', config.shipper), postnlAddress('02', request.sender)],
+            Barcode: barcode,
+            Dimension: { Weight: String(parcel.weightGrams), Length: String(parcel.dimensions.lengthMm), Width: String(parcel.dimensions.widthMm), Height: String(parcel.dimensions.heightMm) },
+            ProductCodeDelivery: '2285',
+            ...(request.handover === 'PICKUP' ? {} : { ProductOptions: [{ Characteristic: '152', Option: '025' }] }),
+            Reference: `Return ${request.orderReference ?? request.returnId}`,
+          },
+        ],
+      });
+    },
     async book(request: BookingRequest): Promise<CarrierBooking> {
-      const query = new URLSearchParams({ CustomerCode: config.customerCode, CustomerNumber: config.customerNumber, Type: '3S', Serie: '000000000-999999999' });
-      const barcodeAnswer = await callCarrier('postnl', `${config.baseUrl}/shipment/v1_1/barcode?${query}`, { method: 'GET', headers, timeoutMs: config.timeoutMs });
-      expectOk('postnl', 'the barcode request', barcodeAnswer);
-      const barcode = requireString('postnl', get(barcodeAnswer.json, 'Barcode'), 'Barcode');
+      const barcode = await newBarcode();
       const { parcel } = request;
       const body = {
         Customer: { Address: postnlAddress('02', config.shipper), CustomerCode: config.customerCode, CustomerNumber: config.customerNumber },
@@ -47,17 +86,7 @@ export function createPostnlAdapter(config: PostnlConfig): CarrierBookingAdapter
           },
         ],
       };
-      const answer = await callCarrier('postnl', `${config.baseUrl}/shipment/v2_2/label?confirm=true`, {
-        method: 'POST',
-        headers: { ...headers, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        timeoutMs: config.timeoutMs,
-      });
-      expectOk('postnl', 'the label request', answer);
-      const shipment = get(answer.json, 'ResponseShipments', 0);
-      const confirmed = requireString('postnl', get(shipment, 'Barcode'), 'ResponseShipments[0].Barcode');
-      const content = get(shipment, 'Labels', 0, 'Content');
-      return { trackingNumber: confirmed, carrierReference: confirmed, label: typeof content === 'string' ? { format: String(get(shipment, 'Labels', 0, 'OutputType') ?? 'PDF'), base64: content } : null };
+      return label(body);
     },
   };
 }

@@ -26,6 +26,8 @@ export interface SandboxBooking {
   reference: string;
   trackingNumber: string;
   carrierReference: string;
+  /** RETURN: the carrier's return-label variant was asked for (UPS ReturnService, PostNL 2285, DHL returnLabel …). */
+  kind: 'OUTBOUND' | 'RETURN';
   request: unknown;
 }
 
@@ -62,11 +64,11 @@ export async function startCarrierSandbox(): Promise<CarrierSandbox> {
   const inpostById = new Map<string, SandboxBooking>();
 
   /** Books once per carrier + reference (a retried request finds its parcel again). */
-  const book = (carrier: BookableCarrier, reference: string, request: unknown, make: () => { trackingNumber: string; carrierReference: string }) => {
+  const book = (carrier: BookableCarrier, reference: string, request: unknown, make: () => { trackingNumber: string; carrierReference: string }, kind: SandboxBooking['kind'] = 'OUTBOUND') => {
     const key = `${carrier}\u0000${reference}`;
     const existing = byReference.get(key);
     if (existing) return existing;
-    const booking = { carrier, reference, request, ...make() };
+    const booking = { carrier, reference, request, kind, ...make() };
     byReference.set(key, booking);
     booked.push(booking);
     return booking;
@@ -112,10 +114,13 @@ export async function startCarrierSandbox(): Promise<CarrierSandbox> {
       if (failing('ups', res)) return;
       const shipment = body.ShipmentRequest?.Shipment;
       if (!shipment?.ShipTo?.Address?.PostalCode || !shipment?.Package?.PackageWeight?.Weight) return json(res, 400, { response: { errors: [{ code: '120100', message: 'Missing or invalid ship to postal code / package weight' }] } });
+      const returnService = shipment.ReturnService?.Code as string | undefined;
+      // A return shipment needs a ShipFrom (the consumer) and a package description, as UPS requires.
+      if (returnService !== undefined && (!['2', '3', '5', '8', '9'].includes(returnService) || !shipment.ShipFrom?.Address?.PostalCode || !shipment.Package?.Description)) return json(res, 400, { response: { errors: [{ code: '120541', message: 'Return shipments require a valid ReturnService code, ShipFrom and a package description' }] } });
       const b = book('ups', String(shipment.ReferenceNumber?.Value ?? req.headers.transid), body, () => {
-        const tracking = `1Z${creds.ups.accountNumber}${shipment.Service?.Code === '07' ? '01' : '68'}${digits(8)}`;
+        const tracking = `1Z${creds.ups.accountNumber}${shipment.Service?.Code === '07' ? '01' : returnService ? '90' : '68'}${digits(8)}`;
         return { trackingNumber: tracking, carrierReference: tracking.slice(0, 18) };
-      });
+      }, returnService ? 'RETURN' : 'OUTBOUND');
       return json(res, 200, {
         ShipmentResponse: {
           Response: { ResponseStatus: { Code: '1', Description: 'Success' } },
@@ -135,7 +140,10 @@ export async function startCarrierSandbox(): Promise<CarrierSandbox> {
       if (failing('postnl', res)) return;
       const shipment = body.Shipments?.[0];
       if (!shipment?.Barcode || !shipment.Addresses?.[0]?.Zipcode) return json(res, 400, { Errors: [{ Code: '12', Description: 'Barcode and receiver address are required' }] });
-      const b = book('postnl', String(body.Message?.MessageID ?? shipment.Barcode), body, () => ({ trackingNumber: shipment.Barcode, carrierReference: shipment.Barcode }));
+      const isReturn = shipment.ProductCodeDelivery === '2285';
+      // A return label names its sender (AddressType 02): where PostNL collects it or who drops it off.
+      if (isReturn && !shipment.Addresses?.some((a: { AddressType?: string; Zipcode?: string }) => a.AddressType === '02' && a.Zipcode)) return json(res, 400, { Errors: [{ Code: '13', Description: 'A return label (2285) needs the sender address (AddressType 02)' }] });
+      const b = book('postnl', String(body.Message?.MessageID ?? shipment.Barcode), body, () => ({ trackingNumber: shipment.Barcode, carrierReference: shipment.Barcode }), isReturn ? 'RETURN' : 'OUTBOUND');
       return json(res, 200, { MergedLabels: [], ResponseShipments: [{ Barcode: b.trackingNumber, ProductCodeDelivery: shipment.ProductCodeDelivery, Labels: [], Warnings: [] }] });
     }
 
@@ -148,7 +156,8 @@ export async function startCarrierSandbox(): Promise<CarrierSandbox> {
       if (!tokens.has(bearer(req) ?? '')) return json(res, 401, { key: 'UNAUTHORIZED' });
       if (failing('dhl', res)) return;
       if (body.accountId !== creds.dhl.accountId || !body.receiver?.address?.postalCode || !Array.isArray(body.pieces)) return json(res, 400, { key: 'INVALID_REQUEST', message: 'accountId, receiver.address and pieces are required' });
-      const b = book('dhl', String(body.options?.find((o: { key: string }) => o.key === 'REFERENCE')?.input ?? body.labelId), body, () => ({ trackingNumber: `JVGL${digits(20)}`, carrierReference: String(body.labelId) }));
+      if (body.returnLabel === true && !body.shipper?.address?.postalCode) return json(res, 400, { key: 'INVALID_REQUEST', message: 'a return label needs the shipper (the consumer) address' });
+      const b = book('dhl', String(body.options?.find((o: { key: string }) => o.key === 'REFERENCE')?.input ?? body.labelId), body, () => ({ trackingNumber: `JVGL${digits(20)}`, carrierReference: String(body.labelId) }), body.returnLabel === true ? 'RETURN' : 'OUTBOUND');
       return json(res, 200, { labelId: b.carrierReference, trackerCode: b.trackingNumber, parcelType: body.parcelTypeKey, pieceNumber: 1, routingCode: 'NL-1014-BA' });
     }
 
@@ -167,7 +176,7 @@ export async function startCarrierSandbox(): Promise<CarrierSandbox> {
       const b = book('dpd', reference, text, () => {
         const parcel = `0${digits(13)}`;
         return { trackingNumber: parcel, carrierReference: `MPS${parcel}${new Date().toISOString().slice(0, 10).replace(/-/g, '')}` };
-      });
+      }, text.includes('<returns>true</returns>') ? 'RETURN' : 'OUTBOUND');
       return soap(res, 200, `<ns2:storeOrdersResponse xmlns:ns2="http://dpd.com/common/service/types/ShipmentService/4.4"><orderResult><shipmentResponses><identificationNumber>${reference}</identificationNumber><mpsId>${b.carrierReference}</mpsId><parcelInformation><parcelLabelNumber>${b.trackingNumber}</parcelLabelNumber></parcelInformation></shipmentResponses></orderResult></ns2:storeOrdersResponse>`);
     }
 
@@ -177,7 +186,8 @@ export async function startCarrierSandbox(): Promise<CarrierSandbox> {
       if (failing('gls', res)) return;
       const shipment = body.Shipment;
       if (shipment?.Shipper?.ContactID !== creds.gls.contactId || !shipment?.Consignee?.Address?.ZIPCode) return json(res, 400, { errors: [{ exitCode: -1, exitMessage: 'Shipper.ContactID and Consignee.Address are required' }] });
-      const b = book('gls', String(shipment.ShipmentReference?.[0]), body, () => ({ trackingNumber: digits(11), carrierReference: alnum(8) }));
+      const shopReturn = Array.isArray(shipment.Service) && shipment.Service.some((service: Record<string, any>) => service.ShopReturn?.ServiceName === 'service_shopreturn');
+      const b = book('gls', String(shipment.ShipmentReference?.[0]), body, () => ({ trackingNumber: digits(11), carrierReference: alnum(8) }), shopReturn ? 'RETURN' : 'OUTBOUND');
       return json(res, 201, { CreatedShipment: { ShipmentReference: shipment.ShipmentReference, ParcelData: [{ TrackID: b.carrierReference, ParcelNumber: b.trackingNumber }], PrintData: [] } }, 'application/glsVersion1+json');
     }
 
@@ -186,8 +196,10 @@ export async function startCarrierSandbox(): Promise<CarrierSandbox> {
     if (inpostCreate && req.method === 'POST') {
       if (bearer(req) !== creds.inpost.token) return json(res, 401, { status: 401, error: 'token_invalid' });
       if (failing('inpost', res)) return;
-      if (inpostCreate[1] !== creds.inpost.organizationId || !body.receiver?.address?.post_code || !Array.isArray(body.parcels)) return json(res, 400, { status: 400, error: 'validation_failed' });
-      const b = book('inpost', String(body.external_customer_id ?? body.reference), body, () => ({ trackingNumber: digits(24), carrierReference: String(randomInt(1_000_000, 9_999_999)) }));
+      // A return (is_return) names its sender, the consumer; ShipX sends it to the organization's address.
+      const party = body.is_return === true ? body.sender : body.receiver;
+      if (inpostCreate[1] !== creds.inpost.organizationId || !party?.address?.post_code || !Array.isArray(body.parcels)) return json(res, 400, { status: 400, error: 'validation_failed' });
+      const b = book('inpost', String(body.external_customer_id ?? body.reference), body, () => ({ trackingNumber: digits(24), carrierReference: String(randomInt(1_000_000, 9_999_999)) }), body.is_return === true ? 'RETURN' : 'OUTBOUND');
       inpostById.set(b.carrierReference, b);
       return json(res, 201, { id: Number(b.carrierReference), status: 'created', tracking_number: null, service: body.service, reference: body.reference });
     }
