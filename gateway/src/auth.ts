@@ -6,6 +6,11 @@ import { ACCESS_TOKEN_AUDIENCE as TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER as TOKEN_I
 
 /** The longest access-token lifetime (exp − iat) the gateway accepts; identity issues 900 s by default. */
 export const MAX_ACCESS_TOKEN_LIFETIME_SECONDS = Number(process.env.ACCESS_TOKEN_MAX_LIFETIME_SECONDS ?? 3600);
+/**
+ * Consumer tokens reach one order and are handed to a shopper for the whole delivery (identity caps them at 30 days);
+ * identity re-checks their revocation on every resolution, so the gateway bounds them by that cap instead.
+ */
+export const MAX_CONSUMER_TOKEN_LIFETIME_SECONDS = 30 * 86_400;
 
 const unavailable = () => new GraphQLError('authentication is temporarily unavailable', { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } } });
 
@@ -59,10 +64,12 @@ export class Authenticator {
         algorithms: ['ES256'],
         // A token without an expiry would be valid forever; one with a long lifetime is a stolen credential's friend.
         requiredClaims: ['exp', 'iat'],
-        maxTokenAge: MAX_ACCESS_TOKEN_LIFETIME_SECONDS,
+        maxTokenAge: Math.max(MAX_ACCESS_TOKEN_LIFETIME_SECONDS, MAX_CONSUMER_TOKEN_LIFETIME_SECONDS),
       });
       const lifetime = (payload.exp as number) - (payload.iat as number);
-      if (!(lifetime > 0 && lifetime <= MAX_ACCESS_TOKEN_LIFETIME_SECONDS)) throw unauthenticated(`access token lifetime must be at most ${MAX_ACCESS_TOKEN_LIFETIME_SECONDS} s`);
+      const maxLifetime = payload.ckd === 'consumer' ? MAX_CONSUMER_TOKEN_LIFETIME_SECONDS : MAX_ACCESS_TOKEN_LIFETIME_SECONDS;
+      if (payload.ckd !== 'consumer' && (payload.iat as number) < Date.now() / 1000 - MAX_ACCESS_TOKEN_LIFETIME_SECONDS) throw unauthenticated('access token is too old');
+      if (!(lifetime > 0 && lifetime <= maxLifetime)) throw unauthenticated(`access token lifetime must be at most ${maxLifetime} s`);
       if ((payload.iat as number) > Date.now() / 1000 + 60) throw unauthenticated('access token iat is in the future');
       if (typeof payload.ckd !== 'string' || typeof payload.cid !== 'string') throw unauthenticated('access token lacks its credential');
       return { ckd: payload.ckd, cid: payload.cid };
