@@ -105,6 +105,8 @@ describe('the golden path over REST', () => {
     expect(verification.authorized).toBe(true);
     const released = valid('/v1/releases/{releaseId}/confirm', 'post', await client.POST('/v1/releases/{releaseId}/confirm', { params: { path: { releaseId: verification.release.id } } }));
     expect(released).toMatchObject({ status: 'RELEASED', method: 'carrier_release' });
+    // Commerce learns of the hand-over through parcel.released: only a delivered order can be returned.
+    await eventually(async () => (await client.GET('/v1/orders/{id}', { params: { path: { id: orderId } } })).data?.status === 'DELIVERED', 'the order to be delivered');
 
     // 6. The consumer returns one mug: a reason from the merchant's list, a label from logistics, the carrier's scans,
     //    the merchant's inspection, the refund through payments; the order is partially returned.
