@@ -20,12 +20,15 @@ import {
   type DatabaseTarget,
   type EventBus,
   type Principal,
+  type RouteHandler,
   type SubgraphName,
 } from '@ipay/platform';
 import { Authenticator } from './auth.ts';
 import { persistedOnlyPlugin, trustedDocumentsCache } from './trusted-documents.ts';
 import { DrizzleIdempotencyStore, createRestFacade, openGatewayDatabase, readRestArtifacts } from './rest/index.ts';
 import { SubscriptionEngine, type SubscriptionLimits } from './subscriptions.ts';
+import { SSE_PATH, sseRoute } from './sse.ts';
+import { dashboardRoutes } from './dashboard.ts';
 
 // @apollo/gateway otherwise starts an OpenTelemetry exporter to Apollo whose cloud resource detectors probe
 // metadata addresses (169.254.169.254 …): a gateway of ours never phones home.
@@ -145,8 +148,12 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     },
   });
 
+  let sse: RouteHandler | undefined;
   const httpServer = createHttpServer(logger, {
     ...rest.routes,
+    ...dashboardRoutes(),
+    // GraphQL over SSE: the same subscriptions as graphql-ws on /graphql (see sse.ts).
+    [SSE_PATH]: (info) => (sse ? sse(info) : sendJson(info.res, 404, { error: 'this gateway serves no subscriptions (no event bus)', requestId: info.requestId })),
     '/graphql': (info) => executeGraphQL(apollo, info, () => contextFor(info.req.headers, info.req.socket.remoteAddress, info.requestId, info.logger)),
     '/healthz': ({ res }) => sendJson(res, 200, { status: 'ok', service: 'gateway' }),
     '/readyz': async ({ res }) => {
@@ -162,6 +169,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       ? new SubscriptionEngine({ supergraphSdl: supergraph, dataSource: (name) => dataSource(name), bus: options.bus, authenticator, logger, limits: options.subscriptionLimits })
       : undefined;
   subscriptions?.attach(httpServer);
+  if (subscriptions) sse = sseRoute(subscriptions, authenticator, logger);
 
   return {
     httpServer,
