@@ -37,7 +37,7 @@ describe.skipIf(!existsSync(CHROMIUM))('operator dashboard and sandbox console (
     system = await startTestSystem({ seed: true, subgraphConfig: { identity: { webhookWorkerIntervalMs: 500 } } });
     base = new URL('/', system.gatewayUrl).href.replace(/\/$/, '');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-    page = await browser.newPage({ viewport: { width: 1440, height: 1800 } });
+    page = await browser.newPage({ viewport: { width: 1440, height: 1100 } });
   });
   afterAll(async () => {
     await browser?.close();
@@ -130,6 +130,7 @@ describe.skipIf(!existsSync(CHROMIUM))('operator dashboard and sandbox console (
     await expect(page.locator('#drill-release').textContent()).resolves.toContain('RELEASED');
     await expect(page.locator('#drill-shipment').textContent()).resolves.not.toBe('–');
     await page.screenshot({ path: `${ARTIFACTS}dashboard-golden-path.png`, fullPage: true });
+    await page.screenshot({ path: `${ARTIFACTS}dashboard-top.png` });
   });
 
   it('reconnects by itself after the connection is killed and fills the gap from the last event id', async () => {

@@ -83,6 +83,7 @@ async function signIn(newCredential: string) {
   viewer = who;
   sessionStorage.setItem('ipay.credential', credential);
   $('#signin').hidden = true;
+  $('#signin-error').textContent = '';
   $('#app').hidden = false;
   $('#signout').hidden = false;
   $('#viewer').textContent = `${who.displayName} · ${who.kind.toLowerCase()} · ${who.livemode ? 'LIVE' : 'sandbox'}`;
@@ -439,7 +440,9 @@ async function consoleCall(name: string, variables: Record<string, unknown>): Pr
   call.dataset.operation = name;
   const pretty = `${OPERATIONS.get(name)!.document}\n\n# variables\n${JSON.stringify(variables, null, 2)}`;
   call.innerHTML = `<div><h4>GraphQL · ${escape(name)}</h4><pre class="request-graphql">${escape(pretty)}</pre></div><div><h4>REST (curl)</h4><pre class="request-curl">${escape(curlFor(name, variables))}</pre></div><div><h4>response</h4><pre class="response">…</pre></div>`;
-  $('#console-output').prepend(call);
+  const output = $('#console-output');
+  output.prepend(call);
+  while (output.children.length > 12) output.lastElementChild!.remove();
   try {
     const data = await run(name, variables);
     call.querySelector('.response')!.textContent = JSON.stringify(data, null, 2);
