@@ -50,15 +50,20 @@ describe.skipIf(!existsSync(CHROMIUM))('operator dashboard and sandbox console (
   const waitTile = (id: string, value: number) => page.waitForFunction(([id, value]) => document.querySelector(`#${id} .value`)?.textContent === String(value), [id, value] as const, { timeout: 30_000 });
   const eventRow = (type: string, orderId: string) => page.locator(`#events tr[data-type="${type}"][data-order-id="${orderId}"]`);
   /** Clicks a console action and waits for its call to answer without errors. */
-  const act = async (action: string, operation: string) => {
-    const before = await page.locator(`#console-output .call[data-operation="${operation}"]`).count();
-    await page.click(`button[data-action="${action}"]`);
-    const call = page.locator(`#console-output .call[data-operation="${operation}"]`);
-    await page.waitForFunction(([op, n]) => document.querySelectorAll(`#console-output .call[data-operation="${op}"][data-ok]`).length > n, [operation, before] as const, { timeout: 30_000 });
-    const latest = call.first();
-    const response = await latest.locator('.response').textContent();
+  const act = (action: string, operation: string) => actBy(() => page.click(`button[data-action="${action}"]`), operation);
+  const actBy = async (click: () => Promise<void>, operation: string) => {
+    const lastSeq = () => page.evaluate(() => Math.max(0, ...[...document.querySelectorAll('#console-output .call')].map((c: any) => Number(c.dataset.seq))));
+    const before = await lastSeq();
+    await click();
+    const handle = await page.waitForFunction(
+      ([op, n]) => [...document.querySelectorAll(`#console-output .call[data-operation="${op}"][data-ok]`)].find((c: any) => Number(c.dataset.seq) > n),
+      [operation, before] as const,
+      { timeout: 30_000 },
+    );
+    const latest = handle.asElement()!;
+    const response = await (await latest.$('.response'))!.textContent();
     expect(await latest.getAttribute('data-ok'), `${operation}: ${response}`).toBe('true');
-    return { response: JSON.parse(response!), graphql: await latest.locator('.request-graphql').textContent(), curl: await latest.locator('.request-curl').textContent() };
+    return { response: JSON.parse(response!), graphql: await (await latest.$('.request-graphql'))!.textContent(), curl: await (await latest.$('.request-curl'))!.textContent() };
   };
 
   it('signs in with a sandbox key, serves its assets from the gateway and follows the stream live', async () => {
@@ -172,9 +177,7 @@ describe.skipIf(!existsSync(CHROMIUM))('operator dashboard and sandbox console (
     await failing.waitFor({ timeout: 45_000 });
     expect(await tile('kpi-webhooks')).toBeGreaterThan(0);
     replaying = true;
-    await failing.locator('button[data-replay]').click();
-    await page.waitForFunction(() => document.querySelector('#console-output .call[data-operation="ReplayWebhookEvent"][data-ok="true"]'), undefined, { timeout: 30_000 });
-    const replay = JSON.parse((await page.locator('#console-output .call[data-operation="ReplayWebhookEvent"] .response').first().textContent())!);
+    const { response: replay } = await actBy(() => failing.locator('button[data-replay]').click(), 'ReplayWebhookEvent');
     expect(replay.replayWebhookEvent.replay).toBe(true);
     await expect.poll(() => receiver.received.some((r) => r.path === '/console' && r.id === replay.replayWebhookEvent.eventId), { timeout: 30_000 }).toBe(true);
     await page.screenshot({ path: `${ARTIFACTS}dashboard-webhook-replay.png`, fullPage: true });

@@ -433,11 +433,13 @@ $('#run-controls').addEventListener('click', async () => (await consoleCall('Run
 
 // ---------------------------------------------------------------- sandbox console
 
+let calls = 0;
 /** Runs a persisted operation and shows it as GraphQL, as curl for the REST facade, and its response. */
 async function consoleCall(name: string, variables: Record<string, unknown>): Promise<Json> {
   const call = document.createElement('div');
   call.className = 'call';
   call.dataset.operation = name;
+  call.dataset.seq = String(++calls);
   const pretty = `${OPERATIONS.get(name)!.document}\n\n# variables\n${JSON.stringify(variables, null, 2)}`;
   call.innerHTML = `<div><h4>GraphQL · ${escape(name)}</h4><pre class="request-graphql">${escape(pretty)}</pre></div><div><h4>REST (curl)</h4><pre class="request-curl">${escape(curlFor(name, variables))}</pre></div><div><h4>response</h4><pre class="response">…</pre></div>`;
   const output = $('#console-output');
