@@ -38,7 +38,14 @@ export async function ensureDashboardBuilt(): Promise<void> {
   const index = join(DASHBOARD_DIST, 'index.html');
   if (existsSync(index) && statSync(index).mtimeMs >= newestSource()) return;
   const { build } = await import('vite');
-  await build({ root: DASHBOARD_ROOT, configFile: join(DASHBOARD_ROOT, 'vite.config.ts'), logLevel: 'warn' });
+  // Vite sets NODE_ENV=production for its build; this process (pnpm start, a test) must not run on in production mode.
+  const nodeEnv = process.env.NODE_ENV;
+  try {
+    await build({ root: DASHBOARD_ROOT, configFile: join(DASHBOARD_ROOT, 'vite.config.ts'), logLevel: 'warn' });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
 }
 
 export function dashboardRoutes(): Record<string, RouteHandler> {
