@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { SUBGRAPH_NAMES, createLogger, onShutdown, servicePort, subgraphUrl, type ServiceName } from '@ipay/platform';
 import { SANDBOX_PASSWORD, SANDBOX_USERS, sandboxCredentials } from '@ipay/identity/src/seed.ts';
 import { apiKeyPepper, identityConfigFromEnv } from '@ipay/identity/src/services.ts';
+import { ensureDashboardBuilt } from '@ipay/gateway/src/dashboard.ts';
 import { startSystem } from './lib/system.ts';
 
 // `pnpm start` is the sandbox (well-known credentials, development secrets on loopback); anything else is
@@ -24,6 +25,8 @@ function printUrls(gatewayUrl: string, subgraphUrls: Record<string, string>) {
     `  gateway (GraphQL)  ${gatewayUrl}`,
     `  health / ready     ${new URL('/healthz', gatewayUrl)}  ${new URL('/readyz', gatewayUrl)}`,
     `  subscriptions      ${gatewayUrl.replace(/^http/, 'ws')}  (graphql-ws; send { authorization } in connection_init)`,
+    `                     ${new URL('/graphql/stream', gatewayUrl)}  (GraphQL over SSE; Authorization header, Last-Event-ID resumes)`,
+    `  dashboard          ${new URL('/dashboard/', gatewayUrl)}  (operator dashboard and sandbox console: sign in with a key below)`,
     ...Object.entries(subgraphUrls).map(([name, url]) => `  ${name.padEnd(18)} ${url}  (only accepts calls from the gateway)`),
     '',
     'Sandbox credentials (test mode only; send as Authorization: Bearer <key>):',
@@ -86,6 +89,8 @@ async function startProcesses() {
 }
 
 try {
+  // The dashboard's built assets are served by the gateway (gateway/dashboard, built with Vite when stale).
+  await ensureDashboardBuilt();
   await (process.env.DATABASE_URL ? startProcesses() : startEmbedded());
 } catch (error) {
   logger.fatal({ err: error }, (error as Error).message);

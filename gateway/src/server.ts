@@ -19,10 +19,10 @@ import {
   subgraphUrl,
   type Logger,
   type RequestInfo,
-  type RouteHandler,
   type DatabaseTarget,
   type EventBus,
   type Principal,
+  type RouteHandler,
   type SubgraphName,
 } from '@ipay/platform';
 import { Authenticator } from './auth.ts';
@@ -32,6 +32,8 @@ import { DrizzleIdempotencyStore, createRestFacade, openGatewayDatabase, readRes
 import { DEFAULT_RATE_LIMITS, RateLimiter, openRateCounterStore, rateLimitsFromEnv, type RateCounterStore, type RateLimits } from './rate-limit.ts';
 import { SubgraphCircuits, circuitOptionsFromEnv, type CircuitOptions } from './resilience.ts';
 import { SubscriptionEngine, type SubscriptionLimits } from './subscriptions.ts';
+import { SSE_PATH, sseRoute } from './sse.ts';
+import { dashboardRoutes } from './dashboard.ts';
 
 // @apollo/gateway otherwise starts an OpenTelemetry exporter to Apollo whose cloud resource detectors probe
 // metadata addresses (169.254.169.254 …): a gateway of ours never phones home.
@@ -233,8 +235,12 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const maxBulkBodyBytes = options.maxBulkBodyBytes ?? envBytes('MAX_BULK_BODY_BYTES', DEFAULT_BULK_BODY_BYTES);
   const memory = new BodyMemoryBudget(options.bodyMemoryBytes ?? envBytes('MAX_BODY_MEMORY_BYTES', DEFAULT_BODY_MEMORY_BYTES));
   const graphqlContext = (info: RequestInfo) => contextFor(info.req.headers, info.req.socket.remoteAddress, info.requestId, info.logger);
+  let sse: RouteHandler | undefined;
   const httpServer = createHttpServer(logger, {
     ...Object.fromEntries(Object.entries(rest.routes).map(([path, handler]) => [path, path.startsWith('/v1') ? rateLimited(handler, 'rest') : handler])),
+    ...dashboardRoutes(),
+    // GraphQL over SSE: the same subscriptions as graphql-ws on /graphql (see sse.ts).
+    [SSE_PATH]: rateLimited((info) => (sse ? sse(info) : sendJson(info.res, 404, { error: 'this gateway serves no subscriptions (no event bus)', requestId: info.requestId })), 'graphql'),
     '/graphql': rateLimited(graphqlEndpoint({ apollo, guard, memory, maxBodyBytes, beforeExecute: authOperationLimit, context: graphqlContext }), 'graphql'),
     // Bulk imports have their own route and body budget, so /graphql stays small.
     '/graphql/bulk': rateLimited(graphqlEndpoint({ apollo, guard, memory, maxBodyBytes: maxBulkBodyBytes, bulk: true, beforeExecute: authOperationLimit, context: graphqlContext }), 'graphql'),
@@ -265,6 +271,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       ? new SubscriptionEngine({ supergraphSdl: supergraph, dataSource: (name) => dataSource(name), bus: options.bus, authenticator, logger, limits: options.subscriptionLimits, environment })
       : undefined;
   subscriptions?.attach(httpServer);
+  if (subscriptions) sse = sseRoute(subscriptions, authenticator, logger);
 
   return {
     httpServer,

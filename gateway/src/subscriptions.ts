@@ -62,11 +62,16 @@ export interface SubscriptionEngineOptions {
   environment?: IpayEnvironment;
 }
 
-interface ConnectionState {
+export interface ConnectionState {
   principal: Principal;
   sourceIp: string | null;
   active: Set<string>;
+  /** Where a reconnecting client resumes (GraphQL over SSE: its Last-Event-ID header); wins over the argument. */
+  resumeAfter?: string;
 }
+
+/** The bus event a subscription result was made from (not serialised; GraphQL over SSE sends it as the SSE `id:`). */
+export const EVENT_ID = Symbol('ipay.eventId');
 
 /** Whether the principal may see this event: `events:read` over its merchant or carrier, in its own mode. */
 export function mayReceive(principal: Principal, event: BusEvent): boolean {
@@ -88,9 +93,9 @@ export function mayReceive(principal: Principal, event: BusEvent): boolean {
 export class SubscriptionEngine {
   private readonly planner: QueryPlanner;
   private readonly apiSchema: Schema;
-  private readonly apiSchemaJs: GraphQLSchema;
+  readonly apiSchemaJs: GraphQLSchema;
   private readonly supergraphSchemaJs: GraphQLSchema;
-  private readonly limits: SubscriptionLimits;
+  readonly limits: SubscriptionLimits;
   private wss: WebSocketServer | undefined;
   private disposer: { dispose(): void | Promise<void> } | undefined;
 
@@ -151,7 +156,8 @@ export class SubscriptionEngine {
     logger.info({ path }, 'federated subscriptions over graphql-ws');
   }
 
-  private subscribe(args: ExecutionArgs): AsyncGenerator<ExecutionResult> | ExecutionResult {
+  /** One subscription for an authenticated connection (graphql-ws, or GraphQL over SSE in sse.ts). */
+  subscribe(args: ExecutionArgs): AsyncGenerator<ExecutionResult> | ExecutionResult {
     const state = (args.contextValue as { state: ConnectionState }).state;
     const operation = getOperationAST(args.document, args.operationName) as OperationDefinitionNode;
     const fieldNode = operation.selectionSet.selections[0] as FieldNode;
@@ -177,7 +183,7 @@ export class SubscriptionEngine {
       (!argValues.merchantId || event.merchantId === argValues.merchantId) &&
       (!argValues.types?.length || argValues.types.includes(event.type)) &&
       (!argValues.orderId || event.payload.order_id === argValues.orderId || (event.subjectType === 'Order' && event.subjectId === argValues.orderId));
-    return this.stream(plan.node.primary, plan.node.rest, args, state, argValues.lastEventId ?? null, matches);
+    return this.stream(plan.node.primary, plan.node.rest, args, state, state.resumeAfter ?? argValues.lastEventId ?? null, matches);
   }
 
   private async *stream(
@@ -222,6 +228,7 @@ export class SubscriptionEngine {
         const result = await this.execute(queryPlan, primary, args, state, event);
         // An event the owning subgraph refuses for this subscriber is not theirs to see: skip, do not leak.
         if (result.errors?.some((e) => e.extensions?.code === 'FORBIDDEN') && !result.data) continue;
+        Object.defineProperty(result, EVENT_ID, { value: event.id, enumerable: false });
         yield result;
       }
     } finally {

@@ -49,6 +49,19 @@ export const SANDBOX_MERCHANTS: readonly SandboxMerchant[] = [
 
 const CUSTOMERS = ['Ana Silva', 'Jonas Berg', 'Chloé Martin', 'Piotr Nowak', 'Emma de Vries', 'Luca Rossi', 'Sofia Lind', 'Tom Jansen', 'Mia Keller'];
 
+/**
+ * Newest first, the order a newcomer meets the sandbox in (`orders` lists newest first): something in flight, paid,
+ * delivered, … with the cancelled ones oldest. Merchants are interleaved, so the first page mixes all three.
+ */
+const NEWEST_FIRST: readonly SandboxOrderStatus[] = ['OUT_FOR_DELIVERY', 'PAID', 'DELIVERED', 'RELEASED', 'AWAITING_PAYMENT', 'RETURNED', 'CREATED', 'REFUNDED', 'CANCELLED'];
+const NEWEST_CREATED_AT = Date.UTC(2026, 10, 9, 18, 0, 0);
+
+/** When the sandbox order of merchant `m` in `status` was created: 7 hours apart, all within November 2026. */
+function sandboxCreatedAt(m: number, status: SandboxOrderStatus): Date {
+  const position = (NEWEST_FIRST.indexOf(status) - m + NEWEST_FIRST.length) % NEWEST_FIRST.length;
+  return new Date(NEWEST_CREATED_AT - (position * SANDBOX_MERCHANTS.length + m) * 7 * 3600_000);
+}
+
 /** One order in every status for every merchant. */
 export const SANDBOX_ORDERS: readonly SandboxOrder[] = SANDBOX_MERCHANTS.flatMap((merchant, m) =>
   ORDER_STATUSES.map((status, s) => {
@@ -62,7 +75,7 @@ export const SANDBOX_ORDERS: readonly SandboxOrder[] = SANDBOX_MERCHANTS.flatMap
       currency: merchant.currency,
       customerName,
       customerEmail: `${customerName.toLowerCase().normalize('NFD').replace(/[^a-z ]/g, '').replace(' ', '.')}@example.com`,
-      createdAt: new Date(Date.UTC(2026, 10, 1 + s, 9 + m, 0, 0)),
+      createdAt: sandboxCreatedAt(m, status),
     };
   }),
 );

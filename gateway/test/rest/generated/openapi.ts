@@ -1253,6 +1253,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/operator/carrier-invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Carrier invoices by reconciliation status
+         * @description Carrier invoices, newest import first, by status (RECONCILING = some lines are mismatched, unmatched or disputed).
+         *
+         *     Runs the persisted GraphQL query `ListUnreconciledCarrierInvoices`.
+         */
+        get: operations["ListUnreconciledCarrierInvoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operator/merchants/{merchantId}/webhook-deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A merchant's webhook deliveries by status, per endpoint
+         * @description Each endpoint of the merchant (in the caller's mode) with its latest deliveries of one status (FAILED: every retry failed; PENDING: waiting for a retry, with the last error), for the operator's replay list.
+         *
+         *     Runs the persisted GraphQL query `ListWebhookDeliveries`.
+         */
+        get: operations["ListWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operator/orders/{id}/drill-down": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An order across all subgraphs (dashboard drill-down)
+         * @description One federated query: the order (commerce) with its merchant (identity), payment session (payments), shipment and release authorization (logistics) and settlement (finance), as the operator dashboard shows it.
+         *
+         *     Runs the persisted GraphQL query `GetOrderDrillDown`.
+         */
+        get: operations["GetOrderDrillDown"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operator/releases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recent orders with their shipment's release authorization
+         * @description The latest orders (optionally of one merchant) with shipment and release status and failed attempts; the operator dashboard lists the LOCKED ones for reissueReleaseCode.
+         *
+         *     Runs the persisted GraphQL query `ListOrderReleases`.
+         */
+        get: operations["ListOrderReleases"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/order-imports/{id}": {
         parameters: {
             query?: never;
@@ -1947,6 +2035,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sandbox/shipments/{shipmentId}/scan-scenarios": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make the sandbox carrier play a whole parcel journey
+         * @description Sandbox only. The carrier's signed webhooks for each scan of the scenario, as the real carrier would send them.
+         *
+         *     Runs the persisted GraphQL mutation `SimulateCarrierScans`.
+         */
+        post: operations["SimulateCarrierScans"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sandbox/shipments/{shipmentId}/scans": {
         parameters: {
             query?: never;
@@ -2379,6 +2489,28 @@ export interface paths {
          *     Runs the persisted GraphQL mutation `CreateWebhookEndpoint`.
          */
         post: operations["CreateWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{endpointId}/events/{eventId}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send one event to an endpoint again
+         * @description Sends an event the endpoint was sent before again, with the same webhook-id (a new delivery, marked as a replay).
+         *
+         *     Runs the persisted GraphQL mutation `ReplayWebhookEvent`.
+         */
+        post: operations["ReplayWebhookEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4814,6 +4946,84 @@ export interface components {
                 currency: string;
             };
         };
+        /** @description One federated query: the order (commerce) with its merchant (identity), payment session (payments), shipment and release authorization (logistics) and settlement (finance), as the operator dashboard shows it. */
+        GetOrderDrillDownResponse: {
+            /** Format: date-time */
+            createdAt: string;
+            customer: {
+                /** @description Null where a marketplace withholds the buyer's e-mail. */
+                email: string | null;
+                name: string;
+            };
+            id: string;
+            merchant: {
+                id: string;
+                name: string;
+            };
+            /** @description The merchant's own reference, unique per merchant. */
+            merchantReference: string;
+            /** @description The order's current payment session: the one holding the order's funds, else the newest. */
+            paymentSession: {
+                amount: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+                id: string;
+                /** @description Payment method at the PSP (card, ideal, ...). */
+                method: string;
+                /** @description PSP code (adyen, stripe, mollie). */
+                psp: string;
+                /** @description Human-friendly IPAY reference with a check character (e.g. IPAY-7K3M-Q9XD-4). */
+                reference: string;
+                status: components["schemas"]["PaymentSessionStatus"];
+            } | null;
+            /** @description The settlement the order's collection was paid out in, once it is settled. */
+            settlement: {
+                id: string;
+                /**
+                 * Format: date-time
+                 * @description End of the period (exclusive, UTC).
+                 */
+                periodEnd: string;
+                /**
+                 * Format: date-time
+                 * @description Start of the period (inclusive, UTC).
+                 */
+                periodStart: string;
+                status: components["schemas"]["SettlementStatus"];
+            } | null;
+            /** @description The order's current shipment: the newest one. */
+            shipment: {
+                carrier: {
+                    /** @description Short code (ups, dhl, postnl, dpd, gls, inpost). */
+                    code: string;
+                    name: string;
+                };
+                id: string;
+                /** @description The release authorization of the hand-over (releases:read). */
+                release: {
+                    /** Format: date-time */
+                    authorizedAt: string | null;
+                    /** Format: date-time */
+                    expiresAt: string;
+                    /** Format: int32 */
+                    failedAttempts: number;
+                    id: string;
+                    /** Format: date-time */
+                    releasedAt: string | null;
+                    status: components["schemas"]["ReleaseStatus"];
+                } | null;
+                status: components["schemas"]["ShipmentStatus"];
+                trackingNumber: string;
+            } | null;
+            status: components["schemas"]["OrderStatus"];
+            total: {
+                /** Format: int32 */
+                amount: number;
+                currency: string;
+            };
+        };
         /** @description An order with its merchant, customer and total, and its current payment session, shipment and settlement (each null until the order gets one). */
         GetOrderResponse: {
             /** Format: date-time */
@@ -6402,6 +6612,36 @@ export interface components {
             /** @description Of those, the keys nothing on the fallback chain has: rendering them fails with MESSAGE_TEMPLATE_MISSING. */
             unresolved: string[];
         }[];
+        /** @description The latest orders (optionally of one merchant) with shipment and release status and failed attempts; the operator dashboard lists the LOCKED ones for reissueReleaseCode. */
+        ListOrderReleasesResponse: {
+            edges: {
+                node: {
+                    id: string;
+                    merchant: {
+                        id: string;
+                        name: string;
+                    };
+                    /** @description The merchant's own reference, unique per merchant. */
+                    merchantReference: string;
+                    /** @description The order's current shipment: the newest one. */
+                    shipment: {
+                        id: string;
+                        /** @description The release authorization of the hand-over (releases:read). */
+                        release: {
+                            /** Format: date-time */
+                            expiresAt: string;
+                            /** Format: int32 */
+                            failedAttempts: number;
+                            id: string;
+                            status: components["schemas"]["ReleaseStatus"];
+                        } | null;
+                        status: components["schemas"]["ShipmentStatus"];
+                        trackingNumber: string;
+                    } | null;
+                    status: components["schemas"]["OrderStatus"];
+                };
+            }[];
+        };
         /** @description Orders, newest first, optionally of one merchant and in one status. Cursor paged: follow the `Link: rel="next"` header, or pass `pageInfo.endCursor` as `after`. */
         ListOrdersResponse: {
             edges: {
@@ -6715,6 +6955,72 @@ export interface components {
                 validTo: string | null;
             }[];
         };
+        /** @description Carrier invoices, newest import first, by status (RECONCILING = some lines are mismatched, unmatched or disputed). */
+        ListUnreconciledCarrierInvoicesResponse: {
+            edges: {
+                node: {
+                    carrier: string;
+                    id: string;
+                    /** Format: date-time */
+                    importedAt: string;
+                    /** @description YYYY-MM-DD. */
+                    invoiceDate: string;
+                    invoiceNumber: string;
+                    open: {
+                        /** Format: int32 */
+                        amount: number;
+                        currency: string;
+                    };
+                    /** Format: date-time */
+                    reconciledAt: string | null;
+                    status: components["schemas"]["CarrierInvoiceStatus"];
+                    total: {
+                        /** Format: int32 */
+                        amount: number;
+                        currency: string;
+                    };
+                };
+            }[];
+        };
+        /** @description Each endpoint of the merchant (in the caller's mode) with its latest deliveries of one status (FAILED: every retry failed; PENDING: waiting for a retry, with the last error), for the operator's replay list. */
+        ListWebhookDeliveriesResponse: {
+            /** @description Deliveries to this endpoint, newest first; `first` is at most 100. */
+            deliveries: {
+                edges: {
+                    node: {
+                        /** Format: int32 */
+                        attemptCount: number;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** @description The event id, sent as the `webhook-id` header: the same on every retry and replay. */
+                        eventId: string;
+                        eventType: string;
+                        id: string;
+                        lastError: string | null;
+                        /** Format: int32 */
+                        lastStatusCode: number | null;
+                        /**
+                         * Format: date-time
+                         * @description When the next attempt is due (pending deliveries).
+                         */
+                        nextAttemptAt: string | null;
+                        /** Format: date-time */
+                        occurredAt: string;
+                        /** @description A manual replay of an event the endpoint was sent before. */
+                        replay: boolean;
+                        status: components["schemas"]["WebhookDeliveryStatus"];
+                    };
+                }[];
+            };
+            /**
+             * Format: date-time
+             * @description The first failed attempt since the last success; null while deliveries succeed.
+             */
+            failingSince: string | null;
+            id: string;
+            status: components["schemas"]["WebhookEndpointStatus"];
+            url: string;
+        }[];
         /** @description The merchant's webhook endpoints in the caller's mode (sandbox or live). */
         ListWebhookEndpointsResponse: {
             /** Format: date-time */
@@ -7152,6 +7458,21 @@ export interface components {
             text: string;
             /** Format: int32 */
             version: number;
+        };
+        ReplayWebhookEventRequest: Record<string, never>;
+        /** @description Sends an event the endpoint was sent before again, with the same webhook-id (a new delivery, marked as a replay). */
+        ReplayWebhookEventResponse: {
+            /** Format: int32 */
+            attemptCount: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The event id, sent as the `webhook-id` header: the same on every retry and replay. */
+            eventId: string;
+            eventType: string;
+            id: string;
+            /** @description A manual replay of an event the endpoint was sent before. */
+            replay: boolean;
+            status: components["schemas"]["WebhookDeliveryStatus"];
         };
         ReplayWebhooksRequest: {
             /** Format: date-time */
@@ -7674,6 +7995,11 @@ export interface components {
          */
         SandboxPaymentOutcome: "SUCCEED" | "DECLINE" | "EXPIRE";
         /**
+         * @description A sandbox parcel journey the scan simulator plays through the carrier webhook.
+         * @enum {string}
+         */
+        ScanScenario: "HAPPY_PATH" | "FAILED_ATTEMPT_THEN_DELIVERED" | "RETURNED_TO_SENDER";
+        /**
          * @description What a carrier scan reports.
          * @enum {string}
          */
@@ -7875,6 +8201,16 @@ export interface components {
         };
         /** @description Sandbox only. Sends the carrier's signed webhook to IPAY, as the real carrier would. */
         SimulateCarrierScanResponse: {
+            shipment: {
+                id: string;
+                status: components["schemas"]["ShipmentStatus"];
+            };
+        };
+        SimulateCarrierScansRequest: {
+            scenario: components["schemas"]["ScanScenario"];
+        };
+        /** @description Sandbox only. The carrier's signed webhooks for each scan of the scenario, as the real carrier would send them. */
+        SimulateCarrierScansResponse: {
             shipment: {
                 id: string;
                 status: components["schemas"]["ShipmentStatus"];
@@ -14280,6 +14616,345 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    ListUnreconciledCarrierInvoices: {
+        parameters: {
+            query?: {
+                carrier?: string;
+                /** @example RECONCILING */
+                status?: components["schemas"]["CarrierInvoiceStatus"];
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.carrierInvoices` of the GraphQL operation ListUnreconciledCarrierInvoices. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "edges": [
+                     *         {
+                     *           "node": {
+                     *             "id": "id_4cce99ce6faecbd0938df25876ed4525",
+                     *             "carrier": "carrier",
+                     *             "invoiceNumber": "invoiceNumber",
+                     *             "invoiceDate": "invoiceDate",
+                     *             "status": "RECONCILING",
+                     *             "total": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             },
+                     *             "open": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             },
+                     *             "importedAt": "2026-05-29T09:14:22.000Z",
+                     *             "reconciledAt": "2026-05-29T09:14:22.000Z"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ListUnreconciledCarrierInvoicesResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ListWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @example FAILED */
+                status?: components["schemas"]["WebhookDeliveryStatus"];
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @example mer_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                merchantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.webhookEndpoints` of the GraphQL operation ListWebhookDeliveries. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "id_636f38b1b14e66869b768277c3dee522",
+                     *         "url": "url",
+                     *         "status": "ENABLED",
+                     *         "failingSince": "2026-05-29T09:14:22.000Z",
+                     *         "deliveries": {
+                     *           "edges": [
+                     *             {
+                     *               "node": {
+                     *                 "id": "id_358e23ea6133908dd8bd4be6643a4a82",
+                     *                 "eventId": "id_61231a86ad8c9fca2975f0a3e4b779ef",
+                     *                 "eventType": "eventType",
+                     *                 "occurredAt": "2026-05-29T09:14:22.000Z",
+                     *                 "replay": true,
+                     *                 "status": "FAILED",
+                     *                 "attemptCount": 1,
+                     *                 "nextAttemptAt": "2026-05-29T09:14:22.000Z",
+                     *                 "lastStatusCode": 1,
+                     *                 "lastError": "lastError",
+                     *                 "createdAt": "2026-05-29T09:14:22.000Z"
+                     *               }
+                     *             }
+                     *           ]
+                     *         }
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["ListWebhookDeliveriesResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetOrderDrillDown: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The order's id.
+                 * @example ord_73a67698533ab4c4653341d1578cffa9
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.order` of the GraphQL operation GetOrderDrillDown. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ord_73a67698533ab4c4653341d1578cffa9",
+                     *       "merchantReference": "ACME-1004",
+                     *       "status": "CREATED",
+                     *       "total": {
+                     *         "amount": 7840,
+                     *         "currency": "EUR"
+                     *       },
+                     *       "customer": {
+                     *         "name": "Ana Silva",
+                     *         "email": "ana.silva@example.com"
+                     *       },
+                     *       "merchant": {
+                     *         "id": "mer_d46699935d529eba1ac4c3d352f171d4",
+                     *         "name": "Acme Shop"
+                     *       },
+                     *       "paymentSession": {
+                     *         "id": "pay_d0151cb983b642aa3f583ef81f0d6dbb",
+                     *         "reference": "IPAY-7K3M-Q9XD-4",
+                     *         "status": "CREATED",
+                     *         "psp": "adyen",
+                     *         "method": "card",
+                     *         "amount": {
+                     *           "amount": 7840,
+                     *           "currency": "EUR"
+                     *         }
+                     *       },
+                     *       "shipment": {
+                     *         "id": "shp_7c0c44d1087d884a165c384774855e71",
+                     *         "trackingNumber": "POSTNL000100023757",
+                     *         "status": "LABEL_CREATED",
+                     *         "carrier": {
+                     *           "code": "postnl",
+                     *           "name": "PostNL"
+                     *         },
+                     *         "release": {
+                     *           "id": "id_f22e3fd4b30147ae1cff8d8fc4d7bbd3",
+                     *           "status": "ACTIVE",
+                     *           "failedAttempts": 1,
+                     *           "expiresAt": "2026-05-29T09:14:22.000Z",
+                     *           "authorizedAt": "2026-05-29T09:14:22.000Z",
+                     *           "releasedAt": "2026-05-29T09:14:22.000Z"
+                     *         }
+                     *       },
+                     *       "settlement": {
+                     *         "id": "stl_c863e3c8b1bd46fc58f816e565f6a7ef",
+                     *         "status": "OPEN",
+                     *         "periodStart": "2026-05-29T09:14:22.000Z",
+                     *         "periodEnd": "2026-05-29T09:14:22.000Z"
+                     *       },
+                     *       "createdAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetOrderDrillDownResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ListOrderReleases: {
+        parameters: {
+            query?: {
+                first?: number;
+                /** @example mer_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                merchantId?: string;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.orders` of the GraphQL operation ListOrderReleases. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "edges": [
+                     *         {
+                     *           "node": {
+                     *             "id": "ord_2917b41c1734df61eb685e1e2ea7b435",
+                     *             "merchantReference": "ACME-1004",
+                     *             "status": "CREATED",
+                     *             "merchant": {
+                     *               "id": "mer_d46699935d529eba1ac4c3d352f171d4",
+                     *               "name": "Acme Shop"
+                     *             },
+                     *             "shipment": {
+                     *               "id": "shp_7c0c44d1087d884a165c384774855e71",
+                     *               "trackingNumber": "POSTNL000100023757",
+                     *               "status": "LABEL_CREATED",
+                     *               "release": {
+                     *                 "id": "id_f22e3fd4b30147ae1cff8d8fc4d7bbd3",
+                     *                 "status": "ACTIVE",
+                     *                 "failedAttempts": 1,
+                     *                 "expiresAt": "2026-05-29T09:14:22.000Z"
+                     *               }
+                     *             }
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ListOrderReleasesResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     GetImportJob: {
         parameters: {
             query?: never;
@@ -17646,6 +18321,67 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    SimulateCarrierScans: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example shp_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                shipmentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "scenario": "HAPPY_PATH"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SimulateCarrierScansRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.simulateCarrierScans` of the GraphQL operation SimulateCarrierScans. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "shipment": {
+                     *         "id": "shp_7c0c44d1087d884a165c384774855e71",
+                     *         "status": "LABEL_CREATED"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SimulateCarrierScansResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     SimulateCarrierScan: {
         parameters: {
             query?: never;
@@ -19164,6 +19900,68 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["CreateWebhookEndpointResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ReplayWebhookEvent: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example whe_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                endpointId: string;
+                /** @example evt_0193b2c4-d5e6-7f7a-8b9c-0d1e2f3a4b5c */
+                eventId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["ReplayWebhookEventRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.replayWebhookEvent` of the GraphQL operation ReplayWebhookEvent. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_358e23ea6133908dd8bd4be6643a4a82",
+                     *       "eventId": "evt_0193b2c4-d5e6-7f7a-8b9c-0d1e2f3a4b5c",
+                     *       "eventType": "eventType",
+                     *       "replay": true,
+                     *       "status": "PENDING",
+                     *       "attemptCount": 1,
+                     *       "createdAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReplayWebhookEventResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
