@@ -7948,7 +7948,33 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `FEE_PERIOD_CLOSED` (`urn:ipay:problem:fee-period-closed`): A fee change cannot reach back into a settlement that is no longer OPEN; correct it with an adjustment.
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:fee-period-closed",
+                     *       "title": "Fee period closed",
+                     *       "status": 409,
+                     *       "detail": "A fee change cannot reach back into a settlement that is no longer OPEN; correct it with an adjustment.",
+                     *       "code": "FEE_PERIOD_CLOSED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "FEE_PERIOD_CLOSED" | "IDEMPOTENCY_KEY_IN_USE";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -10685,6 +10711,7 @@ export interface operations {
              *     - `CONFLICT` (`urn:ipay:problem:conflict`, retryable): The resource is being changed concurrently; retry.
              *     - `ORDER_CANCELLED` (`urn:ipay:problem:order-cancelled`): The order was cancelled: it is no longer paid, shipped or released.
              *     - `PAYMENT_NOT_CONFIRMED` (`urn:ipay:problem:payment-not-confirmed`): The order is not fully paid (no payment, a partial capture, or a refund); the parcel cannot be released.
+             *     - `RELEASE_REVOKED` (`urn:ipay:problem:release-revoked`): The release authorization was revoked (cancellation, refund or reissue); the parcel may not be handed over.
              */
             409: {
                 headers: {
@@ -10703,7 +10730,7 @@ export interface operations {
                      */
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "CONFLICT" | "IDEMPOTENCY_KEY_IN_USE" | "ORDER_CANCELLED" | "PAYMENT_NOT_CONFIRMED";
+                        code?: "CONFLICT" | "IDEMPOTENCY_KEY_IN_USE" | "ORDER_CANCELLED" | "PAYMENT_NOT_CONFIRMED" | "RELEASE_REVOKED";
                     };
                 };
             };
@@ -11157,7 +11184,33 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `ORDER_NOT_RETURNABLE` (`urn:ipay:problem:order-not-returnable`): The order is in a status from which it cannot be returned.
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:order-not-returnable",
+                     *       "title": "Order not returnable",
+                     *       "status": 409,
+                     *       "detail": "The order is in a status from which it cannot be returned.",
+                     *       "code": "ORDER_NOT_RETURNABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_USE" | "ORDER_NOT_RETURNABLE";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -11468,7 +11521,34 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `RETURN_ALREADY_CONFIRMED` (`urn:ipay:problem:return-already-confirmed`): The return was confirmed already (or is past REQUESTED).
+             *     - `ILLEGAL_RETURN_TRANSITION` (`urn:ipay:problem:illegal-return-transition`): The return is in a status from which this change is not allowed.
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:return-already-confirmed",
+                     *       "title": "Return already confirmed",
+                     *       "status": 409,
+                     *       "detail": "The return was confirmed already (or is past REQUESTED).",
+                     *       "code": "RETURN_ALREADY_CONFIRMED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_USE" | "ILLEGAL_RETURN_TRANSITION" | "RETURN_ALREADY_CONFIRMED";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -11614,7 +11694,33 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `ILLEGAL_RETURN_TRANSITION` (`urn:ipay:problem:illegal-return-transition`): The return is in a status from which this change is not allowed.
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:illegal-return-transition",
+                     *       "title": "Illegal return transition",
+                     *       "status": 409,
+                     *       "detail": "The return is in a status from which this change is not allowed.",
+                     *       "code": "ILLEGAL_RETURN_TRANSITION"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_USE" | "ILLEGAL_RETURN_TRANSITION";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -11762,10 +11868,64 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `RETURN_ALREADY_CONFIRMED` (`urn:ipay:problem:return-already-confirmed`): The return was confirmed already (or is past REQUESTED).
+             *     - `ILLEGAL_RETURN_TRANSITION` (`urn:ipay:problem:illegal-return-transition`): The return is in a status from which this change is not allowed.
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:return-already-confirmed",
+                     *       "title": "Return already confirmed",
+                     *       "status": 409,
+                     *       "detail": "The return was confirmed already (or is past REQUESTED).",
+                     *       "code": "RETURN_ALREADY_CONFIRMED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_USE" | "ILLEGAL_RETURN_TRANSITION" | "RETURN_ALREADY_CONFIRMED";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableContent"];
+            /**
+             * @description Well-formed, but the graph refused a value (e.g. a page size out of range or an unknown cursor), or the Idempotency-Key was already used with a different request.
+             *     Codes:
+             *     - `BAD_USER_INPUT` (`urn:ipay:problem:invalid-input`): A value was refused; `errors[].field` names it.
+             *     - `GRAPHQL_VALIDATION_FAILED` (`urn:ipay:problem:invalid-input`): The operation or its variables do not validate against the schema.
+             *     - `RETENTION_OFFER_NOT_AVAILABLE` (`urn:ipay:problem:retention-offer-not-available`): The offer is not one of the offers made for this return.
+             */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:retention-offer-not-available",
+                     *       "title": "Retention offer not available",
+                     *       "status": 422,
+                     *       "detail": "The offer is not one of the offers made for this return.",
+                     *       "code": "RETENTION_OFFER_NOT_AVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "BAD_USER_INPUT" | "GRAPHQL_VALIDATION_FAILED" | "RETENTION_OFFER_NOT_AVAILABLE";
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             502: components["responses"]["BadGateway"];
@@ -12313,7 +12473,33 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `SETTLEMENT_INVALID_TRANSITION` (`urn:ipay:problem:settlement-invalid-transition`): The settlement is in a status from which this change is not allowed (OPEN → CLOSED → APPROVED → PAID).
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:settlement-invalid-transition",
+                     *       "title": "Invalid settlement transition",
+                     *       "status": 409,
+                     *       "detail": "The settlement is in a status from which this change is not allowed (OPEN → CLOSED → APPROVED → PAID).",
+                     *       "code": "SETTLEMENT_INVALID_TRANSITION"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_USE" | "SETTLEMENT_INVALID_TRANSITION";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -12789,9 +12975,63 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
+            /**
+             * @description The token is valid but may not do this.
+             *     Codes:
+             *     - `FORBIDDEN` (`urn:ipay:problem:forbidden`): The credential is valid but may not do this.
+             *     - `MERCHANT_NOT_ACTIVE` (`urn:ipay:problem:merchant-not-active`): The merchant behind a live credential is not ACTIVE (suspended, closed or not yet approved): live access is refused until it is reactivated.
+             *     - `PERSISTED_QUERY_NOT_ALLOWED` (`urn:ipay:problem:persisted-query-not-allowed`): This gateway runs only operations of the persisted-operation manifest.
+             *     - `FOUR_EYES_REQUIRED` (`urn:ipay:problem:four-eyes-required`): The settlement exceeds the approval threshold: a signed-in person other than who closed it must approve it (`extensions.reason`).
+             */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:four-eyes-required",
+                     *       "title": "Four eyes required",
+                     *       "status": 403,
+                     *       "detail": "The settlement exceeds the approval threshold: a signed-in person other than who closed it must approve it (`extensions.reason`).",
+                     *       "code": "FOUR_EYES_REQUIRED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "FORBIDDEN" | "FOUR_EYES_REQUIRED" | "MERCHANT_NOT_ACTIVE" | "PERSISTED_QUERY_NOT_ALLOWED";
+                    };
+                };
+            };
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `SETTLEMENT_INVALID_TRANSITION` (`urn:ipay:problem:settlement-invalid-transition`): The settlement is in a status from which this change is not allowed (OPEN → CLOSED → APPROVED → PAID).
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:settlement-invalid-transition",
+                     *       "title": "Invalid settlement transition",
+                     *       "status": 409,
+                     *       "detail": "The settlement is in a status from which this change is not allowed (OPEN → CLOSED → APPROVED → PAID).",
+                     *       "code": "SETTLEMENT_INVALID_TRANSITION"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_USE" | "SETTLEMENT_INVALID_TRANSITION";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -12872,7 +13112,33 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `SETTLEMENT_INVALID_TRANSITION` (`urn:ipay:problem:settlement-invalid-transition`): The settlement is in a status from which this change is not allowed (OPEN → CLOSED → APPROVED → PAID).
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:settlement-invalid-transition",
+                     *       "title": "Invalid settlement transition",
+                     *       "status": 409,
+                     *       "detail": "The settlement is in a status from which this change is not allowed (OPEN → CLOSED → APPROVED → PAID).",
+                     *       "code": "SETTLEMENT_INVALID_TRANSITION"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_USE" | "SETTLEMENT_INVALID_TRANSITION";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -13024,7 +13290,33 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `SETTLEMENT_INVALID_TRANSITION` (`urn:ipay:problem:settlement-invalid-transition`): The settlement is in a status from which this change is not allowed (OPEN → CLOSED → APPROVED → PAID).
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:settlement-invalid-transition",
+                     *       "title": "Invalid settlement transition",
+                     *       "status": 409,
+                     *       "detail": "The settlement is in a status from which this change is not allowed (OPEN → CLOSED → APPROVED → PAID).",
+                     *       "code": "SETTLEMENT_INVALID_TRANSITION"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_USE" | "SETTLEMENT_INVALID_TRANSITION";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -13259,7 +13551,6 @@ export interface operations {
              *     Codes:
              *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
              *     - `ORDER_CANCELLED` (`urn:ipay:problem:order-cancelled`): The order was cancelled: it is no longer paid, shipped or released.
-             *     - `CARRIER_NOT_CONFIGURED` (`urn:ipay:problem:carrier-not-configured`): No carrier integration is configured for live shipments of this carrier; nothing was booked.
              */
             409: {
                 headers: {
@@ -13278,16 +13569,70 @@ export interface operations {
                      */
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "CARRIER_NOT_CONFIGURED" | "IDEMPOTENCY_KEY_IN_USE" | "ORDER_CANCELLED";
+                        code?: "IDEMPOTENCY_KEY_IN_USE" | "ORDER_CANCELLED";
                     };
                 };
             };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableContent"];
+            /**
+             * @description Well-formed, but the graph refused a value (e.g. a page size out of range or an unknown cursor), or the Idempotency-Key was already used with a different request.
+             *     Codes:
+             *     - `BAD_USER_INPUT` (`urn:ipay:problem:invalid-input`): A value was refused; `errors[].field` names it.
+             *     - `GRAPHQL_VALIDATION_FAILED` (`urn:ipay:problem:invalid-input`): The operation or its variables do not validate against the schema.
+             *     - `CARRIER_NOT_CONFIGURED` (`urn:ipay:problem:carrier-not-configured`): No carrier integration (booking credentials) is configured for live shipments of this carrier; nothing was booked.
+             */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:carrier-not-configured",
+                     *       "title": "Carrier not configured",
+                     *       "status": 422,
+                     *       "detail": "No carrier integration (booking credentials) is configured for live shipments of this carrier; nothing was booked.",
+                     *       "code": "CARRIER_NOT_CONFIGURED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "BAD_USER_INPUT" | "CARRIER_NOT_CONFIGURED" | "GRAPHQL_VALIDATION_FAILED";
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
-            502: components["responses"]["BadGateway"];
+            /**
+             * @description A service behind the gateway answered with an error.
+             *     Codes:
+             *     - `BAD_GATEWAY` (`urn:ipay:problem:upstream-error`, retryable): A service behind the gateway failed.
+             *     - `DOWNSTREAM_SERVICE_ERROR` (`urn:ipay:problem:upstream-error`, retryable): A service behind the gateway failed.
+             *     - `CARRIER_BOOKING_FAILED` (`urn:ipay:problem:carrier-booking-failed`, retryable): The carrier refused the booking or could not be reached; nothing was booked. `extensions.retryable` says whether this attempt can succeed later.
+             */
+            502: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:carrier-booking-failed",
+                     *       "title": "Carrier booking failed",
+                     *       "status": 502,
+                     *       "detail": "The carrier refused the booking or could not be reached; nothing was booked. `extensions.retryable` says whether this attempt can succeed later.",
+                     *       "code": "CARRIER_BOOKING_FAILED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "BAD_GATEWAY" | "CARRIER_BOOKING_FAILED" | "DOWNSTREAM_SERVICE_ERROR";
+                    };
+                };
+            };
             503: components["responses"]["ServiceUnavailable"];
             504: components["responses"]["GatewayTimeout"];
         };
@@ -13409,7 +13754,35 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `ORDER_CANCELLED` (`urn:ipay:problem:order-cancelled`): The order was cancelled: it is no longer paid, shipped or released.
+             *     - `PAYMENT_NOT_FULLY_PAID` (`urn:ipay:problem:payment-not-fully-paid`): The order is not fully paid, so no release code is issued for it.
+             *     - `RELEASE_ALREADY_AUTHORIZED` (`urn:ipay:problem:release-already-authorized`): The release code was verified or the parcel handed over already; there is no code to reissue.
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:order-cancelled",
+                     *       "title": "Order cancelled",
+                     *       "status": 409,
+                     *       "detail": "The order was cancelled: it is no longer paid, shipped or released.",
+                     *       "code": "ORDER_CANCELLED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_USE" | "ORDER_CANCELLED" | "PAYMENT_NOT_FULLY_PAID" | "RELEASE_ALREADY_AUTHORIZED";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -13418,7 +13791,7 @@ export interface operations {
              *     Codes:
              *     - `RATE_LIMITED` (`urn:ipay:problem:rate-limited`, retryable): Rate limited; retry after `Retry-After` seconds.
              *     - `SUBSCRIBER_TOO_SLOW` (`urn:ipay:problem:subscriber-too-slow`, retryable): Events were dropped for a slow subscriber; resubscribe with lastEventId.
-             *     - `RELEASE_REISSUE_LIMITED` (`urn:ipay:problem:release-reissue-limited`, retryable): The release code was reissued too often; retry later.
+             *     - `REISSUE_RATE_LIMITED` (`urn:ipay:problem:reissue-rate-limited`, retryable): The release code of this shipment was reissued too often; retry after `extensions.retryAfterSeconds`.
              */
             429: {
                 headers: {
@@ -13429,16 +13802,16 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:ipay:problem:release-reissue-limited",
+                     *       "type": "urn:ipay:problem:reissue-rate-limited",
                      *       "title": "Release code reissue limited",
                      *       "status": 429,
-                     *       "detail": "The release code was reissued too often; retry later.",
-                     *       "code": "RELEASE_REISSUE_LIMITED"
+                     *       "detail": "The release code of this shipment was reissued too often; retry after `extensions.retryAfterSeconds`.",
+                     *       "code": "REISSUE_RATE_LIMITED"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "RATE_LIMITED" | "RELEASE_REISSUE_LIMITED" | "SUBSCRIBER_TOO_SLOW";
+                        code?: "RATE_LIMITED" | "REISSUE_RATE_LIMITED" | "SUBSCRIBER_TOO_SLOW";
                     };
                 };
             };
