@@ -7913,6 +7913,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "merchantId": "mer_53c4f17d869dceb9734bf9c2416b70f3",
+                 *       "currency": "EUR",
+                 *       "feePerOrder": 45,
+                 *       "validFrom": "2027-01-01T00:00:00Z",
+                 *       "reason": "2027 price list"
+                 *     }
+                 */
                 "application/json": components["schemas"]["SetFeeScheduleRequest"];
             };
         };
@@ -8898,7 +8907,7 @@ export interface operations {
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                /** @example mer_53c4f17d869dceb9734bf9c2416b70f3 */
                 merchantId: string;
             };
             cookie?: never;
@@ -8963,13 +8972,23 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                /** @example mer_53c4f17d869dceb9734bf9c2416b70f3 */
                 merchantId: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "kind": "STORE_CREDIT",
+                 *       "bonusBps": 1000,
+                 *       "reasonCodes": [
+                 *         "TOO_SMALL"
+                 *       ],
+                 *       "active": true
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateRetentionOfferRequest"];
             };
         };
@@ -9028,7 +9047,7 @@ export interface operations {
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                /** @example mer_53c4f17d869dceb9734bf9c2416b70f3 */
                 merchantId: string;
             };
             cookie?: never;
@@ -9105,7 +9124,7 @@ export interface operations {
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                /** @example mer_53c4f17d869dceb9734bf9c2416b70f3 */
                 merchantId: string;
             };
             cookie?: never;
@@ -9167,13 +9186,20 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                /** @example mer_53c4f17d869dceb9734bf9c2416b70f3 */
                 merchantId: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "code": "TOO_SMALL",
+                 *       "label": "Too small",
+                 *       "requiresText": false
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateReturnReasonRequest"];
             };
         };
@@ -9229,7 +9255,7 @@ export interface operations {
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                /** @example mer_53c4f17d869dceb9734bf9c2416b70f3 */
                 merchantId: string;
             };
             cookie?: never;
@@ -10857,6 +10883,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "kind": "STORE_CREDIT",
+                 *       "bonusBps": 1500,
+                 *       "reasonCodes": [
+                 *         "TOO_SMALL"
+                 *       ],
+                 *       "active": true
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateRetentionOfferRequest"];
             };
         };
@@ -11012,6 +11048,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "label": "Too small for me"
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateReturnReasonRequest"];
             };
         };
@@ -11068,6 +11109,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "orderId": "ord_73a67698533ab4c4653341d1578cffa9",
+                 *       "lines": [],
+                 *       "reasonCode": "TOO_SMALL",
+                 *       "reasonText": "The shoes are one size too small",
+                 *       "method": "DROP_OFF"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RequestReturnRequest"];
             };
         };
@@ -11397,7 +11447,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @example ret_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                /** @example ret_84456538e5e89892766000d239ce5b18 */
                 id: string;
             };
             cookie?: never;
@@ -11419,7 +11469,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "id": "ret_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *       "id": "ret_84456538e5e89892766000d239ce5b18",
                      *       "status": "REQUESTED",
                      *       "method": "DROP_OFF",
                      *       "reasonCode": "reasonCode",
@@ -11570,14 +11620,19 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @example ret_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                /** @example ret_6484e9389da1ef96254a7d7bd2ba9262 */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                /** @example {} */
+                /**
+                 * @example {
+                 *       "approved": true,
+                 *       "note": "Unworn, in the original box"
+                 *     }
+                 */
                 "application/json": components["schemas"]["InspectReturnRequest"];
             };
         };
@@ -11592,7 +11647,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "id": "ret_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *       "id": "ret_6484e9389da1ef96254a7d7bd2ba9262",
                      *       "status": "REQUESTED",
                      *       "method": "DROP_OFF",
                      *       "reasonCode": "reasonCode",
@@ -11659,7 +11714,7 @@ export interface operations {
                      *       },
                      *       "inspection": {
                      *         "approved": true,
-                     *         "note": "note",
+                     *         "note": "Unworn, in the original box",
                      *         "inspectedAt": "2026-05-29T09:14:22.000Z"
                      *       },
                      *       "refundRequested": {
@@ -12317,7 +12372,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "scan": "PICKED_UP"
+                 *       "scan": "DELIVERED"
                  *     }
                  */
                 "application/json": components["schemas"]["SimulateReturnScanRequest"];
@@ -12433,6 +12488,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "merchantId": "mer_53c4f17d869dceb9734bf9c2416b70f3",
+                 *       "currency": "EUR",
+                 *       "amount": -250,
+                 *       "reason": "Goodwill credit for a damaged parcel",
+                 *       "orderId": "ord_73a67698533ab4c4653341d1578cffa9"
+                 *     }
+                 */
                 "application/json": components["schemas"]["AddSettlementAdjustmentRequest"];
             };
         };
@@ -13718,7 +13782,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @example shp_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                /** @example shp_ed133d38c5d197c9098be8652f9bc5c5 */
                 shipmentId: string;
             };
             cookie?: never;

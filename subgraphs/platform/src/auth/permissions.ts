@@ -53,7 +53,6 @@ export type Permission = (typeof PERMISSIONS)[number];
 const PERMISSION_SET = new Set<string>(PERMISSIONS);
 export const isPermission = (value: string): value is Permission => PERMISSION_SET.has(value);
 
-const readOnly = PERMISSIONS.filter((p) => p.endsWith(':read'));
 /** Permissions only platform staff may hold, whatever a merchant's custom role says. */
 // Settlements are IPAY's payouts: fee schedules, closing and paying them (`settlements:manage`) and the CFO's
 // four-eyes approval (`settlements:approve`) are IPAY staff's, never a merchant's own.
@@ -69,6 +68,8 @@ export const PLATFORM_ONLY: readonly Permission[] = [
   'controls:run',
 ];
 const merchantWide = PERMISSIONS.filter((p) => !PLATFORM_ONLY.includes(p));
+/** Every read a merchant may hold (platform back-office reads, such as carrier invoices, are staff's). */
+const readOnly = merchantWide.filter((p) => p.endsWith(':read'));
 
 export type DataScopeKind = 'OWN_MERCHANT' | 'MERCHANTS' | 'CARRIERS' | 'ALL';
 
