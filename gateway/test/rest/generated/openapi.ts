@@ -251,6 +251,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/carrier-invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List imported carrier invoices
+         * @description The carriers' invoices IPAY imported and reconciled against the expected shipment costs, newest import first (IPAY staff). Cursor paged: follow the `Link: rel="next"` header, or pass `pageInfo.endCursor` as `after`.
+         *
+         *     Runs the persisted GraphQL query `ListCarrierInvoices`.
+         */
+        get: operations["ListCarrierInvoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/carriers": {
         parameters: {
             query?: never;
@@ -265,6 +287,28 @@ export interface paths {
          *     Runs the persisted GraphQL query `ListCarriers`.
          */
         get: operations["ListCarriers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/carriers/{carrier}/statement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A carrier's statement of open items with aging
+         * @description The carrier's unpaid invoice amounts on a day (default today), each with its age in days from the invoice date, and the totals per currency in the buckets 0–30, 31–60, 61–90 and over 90 days (IPAY staff).
+         *
+         *     Runs the persisted GraphQL query `GetCarrierStatement`.
+         */
+        get: operations["GetCarrierStatement"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2762,6 +2806,8 @@ export interface components {
             occurredAt: string;
             reason: string | null;
         };
+        /** @enum {string} */
+        AgingBucket: "DAYS_0_30" | "DAYS_31_60" | "DAYS_61_90" | "DAYS_OVER_90";
         /**
          * @description - `EXPIRING`: Rotated: still valid until its grace period ends.
          * @enum {string}
@@ -2862,6 +2908,20 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        /**
+         * @description A carrier invoice file layout.
+         *
+         *     - `UPS_BILLING_DATA`: UPS Billing Data (CSV): UPS's headerless per-charge file; fields read by position (see the finance README).
+         *     - `GENERIC`: Any CSV with a header row, one row per billed parcel, mapped by `mapping`.
+         * @enum {string}
+         */
+        CarrierInvoiceLayout: "UPS_BILLING_DATA" | "GENERIC";
+        /**
+         * @description - `RECONCILING`: Some lines are mismatched, unmatched or disputed.
+         *     - `RECONCILED`: Every line matched or was accepted.
+         * @enum {string}
+         */
+        CarrierInvoiceStatus: "RECONCILING" | "RECONCILED";
         CarrierPreferencesInput: {
             /** @description Let a faster door service win a STANDARD request when it is cheaper. */
             acceptFasterService?: boolean | null;
@@ -3449,6 +3509,52 @@ export interface components {
             filename: string;
             /** @description SHA-256 of the bytes, hex (the same period and data give the same bytes). */
             sha256: string;
+        };
+        /** @description The carrier's unpaid invoice amounts on a day (default today), each with its age in days from the invoice date, and the totals per currency in the buckets 0–30, 31–60, 61–90 and over 90 days (IPAY staff). */
+        GetCarrierStatementResponse: {
+            /** @description YYYY-MM-DD. */
+            asOf: string;
+            carrier: string;
+            /** @description Who receives the mailed statement. */
+            contacts: string[];
+            items: {
+                /** Format: int32 */
+                ageDays: number;
+                bucket: components["schemas"]["AgingBucket"];
+                invoice: {
+                    id: string;
+                    /** @description YYYY-MM-DD. */
+                    invoiceDate: string;
+                    invoiceNumber: string;
+                    status: components["schemas"]["CarrierInvoiceStatus"];
+                    total: {
+                        /** Format: int32 */
+                        amount: number;
+                        currency: string;
+                    };
+                };
+                open: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            }[];
+            totals: {
+                buckets: {
+                    amount: {
+                        /** Format: int32 */
+                        amount: number;
+                        currency: string;
+                    };
+                    bucket: components["schemas"]["AgingBucket"];
+                }[];
+                currency: string;
+                total: {
+                    /** Format: int32 */
+                    amount: number;
+                    currency: string;
+                };
+            }[];
         };
         GetImportJobResponse: {
             /**
@@ -4351,6 +4457,71 @@ export interface components {
             };
             currency: string;
         }[];
+        /** @description The carriers' invoices IPAY imported and reconciled against the expected shipment costs, newest import first (IPAY staff). Cursor paged: follow the `Link: rel="next"` header, or pass `pageInfo.endCursor` as `after`. */
+        ListCarrierInvoicesResponse: {
+            edges: {
+                cursor: string;
+                node: {
+                    carrier: string;
+                    id: string;
+                    /** Format: date-time */
+                    importedAt: string;
+                    /** @description YYYY-MM-DD. */
+                    invoiceDate: string;
+                    invoiceNumber: string;
+                    layout: components["schemas"]["CarrierInvoiceLayout"];
+                    open: {
+                        /** Format: int32 */
+                        amount: number;
+                        currency: string;
+                    };
+                    paid: {
+                        /** Format: int32 */
+                        amount: number;
+                        currency: string;
+                    };
+                    /** Format: date-time */
+                    reconciledAt: string | null;
+                    status: components["schemas"]["CarrierInvoiceStatus"];
+                    summary: {
+                        billed: {
+                            /** Format: int32 */
+                            amount: number;
+                            currency: string;
+                        };
+                        /** Format: int32 */
+                        disputed: number;
+                        expected: {
+                            /** Format: int32 */
+                            amount: number;
+                            currency: string;
+                        };
+                        /** Format: int32 */
+                        lines: number;
+                        /** Format: int32 */
+                        matched: number;
+                        /** Format: int32 */
+                        mismatched: number;
+                        /** Format: int32 */
+                        unmatched: number;
+                        /**
+                         * Format: int32
+                         * @description Mismatched or unmatched lines nobody resolved yet.
+                         */
+                        unresolved: number;
+                    };
+                    total: {
+                        /** Format: int32 */
+                        amount: number;
+                        currency: string;
+                    };
+                };
+            }[];
+            pageInfo: {
+                endCursor: string | null;
+                hasNextPage: boolean;
+            };
+        };
         /** @description The parcel carriers IPAY works with, by code. */
         ListCarriersResponse: {
             /** @description Short code (ups, dhl, postnl, dpd, gls, inpost). */
@@ -7773,6 +7944,118 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    ListCarrierInvoices: {
+        parameters: {
+            query?: {
+                /** @description The `pageInfo.endCursor` of the previous page. */
+                after?: string;
+                /**
+                 * @description Only this carrier's invoices.
+                 * @example dhl
+                 */
+                carrier?: string;
+                /**
+                 * @description Page size, from 1 to 100.
+                 * @example 20
+                 */
+                first?: number;
+                /** @description Only invoices in this status. */
+                status?: components["schemas"]["CarrierInvoiceStatus"];
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.carrierInvoices` of the GraphQL operation ListCarrierInvoices. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Link: components["headers"]["Link"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "edges": [
+                     *         {
+                     *           "cursor": "WyIyMDI2LTExLTA5VDA5OjAwOjAwLjAwMFoiLCJvcmRfMSJd",
+                     *           "node": {
+                     *             "id": "id_4cce99ce6faecbd0938df25876ed4525",
+                     *             "carrier": "dhl",
+                     *             "invoiceNumber": "invoiceNumber",
+                     *             "invoiceDate": "invoiceDate",
+                     *             "layout": "UPS_BILLING_DATA",
+                     *             "status": "RECONCILING",
+                     *             "importedAt": "2026-05-29T09:14:22.000Z",
+                     *             "reconciledAt": "2026-05-29T09:14:22.000Z",
+                     *             "total": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             },
+                     *             "paid": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             },
+                     *             "open": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             },
+                     *             "summary": {
+                     *               "lines": 1,
+                     *               "matched": 1,
+                     *               "mismatched": 1,
+                     *               "unmatched": 1,
+                     *               "unresolved": 1,
+                     *               "disputed": 1,
+                     *               "billed": {
+                     *                 "amount": 7840,
+                     *                 "currency": "EUR"
+                     *               },
+                     *               "expected": {
+                     *                 "amount": 7840,
+                     *                 "currency": "EUR"
+                     *               }
+                     *             }
+                     *           }
+                     *         }
+                     *       ],
+                     *       "pageInfo": {
+                     *         "hasNextPage": true,
+                     *         "endCursor": "WyIyMDI2LTExLTA5VDA5OjAwOjAwLjAwMFoiLCJvcmRfMSJd"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ListCarrierInvoicesResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     ListCarriers: {
         parameters: {
             query?: never;
@@ -7817,6 +8100,110 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetCarrierStatement: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The day of the statement (YYYY-MM-DD); default today.
+                 * @example 2026-11-30
+                 */
+                asOf?: string;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The carrier's code.
+                 * @example dhl
+                 */
+                carrier: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.carrierStatement` of the GraphQL operation GetCarrierStatement. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "carrier": "dhl",
+                     *       "asOf": "2026-11-30",
+                     *       "contacts": [
+                     *         "contacts"
+                     *       ],
+                     *       "items": [
+                     *         {
+                     *           "ageDays": 1,
+                     *           "bucket": "DAYS_0_30",
+                     *           "open": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "invoice": {
+                     *             "id": "id_4cce99ce6faecbd0938df25876ed4525",
+                     *             "invoiceNumber": "invoiceNumber",
+                     *             "invoiceDate": "invoiceDate",
+                     *             "status": "RECONCILING",
+                     *             "total": {
+                     *               "amount": 7840,
+                     *               "currency": "EUR"
+                     *             }
+                     *           }
+                     *         }
+                     *       ],
+                     *       "totals": [
+                     *         {
+                     *           "currency": "EUR",
+                     *           "total": {
+                     *             "amount": 7840,
+                     *             "currency": "EUR"
+                     *           },
+                     *           "buckets": [
+                     *             {
+                     *               "bucket": "DAYS_0_30",
+                     *               "amount": {
+                     *                 "amount": 7840,
+                     *                 "currency": "EUR"
+                     *               }
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetCarrierStatementResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             502: components["responses"]["BadGateway"];
