@@ -92,7 +92,7 @@ describe('settlement lifecycle (table-driven)', () => {
 
   it('four eyes: above the threshold only a person other than the closer approves', () => {
     const big = { requiresFourEyes: true, closedBy: 'usr_cfo' };
-    expect(fourEyesRefusal(big, { principalId: 'usr_cfo' })).toMatchObject({ code: 'FOUR_EYES_REQUIRED', status: 403, reason: 'SAME_PERSON' });
+    expect(fourEyesRefusal(big, { principalId: 'usr_cfo' })).toMatchObject({ code: 'FOUR_EYES_REQUIRED', reason: 'SAME_PERSON' });
     expect(fourEyesRefusal(big, { principalId: 'key_ops' })).toMatchObject({ code: 'FOUR_EYES_REQUIRED', reason: 'APPROVER_NOT_A_PERSON' });
     expect(fourEyesRefusal(big, { principalId: 'usr_controller' })).toBeNull();
     expect(fourEyesRefusal({ requiresFourEyes: false, closedBy: 'usr_cfo' }, { principalId: 'usr_cfo' })).toBeNull();

@@ -64,7 +64,7 @@ export async function seed(db: Database<typeof schema>, services: LogisticsServi
         reference: o.reference,
         currency: o.currency,
         totalMinor: o.amount,
-        shippingAddress: null,
+        shippingAddress: { name: o.shippingAddress.name, line1: o.shippingAddress.line1, line2: null, city: o.shippingAddress.city, postal_code: o.shippingAddress.postalCode, country: o.shippingAddress.country },
         status: o.status,
       })),
     )

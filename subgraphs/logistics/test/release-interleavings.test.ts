@@ -94,7 +94,8 @@ describe('release authorizations over interleavings of payment states and cancel
           const liveRows = await db.select().from(schema.releaseAuthorizations).where(and(eq(schema.releaseAuthorizations.orderId, orderId), ne(schema.releaseAuthorizations.status, 'REVOKED')));
           expect(liveRows).toHaveLength(releasable ? 1 : 0);
           // The database agrees: verifying on the stored session succeeds exactly when releasable.
-          const [any] = await db.select().from(schema.releaseAuthorizations).where(eq(schema.releaseAuthorizations.orderId, orderId)).limit(1);
+          // The live authorization when there is one (a revoked one cannot become RELEASED beside it: one active per shipment).
+          const [any] = liveRows.length ? liveRows : await db.select().from(schema.releaseAuthorizations).where(eq(schema.releaseAuthorizations.orderId, orderId)).limit(1);
           if (any) {
             const verified = await db
               .transaction(async (tx) => {

@@ -69,11 +69,9 @@ export const ERROR_CATALOGUE = {
   CONFLICT: spec(409, 'conflict', 'Conflict', true, 'domain', 'The resource is being changed concurrently; retry.', ['Mutation.verifyRelease', 'Mutation.confirmParcelRelease']),
   ILLEGAL_TRANSITION: spec(409, 'illegal-transition', 'Illegal state transition', false, 'domain', 'The resource is in a state from which this change is not allowed.', ['Mutation.cancelOrder', ...PAYMENT_COMMANDS]),
   ORDER_NOT_PAYABLE: spec(409, 'order-not-payable', 'Order not payable', false, 'domain', 'The order cannot be paid in its current status (already paid, cancelled, ...).', ['Mutation.startPaymentSession']),
-  ORDER_CANCELLED: spec(409, 'order-cancelled', 'Order cancelled', false, 'domain', 'The order was cancelled: it is no longer paid, shipped or released.', ['Mutation.startPaymentSession', 'Mutation.createShipment', 'Mutation.verifyRelease', 'Mutation.confirmParcelRelease']),
+  ORDER_CANCELLED: spec(409, 'order-cancelled', 'Order cancelled', false, 'domain', 'The order was cancelled: it is no longer paid, shipped or released.', ['Mutation.startPaymentSession', 'Mutation.createShipment', 'Mutation.verifyRelease', 'Mutation.confirmParcelRelease', 'Mutation.reissueReleaseCode']),
   PAYMENT_NOT_CONFIRMED: spec(409, 'payment-not-confirmed', 'Payment not confirmed', false, 'domain', 'The order is not fully paid (no payment, a partial capture, or a refund); the parcel cannot be released.', ['Mutation.verifyRelease', 'Mutation.confirmParcelRelease']),
   PAYMENT_IN_PROGRESS: spec(409, 'payment-in-progress', 'Payment in progress', false, 'domain', 'Another payment session of the order is still open or holds funds.', ['Mutation.startPaymentSession']),
-  CARRIER_NOT_CONFIGURED: spec(409, 'carrier-not-configured', 'Carrier not configured', false, 'domain', 'No carrier integration is configured for live shipments of this carrier; nothing was booked.', ['Mutation.createShipment']),
-  RELEASE_REISSUE_LIMITED: spec(429, 'release-reissue-limited', 'Release code reissue limited', true, 'domain', 'The release code was reissued too often; retry later.', ['Mutation.reissueReleaseCode']),
 
   // Money.
   CURRENCY_MISMATCH: spec(422, 'currency-mismatch', 'Currency mismatch', false, 'domain', 'The amount is in another currency than the payment.', [...PAYMENT_COMMANDS]),
@@ -85,6 +83,36 @@ export const ERROR_CATALOGUE = {
   PSP_REFERENCE_MISMATCH: spec(422, 'psp-reference-mismatch', 'PSP reference mismatch', false, 'domain', 'A PSP fact names another PSP payment than the session holds.', [...PAYMENT_COMMANDS]),
   PSP_REFUSED: spec(422, 'psp-refused', 'Refused by the PSP', false, 'domain', 'The payment service provider refused the request.', ['Mutation.startPaymentSession', 'Mutation.createRefund']),
   PSP_UNAVAILABLE: spec(503, 'psp-unavailable', 'PSP unavailable', true, 'domain', 'The payment service provider could not process the request now; retry later.', ['Mutation.startPaymentSession', 'Mutation.createRefund']),
+
+  // Logistics: shipments, carriers and releases.
+  CARRIER_NOT_CONFIGURED: spec(422, 'carrier-not-configured', 'Carrier not configured', false, 'domain', 'No carrier integration (booking credentials) is configured for live shipments of this carrier; nothing was booked.', ['Mutation.createShipment']),
+  CARRIER_BOOKING_FAILED: spec(502, 'carrier-booking-failed', 'Carrier booking failed', true, 'domain', 'The carrier refused the booking or could not be reached; nothing was booked. `extensions.retryable` says whether this attempt can succeed later.', ['Mutation.createShipment']),
+  PAYMENT_NOT_FULLY_PAID: spec(409, 'payment-not-fully-paid', 'Order not fully paid', false, 'domain', 'The order is not fully paid, so no release code is issued for it.', ['Mutation.reissueReleaseCode']),
+  RELEASE_ALREADY_AUTHORIZED: spec(409, 'release-already-authorized', 'Release already authorized', false, 'domain', 'The release code was verified or the parcel handed over already; there is no code to reissue.', ['Mutation.reissueReleaseCode']),
+  RELEASE_REVOKED: spec(409, 'release-revoked', 'Release revoked', false, 'domain', 'The release authorization was revoked (cancellation, refund or reissue); the parcel may not be handed over.', ['Mutation.confirmParcelRelease']),
+  REISSUE_RATE_LIMITED: spec(429, 'reissue-rate-limited', 'Release code reissue limited', true, 'domain', 'The release code of this shipment was reissued too often; retry after `extensions.retryAfterSeconds`.', ['Mutation.reissueReleaseCode']),
+
+  // Commerce: returns.
+  ORDER_NOT_RETURNABLE: spec(409, 'order-not-returnable', 'Order not returnable', false, 'domain', 'The order is in a status from which it cannot be returned.', ['Mutation.requestReturn']),
+  RETURN_ALREADY_CONFIRMED: spec(409, 'return-already-confirmed', 'Return already confirmed', false, 'domain', 'The return was confirmed already (or is past REQUESTED).', ['Mutation.confirmReturn', 'Mutation.acceptRetentionOffer']),
+  ILLEGAL_RETURN_TRANSITION: spec(409, 'illegal-return-transition', 'Illegal return transition', false, 'domain', 'The return is in a status from which this change is not allowed.', ['Mutation.confirmReturn', 'Mutation.acceptRetentionOffer', 'Mutation.inspectReturn']),
+  RETENTION_OFFER_NOT_AVAILABLE: spec(422, 'retention-offer-not-available', 'Retention offer not available', false, 'domain', 'The offer is not one of the offers made for this return.', ['Mutation.acceptRetentionOffer']),
+
+  // Finance: settlements and fees.
+  FOUR_EYES_REQUIRED: spec(403, 'four-eyes-required', 'Four eyes required', false, 'domain', 'The settlement exceeds the approval threshold: a signed-in person other than who closed it must approve it (`extensions.reason`).', ['Mutation.approveSettlement']),
+  SETTLEMENT_INVALID_TRANSITION: spec(409, 'settlement-invalid-transition', 'Invalid settlement transition', false, 'domain', 'The settlement is in a status from which this change is not allowed (OPEN → CLOSED → APPROVED → PAID).', ['Mutation.closeSettlement', 'Mutation.approveSettlement', 'Mutation.markSettlementPaid', 'Mutation.addSettlementAdjustment']),
+  FEE_PERIOD_CLOSED: spec(409, 'fee-period-closed', 'Fee period closed', false, 'domain', 'A fee change cannot reach back into a settlement that is no longer OPEN; correct it with an adjustment.', ['Mutation.setFeeSchedule']),
+
+  // Finance: carrier invoice reconciliation, statements, sandbox mail.
+  CARRIER_INVOICE_ALREADY_IMPORTED: spec(409, 'carrier-invoice-already-imported', 'Carrier invoice already imported', false, 'domain', 'An invoice with this number was imported for this carrier already (`extensions.invoiceId`).', ['Mutation.importCarrierInvoice']),
+  INVOICE_LINE_MATCHED: spec(409, 'invoice-line-matched', 'Invoice line matched', false, 'domain', 'The invoice line matched the expected cost; there is nothing to resolve.', ['Mutation.resolveCarrierInvoiceLine']),
+  INVOICE_LINE_ALREADY_RESOLVED: spec(409, 'invoice-line-already-resolved', 'Invoice line already resolved', false, 'domain', 'The invoice line was resolved already.', ['Mutation.resolveCarrierInvoiceLine']),
+  INVOICE_LINE_HAS_NO_EXPECTED_COST: spec(422, 'invoice-line-has-no-expected-cost', 'No expected cost', false, 'domain', 'The invoice line has no expected cost to accept.', ['Mutation.resolveCarrierInvoiceLine']),
+  PAYMENT_EXCEEDS_OPEN_AMOUNT: spec(422, 'payment-exceeds-open-amount', 'Payment exceeds open amount', false, 'domain', 'The payment is more than the invoice has open (`extensions.open`).', ['Mutation.recordCarrierInvoicePayment']),
+  NO_STATEMENT_RECIPIENTS: spec(422, 'no-statement-recipients', 'No statement recipients', false, 'domain', 'No recipients were given and no contacts are set for the carrier.', ['Mutation.sendCarrierStatement']),
+  MAIL_UNAVAILABLE: spec(503, 'mail-unavailable', 'Mail unavailable', true, 'domain', 'No mail server is configured or reachable; retry later.', ['Mutation.sendCarrierStatement']),
+  MAIL_DELIVERY_FAILED: spec(502, 'mail-delivery-failed', 'Mail delivery failed', true, 'domain', 'The mail server refused the statement mail.', ['Mutation.sendCarrierStatement']),
+  SANDBOX_ONLY: spec(403, 'sandbox-only', 'Sandbox only', false, 'domain', 'This exists only in the sandbox (test-mode credentials, outside production).', ['Query.sandboxMail']),
 
   // The platform itself.
   INTERNAL_SERVER_ERROR: spec(500, 'internal', 'Internal error', true, 'graphql', 'An unexpected error; quote `requestId` when reporting it.'),
@@ -106,12 +134,13 @@ export function errorSpec(code: ErrorCode): ErrorSpec {
 
 /**
  * A GraphQL error of a catalogued code. `extras` become further `extensions` (e.g. `field`, `entity`, `from`).
+ * `extensions.retryable` is the catalogue's (an `extras.retryable` of the one failure overrides it).
  * UNAUTHENTICATED and FORBIDDEN also carry `http.status` (as they always have: the subgraph answers the gateway
  * with that status); other codes are field errors of an HTTP 200 answer, mapped to their status by the REST facade.
  */
 export function domainError(code: ErrorCode, message: string, extras: Record<string, unknown> = {}): GraphQLError {
   const http = code === 'UNAUTHENTICATED' || code === 'FORBIDDEN' ? { http: { status: ERROR_CATALOGUE[code].status } } : {};
-  return new GraphQLError(message, { extensions: { code, ...extras, ...http } });
+  return new GraphQLError(message, { extensions: { code, retryable: ERROR_CATALOGUE[code].retryable, ...extras, ...http } });
 }
 
 /** Errors carry `extensions.code` so clients branch on codes, never on messages. */

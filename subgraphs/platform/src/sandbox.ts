@@ -38,6 +38,8 @@ export interface SandboxOrder {
   currency: string;
   customerName: string;
   customerEmail: string;
+  /** Where the parcel goes (the customer, in the merchant's country): carriers need it to book a shipment. */
+  shippingAddress: { name: string; line1: string; city: string; postalCode: string; country: string };
   createdAt: Date;
 }
 
@@ -46,6 +48,12 @@ export const SANDBOX_MERCHANTS: readonly SandboxMerchant[] = [
   { slug: 'nordic-goods', name: 'Nordic Goods', country: 'SE', currency: 'SEK' },
   { slug: 'bella-moda', name: 'Bella Moda', country: 'IT', currency: 'EUR' },
 ].map((m) => ({ ...m, id: sandboxId('mer', m.slug) }));
+
+const STREETS: Record<string, { line1: string; city: string; postalCode: string }> = {
+  NL: { line1: 'Damrak 1', city: 'Amsterdam', postalCode: '1012 LG' },
+  SE: { line1: 'Drottninggatan 1', city: 'Stockholm', postalCode: '111 51' },
+  IT: { line1: 'Via del Corso 1', city: 'Roma', postalCode: '00186' },
+};
 
 const CUSTOMERS = ['Ana Silva', 'Jonas Berg', 'Chloé Martin', 'Piotr Nowak', 'Emma de Vries', 'Luca Rossi', 'Sofia Lind', 'Tom Jansen', 'Mia Keller'];
 
@@ -75,6 +83,7 @@ export const SANDBOX_ORDERS: readonly SandboxOrder[] = SANDBOX_MERCHANTS.flatMap
       currency: merchant.currency,
       customerName,
       customerEmail: `${customerName.toLowerCase().normalize('NFD').replace(/[^a-z ]/g, '').replace(' ', '.')}@example.com`,
+      shippingAddress: { name: customerName, ...STREETS[merchant.country]!, country: merchant.country },
       createdAt: sandboxCreatedAt(m, status),
     };
   }),

@@ -10785,10 +10785,64 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `INVOICE_LINE_MATCHED` (`urn:ipay:problem:invoice-line-matched`): The invoice line matched the expected cost; there is nothing to resolve.
+             *     - `INVOICE_LINE_ALREADY_RESOLVED` (`urn:ipay:problem:invoice-line-already-resolved`): The invoice line was resolved already.
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:invoice-line-matched",
+                     *       "title": "Invoice line matched",
+                     *       "status": 409,
+                     *       "detail": "The invoice line matched the expected cost; there is nothing to resolve.",
+                     *       "code": "INVOICE_LINE_MATCHED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_USE" | "INVOICE_LINE_ALREADY_RESOLVED" | "INVOICE_LINE_MATCHED";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableContent"];
+            /**
+             * @description Well-formed, but the graph refused a value (e.g. a page size out of range or an unknown cursor), or the Idempotency-Key was already used with a different request.
+             *     Codes:
+             *     - `BAD_USER_INPUT` (`urn:ipay:problem:invalid-input`): A value was refused; `errors[].field` names it.
+             *     - `GRAPHQL_VALIDATION_FAILED` (`urn:ipay:problem:invalid-input`): The operation or its variables do not validate against the schema.
+             *     - `INVOICE_LINE_HAS_NO_EXPECTED_COST` (`urn:ipay:problem:invoice-line-has-no-expected-cost`): The invoice line has no expected cost to accept.
+             */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:invoice-line-has-no-expected-cost",
+                     *       "title": "No expected cost",
+                     *       "status": 422,
+                     *       "detail": "The invoice line has no expected cost to accept.",
+                     *       "code": "INVOICE_LINE_HAS_NO_EXPECTED_COST"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "BAD_USER_INPUT" | "GRAPHQL_VALIDATION_FAILED" | "INVOICE_LINE_HAS_NO_EXPECTED_COST";
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             502: components["responses"]["BadGateway"];
@@ -11013,7 +11067,33 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `CARRIER_INVOICE_ALREADY_IMPORTED` (`urn:ipay:problem:carrier-invoice-already-imported`): An invoice with this number was imported for this carrier already (`extensions.invoiceId`).
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:carrier-invoice-already-imported",
+                     *       "title": "Carrier invoice already imported",
+                     *       "status": 409,
+                     *       "detail": "An invoice with this number was imported for this carrier already (`extensions.invoiceId`).",
+                     *       "code": "CARRIER_INVOICE_ALREADY_IMPORTED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "CARRIER_INVOICE_ALREADY_IMPORTED" | "IDEMPOTENCY_KEY_IN_USE";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -11363,7 +11443,34 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableContent"];
+            /**
+             * @description Well-formed, but the graph refused a value (e.g. a page size out of range or an unknown cursor), or the Idempotency-Key was already used with a different request.
+             *     Codes:
+             *     - `BAD_USER_INPUT` (`urn:ipay:problem:invalid-input`): A value was refused; `errors[].field` names it.
+             *     - `GRAPHQL_VALIDATION_FAILED` (`urn:ipay:problem:invalid-input`): The operation or its variables do not validate against the schema.
+             *     - `PAYMENT_EXCEEDS_OPEN_AMOUNT` (`urn:ipay:problem:payment-exceeds-open-amount`): The payment is more than the invoice has open (`extensions.open`).
+             */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:payment-exceeds-open-amount",
+                     *       "title": "Payment exceeds open amount",
+                     *       "status": 422,
+                     *       "detail": "The payment is more than the invoice has open (`extensions.open`).",
+                     *       "code": "PAYMENT_EXCEEDS_OPEN_AMOUNT"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "BAD_USER_INPUT" | "GRAPHQL_VALIDATION_FAILED" | "PAYMENT_EXCEEDS_OPEN_AMOUNT";
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             502: components["responses"]["BadGateway"];
@@ -11661,11 +11768,93 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableContent"];
+            /**
+             * @description Well-formed, but the graph refused a value (e.g. a page size out of range or an unknown cursor), or the Idempotency-Key was already used with a different request.
+             *     Codes:
+             *     - `BAD_USER_INPUT` (`urn:ipay:problem:invalid-input`): A value was refused; `errors[].field` names it.
+             *     - `GRAPHQL_VALIDATION_FAILED` (`urn:ipay:problem:invalid-input`): The operation or its variables do not validate against the schema.
+             *     - `NO_STATEMENT_RECIPIENTS` (`urn:ipay:problem:no-statement-recipients`): No recipients were given and no contacts are set for the carrier.
+             */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:no-statement-recipients",
+                     *       "title": "No statement recipients",
+                     *       "status": 422,
+                     *       "detail": "No recipients were given and no contacts are set for the carrier.",
+                     *       "code": "NO_STATEMENT_RECIPIENTS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "BAD_USER_INPUT" | "GRAPHQL_VALIDATION_FAILED" | "NO_STATEMENT_RECIPIENTS";
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
-            502: components["responses"]["BadGateway"];
-            503: components["responses"]["ServiceUnavailable"];
+            /**
+             * @description A service behind the gateway answered with an error.
+             *     Codes:
+             *     - `BAD_GATEWAY` (`urn:ipay:problem:upstream-error`, retryable): A service behind the gateway failed.
+             *     - `DOWNSTREAM_SERVICE_ERROR` (`urn:ipay:problem:upstream-error`, retryable): A service behind the gateway failed.
+             *     - `MAIL_DELIVERY_FAILED` (`urn:ipay:problem:mail-delivery-failed`, retryable): The mail server refused the statement mail.
+             */
+            502: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:mail-delivery-failed",
+                     *       "title": "Mail delivery failed",
+                     *       "status": 502,
+                     *       "detail": "The mail server refused the statement mail.",
+                     *       "code": "MAIL_DELIVERY_FAILED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "BAD_GATEWAY" | "DOWNSTREAM_SERVICE_ERROR" | "MAIL_DELIVERY_FAILED";
+                    };
+                };
+            };
+            /**
+             * @description A service behind the gateway cannot be reached; retry after `Retry-After` seconds.
+             *     Codes:
+             *     - `SERVICE_UNAVAILABLE` (`urn:ipay:problem:upstream-unavailable`, retryable): A service behind the gateway is unavailable; retry after `Retry-After` seconds.
+             *     - `SUBGRAPH_UNAVAILABLE` (`urn:ipay:problem:upstream-unavailable`, retryable): A service behind the gateway is unavailable; retry after `Retry-After` seconds.
+             *     - `MAIL_UNAVAILABLE` (`urn:ipay:problem:mail-unavailable`, retryable): No mail server is configured or reachable; retry later.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:mail-unavailable",
+                     *       "title": "Mail unavailable",
+                     *       "status": 503,
+                     *       "detail": "No mail server is configured or reachable; retry later.",
+                     *       "code": "MAIL_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "MAIL_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "SUBGRAPH_UNAVAILABLE";
+                    };
+                };
+            };
             504: components["responses"]["GatewayTimeout"];
         };
     };
@@ -12478,6 +12667,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "merchantId": "mer_53c4f17d869dceb9734bf9c2416b70f3",
+                 *       "currency": "EUR",
+                 *       "feePerOrder": 45,
+                 *       "validFrom": "2027-01-01T00:00:00Z",
+                 *       "reason": "2027 price list"
+                 *     }
+                 */
                 "application/json": components["schemas"]["SetFeeScheduleRequest"];
             };
         };
@@ -12513,7 +12711,33 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `FEE_PERIOD_CLOSED` (`urn:ipay:problem:fee-period-closed`): A fee change cannot reach back into a settlement that is no longer OPEN; correct it with an adjustment.
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:fee-period-closed",
+                     *       "title": "Fee period closed",
+                     *       "status": 409,
+                     *       "detail": "A fee change cannot reach back into a settlement that is no longer OPEN; correct it with an adjustment.",
+                     *       "code": "FEE_PERIOD_CLOSED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "FEE_PERIOD_CLOSED" | "IDEMPOTENCY_KEY_IN_USE";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -13577,7 +13801,7 @@ export interface operations {
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                /** @example mer_53c4f17d869dceb9734bf9c2416b70f3 */
                 merchantId: string;
             };
             cookie?: never;
@@ -13642,13 +13866,23 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                /** @example mer_53c4f17d869dceb9734bf9c2416b70f3 */
                 merchantId: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "kind": "STORE_CREDIT",
+                 *       "bonusBps": 1000,
+                 *       "reasonCodes": [
+                 *         "TOO_SMALL"
+                 *       ],
+                 *       "active": true
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateRetentionOfferRequest"];
             };
         };
@@ -13707,7 +13941,7 @@ export interface operations {
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                /** @example mer_53c4f17d869dceb9734bf9c2416b70f3 */
                 merchantId: string;
             };
             cookie?: never;
@@ -13784,7 +14018,7 @@ export interface operations {
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                /** @example mer_53c4f17d869dceb9734bf9c2416b70f3 */
                 merchantId: string;
             };
             cookie?: never;
@@ -13846,13 +14080,20 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                /** @example mer_53c4f17d869dceb9734bf9c2416b70f3 */
                 merchantId: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "code": "TOO_SMALL",
+                 *       "label": "Too small",
+                 *       "requiresText": false
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateReturnReasonRequest"];
             };
         };
@@ -13908,7 +14149,7 @@ export interface operations {
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                /** @example mer_53c4f17d869dceb9734bf9c2416b70f3 */
                 merchantId: string;
             };
             cookie?: never;
@@ -16723,6 +16964,7 @@ export interface operations {
              *     - `CONFLICT` (`urn:ipay:problem:conflict`, retryable): The resource is being changed concurrently; retry.
              *     - `ORDER_CANCELLED` (`urn:ipay:problem:order-cancelled`): The order was cancelled: it is no longer paid, shipped or released.
              *     - `PAYMENT_NOT_CONFIRMED` (`urn:ipay:problem:payment-not-confirmed`): The order is not fully paid (no payment, a partial capture, or a refund); the parcel cannot be released.
+             *     - `RELEASE_REVOKED` (`urn:ipay:problem:release-revoked`): The release authorization was revoked (cancellation, refund or reissue); the parcel may not be handed over.
              */
             409: {
                 headers: {
@@ -16741,7 +16983,7 @@ export interface operations {
                      */
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "CONFLICT" | "IDEMPOTENCY_KEY_IN_USE" | "ORDER_CANCELLED" | "PAYMENT_NOT_CONFIRMED";
+                        code?: "CONFLICT" | "IDEMPOTENCY_KEY_IN_USE" | "ORDER_CANCELLED" | "PAYMENT_NOT_CONFIRMED" | "RELEASE_REVOKED";
                     };
                 };
             };
@@ -16868,6 +17110,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "kind": "STORE_CREDIT",
+                 *       "bonusBps": 1500,
+                 *       "reasonCodes": [
+                 *         "TOO_SMALL"
+                 *       ],
+                 *       "active": true
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateRetentionOfferRequest"];
             };
         };
@@ -17023,6 +17275,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "label": "Too small for me"
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateReturnReasonRequest"];
             };
         };
@@ -17079,6 +17336,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "orderId": "ord_73a67698533ab4c4653341d1578cffa9",
+                 *       "lines": [],
+                 *       "reasonCode": "TOO_SMALL",
+                 *       "reasonText": "The shoes are one size too small",
+                 *       "method": "DROP_OFF"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RequestReturnRequest"];
             };
         };
@@ -17195,7 +17461,33 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `ORDER_NOT_RETURNABLE` (`urn:ipay:problem:order-not-returnable`): The order is in a status from which it cannot be returned.
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:order-not-returnable",
+                     *       "title": "Order not returnable",
+                     *       "status": 409,
+                     *       "detail": "The order is in a status from which it cannot be returned.",
+                     *       "code": "ORDER_NOT_RETURNABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_USE" | "ORDER_NOT_RETURNABLE";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -17382,7 +17674,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @example ret_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                /** @example ret_84456538e5e89892766000d239ce5b18 */
                 id: string;
             };
             cookie?: never;
@@ -17404,7 +17696,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "id": "ret_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *       "id": "ret_84456538e5e89892766000d239ce5b18",
                      *       "status": "REQUESTED",
                      *       "method": "DROP_OFF",
                      *       "reasonCode": "reasonCode",
@@ -17506,7 +17798,34 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `RETURN_ALREADY_CONFIRMED` (`urn:ipay:problem:return-already-confirmed`): The return was confirmed already (or is past REQUESTED).
+             *     - `ILLEGAL_RETURN_TRANSITION` (`urn:ipay:problem:illegal-return-transition`): The return is in a status from which this change is not allowed.
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:return-already-confirmed",
+                     *       "title": "Return already confirmed",
+                     *       "status": 409,
+                     *       "detail": "The return was confirmed already (or is past REQUESTED).",
+                     *       "code": "RETURN_ALREADY_CONFIRMED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_USE" | "ILLEGAL_RETURN_TRANSITION" | "RETURN_ALREADY_CONFIRMED";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -17528,14 +17847,19 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @example ret_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                /** @example ret_6484e9389da1ef96254a7d7bd2ba9262 */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                /** @example {} */
+                /**
+                 * @example {
+                 *       "approved": true,
+                 *       "note": "Unworn, in the original box"
+                 *     }
+                 */
                 "application/json": components["schemas"]["InspectReturnRequest"];
             };
         };
@@ -17550,7 +17874,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "id": "ret_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *       "id": "ret_6484e9389da1ef96254a7d7bd2ba9262",
                      *       "status": "REQUESTED",
                      *       "method": "DROP_OFF",
                      *       "reasonCode": "reasonCode",
@@ -17617,7 +17941,7 @@ export interface operations {
                      *       },
                      *       "inspection": {
                      *         "approved": true,
-                     *         "note": "note",
+                     *         "note": "Unworn, in the original box",
                      *         "inspectedAt": "2026-05-29T09:14:22.000Z"
                      *       },
                      *       "refundRequested": {
@@ -17652,7 +17976,33 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `ILLEGAL_RETURN_TRANSITION` (`urn:ipay:problem:illegal-return-transition`): The return is in a status from which this change is not allowed.
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:illegal-return-transition",
+                     *       "title": "Illegal return transition",
+                     *       "status": 409,
+                     *       "detail": "The return is in a status from which this change is not allowed.",
+                     *       "code": "ILLEGAL_RETURN_TRANSITION"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_USE" | "ILLEGAL_RETURN_TRANSITION";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -17800,10 +18150,64 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `RETURN_ALREADY_CONFIRMED` (`urn:ipay:problem:return-already-confirmed`): The return was confirmed already (or is past REQUESTED).
+             *     - `ILLEGAL_RETURN_TRANSITION` (`urn:ipay:problem:illegal-return-transition`): The return is in a status from which this change is not allowed.
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:return-already-confirmed",
+                     *       "title": "Return already confirmed",
+                     *       "status": 409,
+                     *       "detail": "The return was confirmed already (or is past REQUESTED).",
+                     *       "code": "RETURN_ALREADY_CONFIRMED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_USE" | "ILLEGAL_RETURN_TRANSITION" | "RETURN_ALREADY_CONFIRMED";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableContent"];
+            /**
+             * @description Well-formed, but the graph refused a value (e.g. a page size out of range or an unknown cursor), or the Idempotency-Key was already used with a different request.
+             *     Codes:
+             *     - `BAD_USER_INPUT` (`urn:ipay:problem:invalid-input`): A value was refused; `errors[].field` names it.
+             *     - `GRAPHQL_VALIDATION_FAILED` (`urn:ipay:problem:invalid-input`): The operation or its variables do not validate against the schema.
+             *     - `RETENTION_OFFER_NOT_AVAILABLE` (`urn:ipay:problem:retention-offer-not-available`): The offer is not one of the offers made for this return.
+             */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:retention-offer-not-available",
+                     *       "title": "Retention offer not available",
+                     *       "status": 422,
+                     *       "detail": "The offer is not one of the offers made for this return.",
+                     *       "code": "RETENTION_OFFER_NOT_AVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "BAD_USER_INPUT" | "GRAPHQL_VALIDATION_FAILED" | "RETENTION_OFFER_NOT_AVAILABLE";
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             502: components["responses"]["BadGateway"];
@@ -18135,7 +18539,35 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
+            /**
+             * @description The token is valid but may not do this.
+             *     Codes:
+             *     - `FORBIDDEN` (`urn:ipay:problem:forbidden`): The credential is valid but may not do this.
+             *     - `MERCHANT_NOT_ACTIVE` (`urn:ipay:problem:merchant-not-active`): The merchant behind a live credential is not ACTIVE (suspended, closed or not yet approved): live access is refused until it is reactivated.
+             *     - `PERSISTED_QUERY_NOT_ALLOWED` (`urn:ipay:problem:persisted-query-not-allowed`): This gateway runs only operations of the persisted-operation manifest.
+             *     - `SANDBOX_ONLY` (`urn:ipay:problem:sandbox-only`): This exists only in the sandbox (test-mode credentials, outside production).
+             */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:sandbox-only",
+                     *       "title": "Sandbox only",
+                     *       "status": 403,
+                     *       "detail": "This exists only in the sandbox (test-mode credentials, outside production).",
+                     *       "code": "SANDBOX_ONLY"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "FORBIDDEN" | "MERCHANT_NOT_ACTIVE" | "PERSISTED_QUERY_NOT_ALLOWED" | "SANDBOX_ONLY";
+                    };
+                };
+            };
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -18281,7 +18713,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "scan": "PICKED_UP"
+                 *       "scan": "DELIVERED"
                  *     }
                  */
                 "application/json": components["schemas"]["SimulateReturnScanRequest"];
@@ -18458,6 +18890,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "merchantId": "mer_53c4f17d869dceb9734bf9c2416b70f3",
+                 *       "currency": "EUR",
+                 *       "amount": -250,
+                 *       "reason": "Goodwill credit for a damaged parcel",
+                 *       "orderId": "ord_73a67698533ab4c4653341d1578cffa9"
+                 *     }
+                 */
                 "application/json": components["schemas"]["AddSettlementAdjustmentRequest"];
             };
         };
@@ -18498,7 +18939,33 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `SETTLEMENT_INVALID_TRANSITION` (`urn:ipay:problem:settlement-invalid-transition`): The settlement is in a status from which this change is not allowed (OPEN → CLOSED → APPROVED → PAID).
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:settlement-invalid-transition",
+                     *       "title": "Invalid settlement transition",
+                     *       "status": 409,
+                     *       "detail": "The settlement is in a status from which this change is not allowed (OPEN → CLOSED → APPROVED → PAID).",
+                     *       "code": "SETTLEMENT_INVALID_TRANSITION"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_USE" | "SETTLEMENT_INVALID_TRANSITION";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -18974,9 +19441,63 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
+            /**
+             * @description The token is valid but may not do this.
+             *     Codes:
+             *     - `FORBIDDEN` (`urn:ipay:problem:forbidden`): The credential is valid but may not do this.
+             *     - `MERCHANT_NOT_ACTIVE` (`urn:ipay:problem:merchant-not-active`): The merchant behind a live credential is not ACTIVE (suspended, closed or not yet approved): live access is refused until it is reactivated.
+             *     - `PERSISTED_QUERY_NOT_ALLOWED` (`urn:ipay:problem:persisted-query-not-allowed`): This gateway runs only operations of the persisted-operation manifest.
+             *     - `FOUR_EYES_REQUIRED` (`urn:ipay:problem:four-eyes-required`): The settlement exceeds the approval threshold: a signed-in person other than who closed it must approve it (`extensions.reason`).
+             */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:four-eyes-required",
+                     *       "title": "Four eyes required",
+                     *       "status": 403,
+                     *       "detail": "The settlement exceeds the approval threshold: a signed-in person other than who closed it must approve it (`extensions.reason`).",
+                     *       "code": "FOUR_EYES_REQUIRED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "FORBIDDEN" | "FOUR_EYES_REQUIRED" | "MERCHANT_NOT_ACTIVE" | "PERSISTED_QUERY_NOT_ALLOWED";
+                    };
+                };
+            };
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `SETTLEMENT_INVALID_TRANSITION` (`urn:ipay:problem:settlement-invalid-transition`): The settlement is in a status from which this change is not allowed (OPEN → CLOSED → APPROVED → PAID).
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:settlement-invalid-transition",
+                     *       "title": "Invalid settlement transition",
+                     *       "status": 409,
+                     *       "detail": "The settlement is in a status from which this change is not allowed (OPEN → CLOSED → APPROVED → PAID).",
+                     *       "code": "SETTLEMENT_INVALID_TRANSITION"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_USE" | "SETTLEMENT_INVALID_TRANSITION";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -19057,7 +19578,33 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `SETTLEMENT_INVALID_TRANSITION` (`urn:ipay:problem:settlement-invalid-transition`): The settlement is in a status from which this change is not allowed (OPEN → CLOSED → APPROVED → PAID).
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:settlement-invalid-transition",
+                     *       "title": "Invalid settlement transition",
+                     *       "status": 409,
+                     *       "detail": "The settlement is in a status from which this change is not allowed (OPEN → CLOSED → APPROVED → PAID).",
+                     *       "code": "SETTLEMENT_INVALID_TRANSITION"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_USE" | "SETTLEMENT_INVALID_TRANSITION";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -19209,7 +19756,33 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `SETTLEMENT_INVALID_TRANSITION` (`urn:ipay:problem:settlement-invalid-transition`): The settlement is in a status from which this change is not allowed (OPEN → CLOSED → APPROVED → PAID).
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:settlement-invalid-transition",
+                     *       "title": "Invalid settlement transition",
+                     *       "status": 409,
+                     *       "detail": "The settlement is in a status from which this change is not allowed (OPEN → CLOSED → APPROVED → PAID).",
+                     *       "code": "SETTLEMENT_INVALID_TRANSITION"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_USE" | "SETTLEMENT_INVALID_TRANSITION";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -19444,7 +20017,6 @@ export interface operations {
              *     Codes:
              *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
              *     - `ORDER_CANCELLED` (`urn:ipay:problem:order-cancelled`): The order was cancelled: it is no longer paid, shipped or released.
-             *     - `CARRIER_NOT_CONFIGURED` (`urn:ipay:problem:carrier-not-configured`): No carrier integration is configured for live shipments of this carrier; nothing was booked.
              */
             409: {
                 headers: {
@@ -19463,16 +20035,70 @@ export interface operations {
                      */
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "CARRIER_NOT_CONFIGURED" | "IDEMPOTENCY_KEY_IN_USE" | "ORDER_CANCELLED";
+                        code?: "IDEMPOTENCY_KEY_IN_USE" | "ORDER_CANCELLED";
                     };
                 };
             };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableContent"];
+            /**
+             * @description Well-formed, but the graph refused a value (e.g. a page size out of range or an unknown cursor), or the Idempotency-Key was already used with a different request.
+             *     Codes:
+             *     - `BAD_USER_INPUT` (`urn:ipay:problem:invalid-input`): A value was refused; `errors[].field` names it.
+             *     - `GRAPHQL_VALIDATION_FAILED` (`urn:ipay:problem:invalid-input`): The operation or its variables do not validate against the schema.
+             *     - `CARRIER_NOT_CONFIGURED` (`urn:ipay:problem:carrier-not-configured`): No carrier integration (booking credentials) is configured for live shipments of this carrier; nothing was booked.
+             */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:carrier-not-configured",
+                     *       "title": "Carrier not configured",
+                     *       "status": 422,
+                     *       "detail": "No carrier integration (booking credentials) is configured for live shipments of this carrier; nothing was booked.",
+                     *       "code": "CARRIER_NOT_CONFIGURED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "BAD_USER_INPUT" | "CARRIER_NOT_CONFIGURED" | "GRAPHQL_VALIDATION_FAILED";
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
-            502: components["responses"]["BadGateway"];
+            /**
+             * @description A service behind the gateway answered with an error.
+             *     Codes:
+             *     - `BAD_GATEWAY` (`urn:ipay:problem:upstream-error`, retryable): A service behind the gateway failed.
+             *     - `DOWNSTREAM_SERVICE_ERROR` (`urn:ipay:problem:upstream-error`, retryable): A service behind the gateway failed.
+             *     - `CARRIER_BOOKING_FAILED` (`urn:ipay:problem:carrier-booking-failed`, retryable): The carrier refused the booking or could not be reached; nothing was booked. `extensions.retryable` says whether this attempt can succeed later.
+             */
+            502: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:carrier-booking-failed",
+                     *       "title": "Carrier booking failed",
+                     *       "status": 502,
+                     *       "detail": "The carrier refused the booking or could not be reached; nothing was booked. `extensions.retryable` says whether this attempt can succeed later.",
+                     *       "code": "CARRIER_BOOKING_FAILED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "BAD_GATEWAY" | "CARRIER_BOOKING_FAILED" | "DOWNSTREAM_SERVICE_ERROR";
+                    };
+                };
+            };
             503: components["responses"]["ServiceUnavailable"];
             504: components["responses"]["GatewayTimeout"];
         };
@@ -19558,7 +20184,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @example shp_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                /** @example shp_ed133d38c5d197c9098be8652f9bc5c5 */
                 shipmentId: string;
             };
             cookie?: never;
@@ -19594,7 +20220,35 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `ORDER_CANCELLED` (`urn:ipay:problem:order-cancelled`): The order was cancelled: it is no longer paid, shipped or released.
+             *     - `PAYMENT_NOT_FULLY_PAID` (`urn:ipay:problem:payment-not-fully-paid`): The order is not fully paid, so no release code is issued for it.
+             *     - `RELEASE_ALREADY_AUTHORIZED` (`urn:ipay:problem:release-already-authorized`): The release code was verified or the parcel handed over already; there is no code to reissue.
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:order-cancelled",
+                     *       "title": "Order cancelled",
+                     *       "status": 409,
+                     *       "detail": "The order was cancelled: it is no longer paid, shipped or released.",
+                     *       "code": "ORDER_CANCELLED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_USE" | "ORDER_CANCELLED" | "PAYMENT_NOT_FULLY_PAID" | "RELEASE_ALREADY_AUTHORIZED";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -19603,7 +20257,7 @@ export interface operations {
              *     Codes:
              *     - `RATE_LIMITED` (`urn:ipay:problem:rate-limited`, retryable): Rate limited; retry after `Retry-After` seconds.
              *     - `SUBSCRIBER_TOO_SLOW` (`urn:ipay:problem:subscriber-too-slow`, retryable): Events were dropped for a slow subscriber; resubscribe with lastEventId.
-             *     - `RELEASE_REISSUE_LIMITED` (`urn:ipay:problem:release-reissue-limited`, retryable): The release code was reissued too often; retry later.
+             *     - `REISSUE_RATE_LIMITED` (`urn:ipay:problem:reissue-rate-limited`, retryable): The release code of this shipment was reissued too often; retry after `extensions.retryAfterSeconds`.
              */
             429: {
                 headers: {
@@ -19614,16 +20268,16 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:ipay:problem:release-reissue-limited",
+                     *       "type": "urn:ipay:problem:reissue-rate-limited",
                      *       "title": "Release code reissue limited",
                      *       "status": 429,
-                     *       "detail": "The release code was reissued too often; retry later.",
-                     *       "code": "RELEASE_REISSUE_LIMITED"
+                     *       "detail": "The release code of this shipment was reissued too often; retry after `extensions.retryAfterSeconds`.",
+                     *       "code": "REISSUE_RATE_LIMITED"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "RATE_LIMITED" | "RELEASE_REISSUE_LIMITED" | "SUBSCRIBER_TOO_SLOW";
+                        code?: "RATE_LIMITED" | "REISSUE_RATE_LIMITED" | "SUBSCRIBER_TOO_SLOW";
                     };
                 };
             };

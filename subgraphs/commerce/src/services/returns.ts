@@ -1,6 +1,5 @@
 import { and, desc, eq, gte, isNull, lt, ne, sql } from 'drizzle-orm';
-import { GraphQLError } from 'graphql';
-import { badUserInput, newId, notFound, scopeCondition, wireMoney, type UnitOfWork } from '@ipay/platform';
+import { badUserInput, domainError, newId, notFound, scopeCondition, wireMoney, type UnitOfWork } from '@ipay/platform';
 import type { Context } from '../context.ts';
 import {
   merchants,
@@ -43,10 +42,6 @@ export const inputError = (error: unknown): never => {
   if (error instanceof ReturnInputError) throw badUserInput(error.field, error.message);
   throw error;
 };
-
-function coded(code: string, message: string, field?: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code, ...(field ? { field } : {}) } });
-}
 
 /** The readable returns of the caller, in its mode (the same scope as orders). */
 export const readableReturns = (ctx: Pick<Context, 'auth'>) => scopeCondition(ctx.auth.require('orders:read'), ctx.auth.livemode, returns);
@@ -260,7 +255,7 @@ export async function requestReturn(ctx: Context, args: RequestReturnArgs): Prom
   if (!order) throw notFound('Order', args.orderId);
   ctx.auth.requireMerchant('orders:update', order.merchantId, 'Order', args.orderId);
   if (!RETURNABLE_ORDER_STATUSES.includes(order.status)) {
-    throw coded('ORDER_NOT_RETURNABLE', `orderId: an order in status ${order.status} cannot be returned (only ${RETURNABLE_ORDER_STATUSES.join(', ')})`, 'orderId');
+    throw domainError('ORDER_NOT_RETURNABLE', `orderId: an order in status ${order.status} cannot be returned (only ${RETURNABLE_ORDER_STATUSES.join(', ')})`, { field: 'orderId' });
   }
   const reasonCode = args.reasonCode.trim().toUpperCase();
   const [reason] = await ctx.db
@@ -277,7 +272,7 @@ export async function requestReturn(ctx: Context, args: RequestReturnArgs): Prom
   return ctx.mutate(async (uow) => {
     // The order row lock serialises returns of one order: two cannot both claim the last unit.
     const [locked] = await uow.tx.select().from(orders).where(eq(orders.id, order.id)).for('update');
-    if (!locked || !RETURNABLE_ORDER_STATUSES.includes(locked.status)) throw coded('ORDER_NOT_RETURNABLE', `orderId: the order is ${locked?.status ?? 'gone'}`, 'orderId');
+    if (!locked || !RETURNABLE_ORDER_STATUSES.includes(locked.status)) throw domainError('ORDER_NOT_RETURNABLE', `orderId: the order is ${locked?.status ?? 'gone'}`, { field: 'orderId' });
     let lines;
     try {
       lines = returnLinesFor(locked.lines, args.lines, await claimedUnits(uow.tx, order.id));
@@ -317,8 +312,8 @@ export async function requestReturn(ctx: Context, args: RequestReturnArgs): Prom
 }
 
 function assertOpen(row: ReturnRow): void {
-  if (row.confirmedAt) throw coded('RETURN_ALREADY_CONFIRMED', `return ${row.id} was already confirmed (${row.outcome})`, 'id');
-  if (row.status !== 'REQUESTED') throw coded('RETURN_ALREADY_CONFIRMED', `return ${row.id} is ${row.status}`, 'id');
+  if (row.confirmedAt) throw domainError('RETURN_ALREADY_CONFIRMED', `return ${row.id} was already confirmed (${row.outcome})`, { field: 'id' });
+  if (row.status !== 'REQUESTED') throw domainError('RETURN_ALREADY_CONFIRMED', `return ${row.id} is ${row.status}`, { field: 'id' });
 }
 
 export async function confirmReturn(ctx: Context, id: string): Promise<ReturnRow> {
@@ -338,7 +333,7 @@ export async function acceptRetentionOffer(ctx: Context, id: string, offerId: st
     const before = (await lockReturn(uow.tx, id))!;
     assertOpen(before);
     const offer = before.offeredOffers.find((o) => o.offerId === offerId);
-    if (!offer) throw coded('RETENTION_OFFER_NOT_AVAILABLE', `offerId: ${offerId} is not one of the offers of return ${id}`, 'offerId');
+    if (!offer) throw domainError('RETENTION_OFFER_NOT_AVAILABLE', `offerId: ${offerId} is not one of the offers of return ${id}`, { field: 'offerId' });
     const after = await updateReturn(uow, before, 'return.accept_offer', {
       confirmedAt: new Date(),
       outcome: offer.kind,

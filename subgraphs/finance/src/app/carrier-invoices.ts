@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
-import { newId, notFound, wireMoney, type Database, type UnitOfWork } from '@ipay/platform';
+import { domainError, newId, notFound, wireMoney, type Database, type UnitOfWork } from '@ipay/platform';
 import type { ParsedInvoice } from '../adapters/carrier-invoice-csv.ts';
 import { carrierInvoiceLines, carrierInvoices, shipmentProjections, type CarrierInvoiceLineRow, type CarrierInvoiceRow } from '../db/schema.ts';
 import type * as schema from '../db/schema.ts';
@@ -12,7 +12,6 @@ import {
   type ReconciliationSummary,
   type Resolution,
 } from '../domain/reconciliation.ts';
-import { financeError } from './errors.ts';
 
 type Db = Database<typeof schema>;
 type Uow = UnitOfWork<typeof schema>;
@@ -71,7 +70,7 @@ export async function importCarrierInvoice(
     .from(carrierInvoices)
     .where(and(eq(carrierInvoices.carrierCode, carrierCode), eq(carrierInvoices.invoiceNumber, invoice.invoiceNumber), eq(carrierInvoices.livemode, livemode)));
   if (existing) {
-    throw financeError('CARRIER_INVOICE_ALREADY_IMPORTED', `invoice ${invoice.invoiceNumber} of ${carrierCode} was imported already`, { invoiceId: existing.id });
+    throw domainError('CARRIER_INVOICE_ALREADY_IMPORTED', `invoice ${invoice.invoiceNumber} of ${carrierCode} was imported already`, { invoiceId: existing.id });
   }
 
   const trackingNumbers = [...new Set(invoice.parcels.map((p) => p.trackingNumber))];
@@ -173,9 +172,9 @@ export async function resolveInvoiceLine(
   if (!found) throw notFound('CarrierInvoiceLine', input.lineId);
   const { line } = found;
   const refusal = refuseResolution(line, input.resolution);
-  if (refusal === 'LINE_MATCHED') throw financeError('INVOICE_LINE_MATCHED', `line ${line.id} matched the expected cost; there is nothing to resolve`);
-  if (refusal === 'LINE_ALREADY_RESOLVED') throw financeError('INVOICE_LINE_ALREADY_RESOLVED', `line ${line.id} was resolved as ${line.resolution} already`);
-  if (refusal === 'NO_EXPECTED_AMOUNT') throw financeError('INVOICE_LINE_HAS_NO_EXPECTED_COST', `line ${line.id} has no expected cost to accept (${line.reason})`);
+  if (refusal === 'LINE_MATCHED') throw domainError('INVOICE_LINE_MATCHED', `line ${line.id} matched the expected cost; there is nothing to resolve`);
+  if (refusal === 'LINE_ALREADY_RESOLVED') throw domainError('INVOICE_LINE_ALREADY_RESOLVED', `line ${line.id} was resolved as ${line.resolution} already`);
+  if (refusal === 'NO_EXPECTED_AMOUNT') throw domainError('INVOICE_LINE_HAS_NO_EXPECTED_COST', `line ${line.id} has no expected cost to accept (${line.reason})`);
   const [updated] = await uow.tx
     .update(carrierInvoiceLines)
     .set({ resolution: input.resolution, resolutionNote: input.note, resolvedBy: input.resolvedBy, resolvedAt: now })
@@ -222,7 +221,7 @@ export async function recordInvoicePayment(uow: Uow, input: { invoiceId: string;
   if (!invoice) throw notFound('CarrierInvoice', input.invoiceId);
   const open = invoice.totalMinor - invoice.paidMinor;
   if (input.amountMinor > open) {
-    throw financeError('PAYMENT_EXCEEDS_OPEN_AMOUNT', `invoice ${invoice.invoiceNumber} has ${open} minor units open; a payment of ${input.amountMinor} exceeds it`, { open });
+    throw domainError('PAYMENT_EXCEEDS_OPEN_AMOUNT', `invoice ${invoice.invoiceNumber} has ${open} minor units open; a payment of ${input.amountMinor} exceeds it`, { open });
   }
   const [updated] = await uow.tx
     .update(carrierInvoices)

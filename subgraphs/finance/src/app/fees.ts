@@ -40,7 +40,7 @@ export function setFeeSchedule(ctx: Context, input: FeeScheduleInput): Promise<F
     );
     const [closed] = await tx.select({ id: settlements.id, status: settlements.status }).from(settlements).where(and(affected, ne(settlements.status, 'OPEN'))).limit(1);
     if (closed) {
-      throw refusalError({ code: 'FEE_PERIOD_CLOSED', status: 409, message: `settlement ${closed.id} of that time is ${closed.status}: a fee change cannot reach back into it (correct it with an adjustment)` }, { field: 'input.validFrom' });
+      throw refusalError({ code: 'FEE_PERIOD_CLOSED', message: `settlement ${closed.id} of that time is ${closed.status}: a fee change cannot reach back into it (correct it with an adjustment)` }, { field: 'input.validFrom' });
     }
     const [taken] = await tx.select({ id: feeSchedules.id }).from(feeSchedules).where(and(eq(feeSchedules.merchantId, merchantId), eq(feeSchedules.currency, fee.currency), eq(feeSchedules.validFrom, input.validFrom)));
     if (taken) throw badUserInput('input.validFrom', `entry ${taken.id} already starts at that instant`);

@@ -1,10 +1,9 @@
 import { and, asc, eq, lt, lte, sql } from 'drizzle-orm';
-import { badUserInput, wireMoney, type Database, type MailSender, type UnitOfWork } from '@ipay/platform';
+import { domainError, badUserInput, wireMoney, type Database, type MailSender, type UnitOfWork } from '@ipay/platform';
 import { renderCarrierStatementPdf } from '../adapters/pdf-carrier-statement.ts';
 import { carrierContacts, carrierInvoices } from '../db/schema.ts';
 import type * as schema from '../db/schema.ts';
 import { AGING_BUCKETS, agingReport, isCalendarDate, type AgingReport } from '../domain/aging.ts';
-import { financeError } from './errors.ts';
 
 type Db = Database<typeof schema>;
 type Uow = UnitOfWork<typeof schema>;
@@ -62,7 +61,7 @@ export async function contactsOf(db: Db, carrierCode: string, livemode: boolean)
 }
 
 export function requireMail(mail: MailSender | null): MailSender {
-  if (!mail) throw financeError('MAIL_UNAVAILABLE', 'no SMTP server is configured (SMTP_URL)');
+  if (!mail) throw domainError('MAIL_UNAVAILABLE', 'no SMTP server is configured (SMTP_URL)');
   return mail;
 }
 
@@ -80,7 +79,7 @@ export async function sendCarrierStatement(
 ) {
   const sender = requireMail(mail);
   const recipients = input.recipients?.length ? validEmails(input.recipients, 'recipients') : await contactsOf(db, input.carrierCode, input.livemode);
-  if (!recipients.length) throw financeError('NO_STATEMENT_RECIPIENTS', `no recipients given and no contacts set for carrier ${input.carrierCode}`);
+  if (!recipients.length) throw domainError('NO_STATEMENT_RECIPIENTS', `no recipients given and no contacts set for carrier ${input.carrierCode}`);
   const report = await carrierAging(db, input.carrierCode, input.livemode, input.asOf);
   const generatedAt = input.now ?? new Date();
   const pdf = await renderCarrierStatementPdf({ carrierCode: input.carrierCode, report, generatedAt });
@@ -97,7 +96,7 @@ export async function sendCarrierStatement(
       attachments: [{ filename, content: pdf, contentType: 'application/pdf' }],
     });
   } catch (error) {
-    throw financeError('MAIL_DELIVERY_FAILED', `the statement mail could not be sent: ${(error as Error).message}`);
+    throw domainError('MAIL_DELIVERY_FAILED', `the statement mail could not be sent: ${(error as Error).message}`);
   }
   const buckets = report.totals.map((t) => ({
     currency: t.currency,

@@ -13,11 +13,12 @@ export const TRANSITIONS: Readonly<Record<SettlementAction, { from: SettlementSt
   pay: { from: 'APPROVED', to: 'PAID', event: 'settlement.paid' },
 };
 
+/** Finance's refusals; their HTTP status, problem type and retryability are in the one error catalogue (@ipay/platform). */
+export type RefusalCode = 'SETTLEMENT_INVALID_TRANSITION' | 'FOUR_EYES_REQUIRED' | 'FEE_PERIOD_CLOSED';
+
 export interface Refusal {
-  code: string;
+  code: RefusalCode;
   message: string;
-  /** HTTP status the REST facade answers with. */
-  status: number;
   reason?: string;
 }
 
@@ -27,7 +28,6 @@ export function transition(status: SettlementStatus, action: SettlementAction): 
   return {
     refusal: {
       code: 'SETTLEMENT_INVALID_TRANSITION',
-      status: 409,
       message: `a ${status} settlement cannot be ${action === 'pay' ? 'paid' : `${action}d`}: only a ${rule.from} one can`,
     },
   };
@@ -49,10 +49,10 @@ export interface Approver {
 export function fourEyesRefusal(settlement: { requiresFourEyes: boolean | null; closedBy: string | null }, approver: Approver): Refusal | null {
   if (!settlement.requiresFourEyes) return null;
   if (!approver.principalId.startsWith('usr_')) {
-    return { code: 'FOUR_EYES_REQUIRED', status: 403, reason: 'APPROVER_NOT_A_PERSON', message: 'this settlement exceeds the approval threshold: a signed-in person must approve it, not an API key' };
+    return { code: 'FOUR_EYES_REQUIRED', reason: 'APPROVER_NOT_A_PERSON', message: 'this settlement exceeds the approval threshold: a signed-in person must approve it, not an API key' };
   }
   if (approver.principalId === settlement.closedBy) {
-    return { code: 'FOUR_EYES_REQUIRED', status: 403, reason: 'SAME_PERSON', message: 'this settlement exceeds the approval threshold: someone other than who closed it must approve it' };
+    return { code: 'FOUR_EYES_REQUIRED', reason: 'SAME_PERSON', message: 'this settlement exceeds the approval threshold: someone other than who closed it must approve it' };
   }
   return null;
 }

@@ -1,6 +1,5 @@
 import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
-import { decodeCursor, isProduction, notFound, pageSize, toConnection } from '@ipay/platform';
-import { financeError } from '../app/errors.ts';
+import { domainError, decodeCursor, isProduction, notFound, pageSize, toConnection } from '@ipay/platform';
 import { carrierAging, contactsOf, statementDate } from '../app/statements.ts';
 import { carrierInvoices, controlRuns, sandboxMail } from '../db/schema.ts';
 import type { QueryResolvers } from '../generated/graphql.ts';
@@ -58,7 +57,7 @@ export const ReconciliationQuery: QueryResolvers = {
   },
   sandboxMail: async (_, { first, after, to }, { db, auth }) => {
     requirePlatform(auth, 'controls:read');
-    if (isProduction() || auth.livemode) throw financeError('SANDBOX_ONLY', 'captured mail exists only in the sandbox (test-mode credentials, outside production)');
+    if (isProduction() || auth.livemode) throw domainError('SANDBOX_ONLY', 'captured mail exists only in the sandbox (test-mode credentials, outside production)');
     const size = pageSize(first);
     const rows = await db
       .select()

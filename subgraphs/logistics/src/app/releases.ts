@@ -1,6 +1,5 @@
 import { and, desc, eq, gt, isNotNull, isNull, ne, sql } from 'drizzle-orm';
-import { GraphQLError } from 'graphql';
-import { badUserInput, isFullyPaid, newId, notFound, scopeCondition, wireMoney, type Authorization, type OrderPaymentStatePayload } from '@ipay/platform';
+import { badUserInput, domainError, isFullyPaid, newId, notFound, scopeCondition, wireMoney, type Authorization, type OrderPaymentStatePayload } from '@ipay/platform';
 import {
   orderPaymentStates,
   orderProjections,
@@ -23,7 +22,6 @@ import {
   type RevocationReason,
 } from '../domain/index.ts';
 import type { LogisticsServices } from '../services.ts';
-import { domainError } from './errors.ts';
 import type { Db, Uow } from './system.ts';
 
 /** The domain's view of a stored row. */
@@ -358,7 +356,7 @@ export async function verifyRelease(
       if (!(error instanceof VersionConflict)) throw error;
     }
   }
-  throw new GraphQLError('the release is being changed concurrently; try again', { extensions: { code: 'CONFLICT' } });
+  throw domainError('CONFLICT', 'the release is being changed concurrently; try again');
 }
 
 function releaseScope(auth: Authorization) {
@@ -485,14 +483,14 @@ export async function reissueReleaseCode(
     }
     let previous: string | null = null;
     if (current) {
-      if (!(await revokeInTx(uow, current, 'REISSUED', null, now))) throw new GraphQLError('the release is being changed concurrently; try again', { extensions: { code: 'CONFLICT' } });
+      if (!(await revokeInTx(uow, current, 'REISSUED', null, now))) throw domainError('CONFLICT', 'the release is being changed concurrently; try again');
       previous = current.id;
     } else {
       const [newest] = await uow.tx.select({ id: releaseAuthorizations.id }).from(releaseAuthorizations).where(eq(releaseAuthorizations.shipmentId, shipment.id)).orderBy(desc(releaseAuthorizations.createdAt)).limit(1);
       previous = newest?.id ?? null;
     }
     const issued = await issueReleaseInTx(uow, services, shipment, now, previous);
-    if (!issued) throw new GraphQLError('the release is being changed concurrently; try again', { extensions: { code: 'CONFLICT' } });
+    if (!issued) throw domainError('CONFLICT', 'the release is being changed concurrently; try again');
     return issued;
   });
 }

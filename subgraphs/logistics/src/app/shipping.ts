@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, notInArray } from 'drizzle-orm';
-import { badUserInput, newId, notFound, wireMoney, type Authorization, type Money } from '@ipay/platform';
+import { badUserInput, domainError, newId, notFound, wireMoney, type Authorization, type Money } from '@ipay/platform';
 import { carriers, orderProjections, shipments, type OrderProjectionRow, type ShipmentRow } from '../db/schema.ts';
 import {
   orchestrate,
@@ -14,7 +14,6 @@ import {
 } from '../domain/index.ts';
 import type { LogisticsServices } from '../services.ts';
 import { CarrierBookingError, type Address, type CarrierBooking } from '../adapters/carriers/index.ts';
-import { domainError } from './errors.ts';
 import { lockOrder, reconcileReleases } from './releases.ts';
 import type { Db, Uow } from './system.ts';
 import { loadCostEngine } from './tariffs.ts';
