@@ -1,3 +1,4 @@
+import type { ErrorCode } from '@ipay/platform';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Supergraph } from '@apollo/federation-internals';
@@ -77,10 +78,13 @@ export function operationLimitsFromEnv(prefix: 'GRAPHQL' | 'PERSISTED', base: Op
 }
 
 /** What the gateway answers with instead of running an operation. */
+/** The codes the gateway refuses a request with before any subgraph sees it (all in the platform error catalogue). */
+export type GatewayRefusalCode = Extract<ErrorCode, 'BAD_REQUEST' | 'BAD_USER_INPUT' | 'BATCHING_NOT_SUPPORTED' | 'GRAPHQL_PARSE_FAILED' | 'GRAPHQL_VALIDATION_FAILED' | 'OPERATION_LIMIT_EXCEEDED' | 'PERSISTED_QUERY_NOT_ALLOWED' | 'PERSISTED_QUERY_NOT_FOUND' | 'METHOD_NOT_ALLOWED' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'RATE_LIMITED' | 'SERVER_BUSY'>;
+
 export class OperationRefused extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: GatewayRefusalCode,
     message: string,
     readonly extensions: Record<string, unknown> = {},
     /** HTTP headers of the refusal (Retry-After, RateLimit). */

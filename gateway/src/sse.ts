@@ -1,3 +1,4 @@
+import type { ErrorCode } from '@ipay/platform';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHandler, type Request as SseRequest } from 'graphql-sse';
 import { GraphQLError, type ExecutionResult } from 'graphql';
@@ -23,7 +24,7 @@ interface RequestState {
   backlog: number;
 }
 
-const errorBody = (status: number, code: string, message: string): [string, { status: number; statusText: string; headers: Record<string, string> }] => [
+const errorBody = (status: number, code: ErrorCode, message: string): [string, { status: number; statusText: string; headers: Record<string, string> }] => [
   JSON.stringify({ errors: [{ message, extensions: { code } }] }),
   { status, statusText: code, headers: { 'content-type': 'application/json; charset=utf-8' } },
 ];
@@ -48,7 +49,7 @@ export function sseRoute(engine: SubscriptionEngine, authenticator: Authenticato
         requests.set(raw, { state, ids: [], backlog: 0 });
         return undefined;
       } catch (error) {
-        const code = error instanceof GraphQLError ? String(error.extensions.code ?? 'UNAUTHENTICATED') : 'INTERNAL_SERVER_ERROR';
+        const code = (error instanceof GraphQLError ? String(error.extensions.code ?? 'UNAUTHENTICATED') : 'INTERNAL_SERVER_ERROR') as ErrorCode;
         const status = error instanceof GraphQLError ? Number((error.extensions.http as { status?: number } | undefined)?.status ?? 401) : 500;
         return errorBody(status, code, (error as Error).message);
       }

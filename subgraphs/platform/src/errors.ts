@@ -57,6 +57,12 @@ export const ERROR_CATALOGUE = {
   OPERATION_RESOLUTION_FAILURE: spec(400, 'operation-resolution-failure', 'Unknown operation', false, 'graphql', 'The operation named in the request is not in the document.'),
   PERSISTED_QUERY_NOT_FOUND: spec(400, 'persisted-query-not-found', 'Unknown persisted operation', false, 'graphql', 'No persisted operation has that id.'),
   LIMIT_EXCEEDED: spec(400, 'limit-exceeded', 'Limit exceeded', false, 'gateway', 'The request goes beyond a fixed limit (e.g. subscriptions per connection).'),
+  OPERATION_LIMIT_EXCEEDED: spec(400, 'operation-limit-exceeded', 'Operation limit exceeded', false, 'graphql', 'The operation goes beyond a documented limit (depth, aliases, directives, tokens, root fields or cost); `extensions.limit`, `max` and `found` say which.'),
+  BATCHING_NOT_SUPPORTED: spec(400, 'batching-not-supported', 'Batching not supported', false, 'graphql', 'Send one GraphQL operation per request.'),
+  METHOD_NOT_ALLOWED: spec(405, 'method-not-allowed', 'Method not allowed', false, 'graphql', 'This endpoint does not take that HTTP method (e.g. a mutation over GET).'),
+  PAYLOAD_TOO_LARGE: spec(413, 'payload-too-large', 'Payload too large', false, 'graphql', 'The request body is over the endpoint\'s limit (checked from Content-Length before reading).'),
+  UNSUPPORTED_MEDIA_TYPE: spec(415, 'unsupported-media-type', 'Unsupported media type', false, 'graphql', 'Send application/json (or application/graphql-response+json).'),
+  SERVER_BUSY: spec(503, 'server-busy', 'Server busy', true, 'graphql', 'The gateway is reading as many request bodies as its memory budget allows; retry after `Retry-After` seconds.'),
   RATE_LIMITED: spec(429, 'rate-limited', 'Too many requests', true, 'gateway', 'Rate limited; retry after `Retry-After` seconds.'),
   SUBSCRIBER_TOO_SLOW: spec(429, 'subscriber-too-slow', 'Subscriber too slow', true, 'gateway', 'Events were dropped for a slow subscriber; resubscribe with lastEventId.'),
 
@@ -118,6 +124,13 @@ export const ERROR_CATALOGUE = {
   INTERNAL_SERVER_ERROR: spec(500, 'internal', 'Internal error', true, 'graphql', 'An unexpected error; quote `requestId` when reporting it.'),
   BAD_GATEWAY: spec(502, 'upstream-error', 'Upstream error', true, 'gateway', 'A service behind the gateway failed.'),
   DOWNSTREAM_SERVICE_ERROR: spec(502, 'upstream-error', 'Upstream error', true, 'gateway', 'A service behind the gateway failed.'),
+  // Quotes (commerce).
+  QUOTE_NOT_CONFIGURED: spec(422, 'quote-not-configured', 'Quotes not configured', false, 'domain', 'The merchant has no quote settings (margin rule, validity, branding) yet.', ['Mutation.requestQuote']),
+  QUOTE_NOT_ISSUED: spec(409, 'quote-not-issued', 'Quote not issued', false, 'domain', 'The quote is still being priced or was refused; only an issued quote can be accepted.', ['Mutation.acceptQuote']),
+  QUOTE_ALREADY_ACCEPTED: spec(409, 'quote-already-accepted', 'Quote already accepted', false, 'domain', 'The quote already became an order.', ['Mutation.acceptQuote']),
+  QUOTE_EXPIRED: spec(410, 'quote-expired', 'Quote expired', false, 'domain', 'The quote is past its validity; request a new one.', ['Mutation.acceptQuote']),
+  // Localization (identity).
+  MESSAGE_TEMPLATE_MISSING: spec(422, 'message-template-missing', 'Message template missing', false, 'domain', 'No template on the locale fallback chain has this key; texts are never shown raw.', ['Query.renderMessage', 'Query.consumerOrder']),
   SERVICE_UNAVAILABLE: spec(503, 'upstream-unavailable', 'Service unavailable', true, 'gateway', 'A service behind the gateway is unavailable; retry after `Retry-After` seconds.'),
   SUBGRAPH_UNAVAILABLE: spec(503, 'upstream-unavailable', 'Service unavailable', true, 'gateway', 'A service behind the gateway is unavailable; retry after `Retry-After` seconds.'),
   GATEWAY_TIMEOUT: spec(504, 'upstream-timeout', 'Upstream timeout', true, 'gateway', 'A service behind the gateway did not answer in time.'),

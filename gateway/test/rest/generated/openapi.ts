@@ -9500,7 +9500,7 @@ export interface components {
                  */
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
-                    code?: "BAD_REQUEST" | "GRAPHQL_PARSE_FAILED" | "LIMIT_EXCEEDED" | "OPERATION_RESOLUTION_FAILURE" | "PERSISTED_QUERY_NOT_FOUND";
+                    code?: "BAD_REQUEST" | "BATCHING_NOT_SUPPORTED" | "GRAPHQL_PARSE_FAILED" | "LIMIT_EXCEEDED" | "OPERATION_LIMIT_EXCEEDED" | "OPERATION_RESOLUTION_FAILURE" | "PERSISTED_QUERY_NOT_FOUND";
                 };
             };
         };
@@ -9540,7 +9540,10 @@ export interface components {
                  *       "detail": "request body exceeds 1048576 bytes"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "PAYLOAD_TOO_LARGE";
+                };
             };
         };
         /** @description The token is valid but may not do this. */
@@ -9645,7 +9648,7 @@ export interface components {
                  */
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
-                    code?: "SERVICE_UNAVAILABLE" | "SUBGRAPH_UNAVAILABLE";
+                    code?: "SERVER_BUSY" | "SERVICE_UNAVAILABLE" | "SUBGRAPH_UNAVAILABLE";
                 };
             };
         };
@@ -9738,7 +9741,10 @@ export interface components {
                  *       "detail": "send the body as application/json"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "UNSUPPORTED_MEDIA_TYPE";
+                };
             };
         };
     };
@@ -11829,6 +11835,7 @@ export interface operations {
             /**
              * @description A service behind the gateway cannot be reached; retry after `Retry-After` seconds.
              *     Codes:
+             *     - `SERVER_BUSY` (`urn:ipay:problem:server-busy`, retryable): The gateway is reading as many request bodies as its memory budget allows; retry after `Retry-After` seconds.
              *     - `SERVICE_UNAVAILABLE` (`urn:ipay:problem:upstream-unavailable`, retryable): A service behind the gateway is unavailable; retry after `Retry-After` seconds.
              *     - `SUBGRAPH_UNAVAILABLE` (`urn:ipay:problem:upstream-unavailable`, retryable): A service behind the gateway is unavailable; retry after `Retry-After` seconds.
              *     - `MAIL_UNAVAILABLE` (`urn:ipay:problem:mail-unavailable`, retryable): No mail server is configured or reachable; retry later.
@@ -11851,7 +11858,7 @@ export interface operations {
                      */
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "MAIL_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "SUBGRAPH_UNAVAILABLE";
+                        code?: "MAIL_UNAVAILABLE" | "SERVER_BUSY" | "SERVICE_UNAVAILABLE" | "SUBGRAPH_UNAVAILABLE";
                     };
                 };
             };
@@ -12051,7 +12058,34 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            422: components["responses"]["UnprocessableContent"];
+            /**
+             * @description Well-formed, but the graph refused a value (e.g. a page size out of range or an unknown cursor), or the Idempotency-Key was already used with a different request.
+             *     Codes:
+             *     - `BAD_USER_INPUT` (`urn:ipay:problem:invalid-input`): A value was refused; `errors[].field` names it.
+             *     - `GRAPHQL_VALIDATION_FAILED` (`urn:ipay:problem:invalid-input`): The operation or its variables do not validate against the schema.
+             *     - `MESSAGE_TEMPLATE_MISSING` (`urn:ipay:problem:message-template-missing`): No template on the locale fallback chain has this key; texts are never shown raw.
+             */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:message-template-missing",
+                     *       "title": "Message template missing",
+                     *       "status": 422,
+                     *       "detail": "No template on the locale fallback chain has this key; texts are never shown raw.",
+                     *       "code": "MESSAGE_TEMPLATE_MISSING"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "BAD_USER_INPUT" | "GRAPHQL_VALIDATION_FAILED" | "MESSAGE_TEMPLATE_MISSING";
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             502: components["responses"]["BadGateway"];
@@ -12242,6 +12276,7 @@ export interface operations {
             /**
              * @description A service behind the gateway cannot be reached; retry after `Retry-After` seconds.
              *     Codes:
+             *     - `SERVER_BUSY` (`urn:ipay:problem:server-busy`, retryable): The gateway is reading as many request bodies as its memory budget allows; retry after `Retry-After` seconds.
              *     - `SERVICE_UNAVAILABLE` (`urn:ipay:problem:upstream-unavailable`, retryable): A service behind the gateway is unavailable; retry after `Retry-After` seconds.
              *     - `SUBGRAPH_UNAVAILABLE` (`urn:ipay:problem:upstream-unavailable`, retryable): A service behind the gateway is unavailable; retry after `Retry-After` seconds.
              *     - `PSP_UNAVAILABLE` (`urn:ipay:problem:psp-unavailable`, retryable): The payment service provider could not process the request now; retry later.
@@ -12264,7 +12299,7 @@ export interface operations {
                      */
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PSP_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "SUBGRAPH_UNAVAILABLE";
+                        code?: "PSP_UNAVAILABLE" | "SERVER_BUSY" | "SERVICE_UNAVAILABLE" | "SUBGRAPH_UNAVAILABLE";
                     };
                 };
             };
@@ -12344,7 +12379,34 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            422: components["responses"]["UnprocessableContent"];
+            /**
+             * @description Well-formed, but the graph refused a value (e.g. a page size out of range or an unknown cursor), or the Idempotency-Key was already used with a different request.
+             *     Codes:
+             *     - `BAD_USER_INPUT` (`urn:ipay:problem:invalid-input`): A value was refused; `errors[].field` names it.
+             *     - `GRAPHQL_VALIDATION_FAILED` (`urn:ipay:problem:invalid-input`): The operation or its variables do not validate against the schema.
+             *     - `MESSAGE_TEMPLATE_MISSING` (`urn:ipay:problem:message-template-missing`): No template on the locale fallback chain has this key; texts are never shown raw.
+             */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:message-template-missing",
+                     *       "title": "Message template missing",
+                     *       "status": 422,
+                     *       "detail": "No template on the locale fallback chain has this key; texts are never shown raw.",
+                     *       "code": "MESSAGE_TEMPLATE_MISSING"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "BAD_USER_INPUT" | "GRAPHQL_VALIDATION_FAILED" | "MESSAGE_TEMPLATE_MISSING";
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             502: components["responses"]["BadGateway"];
@@ -14785,7 +14847,34 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableContent"];
+            /**
+             * @description Well-formed, but the graph refused a value (e.g. a page size out of range or an unknown cursor), or the Idempotency-Key was already used with a different request.
+             *     Codes:
+             *     - `BAD_USER_INPUT` (`urn:ipay:problem:invalid-input`): A value was refused; `errors[].field` names it.
+             *     - `GRAPHQL_VALIDATION_FAILED` (`urn:ipay:problem:invalid-input`): The operation or its variables do not validate against the schema.
+             *     - `MESSAGE_TEMPLATE_MISSING` (`urn:ipay:problem:message-template-missing`): No template on the locale fallback chain has this key; texts are never shown raw.
+             */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:message-template-missing",
+                     *       "title": "Message template missing",
+                     *       "status": 422,
+                     *       "detail": "No template on the locale fallback chain has this key; texts are never shown raw.",
+                     *       "code": "MESSAGE_TEMPLATE_MISSING"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "BAD_USER_INPUT" | "GRAPHQL_VALIDATION_FAILED" | "MESSAGE_TEMPLATE_MISSING";
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             502: components["responses"]["BadGateway"];
@@ -15924,6 +16013,7 @@ export interface operations {
             /**
              * @description A service behind the gateway cannot be reached; retry after `Retry-After` seconds.
              *     Codes:
+             *     - `SERVER_BUSY` (`urn:ipay:problem:server-busy`, retryable): The gateway is reading as many request bodies as its memory budget allows; retry after `Retry-After` seconds.
              *     - `SERVICE_UNAVAILABLE` (`urn:ipay:problem:upstream-unavailable`, retryable): A service behind the gateway is unavailable; retry after `Retry-After` seconds.
              *     - `SUBGRAPH_UNAVAILABLE` (`urn:ipay:problem:upstream-unavailable`, retryable): A service behind the gateway is unavailable; retry after `Retry-After` seconds.
              *     - `PSP_UNAVAILABLE` (`urn:ipay:problem:psp-unavailable`, retryable): The payment service provider could not process the request now; retry later.
@@ -15946,7 +16036,7 @@ export interface operations {
                      */
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PSP_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "SUBGRAPH_UNAVAILABLE";
+                        code?: "PSP_UNAVAILABLE" | "SERVER_BUSY" | "SERVICE_UNAVAILABLE" | "SUBGRAPH_UNAVAILABLE";
                     };
                 };
             };
@@ -16426,7 +16516,34 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableContent"];
+            /**
+             * @description Well-formed, but the graph refused a value (e.g. a page size out of range or an unknown cursor), or the Idempotency-Key was already used with a different request.
+             *     Codes:
+             *     - `BAD_USER_INPUT` (`urn:ipay:problem:invalid-input`): A value was refused; `errors[].field` names it.
+             *     - `GRAPHQL_VALIDATION_FAILED` (`urn:ipay:problem:invalid-input`): The operation or its variables do not validate against the schema.
+             *     - `QUOTE_NOT_CONFIGURED` (`urn:ipay:problem:quote-not-configured`): The merchant has no quote settings (margin rule, validity, branding) yet.
+             */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:quote-not-configured",
+                     *       "title": "Quotes not configured",
+                     *       "status": 422,
+                     *       "detail": "The merchant has no quote settings (margin rule, validity, branding) yet.",
+                     *       "code": "QUOTE_NOT_CONFIGURED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "BAD_USER_INPUT" | "GRAPHQL_VALIDATION_FAILED" | "QUOTE_NOT_CONFIGURED";
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             502: components["responses"]["BadGateway"];
@@ -16682,7 +16799,60 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            /**
+             * @description A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.
+             *     Codes:
+             *     - `IDEMPOTENCY_KEY_IN_USE` (`urn:ipay:problem:idempotency-key-in-use`, retryable): A request with this Idempotency-Key is still being processed; retry later.
+             *     - `QUOTE_NOT_ISSUED` (`urn:ipay:problem:quote-not-issued`): The quote is still being priced or was refused; only an issued quote can be accepted.
+             *     - `QUOTE_ALREADY_ACCEPTED` (`urn:ipay:problem:quote-already-accepted`): The quote already became an order.
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:quote-not-issued",
+                     *       "title": "Quote not issued",
+                     *       "status": 409,
+                     *       "detail": "The quote is still being priced or was refused; only an issued quote can be accepted.",
+                     *       "code": "QUOTE_NOT_ISSUED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_USE" | "QUOTE_ALREADY_ACCEPTED" | "QUOTE_NOT_ISSUED";
+                    };
+                };
+            };
+            /**
+             * @description Quote expired
+             *     Codes:
+             *     - `QUOTE_EXPIRED` (`urn:ipay:problem:quote-expired`): The quote is past its validity; request a new one.
+             */
+            410: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:quote-expired",
+                     *       "title": "Quote expired",
+                     *       "status": 410,
+                     *       "detail": "The quote is past its validity; request a new one.",
+                     *       "code": "QUOTE_EXPIRED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "QUOTE_EXPIRED";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -16882,6 +17052,7 @@ export interface operations {
             /**
              * @description A service behind the gateway cannot be reached; retry after `Retry-After` seconds.
              *     Codes:
+             *     - `SERVER_BUSY` (`urn:ipay:problem:server-busy`, retryable): The gateway is reading as many request bodies as its memory budget allows; retry after `Retry-After` seconds.
              *     - `SERVICE_UNAVAILABLE` (`urn:ipay:problem:upstream-unavailable`, retryable): A service behind the gateway is unavailable; retry after `Retry-After` seconds.
              *     - `SUBGRAPH_UNAVAILABLE` (`urn:ipay:problem:upstream-unavailable`, retryable): A service behind the gateway is unavailable; retry after `Retry-After` seconds.
              *     - `PSP_UNAVAILABLE` (`urn:ipay:problem:psp-unavailable`, retryable): The payment service provider could not process the request now; retry later.
@@ -16904,7 +17075,7 @@ export interface operations {
                      */
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PSP_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "SUBGRAPH_UNAVAILABLE";
+                        code?: "PSP_UNAVAILABLE" | "SERVER_BUSY" | "SERVICE_UNAVAILABLE" | "SUBGRAPH_UNAVAILABLE";
                     };
                 };
             };
