@@ -14785,7 +14785,10 @@ export interface operations {
     GetMessageTemplate: {
         parameters: {
             query?: {
-                /** @description The merchant whose template; leave out for the platform default. */
+                /**
+                 * @description The merchant whose template; leave out for the platform default.
+                 * @example mer_53c4f17d869dceb9734bf9c2416b70f3
+                 */
                 merchantId?: string;
                 /** @description The version to return as `version` (default the latest). */
                 version?: number;
@@ -14818,7 +14821,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "id": "id_c0a0f29a32c720655f8b0acaa6269763",
-                     *       "merchantId": "id_05d67bcea1a3ab8981fa1127feb54533",
+                     *       "merchantId": "mer_53c4f17d869dceb9734bf9c2416b70f3",
                      *       "livemode": true,
                      *       "locale": "nl-BE",
                      *       "key": "consumer.payment.due",
@@ -19064,7 +19067,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @example shp_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                /** @example shp_c9466dfbd0a95de97518d66d0ef1a721 */
                 shipmentId: string;
             };
             cookie?: never;
