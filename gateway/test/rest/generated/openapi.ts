@@ -12152,7 +12152,7 @@ export interface operations {
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                /** @example ord_73a67698533ab4c4653341d1578cffa9 */
+                /** @example ord_bfd78888b24f61a0df47bbc2ff7849d8 */
                 orderId: string;
             };
             cookie?: never;
