@@ -7336,7 +7336,10 @@ export interface components {
          */
         QuoteStatus: "PRICING" | "ISSUED" | "EXPIRED" | "ACCEPTED" | "REFUSED";
         RecordCarrierInvoicePaymentRequest: {
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description The amount paid, in minor units of the invoice's currency.
+             */
             amount: number;
         };
         /** @description Records a payment to the carrier against an invoice (reduces its open amount). */
@@ -8061,6 +8064,7 @@ export interface components {
             currency: string;
         };
         SetCarrierContactsRequest: {
+            /** @description Who receives the carrier's statements. */
             emails: string[];
         };
         /** @description Sets who receives a carrier's statements. */
@@ -10714,7 +10718,12 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /** @example {} */
+                /**
+                 * @example {
+                 *       "resolution": "ACCEPT_CARRIER",
+                 *       "note": "no shipment of ours; the carrier confirmed the parcel"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ResolveCarrierInvoiceLineRequest"];
             };
         };
@@ -10996,6 +11005,27 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "carrier": "ups",
+                 *       "layout": "GENERIC",
+                 *       "csv": "tracking,base,fuel,weight_kg,zone,service\n1Z9999W99999999990,7.45,0.85,2.4,1,STANDARD\n",
+                 *       "invoiceNumber": "UPS-2026-11-0042",
+                 *       "invoiceDate": "2026-11-30",
+                 *       "currency": "EUR",
+                 *       "mapping": {
+                 *         "trackingNumber": "tracking",
+                 *         "amount": "base",
+                 *         "surcharges": [
+                 *           "fuel"
+                 *         ],
+                 *         "weight": "weight_kg",
+                 *         "weightUnit": "KG",
+                 *         "zone": "zone",
+                 *         "service": "service"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["ImportCarrierInvoiceRequest"];
             };
         };
@@ -11367,7 +11397,11 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /** @example {} */
+                /**
+                 * @example {
+                 *       "amount": 500
+                 *     }
+                 */
                 "application/json": components["schemas"]["RecordCarrierInvoicePaymentRequest"];
             };
         };
@@ -11389,15 +11423,15 @@ export interface operations {
                      *       "layout": "UPS_BILLING_DATA",
                      *       "status": "RECONCILING",
                      *       "total": {
-                     *         "amount": 7840,
+                     *         "amount": 500,
                      *         "currency": "EUR"
                      *       },
                      *       "paid": {
-                     *         "amount": 7840,
+                     *         "amount": 500,
                      *         "currency": "EUR"
                      *       },
                      *       "open": {
-                     *         "amount": 7840,
+                     *         "amount": 500,
                      *         "currency": "EUR"
                      *       },
                      *       "importedAt": "2026-05-29T09:14:22.000Z",
@@ -11416,23 +11450,23 @@ export interface operations {
                      *           }
                      *         ],
                      *         "billed": {
-                     *           "amount": 7840,
+                     *           "amount": 500,
                      *           "currency": "EUR"
                      *         },
                      *         "expected": {
-                     *           "amount": 7840,
+                     *           "amount": 500,
                      *           "currency": "EUR"
                      *         },
                      *         "difference": {
-                     *           "amount": 7840,
+                     *           "amount": 500,
                      *           "currency": "EUR"
                      *         },
                      *         "approved": {
-                     *           "amount": 7840,
+                     *           "amount": 500,
                      *           "currency": "EUR"
                      *         },
                      *         "disputedAmount": {
-                     *           "amount": 7840,
+                     *           "amount": 500,
                      *           "currency": "EUR"
                      *         },
                      *         "reconciled": true
@@ -11556,7 +11590,13 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /** @example {} */
+                /**
+                 * @example {
+                 *       "emails": [
+                 *         "billing@ups.example.com"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["SetCarrierContactsRequest"];
             };
         };
@@ -11915,6 +11955,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "reference": "ACME-2001",
+                 *       "postalCode": "1012 LG",
+                 *       "livemode": false,
+                 *       "locale": "nl-BE"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ConsumerAccessRequest"];
             };
         };
@@ -12104,7 +12152,7 @@ export interface operations {
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                /** @example ord_73a67698533ab4c4653341d1578cffa9 */
+                /** @example ord_bfd78888b24f61a0df47bbc2ff7849d8 */
                 orderId: string;
             };
             cookie?: never;
@@ -12169,6 +12217,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "orderId": "ord_1b1f7e651a25a3a013bdc26599d58638",
+                 *       "psp": "ADYEN",
+                 *       "method": "card",
+                 *       "idempotencyKey": "pay-bell-1001-1"
+                 *     }
+                 */
                 "application/json": components["schemas"]["StartConsumerPaymentRequest"];
             };
         };
@@ -13723,7 +13779,7 @@ export interface operations {
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                /** @example mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e */
+                /** @example mer_53c4f17d869dceb9734bf9c2416b70f3 */
                 merchantId: string;
             };
             cookie?: never;
@@ -13740,7 +13796,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "merchantId": "mer_4c1b2d9f0e7a4b3c8d6e5f4a3b2c1d0e",
+                     *       "merchantId": "mer_53c4f17d869dceb9734bf9c2416b70f3",
                      *       "marginKind": "PERCENTAGE",
                      *       "marginBasisPoints": 1,
                      *       "marginAmount": 1,
@@ -14675,6 +14731,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "merchantId": "mer_53c4f17d869dceb9734bf9c2416b70f3",
+                 *       "locale": "nl-BE",
+                 *       "key": "consumer.payment.due",
+                 *       "message": "Betaal {amount, number, money} aan {merchant} bij levering"
+                 *     }
+                 */
                 "application/json": components["schemas"]["PublishMessageTemplateRequest"];
             };
         };
@@ -14721,7 +14785,10 @@ export interface operations {
     GetMessageTemplate: {
         parameters: {
             query?: {
-                /** @description The merchant whose template; leave out for the platform default. */
+                /**
+                 * @description The merchant whose template; leave out for the platform default.
+                 * @example mer_53c4f17d869dceb9734bf9c2416b70f3
+                 */
                 merchantId?: string;
                 /** @description The version to return as `version` (default the latest). */
                 version?: number;
@@ -14754,7 +14821,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "id": "id_c0a0f29a32c720655f8b0acaa6269763",
-                     *       "merchantId": "id_05d67bcea1a3ab8981fa1127feb54533",
+                     *       "merchantId": "mer_53c4f17d869dceb9734bf9c2416b70f3",
                      *       "livemode": true,
                      *       "locale": "nl-BE",
                      *       "key": "consumer.payment.due",
@@ -14814,7 +14881,20 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /** @example {} */
+                /**
+                 * @example {
+                 *       "merchantId": "mer_53c4f17d869dceb9734bf9c2416b70f3",
+                 *       "locale": "nl-BE",
+                 *       "key": "consumer.payment.due",
+                 *       "values": {
+                 *         "amount": {
+                 *           "amount": 1995,
+                 *           "currency": "EUR"
+                 *         },
+                 *         "merchant": "Acme Shop"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["RenderMessageRequest"];
             };
         };
@@ -14829,9 +14909,9 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "key": "key",
+                     *       "key": "consumer.payment.due",
                      *       "requestedLocale": "requestedLocale",
-                     *       "locale": "locale",
+                     *       "locale": "nl-BE",
                      *       "source": "MERCHANT",
                      *       "version": 1,
                      *       "text": "text"
@@ -16305,6 +16385,20 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "merchantId": "mer_53c4f17d869dceb9734bf9c2416b70f3",
+                 *       "marginKind": "PERCENTAGE",
+                 *       "marginBasisPoints": 1500,
+                 *       "taxBasisPoints": 2100,
+                 *       "taxLabel": "BTW",
+                 *       "validityHours": 72,
+                 *       "brandName": "Acme Shop",
+                 *       "logoUrl": "https://acme.example.com/logo.png",
+                 *       "primaryColor": "#1A73E8",
+                 *       "accentColor": "#F4B400"
+                 *     }
+                 */
                 "application/json": components["schemas"]["SetQuoteSettingsRequest"];
             };
         };
@@ -16369,6 +16463,27 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "merchantId": "mer_53c4f17d869dceb9734bf9c2416b70f3",
+                 *       "currency": "EUR",
+                 *       "deliveries": [
+                 *         {
+                 *           "carrierCode": "postnl",
+                 *           "serviceLevel": "STANDARD",
+                 *           "deliveryMethod": "DOOR",
+                 *           "weightGrams": 1200,
+                 *           "lengthMm": 300,
+                 *           "widthMm": 200,
+                 *           "heightMm": 100,
+                 *           "country": "NL",
+                 *           "postcode": "1012 LG"
+                 *         }
+                 *       ],
+                 *       "customerName": "Ana Silva",
+                 *       "customerEmail": "ana.silva@example.com"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RequestQuoteRequest"];
             };
         };
@@ -16743,6 +16858,23 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "merchantReference": "ACME-Q-2001",
+                 *       "customer": {
+                 *         "name": "Ana Silva",
+                 *         "email": "ana.silva@example.com",
+                 *         "phone": "+31612345678"
+                 *       },
+                 *       "shippingAddress": {
+                 *         "name": "Ana Silva",
+                 *         "line1": "Damrak 1",
+                 *         "city": "Amsterdam",
+                 *         "postalCode": "1012 LG",
+                 *         "country": "NL"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["AcceptQuoteRequest"];
             };
         };
@@ -18935,7 +19067,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @example shp_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                /** @example shp_c9466dfbd0a95de97518d66d0ef1a721 */
                 shipmentId: string;
             };
             cookie?: never;
