@@ -283,8 +283,9 @@ describe('logistics: the money path (issue 11)', () => {
     it('books a test-mode shipment with the sandbox carrier: its tracking number, and expected_cost on shipment.created', async () => {
       const orderId = await announceOrder(system);
       const { shipment } = await createShipment(system, orderId, { carrierCode: 'ups' }, ACME);
-      const [booking] = sandbox().bookings('ups').filter((b) => b.reference === shipment.id);
-      expect(booking).toBeDefined();
+      const bookings = sandbox().bookings('ups').filter((b) => b.reference === shipment.id);
+      expect(bookings).toHaveLength(1);
+      const booking = bookings[0];
       expect(shipment.trackingNumber).toBe(booking!.trackingNumber);
       expect(shipment.trackingNumber).toMatch(/^1Z[A-Z0-9]{16}$/);
       const [row] = await logisticsDb(system).select().from(shipments).where(eq(shipments.id, shipment.id));
