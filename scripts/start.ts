@@ -7,10 +7,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SUBGRAPH_NAMES, createLogger, onShutdown, servicePort, subgraphUrl, type ServiceName } from '@ipay/platform';
-import { SANDBOX_PASSWORD, SANDBOX_USERS, sandboxCredentials } from '@ipay/identity/src/seed.ts';
-import { apiKeyPepper, identityConfigFromEnv } from '@ipay/identity/src/services.ts';
+import { SANDBOX_PASSWORD, SANDBOX_USERS, sandboxCredentials } from '@ipay/identity/src/sandbox/seed.ts';
+import { apiKeyPepper, identityConfigFromEnv } from '@ipay/identity/src/app/services.ts';
 import { ensureDashboardBuilt } from '@ipay/gateway/src/dashboard.ts';
-import { startSystem } from './lib/system.ts';
+import { startSystem } from '@ipay/system';
 
 // `pnpm start` is the sandbox (well-known credentials, development secrets on loopback); anything else is
 // production unless IPAY_ENV says otherwise. Child processes inherit it.
@@ -66,12 +66,19 @@ async function startProcesses() {
   const children: ChildProcess[] = [];
   const stop = async () => {
     await Promise.all(
-      children.map((child) => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM'))))),
+      children.map(
+        (child) => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM')))),
+      ),
     );
   };
   onShutdown(logger, stop);
-  const run = (service: ServiceName, entry: string) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, stdio: 'inherit', env: { ...process.env, SEED_SANDBOX: 'true' } });
+  // One process per service: the sandbox SMTP capture server (finance's) listens on a known port, so identity's
+  // consumer mail reaches it too.
+  // Compiled by `pnpm build` (scripts/build.ts), the children run compiled too; under tsx they run their sources.
+  const compiled = process.env.IPAY_COMPILED === 'true';
+  const run = (service: ServiceName, source: string) => {
+    const args = compiled ? ['--enable-source-maps', source.replace('/src/index.ts', '/dist/index.js')] : ['--import', 'tsx', source];
+    const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', env: { SANDBOX_SMTP_PORT: '4025', ...process.env, SEED_SANDBOX: 'true' } });
     children.push(child);
     return child;
   };

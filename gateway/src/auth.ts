@@ -1,8 +1,14 @@
 import { createHash } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
-import { ACCESS_TOKEN_AUDIENCE as TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER as TOKEN_ISSUER, INTERNAL_TOKEN_HEADER, signInternalToken, type Logger, type Principal } from '@ipay/platform';
-
+import {
+  ACCESS_TOKEN_AUDIENCE as TOKEN_AUDIENCE,
+  ACCESS_TOKEN_ISSUER as TOKEN_ISSUER,
+  INTERNAL_TOKEN_HEADER,
+  signInternalToken,
+  type Logger,
+  type Principal,
+} from '@ipay/platform';
 
 /** The longest access-token lifetime (exp − iat) the gateway accepts; identity issues 900 s by default. */
 export const MAX_ACCESS_TOKEN_LIFETIME_SECONDS = Number(process.env.ACCESS_TOKEN_MAX_LIFETIME_SECONDS ?? 3600);
@@ -68,7 +74,8 @@ export class Authenticator {
       });
       const lifetime = (payload.exp as number) - (payload.iat as number);
       const maxLifetime = payload.ckd === 'consumer' ? MAX_CONSUMER_TOKEN_LIFETIME_SECONDS : MAX_ACCESS_TOKEN_LIFETIME_SECONDS;
-      if (payload.ckd !== 'consumer' && (payload.iat as number) < Date.now() / 1000 - MAX_ACCESS_TOKEN_LIFETIME_SECONDS) throw unauthenticated('access token is too old');
+      if (payload.ckd !== 'consumer' && (payload.iat as number) < Date.now() / 1000 - MAX_ACCESS_TOKEN_LIFETIME_SECONDS)
+        throw unauthenticated('access token is too old');
       if (!(lifetime > 0 && lifetime <= maxLifetime)) throw unauthenticated(`access token lifetime must be at most ${maxLifetime} s`);
       if ((payload.iat as number) > Date.now() / 1000 + 60) throw unauthenticated('access token iat is in the future');
       if (typeof payload.ckd !== 'string' || typeof payload.cid !== 'string') throw unauthenticated('access token lacks its credential');
@@ -122,7 +129,8 @@ export class Authenticator {
       throw unavailable();
     }
     // A valid credential whose merchant is suspended or closed: 403 MERCHANT_NOT_ACTIVE (identity checks it on every resolution).
-    if (response.status === 403 && result.code === 'MERCHANT_NOT_ACTIVE') throw new GraphQLError(result.error ?? 'merchant not active', { extensions: { code: result.code, http: { status: 403 } } });
+    if (response.status === 403 && result.code === 'MERCHANT_NOT_ACTIVE')
+      throw new GraphQLError(result.error ?? 'merchant not active', { extensions: { code: result.code, http: { status: 403 } } });
     if (response.status === 401 || !result.principal) throw unauthenticated(result.error ?? 'credential refused');
     if (this.ttl > 0) {
       if (this.cache.size > 10_000) this.cache.clear();

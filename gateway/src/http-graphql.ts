@@ -55,7 +55,8 @@ export function sendGraphQLError(res: ServerResponse, requestId: string, refused
 async function readCapped(req: IncomingMessage, limit: number, memory: BodyMemoryBudget): Promise<string> {
   const declared = req.headers['content-length'];
   const length = declared === undefined ? undefined : Number(declared);
-  if (length !== undefined && (!Number.isSafeInteger(length) || length < 0)) throw new OperationRefused(400, 'BAD_REQUEST', 'Content-Length is not a valid length');
+  if (length !== undefined && (!Number.isSafeInteger(length) || length < 0))
+    throw new OperationRefused(400, 'BAD_REQUEST', 'Content-Length is not a valid length');
   if (length !== undefined && length > limit) throw new OperationRefused(413, 'PAYLOAD_TOO_LARGE', `request body exceeds ${limit} bytes`, { maxBytes: limit });
   // Without a length (chunked), the whole cap is reserved: the budget bounds what may arrive.
   const release = memory.reserve(length ?? limit);
@@ -86,7 +87,8 @@ function parseJsonParam(name: string, raw: string | null): unknown {
 /** The root field names of the operation that will run (fragments at the root followed). */
 function rootFieldsOf(document: DocumentNode, operationName: string | undefined): { operation: string; fields: string[] } {
   const operation = getOperationAST(document, operationName);
-  if (!operation) throw new OperationRefused(400, 'BAD_REQUEST', operationName ? `no operation named ${operationName}` : 'the document must name the operation to run');
+  if (!operation)
+    throw new OperationRefused(400, 'BAD_REQUEST', operationName ? `no operation named ${operationName}` : 'the document must name the operation to run');
   const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
   const fields: string[] = [];
   const seen = new Set<string>();

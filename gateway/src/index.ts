@@ -1,29 +1,20 @@
-import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
-import { createLogger, onShutdown, openEventBus, servicePort, type DatabaseTarget, type EventBus } from '@ipay/platform';
-import { createGateway } from './server.ts';
+import cluster from 'node:cluster';
+import { pino } from 'pino';
+import { gatewayWorkers, runPrimary } from './cluster.ts';
 
-const logger = createLogger('gateway');
+// Under GATEWAY_WORKERS>1 (cluster.ts) the primary only supervises; each worker is the gateway (serve.ts). The
+// primary loads neither serve.ts nor @ipay/platform (≈ 100 MB RSS of modules it would never run): its logger is
+// pino with createLogger's settings, and the gateway is imported only where it runs.
+const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { service: 'gateway' }, timestamp: pino.stdTimeFunctions.isoTime });
 try {
-  // Subscriptions read the event bus: NATS when NATS_URL is set, else the SQL log on DATABASE_URL.
-  let bus: EventBus | undefined;
-  if (process.env.NATS_URL || process.env.DATABASE_URL) bus = await openEventBus({ kind: 'postgres', url: process.env.DATABASE_URL ?? '' }, logger);
-  else logger.warn('no NATS_URL or DATABASE_URL: the gateway serves no subscriptions');
-  // REST idempotency keys live in the gateway's own schema: PostgreSQL, or an embedded database under DATA_DIR.
-  let database: DatabaseTarget;
-  if (process.env.DATABASE_URL) database = { kind: 'postgres', url: process.env.DATABASE_URL };
+  const workers = cluster.isPrimary ? gatewayWorkers() : 1;
+  if (workers > 1) runPrimary({ workers, logger });
   else {
-    const dir = `${process.env.DATA_DIR ?? '.data'}/gateway`;
-    mkdirSync(dir, { recursive: true });
-    database = { kind: 'pglite', client: new PGlite(dir) };
+    // Compiled (scripts/build.ts), import.meta.url names this source file, so the compiled serve.js is ../dist/.
+    const entry = new URL(process.env.IPAY_COMPILED === 'true' ? '../dist/serve.js' : './serve.ts', import.meta.url).href;
+    const { serve } = (await import(entry)) as typeof import('./serve.ts');
+    await serve();
   }
-  const gateway = await createGateway({ logger, bus, database, introspectAndCompose: process.env.GATEWAY_SUPERGRAPH === 'introspect' });
-  const port = await gateway.listen(servicePort('gateway'), process.env.HOST);
-  logger.info({ port, url: `http://localhost:${port}/graphql` }, 'gateway listening');
-  onShutdown(logger, async () => {
-    await gateway.stop();
-    await bus?.close();
-  });
 } catch (error) {
   logger.fatal({ err: error }, (error as Error).message);
   process.exit(1);

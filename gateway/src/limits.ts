@@ -64,8 +64,19 @@ export const DEFAULT_OPERATION_LIMITS: OperationLimits = { tokens: 1000, depth: 
 export const PERSISTED_OPERATION_LIMITS: OperationLimits = { tokens: 2000, depth: 8, aliases: 15, directives: 50, cost: 25_000, rootFields: 10 };
 
 /** Limits from env (`GRAPHQL_MAX_DEPTH`, …; `PERSISTED_MAX_DEPTH`, … for the persisted budget). */
-export function operationLimitsFromEnv(prefix: 'GRAPHQL' | 'PERSISTED', base: OperationLimits, env: Record<string, string | undefined> = process.env): OperationLimits {
-  const names: Record<keyof OperationLimits, string> = { tokens: 'TOKENS', depth: 'DEPTH', aliases: 'ALIASES', directives: 'DIRECTIVES', cost: 'COST', rootFields: 'ROOT_FIELDS' };
+export function operationLimitsFromEnv(
+  prefix: 'GRAPHQL' | 'PERSISTED',
+  base: OperationLimits,
+  env: Record<string, string | undefined> = process.env,
+): OperationLimits {
+  const names: Record<keyof OperationLimits, string> = {
+    tokens: 'TOKENS',
+    depth: 'DEPTH',
+    aliases: 'ALIASES',
+    directives: 'DIRECTIVES',
+    cost: 'COST',
+    rootFields: 'ROOT_FIELDS',
+  };
   const limits = { ...base };
   for (const [key, suffix] of Object.entries(names) as [keyof OperationLimits, string][]) {
     const raw = env[`${prefix}_MAX_${suffix}`];
@@ -79,7 +90,22 @@ export function operationLimitsFromEnv(prefix: 'GRAPHQL' | 'PERSISTED', base: Op
 
 /** What the gateway answers with instead of running an operation. */
 /** The codes the gateway refuses a request with before any subgraph sees it (all in the platform error catalogue). */
-export type GatewayRefusalCode = Extract<ErrorCode, 'BAD_REQUEST' | 'BAD_USER_INPUT' | 'BATCHING_NOT_SUPPORTED' | 'GRAPHQL_PARSE_FAILED' | 'GRAPHQL_VALIDATION_FAILED' | 'OPERATION_LIMIT_EXCEEDED' | 'PERSISTED_QUERY_NOT_ALLOWED' | 'PERSISTED_QUERY_NOT_FOUND' | 'METHOD_NOT_ALLOWED' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'RATE_LIMITED' | 'SERVER_BUSY'>;
+export type GatewayRefusalCode = Extract<
+  ErrorCode,
+  | 'BAD_REQUEST'
+  | 'BAD_USER_INPUT'
+  | 'BATCHING_NOT_SUPPORTED'
+  | 'GRAPHQL_PARSE_FAILED'
+  | 'GRAPHQL_VALIDATION_FAILED'
+  | 'OPERATION_LIMIT_EXCEEDED'
+  | 'PERSISTED_QUERY_NOT_ALLOWED'
+  | 'PERSISTED_QUERY_NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'RATE_LIMITED'
+  | 'SERVER_BUSY'
+>;
 
 export class OperationRefused extends Error {
   constructor(
@@ -170,30 +196,97 @@ export class OperationGuard {
     return { source: request.query };
   }
 
+  /**
+   * What the checks found per document text, so a document seen before costs a map lookup: the parse, the token,
+   * persisted-only and structural checks depend only on the text; the cost also on the page sizes its `first`/`last`
+   * variables ask for (cached per size); NUL characters in variables are checked on every request.
+   */
+  private readonly analyses = new Map<string, DocumentAnalysis>();
+  static readonly CACHED_DOCUMENTS = 1000;
+  static readonly CACHED_SOURCE_CHARS = 20_000;
+
   check(request: GuardRequest): CheckedDocument {
     const { source, id: byId } = this.resolveSource(request);
+    const key = byId === undefined ? source : `\u0000${byId}`;
+    let analysis = this.analyses.get(key);
+    if (analysis) {
+      // Least recently used goes first: a hit moves to the end.
+      this.analyses.delete(key);
+      this.analyses.set(key, analysis);
+    } else {
+      analysis = this.analyse(source, byId);
+      if (source.length <= OperationGuard.CACHED_SOURCE_CHARS) {
+        this.analyses.set(key, analysis);
+        if (this.analyses.size > OperationGuard.CACHED_DOCUMENTS) this.analyses.delete(this.analyses.keys().next().value!);
+      }
+    }
+    if (analysis.refusal) throw analysis.refusal;
+    const variables = (request.variables && typeof request.variables === 'object' ? request.variables : {}) as Record<string, unknown>;
+    const sizes = analysis.listSizeVariables.map(([name, fallback]) => listSize(variables[name], fallback)).join(',');
+    let costRefusal = analysis.costRefusals.get(sizes);
+    if (costRefusal === undefined) {
+      costRefusal = this.costRefusal(analysis.document, analysis.persisted ? this.persistedLimits : this.limits, variables);
+      if (analysis.costRefusals.size < 64) analysis.costRefusals.set(sizes, costRefusal);
+    }
+    if (analysis.structureRefusal) throw analysis.structureRefusal;
+    if (costRefusal) throw costRefusal;
+    if (analysis.validationError) throw analysis.validationError;
+    refuseNulInVariables(request.variables);
+    if (analysis.nulRefusal) throw analysis.nulRefusal;
+    return { document: analysis.document, source, persisted: analysis.persisted, id: analysis.id };
+  }
+
+  private analyse(source: string, byId: string | undefined): DocumentAnalysis {
     const exactId = byId ?? (this.ids.has(sha256(source)) ? sha256(source) : undefined);
+    const refused = (refusal: OperationRefused): DocumentAnalysis => ({
+      refusal,
+      document: undefined as never,
+      persisted: false,
+      listSizeVariables: [],
+      costRefusals: new Map(),
+    });
     // A document is tokenised at most up to the larger (persisted) budget before it is known whether it is persisted.
-    const parser = new MaxTokensParserWLexer(source, { n: exactId ? Number.MAX_SAFE_INTEGER : this.persistedLimits.tokens, propagateOnRejection: true, exposeLimits: true });
+    const parser = new MaxTokensParserWLexer(source, {
+      n: exactId ? Number.MAX_SAFE_INTEGER : this.persistedLimits.tokens,
+      propagateOnRejection: true,
+      exposeLimits: true,
+    });
     let document: DocumentNode;
     try {
       document = parser.parseDocument();
     } catch (error) {
       // Armor's parser is CommonJS: its GraphQLError is of the other graphql realm, so no instanceof here.
       const name = (error as Error)?.name;
-      if (name === 'GraphQLError' && /Token limit/.test((error as Error).message)) throw limitError('tokens', this.limits.tokens);
-      if (name === 'GraphQLError') throw new OperationRefused(400, 'GRAPHQL_PARSE_FAILED', (error as Error).message);
+      if (name === 'GraphQLError' && /Token limit/.test((error as Error).message)) return refused(limitError('tokens', this.limits.tokens));
+      if (name === 'GraphQLError') return refused(new OperationRefused(400, 'GRAPHQL_PARSE_FAILED', (error as Error).message));
       throw error;
     }
     const id = exactId ?? this.persistedIdOf(document);
     const persisted = id !== undefined;
-    if (!persisted && parser.tokenCount > this.limits.tokens) throw limitError('tokens', this.limits.tokens, parser.tokenCount);
+    if (!persisted && parser.tokenCount > this.limits.tokens) return refused(limitError('tokens', this.limits.tokens, parser.tokenCount));
     if (this.persistedOnly && !persisted) {
-      throw new OperationRefused(403, 'PERSISTED_QUERY_NOT_ALLOWED', 'only persisted operations are accepted here; send a document from the manifest or its id');
+      return refused(
+        new OperationRefused(403, 'PERSISTED_QUERY_NOT_ALLOWED', 'only persisted operations are accepted here; send a document from the manifest or its id'),
+      );
     }
-    this.checkStructure(document, persisted ? this.persistedLimits : this.limits, request.variables);
-    refuseNulCharacters(document, request.variables);
-    return { document, source, persisted, id };
+    const { structureRefusal, validationError } = this.checkStructure(document, persisted ? this.persistedLimits : this.limits);
+    let nulRefusal: OperationRefused | undefined;
+    try {
+      refuseNulInDocument(document);
+    } catch (error) {
+      if (!(error instanceof OperationRefused)) throw error;
+      nulRefusal = error;
+    }
+    return {
+      document,
+      persisted,
+      id,
+      structureRefusal,
+      validationError,
+      nulRefusal,
+      listSizeVariables: listSizeVariablesOf(document),
+      costRefusals: new Map(),
+    };
   }
 
   private persistedIdOf(document: DocumentNode): string | undefined {
@@ -201,28 +294,92 @@ export class OperationGuard {
     return this.ids.has(id) ? id : undefined;
   }
 
-  private checkStructure(document: DocumentNode, limits: OperationLimits, variables: unknown): void {
+  private checkStructure(document: DocumentNode, limits: OperationLimits): { structureRefusal?: OperationRefused; validationError?: OperationRefused } {
     const refusals: OperationRefused[] = [];
-    const report = (limit: keyof OperationLimits, max: number) => (_context: ValidationContext | null, error: GraphQLError) => {
-      const found = /found (\d+(?:\.\d+)?)/.exec(error.message)?.[1];
-      refusals.push(limitError(limit, max, found === undefined ? undefined : Math.ceil(Number(found))));
-    };
     const common = { propagateOnRejection: false, exposeLimits: true };
     const rules: ValidationRule[] = [
-      maxDepthRule({ ...common, n: limits.depth, flattenFragments: true, ignoreIntrospection: false, onReject: [report('depth', limits.depth)] }),
-      maxAliasesRule({ ...common, n: limits.aliases, allowList: [], onReject: [report('aliases', limits.aliases)] }),
-      maxDirectivesRule({ ...common, n: limits.directives, onReject: [report('directives', limits.directives)] }),
+      maxDepthRule({ ...common, n: limits.depth, flattenFragments: true, ignoreIntrospection: false, onReject: [reportTo(refusals, 'depth', limits.depth)] }),
+      maxAliasesRule({ ...common, n: limits.aliases, allowList: [], onReject: [reportTo(refusals, 'aliases', limits.aliases)] }),
+      maxDirectivesRule({ ...common, n: limits.directives, onReject: [reportTo(refusals, 'directives', limits.directives)] }),
       UniqueDirectivesPerLocationRule,
       rootFieldsRule(limits.rootFields, (found) => refusals.push(limitError('rootFields', limits.rootFields, found))),
     ];
     const graphqlErrors: GraphQLError[] = [];
     runRules(document, rules, graphqlErrors);
-    // Cost counts list sizes: `first: $n` is costed with the value of $n (or a full page when it has none).
-    const costed = inlineListSizes(document, (variables && typeof variables === 'object' ? variables : {}) as Record<string, unknown>, this.schema);
-    runRules(costed, [costLimitRule({ ...common, maxCost: limits.cost, ignoreIntrospection: false, onReject: [report('cost', limits.cost)] })], graphqlErrors);
-    if (refusals.length) throw refusals[0]!;
-    if (graphqlErrors.length) throw new OperationRefused(400, 'GRAPHQL_VALIDATION_FAILED', graphqlErrors[0]!.message);
+    return {
+      structureRefusal: refusals[0],
+      validationError: graphqlErrors.length ? new OperationRefused(400, 'GRAPHQL_VALIDATION_FAILED', graphqlErrors[0]!.message) : undefined,
+    };
   }
+
+  /** Cost counts list sizes: `first: $n` is costed with the value of $n (or a full page when it has none). */
+  private costRefusal(document: DocumentNode, limits: OperationLimits, variables: Record<string, unknown>): OperationRefused | null {
+    const refusals: OperationRefused[] = [];
+    const costed = inlineListSizes(document, variables, this.schema);
+    runRules(
+      costed,
+      [
+        costLimitRule({
+          propagateOnRejection: false,
+          exposeLimits: true,
+          maxCost: limits.cost,
+          ignoreIntrospection: false,
+          onReject: [reportTo(refusals, 'cost', limits.cost)],
+        }),
+      ],
+      [],
+    );
+    return refusals[0] ?? null;
+  }
+}
+
+interface DocumentAnalysis {
+  /** Refused before any structural check (parse, tokens, persisted-only). */
+  refusal?: OperationRefused;
+  document: DocumentNode;
+  persisted: boolean;
+  id?: string;
+  structureRefusal?: OperationRefused;
+  validationError?: OperationRefused;
+  nulRefusal?: OperationRefused;
+  /** The variables given to `first`/`last`, with the page size used when a request leaves them out. */
+  listSizeVariables: [name: string, fallback: number][];
+  /** The cost check's result per page sizes of those variables (null: within the limit). */
+  costRefusals: Map<string, OperationRefused | null>;
+}
+
+const reportTo = (refusals: OperationRefused[], limit: keyof OperationLimits, max: number) => (_context: ValidationContext | null, error: GraphQLError) => {
+  const found = /found (\d+(?:\.\d+)?)/.exec(error.message)?.[1];
+  refusals.push(limitError(limit, max, found === undefined ? undefined : Math.ceil(Number(found))));
+};
+
+/** The page size `inlineListSizes` costs a `first`/`last` variable at. */
+function listSize(given: unknown, fallback: number): number {
+  return Number.isInteger(given) && (given as number) > 0 ? Math.min(given as number, MAX_PAGE_SIZE) : fallback;
+}
+
+function variableDefaults(document: DocumentNode): Map<string, string> {
+  const defaults = new Map<string, string>();
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+    for (const variable of definition.variableDefinitions ?? []) {
+      if (variable.defaultValue?.kind === Kind.INT) defaults.set(variable.variable.name.value, variable.defaultValue.value);
+    }
+  }
+  return defaults;
+}
+
+function listSizeVariablesOf(document: DocumentNode): [string, number][] {
+  const defaults = variableDefaults(document);
+  const found = new Map<string, number>();
+  visit(document, {
+    Argument(node) {
+      if ((node.name.value === 'first' || node.name.value === 'last') && node.value.kind === Kind.VARIABLE) {
+        found.set(node.value.name.value, Number(defaults.get(node.value.name.value) ?? MAX_PAGE_SIZE));
+      }
+    },
+  });
+  return [...found];
 }
 
 function runRules(document: DocumentNode, rules: ValidationRule[], errors: GraphQLError[]) {
@@ -258,19 +415,16 @@ function rootFieldsRule(max: number, onReject: (found: number) => void): Validat
 
 /** Rewrites `first`/`last` arguments given by variable into literals, for the cost rule (which reads literals). */
 function inlineListSizes(document: DocumentNode, variables: Record<string, unknown>, schema?: GraphQLSchema): DocumentNode {
-  const defaults = new Map<string, string>();
-  for (const definition of document.definitions) {
-    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
-    for (const variable of definition.variableDefinitions ?? []) {
-      if (variable.defaultValue?.kind === Kind.INT) defaults.set(variable.variable.name.value, variable.defaultValue.value);
-    }
-  }
+  const defaults = variableDefaults(document);
   const inlined = visit(document, {
     Argument(node) {
       if ((node.name.value !== 'first' && node.name.value !== 'last') || node.value.kind !== Kind.VARIABLE) return undefined;
       const given = variables[node.value.name.value];
       // Pages beyond the largest are refused by the subgraph (BAD_USER_INPUT on `first`): cost them as the largest.
-      const size = Number.isInteger(given) && (given as number) > 0 ? String(Math.min(given as number, MAX_PAGE_SIZE)) : (defaults.get(node.value.name.value) ?? String(MAX_PAGE_SIZE));
+      const size =
+        Number.isInteger(given) && (given as number) > 0
+          ? String(Math.min(given as number, MAX_PAGE_SIZE))
+          : (defaults.get(node.value.name.value) ?? String(MAX_PAGE_SIZE));
       return { ...node, value: { kind: Kind.INT, value: size } };
     },
   });
@@ -284,7 +438,11 @@ function inlineListSizes(document: DocumentNode, variables: Record<string, unkno
         if (node.arguments?.some((a) => a.name.value === 'first' || a.name.value === 'last')) return undefined;
         const first = typeInfo.getFieldDef()?.args.find((a) => a.name === 'first');
         if (!first || typeof first.defaultValue !== 'number') return undefined;
-        const argument: ArgumentNode = { kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'first' }, value: { kind: Kind.INT, value: String(first.defaultValue) } };
+        const argument: ArgumentNode = {
+          kind: Kind.ARGUMENT,
+          name: { kind: Kind.NAME, value: 'first' },
+          value: { kind: Kind.INT, value: String(first.defaultValue) },
+        };
         return { ...node, arguments: [...(node.arguments ?? []), argument] };
       },
     }),
@@ -306,23 +464,27 @@ export function apiSchemaOf(supergraphSdl: string): GraphQLSchema {
  * A NUL character can never be stored (PostgreSQL text refuses it) and has no business in any input: it is refused
  * here as BAD_USER_INPUT naming the argument or variable, instead of failing deep in a subgraph's SQL.
  */
-function refuseNulCharacters(document: DocumentNode, variables: unknown): void {
-  const refuse = (field: string) => {
-    throw new OperationRefused(400, 'BAD_USER_INPUT', `${field}: must not contain a NUL character`, { field });
-  };
+const refuseNul = (field: string): never => {
+  throw new OperationRefused(400, 'BAD_USER_INPUT', `${field}: must not contain a NUL character`, { field });
+};
+
+function refuseNulInVariables(variables: unknown): void {
   const walk = (value: unknown, path: string): void => {
     if (typeof value === 'string') {
-      if (value.includes('\u0000')) refuse(path);
+      if (value.includes('\u0000')) refuseNul(path);
     } else if (Array.isArray(value)) value.forEach((item, index) => walk(item, `${path}[${index}]`));
     else if (value && typeof value === 'object') for (const [key, item] of Object.entries(value)) walk(item, path ? `${path}.${key}` : key);
   };
   walk(variables ?? {}, '');
+}
+
+function refuseNulInDocument(document: DocumentNode): void {
   const argumentNames: string[] = [];
   visit(document, {
     Argument: { enter: (node) => void argumentNames.push(node.name.value), leave: () => void argumentNames.pop() },
     ObjectField: { enter: (node) => void argumentNames.push(node.name.value), leave: () => void argumentNames.pop() },
     StringValue(node) {
-      if (node.value.includes('\u0000')) refuse(argumentNames.join('.') || 'query');
+      if (node.value.includes('\u0000')) refuseNul(argumentNames.join('.') || 'query');
     },
   });
 }

@@ -42,6 +42,10 @@ export function subgraphUnavailable(name: string, reason: string) {
 }
 
 const TRANSIENT_STATUS = new Set([502, 503, 504]);
+const isTransient = (response: unknown) =>
+  typeof (response as { status?: unknown } | null)?.status === 'number' && TRANSIENT_STATUS.has((response as { status: number }).status);
+/** AbortSignal.timeout's (fetch) and undici's own header/body timeouts. */
+const TIMEOUT_ERRORS = new Set(['TimeoutError', 'HeadersTimeoutError', 'BodyTimeoutError']);
 
 /** Whether a subgraph request is a query (safe to repeat); mutations are sent once, whatever happens. */
 export function isQueryRequest(body: unknown): boolean {
@@ -71,16 +75,24 @@ export class SubgraphCircuits {
     private readonly logger: Logger,
   ) {
     this.options = { ...DEFAULT_CIRCUIT_OPTIONS, ...options };
-    const failures = handleType(Error, (error) => !(error instanceof BrokenCircuitError)).orWhenResult((response) => response instanceof Response && TRANSIENT_STATUS.has(response.status));
+    const failures = handleType(Error, (error) => !(error instanceof BrokenCircuitError)).orWhenResult((response) => isTransient(response));
     for (const name of names) {
-      const breaker = circuitBreaker(failures, { halfOpenAfter: this.options.halfOpenAfterMs, breaker: new ConsecutiveBreaker(this.options.consecutiveFailures) });
-      breaker.onStateChange((state) => this.logger.warn({ subgraph: name, state: CircuitState[state] }, `circuit of ${name} is ${CircuitState[state].toLowerCase()}`));
+      const breaker = circuitBreaker(failures, {
+        halfOpenAfter: this.options.halfOpenAfterMs,
+        breaker: new ConsecutiveBreaker(this.options.consecutiveFailures),
+      });
+      breaker.onStateChange((state) =>
+        this.logger.warn({ subgraph: name, state: CircuitState[state] }, `circuit of ${name} is ${CircuitState[state].toLowerCase()}`),
+      );
       this.breakers.set(name, breaker);
     }
-    this.retries = retry(handleType(Error, (error) => !(error instanceof BrokenCircuitError)).orWhenResult((response) => response instanceof Response && TRANSIENT_STATUS.has(response.status)), {
-      maxAttempts: Math.max(0, this.options.queryAttempts - 1),
-      backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 500 }),
-    });
+    this.retries = retry(
+      handleType(Error, (error) => !(error instanceof BrokenCircuitError)).orWhenResult((response) => isTransient(response)),
+      {
+        maxAttempts: Math.max(0, this.options.queryAttempts - 1),
+        backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 500 }),
+      },
+    );
   }
 
   state(name: string): string {
@@ -94,22 +106,27 @@ export class SubgraphCircuits {
 
   /** A fetch for the subgraph `name`, through its breaker (and retries, for queries). */
   fetcher(name: string, timeoutMs: number): typeof fetch {
+    return (input, init) => this.call(name, timeoutMs, isQueryRequest(init?.body), () => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) }));
+  }
+
+  /**
+   * One subgraph call through `name`'s breaker (and retries when `repeatable`): `attempt` answers with a status, and
+   * 502/503/504, network errors and timeouts count as failures. Failures surface as SUBGRAPH_UNAVAILABLE.
+   */
+  async call<T extends { status: number }>(name: string, timeoutMs: number, repeatable: boolean, attempt: () => Promise<T>): Promise<T> {
     const breaker = this.breakers.get(name);
-    return async (input, init) => {
-      const attempt = () => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-      if (!breaker) return attempt();
-      const once = () => breaker.execute(attempt);
-      try {
-        const response = isQueryRequest(init?.body) ? await this.retries.execute(once) : await once();
-        if (TRANSIENT_STATUS.has(response.status)) throw subgraphUnavailable(name, `HTTP ${response.status}`);
-        return response;
-      } catch (error) {
-        if (error instanceof GatewayGraphQLError) throw error;
-        if (error instanceof BrokenCircuitError) throw subgraphUnavailable(name, 'circuit open');
-        const reason = (error as Error)?.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : 'unreachable';
-        this.logger.warn({ subgraph: name, err: error }, 'subgraph call failed');
-        throw subgraphUnavailable(name, reason);
-      }
-    };
+    if (!breaker) return attempt();
+    const once = () => breaker.execute(attempt);
+    try {
+      const response = repeatable ? await this.retries.execute(once) : await once();
+      if (TRANSIENT_STATUS.has(response.status)) throw subgraphUnavailable(name, `HTTP ${response.status}`);
+      return response;
+    } catch (error) {
+      if (error instanceof GatewayGraphQLError) throw error;
+      if (error instanceof BrokenCircuitError) throw subgraphUnavailable(name, 'circuit open');
+      const reason = TIMEOUT_ERRORS.has((error as Error)?.name) ? `no answer within ${timeoutMs} ms` : 'unreachable';
+      this.logger.warn({ subgraph: name, err: error }, 'subgraph call failed');
+      throw subgraphUnavailable(name, reason);
+    }
   }
 }

@@ -56,7 +56,9 @@ export function sseRoute(engine: SubscriptionEngine, authenticator: Authenticato
     },
     context: (req) => ({ state: requests.get(req.raw)!.state }),
     subscribe: (args) => engine.subscribe(args) as never,
-    execute: () => ({ errors: [new GraphQLError('only subscriptions are served over SSE; send queries and mutations to /graphql', { extensions: { code: 'BAD_REQUEST' } })] }),
+    execute: () => ({
+      errors: [new GraphQLError('only subscriptions are served over SSE; send queries and mutations to /graphql', { extensions: { code: 'BAD_REQUEST' } })],
+    }),
     onNext: (_ctx, req, result) => {
       const entry = requests.get(req.raw);
       if (!entry) return;
@@ -86,7 +88,7 @@ export function sseRoute(engine: SubscriptionEngine, authenticator: Authenticato
       url: req.url ?? '/',
       headers: {
         // This path is only an event stream: `curl -N` without an Accept header gets one too.
-        get: (key) => (key.toLowerCase() === 'accept' ? 'text/event-stream' : ([req.headers[key.toLowerCase()]].flat().join('\n') || undefined)),
+        get: (key) => (key.toLowerCase() === 'accept' ? 'text/event-stream' : [req.headers[key.toLowerCase()]].flat().join('\n') || undefined),
       },
       body: () => readBody(req, limits.maxPayloadBytes),
       raw: req,

@@ -20,23 +20,62 @@ import {
 import { getArgumentValues } from 'graphql/execution/values.js';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { formatClientError, type IpayEnvironment, UnknownEventError, type BusEvent, type EventBus, type Logger, type Principal, type Subscription } from '@ipay/platform';
+import {
+  eventVisible,
+  formatClientError,
+  type IpayEnvironment,
+  UnknownEventError,
+  type BusEvent,
+  type EventBus,
+  type Logger,
+  type Principal,
+  type Subscription,
+} from '@ipay/platform';
 import type { Authenticator } from './auth.ts';
 import type { GatewayContext } from './server.ts';
 
 // graphql-ws recognises errors from onSubscribe by `instanceof GraphQLError` of the graphql Node itself loads
 // (its CommonJS entry: graphql has no exports map); under a bundler the ESM import may be another instance.
-const { GraphQLError: NativeGraphQLError } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+const nativeGraphql = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+const { GraphQLError: NativeGraphQLError } = nativeGraphql;
 
-/** Which events feed which subscription root field (the field's owning subgraph resolves them). */
-const ROUTES: Record<string, (type: string) => boolean> = {
-  orderEvents: (type) => type.startsWith('order.') || type.startsWith('return.') || type.startsWith('retention.'),
-  paymentEvents: (type) => type.startsWith('payment.') || type.startsWith('refund.'),
-  shipmentEvents: (type) => /^(carrier|release|parcel|shipment)\./.test(type),
-  events: () => true,
-  // Finance's live dashboard counters move on these (subgraphs/finance/src/domain/kpis.ts).
-  kpis: (type) => ['order.created', 'payment.confirmed', 'payment.failed', 'carrier.out_for_delivery', 'release.authorized', 'parcel.released', 'refund.created', 'return.initiated'].includes(type),
-};
+export type EventRoute = (type: string) => boolean;
+
+/**
+ * Which bus events feed which subscription root field, as each owning subgraph declares it with `@eventFeed` in its
+ * SDL (composed into the supergraph by `@composeDirective`). A field without it cannot be subscribed to.
+ */
+export function eventRoutes(supergraphSdl: string): Map<string, EventRoute> {
+  const routes = new Map<string, EventRoute>();
+  const document = parse(supergraphSdl);
+  const schemaRoot = document.definitions.find((d) => d.kind === Kind.SCHEMA_DEFINITION);
+  const subscriptionName = schemaRoot?.operationTypes.find((t) => t.operation === 'subscription')?.type.name.value ?? 'Subscription';
+  for (const definition of document.definitions) {
+    if ((definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION) || definition.name.value !== subscriptionName)
+      continue;
+    for (const field of definition.fields ?? []) {
+      const feed = field.directives?.find((d) => d.name.value === 'eventFeed');
+      if (!feed) continue;
+      const argument = (name: string) => feed.arguments?.find((a) => a.name.value === name)?.value;
+      const strings = (name: string): string[] => {
+        const value = argument(name);
+        if (!value) return [];
+        const items = value.kind === Kind.LIST ? value.values : [value];
+        return items.map((item) => {
+          if (item.kind !== Kind.STRING) throw new Error(`@eventFeed(${name}:) on Subscription.${field.name.value} takes strings`);
+          return item.value;
+        });
+      };
+      const all = argument('all');
+      const types = new Set(strings('types'));
+      const prefixes = strings('prefixes');
+      if (all?.kind === Kind.BOOLEAN && all.value) routes.set(field.name.value, () => true);
+      else if (!types.size && !prefixes.length) throw new Error(`@eventFeed on Subscription.${field.name.value} names no events`);
+      else routes.set(field.name.value, (type) => types.has(type) || prefixes.some((prefix) => type.startsWith(prefix)));
+    }
+  }
+  return routes;
+}
 
 export interface SubscriptionLimits {
   /** A client must send connection_init within this time (ms). */
@@ -44,12 +83,17 @@ export interface SubscriptionLimits {
   maxSubscriptionsPerConnection: number;
   /** Largest WebSocket message accepted from a client (bytes). */
   maxPayloadBytes: number;
-  /** Events buffered for one subscription before it is ended as too slow (others are never held up). */
+  /** Events buffered for one subscription; past it the subscription reads on from the log once it has caught up (others are never held up). */
   maxQueuedEvents: number;
 }
 
 /** graphql-ws's usual connection-init wait is 3 s. */
-export const DEFAULT_LIMITS: SubscriptionLimits = { connectionInitTimeoutMs: 3_000, maxSubscriptionsPerConnection: 20, maxPayloadBytes: 64 * 1024, maxQueuedEvents: 1_000 };
+export const DEFAULT_LIMITS: SubscriptionLimits = {
+  connectionInitTimeoutMs: 3_000,
+  maxSubscriptionsPerConnection: 20,
+  maxPayloadBytes: 64 * 1024,
+  maxQueuedEvents: 1_000,
+};
 
 export interface SubscriptionEngineOptions {
   supergraphSdl: string;
@@ -75,12 +119,7 @@ export const EVENT_ID = Symbol('ipay.eventId');
 
 /** Whether the principal may see this event: `events:read` over its merchant or carrier, in its own mode. */
 export function mayReceive(principal: Principal, event: BusEvent): boolean {
-  if (event.livemode !== principal.livemode) return false;
-  const scope = principal.grants['events:read'];
-  if (!scope) return false;
-  if (scope.kind === 'ALL') return true;
-  if (scope.kind === 'MERCHANTS') return !!event.merchantId && scope.merchantIds.includes(event.merchantId);
-  return scope.kind === 'CARRIERS' && !!event.carrierCode && scope.carrierCodes.includes(event.carrierCode);
+  return eventVisible(principal.grants['events:read'], principal.livemode, event);
 }
 
 /**
@@ -95,8 +134,18 @@ export class SubscriptionEngine {
   private readonly apiSchema: Schema;
   readonly apiSchemaJs: GraphQLSchema;
   private readonly supergraphSchemaJs: GraphQLSchema;
+  private readonly routes: Map<string, EventRoute>;
   readonly limits: SubscriptionLimits;
   private wss: WebSocketServer | undefined;
+  /** Query plans by document and operation name: subscribers of one subscription share its plan. */
+  private readonly plans = new Map<string, QueryPlan>();
+  /** Parsed and validated subscription documents by their text: 10,000 subscribers of one document validate it once. */
+  private readonly documents = new Map<string, import('graphql').DocumentNode>();
+  /**
+   * Event results being made, by event and by what the result depends on (document, variables, principal): of
+   * 10,000 identical subscribers one asks the subgraphs per event and the others get its result.
+   */
+  private readonly executions = new Map<string, Promise<ExecutionResult>>();
   private disposer: { dispose(): void | Promise<void> } | undefined;
 
   constructor(private readonly options: SubscriptionEngineOptions) {
@@ -105,6 +154,7 @@ export class SubscriptionEngine {
     this.apiSchema = supergraph.apiSchema();
     this.apiSchemaJs = this.apiSchema.toGraphQLJSSchema();
     this.supergraphSchemaJs = supergraph.schema.toGraphQLJSSchema();
+    this.routes = eventRoutes(options.supergraphSdl);
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
   }
 
@@ -131,14 +181,21 @@ export class SubscriptionEngine {
         },
         // The cap is counted here, synchronously as each subscribe message arrives, so a burst is counted exactly:
         // with 20 active, the 21st is refused (an error message for that operation) and nothing else is.
-        onSubscribe: (ctx, id) => {
+        onSubscribe: (ctx, id, payload) => {
           const state = ctx.extra.state;
           if (!state) return;
           if (state.active.size >= this.limits.maxSubscriptionsPerConnection) {
-            return [new NativeGraphQLError(`at most ${this.limits.maxSubscriptionsPerConnection} subscriptions per connection`, { extensions: { code: 'LIMIT_EXCEEDED' } })];
+            return [
+              new NativeGraphQLError(`at most ${this.limits.maxSubscriptionsPerConnection} subscriptions per connection`, {
+                extensions: { code: 'LIMIT_EXCEEDED' },
+              }),
+            ];
           }
           state.active.add(id);
-          return undefined;
+          // A document seen before needs no parsing or validation again (graphql-ws does both when given none).
+          const document = this.validDocument(payload.query);
+          if (!document) return undefined;
+          return { schema: this.apiSchemaJs, document, operationName: payload.operationName, variableValues: payload.variables ?? undefined };
         },
         onComplete: (ctx, id) => void ctx.extra.state?.active.delete(id),
         context: (ctx) => ({ state: ctx.extra.state }),
@@ -149,11 +206,32 @@ export class SubscriptionEngine {
           return { ...result, errors: result.errors.map((error) => formatClientError(error.toJSON(), error, environment, logger)) } as never;
         },
         subscribe: (args) => this.subscribe(args),
-        execute: () => ({ errors: [new GraphQLError('only subscriptions are served over WebSocket; send queries and mutations over HTTP', { extensions: { code: 'BAD_REQUEST' } })] }),
+        execute: () => ({
+          errors: [
+            new GraphQLError('only subscriptions are served over WebSocket; send queries and mutations over HTTP', { extensions: { code: 'BAD_REQUEST' } }),
+          ],
+        }),
       },
       this.wss,
     );
     logger.info({ path }, 'federated subscriptions over graphql-ws');
+  }
+
+  /** The document of `query` parsed and validated against the API schema, or undefined when it is not valid (graphql-ws then reports why). */
+  private validDocument(query: string): import('graphql').DocumentNode | undefined {
+    const cached = this.documents.get(query);
+    if (cached) return cached;
+    let document;
+    try {
+      // graphql's CommonJS instance, like the API schema (built by federation-internals) and graphql-ws.
+      document = nativeGraphql.parse(query);
+    } catch {
+      return undefined;
+    }
+    if (nativeGraphql.validate(this.apiSchemaJs, document).length > 0) return undefined;
+    if (this.documents.size >= 1_000) this.documents.delete(this.documents.keys().next().value!);
+    this.documents.set(query, document);
+    return document;
   }
 
   /** One subscription for an authenticated connection (graphql-ws, or GraphQL over SSE in sse.ts). */
@@ -162,7 +240,7 @@ export class SubscriptionEngine {
     const operation = getOperationAST(args.document, args.operationName) as OperationDefinitionNode;
     const fieldNode = operation.selectionSet.selections[0] as FieldNode;
     const fieldName = fieldNode.name.value;
-    const route = ROUTES[fieldName];
+    const route = this.routes.get(fieldName);
     if (operation.selectionSet.selections.length !== 1 || !route) {
       return { errors: [new GraphQLError('subscribe to exactly one root field', { extensions: { code: 'BAD_REQUEST' } })] };
     }
@@ -173,7 +251,14 @@ export class SubscriptionEngine {
       types?: string[];
       lastEventId?: string;
     };
-    const plan = this.planner.buildQueryPlan(operationFromDocument(this.apiSchema, args.document, { operationName: args.operationName ?? undefined }));
+    const planKey = `${args.operationName ?? ''}\n${print(args.document)}`;
+    let plan = this.plans.get(planKey);
+    if (!plan) {
+      plan = this.planner.buildQueryPlan(operationFromDocument(this.apiSchema, args.document, { operationName: args.operationName ?? undefined }));
+      // Bounded: a client sending ever new documents cannot grow it without limit.
+      if (this.plans.size >= 1_000) this.plans.delete(this.plans.keys().next().value!);
+      this.plans.set(planKey, plan);
+    }
     if (plan.node?.kind !== 'Subscription') {
       return { errors: [new GraphQLError('not a subscription plan')] };
     }
@@ -183,7 +268,8 @@ export class SubscriptionEngine {
       (!argValues.merchantId || event.merchantId === argValues.merchantId) &&
       (!argValues.types?.length || argValues.types.includes(event.type)) &&
       (!argValues.orderId || event.payload.order_id === argValues.orderId || (event.subjectType === 'Order' && event.subjectId === argValues.orderId));
-    return this.stream(plan.node.primary, plan.node.rest, args, state, state.resumeAfter ?? argValues.lastEventId ?? null, matches);
+    const stop: StopSignal = { stopped: false };
+    return stoppable(this.stream(plan.node.primary, plan.node.rest, args, state, state.resumeAfter ?? argValues.lastEventId ?? null, matches, stop), stop);
   }
 
   private async *stream(
@@ -193,18 +279,34 @@ export class SubscriptionEngine {
     state: ConnectionState,
     lastEventId: string | null,
     matches: (event: BusEvent) => boolean,
+    stop: StopSignal,
   ): AsyncGenerator<ExecutionResult> {
     const queue: BusEvent[] = [];
     let wake: (() => void) | undefined;
-    let overflowed = false;
-    let subscription: Subscription;
-    try {
-      subscription = await this.options.bus.subscribe({ afterEventId: lastEventId }, (event) => {
-        if (!matches(event)) return;
-        if (queue.length >= this.limits.maxQueuedEvents) overflowed = true;
-        else queue.push(event);
+    // When the queue is full the subscriber is behind: later events are not held in memory but read again from the
+    // log once it has drained, after the last event this stream saw. A slow subscriber is paced, never dropped.
+    let behind = false;
+    let lastSeen = lastEventId;
+    let generation = 0;
+    const listen = (after: string | null) => {
+      const mine = ++generation;
+      return this.options.bus.subscribe({ afterEventId: after }, (event) => {
+        if (mine !== generation || behind) return;
+        if (matches(event)) {
+          if (queue.length >= this.limits.maxQueuedEvents) {
+            behind = true;
+            return;
+          }
+          queue.push(event);
+        }
+        lastSeen = event.id;
         wake?.();
       });
+    };
+    let subscription: Subscription;
+    stop.wake = () => wake?.();
+    try {
+      subscription = await listen(lastEventId);
     } catch (error) {
       if (error instanceof UnknownEventError) {
         yield { errors: [new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT', field: 'lastEventId' } })] };
@@ -213,19 +315,35 @@ export class SubscriptionEngine {
       throw error;
     }
     const queryPlan: QueryPlan = { kind: 'QueryPlan', node: rest ? { kind: 'Sequence', nodes: [primary, rest] } : primary };
+    // What an event's result depends on besides the event: the same for identical subscriptions of one principal.
+    const sharingKey = `${JSON.stringify(state.principal)}\n${args.operationName ?? ''}\n${print(args.document)}\n${JSON.stringify(args.variableValues ?? {})}`;
     try {
-      for (;;) {
-        if (overflowed) {
-          yield { errors: [new GraphQLError('subscriber is too slow: events were dropped; resubscribe with lastEventId', { extensions: { code: 'SUBSCRIBER_TOO_SLOW' } })] };
-          return;
-        }
+      while (!stop.stopped) {
         const event = queue.shift();
+        if (!event && behind) {
+          await subscription.close();
+          behind = false;
+          try {
+            subscription = await listen(lastSeen);
+          } catch (error) {
+            // The log no longer holds where this subscriber was: it cannot be caught up, only told.
+            if (!(error instanceof UnknownEventError)) throw error;
+            subscription = { close: async () => {} };
+            yield {
+              errors: [
+                new GraphQLError('subscriber is too slow: events were dropped; resubscribe with lastEventId', { extensions: { code: 'SUBSCRIBER_TOO_SLOW' } }),
+              ],
+            };
+            return;
+          }
+          continue;
+        }
         if (!event) {
           await new Promise<void>((resolve) => (wake = resolve));
           wake = undefined;
           continue;
         }
-        const result = await this.execute(queryPlan, primary, args, state, event);
+        const result = { ...(await this.shared(`${event.id}\n${sharingKey}`, () => this.execute(queryPlan, primary, args, state, event))) };
         // An event the owning subgraph refuses for this subscriber is not theirs to see: skip, do not leak.
         if (result.errors?.some((e) => e.extensions?.code === 'FORBIDDEN') && !result.data) continue;
         Object.defineProperty(result, EVENT_ID, { value: event.id, enumerable: false });
@@ -234,6 +352,18 @@ export class SubscriptionEngine {
     } finally {
       await subscription.close();
     }
+  }
+
+  /** One execution per key while it runs and for a second after (subscribers reach an event at slightly different times). */
+  private shared(key: string, run: () => Promise<ExecutionResult>): Promise<ExecutionResult> {
+    let execution = this.executions.get(key);
+    if (!execution) {
+      execution = run();
+      this.executions.set(key, execution);
+      const forget = () => void setTimeout(() => this.executions.delete(key), 1_000).unref();
+      execution.then(forget, forget);
+    }
+    return execution;
   }
 
   private async execute(queryPlan: QueryPlan, primary: FetchNode, args: ExecutionArgs, state: ConnectionState, event: BusEvent): Promise<ExecutionResult> {
@@ -259,7 +389,11 @@ export class SubscriptionEngine {
       metrics: {},
       overallCachePolicy: {},
     };
-    const operationContext = buildOperationContext({ schema: this.apiSchemaJs, operationDocument: args.document, operationName: args.operationName ?? undefined });
+    const operationContext = buildOperationContext({
+      schema: this.apiSchemaJs,
+      operationDocument: args.document,
+      operationName: args.operationName ?? undefined,
+    });
     const result = await executeQueryPlan(queryPlan, serviceMap, requestContext as never, operationContext, this.supergraphSchemaJs, this.apiSchema);
     return { data: result.data, errors: result.errors as GraphQLError[] | undefined };
   }
@@ -301,6 +435,32 @@ export class SubscriptionEngine {
   }
 }
 
+/** Set when the subscriber goes away; `wake` interrupts a stream that is waiting for its next event. */
+interface StopSignal {
+  stopped: boolean;
+  wake?: () => void;
+}
+
+/**
+ * An async generator's `return()` waits until the generator reaches its next `yield`; a stream waiting for an event
+ * that may never come (a filter on one order) would keep its bus subscription, its queue and its closure for as
+ * long as the process runs after the client went away. Here `return()`/`throw()` first stop and wake the stream,
+ * so it leaves its loop and closes its bus subscription at once.
+ */
+function stoppable(inner: AsyncGenerator<ExecutionResult>, stop: StopSignal): AsyncGenerator<ExecutionResult> {
+  const halt = () => {
+    stop.stopped = true;
+    stop.wake?.();
+  };
+  const iterator = {
+    next: (...args: [] | [unknown]) => inner.next(...args),
+    return: (value?: unknown) => (halt(), inner.return(value as never)),
+    throw: (error?: unknown) => (halt(), inner.throw(error)),
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator as unknown as AsyncGenerator<ExecutionResult>;
+}
+
 /**
  * The primary fetch of a subscription plan, turned into a query the owning subgraph can answer for one event:
  * `subscription { paymentEvents(orderId: $o) { … } }` becomes
@@ -331,7 +491,13 @@ function eventDataSource(inner: GraphQLDataSource<GatewayContext>, event: BusEve
                   ...root!,
                   alias: root!.alias ?? { kind: Kind.NAME, value: root!.name.value },
                   name: { kind: Kind.NAME, value: `_event_${root!.name.value}` },
-                  arguments: [{ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'event' }, value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: '__ipayEvent' } } }],
+                  arguments: [
+                    {
+                      kind: Kind.ARGUMENT,
+                      name: { kind: Kind.NAME, value: 'event' },
+                      value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: '__ipayEvent' } },
+                    },
+                  ],
                 },
               ],
             },

@@ -14,7 +14,7 @@ import { SANDBOX_MERCHANTS, createLogger } from '@ipay/platform';
 import { createTestDatabase } from '@ipay/platform/testing';
 import { createCommerceServer } from '@ipay/commerce';
 import { orders, outbox } from '@ipay/commerce/src/db/schema.ts';
-import { CSV_COLUMNS, createImportJob, parseImport, runImportJob } from '@ipay/commerce/src/services/imports.ts';
+import { CSV_COLUMNS, createImportJob, parseImport, runImportJob } from '@ipay/commerce/src/app/imports.ts';
 
 const ROWS = Number(process.argv[2] ?? 10_000);
 const merchant = SANDBOX_MERCHANTS[0]!;
@@ -77,7 +77,7 @@ async function bench(kind: 'pglite' | 'postgresql', content: string): Promise<Re
   // The relay would publish the outbox to the bus while we measure; the import itself is what is timed.
   await server.relay.stop();
   try {
-    const mutate = <T,>(work: Parameters<typeof server.runAsSystem<T>>[2]) => server.runAsSystem('bench', false, work);
+    const mutate = <T>(work: Parameters<typeof server.runAsSystem<T>>[2]) => server.runAsSystem('bench', false, work);
     const run = async () => {
       const t0 = performance.now();
       const rows = parseImport('CSV', content);

@@ -7,8 +7,7 @@ const root = new URL('../../', import.meta.url);
 export const SUPERGRAPH_PATH = fileURLToPath(new URL('schema/supergraph.graphql', root));
 
 export type CompositionOutcome =
-  | { ok: true; supergraphSdl: string; hints: { code: string; message: string }[] }
-  | { ok: false; errors: string[]; hints: { code: string; message: string }[] };
+  { ok: true; supergraphSdl: string; hints: { code: string; message: string }[] } | { ok: false; errors: string[]; hints: { code: string; message: string }[] };
 
 /** Composes from the SDL files; the URLs baked in are the defaults, which the gateway overrides from env. */
 export function composeSupergraph(): CompositionOutcome {

@@ -33,7 +33,9 @@ try {
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, content);
     }
-    console.log(`${artifacts.operations.length} operations → ${files.map(([file]) => relative(ROOT, file)).join(', ')}${stale.length ? ` (changed: ${stale.join(', ')})` : ' (unchanged)'}`);
+    console.log(
+      `${artifacts.operations.length} operations → ${files.map(([file]) => relative(ROOT, file)).join(', ')}${stale.length ? ` (changed: ${stale.join(', ')})` : ' (unchanged)'}`,
+    );
   }
 } catch (error) {
   if (!(error instanceof OperationError)) throw error;

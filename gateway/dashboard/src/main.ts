@@ -10,6 +10,7 @@ import './style.css';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- GraphQL answers rendered field by field into HTML
 type Json = any;
 interface Operation {
   name: string;
@@ -18,7 +19,9 @@ interface Operation {
   variables: { name: string; source: 'path' | 'query' | 'body' }[];
   body: { kind: 'none' | 'properties' | 'variable'; variable?: string };
 }
-const OPERATIONS = new Map<string, Operation>(Object.values((manifest as unknown as { operations: Record<string, Operation> }).operations).map((op) => [op.name, op]));
+const OPERATIONS = new Map<string, Operation>(
+  Object.values((manifest as unknown as { operations: Record<string, Operation> }).operations).map((op) => [op.name, op]),
+);
 
 const $ = <T extends HTMLElement = HTMLElement>(selector: string) => document.querySelector<T>(selector)!;
 const input = (id: string) => $<HTMLInputElement>(`#${id}`);
@@ -26,7 +29,6 @@ const escape = (text: unknown) => String(text ?? '').replace(/[&<>"']/g, (c) => 
 const money = (m: { amount: number; currency: string } | null | undefined) => (m ? `${(m.amount / 100).toFixed(2)} ${m.currency}` : '–');
 
 let credential = sessionStorage.getItem('ipay.credential') ?? '';
-let viewer: Json = null;
 let merchants: { id: string; name: string }[] = [];
 
 // ---------------------------------------------------------------- GraphQL over HTTP (persisted operations)
@@ -80,7 +82,6 @@ async function signIn(newCredential: string) {
   credential = newCredential;
   const { viewer: who } = await run('GetViewer');
   if (!who) throw new Error('credential refused');
-  viewer = who;
   sessionStorage.setItem('ipay.credential', credential);
   $('#signin').hidden = true;
   $('#signin-error').textContent = '';
@@ -108,7 +109,10 @@ $('#signin-login').addEventListener('click', async () => {
     const response = await fetch('/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: OPERATIONS.get('Login')!.document, variables: { email: input('email').value, password: input('password').value, livemode: input('livemode').checked } }),
+      body: JSON.stringify({
+        query: OPERATIONS.get('Login')!.document,
+        variables: { email: input('email').value, password: input('password').value, livemode: input('livemode').checked },
+      }),
     });
     const body = await response.json();
     if (body.errors?.length) throw new GraphQLFailure(body.errors);
@@ -130,7 +134,12 @@ type StreamState = 'connecting' | 'live' | 'behind' | 'reconnecting';
  * Follows one subscription over GraphQL over SSE. After any drop it reconnects by itself (backoff up to 10 s) with
  * Last-Event-ID = the last event it received, so the server replays what was missed before going live again.
  */
-function sseSubscription(query: string, variables: Record<string, unknown>, onEvent: (data: Json, id: string | null, replayed: boolean) => void, onState: (state: StreamState, note?: string) => void) {
+function sseSubscription(
+  query: string,
+  variables: Record<string, unknown>,
+  onEvent: (data: Json, id: string | null, replayed: boolean) => void,
+  onState: (state: StreamState, note?: string) => void,
+) {
   let stopped = false;
   let lastId: string | null = null;
   let attempt = 0;
@@ -183,7 +192,7 @@ function sseSubscription(query: string, variables: Record<string, unknown>, onEv
           if (event !== 'next' || !data) continue;
           const result = JSON.parse(data);
           if (id) lastId = id;
-          const occurred = Date.parse(result.data ? (Object.values(result.data)[0] as Json)?.occurredAt ?? '' : '');
+          const occurred = Date.parse(result.data ? ((Object.values(result.data)[0] as Json)?.occurredAt ?? '') : '');
           const isReplay = !caughtUp && !(occurred >= since);
           if (isReplay) {
             replayed++;
@@ -229,15 +238,28 @@ function follow() {
   stopKpis?.();
   const merchantId = $<HTMLSelectElement>('#filter-merchant').value || undefined;
   const orderId = input('filter-order').value.trim() || undefined;
-  const types = input('filter-type').value.split(',').map((t) => t.trim()).filter(Boolean);
+  const types = input('filter-type')
+    .value.split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   $('#events').innerHTML = '';
-  stopFeed = sseSubscription(EVENTS, { merchantId, orderId, types: types.length ? types : undefined }, (result, _id, replayed) => addEvent(result.data?.events, replayed), showState);
-  stopKpis = sseSubscription(KPIS, { merchantId }, (result) => {
-    const update = result.data?.kpis;
-    if (!update) return;
-    snapshots.set(update.snapshot.merchantId, update.snapshot);
-    renderKpis(true);
-  }, () => {});
+  stopFeed = sseSubscription(
+    EVENTS,
+    { merchantId, orderId, types: types.length ? types : undefined },
+    (result, _id, replayed) => addEvent(result.data?.events, replayed),
+    showState,
+  );
+  stopKpis = sseSubscription(
+    KPIS,
+    { merchantId },
+    (result) => {
+      const update = result.data?.kpis;
+      if (!update) return;
+      snapshots.set(update.snapshot.merchantId, update.snapshot);
+      renderKpis(true);
+    },
+    () => {},
+  );
 }
 $('#filters').addEventListener('submit', (event) => {
   event.preventDefault();
@@ -249,12 +271,26 @@ $('#filters').addEventListener('submit', (event) => {
 
 const buckets = new Map<number, Record<string, number>>();
 const CATEGORIES = ['order', 'payment', 'shipment', 'return', 'other'] as const;
-const categoryOf = (type: string) => (type.startsWith('order.') ? 'order' : /^(payment|refund)\./.test(type) ? 'payment' : /^(carrier|release|parcel|shipment)\./.test(type) ? 'shipment' : /^(return|retention)\./.test(type) ? 'return' : 'other');
+const categoryOf = (type: string) =>
+  type.startsWith('order.')
+    ? 'order'
+    : /^(payment|refund)\./.test(type)
+      ? 'payment'
+      : /^(carrier|release|parcel|shipment)\./.test(type)
+        ? 'shipment'
+        : /^(return|retention)\./.test(type)
+          ? 'return'
+          : 'other';
 const COLORS: Record<string, string> = { order: '#2451d6', payment: '#15803d', shipment: '#b45309', return: '#9333ea', other: '#6b7280' };
 const chart = new Chart<'bar', number[], string>($<HTMLCanvasElement>('#flow-chart'), {
   type: 'bar',
   data: { labels: [], datasets: CATEGORIES.map((c) => ({ label: c, data: [] as number[], backgroundColor: COLORS[c] })) },
-  options: { animation: false, maintainAspectRatio: false, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } }, plugins: { legend: { position: 'bottom' } } },
+  options: {
+    animation: false,
+    maintainAspectRatio: false,
+    scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } },
+    plugins: { legend: { position: 'bottom' } },
+  },
 });
 function renderChart() {
   const now = Math.floor(Date.now() / 60_000);
@@ -329,7 +365,12 @@ async function loadKpis() {
   );
   renderKpis(false);
 }
-const TILES: Record<string, string[]> = { 'kpi-orders': ['orders_created'], 'kpi-payments': ['payments_confirmed'], 'kpi-released': ['parcels_released'], 'kpi-returns': ['returns_initiated'] };
+const TILES: Record<string, string[]> = {
+  'kpi-orders': ['orders_created'],
+  'kpi-payments': ['payments_confirmed'],
+  'kpi-released': ['parcels_released'],
+  'kpi-returns': ['returns_initiated'],
+};
 function renderKpis(flash: boolean) {
   const selected = $<HTMLSelectElement>('#filter-merchant').value;
   const today = new Date().toISOString().slice(0, 10);
@@ -359,14 +400,16 @@ function list(id: string, items: string[], empty: string) {
   $(`#${id}`).innerHTML = items.length ? items.join('') : `<li class="empty">${escape(empty)}</li>`;
 }
 const button = (label: string, data: Record<string, string>) =>
-  `<button class="small" ${Object.entries(data).map(([k, v]) => `data-${k}="${escape(v)}"`).join(' ')}>${escape(label)}</button>`;
+  `<button class="small" ${Object.entries(data)
+    .map(([k, v]) => `data-${k}="${escape(v)}"`)
+    .join(' ')}>${escape(label)}</button>`;
 
 async function refreshWebhooks() {
   const items: string[] = [];
   let count = 0;
   for (const m of merchants) {
     for (const status of ['FAILED', 'PENDING']) {
-      let endpoints: Json[] = [];
+      let endpoints: Json[];
       try {
         endpoints = (await run('ListWebhookDeliveries', { merchantId: m.id, status })).webhookEndpoints;
       } catch {
@@ -377,7 +420,9 @@ async function refreshWebhooks() {
           // PENDING with an error is a delivery that is failing and waiting for its next retry.
           if (status === 'PENDING' && !node.lastError && node.lastStatusCode === null) continue;
           count++;
-          items.push(`<li data-delivery-id="${escape(node.id)}"><span><span class="pill ${escape(node.status)}">${escape(node.status)}</span> ${escape(node.eventType)} → ${escape(endpoint.url)} <span class="muted">${node.attemptCount}× ${escape(node.lastStatusCode ?? node.lastError ?? '')}</span></span>${button('replay', { replay: endpoint.id, event: node.eventId })}</li>`);
+          items.push(
+            `<li data-delivery-id="${escape(node.id)}"><span><span class="pill ${escape(node.status)}">${escape(node.status)}</span> ${escape(node.eventType)} → ${escape(endpoint.url)} <span class="muted">${node.attemptCount}× ${escape(node.lastStatusCode ?? node.lastError ?? '')}</span></span>${button('replay', { replay: endpoint.id, event: node.eventId })}</li>`,
+          );
         }
       }
     }
@@ -389,12 +434,26 @@ async function refreshWebhooks() {
 async function refreshReleases() {
   const { orders } = await run('ListOrderReleases', { first: 100, merchantId: $<HTMLSelectElement>('#filter-merchant').value || undefined });
   const locked = orders.edges.map((e: Json) => e.node).filter((o: Json) => o.shipment?.release?.status === 'LOCKED');
-  list('locked-releases', locked.map((o: Json) => `<li data-shipment-id="${escape(o.shipment.id)}"><span>${escape(o.merchantReference)} · ${escape(o.shipment.trackingNumber)} <span class="pill LOCKED">LOCKED</span> <span class="muted">${o.shipment.release.failedAttempts} wrong codes</span></span>${button('reissue code', { reissue: o.shipment.id })}</li>`), 'no locked releases');
+  list(
+    'locked-releases',
+    locked.map(
+      (o: Json) =>
+        `<li data-shipment-id="${escape(o.shipment.id)}"><span>${escape(o.merchantReference)} · ${escape(o.shipment.trackingNumber)} <span class="pill LOCKED">LOCKED</span> <span class="muted">${o.shipment.release.failedAttempts} wrong codes</span></span>${button('reissue code', { reissue: o.shipment.id })}</li>`,
+    ),
+    'no locked releases',
+  );
 }
 async function refreshInvoices() {
   try {
     const { carrierInvoices } = await run('ListUnreconciledCarrierInvoices', { status: 'RECONCILING' });
-    list('unreconciled-invoices', carrierInvoices.edges.map(({ node }: Json) => `<li><span>${escape(node.carrier)} ${escape(node.invoiceNumber)} · ${escape(node.invoiceDate)}</span><span>open ${money(node.open)} <span class="pill RECONCILING">RECONCILING</span></span></li>`), 'every carrier invoice reconciled');
+    list(
+      'unreconciled-invoices',
+      carrierInvoices.edges.map(
+        ({ node }: Json) =>
+          `<li><span>${escape(node.carrier)} ${escape(node.invoiceNumber)} · ${escape(node.invoiceDate)}</span><span>open ${money(node.open)} <span class="pill RECONCILING">RECONCILING</span></span></li>`,
+      ),
+      'every carrier invoice reconciled',
+    );
   } catch (error) {
     list('unreconciled-invoices', [`<li class="empty">${escape((error as Error).message)}</li>`], '');
   }
@@ -405,12 +464,27 @@ async function refreshControls() {
     const latest = controlRuns.edges[0]?.node;
     if (!latest) return list('failing-controls', [], 'no control run yet: run now');
     const failing = latest.results.filter((r: Json) => r.result !== 'PASS');
-    list('failing-controls', [`<li class="empty">run ${escape(latest.runDate)} (${escape(latest.trigger.toLowerCase())}): <span class="pill ${escape(latest.result)}">${escape(latest.result)}</span></li>`, ...failing.map((r: Json) => `<li><span>${escape(r.control)} <span class="muted">${escape(r.description)}</span></span><span class="pill ${escape(r.result)}">${escape(r.result)} · ${r.evidenceCount}</span></li>`)], '');
+    list(
+      'failing-controls',
+      [
+        `<li class="empty">run ${escape(latest.runDate)} (${escape(latest.trigger.toLowerCase())}): <span class="pill ${escape(latest.result)}">${escape(latest.result)}</span></li>`,
+        ...failing.map(
+          (r: Json) =>
+            `<li><span>${escape(r.control)} <span class="muted">${escape(r.description)}</span></span><span class="pill ${escape(r.result)}">${escape(r.result)} · ${r.evidenceCount}</span></li>`,
+        ),
+      ],
+      '',
+    );
   } catch (error) {
     list('failing-controls', [`<li class="empty">${escape((error as Error).message)}</li>`], '');
   }
 }
-const REFRESH: Record<string, () => Promise<void>> = { webhooks: refreshWebhooks, releases: refreshReleases, invoices: refreshInvoices, controls: refreshControls };
+const REFRESH: Record<string, () => Promise<void>> = {
+  webhooks: refreshWebhooks,
+  releases: refreshReleases,
+  invoices: refreshInvoices,
+  controls: refreshControls,
+};
 let refreshing: Promise<unknown> | undefined;
 async function refreshAll() {
   if (refreshing) return refreshing;
@@ -451,11 +525,36 @@ async function consoleCall(name: string, variables: Record<string, unknown>): Pr
     call.dataset.ok = 'true';
     return data;
   } catch (error) {
-    call.querySelector('.response')!.textContent = error instanceof GraphQLFailure ? JSON.stringify({ errors: error.errors }, null, 2) : (error as Error).message;
+    call.querySelector('.response')!.textContent =
+      error instanceof GraphQLFailure ? JSON.stringify({ errors: error.errors }, null, 2) : (error as Error).message;
     call.dataset.ok = 'false';
     throw error;
   }
 }
+
+/** Two sandbox orders in the CSV format importOrders reads (header row, one order line per row). */
+function sampleCsv(): string {
+  const stamp = Date.now().toString(36).toUpperCase();
+  return [
+    'reference,currency,customer_name,customer_email,ship_name,ship_line1,ship_city,ship_postal_code,ship_country,sku,item_name,quantity,unit_amount,total_amount',
+    `CSV-${stamp}-1,EUR,Jonas Berg,jonas.berg@example.com,Jonas Berg,Damrak 2,Amsterdam,1012 LG,NL,MUG-RED,Red mug,2,1995,3990`,
+    `CSV-${stamp}-2,EUR,Mia Vos,mia.vos@example.com,Mia Vos,Coolsingel 40,Rotterdam,3011 AD,NL,SBX-1,Sandbox socks,1,1250,1250`,
+  ].join('\n');
+}
+const firstCsvReference = (csv: string): string | undefined => {
+  const [header, first] = csv.trim().split(/\r?\n/);
+  const column =
+    header
+      ?.split(',')
+      .map((name) => name.trim())
+      .indexOf('reference') ?? -1;
+  return column >= 0 ? first?.split(',')[column]?.trim() : undefined;
+};
+$<HTMLTextAreaElement>('#sb-csv').value = sampleCsv();
+$<HTMLInputElement>('#sb-csv-file').addEventListener('change', async (event) => {
+  const file = (event.target as HTMLInputElement).files?.[0];
+  if (file) $<HTMLTextAreaElement>('#sb-csv').value = await file.text();
+});
 
 const field = (id: string) => input(id).value.trim();
 const set = (id: string, value: string) => (input(id).value = value);
@@ -465,23 +564,63 @@ const ACTIONS: Record<string, () => Promise<unknown>> = {
     const { createOrder } = await consoleCall('CreateOrder', {
       idempotencyKey: reference,
       input: {
-        merchantId: $<HTMLSelectElement>('#sb-merchant').value, merchantReference: reference, currency: 'EUR',
+        merchantId: $<HTMLSelectElement>('#sb-merchant').value,
+        merchantReference: reference,
+        currency: 'EUR',
         customer: { name: 'Sandra Sandbox', email: 'sandra@example.com' },
         shippingAddress: { name: 'Sandra Sandbox', line1: 'Damrak 1', city: 'Amsterdam', postalCode: '1012 LG', country: 'NL' },
-        lines: [{ sku: 'SBX-1', name: 'Sandbox socks', quantity: 2, unitAmount: 1250 }], totalAmount: 2500,
+        lines: [{ sku: 'SBX-1', name: 'Sandbox socks', quantity: 2, unitAmount: 1250 }],
+        totalAmount: 2500,
       },
     });
     set('sb-order', createOrder.id);
     for (const id of ['sb-session', 'sb-shipment', 'sb-release', 'sb-code']) set(id, '');
   },
   startPayment: async () => {
-    const { startPaymentSession } = await consoleCall('StartPaymentSession', { input: { orderId: field('sb-order'), psp: 'ADYEN', method: 'card', idempotencyKey: `sess-${field('sb-order')}` } });
+    const { startPaymentSession } = await consoleCall('StartPaymentSession', {
+      input: { orderId: field('sb-order'), psp: 'ADYEN', method: 'card', idempotencyKey: `sess-${field('sb-order')}` },
+    });
     set('sb-session', startPaymentSession.id);
   },
+  importCsv: async () => {
+    const merchantId = $<HTMLSelectElement>('#sb-merchant').value;
+    const csv = $<HTMLTextAreaElement>('#sb-csv');
+    if (!csv.value.trim()) csv.value = sampleCsv();
+    const { importOrders } = await consoleCall('ImportOrders', { merchantId, format: 'CSV', content: csv.value });
+    // The import runs as a job: follow it until it ends, then show it once.
+    let job = importOrders;
+    for (let polls = 0; (job.status === 'PENDING' || job.status === 'RUNNING') && polls < 120; polls += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      job = (await run('GetImportJob', { id: importOrders.id })).importJob;
+    }
+    const { importJob } = await consoleCall('GetImportJob', { id: importOrders.id });
+    // The first row's order becomes the console's order, for the next steps.
+    const reference = firstCsvReference(csv.value);
+    if (importJob.status !== 'COMPLETED' || !importJob.createdCount || !reference) return;
+    const { orderByReference } = await consoleCall('GetOrderByReference', { merchantId, reference });
+    set('sb-order', orderByReference.id);
+    for (const id of ['sb-session', 'sb-shipment', 'sb-release', 'sb-code']) set(id, '');
+    // Importing the same file again creates no duplicates; the next sample has fresh references.
+    csv.value = sampleCsv();
+  },
   simulatePayment: () =>
-    consoleCall('SimulateSandboxPayment', { sessionId: field('sb-session'), outcome: $<HTMLSelectElement>('#sb-outcome').value, duplicate: input('sb-duplicate').checked, outOfOrder: input('sb-out-of-order').checked }),
+    consoleCall('SimulateSandboxPayment', {
+      sessionId: field('sb-session'),
+      outcome: $<HTMLSelectElement>('#sb-outcome').value,
+      duplicate: input('sb-duplicate').checked,
+      outOfOrder: input('sb-out-of-order').checked,
+      delay: input('sb-delay').checked,
+    }),
+  releaseNotifications: () => consoleCall('ReleaseSandboxNotifications', { sessionId: field('sb-session') }),
   createShipment: async () => {
-    const { createShipment } = await consoleCall('CreateShipment', { input: { orderId: field('sb-order'), serviceLevel: 'STANDARD', deliveryMethod: 'DOOR', parcel: { weightGrams: 1000, dimensions: { lengthMm: 300, widthMm: 200, heightMm: 100 } } } });
+    const { createShipment } = await consoleCall('CreateShipment', {
+      input: {
+        orderId: field('sb-order'),
+        serviceLevel: 'STANDARD',
+        deliveryMethod: 'DOOR',
+        parcel: { weightGrams: 1000, dimensions: { lengthMm: 300, widthMm: 200, heightMm: 100 } },
+      },
+    });
     set('sb-shipment', createShipment.shipment.id);
   },
   scan: () => consoleCall('SimulateCarrierScan', { shipmentId: field('sb-shipment'), scan: $<HTMLSelectElement>('#sb-scan').value }),
@@ -492,7 +631,9 @@ const ACTIONS: Record<string, () => Promise<unknown>> = {
     set('sb-release', releaseCode.release.id);
   },
   verifyRelease: async () => {
-    const { verifyRelease } = await consoleCall('VerifyRelease', { input: { shipmentId: field('sb-shipment'), code: field('sb-code'), locationType: 'DOOR', agentId: 'sandbox-driver' } });
+    const { verifyRelease } = await consoleCall('VerifyRelease', {
+      input: { shipmentId: field('sb-shipment'), code: field('sb-code'), locationType: 'DOOR', agentId: 'sandbox-driver' },
+    });
     if (verifyRelease.release?.id) set('sb-release', verifyRelease.release.id);
   },
   confirmRelease: () => consoleCall('ConfirmParcelRelease', { releaseId: field('sb-release') }),
@@ -500,14 +641,27 @@ const ACTIONS: Record<string, () => Promise<unknown>> = {
     const merchantId = $<HTMLSelectElement>('#sb-merchant').value;
     const code = field('sb-reason') || 'DAMAGED';
     const { returnReasons } = await consoleCall('ListReturnReasons', { merchantId });
-    if (!returnReasons.some((r: Json) => r.code === code)) await consoleCall('CreateReturnReason', { merchantId, input: { code, label: code.charAt(0) + code.slice(1).toLowerCase().replaceAll('_', ' ') } });
+    if (!returnReasons.some((r: Json) => r.code === code))
+      await consoleCall('CreateReturnReason', { merchantId, input: { code, label: code.charAt(0) + code.slice(1).toLowerCase().replaceAll('_', ' ') } });
     return consoleCall('RequestReturn', { input: { orderId: field('sb-order'), reasonCode: code, method: 'DROP_OFF' } });
   },
   createEndpoint: async () => {
-    const { createWebhookEndpoint } = await consoleCall('CreateWebhookEndpoint', { input: { merchantId: $<HTMLSelectElement>('#sb-merchant').value, url: field('sb-url') || 'http://127.0.0.1:9/hook', eventTypes: ['*'], description: 'sandbox console' } });
+    const { createWebhookEndpoint } = await consoleCall('CreateWebhookEndpoint', {
+      input: {
+        merchantId: $<HTMLSelectElement>('#sb-merchant').value,
+        url: field('sb-url') || 'http://127.0.0.1:9/hook',
+        eventTypes: ['*'],
+        description: 'sandbox console',
+      },
+    });
     set('sb-endpoint', createWebhookEndpoint.endpoint.id);
   },
-  replay: () => consoleCall('ReplayWebhooks', { endpointId: field('sb-endpoint'), from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() }).then(() => refreshWebhooks()),
+  replay: () =>
+    consoleCall('ReplayWebhooks', {
+      endpointId: field('sb-endpoint'),
+      from: new Date(Date.now() - 3_600_000).toISOString(),
+      to: new Date(Date.now() + 60_000).toISOString(),
+    }).then(() => refreshWebhooks()),
 };
 document.querySelectorAll<HTMLButtonElement>('button[data-action]').forEach((b) =>
   b.addEventListener('click', async () => {

@@ -47,7 +47,18 @@ export class DrizzleIdempotencyStore implements IdempotencyStore {
         .values(fresh)
         .onConflictDoUpdate({
           target: [idempotencyKeys.scope, idempotencyKeys.key],
-          set: { fingerprint, operationId: request.operationId, state: 'in_flight', lockToken, lockedUntil: request.lockedUntil, responseStatus: null, responseHeaders: null, responseBody: null, createdAt: now, expiresAt: request.expiresAt },
+          set: {
+            fingerprint,
+            operationId: request.operationId,
+            state: 'in_flight',
+            lockToken,
+            lockedUntil: request.lockedUntil,
+            responseStatus: null,
+            responseHeaders: null,
+            responseBody: null,
+            createdAt: now,
+            expiresAt: request.expiresAt,
+          },
           setWhere: or(
             lt(idempotencyKeys.expiresAt, now),
             and(eq(idempotencyKeys.state, 'in_flight'), lt(idempotencyKeys.lockedUntil, now), eq(idempotencyKeys.fingerprint, fingerprint)),
@@ -56,7 +67,10 @@ export class DrizzleIdempotencyStore implements IdempotencyStore {
         .returning({ lockToken: idempotencyKeys.lockToken });
       if (claimed?.lockToken === lockToken) return { outcome: 'claimed', lockToken };
 
-      const [existing] = await this.db.select().from(idempotencyKeys).where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
+      const [existing] = await this.db
+        .select()
+        .from(idempotencyKeys)
+        .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
       if (!existing) continue; // purged between the two statements: claim again
       if (existing.fingerprint !== fingerprint) return { outcome: 'mismatch' };
       if (existing.state === 'completed' && existing.responseStatus !== null && existing.responseBody !== null) {
@@ -79,7 +93,14 @@ export class DrizzleIdempotencyStore implements IdempotencyStore {
   async release(ref: IdempotencyClaimRef): Promise<void> {
     await this.db
       .delete(idempotencyKeys)
-      .where(and(eq(idempotencyKeys.scope, ref.scope), eq(idempotencyKeys.key, ref.key), eq(idempotencyKeys.lockToken, ref.lockToken), eq(idempotencyKeys.state, 'in_flight')));
+      .where(
+        and(
+          eq(idempotencyKeys.scope, ref.scope),
+          eq(idempotencyKeys.key, ref.key),
+          eq(idempotencyKeys.lockToken, ref.lockToken),
+          eq(idempotencyKeys.state, 'in_flight'),
+        ),
+      );
   }
 
   async purgeExpired(now: Date): Promise<number> {

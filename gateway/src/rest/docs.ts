@@ -95,7 +95,10 @@ export function docsRoutes(options: DocsOptions): Record<string, RouteHandler> {
     'redoc.standalone.js': redocBundle(),
     'logo-mini.svg': generated(LOGO_SVG, 'image/svg+xml'),
     // The standalone bundle renders every <redoc> element on load.
-    'index.html': generated(html(`${options.title} — ReDoc`, '', `<redoc spec-url=${spec}></redoc>\n<script src="/redoc/redoc.standalone.js"></script>`), 'text/html; charset=utf-8'),
+    'index.html': generated(
+      html(`${options.title} — ReDoc`, '', `<redoc spec-url=${spec}></redoc>\n<script src="/redoc/redoc.standalone.js"></script>`),
+      'text/html; charset=utf-8',
+    ),
   };
   const routes: Record<string, RouteHandler> = {
     '/docs': serve(swagger, 'index.html'),

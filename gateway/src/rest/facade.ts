@@ -8,6 +8,8 @@ import {
   IDEMPOTENCY_LEASE_MS,
   IDEMPOTENCY_TTL_MS,
   defaultIdempotencyScope,
+  ownIdempotencyVariable,
+  ownKeyHolder,
   requestFingerprint,
   validIdempotencyKey,
   type IdempotencyClaimRef,
@@ -86,6 +88,12 @@ export function createRestFacade(options: RestFacadeOptions): RestFacade {
   const openapi = options.openapi as unknown as OpenApiDocument;
   assertDocumentsAgree(manifest, openapi);
   const router = new Router(manifest.operations);
+  const ownKeys = new Map(
+    Object.entries(manifest.operations).flatMap(([id, op]) => {
+      const own = ownIdempotencyVariable(op, manifest.inputObjects);
+      return own ? [[id, own] as const] : [];
+    }),
+  );
   const now = options.now ?? (() => new Date());
   const ttlMs = options.idempotency?.ttlMs ?? IDEMPOTENCY_TTL_MS;
   const leaseMs = options.idempotency?.leaseMs ?? IDEMPOTENCY_LEASE_MS;
@@ -130,10 +138,17 @@ export function createRestFacade(options: RestFacadeOptions): RestFacade {
       const operation = route.operation;
 
       const body = operation.body.kind === 'none' ? undefined : await readJsonBody(req);
-      const { variables, errors } = collectVariables(operation, manifest.inputObjects, { path: params, query: url.searchParams, body });
       let idempotencyKey = header(req, IDEMPOTENCY_KEY_HEADER);
+      // One key: where the operation has its own idempotency variable, the header fills it (when the body leaves
+      // it out) and the subgraph keeps it; the gateway's store is for operations without one.
+      const own = ownKeys.get(route.id);
+      const ownHolder = own && ownKeyHolder(operation, own, body);
+      const bodyHasOwnKey = ownHolder !== undefined && ownHolder.holder[ownHolder.name] !== undefined;
+      if (ownHolder && !bodyHasOwnKey && idempotencyKey !== undefined && validIdempotencyKey(idempotencyKey)) ownHolder.holder[ownHolder.name] = idempotencyKey;
+      const { variables, errors } = collectVariables(operation, manifest.inputObjects, { path: params, query: url.searchParams, body });
       if (operation.http.idempotency === 'none') idempotencyKey = undefined;
-      else if (idempotencyKey === undefined && operation.http.idempotency === 'required') errors.push({ field: 'Idempotency-Key', in: 'header', detail: 'is required' });
+      else if (idempotencyKey === undefined && operation.http.idempotency === 'required' && !bodyHasOwnKey)
+        errors.push({ field: 'Idempotency-Key', in: 'header', detail: 'is required' });
       else if (idempotencyKey !== undefined && !validIdempotencyKey(idempotencyKey)) {
         errors.push({ field: 'Idempotency-Key', in: 'header', detail: 'must be 1 to 255 printable ASCII characters' });
       }
@@ -144,7 +159,7 @@ export function createRestFacade(options: RestFacadeOptions): RestFacade {
       }
 
       const run = () => runOperation(info, route.id, operation, variables, url, params);
-      if (idempotencyKey === undefined) return send(res, (await run()).response, headOnly);
+      if (idempotencyKey === undefined || own) return send(res, (await run()).response, headOnly);
 
       const fingerprint = requestFingerprint(route.id, variables);
       const at = now();
@@ -152,7 +167,15 @@ export function createRestFacade(options: RestFacadeOptions): RestFacade {
       let claim;
       try {
         scope = await scopeOf(req);
-        claim = await store!.claim({ scope, key: idempotencyKey, fingerprint, operationId: route.id, now: at, expiresAt: new Date(at.getTime() + ttlMs), lockedUntil: new Date(at.getTime() + leaseMs) });
+        claim = await store!.claim({
+          scope,
+          key: idempotencyKey,
+          fingerprint,
+          operationId: route.id,
+          now: at,
+          expiresAt: new Date(at.getTime() + ttlMs),
+          lockedUntil: new Date(at.getTime() + leaseMs),
+        });
       } catch (error) {
         if (error instanceof ProblemError) throw error;
         // Running a POST without its idempotency guarantee could run it twice; refuse instead.
@@ -164,9 +187,18 @@ export function createRestFacade(options: RestFacadeOptions): RestFacade {
         case 'replay':
           return send(res, { ...claim.response, headers: { ...claim.response.headers, 'idempotent-replayed': 'true' } }, headOnly);
         case 'mismatch':
-          return fail(problem(422, 'idempotency-key-reused', 'this Idempotency-Key was already used with a different request; use a new key for a new request', { errors: [{ field: 'Idempotency-Key', in: 'header', detail: 'was used with a different request' }] }));
+          return fail(
+            problem(422, 'idempotency-key-reused', 'this Idempotency-Key was already used with a different request; use a new key for a new request', {
+              errors: [{ field: 'Idempotency-Key', in: 'header', detail: 'was used with a different request' }],
+            }),
+          );
         case 'in-flight':
-          return fail(problem(409, 'idempotency-key-in-use', 'a request with this Idempotency-Key is still being processed; retry later', { code: 'IDEMPOTENCY_KEY_IN_USE' }), { 'retry-after': '1' });
+          return fail(
+            problem(409, 'idempotency-key-in-use', 'a request with this Idempotency-Key is still being processed; retry later', {
+              code: 'IDEMPOTENCY_KEY_IN_USE',
+            }),
+            { 'retry-after': '1' },
+          );
       }
       const ref: IdempotencyClaimRef = { scope, key: idempotencyKey, lockToken: claim.lockToken };
       let outcome: Outcome;
@@ -186,7 +218,8 @@ export function createRestFacade(options: RestFacadeOptions): RestFacade {
       const transient = status >= 500;
       try {
         if (!outcome.executed || refused || transient) await store!.release(ref);
-        else if (!(await store!.complete(ref, outcome.response))) info.logger.warn({ key: idempotencyKey }, 'idempotency claim was taken over before the response was stored');
+        else if (!(await store!.complete(ref, outcome.response)))
+          info.logger.warn({ key: idempotencyKey }, 'idempotency claim was taken over before the response was stored');
       } catch (error) {
         info.logger.error({ err: error }, 'could not store the idempotent response; the key stays in flight until its lease ends');
       }
@@ -221,18 +254,38 @@ export function createRestFacade(options: RestFacadeOptions): RestFacade {
     const forwardedFor = [header(req, 'x-forwarded-for'), req.socket.remoteAddress].filter(Boolean).join(', ');
     if (forwardedFor) headers['x-forwarded-for'] = forwardedFor;
 
-    const result = await execute({ query: operation.document, variables, operationName: operation.name, operationId: id, headers }, { requestId, logger: requestLogger });
+    const result = await execute(
+      { query: operation.document, variables, operationName: operation.name, operationId: id, headers },
+      { requestId, logger: requestLogger },
+    );
     const identifiers = { ...params };
-    for (const variable of operation.variables) if (variable.source === 'query' && variable.required) identifiers[variable.name] = String(variables[variable.name]);
+    for (const variable of operation.variables)
+      if (variable.source === 'query' && variable.required) identifiers[variable.name] = String(variables[variable.name]);
     const interpreted = interpretResult(operation, result.status, result.body, lowerCaseKeys(result.headers ?? {}), identifiers);
 
     if (interpreted.kind === 'problem') {
       const value = { ...interpreted.problem, instance: url.pathname, requestId };
       const log = value.status >= 500 ? requestLogger.error.bind(requestLogger) : requestLogger.info.bind(requestLogger);
-      log({ operationName: operation.name, status: value.status, errors: interpreted.errors.map((e) => ({ message: e.message, code: e.extensions?.code, path: e.path })) }, 'REST operation failed');
+      log(
+        {
+          operationName: operation.name,
+          status: value.status,
+          errors: interpreted.errors.map((e) => ({ message: e.message, code: e.extensions?.code, path: e.path })),
+        },
+        'REST operation failed',
+      );
       const text = JSON.stringify(value);
       return {
-        response: { status: value.status, headers: { 'content-type': 'application/problem+json; charset=utf-8', 'cache-control': 'no-store', ...problemHeaders(value.status), ...interpreted.headers }, body: text },
+        response: {
+          status: value.status,
+          headers: {
+            'content-type': 'application/problem+json; charset=utf-8',
+            'cache-control': 'no-store',
+            ...problemHeaders(value.status),
+            ...interpreted.headers,
+          },
+          body: text,
+        },
         executed: interpreted.executed,
       };
     }
@@ -259,21 +312,23 @@ export function createRestFacade(options: RestFacadeOptions): RestFacade {
     return { response: { status: operation.http.successStatus, headers: responseHeaders, body: text }, executed: true };
   }
 
-  const json = (text: string, tag: string, contentType = 'application/json; charset=utf-8'): RouteHandler => ({ req, res }) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD' });
-      res.end();
-      return;
-    }
-    const headers = { 'content-type': contentType, etag: tag, 'cache-control': 'no-cache', 'access-control-allow-origin': '*' };
-    if (ifNoneMatchMatches(header(req, 'if-none-match'), tag)) {
-      res.writeHead(304, headers);
-      res.end();
-      return;
-    }
-    res.writeHead(200, { ...headers, 'content-length': Buffer.byteLength(text) });
-    res.end(req.method === 'HEAD' ? undefined : text);
-  };
+  const json =
+    (text: string, tag: string, contentType = 'application/json; charset=utf-8'): RouteHandler =>
+    ({ req, res }) => {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { allow: 'GET, HEAD' });
+        res.end();
+        return;
+      }
+      const headers = { 'content-type': contentType, etag: tag, 'cache-control': 'no-cache', 'access-control-allow-origin': '*' };
+      if (ifNoneMatchMatches(header(req, 'if-none-match'), tag)) {
+        res.writeHead(304, headers);
+        res.end();
+        return;
+      }
+      res.writeHead(200, { ...headers, 'content-length': Buffer.byteLength(text) });
+      res.end(req.method === 'HEAD' ? undefined : text);
+    };
 
   return {
     routes: {
@@ -311,7 +366,9 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   try {
     return JSON.parse(raw);
   } catch (error) {
-    throw new ProblemError(problem(400, 'invalid-body', `the body is not valid JSON: ${(error as Error).message}`, { errors: [{ in: 'body', detail: 'is not valid JSON' }] }));
+    throw new ProblemError(
+      problem(400, 'invalid-body', `the body is not valid JSON: ${(error as Error).message}`, { errors: [{ in: 'body', detail: 'is not valid JSON' }] }),
+    );
   }
 }
 
@@ -325,7 +382,9 @@ function assertDocumentsAgree(manifest: PersistedOperationsManifest, openapi: Op
   for (const operation of Object.values(manifest.operations)) {
     const documented = openapi.paths[operation.http.path]?.[operation.http.method.toLowerCase()];
     if (documented?.operationId !== operation.name) {
-      throw new Error(`createRestFacade: ${operation.http.method} ${operation.http.path} (${operation.name}) is not in the OpenAPI document; rebuild both with \`pnpm rest:build\``);
+      throw new Error(
+        `createRestFacade: ${operation.http.method} ${operation.http.path} (${operation.name}) is not in the OpenAPI document; rebuild both with \`pnpm rest:build\``,
+      );
     }
   }
 }

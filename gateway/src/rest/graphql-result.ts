@@ -17,7 +17,13 @@ export interface GraphQLResponseError {
 
 export type Interpretation =
   | { kind: 'data'; value: unknown; data: Record<string, unknown> }
-  | { kind: 'problem'; problem: Problem; headers: Record<string, string>; /** The operation began executing. */ executed: boolean; errors: GraphQLResponseError[] };
+  | {
+      kind: 'problem';
+      problem: Problem;
+      headers: Record<string, string>;
+      /** The operation began executing. */ executed: boolean;
+      errors: GraphQLResponseError[];
+    };
 
 /** Seconds a client should wait when a service behind the gateway is down; restarts take seconds. */
 const UPSTREAM_RETRY_AFTER_SECONDS = 5;
@@ -57,7 +63,13 @@ export function interpretResult(
     body = undefined as never;
   }
   if (!body || typeof body !== 'object') {
-    return { kind: 'problem', problem: problem(502, 'upstream-error', 'the gateway answered with something that is not a GraphQL response'), headers: {}, executed: false, errors: [] };
+    return {
+      kind: 'problem',
+      problem: problem(502, 'upstream-error', 'the gateway answered with something that is not a GraphQL response'),
+      headers: {},
+      executed: false,
+      errors: [],
+    };
   }
   const errors = Array.isArray(body.errors) ? body.errors : [];
   const executed = 'data' in body;
@@ -74,7 +86,11 @@ export function interpretResult(
     if (worst.status === 503) extraHeaders['retry-after'] = String(retryAfter(worst.source, headers) ?? UPSTREAM_RETRY_AFTER_SECONDS);
     return {
       kind: 'problem',
-      problem: problem(worst.status, worst.kind, worst.detail, { ...(worst.code ? { code: worst.code } : {}), ...(worst.title ? { title: worst.title } : {}), ...(fieldErrors ? { errors: fieldErrors } : {}) }),
+      problem: problem(worst.status, worst.kind, worst.detail, {
+        ...(worst.code ? { code: worst.code } : {}),
+        ...(worst.title ? { title: worst.title } : {}),
+        ...(fieldErrors ? { errors: fieldErrors } : {}),
+      }),
       headers: extraHeaders,
       executed,
       errors,
@@ -82,7 +98,14 @@ export function interpretResult(
   }
   if (status >= 400) {
     const classifiedStatus = [401, 403, 429, 503].includes(status) ? status : status >= 500 ? 502 : 500;
-    const kinds: Record<number, string> = { 401: 'unauthenticated', 403: 'forbidden', 429: 'rate-limited', 503: 'upstream-unavailable', 502: 'upstream-error', 500: 'internal' };
+    const kinds: Record<number, string> = {
+      401: 'unauthenticated',
+      403: 'forbidden',
+      429: 'rate-limited',
+      503: 'upstream-unavailable',
+      502: 'upstream-error',
+      500: 'internal',
+    };
     const retry = retryAfter(undefined, headers);
     return {
       kind: 'problem',
@@ -101,9 +124,18 @@ export function interpretResult(
   for (const segment of operation.response.segments) {
     value = (value as Record<string, unknown>)[segment.key];
     if (value === null || value === undefined) {
-      if (!segment.nullable) return { kind: 'problem', problem: problem(502, 'upstream-error', `the graph returned no ${segment.key}`), headers: {}, executed, errors };
-      const given = Object.entries(identifiers).map(([name, v]) => `${name}: ${v}`).join(', ');
-      return { kind: 'problem', problem: problem(404, 'not-found', `${segment.typeName} not found${given ? ` (${given})` : ''}`, { code: 'NOT_FOUND' }), headers: {}, executed, errors };
+      if (!segment.nullable)
+        return { kind: 'problem', problem: problem(502, 'upstream-error', `the graph returned no ${segment.key}`), headers: {}, executed, errors };
+      const given = Object.entries(identifiers)
+        .map(([name, v]) => `${name}: ${v}`)
+        .join(', ');
+      return {
+        kind: 'problem',
+        problem: problem(404, 'not-found', `${segment.typeName} not found${given ? ` (${given})` : ''}`, { code: 'NOT_FOUND' }),
+        headers: {},
+        executed,
+        errors,
+      };
     }
   }
   return { kind: 'data', value, data };
@@ -143,7 +175,8 @@ function classifyCode(code: string | undefined, message: string): Omit<Classifie
     const spec = ERROR_CATALOGUE[code];
     const kind = spec.type.replace(/^urn:ipay:problem:/, '');
     // Messages of 5xx errors can carry internals (a PSP's or a subgraph's): the catalogue's description goes out instead.
-    if (spec.status >= 500 && code !== 'INTERNAL_SERVER_ERROR') return { status: spec.status, kind, code, title: spec.title, detail: spec.layer === 'domain' ? spec.description : detailOf5xx(spec.status) };
+    if (spec.status >= 500 && code !== 'INTERNAL_SERVER_ERROR')
+      return { status: spec.status, kind, code, title: spec.title, detail: spec.layer === 'domain' ? spec.description : detailOf5xx(spec.status) };
     if (spec.status < 500) return { status: spec.status, kind, code, title: spec.title, detail: message };
   }
   if (!code || code === 'INTERNAL_SERVER_ERROR') {
@@ -151,8 +184,10 @@ function classifyCode(code: string | undefined, message: string): Omit<Classifie
     if (/^fetch failed$|ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|socket hang up|other side closed/i.test(message)) {
       return { status: 503, kind: 'upstream-unavailable', title: ERROR_CATALOGUE.SERVICE_UNAVAILABLE.title, detail: detailOf5xx(503) };
     }
-    if (/aborted due to timeout|operation was aborted/i.test(message)) return { status: 504, kind: 'upstream-timeout', title: ERROR_CATALOGUE.GATEWAY_TIMEOUT.title, detail: detailOf5xx(504) };
-    if (/^Expected JSON response body/.test(message)) return { status: 502, kind: 'upstream-error', title: ERROR_CATALOGUE.BAD_GATEWAY.title, detail: detailOf5xx(502) };
+    if (/aborted due to timeout|operation was aborted/i.test(message))
+      return { status: 504, kind: 'upstream-timeout', title: ERROR_CATALOGUE.GATEWAY_TIMEOUT.title, detail: detailOf5xx(504) };
+    if (/^Expected JSON response body/.test(message))
+      return { status: 502, kind: 'upstream-error', title: ERROR_CATALOGUE.BAD_GATEWAY.title, detail: detailOf5xx(502) };
   }
   return { status: 500, kind: 'internal', title: ERROR_CATALOGUE.INTERNAL_SERVER_ERROR.title, ...(code ? { code } : {}), detail: detailOf5xx(500) };
 }
@@ -190,4 +225,10 @@ function retryAfter(error: GraphQLResponseError | undefined, headers: Record<str
     if (seconds !== undefined && Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds);
   }
   return undefined;
+}
+
+/** The problem a graph error code stands for (status, type and title from the catalogue), for routes outside GraphQL. */
+export function problemOfCode(code: string | undefined, message: string): Problem {
+  const c = classifyCode(code, message);
+  return problem(c.status, c.kind, c.detail, { ...(c.code ? { code: c.code } : {}), ...(c.title ? { title: c.title } : {}) });
 }

@@ -33,7 +33,8 @@ export function header(req: IncomingMessage, name: string): string | undefined {
 /** The origin a client reached us at, for absolute URLs in documents we serve (the Postman collection). */
 export function requestOrigin(req: IncomingMessage): string {
   const forwardedProto = header(req, 'x-forwarded-proto')?.split(',')[0]?.trim();
-  const protocol = forwardedProto === 'https' || forwardedProto === 'http' ? forwardedProto : 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
+  const protocol =
+    forwardedProto === 'https' || forwardedProto === 'http' ? forwardedProto : 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
   const host = header(req, 'x-forwarded-host')?.split(',')[0]?.trim() || header(req, 'host') || 'localhost';
   return `${protocol}://${host}`;
 }

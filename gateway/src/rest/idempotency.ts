@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '@ipay/platform';
+import type { InputObjectSpec, InputTypeRef, PersistedOperation } from './manifest.ts';
 
 /** The response to replay for a completed key. */
 export interface StoredResponse {
@@ -62,7 +64,9 @@ export function validIdempotencyKey(key: string): boolean {
 
 /** The request's identity for key reuse: the operation and its coerced variables, key order ignored. */
 export function requestFingerprint(operationId: string, variables: Record<string, unknown>): string {
-  return createHash('sha256').update(JSON.stringify([operationId, canonical(variables)])).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson([operationId, variables]))
+    .digest('hex');
 }
 
 /** By default a key belongs to the credential that sent it (a hash of the Authorization header). */
@@ -72,14 +76,55 @@ export function defaultIdempotencyScope(headers: Record<string, string | string[
   return value ? `authorization:${createHash('sha256').update(value).digest('hex')}` : 'anonymous';
 }
 
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
-    );
+/**
+ * Where an operation keeps its own idempotency key: a top-level `idempotencyKey: String` variable
+ * (createOrder), or the `idempotencyKey` field of an input-object variable (startPaymentSession's input). Both
+ * from the body. Such an operation is idempotent in its subgraph already, so the REST Idempotency-Key header is
+ * that key, not a second one in the gateway's store.
+ */
+export interface OwnIdempotencyVariable {
+  variable: string;
+  /** The field of the input object that holds the key; absent when the variable is the key. */
+  field?: string;
+}
+
+const OWN_KEY_NAME = 'idempotencyKey';
+
+export function ownIdempotencyVariable(operation: PersistedOperation, inputObjects: Record<string, InputObjectSpec>): OwnIdempotencyVariable | undefined {
+  if (operation.operationType !== 'mutation' || operation.body.kind === 'none') return undefined;
+  const named = (type: InputTypeRef): InputTypeRef => (type.kind === 'NON_NULL' ? named(type.ofType) : type);
+  const body = operation.variables.filter(
+    (v) => v.source === 'body' && (operation.body.kind === 'properties' || (operation.body.kind === 'variable' && operation.body.variable === v.name)),
+  );
+  const direct = body.find((v) => v.name === OWN_KEY_NAME);
+  if (direct) {
+    const type = named(direct.type);
+    return type.kind === 'SCALAR' && type.name === 'String' ? { variable: direct.name } : undefined;
   }
-  return value;
+  for (const variable of body) {
+    const type = named(variable.type);
+    if (type.kind !== 'INPUT_OBJECT') continue;
+    const field = inputObjects[type.name]?.fields[OWN_KEY_NAME];
+    const fieldType = field && named(field.type);
+    if (fieldType?.kind === 'SCALAR' && fieldType.name === 'String') return { variable: variable.name, field: OWN_KEY_NAME };
+  }
+  return undefined;
+}
+
+/**
+ * The object in a request body that holds the operation's own key, if the body has that shape: the body itself
+ * (a body of variables holding `idempotencyKey`, or a one-variable body that is the input object), or the input
+ * object inside a body of variables.
+ */
+export function ownKeyHolder(
+  operation: PersistedOperation,
+  own: OwnIdempotencyVariable,
+  body: unknown,
+): { holder: Record<string, unknown>; name: string } | undefined {
+  const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (!isObject(body)) return undefined;
+  if (!own.field) return operation.body.kind === 'properties' ? { holder: body, name: own.variable } : undefined;
+  if (operation.body.kind === 'variable') return { holder: body, name: own.field };
+  const input = body[own.variable];
+  return isObject(input) ? { holder: input, name: own.field } : undefined;
 }

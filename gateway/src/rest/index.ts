@@ -3,7 +3,14 @@ import { assertManifest, type PersistedOperationsManifest } from './manifest.ts'
 
 export { createRestFacade, type ExecuteOperation, type ExecuteRequest, type ExecuteResult, type RestFacade, type RestFacadeOptions } from './facade.ts';
 export type { GraphQLResponseBody, GraphQLResponseError } from './graphql-result.ts';
-export { defaultIdempotencyScope, type IdempotencyClaim, type IdempotencyClaimRef, type IdempotencyClaimRequest, type IdempotencyStore, type StoredResponse } from './idempotency.ts';
+export {
+  defaultIdempotencyScope,
+  type IdempotencyClaim,
+  type IdempotencyClaimRef,
+  type IdempotencyClaimRequest,
+  type IdempotencyStore,
+  type StoredResponse,
+} from './idempotency.ts';
 export { operationId, type PersistedOperation, type PersistedOperationsManifest } from './manifest.ts';
 export { postmanCollection } from './postman.ts';
 export type { FieldError, Problem } from './problems.ts';

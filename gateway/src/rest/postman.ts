@@ -3,8 +3,11 @@
  * examples filled in, bearer auth from the `token` variable and `baseUrl` where it was fetched. Requests run in the
  * document's `x-postman.order` (consecutive requests of a tag form a folder), so the collection passes top to bottom
  * on fresh sandbox data (`newman run`): values one request creates are kept in collection variables
- * (`x-postman.set`) and used by later ones (`x-postman.use`). Every request tests its documented success status and
- * the shape of its body.
+ * (`x-postman.set`) and used by later ones (`x-postman.use`); a request sends another bearer token an earlier one
+ * obtained (`x-postman.auth`, e.g. a consumer token) and waits, before it runs, for an asynchronous step an earlier
+ * one started (`x-postman.wait`: a pre-request script polls a GET until its body shows the state, a bounded number
+ * of times, and fails its own test if it never does). Every request tests its documented success status and the
+ * shape of its body.
  */
 interface OpenApiParameter {
   name: string;
@@ -19,6 +22,10 @@ interface PostmanExtension {
   order: number;
   use?: { path?: Record<string, string>; query?: Record<string, string>; body?: Record<string, string> };
   set?: Record<string, string>;
+  /** The collection variable whose bearer token the request sends instead of `token`; `none`: no credential. */
+  auth?: string;
+  /** A GET (path relative to baseUrl, with collection variables) to poll until its body meets `until`. */
+  wait?: { operationId: string; path: string; until: Record<string, string | string[] | true> };
 }
 
 interface OpenApiOperation {
@@ -62,7 +69,10 @@ export function postmanCollection(openapi: OpenApiDocument, baseUrl: string): Re
       const body = operation.requestBody?.content?.['application/json'];
       if (body) header.push({ key: 'Content-Type', value: 'application/json' });
       if (parameters.some((p) => p.in === 'header' && p.name === 'Idempotency-Key')) header.push({ key: 'Idempotency-Key', value: '{{$guid}}' });
-      const segments = path.split('/').slice(1).map((segment) => segment.replace(/^\{(.+)\}$/, ':$1'));
+      const segments = path
+        .split('/')
+        .slice(1)
+        .map((segment) => segment.replace(/^\{(.+)\}$/, ':$1'));
       const query = parameters
         .filter((p) => p.in === 'query')
         .flatMap((p) => {
@@ -79,12 +89,39 @@ export function postmanCollection(openapi: OpenApiDocument, baseUrl: string): Re
       const raw = `{{baseUrl}}/${segments.join('/')}${sent.length ? `?${sent.map((q) => `${q.key}=${q.value.startsWith('{{') ? q.value : encodeURIComponent(q.value)}`).join('&')}` : ''}`;
       let bodyValue: unknown = body?.example ?? {};
       for (const [field, variable] of Object.entries(run?.use?.body ?? {})) bodyValue = withValue(bodyValue, field.split('.'), fromVariable(variable));
-      for (const variable of [...Object.values(run?.use?.path ?? {}), ...Object.values(run?.use?.query ?? {}), ...Object.values(run?.use?.body ?? {}), ...Object.keys(run?.set ?? {})]) variables.add(variable);
+      const bearer = run?.auth && run.auth !== 'none' ? run.auth : 'token';
+      const waitedFor = run?.wait ? [...run.wait.path.matchAll(/\{\{([^}]+)\}\}/g)].map((m) => m[1]!) : [];
+      for (const variable of [
+        ...Object.values(run?.use?.path ?? {}),
+        ...Object.values(run?.use?.query ?? {}),
+        ...Object.values(run?.use?.body ?? {}),
+        ...Object.keys(run?.set ?? {}),
+        ...waitedFor,
+        bearer,
+      ]) {
+        if (variable !== 'token') variables.add(variable);
+      }
       const [successStatus, success] = Object.entries(operation.responses ?? {}).find(([status]) => /^2\d\d$/.test(status)) ?? [];
+      const event: unknown[] = [];
+      if (run?.wait)
+        event.push({
+          listen: 'prerequest',
+          script: { type: 'text/javascript', exec: waitScript(operation.operationId, run.wait, run.auth === 'none' ? null : bearer) },
+        });
+      if (successStatus) {
+        const exec =
+          success?.content?.['application/json'] || !success?.content
+            ? testScript(operation.operationId, Number(successStatus), success?.content?.['application/json']?.example, run?.set ?? {})
+            : fileTestScript(operation.operationId, Number(successStatus), Object.keys(success.content));
+        event.push({ listen: 'test', script: { type: 'text/javascript', exec } });
+      }
       const request = {
         name: operation.summary ?? operation.operationId,
-        event: successStatus ? [{ listen: 'test', script: { type: 'text/javascript', exec: testScript(operation.operationId, Number(successStatus), success?.content?.['application/json']?.example, run?.set ?? {}) } }] : [],
+        event,
         request: {
+          ...(run?.auth
+            ? { auth: run.auth === 'none' ? { type: 'noauth' } : { type: 'bearer', bearer: [{ key: 'token', value: fromVariable(bearer), type: 'string' }] } }
+            : {}),
           method: method.toUpperCase(),
           header,
           url: {
@@ -96,7 +133,11 @@ export function postmanCollection(openapi: OpenApiDocument, baseUrl: string): Re
               .filter((p) => p.in === 'path')
               .map((p) => {
                 const used = run?.use?.path?.[p.name];
-                return { key: p.name, value: used ? fromVariable(used) : p.example === undefined ? '' : text(p.example), ...(p.description ? { description: p.description } : {}) };
+                return {
+                  key: p.name,
+                  value: used ? fromVariable(used) : p.example === undefined ? '' : text(p.example),
+                  ...(p.description ? { description: p.description } : {}),
+                };
               }),
           },
           ...(body ? { body: { mode: 'raw', raw: JSON.stringify(bodyValue, null, 2), options: { raw: { language: 'json' } } } } : {}),
@@ -142,6 +183,19 @@ function withValue(value: unknown, path: string[], replacement: unknown): unknow
   return { ...object, [head]: withValue(object[head], rest, replacement) };
 }
 
+/** A file download's test (not JSON): the documented success status and one of the documented media types. */
+function fileTestScript(operationId: string, status: number, mediaTypes: string[]): string[] {
+  return [
+    `pm.test(${JSON.stringify(`${operationId} answers ${status}`)}, function () {`,
+    `  pm.response.to.have.status(${status});`,
+    `});`,
+    `pm.test(${JSON.stringify(`${operationId} answers a documented media type`)}, function () {`,
+    `  const type = (pm.response.headers.get("Content-Type") || "").split(";")[0].trim();`,
+    `  pm.expect(${JSON.stringify(mediaTypes)}).to.include(type);`,
+    `});`,
+  ];
+}
+
 /** The JSON type of a documented example value, as the test checks it. */
 const kindOf = (value: unknown) => (Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value);
 
@@ -157,7 +211,7 @@ function testScript(operationId: string, status: number, example: unknown, set: 
     `});`,
     `const body = pm.response.json();`,
     `pm.test(${JSON.stringify(`${operationId} answers with the documented shape`)}, function () {`,
-    `  pm.expect(body).to.be.${Array.isArray(example) ? 'an("array")' : 'an("object")'};`,
+    `  pm.expect(body).to.be.${example === undefined || (example !== null && typeof example === 'object') ? `an(${JSON.stringify(Array.isArray(example) ? 'array' : 'object')})` : `a(${JSON.stringify(kindOf(example))})`};`,
     `  const shape = ${JSON.stringify(Object.fromEntries(shape))};`,
     `  Object.keys(shape).forEach(function (key) {`,
     `    pm.expect(body, key).to.have.property(key);`,
@@ -168,7 +222,56 @@ function testScript(operationId: string, status: number, example: unknown, set: 
     `});`,
   ];
   for (const [variable, path] of Object.entries(set)) {
-    lines.push(`pm.collectionVariables.set(${JSON.stringify(variable)}, ${JSON.stringify(path.split('.'))}.reduce(function (v, k) { return v == null ? v : v[k]; }, body));`);
+    lines.push(
+      `pm.collectionVariables.set(${JSON.stringify(variable)}, ${JSON.stringify(path.split('.'))}.reduce(function (v, k) { return v == null ? v : v[k]; }, body));`,
+    );
   }
   return lines;
+}
+
+/** Polls between tries of a wait; 60 tries give an asynchronous step half a minute. */
+const WAIT_TRIES = 60;
+const WAIT_INTERVAL_MS = 500;
+
+/**
+ * The pre-request script of a request that waits: GET the path (with the request's bearer token) until every dotted
+ * path of `until` holds its value, at most WAIT_TRIES times; one test records that the state was reached, or fails
+ * with the last answer, so the run shows why the request behind it could not succeed.
+ */
+function waitScript(operationId: string, wait: NonNullable<PostmanExtension['wait']>, bearer: string | null): string[] {
+  const condition = Object.entries(wait.until).map(
+    ([path, expected]) => `${path} ${expected === true ? 'is set' : `is ${([] as string[]).concat(expected).join(' or ')}`}`,
+  );
+  return [
+    `const until = ${JSON.stringify(wait.until)};`,
+    `const url = pm.variables.replaceIn(${JSON.stringify(`{{baseUrl}}${wait.path}`)});`,
+    `const header = { Accept: "application/json" };`,
+    ...(bearer ? [`header.Authorization = "Bearer " + pm.variables.replaceIn(${JSON.stringify(`{{${bearer}}}`)});`] : []),
+    `function valueAt(body, path) {`,
+    `  return path.split(".").reduce(function (v, k) { return v == null ? v : v[k]; }, body);`,
+    `}`,
+    `function unmet(body) {`,
+    `  return Object.keys(until).filter(function (path) {`,
+    `    const value = valueAt(body, path);`,
+    `    return until[path] === true ? value == null : [].concat(until[path]).indexOf(value) === -1;`,
+    `  });`,
+    `}`,
+    `function poll(attempt) {`,
+    `  pm.sendRequest({ url: url, method: "GET", header: header }, function (error, response) {`,
+    `    let body = null;`,
+    `    if (!error && response.code === 200) { try { body = response.json(); } catch (e) { body = null; } }`,
+    `    const missing = body === null ? Object.keys(until) : unmet(body);`,
+    `    if (missing.length > 0 && attempt < ${WAIT_TRIES}) return setTimeout(function () { poll(attempt + 1); }, ${WAIT_INTERVAL_MS});`,
+    `    pm.test(${JSON.stringify(`${operationId} waits until ${wait.operationId} shows ${condition.join(' and ')}`)}, function () {`,
+    `      if (error) throw new Error("GET " + url + ": " + error.message);`,
+    `      pm.expect(response.code, "GET " + url + ": " + response.text()).to.equal(200);`,
+    `      missing.forEach(function (path) {`,
+    `        const wanted = until[path] === true ? "a value" : [].concat(until[path]).join(" or ");`,
+    `        throw new Error(path + " is " + JSON.stringify(valueAt(body, path)) + " after " + attempt + " tries, not " + wanted);`,
+    `      });`,
+    `    });`,
+    `  });`,
+    `}`,
+    `poll(1);`,
+  ];
 }

@@ -29,7 +29,14 @@ export function collectVariables(
 
   const queryNames = new Set(operation.variables.filter((v) => v.source === 'query').map((v) => v.name));
   for (const name of new Set(input.query.keys())) {
-    if (!queryNames.has(name)) fail(name, 'query', queryNames.size > 0 ? `is not a parameter of this endpoint (expected ${[...queryNames].join(', ')})` : 'is not a parameter of this endpoint, which takes none');
+    if (!queryNames.has(name))
+      fail(
+        name,
+        'query',
+        queryNames.size > 0
+          ? `is not a parameter of this endpoint (expected ${[...queryNames].join(', ')})`
+          : 'is not a parameter of this endpoint, which takes none',
+      );
   }
 
   for (const variable of operation.variables) {
@@ -72,7 +79,12 @@ export function collectVariables(
     } else {
       const known = new Set(bodyVariables.map((v) => v.name));
       for (const name of Object.keys(body)) {
-        if (!known.has(name)) fail(name, 'body', known.size > 0 ? `is not a property of this request (expected ${[...known].join(', ')})` : 'is not a property of this request, which takes none');
+        if (!known.has(name))
+          fail(
+            name,
+            'body',
+            known.size > 0 ? `is not a property of this request (expected ${[...known].join(', ')})` : 'is not a property of this request, which takes none',
+          );
       }
       for (const variable of bodyVariables) {
         const value = (body as Record<string, unknown>)[variable.name];
@@ -89,7 +101,13 @@ export function collectVariables(
   return { variables, errors };
 }
 
-function assign(variables: Record<string, unknown>, variable: VariableSpec, result: Coerced, location: FieldLocation, fail: (field: string, location: FieldLocation, detail: string) => void) {
+function assign(
+  variables: Record<string, unknown>,
+  variable: VariableSpec,
+  result: Coerced,
+  location: FieldLocation,
+  fail: (field: string, location: FieldLocation, detail: string) => void,
+) {
   if ('error' in result) fail(variable.name, location, result.error);
   else variables[variable.name] = result.value;
 }
@@ -120,14 +138,20 @@ function fromString(raw: string, type: InputTypeRef): Coerced {
       switch (inner.name) {
         case 'Int': {
           const n = Number(raw);
-          return /^[+-]?\d+$/.test(raw) && n >= INT_MIN && n <= INT_MAX ? { value: n } : { error: `must be a 32-bit integer (${expected}); got ${JSON.stringify(raw)}` };
+          return /^[+-]?\d+$/.test(raw) && n >= INT_MIN && n <= INT_MAX
+            ? { value: n }
+            : { error: `must be a 32-bit integer (${expected}); got ${JSON.stringify(raw)}` };
         }
         case 'Float':
-          return DECIMAL.test(raw) && Number.isFinite(Number(raw)) ? { value: Number(raw) } : { error: `must be a number (${expected}); got ${JSON.stringify(raw)}` };
+          return DECIMAL.test(raw) && Number.isFinite(Number(raw))
+            ? { value: Number(raw) }
+            : { error: `must be a number (${expected}); got ${JSON.stringify(raw)}` };
         case 'Boolean':
           return raw === 'true' || raw === 'false' ? { value: raw === 'true' } : { error: `must be true or false; got ${JSON.stringify(raw)}` };
         case 'DateTime':
-          return ISO_INSTANT.test(raw) && !Number.isNaN(Date.parse(raw)) ? { value: raw } : { error: `must be an ISO 8601 instant with a zone, e.g. 2026-05-29T09:14:22Z; got ${JSON.stringify(raw)}` };
+          return ISO_INSTANT.test(raw) && !Number.isNaN(Date.parse(raw))
+            ? { value: raw }
+            : { error: `must be an ISO 8601 instant with a zone, e.g. 2026-05-29T09:14:22Z; got ${JSON.stringify(raw)}` };
         case 'ID':
         case 'String':
           return { value: raw };
@@ -222,7 +246,8 @@ function scalarFromJson(v: unknown, scalar: string, at: string, fail: (at: strin
       if (typeof v !== 'string') fail(at, `must be a string; got ${JSON.stringify(v)}`);
       return v;
     case 'DateTime':
-      if (typeof v !== 'string' || !ISO_INSTANT.test(v) || Number.isNaN(Date.parse(v))) fail(at, `must be an ISO 8601 instant with a zone, e.g. 2026-05-29T09:14:22Z; got ${JSON.stringify(v)}`);
+      if (typeof v !== 'string' || !ISO_INSTANT.test(v) || Number.isNaN(Date.parse(v)))
+        fail(at, `must be an ISO 8601 instant with a zone, e.g. 2026-05-29T09:14:22Z; got ${JSON.stringify(v)}`);
       return v;
     default:
       return v;

@@ -1,7 +1,7 @@
 import { SignJWT, decodeJwt, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from '@ipay/platform';
-import { SANDBOX_KEYS, bearer } from '../../../scripts/test/support.ts';
+import { SANDBOX_KEYS, bearer } from '../../../subgraphs/system/e2e/support.ts';
 import { startHostileSystem, type HostileSystem } from './support.ts';
 
 /** Forged, stripped and foreign access tokens, against an identity whose signing key the test holds. */
@@ -26,7 +26,14 @@ beforeEach(() => system.resetCalls());
 const ORDERS = { query: '{ orders(first: 1) { edges { node { id } } } }' };
 
 /** A token with the real credential's claims, signed by the real identity key unless told otherwise. */
-async function token({ exp = true, iat = true, lifetime = 600, alg = 'ES256', key, kid = 'hostile-1' }: { exp?: boolean; iat?: boolean; lifetime?: number; alg?: string; key?: CryptoKey | Uint8Array; kid?: string } = {}) {
+async function token({
+  exp = true,
+  iat = true,
+  lifetime = 600,
+  alg = 'ES256',
+  key,
+  kid = 'hostile-1',
+}: { exp?: boolean; iat?: boolean; lifetime?: number; alg?: string; key?: CryptoKey | Uint8Array; kid?: string } = {}) {
   const now = Math.floor(Date.now() / 1000);
   const jwt = new SignJWT({ ckd: realClaims.ckd, cid: realClaims.cid, lvm: realClaims.lvm })
     .setProtectedHeader({ alg, kid, typ: 'at+jwt' })

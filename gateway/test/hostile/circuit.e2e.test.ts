@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type GatewayServer } from '@ipay/gateway';
-import { AS_OPERATOR } from '../../../scripts/test/support.ts';
+import { AS_OPERATOR, SUITE_RATE_LIMITS } from '../../../subgraphs/system/e2e/support.ts';
 import type { CircuitOptions } from '../../src/resilience.ts';
 import { FaultInjector, startHostileSystem, type HostileSystem } from './support.ts';
 
@@ -18,12 +18,22 @@ async function gatewayBehind(subgraph: 'finance' | 'logistics', circuit: Partial
   const injector = new FaultInjector(system.subgraphUrls[subgraph]);
   await injector.start();
   cleanup.push(() => injector.stop());
-  const gateway: GatewayServer = await createGateway({ subgraphUrls: { ...system.subgraphUrls, [subgraph]: injector.url }, database: system.database.target, circuit, subgraphTimeoutMs });
+  const gateway: GatewayServer = await createGateway({
+    subgraphUrls: { ...system.subgraphUrls, [subgraph]: injector.url },
+    database: system.database.target,
+    circuit,
+    subgraphTimeoutMs,
+    rateLimits: SUITE_RATE_LIMITS,
+  });
   cleanup.push(() => gateway.stop());
   const port = await gateway.listen(0, '127.0.0.1');
   const post = async (query: string) => {
     const started = performance.now();
-    const response = await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...AS_OPERATOR }, body: JSON.stringify({ query }) });
+    const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...AS_OPERATOR },
+      body: JSON.stringify({ query }),
+    });
     return { status: response.status, json: (await response.json()) as any, ms: performance.now() - started };
   };
   const ready = async () => ((await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as any).circuits;

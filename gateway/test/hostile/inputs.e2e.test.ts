@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SANDBOX_MERCHANTS, SANDBOX_ORDERS } from '@ipay/platform';
-import { SANDBOX_KEYS, bearer } from '../../../scripts/test/support.ts';
+import { SANDBOX_KEYS, bearer } from '../../../subgraphs/system/e2e/support.ts';
 import { startHostileSystem, type HostileSystem } from './support.ts';
 
 const [acme, nordic] = SANDBOX_MERCHANTS as [(typeof SANDBOX_MERCHANTS)[number], (typeof SANDBOX_MERCHANTS)[number]];
@@ -29,12 +29,16 @@ const orderInput = (overrides: Record<string, unknown> = {}) => ({
   totalAmount: 2500,
   ...overrides,
 });
-const CREATE = 'mutation($input: CreateOrderInput!, $key: String!) { createOrder(input: $input, idempotencyKey: $key) { id merchantReference customer { name } } }';
+const CREATE =
+  'mutation($input: CreateOrderInput!, $key: String!) { createOrder(input: $input, idempotencyKey: $key) { id merchantReference customer { name } } }';
 const create = (input: Record<string, unknown>) => system.post({ query: CREATE, variables: { input, key: `k-${Date.now()}-${++sequence}` } }, ACME_OWNER);
 
 /** The order was not stored: no order of that reference exists for the merchant. */
 async function notStored(reference: string) {
-  const { json } = await system.post({ query: 'query($s: String) { orders(first: 5, search: $s) { edges { node { id } } } }', variables: { s: reference } }, ACME_OWNER);
+  const { json } = await system.post(
+    { query: 'query($s: String) { orders(first: 5, search: $s) { edges { node { id } } } }', variables: { s: reference } },
+    ACME_OWNER,
+  );
   expect(json.data.orders.edges).toEqual([]);
 }
 
@@ -51,11 +55,15 @@ async function badInput(input: Record<string, unknown>, field: string, { reaches
 
 describe('money and strings in createOrder', () => {
   it('refuses an order total of 0 (nothing to collect on arrival)', async () => {
-    await badInput(orderInput({ lines: [{ sku: 'FREE', name: 'Sample', quantity: 1, unitAmount: 0 }], totalAmount: 0 }), 'totalAmount', { reachesCommerce: true });
+    await badInput(orderInput({ lines: [{ sku: 'FREE', name: 'Sample', quantity: 1, unitAmount: 0 }], totalAmount: 0 }), 'totalAmount', {
+      reachesCommerce: true,
+    });
   });
 
   it('refuses a negative unit amount', async () => {
-    await badInput(orderInput({ lines: [{ sku: 'MUG-1', name: 'Mug', quantity: 1, unitAmount: -1250 }], totalAmount: -1250 }), 'lines[0].unitAmount', { reachesCommerce: true });
+    await badInput(orderInput({ lines: [{ sku: 'MUG-1', name: 'Mug', quantity: 1, unitAmount: -1250 }], totalAmount: -1250 }), 'lines[0].unitAmount', {
+      reachesCommerce: true,
+    });
   });
 
   it('refuses a fractional amount at the gateway, naming the field', async () => {
@@ -88,7 +96,10 @@ describe('money and strings in createOrder', () => {
 
   it('treats SQL metacharacters in a search as text', async () => {
     for (const search of ["'; drop table commerce.orders; --", '%', '_', '\\', "' or '1'='1"]) {
-      const { status, json } = await system.post({ query: 'query($s: String) { orders(first: 5, search: $s) { edges { node { id } } } }', variables: { s: search } }, ACME_OWNER);
+      const { status, json } = await system.post(
+        { query: 'query($s: String) { orders(first: 5, search: $s) { edges { node { id } } } }', variables: { s: search } },
+        ACME_OWNER,
+      );
       expect({ status, errors: json.errors }).toEqual({ status: 200, errors: undefined });
       expect(json.data.orders.edges).toEqual([]);
     }
@@ -96,20 +107,23 @@ describe('money and strings in createOrder', () => {
 });
 
 describe('cross-merchant probing', () => {
-  it('answers another merchant\'s order id as not found over GraphQL', async () => {
+  it("answers another merchant's order id as not found over GraphQL", async () => {
     const { json } = await system.post({ query: 'query($id: ID!) { order(id: $id) { id merchantReference } }', variables: { id: nordicOrder.id } }, ACME_OWNER);
     expect(json.data?.order ?? null).toBeNull();
     if (json.errors) expect(json.errors[0].extensions.code).toBe('NOT_FOUND');
   });
 
-  it('answers another merchant\'s order id with 404 over REST', async () => {
+  it("answers another merchant's order id with 404 over REST", async () => {
     const response = await system.raw(`/v1/orders/${nordicOrder.id}`, { headers: ACME_OWNER });
     expect(response.status).toBe(404);
     expect(response.text).not.toContain(nordicOrder.reference);
   });
 
-  it('does not list another merchant\'s orders when asked by its merchant id', async () => {
-    const { json } = await system.post({ query: 'query($m: ID) { orders(first: 5, merchantId: $m) { edges { node { id } } } }', variables: { m: nordic.id } }, ACME_OWNER);
+  it("does not list another merchant's orders when asked by its merchant id", async () => {
+    const { json } = await system.post(
+      { query: 'query($m: ID) { orders(first: 5, merchantId: $m) { edges { node { id } } } }', variables: { m: nordic.id } },
+      ACME_OWNER,
+    );
     const ids = (json.data?.orders?.edges ?? []).map((edge: any) => edge.node.id);
     expect(ids).not.toContain(nordicOrder.id);
   });

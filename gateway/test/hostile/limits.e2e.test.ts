@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGateway } from '@ipay/gateway';
-import { AS_OPERATOR } from '../../../scripts/test/support.ts';
+import { AS_OPERATOR } from '../../../subgraphs/system/e2e/support.ts';
 import { DEFAULT_OPERATION_LIMITS, OperationGuard, apiSchemaOf, PERSISTED_OPERATION_LIMITS } from '../../src/limits.ts';
 import { readRestArtifacts } from '../../src/rest/index.ts';
 import { SUPERGRAPH_FILE } from '../../src/server.ts';
@@ -44,11 +44,18 @@ describe('operation limits (GraphQL Armor rules, checked before any subgraph cal
   });
 
   it('refuses 16 aliases (limit 15)', async () => {
-    await refused(system.post({ query: aliases(16, 'orders(first: 1) { edges { node { id } } }') }), 400, 'OPERATION_LIMIT_EXCEEDED', { limit: 'aliases', max: 15, found: 16 });
+    await refused(system.post({ query: aliases(16, 'orders(first: 1) { edges { node { id } } }') }), 400, 'OPERATION_LIMIT_EXCEEDED', {
+      limit: 'aliases',
+      max: 15,
+      found: 16,
+    });
   });
 
   it('refuses 101 aliases of orders(first: 100) at the token limit, without 102 subgraph calls', async () => {
-    await refused(system.post({ query: aliases(101, 'orders(first: 100) { edges { node { id } } }') }), 400, 'OPERATION_LIMIT_EXCEEDED', { limit: 'tokens', max: 1000 });
+    await refused(system.post({ query: aliases(101, 'orders(first: 100) { edges { node { id } } }') }), 400, 'OPERATION_LIMIT_EXCEEDED', {
+      limit: 'tokens',
+      max: 1000,
+    });
   });
 
   it('refuses 16,000 aliased __typename at the token limit', async () => {
@@ -77,7 +84,12 @@ describe('operation limits (GraphQL Armor rules, checked before any subgraph cal
   });
 
   it('does not exempt introspection itself from the depth limit', async () => {
-    await refused(system.post({ query: '{ __schema { types { fields { type { ofType { ofType { ofType { name } } } } } } } }' }), 400, 'OPERATION_LIMIT_EXCEEDED', { limit: 'depth' });
+    await refused(
+      system.post({ query: '{ __schema { types { fields { type { ofType { ofType { ofType { name } } } } } } } }' }),
+      400,
+      'OPERATION_LIMIT_EXCEEDED',
+      { limit: 'depth' },
+    );
   });
 
   it('refuses 51 directives (limit 50)', async () => {
@@ -130,7 +142,9 @@ describe('operation limits (GraphQL Armor rules, checked before any subgraph cal
   it('runs a persisted operation above the ad-hoc cost limit (by text and by id)', async () => {
     const { manifest } = readRestArtifacts();
     const [id, audit] = Object.entries(manifest.operations).find(([, op]) => op.name === 'ListCommerceAudit')!;
-    const variables = Object.fromEntries((audit.document.match(/\$(\w+): (\w+)!/g) ?? []).map((v) => [v.slice(1).split(':')[0], v.endsWith('Int!') ? 100 : undefined]));
+    const variables = Object.fromEntries(
+      (audit.document.match(/\$(\w+): (\w+)!/g) ?? []).map((v) => [v.slice(1).split(':')[0], v.endsWith('Int!') ? 100 : undefined]),
+    );
     const byId = await system.post({ variables, extensions: { persistedQuery: { version: 1, sha256Hash: id } } });
     expect(byId.json.errors?.[0]?.extensions?.code).not.toBe('OPERATION_LIMIT_EXCEEDED');
     expect(byId.status).toBe(200);
@@ -149,7 +163,11 @@ describe('persisted ids', () => {
   it('refuses an id sent with a different query text', async () => {
     const { manifest } = readRestArtifacts();
     const [id] = Object.entries(manifest.operations).find(([, op]) => op.name === 'GetOrder')!;
-    await refused(system.post({ query: '{ merchants(first: 1) { edges { node { id } } } }', extensions: { persistedQuery: { version: 1, sha256Hash: id } } }), 400, 'BAD_REQUEST');
+    await refused(
+      system.post({ query: '{ merchants(first: 1) { edges { node { id } } } }', extensions: { persistedQuery: { version: 1, sha256Hash: id } } }),
+      400,
+      'BAD_REQUEST',
+    );
   });
 
   it('persisted-only: unknown id 404, ad-hoc text 403 before validation (no suggestions), manifest text runs', async () => {
@@ -157,7 +175,11 @@ describe('persisted ids', () => {
     const port = await gateway.listen(0, '127.0.0.1');
     try {
       const post = async (body: unknown) => {
-        const response = await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...AS_OPERATOR }, body: JSON.stringify(body) });
+        const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...AS_OPERATOR },
+          body: JSON.stringify(body),
+        });
         return { status: response.status, json: (await response.json()) as any };
       };
       system.resetCalls();
@@ -177,12 +199,20 @@ describe('HTTP shape', () => {
   });
 
   it('refuses a text/plain body with 415', async () => {
-    await refused(system.raw('/graphql', { method: 'POST', headers: { 'content-type': 'text/plain', ...AS_OPERATOR }, body: '{"query":"{ __typename }"}' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    await refused(
+      system.raw('/graphql', { method: 'POST', headers: { 'content-type': 'text/plain', ...AS_OPERATOR }, body: '{"query":"{ __typename }"}' }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
   });
 
   it('refuses a form-encoded body with 415 (no CSRF through simple requests)', async () => {
     await refused(
-      system.raw('/graphql', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...AS_OPERATOR }, body: 'query=%7B__typename%7D' }),
+      system.raw('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...AS_OPERATOR },
+        body: 'query=%7B__typename%7D',
+      }),
       415,
       'UNSUPPORTED_MEDIA_TYPE',
     );
@@ -196,7 +226,11 @@ describe('HTTP shape', () => {
   });
 
   it('refuses a batch of 100 operations with 400 BATCHING_NOT_SUPPORTED', async () => {
-    await refused(system.post(Array.from({ length: 100 }, () => ({ query: '{ orders(first: 100) { edges { node { id } } } }' }))), 400, 'BATCHING_NOT_SUPPORTED');
+    await refused(
+      system.post(Array.from({ length: 100 }, () => ({ query: '{ orders(first: 100) { edges { node { id } } } }' }))),
+      400,
+      'BATCHING_NOT_SUPPORTED',
+    );
   });
 
   it('refuses a JSON body that is not an object', async () => {
@@ -229,11 +263,15 @@ describe('bodies', () => {
   const declareOnly = (path: string, length: number) =>
     new Promise<{ status: number; json: any }>((resolve, reject) => {
       const url = new URL(path, system.gatewayUrl);
-      const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(length), ...AS_OPERATOR } }, (res) => {
-        let text = '';
-        res.on('data', (chunk) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(text) }));
-      });
+      const req = httpRequest(
+        url,
+        { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(length), ...AS_OPERATOR } },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(text) }));
+        },
+      );
       req.on('error', reject);
       req.flushHeaders();
     });
@@ -268,14 +306,24 @@ describe('bodies', () => {
     try {
       // Two requests that declare 1.5 MB each and send nothing yet hold the whole budget.
       const holders = [0, 1].map(() => {
-        const req = httpRequest({ host: '127.0.0.1', port, path: '/graphql', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(1.5 * 1024 * 1024) } });
+        const req = httpRequest({
+          host: '127.0.0.1',
+          port,
+          path: '/graphql',
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': String(1.5 * 1024 * 1024) },
+        });
         req.on('error', () => {});
         req.flushHeaders();
         return req;
       });
       let third: { status: number; headers: Headers; json: any } | undefined;
       for (let attempt = 0; attempt < 50 && third?.status !== 503; attempt++) {
-        const response = await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+        const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: '{ __typename }' }),
+        });
         third = { status: response.status, headers: response.headers, json: await response.json() };
         if (third.status !== 503) await new Promise((resolve) => setTimeout(resolve, 20));
       }

@@ -14,7 +14,7 @@ import {
   signInternalToken,
   type Principal,
 } from '@ipay/platform';
-import { SANDBOX_KEYS } from '../../../scripts/test/support.ts';
+import { SANDBOX_KEYS } from '../../../subgraphs/system/e2e/support.ts';
 import { startHostileSystem, type HostileSystem } from './support.ts';
 
 /** The whole system serving as production does (masking, no introspection, no suggestions, no stack traces). */
@@ -25,7 +25,10 @@ beforeAll(async () => {
   const secret = internalTokenSecret();
   const response = await fetch(new URL('/internal/authenticate', system.subgraphUrls.identity), {
     method: 'POST',
-    headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: await signInternalToken(secret, { requestId: 'probe', principal: null, sourceIp: null }) },
+    headers: {
+      'content-type': 'application/json',
+      [INTERNAL_TOKEN_HEADER]: await signInternalToken(secret, { requestId: 'probe', principal: null, sourceIp: null }),
+    },
     body: JSON.stringify({ apiKey: SANDBOX_KEYS.operator }),
   });
   operator = ((await response.json()) as { principal: Principal }).principal;
@@ -52,7 +55,9 @@ describe('production mode (IPAY_ENV unset or production)', () => {
 
   it('refuses to start without INTERNAL_TOKEN_SECRET, or with the development one, in production', () => {
     expect(() => internalTokenSecret({})).toThrow(/INTERNAL_TOKEN_SECRET is required in production/);
-    expect(() => internalTokenSecret({ INTERNAL_TOKEN_SECRET: 'ipay-development-internal-secret-change-me-0123456789' })).toThrow(/development or example value/);
+    expect(() => internalTokenSecret({ INTERNAL_TOKEN_SECRET: 'ipay-development-internal-secret-change-me-0123456789' })).toThrow(
+      /development or example value/,
+    );
     expect(() => internalTokenSecret({ INTERNAL_TOKEN_SECRET: 'compose-internal-secret-change-me-0123456789' })).toThrow(/development or example value/);
     expect(internalTokenSecret({ INTERNAL_TOKEN_SECRET: 'b1f0e6f3a2c94d0a8e7b5c3d1f9a7e5c' })).toBe('b1f0e6f3a2c94d0a8e7b5c3d1f9a7e5c');
   });
@@ -61,7 +66,9 @@ describe('production mode (IPAY_ENV unset or production)', () => {
     // The suites run with the development internal secret: this process has registered it.
     internalTokenSecret({ IPAY_ENV: 'development' });
     const server = createServer();
-    await expect(listen(server, 0, 'probe', 'PROBE_PORT', '0.0.0.0')).rejects.toThrow(/refusing to listen on 0\.0\.0\.0 with development secrets \(.*INTERNAL_TOKEN_SECRET/);
+    await expect(listen(server, 0, 'probe', 'PROBE_PORT', '0.0.0.0')).rejects.toThrow(
+      /refusing to listen on 0\.0\.0\.0 with development secrets \(.*INTERNAL_TOKEN_SECRET/,
+    );
     const port = await listen(server, 0, 'probe', 'PROBE_PORT');
     expect((server.address() as { address: string }).address).toBe('127.0.0.1');
     expect(port).toBeGreaterThan(0);
@@ -83,23 +90,43 @@ describe('production mode (IPAY_ENV unset or production)', () => {
   });
 
   it('refuses a NUL byte in a variable with 400 BAD_USER_INPUT naming it, before any subgraph', async () => {
-    const { status, json } = await system.post({ query: 'query($s: String) { orders(first: 1, search: $s) { edges { node { id } } } }', variables: { s: 'a\u0000b' } });
-    expect({ status, code: json.errors[0].extensions.code, field: json.errors[0].extensions.field }).toEqual({ status: 400, code: 'BAD_USER_INPUT', field: 's' });
+    const { status, json } = await system.post({
+      query: 'query($s: String) { orders(first: 1, search: $s) { edges { node { id } } } }',
+      variables: { s: 'a\u0000b' },
+    });
+    expect({ status, code: json.errors[0].extensions.code, field: json.errors[0].extensions.field }).toEqual({
+      status: 400,
+      code: 'BAD_USER_INPUT',
+      field: 's',
+    });
     expect(system.totalSubgraphCalls()).toBe(0);
   });
 
   it('refuses a NUL byte in a nested input literal, naming the field path', async () => {
     const { status, json } = await system.post({ query: '{ orders(first: 1, search: "x\\u0000y") { edges { node { id } } } }' });
-    expect({ status, code: json.errors[0].extensions.code, field: json.errors[0].extensions.field }).toEqual({ status: 400, code: 'BAD_USER_INPUT', field: 'search' });
+    expect({ status, code: json.errors[0].extensions.code, field: json.errors[0].extensions.field }).toEqual({
+      status: 400,
+      code: 'BAD_USER_INPUT',
+      field: 'search',
+    });
     expect(system.totalSubgraphCalls()).toBe(0);
   });
 
   it('masks an unexpected subgraph error (SQL refusing a NUL) to a generic message with the request id: no SQL, no stack', async () => {
     const token = await signInternalToken(internalTokenSecret(), { requestId: 'hostile-probe-1', principal: operator, sourceIp: '127.0.0.1' });
-    const { status, text } = await subgraphCall(system.subgraphUrls.commerce, 'query($s: String) { orders(first: 1, search: $s) { edges { node { id } } } }', { s: 'a\u0000b' }, token);
+    const { status, text } = await subgraphCall(
+      system.subgraphUrls.commerce,
+      'query($s: String) { orders(first: 1, search: $s) { edges { node { id } } } }',
+      { s: 'a\u0000b' },
+      token,
+    );
     const body = JSON.parse(text);
     expect(status).toBe(200);
-    expect(body.errors[0]).toEqual({ message: MASKED_ERROR_MESSAGE, path: ['orders'], extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: 'hostile-probe-1' } });
+    expect(body.errors[0]).toEqual({
+      message: MASKED_ERROR_MESSAGE,
+      path: ['orders'],
+      extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: 'hostile-probe-1' },
+    });
     expect(text).not.toMatch(/select|commerce\.|stacktrace|invalid byte|0x00/i);
   });
 
@@ -128,11 +155,21 @@ describe('production mode (IPAY_ENV unset or production)', () => {
   });
 
   it('strips internal URLs of subgraphs from any error in every mode, and stack traces outside development', () => {
-    const formatted = { message: 'boom', extensions: { code: 'UNAUTHENTICATED', response: { url: 'http://commerce:4002/graphql', status: 401, body: 'x' }, stacktrace: ['at x'] } };
+    const formatted = {
+      message: 'boom',
+      extensions: { code: 'UNAUTHENTICATED', response: { url: 'http://commerce:4002/graphql', status: 401, body: 'x' }, stacktrace: ['at x'] },
+    };
     const logger = createLogger('test', 'silent');
     for (const environment of ['production', 'sandbox'] as const) {
-      expect(requestScope.run({ requestId: 'r1' }, () => formatClientError(formatted, undefined, environment, logger))).toEqual({ message: 'boom', extensions: { code: 'UNAUTHENTICATED', response: { status: 401, body: 'x' } } });
+      expect(requestScope.run({ requestId: 'r1' }, () => formatClientError(formatted, undefined, environment, logger))).toEqual({
+        message: 'boom',
+        extensions: { code: 'UNAUTHENTICATED', response: { status: 401, body: 'x' } },
+      });
     }
-    expect(formatClientError(formatted, undefined, 'development', logger).extensions).toEqual({ code: 'UNAUTHENTICATED', response: { status: 401, body: 'x' }, stacktrace: ['at x'] });
+    expect(formatClientError(formatted, undefined, 'development', logger).extensions).toEqual({
+      code: 'UNAUTHENTICATED',
+      response: { status: 401, body: 'x' },
+      stacktrace: ['at x'],
+    });
   });
 });

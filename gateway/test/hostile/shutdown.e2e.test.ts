@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createGateway } from '@ipay/gateway';
-import { AS_OPERATOR } from '../../../scripts/test/support.ts';
+// Sixteen requests of one key at once and quick retries: the suite's budget, not the in-flight cap of 8.
+import { AS_OPERATOR, SUITE_RATE_LIMITS } from '../../../subgraphs/system/e2e/support.ts';
 import { FaultInjector, startHostileSystem, type HostileSystem } from './support.ts';
 
 let system: HostileSystem;
@@ -18,7 +19,13 @@ describe('graceful shutdown of the gateway', () => {
     await injector.start();
     injector.mode = 'slow';
     injector.delayMs = 700;
-    const gateway = await createGateway({ subgraphUrls: { ...system.subgraphUrls, finance: injector.url }, database: system.database.target, bus: system.bus, drainTimeoutMs: 10_000 });
+    const gateway = await createGateway({
+      subgraphUrls: { ...system.subgraphUrls, finance: injector.url },
+      database: system.database.target,
+      bus: system.bus,
+      drainTimeoutMs: 10_000,
+      rateLimits: SUITE_RATE_LIMITS,
+    });
     const port = await gateway.listen(0, '127.0.0.1');
     const url = `http://127.0.0.1:${port}/graphql`;
     try {
@@ -29,8 +36,13 @@ describe('graceful shutdown of the gateway', () => {
       subscriber.send(JSON.stringify({ type: 'connection_init', payload: { authorization: AS_OPERATOR.authorization } }));
       await acked;
 
-      const inFlight = Array.from({ length: 16 }, () =>
-        fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...AS_OPERATOR }, body: JSON.stringify({ query: '{ orders(first: 1) { edges { node { id settlement { status } } } } }' }) }).then(
+      // Sixteen different documents (an alias each): identical ones would share one finance fetch in flight.
+      const inFlight = Array.from({ length: 16 }, (_, i) =>
+        fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...AS_OPERATOR },
+          body: JSON.stringify({ query: `{ orders(first: 1) { edges { node { id settlement { s${i}: status } } } } }` }),
+        }).then(
           async (response) => ({ status: response.status, body: (await response.json()) as any }),
           (error: Error) => ({ status: 0, body: { error: error.message } }),
         ),

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { SANDBOX_ORDERS, newId, type DomainEvent } from '@ipay/platform';
-import { AS_OPERATOR } from '../../../scripts/test/support.ts';
+import { AS_OPERATOR } from '../../../subgraphs/system/e2e/support.ts';
 import { startHostileSystem, type HostileSystem } from './support.ts';
 
 let system: HostileSystem;
@@ -21,7 +21,9 @@ function rawSocket() {
     messages.push(JSON.parse(String(data)));
     for (const wake of waiters.splice(0)) wake();
   });
-  const closed = new Promise<{ code: number; reason: string; at: number }>((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: String(reason), at: performance.now() })));
+  const closed = new Promise<{ code: number; reason: string; at: number }>((resolve) =>
+    socket.on('close', (code, reason) => resolve({ code, reason: String(reason), at: performance.now() })),
+  );
   const opened = new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());
     socket.once('error', reject);
@@ -61,7 +63,8 @@ describe('subscriptions over graphql-ws', () => {
   it('counts the per-connection cap exactly: a burst of 21 subscribes refuses exactly one, and the 20 others receive', async () => {
     const ws = rawSocket();
     await ws.init();
-    for (let i = 0; i < 21; i++) ws.send({ id: `s${i}`, type: 'subscribe', payload: { query: `subscription { events(orderId: "${order.id}") { eventId type } }` } });
+    for (let i = 0; i < 21; i++)
+      ws.send({ id: `s${i}`, type: 'subscribe', payload: { query: `subscription { events(orderId: "${order.id}") { eventId type } }` } });
     await ws.until(() => ws.messages.some((m) => m.type === 'error'));
     // Every accepted subscription is attached when the event published now reaches all twenty of them.
     const published = event();

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { SUBGRAPH_NAMES, closeServer, listen, type SubgraphName } from '@ipay/platform';
-import { AS_OPERATOR, startTestSystem, type TestSystem } from '../../../scripts/test/support.ts';
+import { AS_OPERATOR, startTestSystem, type TestSystem } from '../../../subgraphs/system/e2e/support.ts';
 import { DEFAULT_OPERATION_LIMITS } from '../../src/limits.ts';
 
 export interface HostileSystem extends TestSystem {
@@ -68,7 +68,10 @@ export class FaultInjector {
       if (this.mode === 'slow') await new Promise((resolve) => setTimeout(resolve, this.delayMs));
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
-      const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !['host', 'content-length', 'connection'].includes(name))) as Record<string, string>;
+      const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !['host', 'content-length', 'connection'].includes(name))) as Record<
+        string,
+        string
+      >;
       const upstream = await fetch(this.target, { method: req.method, headers, body: req.method === 'POST' ? Buffer.concat(chunks) : undefined });
       res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' }).end(await upstream.text());
     });
@@ -82,4 +85,3 @@ export class FaultInjector {
     return closeServer(this.server);
   }
 }
-

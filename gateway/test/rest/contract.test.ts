@@ -39,7 +39,10 @@ async function lint(document: Record<string, unknown>) {
     // Nothing leaves the machine during tests.
     env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', NO_COLOR: '1' },
   }).catch((error: { stdout: string }) => error); // redocly exits non-zero on errors; the JSON says which
-  return JSON.parse(stdout) as { totals: { errors: number; warnings: number }; problems: { ruleId: string; severity: string; message: string; location: { pointer: string }[] }[] };
+  return JSON.parse(stdout) as {
+    totals: { errors: number; warnings: number };
+    problems: { ruleId: string; severity: string; message: string; location: { pointer: string }[] }[];
+  };
 }
 
 describe('the REST contract: operation files → manifest + OpenAPI', () => {
@@ -66,7 +69,11 @@ describe('the REST contract: operation files → manifest + OpenAPI', () => {
     const report = join(dir, 'report.json');
     writeFileSync(file, serialize(built.openapi));
     // --fail-severity=hint: any finding fails the run; the report says which.
-    await run(join(ROOT, 'node_modules/.bin/spectral'), ['lint', file, '--ruleset', join(ROOT, '.spectral.yaml'), '--format', 'json', '--output', report, '--fail-severity', 'hint'], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } }).catch(() => undefined);
+    await run(
+      join(ROOT, 'node_modules/.bin/spectral'),
+      ['lint', file, '--ruleset', join(ROOT, '.spectral.yaml'), '--format', 'json', '--output', report, '--fail-severity', 'hint'],
+      { cwd: dir, env: { ...process.env, NO_COLOR: '1' } },
+    ).catch(() => undefined);
     const findings = JSON.parse(readFileSync(report, 'utf8')) as { code: string; severity: number; message: string; path: string[] }[];
     expect(findings.map((f) => `${f.severity} ${f.code}: ${f.message} at ${f.path.join('.')}`)).toEqual([]);
   });
@@ -103,10 +110,13 @@ describe('the REST contract: operation files → manifest + OpenAPI', () => {
     const supergraph = loadSupergraph(readFileSync(SUPERGRAPH_FILE, 'utf8'));
     const groups = new Map<string, string[]>();
     for (const root of ['query', 'mutation'] as const) {
-      for (const [field, subgraphs] of supergraph.rootFieldOwners[root]) for (const subgraph of subgraphs) groups.set(subgraph, [...(groups.get(subgraph) ?? []), field]);
+      for (const [field, subgraphs] of supergraph.rootFieldOwners[root])
+        for (const subgraph of subgraphs) groups.set(subgraph, [...(groups.get(subgraph) ?? []), field]);
     }
     expect([...groups.keys()].sort()).toEqual(expect.arrayContaining(['commerce', 'finance', 'identity', 'logistics', 'payments']));
-    const withEndpoint = new Set(built.operations.flatMap((op) => op.rootFields.flatMap((field) => supergraph.rootFieldOwners[op.operationType].get(field) ?? [])));
+    const withEndpoint = new Set(
+      built.operations.flatMap((op) => op.rootFields.flatMap((field) => supergraph.rootFieldOwners[op.operationType].get(field) ?? [])),
+    );
     const without = [...groups].filter(([subgraph]) => !withEndpoint.has(subgraph)).map(([subgraph, fields]) => `${subgraph} (${fields.join(', ')})`);
     expect(without, 'groups of the graph without a REST endpoint: add schema/operations/<group>/<Name>.graphql').toEqual([]);
   });
@@ -123,22 +133,105 @@ describe('the REST contract: operation files → manifest + OpenAPI', () => {
     cpSync(join(ROOT, 'gateway/drizzle'), out, { recursive: true });
     const cwd = join(ROOT, 'gateway');
     // drizzle-kit takes its output folder relative to the working directory.
-    const { stdout } = await run(join(ROOT, 'node_modules/.bin/drizzle-kit'), ['generate', '--dialect', 'postgresql', '--schema', './src/db/schema.ts', '--out', relative(cwd, out)], { cwd });
+    const { stdout } = await run(
+      join(ROOT, 'node_modules/.bin/drizzle-kit'),
+      ['generate', '--dialect', 'postgresql', '--schema', './src/db/schema.ts', '--out', relative(cwd, out)],
+      { cwd },
+    );
     expect(stdout, 'run `cd gateway && npx drizzle-kit generate --name <change>`').toContain('No schema changes');
   }, 30_000);
 
   it.each([
     ['no mapping', { 'GetOrder.graphql': 'query GetOrder($id: ID!) { order(id: $id) { id } }' }, /must open with a comment block/],
-    ['an unknown key', valid('GetOrder', '# methd: GET\n# path: /v1/orders/{id}\n# tag: Orders\n# summary: s', 'query GetOrder($id: ID!) { order(id: $id) { id } }'), /unknown mapping key "methd"/],
-    ['a file named after another operation', valid('Order', '# path: /v1/orders/{id}\n# tag: Orders\n# summary: s', 'query GetOrder($id: ID!) { order(id: $id) { id } }'), /must be named after its operation: GetOrder.graphql/],
-    ['a field the graph does not have', valid('GetOrder', '# path: /v1/orders/{id}\n# tag: Orders\n# summary: s', 'query GetOrder($id: ID!) { order(id: $id) { colour } }'), /does not validate against the supergraph: Cannot query field "colour"/],
-    ['a path parameter without an example', valid('GetOrder', '# path: /v1/orders/{id}\n# tag: Orders\n# summary: s', 'query GetOrder($id: ID!) { order(id: $id) { id } }'), /needs parameters.id.example/],
-    ['an example of the wrong type', valid('ListOrders', '# path: /v1/orders\n# tag: Orders\n# summary: s\n# parameters:\n#   first: { example: many }', 'query ListOrders($first: Int!) { orders(first: $first) { edges { cursor } } }'), /parameters.first.example is not a valid Int!/],
-    ['a variable mapped nowhere', valid('ListOrders', '# path: /v1/orders\n# tag: Orders\n# summary: s\n# query: []', 'query ListOrders($first: Int!) { orders(first: $first) { edges { cursor } } }'), /variables \$first are not mapped/],
-    ['a path parameter that is not a variable', valid('ListCarriers', '# path: /v1/carriers/{code}\n# tag: Shipments\n# summary: s\n# parameters:\n#   code: { example: ups }', 'query ListCarriers { carriers { code } }'), /path parameter "code" is not a variable of ListCarriers/],
-    ['a response that is not selected', valid('ListCarriers', '# path: /v1/carriers\n# tag: Shipments\n# summary: s\n# response: shipments', 'query ListCarriers { carriers { code } }'), /Query has no selected field "shipments"/],
-    ['a paged list without pageInfo', valid('ListOrders', '# path: /v1/orders\n# tag: Orders\n# summary: s', 'query ListOrders($after: String) { orders(after: $after) { edges { cursor } } }'), /must select pageInfo \{ hasNextPage endCursor \}/],
-    ['a GET with a body', valid('ListCarriers', '# path: /v1/carriers\n# tag: Shipments\n# summary: s\n# body: []', 'query ListCarriers { carriers { code } }'), /GET has no request body/],
+    [
+      'an unknown key',
+      valid('GetOrder', '# methd: GET\n# path: /v1/orders/{id}\n# tag: Orders\n# summary: s', 'query GetOrder($id: ID!) { order(id: $id) { id } }'),
+      /unknown mapping key "methd"/,
+    ],
+    [
+      'a file named after another operation',
+      valid('Order', '# path: /v1/orders/{id}\n# tag: Orders\n# summary: s', 'query GetOrder($id: ID!) { order(id: $id) { id } }'),
+      /must be named after its operation: GetOrder.graphql/,
+    ],
+    [
+      'a field the graph does not have',
+      valid('GetOrder', '# path: /v1/orders/{id}\n# tag: Orders\n# summary: s', 'query GetOrder($id: ID!) { order(id: $id) { colour } }'),
+      /does not validate against the supergraph: Cannot query field "colour"/,
+    ],
+    [
+      'a path parameter without an example',
+      valid('GetOrder', '# path: /v1/orders/{id}\n# tag: Orders\n# summary: s', 'query GetOrder($id: ID!) { order(id: $id) { id } }'),
+      /needs parameters.id.example/,
+    ],
+    [
+      'an example of the wrong type',
+      valid(
+        'ListOrders',
+        '# path: /v1/orders\n# tag: Orders\n# summary: s\n# parameters:\n#   first: { example: many }',
+        'query ListOrders($first: Int!) { orders(first: $first) { edges { cursor } } }',
+      ),
+      /parameters.first.example is not a valid Int!/,
+    ],
+    [
+      'a variable mapped nowhere',
+      valid(
+        'ListOrders',
+        '# path: /v1/orders\n# tag: Orders\n# summary: s\n# query: []',
+        'query ListOrders($first: Int!) { orders(first: $first) { edges { cursor } } }',
+      ),
+      /variables \$first are not mapped/,
+    ],
+    [
+      'a path parameter that is not a variable',
+      valid(
+        'ListCarriers',
+        '# path: /v1/carriers/{code}\n# tag: Shipments\n# summary: s\n# parameters:\n#   code: { example: ups }',
+        'query ListCarriers { carriers { code } }',
+      ),
+      /path parameter "code" is not a variable of ListCarriers/,
+    ],
+    [
+      'a response that is not selected',
+      valid('ListCarriers', '# path: /v1/carriers\n# tag: Shipments\n# summary: s\n# response: shipments', 'query ListCarriers { carriers { code } }'),
+      /Query has no selected field "shipments"/,
+    ],
+    [
+      'a paged list without pageInfo',
+      valid('ListOrders', '# path: /v1/orders\n# tag: Orders\n# summary: s', 'query ListOrders($after: String) { orders(after: $after) { edges { cursor } } }'),
+      /must select pageInfo \{ hasNextPage endCursor \}/,
+    ],
+    [
+      'a postman wait on an operation that is not a GET',
+      valid(
+        'CancelOrder',
+        '# method: POST\n# path: /v1/orders/{id}/cancel\n# tag: Orders\n# summary: s\n# parameters:\n#   id: { example: ord_1 }\n#   reason: { example: r }\n# postman: { wait: { for: CancelOrder, use: { id: orderId }, until: { status: CANCELLED } } }',
+        'mutation CancelOrder($id: ID!, $reason: String!) { cancelOrder(id: $id, reason: $reason) { id status } }',
+      ),
+      /postman.wait.for: CancelOrder is not a GET/,
+    ],
+    [
+      'a postman wait without a condition',
+      valid(
+        'GetOrder',
+        '# path: /v1/orders/{id}\n# tag: Orders\n# summary: s\n# parameters:\n#   id: { example: ord_1 }\n# postman: { wait: { for: GetOrder, until: {} } }',
+        'query GetOrder($id: ID!) { order(id: $id) { id status } }',
+      ),
+      /mapping postman.wait.until must map dotted response paths/,
+    ],
+    [
+      'a postman wait for a path variable the operation lacks',
+      valid(
+        'GetOrder',
+        '# path: /v1/orders/{id}\n# tag: Orders\n# summary: s\n# parameters:\n#   id: { example: ord_1 }\n# postman: { wait: { for: GetOrder, use: { orderId: orderId }, until: { status: PAID } } }',
+        'query GetOrder($id: ID!) { order(id: $id) { id status } }',
+      ),
+      /postman.wait.use: orderId is not a path variable of GetOrder/,
+    ],
+    [
+      'a GET with a body',
+      valid('ListCarriers', '# path: /v1/carriers\n# tag: Shipments\n# summary: s\n# body: []', 'query ListCarriers { carriers { code } }'),
+      /GET has no request body/,
+    ],
     [
       'two operations on one route',
       {
@@ -173,11 +266,18 @@ ${hasMutation ? 'extend type' : 'type'} Mutation { testCreateOrder(input: TestOr
   it('maps a mutation to POST with its input as the body, an Idempotency-Key and 201', async () => {
     const { manifest, openapi } = buildRestArtifacts({ supergraphSdl, operationsDir: operationsDir(createOrder) });
     const [operation] = Object.values(manifest.operations);
-    expect(operation).toMatchObject({ operationType: 'mutation', http: { method: 'POST', successStatus: 201, idempotency: 'required' }, body: { kind: 'variable', variable: 'input' } });
+    expect(operation).toMatchObject({
+      operationType: 'mutation',
+      http: { method: 'POST', successStatus: 201, idempotency: 'required' },
+      body: { kind: 'variable', variable: 'input' },
+    });
     expect(Object.keys(manifest.inputObjects)).toEqual(['TestCustomerInput', 'TestMoneyInput', 'TestOrderInput']);
     const post = (openapi as any).paths['/v1/orders'].post;
     expect(post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/CreateOrderRequest' });
-    expect((openapi as any).components.schemas.TestOrderInput).toMatchObject({ required: ['merchantId', 'merchantReference', 'total', 'customer'], additionalProperties: false });
+    expect((openapi as any).components.schemas.TestOrderInput).toMatchObject({
+      required: ['merchantId', 'merchantReference', 'total', 'customer'],
+      additionalProperties: false,
+    });
     // 404: the input names a merchant by ID (statuses are derived, see scripts/rest/lib/statuses.ts).
     expect(Object.keys(post.responses)).toEqual(['201', '400', '401', '403', '404', '409', '413', '415', '422', '429', '500', '502', '503', '504']);
     expect(post.parameters).toEqual([{ $ref: '#/components/parameters/IdempotencyKeyRequired' }]);
@@ -188,7 +288,15 @@ ${hasMutation ? 'extend type' : 'type'} Mutation { testCreateOrder(input: TestOr
     const bad = collectVariables(operation!, manifest.inputObjects, {
       path: {},
       query: new URLSearchParams(),
-      body: { merchantId: 7, merchantReference: 'A-1', total: { amount: '19.90', currency: 'EUR' }, customer: { name: 'Ana' }, tags: 'gift', deliverBy: 'tomorrow', colour: 'red' },
+      body: {
+        merchantId: 7,
+        merchantReference: 'A-1',
+        total: { amount: '19.90', currency: 'EUR' },
+        customer: { name: 'Ana' },
+        tags: 'gift',
+        deliverBy: 'tomorrow',
+        colour: 'red',
+      },
     });
     expect(bad.errors).toEqual(
       expect.arrayContaining([
@@ -203,13 +311,34 @@ ${hasMutation ? 'extend type' : 'type'} Mutation { testCreateOrder(input: TestOr
     const good = collectVariables(operation!, manifest.inputObjects, {
       path: {},
       query: new URLSearchParams(),
-      body: { merchantId: 'mer_1', merchantReference: 'A-1', total: { amount: 1990, currency: 'EUR' }, customer: { name: 'Ana', email: 'ana@example.com' }, tags: ['gift'] },
+      body: {
+        merchantId: 'mer_1',
+        merchantReference: 'A-1',
+        total: { amount: 1990, currency: 'EUR' },
+        customer: { name: 'Ana', email: 'ana@example.com' },
+        tags: ['gift'],
+      },
     });
-    expect(good).toEqual({ errors: [], variables: { input: { merchantId: 'mer_1', merchantReference: 'A-1', total: { amount: 1990, currency: 'EUR' }, customer: { name: 'Ana', email: 'ana@example.com' }, tags: ['gift'] } } });
+    expect(good).toEqual({
+      errors: [],
+      variables: {
+        input: {
+          merchantId: 'mer_1',
+          merchantReference: 'A-1',
+          total: { amount: 1990, currency: 'EUR' },
+          customer: { name: 'Ana', email: 'ana@example.com' },
+          tags: ['gift'],
+        },
+      },
+    });
   }, 30_000);
 
   it('refuses to map a mutation to GET', () => {
-    const files = valid('CreateOrder', '# method: GET\n# path: /v1/orders/new\n# tag: Orders\n# summary: s', 'mutation CreateOrder($input: TestOrderInput!) { testCreateOrder(input: $input) { id } }');
+    const files = valid(
+      'CreateOrder',
+      '# method: GET\n# path: /v1/orders/new\n# tag: Orders\n# summary: s',
+      'mutation CreateOrder($input: TestOrderInput!) { testCreateOrder(input: $input) { id } }',
+    );
     expect(() => buildRestArtifacts({ supergraphSdl, operationsDir: operationsDir(files) })).toThrow(/a mutation cannot be mapped to GET/);
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CATALOGUE, SANDBOX_ORDERS, type ErrorCode } from '@ipay/platform';
-import { AS_OPERATOR } from '../../../scripts/test/support.ts';
+import { AS_OPERATOR } from '../../../subgraphs/system/e2e/support.ts';
 import { readRestArtifacts } from '../../src/rest/index.ts';
 import { ResponseValidator, startRestSystem, type RestSystem } from './support.ts';
 
@@ -23,7 +23,11 @@ describe('domain refusals through REST on the running system', () => {
   async function call(method: string, documented: string, url: string, body?: unknown, headers: Record<string, string> = AS_OPERATOR) {
     const response = await fetch(`${rest.baseUrl}${url}`, {
       method,
-      headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(method === 'POST' ? { 'idempotency-key': crypto.randomUUID() } : {}) },
+      headers: {
+        ...headers,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(method === 'POST' ? { 'idempotency-key': crypto.randomUUID() } : {}),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const problem = (await response.json()) as { status: number; type: string; code?: string; title: string };
@@ -43,7 +47,12 @@ describe('domain refusals through REST on the running system', () => {
   });
 
   it('ORDER_NOT_PAYABLE: a payment session for a paid order → 409', async () => {
-    const result = await call('POST', '/v1/payment-sessions', '/v1/payment-sessions', { orderId: order('DELIVERED').id, psp: 'ADYEN', method: 'card', idempotencyKey: 'pay-delivered-1' });
+    const result = await call('POST', '/v1/payment-sessions', '/v1/payment-sessions', {
+      orderId: order('DELIVERED').id,
+      psp: 'ADYEN',
+      method: 'card',
+      idempotencyKey: 'pay-delivered-1',
+    });
     expectCode(result, 'ORDER_NOT_PAYABLE');
   });
 
@@ -54,13 +63,20 @@ describe('domain refusals through REST on the running system', () => {
       body: JSON.stringify({ orderId: order('CREATED').id, psp: 'ADYEN', method: 'card', idempotencyKey: 'pay-reused-1' }),
     });
     expect(first.status).toBe(201);
-    const reused = await call('POST', '/v1/payment-sessions', '/v1/payment-sessions', { orderId: order('CREATED').id, psp: 'STRIPE', method: 'card', idempotencyKey: 'pay-reused-1' });
+    const reused = await call('POST', '/v1/payment-sessions', '/v1/payment-sessions', {
+      orderId: order('CREATED').id,
+      psp: 'STRIPE',
+      method: 'card',
+      idempotencyKey: 'pay-reused-1',
+    });
     expectCode(reused, 'IDEMPOTENCY_KEY_REUSED');
   });
 
   it('NOT_FOUND → 404, UNAUTHENTICATED → 401 with WWW-Authenticate', async () => {
     expectCode(await call('GET', '/v1/orders/{id}', '/v1/orders/ord_does_not_exist'), 'NOT_FOUND');
-    const refused = await call('GET', '/v1/orders/{id}', `/v1/orders/${order('DELIVERED').id}`, undefined, { authorization: `Bearer ipk_test_${'x'.repeat(40)}` });
+    const refused = await call('GET', '/v1/orders/{id}', `/v1/orders/${order('DELIVERED').id}`, undefined, {
+      authorization: `Bearer ipk_test_${'x'.repeat(40)}`,
+    });
     expectCode(refused, 'UNAUTHENTICATED');
     expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer realm="ipay"/);
   });

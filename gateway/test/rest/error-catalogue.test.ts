@@ -7,7 +7,15 @@ import { PGlite } from '@electric-sql/pglite';
 import { ERROR_CATALOGUE, closeServer, createHttpServer, createLogger, listen, type ErrorCode } from '@ipay/platform';
 import { ROOT, buildRestArtifacts } from '../../../scripts/rest/lib/artifacts.ts';
 import { operationStatuses } from '../../../scripts/rest/lib/statuses.ts';
-import { DrizzleIdempotencyStore, createRestFacade, openGatewayDatabase, readRestArtifacts, type ExecuteResult, type PersistedOperation, type PersistedOperationsManifest } from '../../src/rest/index.ts';
+import {
+  DrizzleIdempotencyStore,
+  createRestFacade,
+  openGatewayDatabase,
+  readRestArtifacts,
+  type ExecuteResult,
+  type PersistedOperation,
+  type PersistedOperationsManifest,
+} from '../../src/rest/index.ts';
 import type { InputTypeRef } from '../../src/rest/manifest.ts';
 import { ResponseValidator } from './support.ts';
 
@@ -63,7 +71,8 @@ function thrownCodes(): { codes: ThrownCode[]; unreadable: string[] } {
     const type = symbol ? checker.getTypeOfSymbolAtLocation(symbol, shorthand) : checker.getTypeAtLocation(expression);
     const members = type.isUnion() ? type.types : [type];
     const literals = members.filter((t) => !(t.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Null)));
-    if (literals.length > 0 && literals.every((t) => t.isStringLiteral())) for (const t of literals) codes.push({ code: (t as ts.StringLiteralType).value, at: where(expression) });
+    if (literals.length > 0 && literals.every((t) => t.isStringLiteral()))
+      for (const t of literals) codes.push({ code: (t as ts.StringLiteralType).value, at: where(expression) });
     else unreadable.push(`${where(expression)} (${checker.typeToString(type)})`);
   };
   for (const file of files) {
@@ -89,7 +98,17 @@ describe('the error catalogue', () => {
     expect(unreadable, 'error codes must be literals or typed as unions of literals').toEqual([]);
     // The walk finds what it should: codes thrown through wrappers, literals and typed unions alike.
     const found = new Set(codes.map((c) => c.code));
-    for (const code of ['ORDER_NOT_PAYABLE', 'ILLEGAL_TRANSITION', 'IDEMPOTENCY_KEY_REUSED', 'PSP_UNAVAILABLE', 'PSP_REFUSED', 'REFUND_EXCEEDS_CAPTURED', 'MERCHANT_NOT_ACTIVE', 'NOT_FOUND']) expect(found).toContain(code);
+    for (const code of [
+      'ORDER_NOT_PAYABLE',
+      'ILLEGAL_TRANSITION',
+      'IDEMPOTENCY_KEY_REUSED',
+      'PSP_UNAVAILABLE',
+      'PSP_REFUSED',
+      'REFUND_EXCEEDS_CAPTURED',
+      'MERCHANT_NOT_ACTIVE',
+      'NOT_FOUND',
+    ])
+      expect(found).toContain(code);
     const missing = codes.filter((c) => !Object.prototype.hasOwnProperty.call(ERROR_CATALOGUE, c.code)).map((c) => `${c.code} at ${c.at}`);
     expect(missing, 'add these codes to ERROR_CATALOGUE in subgraphs/platform/src/errors.ts').toEqual([]);
   }, 120_000);
@@ -177,7 +196,13 @@ describe('every catalogued code through the REST facade', () => {
   beforeAll(async () => {
     const store = new DrizzleIdempotencyStore((await openGatewayDatabase({ kind: 'pglite', client: pglite })).db);
     const logger = createLogger('error-catalogue-test', 'silent');
-    const facade = createRestFacade({ manifest: manifest as PersistedOperationsManifest, openapi, logger, idempotencyStore: store, execute: () => ((executions += 1), next()) });
+    const facade = createRestFacade({
+      manifest: manifest as PersistedOperationsManifest,
+      openapi,
+      logger,
+      idempotencyStore: store,
+      execute: () => ((executions += 1), next()),
+    });
     server = createHttpServer(logger, facade.routes);
     baseUrl = `http://127.0.0.1:${await listen(server, 0, 'rest facade', 'REST_TEST_PORT', '127.0.0.1')}`;
   });
@@ -190,7 +215,16 @@ describe('every catalogued code through the REST facade', () => {
   /** The code as a subgraph's resolver raises it: a field error with the root field's path. */
   const fieldError = (operation: PersistedOperation, code: string) => async (): Promise<ExecuteResult> => ({
     status: 200,
-    body: { data: null, errors: [{ message: `${code.toLowerCase()}: the message for people`, path: [operation.response.path[0]!], extensions: { code, ...(code === 'BAD_USER_INPUT' ? { field: 'x' } : {}) } }] },
+    body: {
+      data: null,
+      errors: [
+        {
+          message: `${code.toLowerCase()}: the message for people`,
+          path: [operation.response.path[0]!],
+          extensions: { code, ...(code === 'BAD_USER_INPUT' ? { field: 'x' } : {}) },
+        },
+      ],
+    },
   });
 
   const graphCodes = (Object.keys(ERROR_CATALOGUE) as ErrorCode[]).filter((code) => ERROR_CATALOGUE[code].layer !== 'rest');
@@ -200,9 +234,26 @@ describe('every catalogued code through the REST facade', () => {
     const raisedBy = ('raisedBy' in spec ? spec.raisedBy : []) as readonly string[];
     if (candidates.length === 0) {
       // Only codes of root fields not served over REST (subscriptions, or fields still being built) have none.
-      expect(raisedBy.length > 0 || ['PERSISTED_QUERY_NOT_ALLOWED', 'LIMIT_EXCEEDED', 'SUBSCRIBER_TOO_SLOW', 'BAD_REQUEST', 'GRAPHQL_PARSE_FAILED', 'OPERATION_RESOLUTION_FAILURE', 'PERSISTED_QUERY_NOT_FOUND',
-        // The GraphQL endpoint's own refusals before execution; REST answers these as problem+json of its own.
-        'OPERATION_LIMIT_EXCEEDED', 'BATCHING_NOT_SUPPORTED', 'METHOD_NOT_ALLOWED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'SERVER_BUSY'].includes(code), `${code} is documented on no operation`).toBe(true);
+      expect(
+        raisedBy.length > 0 ||
+          [
+            'PERSISTED_QUERY_NOT_ALLOWED',
+            'LIMIT_EXCEEDED',
+            'SUBSCRIBER_TOO_SLOW',
+            'BAD_REQUEST',
+            'GRAPHQL_PARSE_FAILED',
+            'OPERATION_RESOLUTION_FAILURE',
+            'PERSISTED_QUERY_NOT_FOUND',
+            // The GraphQL endpoint's own refusals before execution; REST answers these as problem+json of its own.
+            'OPERATION_LIMIT_EXCEEDED',
+            'BATCHING_NOT_SUPPORTED',
+            'METHOD_NOT_ALLOWED',
+            'PAYLOAD_TOO_LARGE',
+            'UNSUPPORTED_MEDIA_TYPE',
+            'SERVER_BUSY',
+          ].includes(code),
+        `${code} is documented on no operation`,
+      ).toBe(true);
       return;
     }
     for (const analysed of candidates.slice(0, 3)) {
@@ -214,7 +265,10 @@ describe('every catalogued code through the REST facade', () => {
       expect(response.status, `${code} on ${operation.name}`).toBe(spec.status);
       expect(body).toMatchObject({ status: spec.status, type: spec.type, title: spec.title, code: spec.status === 500 ? code : code });
       expect(response.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
-      expect(validator.errors(operation.http.path, operation.http.method, spec.status, 'application/problem+json', body), `${code} on ${operation.name}`).toEqual([]);
+      expect(
+        validator.errors(operation.http.path, operation.http.method, spec.status, 'application/problem+json', body),
+        `${code} on ${operation.name}`,
+      ).toEqual([]);
       if (spec.status === 401) expect(response.headers.get('www-authenticate')).toMatch(/^Bearer /);
       if (spec.status === 429 || spec.status === 503) expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
     }
@@ -223,22 +277,26 @@ describe('every catalogued code through the REST facade', () => {
   it('documents a 404 on every operation that looks an entity up or names one by ID', () => {
     const withoutNotFound = built.operations.filter((op) => !(openapi as any).paths[op.path][op.method.toLowerCase()].responses['404']);
     for (const op of withoutNotFound) {
-      expect(op.response.segments.some((s) => s.nullable), op.name).toBe(false);
+      expect(
+        op.response.segments.some((s) => s.nullable),
+        op.name,
+      ).toBe(false);
       expect(JSON.stringify(op.variables.map((v) => v.graphqlType)), op.name).not.toMatch(/\bID\b/);
     }
     expect(withoutNotFound.length).toBeLessThan(built.operations.length / 4);
   });
 
   it('never stores a 5xx under an Idempotency-Key: the retry runs again; a 4xx refusal is replayed', async () => {
-    const operation = byName.get('CreateRefund')!;
+    // An operation without an idempotency variable of its own: the gateway's store keeps its keys.
+    const operation = byName.get('SendCarrierStatement')!;
     const { url, init } = requestFor(operation);
-    const keyed = { ...init, headers: { ...(init.headers as Record<string, string>), 'idempotency-key': 'refund-psp-down' } };
-    next = fieldError(operation, 'PSP_UNAVAILABLE');
+    const keyed = { ...init, headers: { ...(init.headers as Record<string, string>), 'idempotency-key': 'statement-mail-down' } };
+    next = fieldError(operation, 'MAIL_UNAVAILABLE');
     const before = executions;
     const failed = await fetch(`${baseUrl}${url}`, keyed);
     expect(failed.status).toBe(503);
-    expect(((await failed.json()) as { retryable?: unknown; code: string }).code).toBe('PSP_UNAVAILABLE');
-    next = fieldError(operation, 'REFUND_EXCEEDS_CAPTURED');
+    expect(((await failed.json()) as { retryable?: unknown; code: string }).code).toBe('MAIL_UNAVAILABLE');
+    next = fieldError(operation, 'NO_STATEMENT_RECIPIENTS');
     const retried = await fetch(`${baseUrl}${url}`, keyed);
     expect(retried.status).toBe(422);
     expect(retried.headers.get('idempotent-replayed')).toBeNull();
@@ -247,6 +305,20 @@ describe('every catalogued code through the REST facade', () => {
     const replayed = await fetch(`${baseUrl}${url}`, keyed);
     expect(replayed.status).toBe(422);
     expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+    expect(executions - before).toBe(2);
+  });
+
+  it('keeps no second key for an operation with its own idempotency variable: every retry reaches the graph, which keeps the key', async () => {
+    const operation = byName.get('CreateRefund')!;
+    const { url, init } = requestFor(operation);
+    const keyed = { ...init, headers: { ...(init.headers as Record<string, string>), 'idempotency-key': 'refund-psp-down' } };
+    next = fieldError(operation, 'REFUND_EXCEEDS_CAPTURED');
+    const before = executions;
+    for (let i = 0; i < 2; i++) {
+      const answer = await fetch(`${baseUrl}${url}`, keyed);
+      expect(answer.status).toBe(422);
+      expect(answer.headers.get('idempotent-replayed')).toBeNull();
+    }
     expect(executions - before).toBe(2);
   });
 

@@ -2,7 +2,14 @@ import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeServer, createHttpServer, createLogger, listen } from '@ipay/platform';
 import { PGlite } from '@electric-sql/pglite';
-import { DrizzleIdempotencyStore, createRestFacade, openGatewayDatabase, readRestArtifacts, type ExecuteResult, type PersistedOperationsManifest } from '../../src/rest/index.ts';
+import {
+  DrizzleIdempotencyStore,
+  createRestFacade,
+  openGatewayDatabase,
+  readRestArtifacts,
+  type ExecuteResult,
+  type PersistedOperationsManifest,
+} from '../../src/rest/index.ts';
 import { ResponseValidator } from './support.ts';
 
 /**
@@ -48,8 +55,15 @@ describe('GraphQL results → REST status codes and problem details', () => {
     expect(validator.errors('/v1/orders/{id}', 'GET', response.status, 'application/problem+json', body)).toEqual([]);
     return { status: response.status, retryAfter: response.headers.get('retry-after'), body };
   }
-  const graphql = (status: number, body: unknown, headers?: Record<string, string>) => async (): Promise<ExecuteResult> => ({ status, body: body as never, ...(headers ? { headers } : {}) });
-  const error = (message: string, extensions: Record<string, unknown>, data: unknown = { order: null }) => ({ data, errors: [{ message, path: ['order'], extensions }] });
+  const graphql = (status: number, body: unknown, headers?: Record<string, string>) => async (): Promise<ExecuteResult> => ({
+    status,
+    body: body as never,
+    ...(headers ? { headers } : {}),
+  });
+  const error = (message: string, extensions: Record<string, unknown>, data: unknown = { order: null }) => ({
+    data,
+    errors: [{ message, path: ['order'], extensions }],
+  });
 
   it.each([
     ['UNAUTHENTICATED', 401, 'unauthenticated'],
@@ -76,19 +90,31 @@ describe('GraphQL results → REST status codes and problem details', () => {
   });
 
   it('GraphQL variable coercion errors → 422 naming the variable', async () => {
-    const { status, body } = await get(graphql(400, { errors: [{ message: 'Variable "$id" got invalid value 5; ID cannot represent value: 5', extensions: { code: 'BAD_USER_INPUT' } }] }));
+    const { status, body } = await get(
+      graphql(400, { errors: [{ message: 'Variable "$id" got invalid value 5; ID cannot represent value: 5', extensions: { code: 'BAD_USER_INPUT' } }] }),
+    );
     expect(status).toBe(422);
     expect(body.errors).toEqual([{ field: 'id', in: 'path', detail: 'Variable "$id" got invalid value 5; ID cannot represent value: 5' }]);
   });
 
   it('GRAPHQL_VALIDATION_FAILED → 422', async () => {
-    const { status, body } = await get(graphql(400, { errors: [{ message: 'Cannot query field "colour" on type "Order".', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] }));
+    const { status, body } = await get(
+      graphql(400, { errors: [{ message: 'Cannot query field "colour" on type "Order".', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] }),
+    );
     expect(status).toBe(422);
     expect(body.code).toBe('GRAPHQL_VALIDATION_FAILED');
   });
 
   it('the most decisive error wins when there are several', async () => {
-    const { status } = await get(graphql(200, { data: { order: null }, errors: [{ message: 'nope', extensions: { code: 'NOT_FOUND' } }, { message: 'who are you', extensions: { code: 'UNAUTHENTICATED' } }] }));
+    const { status } = await get(
+      graphql(200, {
+        data: { order: null },
+        errors: [
+          { message: 'nope', extensions: { code: 'NOT_FOUND' } },
+          { message: 'who are you', extensions: { code: 'UNAUTHENTICATED' } },
+        ],
+      }),
+    );
     expect(status).toBe(401);
   });
 
@@ -99,16 +125,28 @@ describe('GraphQL results → REST status codes and problem details', () => {
     expect(slow.status).toBe(504);
   });
 
-  it('a subgraph refusing the caller (HTTP 401/403 from its resolvers) keeps the subgraph\'s code and message', async () => {
+  it("a subgraph refusing the caller (HTTP 401/403 from its resolvers) keeps the subgraph's code and message", async () => {
     const refused = (status: number, statusText: string, inner: unknown[]) =>
-      error(`${status}: ${statusText}`, { code: status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN', response: { url: 'http://commerce/graphql', status, statusText, body: { errors: inner } } });
-    const forbidden = await get(graphql(200, refused(403, 'Forbidden', [{ message: 'missing permission orders:read', path: ['order'], extensions: { code: 'FORBIDDEN' } }])));
+      error(`${status}: ${statusText}`, {
+        code: status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN',
+        response: { url: 'http://commerce/graphql', status, statusText, body: { errors: inner } },
+      });
+    const forbidden = await get(
+      graphql(200, refused(403, 'Forbidden', [{ message: 'missing permission orders:read', path: ['order'], extensions: { code: 'FORBIDDEN' } }])),
+    );
     expect(forbidden).toMatchObject({ status: 403, body: { code: 'FORBIDDEN', detail: 'missing permission orders:read' } });
     // Refusing the request as a whole (no path) is the gateway's own credential failing: not the caller's fault.
-    const internal = await get(graphql(200, refused(401, 'Unauthorized', [{ message: 'requests must come through the gateway', extensions: { code: 'UNAUTHENTICATED' } }])));
+    const internal = await get(
+      graphql(200, refused(401, 'Unauthorized', [{ message: 'requests must come through the gateway', extensions: { code: 'UNAUTHENTICATED' } }])),
+    );
     expect(internal.status).toBe(502);
     expect(internal.body.code).toBeUndefined();
-    const html = await get(graphql(200, error('500: Internal Server Error', { response: { url: 'http://commerce/graphql', status: 500, statusText: 'Internal Server Error', body: '<html>' } })));
+    const html = await get(
+      graphql(
+        200,
+        error('500: Internal Server Error', { response: { url: 'http://commerce/graphql', status: 500, statusText: 'Internal Server Error', body: '<html>' } }),
+      ),
+    );
     expect(html.status).toBe(502);
   });
 

@@ -50,9 +50,16 @@ describe('REST coverage of the API groups', () => {
         expect(endpoints, `${group} has endpoints but the graph does not serve it`).toEqual([]);
         return;
       }
-      expect(endpoints.some((op) => op.fields.some((field) => signals.includes(field))), `${group} is served but has no REST endpoint`).toBe(true);
+      expect(
+        endpoints.some((op) => op.fields.some((field) => signals.includes(field))),
+        `${group} is served but has no REST endpoint`,
+      ).toBe(true);
       for (const field of REQUIRED_FIELDS[group] ?? []) {
-        if (rootFields.has(field)) expect(operations.some((op) => op.fields.includes(field)), `${field} has no REST endpoint`).toBe(true);
+        if (rootFields.has(field))
+          expect(
+            operations.some((op) => op.fields.includes(field)),
+            `${field} has no REST endpoint`,
+          ).toBe(true);
       }
     });
   }

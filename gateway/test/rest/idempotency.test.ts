@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SANDBOX_MERCHANTS, SANDBOX_ORDERS } from '@ipay/platform';
 import { buildRestArtifacts } from '../../../scripts/rest/lib/artifacts.ts';
-import { AS_OPERATOR, SANDBOX_KEYS, bearer } from '../../../scripts/test/support.ts';
+import { AS_OPERATOR, SANDBOX_KEYS, bearer } from '../../../subgraphs/system/e2e/support.ts';
 import { eq } from '../../src/db/orm.ts';
 import { idempotencyKeys } from '../../src/db/schema.ts';
 import type { ExecuteOperation, ExecuteResult } from '../../src/rest/index.ts';
@@ -20,11 +20,13 @@ describe('Idempotency-Key on POST (Stripe semantics), stored in the gateway data
   /** A result to answer instead of asking the gateway, for outcomes a read query cannot produce. */
   let scripted: ExecuteResult | undefined;
   let clock = Date.parse('2026-11-20T12:00:00.000Z');
-  const counting = (execute: ExecuteOperation): ExecuteOperation => async (request, context) => {
-    executions += 1;
-    await gate; // lets a test hold the first request in flight
-    return scripted ?? execute(request, context);
-  };
+  const counting =
+    (execute: ExecuteOperation): ExecuteOperation =>
+    async (request, context) => {
+      executions += 1;
+      await gate; // lets a test hold the first request in flight
+      return scripted ?? execute(request, context);
+    };
 
   beforeAll(async () => {
     rest = await startRestSystem({ manifest: artifacts.manifest, openapi: artifacts.openapi, wrapExecute: counting, now: () => new Date(clock) });
@@ -126,10 +128,12 @@ describe('Idempotency-Key on POST (Stripe semantics), stored in the gateway data
     expect(given.body.edges).toHaveLength(1);
   });
 
-  it('refuses bodies that are not a JSON object of the operation\'s variables', async () => {
+  it("refuses bodies that are not a JSON object of the operation's variables", async () => {
     expect((await post('/v1/orders/search', '{"first": 2', {})).body).toMatchObject({ status: 400, type: 'urn:ipay:problem:invalid-body' });
     expect((await post('/v1/orders/search', [1, 2])).body.errors).toEqual([{ in: 'body', detail: 'the body must be a JSON object' }]);
-    expect((await post('/v1/orders/search', { first: 2, sort: 'asc' })).body.errors).toEqual([{ field: 'sort', in: 'body', detail: expect.stringMatching(/^is not a property of this request/) }]);
+    expect((await post('/v1/orders/search', { first: 2, sort: 'asc' })).body.errors).toEqual([
+      { field: 'sort', in: 'body', detail: expect.stringMatching(/^is not a property of this request/) },
+    ]);
     const text = await post('/v1/orders/search', 'first=2', { 'content-type': 'application/x-www-form-urlencoded' });
     expect(text.status).toBe(415);
     expect(executions).toBe(0);
@@ -153,7 +157,13 @@ describe('Idempotency-Key on POST (Stripe semantics), stored in the gateway data
   });
 
   it('stores a refusal of the graph (4xx) so a retry with the key gets the same answer', async () => {
-    scripted = { status: 200, body: { data: { orders: null }, errors: [{ message: 'first: the order was released already', path: ['orders'], extensions: { code: 'BAD_USER_INPUT', field: 'first' } }] } };
+    scripted = {
+      status: 200,
+      body: {
+        data: { orders: null },
+        errors: [{ message: 'first: the order was released already', path: ['orders'], extensions: { code: 'BAD_USER_INPUT', field: 'first' } }],
+      },
+    };
     const conflict = await post('/v1/orders/search', { first: 2 }, { 'idempotency-key': 'conflict-1' });
     expect(conflict.status).toBe(422);
     expect(conflict.body).toMatchObject({ type: 'urn:ipay:problem:invalid-input', code: 'BAD_USER_INPUT', detail: 'first: the order was released already' });
@@ -177,7 +187,15 @@ describe('Idempotency-Key on POST (Stripe semantics), stored in the gateway data
 
   it('lets a claim abandoned past its lease be taken over, and ignores the late completion of the old one', async () => {
     const now = new Date(clock);
-    const request = { scope: 'test', key: 'abandoned', fingerprint: 'f1', operationId: 'op', now, expiresAt: new Date(clock + DAY), lockedUntil: new Date(clock + 1000) };
+    const request = {
+      scope: 'test',
+      key: 'abandoned',
+      fingerprint: 'f1',
+      operationId: 'op',
+      now,
+      expiresAt: new Date(clock + DAY),
+      lockedUntil: new Date(clock + 1000),
+    };
     const first = await rest.store.claim(request);
     expect(first.outcome).toBe('claimed');
     expect((await rest.store.claim(request)).outcome).toBe('in-flight');
@@ -187,8 +205,16 @@ describe('Idempotency-Key on POST (Stripe semantics), stored in the gateway data
     const stale = first.outcome === 'claimed' ? first.lockToken : '';
     expect(await rest.store.complete({ scope: 'test', key: 'abandoned', lockToken: stale }, { status: 200, headers: {}, body: '"old"' })).toBe(false);
     const current = second.outcome === 'claimed' ? second.lockToken : '';
-    expect(await rest.store.complete({ scope: 'test', key: 'abandoned', lockToken: current }, { status: 201, headers: { 'content-type': 'application/json' }, body: '"new"' })).toBe(true);
-    expect(await rest.store.claim(request)).toEqual({ outcome: 'replay', response: { status: 201, headers: { 'content-type': 'application/json' }, body: '"new"' } });
+    expect(
+      await rest.store.complete(
+        { scope: 'test', key: 'abandoned', lockToken: current },
+        { status: 201, headers: { 'content-type': 'application/json' }, body: '"new"' },
+      ),
+    ).toBe(true);
+    expect(await rest.store.claim(request)).toEqual({
+      outcome: 'replay',
+      response: { status: 201, headers: { 'content-type': 'application/json' }, body: '"new"' },
+    });
   });
 
   // Last: it takes commerce down.

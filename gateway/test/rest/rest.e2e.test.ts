@@ -1,7 +1,8 @@
 import createClient from 'openapi-fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_MERCHANTS, SANDBOX_ORDERS, sandboxSettlementId } from '@ipay/platform';
-import { AS_OPERATOR, SANDBOX_KEYS, bearer } from '../../../scripts/test/support.ts';
+import { AS_OPERATOR, SANDBOX_KEYS, bearer } from '../../../subgraphs/system/e2e/support.ts';
+import { downloadPaths } from '../../../scripts/rest/lib/downloads.ts';
 import { readRestArtifacts } from '../../src/rest/index.ts';
 import type { paths } from './generated/openapi.ts';
 import { ResponseValidator, startRestSystem, type RestSystem } from './support.ts';
@@ -15,7 +16,10 @@ async function call(rest: RestSystem, method: string, template: string, url: str
   const text = await response.text();
   const body = text ? JSON.parse(text) : undefined;
   if (response.status !== 304) {
-    expect(validator.errors(template, method, response.status, response.headers.get('content-type') ?? '', body), `${method} ${url} → ${response.status} ${text.slice(0, 300)}`).toEqual([]);
+    expect(
+      validator.errors(template, method, response.status, response.headers.get('content-type') ?? '', body),
+      `${method} ${url} → ${response.status} ${text.slice(0, 300)}`,
+    ).toEqual([]);
   }
   return { status: response.status, headers: response.headers, body };
 }
@@ -41,7 +45,13 @@ describe('the REST facade over the running graph', () => {
     const order = await client.GET('/v1/orders/{id}', { params: { path: { id: delivered.id } } });
     expect(order.response.status).toBe(200);
     valid('/v1/orders/{id}', order.response, order.data);
-    expect(order.data).toMatchObject({ id: delivered.id, merchantReference: delivered.reference, status: 'DELIVERED', total: { amount: delivered.amount, currency: 'EUR' }, merchant: { id: merchant.id, slug: merchant.slug } });
+    expect(order.data).toMatchObject({
+      id: delivered.id,
+      merchantReference: delivered.reference,
+      status: 'DELIVERED',
+      total: { amount: delivered.amount, currency: 'EUR' },
+      merchant: { id: merchant.id, slug: merchant.slug },
+    });
     const session = order.data!.paymentSession!;
     const shipment = order.data!.shipment!;
     expect(order.data!.settlement?.id).toBe(sandboxSettlementId(merchant.id));
@@ -68,7 +78,9 @@ describe('the REST facade over the running graph', () => {
     valid('/v1/payment-sessions/{id}', sessionById.response, sessionById.data);
     expect(sessionById.data).toMatchObject({ id: session.id, reference: session.reference, status: 'CONFIRMED', order: { id: delivered.id } });
 
-    const sessionByReference = await client.GET('/v1/payment-sessions-by-reference/{reference}', { params: { path: { reference: session.reference.toLowerCase() } } });
+    const sessionByReference = await client.GET('/v1/payment-sessions-by-reference/{reference}', {
+      params: { path: { reference: session.reference.toLowerCase() } },
+    });
     valid('/v1/payment-sessions-by-reference/{reference}', sessionByReference.response, sessionByReference.data);
     expect(sessionByReference.data?.id).toBe(session.id);
 
@@ -135,10 +147,14 @@ describe('the REST facade over the running graph', () => {
     expect(missing.body.errors).toEqual([{ field: 'merchantId', in: 'query', detail: 'is required (ID!)' }]);
   });
 
-  it('passes on the graph\'s own input errors as 422 with the field', async () => {
+  it("passes on the graph's own input errors as 422 with the field", async () => {
     const tooMany = await call(rest, 'GET', '/v1/orders', '/v1/orders?first=1000');
     expect(tooMany.status).toBe(422);
-    expect(tooMany.body).toMatchObject({ type: 'urn:ipay:problem:invalid-input', code: 'BAD_USER_INPUT', errors: [{ field: 'first', in: 'query', detail: 'must be an integer from 1 to 100' }] });
+    expect(tooMany.body).toMatchObject({
+      type: 'urn:ipay:problem:invalid-input',
+      code: 'BAD_USER_INPUT',
+      errors: [{ field: 'first', in: 'query', detail: 'must be an integer from 1 to 100' }],
+    });
     const cursor = await call(rest, 'GET', '/v1/orders', '/v1/orders?after=not-a-cursor');
     expect(cursor.status).toBe(422);
     expect(cursor.body.errors).toEqual([{ field: 'after', in: 'query', detail: 'is not a cursor returned by this list' }]);
@@ -213,11 +229,19 @@ describe('the REST facade over the running graph', () => {
     const document = await fetch(`${rest.baseUrl}/openapi.json`);
     expect(await document.json()).toEqual(openapi);
     const postman = await fetch(`${rest.baseUrl}/postman.json`);
-    const collection = (await postman.json()) as { info: { schema: string }; variable: { key: string; value: string }[]; item: { name: string; item: { request: { method: string; url: { raw: string } } }[] }[] };
+    const collection = (await postman.json()) as {
+      info: { schema: string };
+      variable: { key: string; value: string }[];
+      item: { name: string; item: { request: { method: string; url: { raw: string } } }[] }[];
+    };
     expect(collection.info.schema).toBe('https://schema.getpostman.com/json/collection/v2.1.0/collection.json');
     expect(collection.variable).toContainEqual({ key: 'baseUrl', value: rest.baseUrl, type: 'string' });
     const requests = collection.item.flatMap((folder) => folder.item.map((i) => `${i.request.method} ${i.request.url.raw.split('?')[0]}`));
-    const expected = Object.values(manifest.operations).map((op) => `${op.http.method} {{baseUrl}}${op.http.path.replace(/\{([^}]+)\}/g, ':$1')}`);
+    // Every persisted operation, and the streamed downloads documented next to them (scripts/rest/lib/downloads.ts).
+    const expected = [
+      ...Object.values(manifest.operations).map((op) => ({ method: op.http.method, path: op.http.path })),
+      ...downloadPaths().map((d) => ({ method: 'GET', path: d.path })),
+    ].map((op) => `${op.method} {{baseUrl}}${op.path.replace(/\{([^}]+)\}/g, ':$1')}`);
     expect(requests.sort()).toEqual(expected.sort());
     // Folders per tag in use, in the order tags.yaml lists them (a tag's folder may continue after a request of
     // another that it depends on: the collection runs top to bottom).
@@ -257,7 +281,9 @@ describe('the REST facade over the running graph', () => {
     const swaggerInit = await (await fetch(`${rest.baseUrl}/docs/init.js`)).text();
     expect(swaggerInit).toContain('url: "/openapi.json"');
     expect(swaggerInit).toContain('validatorUrl: null');
-    const cached = await fetch(`${rest.baseUrl}/docs/swagger-ui-bundle.js`, { headers: { 'if-none-match': (await fetch(`${rest.baseUrl}/docs/swagger-ui-bundle.js`, { method: 'HEAD' })).headers.get('etag')! } });
+    const cached = await fetch(`${rest.baseUrl}/docs/swagger-ui-bundle.js`, {
+      headers: { 'if-none-match': (await fetch(`${rest.baseUrl}/docs/swagger-ui-bundle.js`, { method: 'HEAD' })).headers.get('etag')! },
+    });
     expect(cached.status).toBe(304);
     expect((await fetch(`${rest.baseUrl}/docs/../../package.json`)).status).toBe(404);
   });

@@ -1,8 +1,12 @@
 import type { Server } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { closeServer, createHttpServer, createLogger, listen, type DatabaseHandle } from '@ipay/platform';
-import { startTestSystem, type TestSystem } from '../../../scripts/test/support.ts';
+import { closeServer, createHttpServer, createLogger, listen, type DatabaseHandle, type RouteHandler } from '@ipay/platform';
+import { DOWNLOAD_ROUTES } from '../../src/downloads.ts';
+import { startTestSystem, type TestSystem } from '../../../subgraphs/system/e2e/support.ts';
 import { DrizzleIdempotencyStore, openGatewayDatabase } from '../../src/db/idempotency-store.ts';
 import { createRestFacade, readRestArtifacts, type ExecuteOperation, type PersistedOperationsManifest, type RestFacadeOptions } from '../../src/rest/index.ts';
 
@@ -24,6 +28,26 @@ export function executeOverHttp(gatewayUrl: string): ExecuteOperation {
   };
 }
 
+/**
+ * The streamed download routes are not persisted operations: the gateway serves them itself (gateway/src/downloads.ts).
+ * The facade's own test server hands them on to the test system's gateway unchanged, so the documented REST surface
+ * (and the Postman collection) is served from one base URL as on the real gateway.
+ */
+export function forwardDownloads(gatewayUrl: string): Record<string, RouteHandler> {
+  const forward: RouteHandler = async ({ req, res }) => {
+    const authorization = req.headers.authorization;
+    const upstream = await fetch(new URL(req.url ?? '/', gatewayUrl), { method: req.method, headers: authorization ? { authorization } : {} });
+    const headers: Record<string, string> = {};
+    upstream.headers.forEach((value, name) => {
+      if (name !== 'transfer-encoding' && name !== 'connection' && name !== 'keep-alive') headers[name] = value;
+    });
+    res.writeHead(upstream.status, headers);
+    if (!upstream.body) return void res.end();
+    await pipeline(Readable.fromWeb(upstream.body as unknown as WebReadableStream<Uint8Array>), res);
+  };
+  return Object.fromEntries(Object.keys(DOWNLOAD_ROUTES).map((path) => [`${path}*`, forward]));
+}
+
 export interface RestSystem {
   system: TestSystem;
   /** Where the facade listens, e.g. http://127.0.0.1:54321 */
@@ -38,7 +62,11 @@ export interface RestSystem {
  * own, on an ephemeral port. The lead mounts the same routes on the gateway's server.
  */
 export async function startRestSystem(
-  options: { manifest?: PersistedOperationsManifest; openapi?: Record<string, unknown>; wrapExecute?: (execute: ExecuteOperation) => ExecuteOperation } & Partial<Pick<RestFacadeOptions, 'now'>> = {},
+  options: {
+    manifest?: PersistedOperationsManifest;
+    openapi?: Record<string, unknown>;
+    wrapExecute?: (execute: ExecuteOperation) => ExecuteOperation;
+  } & Partial<Pick<RestFacadeOptions, 'now'>> = {},
 ): Promise<RestSystem> {
   const system = await startTestSystem({ seed: true });
   let server: Server | undefined;
@@ -57,7 +85,7 @@ export async function startRestSystem(
       idempotencyStore: store,
       now: options.now,
     });
-    server = createHttpServer(logger, facade.routes);
+    server = createHttpServer(logger, { ...facade.routes, ...forwardDownloads(system.gatewayUrl) });
     const port = await listen(server, 0, 'rest facade', 'REST_TEST_PORT', '127.0.0.1');
     const handle = gatewayDatabase;
     const listening = server;

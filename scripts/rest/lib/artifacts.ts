@@ -40,7 +40,9 @@ export function buildRestArtifacts(options: BuildOptions = {}): RestArtifacts {
   assertUniqueRoutes(operations);
 
   const tags = readTags(operationsDir);
-  const warnings = [...new Set(operations.map((op) => op.tag))].filter((tag) => !tags.some((t) => t.name === tag)).map((tag) => `tag "${tag}" has no description in ${join(operationsDir, 'tags.yaml')}`);
+  const warnings = [...new Set(operations.map((op) => op.tag))]
+    .filter((tag) => !tags.some((t) => t.name === tag))
+    .map((tag) => `tag "${tag}" has no description in ${join(operationsDir, 'tags.yaml')}`);
 
   const manifest: PersistedOperationsManifest = {
     version: 1,

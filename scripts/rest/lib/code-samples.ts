@@ -33,7 +33,10 @@ function queryString(query: Query): string {
 }
 
 function curl(op: AnalysedOperation, path: string, query: Query, body: unknown, idempotent: boolean): string {
-  const lines = [`curl -sS${op.method === 'GET' ? '' : ` -X ${op.method}`} "$IPAY_API_URL${path}${queryString(query)}"`, `-H "Authorization: Bearer $IPAY_TOKEN"`];
+  const lines = [
+    `curl -sS${op.method === 'GET' ? '' : ` -X ${op.method}`} "$IPAY_API_URL${path}${queryString(query)}"`,
+    `-H "Authorization: Bearer $IPAY_TOKEN"`,
+  ];
   if (body !== undefined) lines.push(`-H "Content-Type: application/json"`);
   if (idempotent) lines.push(`-H "Idempotency-Key: $(uuidgen)"`);
   if (body !== undefined) lines.push(`-d '${JSON.stringify(body).replaceAll("'", "'\\''")}'`);
@@ -81,7 +84,10 @@ function py(value: unknown): string {
   if (value === true) return 'True';
   if (value === false) return 'False';
   if (Array.isArray(value)) return `[${value.map(py).join(', ')}]`;
-  if (typeof value === 'object') return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${py(v)}`).join(', ')}}`;
+  if (typeof value === 'object')
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)}: ${py(v)}`)
+      .join(', ')}}`;
   return JSON.stringify(value);
 }
 

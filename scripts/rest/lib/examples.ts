@@ -69,7 +69,15 @@ export function exampleFor(
       continue;
     }
     const sub = selected.nodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : []));
-    value[selected.responseKey] = exampleFor(schema, selected.definition.type, sub, fragments, hints, { parent: objectType, definition: selected.definition, parentIsRoot: isRoot }, false);
+    value[selected.responseKey] = exampleFor(
+      schema,
+      selected.definition.type,
+      sub,
+      fragments,
+      hints,
+      { parent: objectType, definition: selected.definition, parentIsRoot: isRoot },
+      false,
+    );
   }
   return value;
 }

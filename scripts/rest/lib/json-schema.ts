@@ -30,7 +30,9 @@ export class SchemaComponents {
     if (!this.schemas.has(type.name)) {
       const values = type.getValues();
       const documented = values.filter((v) => v.description);
-      const description = [type.description, documented.length > 0 ? documented.map((v) => `- \`${v.name}\`: ${v.description}`).join('\n') : undefined].filter(Boolean).join('\n\n');
+      const description = [type.description, documented.length > 0 ? documented.map((v) => `- \`${v.name}\`: ${v.description}`).join('\n') : undefined]
+        .filter(Boolean)
+        .join('\n\n');
       this.schemas.set(type.name, { type: 'string', enum: values.map((v) => v.name), ...(description ? { description } : {}) });
     }
     return this.ref(type.name);
@@ -78,7 +80,11 @@ export class SchemaComponents {
     return nullable(this.outputNonNull(type, selectionSets, fragments));
   }
 
-  private outputNonNull(type: GraphQLOutputType, selectionSets: readonly SelectionSetNode[], fragments: ReadonlyMap<string, FragmentDefinitionNode>): JsonSchema {
+  private outputNonNull(
+    type: GraphQLOutputType,
+    selectionSets: readonly SelectionSetNode[],
+    fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+  ): JsonSchema {
     if (isNonNullType(type)) return this.outputNonNull(type.ofType, selectionSets, fragments);
     if (isListType(type)) return { type: 'array', items: this.output(type.ofType, selectionSets, fragments) };
     if (isEnumType(type)) return this.enum(type);
@@ -93,7 +99,11 @@ export class SchemaComponents {
           continue;
         }
         const sub = field.nodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : []));
-        properties[field.responseKey] = describe(this.output(field.definition.type, sub, fragments), field.definition.description, field.definition.deprecationReason);
+        properties[field.responseKey] = describe(
+          this.output(field.definition.type, sub, fragments),
+          field.definition.description,
+          field.definition.deprecationReason,
+        );
       }
       return { type: 'object', properties, required, additionalProperties: false } satisfies JsonSchema;
     });
@@ -142,4 +152,3 @@ function describe(schema: JsonSchema, description: string | null | undefined, de
   }
   return described;
 }
-

@@ -1,8 +1,9 @@
 import { GraphQLNonNull, isListType, isNonNullType, type GraphQLInputType, type GraphQLOutputType } from 'graphql';
 import { codeSamples } from './code-samples.ts';
+import { downloadPaths } from './downloads.ts';
 import { exampleFor } from './examples.ts';
 import { SchemaComponents, type JsonSchema } from './json-schema.ts';
-import { OperationError, type AnalysedOperation } from './operations.ts';
+import { OperationError, type AnalysedOperation, type PostmanWait } from './operations.ts';
 import { fragmentsOf, type Supergraph } from './schema.ts';
 import { ERROR_CATALOGUE, type ErrorCode } from '../../../subgraphs/platform/src/errors.ts';
 import { operationStatuses, type DocumentedStatus } from './statuses.ts';
@@ -19,7 +20,13 @@ const PROBLEM_RESPONSES: Record<string, { name: string; title: string; descripti
     name: 'BadRequest',
     title: 'Bad Request',
     description: 'A parameter or the body is missing, malformed or of the wrong type; `errors` names each field at fault.',
-    example: { type: 'urn:ipay:problem:invalid-parameter', title: 'Bad Request', status: 400, detail: 'first: must be an integer (Int!), got "ten"', errors: [{ field: 'first', in: 'query', detail: 'must be an integer (Int!), got "ten"' }] },
+    example: {
+      type: 'urn:ipay:problem:invalid-parameter',
+      title: 'Bad Request',
+      status: 400,
+      detail: 'first: must be an integer (Int!), got "ten"',
+      errors: [{ field: 'first', in: 'query', detail: 'must be an integer (Int!), got "ten"' }],
+    },
   },
   '401': {
     name: 'Unauthorized',
@@ -31,7 +38,13 @@ const PROBLEM_RESPONSES: Record<string, { name: string; title: string; descripti
     name: 'Forbidden',
     title: 'Forbidden',
     description: 'The token is valid but may not do this.',
-    example: { type: 'urn:ipay:problem:forbidden', title: 'Forbidden', status: 403, detail: 'this token may not read orders of that merchant', code: 'FORBIDDEN' },
+    example: {
+      type: 'urn:ipay:problem:forbidden',
+      title: 'Forbidden',
+      status: 403,
+      detail: 'this token may not read orders of that merchant',
+      code: 'FORBIDDEN',
+    },
   },
   '404': {
     name: 'NotFound',
@@ -43,7 +56,12 @@ const PROBLEM_RESPONSES: Record<string, { name: string; title: string; descripti
     name: 'Conflict',
     title: 'Conflict',
     description: 'A request with the same Idempotency-Key is still being processed, or the change conflicts with the current state.',
-    example: { type: 'urn:ipay:problem:idempotency-key-in-use', title: 'Conflict', status: 409, detail: 'a request with this Idempotency-Key is still being processed; retry later' },
+    example: {
+      type: 'urn:ipay:problem:idempotency-key-in-use',
+      title: 'Conflict',
+      status: 409,
+      detail: 'a request with this Idempotency-Key is still being processed; retry later',
+    },
   },
   '413': {
     name: 'ContentTooLarge',
@@ -60,8 +78,16 @@ const PROBLEM_RESPONSES: Record<string, { name: string; title: string; descripti
   '422': {
     name: 'UnprocessableContent',
     title: 'Unprocessable Content',
-    description: 'Well-formed, but the graph refused a value (e.g. a page size out of range or an unknown cursor), or the Idempotency-Key was already used with a different request.',
-    example: { type: 'urn:ipay:problem:invalid-input', title: 'Unprocessable Content', status: 422, detail: 'first: must be an integer from 1 to 100', code: 'BAD_USER_INPUT', errors: [{ field: 'first', in: 'query', detail: 'must be an integer from 1 to 100' }] },
+    description:
+      'Well-formed, but the graph refused a value (e.g. a page size out of range or an unknown cursor), or the Idempotency-Key was already used with a different request.',
+    example: {
+      type: 'urn:ipay:problem:invalid-input',
+      title: 'Unprocessable Content',
+      status: 422,
+      detail: 'first: must be an integer from 1 to 100',
+      code: 'BAD_USER_INPUT',
+      errors: [{ field: 'first', in: 'query', detail: 'must be an integer from 1 to 100' }],
+    },
   },
   '429': {
     name: 'TooManyRequests',
@@ -74,7 +100,13 @@ const PROBLEM_RESPONSES: Record<string, { name: string; title: string; descripti
     name: 'InternalServerError',
     title: 'Internal Server Error',
     description: 'An unexpected error; quote `requestId` when reporting it.',
-    example: { type: 'urn:ipay:problem:internal', title: 'Internal Server Error', status: 500, detail: 'an unexpected error occurred', requestId: '7d1f0c4e-2b5a-4f1e-9c3d-8a6b5e4f3a2b' },
+    example: {
+      type: 'urn:ipay:problem:internal',
+      title: 'Internal Server Error',
+      status: 500,
+      detail: 'an unexpected error occurred',
+      requestId: '7d1f0c4e-2b5a-4f1e-9c3d-8a6b5e4f3a2b',
+    },
   },
   '502': {
     name: 'BadGateway',
@@ -87,7 +119,12 @@ const PROBLEM_RESPONSES: Record<string, { name: string; title: string; descripti
     title: 'Service Unavailable',
     description: 'A service behind the gateway cannot be reached; retry after `Retry-After` seconds.',
     retryAfter: true,
-    example: { type: 'urn:ipay:problem:upstream-unavailable', title: 'Service Unavailable', status: 503, detail: 'a service behind the gateway is unavailable' },
+    example: {
+      type: 'urn:ipay:problem:upstream-unavailable',
+      title: 'Service Unavailable',
+      status: 503,
+      detail: 'a service behind the gateway is unavailable',
+    },
   },
   '504': {
     name: 'GatewayTimeout',
@@ -98,7 +135,7 @@ const PROBLEM_RESPONSES: Record<string, { name: string; title: string; descripti
 };
 
 const API_DESCRIPTION = `REST access to the IPAY graph for partners who do not use GraphQL. Every endpoint runs one persisted
-GraphQL operation through the gateway (the same authorisation, validation and data as \`/graphql\`) and returns
+GraphQL operation through the gateway (the same authorization, validation and data as \`/graphql\`) and returns
 that operation's result without the GraphQL envelope.
 
 **Authentication.** Send \`Authorization: Bearer <token>\` on every request.
@@ -117,7 +154,10 @@ page's URL as \`rel="next"\` while there is one.
 **Idempotency.** POST endpoints accept an \`Idempotency-Key\` (up to 255 characters, e.g. a UUID). A retry with the
 same key and the same request replays the first response (marked \`Idempotent-Replayed: true\`) instead of running
 it again; the same key with a different request is refused with 422, and while the first request is still running
-a retry gets 409. Keys are kept for 24 hours.
+a retry gets 409. Keys are kept for 24 hours. Where the body has an \`idempotencyKey\` of its own (orders, payment
+sessions, refunds), the header is that key: it fills \`idempotencyKey\` when the body leaves it out, and the service
+keeps it, so the same key over GraphQL is the same request; a retry answers with the same resource, and the same
+key with a different request is refused with 422 \`IDEMPOTENCY_KEY_REUSED\`.
 
 **Code samples** read the base URL from \`IPAY_API_URL\` and the token from \`IPAY_TOKEN\`.`;
 
@@ -150,7 +190,8 @@ export function buildOpenApi(supergraph: Supergraph, operations: AnalysedOperati
         ...(v.example !== undefined ? { example: v.example } : {}),
       }));
     if (op.method === 'GET') parameters.push({ $ref: '#/components/parameters/IfNoneMatch' });
-    if (op.idempotency !== 'none') parameters.push({ $ref: `#/components/parameters/${op.idempotency === 'required' ? 'IdempotencyKeyRequired' : 'IdempotencyKey'}` });
+    if (op.idempotency !== 'none')
+      parameters.push({ $ref: `#/components/parameters/${op.idempotency === 'required' ? 'IdempotencyKeyRequired' : 'IdempotencyKey'}` });
 
     let requestBody: Record<string, unknown> | undefined;
     let bodyExample: unknown;
@@ -159,13 +200,25 @@ export function buildOpenApi(supergraph: Supergraph, operations: AnalysedOperati
       const requestName = `${op.name}Request`;
       if (op.body.kind === 'variable') {
         const variable = bodyVariables[0]!;
-        components.schemas.set(requestName, { ...(variable.description ? { description: variable.description } : {}), ...components.inputValue(variable.type) });
+        components.schemas.set(requestName, {
+          ...(variable.description ? { description: variable.description } : {}),
+          ...components.inputValue(variable.type),
+        });
         bodyExample = variable.example;
       } else {
         const required = bodyVariables.filter((v) => v.required).map((v) => v.name);
         components.schemas.set(requestName, {
           type: 'object',
-          properties: Object.fromEntries(bodyVariables.map((v) => [v.name, { ...components.input(v.type), ...(v.description ? { description: v.description } : {}), ...(v.defaultValue !== undefined ? { default: v.defaultValue } : {}) }])),
+          properties: Object.fromEntries(
+            bodyVariables.map((v) => [
+              v.name,
+              {
+                ...components.input(v.type),
+                ...(v.description ? { description: v.description } : {}),
+                ...(v.defaultValue !== undefined ? { default: v.defaultValue } : {}),
+              },
+            ]),
+          ),
           ...(required.length > 0 ? { required } : {}),
           additionalProperties: false,
         });
@@ -189,7 +242,8 @@ export function buildOpenApi(supergraph: Supergraph, operations: AnalysedOperati
         content: { 'application/json': { schema: components.ref(responseName), example: responseExample } },
       },
     };
-    if (op.method === 'GET') responses['304'] = { description: 'Not Modified: the representation matches `If-None-Match`.', headers: { ETag: { $ref: '#/components/headers/ETag' } } };
+    if (op.method === 'GET')
+      responses['304'] = { description: 'Not Modified: the representation matches `If-None-Match`.', headers: { ETag: { $ref: '#/components/headers/ETag' } } };
     for (const documented of operationStatuses(supergraph.schema, op)) responses[String(documented.status)] = problemResponse(documented);
     const describedAs = [op.description, `Runs the persisted GraphQL ${op.operationType} \`${op.name}\`.`].filter(Boolean).join('\n\n');
     (paths[op.path] ??= {})[op.method.toLowerCase()] = {
@@ -203,12 +257,27 @@ export function buildOpenApi(supergraph: Supergraph, operations: AnalysedOperati
       responses,
       'x-codeSamples': codeSamples(op, bodyExample),
       'x-graphql-operation': { name: op.name, id: op.id, source: op.file },
-      'x-postman': postmanExtension(op, runOrder.get(op.name)!),
+      'x-postman': postmanExtension(op, runOrder.get(op.name)!, operations),
     };
   }
 
+  // Streamed downloads (not GraphQL operations), documented with the operation that issues their link and run in the
+  // Postman collection right after it (gateway/test/rest/settlement-download.e2e.test.ts validates against this entry).
+  for (const download of downloadPaths()) {
+    const after = runOrder.get(download.issuedBy);
+    // A document of other operations (test fixtures) has no link to download: no route either.
+    if (after === undefined) continue;
+    (paths[download.path] ??= {}).get = { ...download.item, 'x-postman': { order: after + 0.5, use: { path: { token: download.tokenVariable } } } };
+  }
+
   const usedTags = [...new Set(sorted.map((op) => op.tag))];
-  const orderedTags = [...tags.filter((t) => usedTags.includes(t.name)), ...usedTags.filter((name) => !tags.some((t) => t.name === name)).sort().map((name) => ({ name }))];
+  const orderedTags = [
+    ...tags.filter((t) => usedTags.includes(t.name)),
+    ...usedTags
+      .filter((name) => !tags.some((t) => t.name === name))
+      .sort()
+      .map((name) => ({ name })),
+  ];
 
   const schemas = Object.fromEntries([...components.schemas.entries()].sort(([a], [b]) => a.localeCompare(b)));
   return withoutUnusedComponents({
@@ -224,11 +293,15 @@ export function buildOpenApi(supergraph: Supergraph, operations: AnalysedOperati
     servers: [{ url: '/', description: 'The gateway serving this document' }],
     security: [{ bearerAuth: [] }],
     tags: orderedTags,
-    paths,
+    paths: Object.fromEntries(Object.entries(paths).sort(([a], [b]) => a.localeCompare(b))),
     webhooks: webhooks(),
     components: {
       securitySchemes: {
-        bearerAuth: { type: 'http', scheme: 'bearer', description: 'A bearer token, sent as `Authorization: Bearer <token>`; the REST facade forwards it to the gateway, which authenticates it.' },
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'A bearer token, sent as `Authorization: Bearer <token>`; the REST facade forwards it to the gateway, which authenticates it.',
+        },
       },
       schemas: { ...schemas, Problem: problemSchema(), ...webhookSchemas() },
       parameters: {
@@ -245,9 +318,16 @@ export function buildOpenApi(supergraph: Supergraph, operations: AnalysedOperati
       },
       headers: {
         ETag: { description: 'A strong validator of the response body, for `If-None-Match`.', schema: { type: 'string' } },
-        Link: { description: 'RFC 8288 links; `rel="next"` is the next page while there is one.', schema: { type: 'string' }, example: '</v1/orders?first=20&after=WyIyMDI2LTExLTA5VDA5OjAwOjAwLjAwMFoiLCJvcmRfMSJd>; rel="next"' },
+        Link: {
+          description: 'RFC 8288 links; `rel="next"` is the next page while there is one.',
+          schema: { type: 'string' },
+          example: '</v1/orders?first=20&after=WyIyMDI2LTExLTA5VDA5OjAwOjAwLjAwMFoiLCJvcmRfMSJd>; rel="next"',
+        },
         RetryAfter: { description: 'Seconds to wait before retrying.', schema: { type: 'integer', minimum: 0 } },
-        IdempotentReplayed: { description: '`true` when this response is the stored response to an earlier request with the same Idempotency-Key.', schema: { type: 'string', enum: ['true'] } },
+        IdempotentReplayed: {
+          description: '`true` when this response is the stored response to an earlier request with the same Idempotency-Key.',
+          schema: { type: 'string', enum: ['true'] },
+        },
         XRequestId: { description: 'The request id every log line of this request carries; quote it when reporting a problem.', schema: { type: 'string' } },
       },
       responses: Object.fromEntries(
@@ -255,7 +335,10 @@ export function buildOpenApi(supergraph: Supergraph, operations: AnalysedOperati
           p.name,
           {
             description: p.description,
-            headers: { 'X-Request-Id': { $ref: '#/components/headers/XRequestId' }, ...(p.retryAfter ? { 'Retry-After': { $ref: '#/components/headers/RetryAfter' } } : {}) },
+            headers: {
+              'X-Request-Id': { $ref: '#/components/headers/XRequestId' },
+              ...(p.retryAfter ? { 'Retry-After': { $ref: '#/components/headers/RetryAfter' } } : {}),
+            },
             content: { 'application/problem+json': { schema: problemSchemaOf(Number(status), genericCodes(Number(status))), example: p.example } },
           },
         ]),
@@ -267,7 +350,11 @@ export function buildOpenApi(supergraph: Supergraph, operations: AnalysedOperati
 /** Payload fields that are money on the wire: `{ amount (major units), amount_minor, currency }`. */
 const MONEY_FIELDS = new Set(['total', 'gross', 'fees', 'net', 'amount_due', 'captured', 'refunded', 'outstanding']);
 
-const webhookSchemaName = (type: string) => `WebhookEvent${type.split(/[._]/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('')}`;
+const webhookSchemaName = (type: string) =>
+  `WebhookEvent${type
+    .split(/[._]/)
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('')}`;
 
 /** One schema per event of the catalogue (subgraphs/platform/src/events/catalogue.ts): the delivery envelope with its payload. */
 function webhookSchemas(): Record<string, JsonSchema> {
@@ -276,7 +363,11 @@ function webhookSchemas(): Record<string, JsonSchema> {
       type: 'object',
       description: 'Money on the wire: major units (formatted from the minor units, never by float arithmetic), integer minor units and the ISO 4217 currency.',
       required: ['amount', 'amount_minor', 'currency'],
-      properties: { amount: { type: 'number', examples: [78.4] }, amount_minor: { type: 'integer', examples: [7840] }, currency: { type: 'string', pattern: '^[A-Z]{3}$', examples: ['EUR'] } },
+      properties: {
+        amount: { type: 'number', examples: [78.4] },
+        amount_minor: { type: 'integer', examples: [7840] },
+        currency: { type: 'string', pattern: '^[A-Z]{3}$', examples: ['EUR'] },
+      },
     },
   };
   for (const [type, event] of Object.entries(EVENT_CATALOGUE)) {
@@ -294,7 +385,12 @@ function webhookSchemas(): Record<string, JsonSchema> {
           type: 'object',
           description: 'The event payload; every event of this type carries at least these fields.',
           required: [...required],
-          properties: Object.fromEntries(required.map((field) => [field, MONEY_FIELDS.has(field) ? { $ref: '#/components/schemas/WireMoney' } : { description: `\`${field}\` of the ${type} payload.` }])),
+          properties: Object.fromEntries(
+            required.map((field) => [
+              field,
+              MONEY_FIELDS.has(field) ? { $ref: '#/components/schemas/WireMoney' } : { description: `\`${field}\` of the ${type} payload.` },
+            ]),
+          ),
         },
       },
     };
@@ -341,7 +437,9 @@ function postmanRunOrder(operations: AnalysedOperation[], tags: TagSpec[]): Map<
     const index = tags.findIndex((t) => t.name === tag);
     return index === -1 ? tags.length : index;
   };
-  const base = [...operations].sort((a, b) => tagRank(a.tag) - tagRank(b.tag) || a.tag.localeCompare(b.tag) || a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
+  const base = [...operations].sort(
+    (a, b) => tagRank(a.tag) - tagRank(b.tag) || a.tag.localeCompare(b.tag) || a.path.localeCompare(b.path) || a.method.localeCompare(b.method),
+  );
   const byName = new Map(base.map((op) => [op.name, op]));
   const done = new Set<string>();
   const order: AnalysedOperation[] = [];
@@ -360,8 +458,11 @@ function postmanRunOrder(operations: AnalysedOperation[], tags: TagSpec[]): Map<
   return new Map(order.map((op, i) => [op.name, i + 1]));
 }
 
-/** `x-postman`: the collection's run order, which request values come from collection variables, and which response values are kept. */
-function postmanExtension(op: AnalysedOperation, order: number): Record<string, unknown> {
+/**
+ * `x-postman`: the collection's run order, which request values come from collection variables, which response values
+ * are kept, the bearer token the request sends (when not `token`) and what it waits for first.
+ */
+function postmanExtension(op: AnalysedOperation, order: number, operations: AnalysedOperation[]): Record<string, unknown> {
   const use: Record<string, Record<string, string>> = {};
   for (const [target, variable] of Object.entries(op.postman?.use ?? {})) {
     const [name, ...rest] = target.split('.');
@@ -373,7 +474,34 @@ function postmanExtension(op: AnalysedOperation, order: number): Record<string, 
     if (where === 'body' && key === '') throw new OperationError(op.file, `postman.use: name a field inside ${name}`);
     (use[where] ??= {})[key] = variable;
   }
-  return { order, ...(Object.keys(use).length ? { use } : {}), ...(op.postman?.set ? { set: op.postman.set } : {}) };
+  return {
+    order,
+    ...(Object.keys(use).length ? { use } : {}),
+    ...(op.postman?.set ? { set: op.postman.set } : {}),
+    ...(op.postman?.auth ? { auth: op.postman.auth } : {}),
+    ...(op.postman?.wait ? { wait: postmanWait(op, op.postman.wait, operations) } : {}),
+  };
+}
+
+/** `x-postman.wait`: the GET to poll (its path with collection variables or examples in it) and the condition. */
+function postmanWait(op: AnalysedOperation, wait: PostmanWait, operations: AnalysedOperation[]): Record<string, unknown> {
+  const target = operations.find((o) => o.name === wait.for);
+  if (!target) throw new OperationError(op.file, `postman.wait.for: no operation ${wait.for}`);
+  if (target.method !== 'GET') throw new OperationError(op.file, `postman.wait.for: ${wait.for} is not a GET`);
+  for (const name of Object.keys(wait.use ?? {})) {
+    if (!target.variables.some((v) => v.name === name && v.source === 'path'))
+      throw new OperationError(op.file, `postman.wait.use: ${name} is not a path variable of ${wait.for}`);
+  }
+  const required = target.variables.find((v) => v.source !== 'path' && v.required && v.defaultValue === undefined);
+  if (required) throw new OperationError(op.file, `postman.wait.for: ${wait.for} needs ${required.name}, which a wait does not send`);
+  const path = target.path.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    const variable = wait.use?.[name];
+    if (variable) return `{{${variable}}}`;
+    const example = target.variables.find((v) => v.name === name)?.example;
+    if (example === undefined) throw new OperationError(op.file, `postman.wait.use: name a collection variable for ${name} of ${wait.for}`);
+    return encodeURIComponent(String(example));
+  });
+  return { operationId: target.name, path, until: wait.until };
 }
 
 /** Catalogue codes of a status that any operation can get (no `raisedBy`). */
@@ -399,10 +527,15 @@ function problemResponse(documented: DocumentedStatus): Record<string, unknown> 
   if (shared && domain.length === 0) return { $ref: `#/components/responses/${shared.name}` };
   const codes = [...new Set([...genericCodes(documented.status), ...documented.codes])];
   const first = ERROR_CATALOGUE[domain[0] ?? codes[0]!];
-  const lines = codes.map((code) => `- \`${code}\` (\`${ERROR_CATALOGUE[code].type}\`${ERROR_CATALOGUE[code].retryable ? ', retryable' : ''}): ${ERROR_CATALOGUE[code].description}`);
+  const lines = codes.map(
+    (code) => `- \`${code}\` (\`${ERROR_CATALOGUE[code].type}\`${ERROR_CATALOGUE[code].retryable ? ', retryable' : ''}): ${ERROR_CATALOGUE[code].description}`,
+  );
   return {
     description: [shared?.description ?? first.title, 'Codes:', ...lines].join('\n'),
-    headers: { 'X-Request-Id': { $ref: '#/components/headers/XRequestId' }, ...(shared?.retryAfter ? { 'Retry-After': { $ref: '#/components/headers/RetryAfter' } } : {}) },
+    headers: {
+      'X-Request-Id': { $ref: '#/components/headers/XRequestId' },
+      ...(shared?.retryAfter ? { 'Retry-After': { $ref: '#/components/headers/RetryAfter' } } : {}),
+    },
     content: {
       'application/problem+json': {
         schema: problemSchemaOf(documented.status, codes),

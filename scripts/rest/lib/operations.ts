@@ -26,7 +26,14 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { parse as parseYaml } from 'yaml';
-import { operationId, type HttpMethod, type InputObjectSpec, type InputTypeRef, type ResponseSpec, type VariableSource } from '../../../gateway/src/rest/manifest.ts';
+import {
+  operationId,
+  type HttpMethod,
+  type InputObjectSpec,
+  type InputTypeRef,
+  type ResponseSpec,
+  type VariableSource,
+} from '../../../gateway/src/rest/manifest.ts';
 import { collectFields, fragmentsOf, isInaccessible, type Supergraph } from './schema.ts';
 
 /**
@@ -55,12 +62,28 @@ export interface OperationMapping {
 /**
  * How the Postman collection runs the operation top to bottom on a fresh sandbox: `after` the operations whose
  * results it needs; `use` takes variables (dotted into a body input, e.g. `input.paymentSessionId`) from collection
- * variables; `set` stores response values (dotted paths into the body) in collection variables for later requests.
+ * variables; `set` stores response values (dotted paths into the body) in collection variables for later requests;
+ * `auth` sends the bearer token a collection variable holds instead of `token` (`none`: no credential); `wait`
+ * polls a GET operation first until its body meets `until` (what an asynchronous step an earlier request started
+ * has to reach before this one can run).
  */
 export interface PostmanMapping {
   after?: string[];
   use?: Record<string, string>;
   set?: Record<string, string>;
+  auth?: string;
+  wait?: PostmanWait;
+}
+
+/**
+ * Before the request runs, GET `for` (path variables from the collection variables `use` names, else their examples)
+ * until every dotted path of `until` in its body holds the value given (a string, one of a list, or `true`: any
+ * value but null).
+ */
+export interface PostmanWait {
+  for: string;
+  use?: Record<string, string>;
+  until: Record<string, string | string[] | true>;
 }
 
 export interface AnalysedVariable {
@@ -117,7 +140,21 @@ export class OperationError extends Error {
 }
 
 const METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
-const MAPPING_KEYS = new Set(['method', 'path', 'tag', 'summary', 'description', 'response', 'query', 'body', 'status', 'idempotency', 'parameters', 'deprecated', 'postman']);
+const MAPPING_KEYS = new Set([
+  'method',
+  'path',
+  'tag',
+  'summary',
+  'description',
+  'response',
+  'query',
+  'body',
+  'status',
+  'idempotency',
+  'parameters',
+  'deprecated',
+  'postman',
+]);
 const NAME = /^[A-Z][A-Za-z0-9]*$/;
 const PATH = /^\/v\d+(\/([a-z0-9]+(-[a-z0-9]+)*|\{[A-Za-z_][A-Za-z0-9_]*\}))+$/;
 
@@ -152,9 +189,11 @@ export function parseMapping(file: string, text: string, operationType: 'query' 
   } catch (error) {
     throw new OperationError(file, `the leading comment block is not valid YAML: ${(error as Error).message}`);
   }
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new OperationError(file, 'must open with a comment block holding the REST mapping (YAML: method, path, tag, summary, ...)');
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    throw new OperationError(file, 'must open with a comment block holding the REST mapping (YAML: method, path, tag, summary, ...)');
   const m = raw as Record<string, unknown>;
-  for (const key of Object.keys(m)) if (!MAPPING_KEYS.has(key)) throw new OperationError(file, `unknown mapping key "${key}" (known: ${[...MAPPING_KEYS].join(', ')})`);
+  for (const key of Object.keys(m))
+    if (!MAPPING_KEYS.has(key)) throw new OperationError(file, `unknown mapping key "${key}" (known: ${[...MAPPING_KEYS].join(', ')})`);
   const string = (key: string, required: boolean): string | undefined => {
     const value = m[key];
     if (value === undefined && !required) return undefined;
@@ -164,7 +203,8 @@ export function parseMapping(file: string, text: string, operationType: 'query' 
   const stringList = (key: string): string[] | undefined => {
     const value = m[key];
     if (value === undefined) return undefined;
-    if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new OperationError(file, `mapping "${key}" must be a list of variable names`);
+    if (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))
+      throw new OperationError(file, `mapping "${key}" must be a list of variable names`);
     return value as string[];
   };
   const method = (string('method', false) ?? (operationType === 'query' ? 'GET' : 'POST')).toUpperCase() as HttpMethod;
@@ -178,29 +218,40 @@ export function parseMapping(file: string, text: string, operationType: 'query' 
     throw new OperationError(file, 'mapping "status" must be a 2xx status with a body (200, 201, 202)');
   }
   const idempotency = m.idempotency;
-  if (idempotency !== undefined && idempotency !== 'optional' && idempotency !== 'required') throw new OperationError(file, 'mapping "idempotency" must be optional or required');
+  if (idempotency !== undefined && idempotency !== 'optional' && idempotency !== 'required')
+    throw new OperationError(file, 'mapping "idempotency" must be optional or required');
   const parameters = m.parameters;
   if (parameters !== undefined) {
-    if (!parameters || typeof parameters !== 'object' || Array.isArray(parameters)) throw new OperationError(file, 'mapping "parameters" must map variable names to { description, example }');
+    if (!parameters || typeof parameters !== 'object' || Array.isArray(parameters))
+      throw new OperationError(file, 'mapping "parameters" must map variable names to { description, example }');
     for (const [name, spec] of Object.entries(parameters)) {
-      if (!spec || typeof spec !== 'object' || Array.isArray(spec)) throw new OperationError(file, `mapping parameters.${name} must be an object with description and/or example`);
-      for (const key of Object.keys(spec)) if (key !== 'description' && key !== 'example') throw new OperationError(file, `mapping parameters.${name}: unknown key "${key}"`);
+      if (!spec || typeof spec !== 'object' || Array.isArray(spec))
+        throw new OperationError(file, `mapping parameters.${name} must be an object with description and/or example`);
+      for (const key of Object.keys(spec))
+        if (key !== 'description' && key !== 'example') throw new OperationError(file, `mapping parameters.${name}: unknown key "${key}"`);
       const description = (spec as { description?: unknown }).description;
-      if (description !== undefined && typeof description !== 'string') throw new OperationError(file, `mapping parameters.${name}.description must be a string`);
+      if (description !== undefined && typeof description !== 'string')
+        throw new OperationError(file, `mapping parameters.${name}.description must be a string`);
     }
   }
   if (m.deprecated !== undefined && typeof m.deprecated !== 'boolean') throw new OperationError(file, 'mapping "deprecated" must be true or false');
   const postman = m.postman as Record<string, unknown> | undefined;
   if (postman !== undefined) {
-    if (!postman || typeof postman !== 'object' || Array.isArray(postman)) throw new OperationError(file, 'mapping "postman" must be an object with after, use and/or set');
-    for (const key of Object.keys(postman)) if (!['after', 'use', 'set'].includes(key)) throw new OperationError(file, `mapping postman: unknown key "${key}"`);
-    if (postman.after !== undefined && !(Array.isArray(postman.after) && postman.after.every((a) => typeof a === 'string'))) throw new OperationError(file, 'mapping postman.after must be a list of operation names');
+    if (!postman || typeof postman !== 'object' || Array.isArray(postman))
+      throw new OperationError(file, 'mapping "postman" must be an object with after, use, set, auth and/or wait');
+    for (const key of Object.keys(postman))
+      if (!['after', 'use', 'set', 'auth', 'wait'].includes(key)) throw new OperationError(file, `mapping postman: unknown key "${key}"`);
+    if (postman.after !== undefined && !(Array.isArray(postman.after) && postman.after.every((a) => typeof a === 'string')))
+      throw new OperationError(file, 'mapping postman.after must be a list of operation names');
     for (const key of ['use', 'set'] as const) {
       const value = postman[key];
       if (value !== undefined && !(value && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string'))) {
         throw new OperationError(file, `mapping postman.${key} must map names to names`);
       }
     }
+    if (postman.auth !== undefined && !(typeof postman.auth === 'string' && /^[A-Za-z][A-Za-z0-9]*$/.test(postman.auth)))
+      throw new OperationError(file, 'mapping postman.auth must name a collection variable (or be none)');
+    if (postman.wait !== undefined) checkPostmanWait(file, postman.wait);
   }
   return {
     method,
@@ -217,6 +268,26 @@ export function parseMapping(file: string, text: string, operationType: 'query' 
     deprecated: m.deprecated as boolean | undefined,
     postman: postman as PostmanMapping | undefined,
   };
+}
+
+function checkPostmanWait(file: string, wait: unknown): void {
+  const fail = (message: string): never => {
+    throw new OperationError(file, `mapping postman.wait${message}`);
+  };
+  if (!wait || typeof wait !== 'object' || Array.isArray(wait)) fail(' must be an object with for, until and optionally use');
+  const w = wait as Record<string, unknown>;
+  for (const key of Object.keys(w)) if (!['for', 'use', 'until'].includes(key)) fail(`: unknown key "${key}"`);
+  if (typeof w.for !== 'string' || !w.for) fail('.for must name a GET operation');
+  if (w.use !== undefined && !(w.use && typeof w.use === 'object' && !Array.isArray(w.use) && Object.values(w.use).every((v) => typeof v === 'string')))
+    fail('.use must map names to names');
+  const until = w.until as Record<string, unknown> | undefined;
+  if (!until || typeof until !== 'object' || Array.isArray(until) || Object.keys(until).length === 0)
+    fail('.until must map dotted response paths to what they must hold');
+  for (const [path, expected] of Object.entries(until!)) {
+    const valid =
+      expected === true || typeof expected === 'string' || (Array.isArray(expected) && expected.length > 0 && expected.every((e) => typeof e === 'string'));
+    if (!valid) fail(`.until.${path} must be a string, a list of strings or true`);
+  }
 }
 
 /** Describes an input type for the manifest, registering the input objects it reaches in `inputObjects`. */
@@ -272,7 +343,8 @@ export function analyseOperation(supergraph: Supergraph, absolutePath: string, f
   refuseInaccessible(file, schema, rootType, [definition.selectionSet], fragments);
 
   const mapping = parseMapping(file, splitMapping(source).mapping, operationType);
-  if (operationType === 'mutation' && mapping.method === 'GET') throw new OperationError(file, 'a mutation cannot be mapped to GET (GET must be safe and cacheable)');
+  if (operationType === 'mutation' && mapping.method === 'GET')
+    throw new OperationError(file, 'a mutation cannot be mapped to GET (GET must be safe and cacheable)');
   if (!PATH.test(mapping.path)) throw new OperationError(file, `path "${mapping.path}" must look like /v1/lower-case-segments/{variable}`);
 
   // Which variable comes from where.
@@ -299,15 +371,18 @@ export function analyseOperation(supergraph: Supergraph, absolutePath: string, f
     if (bodyAllowed) body = { kind: 'properties' };
   }
   const unmapped = rest();
-  if (unmapped.length > 0) throw new OperationError(file, `variables ${unmapped.map((v) => `$${v}`).join(', ')} are not mapped to the path, query string or body`);
-  for (const key of Object.keys(mapping.parameters ?? {})) if (!declared.has(key)) throw new OperationError(file, `parameters.${key}: ${name} has no variable $${key}`);
+  if (unmapped.length > 0)
+    throw new OperationError(file, `variables ${unmapped.map((v) => `$${v}`).join(', ')} are not mapped to the path, query string or body`);
+  for (const key of Object.keys(mapping.parameters ?? {}))
+    if (!declared.has(key)) throw new OperationError(file, `parameters.${key}: ${name} has no variable $${key}`);
 
   const variables: AnalysedVariable[] = [...declared.values()].map((node) => {
     const variable = node.variable.name.value;
     const type = typeFromAST(schema, node.type as never) as GraphQLInputType;
     const where = sources.get(variable)!;
     if (where === 'path' && !isScalarOrEnum(type)) throw new OperationError(file, `path parameter "${variable}" must be a scalar or an enum`);
-    if (where === 'query' && !isQueryStringType(type)) throw new OperationError(file, `query parameter "${variable}" must be a scalar, an enum or a list of them (send input objects in the body)`);
+    if (where === 'query' && !isQueryStringType(type))
+      throw new OperationError(file, `query parameter "${variable}" must be a scalar, an enum or a list of them (send input objects in the body)`);
     const defaultValue = node.defaultValue ? valueFromAST(node.defaultValue, type) : undefined;
     const spec = mapping.parameters?.[variable];
     if (spec && 'example' in spec) {
@@ -317,7 +392,8 @@ export function analyseOperation(supergraph: Supergraph, absolutePath: string, f
         throw new OperationError(file, `parameters.${variable}.example is not a valid ${String(type)}: ${(error as Error).message}`);
       }
     }
-    if (where === 'path' && !(spec && 'example' in spec)) throw new OperationError(file, `path parameter "${variable}" needs parameters.${variable}.example (the code samples use it)`);
+    if (where === 'path' && !(spec && 'example' in spec))
+      throw new OperationError(file, `path parameter "${variable}" needs parameters.${variable}.example (the code samples use it)`);
     return {
       name: variable,
       source: where,
@@ -332,7 +408,9 @@ export function analyseOperation(supergraph: Supergraph, absolutePath: string, f
   });
   if (pathVariables.length !== new Set(pathVariables).size) throw new OperationError(file, 'a path parameter appears twice');
 
-  const rootFields = [...collectFields(schema, rootType, [definition.selectionSet], fragments).values()].map((f) => f.fieldName).filter((f) => f !== '__typename');
+  const rootFields = [...collectFields(schema, rootType, [definition.selectionSet], fragments).values()]
+    .map((f) => f.fieldName)
+    .filter((f) => f !== '__typename');
   const response = analyseResponse(file, supergraph, rootType, definition, fragments, mapping.response, variables);
 
   return {
@@ -402,14 +480,26 @@ function analyseResponse(
   const named = getNamedType(type!);
   if (afterArgument?.value.kind === Kind.VARIABLE && isObjectType(named) && named.getFields().pageInfo) {
     const cursorParameter = afterArgument.value.name.value;
-    if (variables.find((v) => v.name === cursorParameter)?.source !== 'query') throw new OperationError(file, `the cursor $${cursorParameter} of a paged list must come from the query string`);
+    if (variables.find((v) => v.name === cursorParameter)?.source !== 'query')
+      throw new OperationError(file, `the cursor $${cursorParameter} of a paged list must come from the query string`);
     const selected = nodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : []));
     const pageInfo = [...collectFields(schema, named, selected, fragments).values()].find((f) => f.fieldName === 'pageInfo' && !f.conditional);
     const pageInfoType = pageInfo?.definition && getNamedType(pageInfo.definition.type);
-    const pageInfoFields = pageInfo && isObjectType(pageInfoType) ? [...collectFields(schema, pageInfoType, pageInfo.nodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : [])), fragments).values()] : [];
+    const pageInfoFields =
+      pageInfo && isObjectType(pageInfoType)
+        ? [
+            ...collectFields(
+              schema,
+              pageInfoType,
+              pageInfo.nodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : [])),
+              fragments,
+            ).values(),
+          ]
+        : [];
     const hasNextPage = pageInfoFields.find((f) => f.fieldName === 'hasNextPage' && !f.conditional);
     const endCursor = pageInfoFields.find((f) => f.fieldName === 'endCursor' && !f.conditional);
-    if (!pageInfo || !hasNextPage || !endCursor) throw new OperationError(file, 'a paged list must select pageInfo { hasNextPage endCursor } so the next page can be linked');
+    if (!pageInfo || !hasNextPage || !endCursor)
+      throw new OperationError(file, 'a paged list must select pageInfo { hasNextPage endCursor } so the next page can be linked');
     pagination = { cursorParameter, pageInfoKey: pageInfo.responseKey, hasNextPageKey: hasNextPage.responseKey, endCursorKey: endCursor.responseKey };
   }
 
@@ -425,7 +515,12 @@ function analyseResponse(
 }
 
 /** The description of the argument a variable is passed to, when the operation passes it straight through. */
-function argumentDescription(schema: Supergraph['schema'], definition: OperationDefinitionNode, variable: string, fragments: ReturnType<typeof fragmentsOf>): string | undefined {
+function argumentDescription(
+  schema: Supergraph['schema'],
+  definition: OperationDefinitionNode,
+  variable: string,
+  fragments: ReturnType<typeof fragmentsOf>,
+): string | undefined {
   const rootType = schema.getRootType(definition.operation);
   if (!rootType) return undefined;
   for (const field of collectFields(schema, rootType, [definition.selectionSet], fragments).values()) {
@@ -438,7 +533,13 @@ function argumentDescription(schema: Supergraph['schema'], definition: Operation
   return undefined;
 }
 
-function refuseInaccessible(file: string, schema: Supergraph['schema'], type: GraphQLObjectType, selectionSets: SelectionSetNode[], fragments: ReturnType<typeof fragmentsOf>) {
+function refuseInaccessible(
+  file: string,
+  schema: Supergraph['schema'],
+  type: GraphQLObjectType,
+  selectionSets: SelectionSetNode[],
+  fragments: ReturnType<typeof fragmentsOf>,
+) {
   for (const field of collectFields(schema, type, selectionSets, fragments).values()) {
     if (!field.definition) continue;
     if (isInaccessible(field.definition.astNode)) throw new OperationError(file, `selects ${type.name}.${field.fieldName}, which is @inaccessible`);
@@ -464,4 +565,3 @@ export function assertUniqueRoutes(operations: AnalysedOperation[]) {
     names.set(op.name, op);
   }
 }
-

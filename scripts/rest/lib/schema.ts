@@ -101,10 +101,17 @@ export function collectFields(
           existing.conditional &&= isConditional;
         } else {
           const name = selection.name.value;
-          fields.set(key, { responseKey: key, fieldName: name, definition: name === '__typename' ? undefined : runtimeType.getFields()[name], nodes: [selection], conditional: isConditional });
+          fields.set(key, {
+            responseKey: key,
+            fieldName: name,
+            definition: name === '__typename' ? undefined : runtimeType.getFields()[name],
+            nodes: [selection],
+            conditional: isConditional,
+          });
         }
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        if (!selection.typeCondition || conditionMatches(schema, selection.typeCondition.name.value, runtimeType)) visit(selection.selectionSet, isConditional, seen);
+        if (!selection.typeCondition || conditionMatches(schema, selection.typeCondition.name.value, runtimeType))
+          visit(selection.selectionSet, isConditional, seen);
       } else {
         const name = selection.name.value;
         const fragment = fragments.get(name);
@@ -124,7 +131,9 @@ function conditionMatches(schema: GraphQLSchema, condition: string, runtimeType:
 }
 
 /** `@include(if: false)` / `@skip(if: true)` remove a selection; a variable condition makes it optional. */
-function includedBy(directives: readonly { name: { value: string }; arguments?: readonly { name: { value: string }; value: { kind: string; value?: unknown } }[] }[]): 'always' | 'never' | 'maybe' {
+function includedBy(
+  directives: readonly { name: { value: string }; arguments?: readonly { name: { value: string }; value: { kind: string; value?: unknown } }[] }[],
+): 'always' | 'never' | 'maybe' {
   let result: 'always' | 'never' | 'maybe' = 'always';
   for (const directive of directives) {
     const name = directive.name.value;
@@ -147,4 +156,3 @@ export function possibleObjectTypes(schema: GraphQLSchema, type: GraphQLComposit
 export function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
   return new Map(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
 }
-

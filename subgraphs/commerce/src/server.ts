@@ -1,9 +1,8 @@
 import { createSubgraphServer, defineSubgraph, type SubgraphOptions } from '@ipay/platform';
 import * as dbSchema from './db/schema.ts';
-import { createLoaders } from './loaders.ts';
+import { createLoaders } from './db/loaders.ts';
 import { resolvers } from './resolvers/index.ts';
-import { seed } from './seed.ts';
-import { createServices } from './services/index.ts';
+import { createServices } from './app/services.ts';
 
 export const commerce = defineSubgraph(import.meta.url, {
   name: 'commerce',
@@ -11,7 +10,8 @@ export const commerce = defineSubgraph(import.meta.url, {
   resolvers,
   createLoaders,
   createServices,
-  seed,
+  // Sandbox data is the only way into src/sandbox/: loaded on demand, only when the server seeds (never in production).
+  seed: async (db) => (await import('./sandbox/index.ts')).seed(db),
 });
 
 /** Builds the commerce subgraph server without listening. */

@@ -1,9 +1,9 @@
 import { createSubgraphServer, defineSubgraph, type SubgraphOptions } from '@ipay/platform';
+import { INTERNAL_DOWNLOAD_ROUTE, downloadRoute } from './app/downloads.ts';
 import * as dbSchema from './db/schema.ts';
-import { createLoaders } from './loaders.ts';
+import { createLoaders } from './db/loaders.ts';
 import { resolvers } from './resolvers/index.ts';
-import { seed } from './seed.ts';
-import { createServices } from './services.ts';
+import { createServices } from './app/services.ts';
 
 export const finance = defineSubgraph(import.meta.url, {
   name: 'finance',
@@ -11,7 +11,10 @@ export const finance = defineSubgraph(import.meta.url, {
   resolvers,
   createLoaders,
   createServices,
-  seed,
+  // Sandbox data: loaded only when seeding (never in production).
+  seed: async (db) => (await import('./sandbox/index.ts')).seed(db),
+  // Streamed export downloads, reached only through the gateway (GET /v1/downloads/settlement-exports/<token>).
+  routes: ({ db, services }) => ({ [`${INTERNAL_DOWNLOAD_ROUTE}*`]: downloadRoute(db, services.downloads, () => services.datev) }),
 });
 
 /** Builds the finance subgraph server without listening. */

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { auditChainsVerify, carrierInvoicesReconciled, paidOrdersSettled, refundsWithinCapture, releasedParcelsFullyPaid, scheduledRunDue, settlementTotalsMatchLines } from '../src/domain/controls.ts';
+import {
+  auditChainsVerify,
+  carrierInvoicesReconciled,
+  paidOrdersSettled,
+  refundsWithinCapture,
+  releasedParcelsFullyPaid,
+  scheduledRunDue,
+  settlementTotalsMatchLines,
+} from '../src/domain/controls.ts';
 
 const now = new Date('2026-12-02T06:00:00.000Z');
 const daysAgo = (d: number) => new Date(now.getTime() - d * 86_400_000);
@@ -8,7 +16,14 @@ describe('internal control rules', () => {
   it('released parcels: FAIL with the order whose payment is not full (or unknown)', () => {
     const out = releasedParcelsFullyPaid([
       { orderId: 'ord_paid', releaseId: 'rel_1', eventType: 'parcel.released', releasedAt: daysAgo(1), paymentState: 'PAID', fullyPaid: true },
-      { orderId: 'ord_part', releaseId: 'rel_2', eventType: 'release.authorized', releasedAt: daysAgo(1), paymentState: 'PARTIALLY_CAPTURED', fullyPaid: false },
+      {
+        orderId: 'ord_part',
+        releaseId: 'rel_2',
+        eventType: 'release.authorized',
+        releasedAt: daysAgo(1),
+        paymentState: 'PARTIALLY_CAPTURED',
+        fullyPaid: false,
+      },
       { orderId: 'ord_none', releaseId: 'rel_3', eventType: 'parcel.released', releasedAt: daysAgo(2), paymentState: null, fullyPaid: null },
     ]);
     expect(out.result).toBe('FAIL');
@@ -59,8 +74,20 @@ describe('internal control rules', () => {
     ]);
   });
   it('audit chains: missing, broken and stale attestations each fail', () => {
-    const att = (subgraph: string, valid: boolean, hoursAgo: number) => ({ subgraph, valid, checkedRecords: 10, brokenAtPosition: valid ? null : 4, reason: valid ? null : 'edited', verifiedAt: new Date(now.getTime() - hoursAgo * 3_600_000) });
-    const out = auditChainsVerify(['identity', 'commerce', 'payments', 'logistics', 'finance'], [att('identity', true, 1), att('commerce', false, 1), att('payments', true, 49), att('logistics', true, 47)], now, { attestationMaxAgeHours: 48 });
+    const att = (subgraph: string, valid: boolean, hoursAgo: number) => ({
+      subgraph,
+      valid,
+      checkedRecords: 10,
+      brokenAtPosition: valid ? null : 4,
+      reason: valid ? null : 'edited',
+      verifiedAt: new Date(now.getTime() - hoursAgo * 3_600_000),
+    });
+    const out = auditChainsVerify(
+      ['identity', 'commerce', 'payments', 'logistics', 'finance'],
+      [att('identity', true, 1), att('commerce', false, 1), att('payments', true, 49), att('logistics', true, 47)],
+      now,
+      { attestationMaxAgeHours: 48 },
+    );
     expect(out.evidence.map((e) => [e.subgraph, e.problem])).toEqual([
       ['commerce', 'CHAIN_BROKEN'],
       ['payments', 'STALE_ATTESTATION'],

@@ -4,7 +4,15 @@ import { agingBucket, agingReport, daysBetween } from '../src/domain/aging.ts';
 import { upsRow } from './fixtures/ups.ts';
 import { classifyLine, refuseResolution, summarize, type BilledParcel, type ExpectedShipment } from '../src/domain/reconciliation.ts';
 
-const shipment = (over: Partial<ExpectedShipment> = {}): ExpectedShipment => ({ shipmentId: 'shp_1', orderId: 'ord_1', weightGrams: 1800, zone: '3', expectedMinor: 1250, currency: 'EUR', ...over });
+const shipment = (over: Partial<ExpectedShipment> = {}): ExpectedShipment => ({
+  shipmentId: 'shp_1',
+  orderId: 'ord_1',
+  weightGrams: 1800,
+  zone: '3',
+  expectedMinor: 1250,
+  currency: 'EUR',
+  ...over,
+});
 const parcel = (base: number, surcharges: number[] = [], over: Partial<BilledParcel> = {}): BilledParcel => ({
   lineNumber: 1,
   trackingNumber: '1Z999',
@@ -12,7 +20,10 @@ const parcel = (base: number, surcharges: number[] = [], over: Partial<BilledPar
   zone: '003',
   service: 'UPS Standard',
   currency: 'EUR',
-  charges: [{ kind: 'BASE', code: 'FRT', description: 'UPS Standard', amountMinor: base }, ...surcharges.map((a) => ({ kind: 'SURCHARGE' as const, code: 'FSC', description: 'Fuel Surcharge', amountMinor: a }))],
+  charges: [
+    { kind: 'BASE', code: 'FRT', description: 'UPS Standard', amountMinor: base },
+    ...surcharges.map((a) => ({ kind: 'SURCHARGE' as const, code: 'FSC', description: 'Fuel Surcharge', amountMinor: a })),
+  ],
   ...over,
 });
 const fresh = { earlierInFile: false, billedBefore: false };
@@ -26,21 +37,47 @@ describe('classifying a billed parcel against the expected cost', () => {
     expect(classifyLine(parcel(1250), shipment({ expectedMinor: null, currency: null }), fresh).reason).toBe('NO_EXPECTED_COST');
   });
   it('MISMATCH DUPLICATE when the parcel was billed before or earlier in the file: the whole amount is the difference', () => {
-    expect(classifyLine(parcel(1250), shipment(), { earlierInFile: true, billedBefore: false })).toEqual({ classification: 'MISMATCH', reason: 'DUPLICATE', expectedMinor: 0, differenceMinor: 1250 });
+    expect(classifyLine(parcel(1250), shipment(), { earlierInFile: true, billedBefore: false })).toEqual({
+      classification: 'MISMATCH',
+      reason: 'DUPLICATE',
+      expectedMinor: 0,
+      differenceMinor: 1250,
+    });
     expect(classifyLine(parcel(1250), shipment(), { earlierInFile: false, billedBefore: true }).reason).toBe('DUPLICATE');
   });
   it('MISMATCH ZONE, WEIGHT_BAND, SURCHARGE, RATE, CURRENCY with the difference', () => {
-    expect(classifyLine(parcel(1400, [], { zone: '5' }), shipment(), fresh)).toEqual({ classification: 'MISMATCH', reason: 'ZONE', expectedMinor: 1250, differenceMinor: 150 });
-    expect(classifyLine(parcel(1600, [], { weightGrams: 3000 }), shipment(), fresh)).toEqual({ classification: 'MISMATCH', reason: 'WEIGHT_BAND', expectedMinor: 1250, differenceMinor: 350 });
+    expect(classifyLine(parcel(1400, [], { zone: '5' }), shipment(), fresh)).toEqual({
+      classification: 'MISMATCH',
+      reason: 'ZONE',
+      expectedMinor: 1250,
+      differenceMinor: 150,
+    });
+    expect(classifyLine(parcel(1600, [], { weightGrams: 3000 }), shipment(), fresh)).toEqual({
+      classification: 'MISMATCH',
+      reason: 'WEIGHT_BAND',
+      expectedMinor: 1250,
+      differenceMinor: 350,
+    });
     // 1 801 g and 2 000 g are both 2 started kg: the same band, so the extra residential charge is the reason.
-    expect(classifyLine(parcel(1250, [395]), shipment({ weightGrams: 1801 }), fresh)).toEqual({ classification: 'MISMATCH', reason: 'SURCHARGE', expectedMinor: 1250, differenceMinor: 395 });
+    expect(classifyLine(parcel(1250, [395]), shipment({ weightGrams: 1801 }), fresh)).toEqual({
+      classification: 'MISMATCH',
+      reason: 'SURCHARGE',
+      expectedMinor: 1250,
+      differenceMinor: 395,
+    });
     expect(classifyLine(parcel(1300), shipment(), fresh)).toEqual({ classification: 'MISMATCH', reason: 'RATE', expectedMinor: 1250, differenceMinor: 50 });
     expect(classifyLine(parcel(1250, [], { currency: 'SEK' }), shipment(), fresh).reason).toBe('CURRENCY');
   });
 });
 
 describe('resolutions and the invoice summary', () => {
-  const line = (classification: 'MATCHED' | 'MISMATCH' | 'UNMATCHED', billed: number, expected: number | null, resolution: 'ACCEPT_CARRIER' | 'ACCEPT_EXPECTED' | 'DISPUTE' | null, reason: string | null = null) => ({
+  const line = (
+    classification: 'MATCHED' | 'MISMATCH' | 'UNMATCHED',
+    billed: number,
+    expected: number | null,
+    resolution: 'ACCEPT_CARRIER' | 'ACCEPT_EXPECTED' | 'DISPUTE' | null,
+    reason: string | null = null,
+  ) => ({
     classification,
     reason,
     resolution,
@@ -82,15 +119,40 @@ describe('resolutions and the invoice summary', () => {
 
 describe('aging buckets', () => {
   it('puts 30 in 0–30, 31 in 31–60, 60 in 31–60, 61 in 61–90, 90 in 61–90, 91 in 90+', () => {
-    expect([0, 30, 31, 60, 61, 90, 91, 400].map(agingBucket)).toEqual(['DAYS_0_30', 'DAYS_0_30', 'DAYS_31_60', 'DAYS_31_60', 'DAYS_61_90', 'DAYS_61_90', 'DAYS_OVER_90', 'DAYS_OVER_90']);
+    expect([0, 30, 31, 60, 61, 90, 91, 400].map(agingBucket)).toEqual([
+      'DAYS_0_30',
+      'DAYS_0_30',
+      'DAYS_31_60',
+      'DAYS_31_60',
+      'DAYS_61_90',
+      'DAYS_61_90',
+      'DAYS_OVER_90',
+      'DAYS_OVER_90',
+    ]);
   });
   it('counts whole calendar days across month ends and leap days', () => {
     expect(daysBetween('2024-02-28', '2024-03-01')).toBe(2);
     expect(daysBetween('2026-01-31', '2026-03-02')).toBe(30);
   });
   it('reports open amounts only (paid and future-dated invoices are not open) with totals per currency', () => {
-    const inv = (n: string, date: string, total: number, paid = 0, currency = 'EUR') => ({ invoiceId: n, invoiceNumber: n, invoiceDate: date, currency, totalMinor: total, paidMinor: paid });
-    const report = agingReport([inv('A', '2026-11-01', 1000, 400), inv('B', '2026-09-01', 500), inv('C', '2026-12-02', 700), inv('D', '2026-06-01', 900, 900), inv('E', '2026-08-01', 300, 0, 'SEK')], '2026-12-01');
+    const inv = (n: string, date: string, total: number, paid = 0, currency = 'EUR') => ({
+      invoiceId: n,
+      invoiceNumber: n,
+      invoiceDate: date,
+      currency,
+      totalMinor: total,
+      paidMinor: paid,
+    });
+    const report = agingReport(
+      [
+        inv('A', '2026-11-01', 1000, 400),
+        inv('B', '2026-09-01', 500),
+        inv('C', '2026-12-02', 700),
+        inv('D', '2026-06-01', 900, 900),
+        inv('E', '2026-08-01', 300, 0, 'SEK'),
+      ],
+      '2026-12-01',
+    );
     expect(report.items.map((i) => [i.invoiceNumber, i.ageDays, i.bucket, i.openMinor])).toEqual([
       ['E', 122, 'DAYS_OVER_90', 300],
       ['B', 91, 'DAYS_OVER_90', 500],
@@ -117,8 +179,20 @@ describe('carrier invoice layouts', () => {
     expect(parsed.invoiceNumber).toBe('0000A1B2C3');
     expect(parsed.invoiceDate).toBe('2026-11-30');
     expect(parsed.currency).toBe('EUR');
-    expect(parsed.parcels.map((p) => [p.lineNumber, p.trackingNumber, p.weightGrams, p.zone, p.service, p.charges.map((c) => [c.kind, c.amountMinor])])).toEqual([
-      [1, '1ZA', 2000, '003', 'UPS Standard', [['BASE', 1100], ['SURCHARGE', 150]]],
+    expect(
+      parsed.parcels.map((p) => [p.lineNumber, p.trackingNumber, p.weightGrams, p.zone, p.service, p.charges.map((c) => [c.kind, c.amountMinor])]),
+    ).toEqual([
+      [
+        1,
+        '1ZA',
+        2000,
+        '003',
+        'UPS Standard',
+        [
+          ['BASE', 1100],
+          ['SURCHARGE', 150],
+        ],
+      ],
       [2, '1ZB', 1361, '004', 'UPS Express, Saver', [['BASE', 2010]]],
       [3, '1ZA', 2000, '003', 'UPS Standard', [['BASE', 1100]]],
     ]);
@@ -127,15 +201,23 @@ describe('carrier invoice layouts', () => {
     const a = upsRow({ invoice: 'INV1', date: '2026-11-30', tracking: '1ZA', cls: 'FRT', desc: 'x', net: '1.00' });
     const b = upsRow({ invoice: 'INV2', date: '2026-11-30', tracking: '1ZB', cls: 'FRT', desc: 'x', net: '1.00' });
     expect(() => parseUpsBillingData(`${a}\n${b}`)).toThrow(/import one invoice at a time/);
-    expect(() => parseUpsBillingData(upsRow({ invoice: 'INV1', date: '2026-11-30', tracking: '1ZA', cls: 'FRT', desc: 'x', net: '1.005' }))).toThrow(/more decimals/);
+    expect(() => parseUpsBillingData(upsRow({ invoice: 'INV1', date: '2026-11-30', tracking: '1ZA', cls: 'FRT', desc: 'x', net: '1.005' }))).toThrow(
+      /more decimals/,
+    );
   });
   it('maps a generic CSV by header names, with surcharge columns and a zero-decimal currency', () => {
     const csv = 'Sendungsnummer,Preis,Maut,Gewicht kg,Zone\nJJD001,1250,35,1.8,3\nJJD002,990,,0.5,1\n';
-    const parsed = parseGenericInvoice(csv, { trackingNumber: 'Sendungsnummer', amount: 'Preis', surcharges: ['Maut'], weight: 'Gewicht kg', zone: 'Zone' }, { invoiceNumber: 'R-77', invoiceDate: '2026-11-15', currency: 'ISK' });
+    const parsed = parseGenericInvoice(
+      csv,
+      { trackingNumber: 'Sendungsnummer', amount: 'Preis', surcharges: ['Maut'], weight: 'Gewicht kg', zone: 'Zone' },
+      { invoiceNumber: 'R-77', invoiceDate: '2026-11-15', currency: 'ISK' },
+    );
     expect(parsed.parcels.map((p) => [p.trackingNumber, p.weightGrams, p.zone, p.charges.map((c) => c.amountMinor)])).toEqual([
       ['JJD001', 1800, '3', [1250, 35]],
       ['JJD002', 500, '1', [990]],
     ]);
-    expect(() => parseGenericInvoice(csv, { trackingNumber: 'Tracking', amount: 'Preis' }, { invoiceNumber: 'R', invoiceDate: '2026-11-15', currency: 'EUR' })).toThrow(/column "Tracking" is not in the CSV header/);
+    expect(() =>
+      parseGenericInvoice(csv, { trackingNumber: 'Tracking', amount: 'Preis' }, { invoiceNumber: 'R', invoiceDate: '2026-11-15', currency: 'EUR' }),
+    ).toThrow(/column "Tracking" is not in the CSV header/);
   });
 });

@@ -1,12 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { simpleParser } from 'mailparser';
 import { PDFParse } from 'pdf-parse';
-import { PERMISSIONS, createLogger, newId, openEventBus, wireMoney, type DomainEvent, type EventBus, type Principal, type SubgraphServer } from '@ipay/platform';
+import {
+  PERMISSIONS,
+  createLogger,
+  newId,
+  openEventBus,
+  wireMoney,
+  type DomainEvent,
+  type EventBus,
+  type Principal,
+  type SubgraphServer,
+} from '@ipay/platform';
 import { callSubgraph, createTestDatabase, type TestDatabase } from '@ipay/platform/testing';
 import { createFinanceServer } from '../src/server.ts';
 import { auditLog, carrierInvoices, orderPaymentStates, outbox, releaseProjections, sandboxMail, shipmentProjections } from '../src/db/schema.ts';
-import type { FinanceServices } from '../src/services.ts';
+import type { FinanceServices } from '../src/app/services.ts';
 import { upsRow } from './fixtures/ups.ts';
 
 const operator: Principal = {
@@ -16,14 +26,19 @@ const operator: Principal = {
   livemode: false,
   grants: Object.fromEntries(PERMISSIONS.map((p) => [p, { kind: 'ALL' }])),
 };
-const merchantOnly: Principal = { ...operator, id: 'usr_merchant', grants: { 'settlements:read': { kind: 'MERCHANTS', merchantIds: ['mer_1'] }, 'carrier_invoices:read': { kind: 'MERCHANTS', merchantIds: ['mer_1'] } } };
+const merchantOnly: Principal = {
+  ...operator,
+  id: 'usr_merchant',
+  grants: { 'settlements:read': { kind: 'MERCHANTS', merchantIds: ['mer_1'] }, 'carrier_invoices:read': { kind: 'MERCHANTS', merchantIds: ['mer_1'] } },
+};
 
 let db: TestDatabase;
 let bus: EventBus;
 let server: SubgraphServer<any, FinanceServices>;
 let url: string;
 
-const gql = async (query: string, variables: Record<string, unknown> = {}, principal: Principal = operator): Promise<any> => (await callSubgraph(url, query, variables, { principal })).body;
+const gql = async (query: string, variables: Record<string, unknown> = {}, principal: Principal = operator): Promise<any> =>
+  (await callSubgraph(url, query, variables, { principal })).body;
 
 async function until<T>(probe: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -80,7 +95,12 @@ beforeAll(async () => {
   db = await createTestDatabase();
   const logger = createLogger('finance-test', 'silent');
   bus = await openEventBus(db.target, logger);
-  server = (await createFinanceServer({ database: db.target, bus, logger, config: { reconciliation: { controls: { tickMs: 0, hourUtc: 6, digestTo: ['cfo@ipay.localhost'] } } } })) as never;
+  server = (await createFinanceServer({
+    database: db.target,
+    bus,
+    logger,
+    config: { reconciliation: { controls: { tickMs: 0, hourUtc: 6, digestTo: ['cfo@ipay.localhost'] } } },
+  })) as never;
   url = `http://127.0.0.1:${await server.listen(0, '127.0.0.1')}/graphql`;
   await bus.publish([
     shipmentCreated('a', '1Z0000000000000A', 1250, 1800, '3'),
@@ -131,8 +151,24 @@ describe('carrier invoice reconciliation through the finance subgraph', () => {
     const body = await gql(IMPORT, { input: { carrier: 'ups', layout: 'UPS_BILLING_DATA', csv: upsInvoice } });
     expect(body.errors).toBeUndefined();
     invoice = body.data.importCarrierInvoice;
-    expect(invoice).toMatchObject({ carrier: 'ups', invoiceNumber: '0000E1234A', invoiceDate: '2026-11-30', status: 'RECONCILING', layout: 'UPS_BILLING_DATA', total: { amount: 1250 + 1400 + 1580 + 1645 + 990 + 1250, currency: 'EUR' } });
-    expect(invoice.lines.edges.map((e: any) => [e.node.trackingNumber, e.node.classification, e.node.reason, e.node.billed.amount, e.node.expected?.amount ?? null, e.node.difference?.amount ?? null])).toEqual([
+    expect(invoice).toMatchObject({
+      carrier: 'ups',
+      invoiceNumber: '0000E1234A',
+      invoiceDate: '2026-11-30',
+      status: 'RECONCILING',
+      layout: 'UPS_BILLING_DATA',
+      total: { amount: 1250 + 1400 + 1580 + 1645 + 990 + 1250, currency: 'EUR' },
+    });
+    expect(
+      invoice.lines.edges.map((e: any) => [
+        e.node.trackingNumber,
+        e.node.classification,
+        e.node.reason,
+        e.node.billed.amount,
+        e.node.expected?.amount ?? null,
+        e.node.difference?.amount ?? null,
+      ]),
+    ).toEqual([
       ['1Z0000000000000A', 'MATCHED', null, 1250, 1250, 0],
       ['1Z0000000000000B', 'MISMATCH', 'ZONE', 1400, 1250, 150],
       ['1Z0000000000000C', 'MISMATCH', 'WEIGHT_BAND', 1580, 1250, 330],
@@ -141,9 +177,23 @@ describe('carrier invoice reconciliation through the finance subgraph', () => {
       ['1Z0000000000000A', 'MISMATCH', 'DUPLICATE', 1250, 0, 1250],
     ]);
     expect(line(1)).toMatchObject({ shipment: { id: 'shp_a' }, order: { id: 'ord_a' }, billedWeightGrams: 2000, billedZone: '003' });
-    expect(invoice.summary).toMatchObject({ lines: 6, matched: 1, mismatched: 4, unmatched: 1, unresolved: 5, disputed: 0, approved: { amount: 1250 }, reconciled: false });
+    expect(invoice.summary).toMatchObject({
+      lines: 6,
+      matched: 1,
+      mismatched: 4,
+      unmatched: 1,
+      unresolved: 5,
+      disputed: 0,
+      approved: { amount: 1250 },
+      reconciled: false,
+    });
     const [outboxed] = await server.database.db.select().from(outbox).where(eq(outbox.type, 'carrier_invoice.imported'));
-    expect(outboxed!.payload).toMatchObject({ invoice_id: invoice.id, carrier: 'ups', invoice_number: '0000E1234A', summary: { matched: 1, mismatched: 4, unmatched: 1 } });
+    expect(outboxed!.payload).toMatchObject({
+      invoice_id: invoice.id,
+      carrier: 'ups',
+      invoice_number: '0000E1234A',
+      summary: { matched: 1, mismatched: 4, unmatched: 1 },
+    });
   });
 
   it('refuses the same invoice twice and a matched line resolution, with their codes', async () => {
@@ -170,15 +220,24 @@ describe('carrier invoice reconciliation through the finance subgraph', () => {
     await resolve(6, 'ACCEPT_EXPECTED');
     const accepted = await gql(RESOLVE, { input: { lineId: line(2).id, resolution: 'DISPUTE' } });
     expect(accepted.errors[0].extensions.code).toBe('INVOICE_LINE_ALREADY_RESOLVED');
-    let current = (await gql(`query($id: ID!) { carrierInvoice(id: $id) { status summary { unresolved disputed approved { amount } reconciled } } }`, { id: invoice.id })).data.carrierInvoice;
-    expect(current).toEqual({ status: 'RECONCILING', summary: { unresolved: 0, disputed: 1, approved: { amount: 1250 + 1400 + 1250 + 990 + 0 }, reconciled: false } });
+    let current = (
+      await gql(`query($id: ID!) { carrierInvoice(id: $id) { status summary { unresolved disputed approved { amount } reconciled } } }`, { id: invoice.id })
+    ).data.carrierInvoice;
+    expect(current).toEqual({
+      status: 'RECONCILING',
+      summary: { unresolved: 0, disputed: 1, approved: { amount: 1250 + 1400 + 1250 + 990 + 0 }, reconciled: false },
+    });
     // The carrier credited the surcharge: the dispute ends by accepting the expected cost.
     await resolve(4, 'ACCEPT_EXPECTED');
-    current = (await gql(`query($id: ID!) { carrierInvoice(id: $id) { status summary { approved { amount } reconciled } } }`, { id: invoice.id })).data.carrierInvoice;
+    current = (await gql(`query($id: ID!) { carrierInvoice(id: $id) { status summary { approved { amount } reconciled } } }`, { id: invoice.id })).data
+      .carrierInvoice;
     expect(current).toEqual({ status: 'RECONCILED', summary: { approved: { amount: 1250 + 1400 + 1250 + 1250 + 990 + 0 }, reconciled: true } });
     const audits = await server.database.db.select().from(auditLog).where(eq(auditLog.action, 'carrier_invoice_line.resolve'));
     expect(audits).toHaveLength(6);
-    expect(audits.find((a) => a.entityId === line(4).id && (a.after as any).resolution === 'DISPUTE')).toMatchObject({ principalId: 'usr_finance_controller', after: { note: 'no residential address' } });
+    expect(audits.find((a) => a.entityId === line(4).id && (a.after as any).resolution === 'DISPUTE')).toMatchObject({
+      principalId: 'usr_finance_controller',
+      after: { note: 'no residential address' },
+    });
     const reconciled = await server.database.db.select().from(outbox).where(eq(outbox.type, 'carrier_invoice.reconciled'));
     expect(reconciled.map((r) => (r.payload as any).invoice_id)).toEqual([invoice.id]);
   });
@@ -186,7 +245,15 @@ describe('carrier invoice reconciliation through the finance subgraph', () => {
   it('imports a generic CSV with a column mapping', async () => {
     const csv = 'Tracking,Freight,Fuel,Kg\n1Z0000000000000B,12.50,,1.8\n';
     const body = await gql(IMPORT, {
-      input: { carrier: 'ups', layout: 'GENERIC', csv, invoiceNumber: 'G-1', invoiceDate: '2026-12-01', currency: 'EUR', mapping: { trackingNumber: 'Tracking', amount: 'Freight', surcharges: ['Fuel'], weight: 'Kg' } },
+      input: {
+        carrier: 'ups',
+        layout: 'GENERIC',
+        csv,
+        invoiceNumber: 'G-1',
+        invoiceDate: '2026-12-01',
+        currency: 'EUR',
+        mapping: { trackingNumber: 'Tracking', amount: 'Freight', surcharges: ['Fuel'], weight: 'Kg' },
+      },
     });
     expect(body.errors).toBeUndefined();
     // B was billed on the UPS invoice already.
@@ -196,7 +263,17 @@ describe('carrier invoice reconciliation through the finance subgraph', () => {
 
 describe('carrier statements with aging, mailed through the sandbox SMTP server', () => {
   const generic = (number: string, date: string, amount: string) =>
-    gql(IMPORT, { input: { carrier: 'dhl', layout: 'GENERIC', csv: `t,a\nJJD${number},${amount}\n`, invoiceNumber: number, invoiceDate: date, currency: 'EUR', mapping: { trackingNumber: 't', amount: 'a' } } });
+    gql(IMPORT, {
+      input: {
+        carrier: 'dhl',
+        layout: 'GENERIC',
+        csv: `t,a\nJJD${number},${amount}\n`,
+        invoiceNumber: number,
+        invoiceDate: date,
+        currency: 'EUR',
+        mapping: { trackingNumber: 't', amount: 'a' },
+      },
+    });
 
   it('buckets open items at the 30/31, 60/61 and 90/91 day boundaries and mails the PDF', async () => {
     // As of 2026-12-01: 30, 31, 60, 61, 90 and 91 days old.
@@ -212,12 +289,21 @@ describe('carrier statements with aging, mailed through the sandbox SMTP server'
     }
     // D31 half paid.
     const [d31] = await server.database.db.select().from(carrierInvoices).where(eq(carrierInvoices.invoiceNumber, 'D31'));
-    const paid = await gql(`mutation($input: RecordCarrierInvoicePaymentInput!) { recordCarrierInvoicePayment(input: $input) { open { amount } paid { amount } } }`, { input: { invoiceId: d31!.id, amount: 1000 } });
+    const paid = await gql(
+      `mutation($input: RecordCarrierInvoicePaymentInput!) { recordCarrierInvoicePayment(input: $input) { open { amount } paid { amount } } }`,
+      { input: { invoiceId: d31!.id, amount: 1000 } },
+    );
     expect(paid.data.recordCarrierInvoicePayment).toEqual({ open: { amount: 1000 }, paid: { amount: 1000 } });
-    const over = await gql(`mutation($input: RecordCarrierInvoicePaymentInput!) { recordCarrierInvoicePayment(input: $input) { id } }`, { input: { invoiceId: d31!.id, amount: 1001 } });
+    const over = await gql(`mutation($input: RecordCarrierInvoicePaymentInput!) { recordCarrierInvoicePayment(input: $input) { id } }`, {
+      input: { invoiceId: d31!.id, amount: 1001 },
+    });
     expect(over.errors[0].extensions.code).toBe('PAYMENT_EXCEEDS_OPEN_AMOUNT');
 
-    const statement = (await gql(`{ carrierStatement(carrier: "dhl", asOf: "2026-12-01") { items { invoice { invoiceNumber } ageDays bucket open { amount } } totals { currency buckets { bucket amount { amount } } total { amount } } } }`)).data.carrierStatement;
+    const statement = (
+      await gql(
+        `{ carrierStatement(carrier: "dhl", asOf: "2026-12-01") { items { invoice { invoiceNumber } ageDays bucket open { amount } } totals { currency buckets { bucket amount { amount } } total { amount } } } }`,
+      )
+    ).data.carrierStatement;
     expect(statement.items.map((i: any) => [i.invoice.invoiceNumber, i.ageDays, i.bucket, i.open.amount])).toEqual([
       ['D91', 91, 'DAYS_OVER_90', 6000],
       ['D90', 90, 'DAYS_61_90', 5000],
@@ -241,15 +327,32 @@ describe('carrier statements with aging, mailed through the sandbox SMTP server'
 
     const noOne = await gql(`mutation { sendCarrierStatement(input: { carrier: "dhl", asOf: "2026-12-01" }) { messageId } }`);
     expect(noOne.errors[0].extensions.code).toBe('NO_STATEMENT_RECIPIENTS');
-    expect((await gql(`mutation { setCarrierContacts(input: { carrier: "dhl", emails: ["ap@dhl.example", "billing@dhl.example"] }) { carrier emails } }`)).data.setCarrierContacts).toEqual({ carrier: 'dhl', emails: ['ap@dhl.example', 'billing@dhl.example'] });
-    const sent = await gql(`mutation { sendCarrierStatement(input: { carrier: "dhl", asOf: "2026-12-01" }) { carrier asOf recipients messageId attachment { filename size } statement { totals { total { amount } } } } }`);
+    expect(
+      (await gql(`mutation { setCarrierContacts(input: { carrier: "dhl", emails: ["ap@dhl.example", "billing@dhl.example"] }) { carrier emails } }`)).data
+        .setCarrierContacts,
+    ).toEqual({ carrier: 'dhl', emails: ['ap@dhl.example', 'billing@dhl.example'] });
+    const sent = await gql(
+      `mutation { sendCarrierStatement(input: { carrier: "dhl", asOf: "2026-12-01" }) { carrier asOf recipients messageId attachment { filename size } statement { totals { total { amount } } } } }`,
+    );
     expect(sent.errors).toBeUndefined();
     const delivery = sent.data.sendCarrierStatement;
-    expect(delivery).toMatchObject({ carrier: 'dhl', asOf: '2026-12-01', recipients: ['ap@dhl.example', 'billing@dhl.example'], attachment: { filename: 'statement-dhl-2026-12-01.pdf' }, statement: { totals: [{ total: { amount: 20000 } }] } });
+    expect(delivery).toMatchObject({
+      carrier: 'dhl',
+      asOf: '2026-12-01',
+      recipients: ['ap@dhl.example', 'billing@dhl.example'],
+      attachment: { filename: 'statement-dhl-2026-12-01.pdf' },
+      statement: { totals: [{ total: { amount: 20000 } }] },
+    });
 
-    const listed = (await gql(`{ sandboxMail(first: 5, to: "ap@dhl.example") { edges { node { messageId subject to attachments { filename contentType size } } } } }`)).data.sandboxMail.edges;
+    const listed = (
+      await gql(`{ sandboxMail(first: 5, to: "ap@dhl.example") { edges { node { messageId subject to attachments { filename contentType size } } } } }`)
+    ).data.sandboxMail.edges;
     expect(listed).toHaveLength(1);
-    expect(listed[0].node).toMatchObject({ messageId: delivery.messageId, to: ['ap@dhl.example', 'billing@dhl.example'], attachments: [{ filename: 'statement-dhl-2026-12-01.pdf', contentType: 'application/pdf', size: delivery.attachment.size }] });
+    expect(listed[0].node).toMatchObject({
+      messageId: delivery.messageId,
+      to: ['ap@dhl.example', 'billing@dhl.example'],
+      attachments: [{ filename: 'statement-dhl-2026-12-01.pdf', contentType: 'application/pdf', size: delivery.attachment.size }],
+    });
     expect(listed[0].node.subject).toContain('DHL');
 
     // Read the PDF back out of the mail the SMTP server received.
@@ -299,8 +402,18 @@ describe('internal controls', () => {
       paymentState('ord_short', 2, 'PARTIALLY_CAPTURED', 3000),
       // An older version arriving late never overwrites the newer state.
       paymentState('ord_short', 1, 'PAID', 5000),
-      event('parcel.released', 'rel_ok', { order_id: 'ord_ok', merchant: 'shop-one', carrier: 'ups', release: { id: 'rel_ok' } }, { subjectType: 'ReleaseAuthorization' }),
-      event('parcel.released', 'rel_short', { order_id: 'ord_short', merchant: 'shop-one', carrier: 'ups', release: { id: 'rel_short' } }, { subjectType: 'ReleaseAuthorization' }),
+      event(
+        'parcel.released',
+        'rel_ok',
+        { order_id: 'ord_ok', merchant: 'shop-one', carrier: 'ups', release: { id: 'rel_ok' } },
+        { subjectType: 'ReleaseAuthorization' },
+      ),
+      event(
+        'parcel.released',
+        'rel_short',
+        { order_id: 'ord_short', merchant: 'shop-one', carrier: 'ups', release: { id: 'rel_short' } },
+        { subjectType: 'ReleaseAuthorization' },
+      ),
     ]);
     await until(async () => (await server.database.db.select().from(releaseProjections)).length === 2, 'the release projection');
     await until(async () => (await server.database.db.select().from(orderPaymentStates)).length === 2, 'the payment projection');
@@ -311,7 +424,9 @@ describe('internal controls', () => {
     expect(run).toMatchObject({ trigger: 'ON_DEMAND', result: 'FAIL', digestError: null });
     const released = run.results.find((r: any) => r.control === 'RELEASED_PARCELS_FULLY_PAID');
     expect(released).toMatchObject({ result: 'FAIL', evidenceCount: 1 });
-    expect(released.evidence).toEqual([expect.objectContaining({ order_id: 'ord_short', release_id: 'rel_short', event: 'parcel.released', payment_state: 'PARTIALLY_CAPTURED' })]);
+    expect(released.evidence).toEqual([
+      expect.objectContaining({ order_id: 'ord_short', release_id: 'rel_short', event: 'parcel.released', payment_state: 'PARTIALLY_CAPTURED' }),
+    ]);
     const byControl = Object.fromEntries(run.results.map((r: any) => [r.control, r.result]));
     expect(byControl).toEqual({
       AUDIT_CHAINS_VERIFY: 'FAIL', // no subgraph attested yet
@@ -321,24 +436,45 @@ describe('internal controls', () => {
       RELEASED_PARCELS_FULLY_PAID: 'FAIL',
       SETTLEMENT_TOTALS_MATCH_LINES: 'PASS',
     });
-    const mail = (await gql(`{ sandboxMail(first: 1, to: "cfo@ipay.localhost") { edges { node { messageId subject text } } } }`)).data.sandboxMail.edges[0].node;
+    const mail = (await gql(`{ sandboxMail(first: 1, to: "cfo@ipay.localhost") { edges { node { messageId subject text } } } }`)).data.sandboxMail.edges[0]
+      .node;
     expect(mail.messageId).toBe(run.digestMessageId);
     expect(mail.subject).toContain(': FAIL');
     expect(mail.text).toContain('FAIL  RELEASED_PARCELS_FULLY_PAID');
     expect(mail.text).toContain('"order_id":"ord_short"');
     // The run and its digest are two audit records of the run; read the run's own.
-    const [audit] = await server.database.db.select().from(auditLog).where(and(eq(auditLog.entityId, run.id), eq(auditLog.action, 'controls.run')));
+    const [audit] = await server.database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.entityId, run.id), eq(auditLog.action, 'controls.run')));
     expect(audit).toMatchObject({ action: 'controls.run', principalId: 'usr_finance_controller' });
   });
 
   it('passes the audit-chain control once the finance chain attests itself, and fails it when an attestation reports a break', async () => {
-    await server.attestAuditChain();
-    const attested = await until(async () => (await server.database.db.select().from(outbox).where(eq(outbox.type, 'audit.chain_verified')))[0], 'the attestation event');
+    // The attestation runs as the audit-attestation job of the platform queue (as on its schedule).
+    const attestation = await server.jobs.send('audit-attestation', {});
+    await until(async () => (await server.jobs.job('audit-attestation', attestation!))?.state === 'completed', 'the attestation job');
+    const attested = await until(
+      async () => (await server.database.db.select().from(outbox).where(eq(outbox.type, 'audit.chain_verified')))[0],
+      'the attestation event',
+    );
     expect(attested.payload).toMatchObject({ subgraph: 'finance', valid: true });
     const now = new Date().toISOString();
     await bus.publish(
       ['identity', 'commerce', 'payments', 'logistics'].map((subgraph) =>
-        event('audit.chain_verified', subgraph, { subgraph, valid: subgraph !== 'payments', checked_records: 12, broken_at_position: subgraph === 'payments' ? 7 : null, reason: subgraph === 'payments' ? 'record content does not match its hash (edited)' : null, verified_at: now }, { subjectType: 'AuditChain', merchantId: null }),
+        event(
+          'audit.chain_verified',
+          subgraph,
+          {
+            subgraph,
+            valid: subgraph !== 'payments',
+            checked_records: 12,
+            broken_at_position: subgraph === 'payments' ? 7 : null,
+            reason: subgraph === 'payments' ? 'record content does not match its hash (edited)' : null,
+            verified_at: now,
+          },
+          { subjectType: 'AuditChain', merchantId: null },
+        ),
       ),
     );
     await until(async () => {
@@ -346,8 +482,51 @@ describe('internal controls', () => {
       const audit = run.results.find((r: any) => r.control === 'AUDIT_CHAINS_VERIFY');
       return audit.evidenceCount === 1 ? audit : null;
     }, 'attestations of all five subgraphs').then((audit: any) => {
-      expect(audit.evidence).toEqual([{ subgraph: 'payments', problem: 'CHAIN_BROKEN', verified_at: now, broken_at_position: 7, reason: 'record content does not match its hash (edited)' }]);
+      expect(audit.evidence).toEqual([
+        { subgraph: 'payments', problem: 'CHAIN_BROKEN', verified_at: now, broken_at_position: 7, reason: 'record content does not match its hash (edited)' },
+      ]);
     });
+  });
+
+  it('fails the audit-chain control with evidence when a real row of a chain is edited in the database', async () => {
+    // Whoever can write the database (and disable the append-only trigger) edits one record of finance's own chain.
+    const db = server.database.db;
+    const [victim] = await db.select().from(auditLog).where(eq(auditLog.action, 'controls.run')).limit(1);
+    expect(victim).toBeDefined();
+    const tamper = async (action: string) => {
+      await db.execute(sql`alter table finance.audit_log disable trigger audit_log_no_update_delete`);
+      try {
+        await db.update(auditLog).set({ action }).where(eq(auditLog.position, victim!.position));
+      } finally {
+        await db.execute(sql`alter table finance.audit_log enable trigger audit_log_no_update_delete`);
+      }
+    };
+    await tamper('controls.run.rewritten');
+    try {
+      const verification = await server.attestAuditChain();
+      expect(verification).toMatchObject({ valid: false, brokenAtPosition: victim!.position, reason: 'record content does not match its hash (edited)' });
+      const audit = await until(async () => {
+        const run = (await gql(RUN)).data.runControls;
+        const result = run.results.find((r: any) => r.control === 'AUDIT_CHAINS_VERIFY');
+        return result.evidence.some((e: any) => e.subgraph === 'finance') ? result : null;
+      }, 'the broken finance attestation in the control');
+      expect(audit.result).toBe('FAIL');
+      expect(audit.evidence.find((e: any) => e.subgraph === 'finance')).toEqual({
+        subgraph: 'finance',
+        problem: 'CHAIN_BROKEN',
+        verified_at: expect.any(String),
+        broken_at_position: victim!.position,
+        reason: 'record content does not match its hash (edited)',
+      });
+    } finally {
+      await tamper(victim!.action);
+    }
+    // Put back as it was, the chain verifies again and finance drops out of the evidence.
+    expect(await server.attestAuditChain()).toMatchObject({ valid: true, brokenAtPosition: null });
+    await until(async () => {
+      const run = (await gql(RUN)).data.runControls;
+      return !run.results.find((r: any) => r.control === 'AUDIT_CHAINS_VERIFY').evidence.some((e: any) => e.subgraph === 'finance');
+    }, 'the repaired finance chain');
   });
 
   it('runs the scheduled controls once per day, whatever the number of ticks', async () => {
@@ -363,6 +542,13 @@ describe('internal controls', () => {
     const runs = (await gql(`{ controlRuns(first: 10) { edges { node { trigger runDate } } } }`)).data.controlRuns.edges.map((e: any) => e.node.trigger);
     expect(runs.filter((t: string) => t === 'SCHEDULED')).toHaveLength(1);
   });
+
+  it('the controls tick runs as the controls-tick job: the day already ran, so nothing runs twice', async () => {
+    const jobId = await server.jobs.send('controls-tick', {});
+    await until(async () => (await server.jobs.job('controls-tick', jobId!))?.state === 'completed', 'the controls-tick job');
+    const runs = (await gql(`{ controlRuns(first: 10) { edges { node { trigger } } } }`)).data.controlRuns.edges.map((e: any) => e.node.trigger);
+    expect(runs.filter((t: string) => t === 'SCHEDULED')).toHaveLength(1);
+  });
 });
 
 describe.skipIf(!process.env.DATABASE_URL)('concurrent imports (real PostgreSQL; PGlite has one connection)', () => {
@@ -370,9 +556,22 @@ describe.skipIf(!process.env.DATABASE_URL)('concurrent imports (real PostgreSQL;
     await bus.publish([shipmentCreated('e', '1Z0000000000000E', 1250, 1800, '3')]);
     await until(async () => (await server.database.db.select().from(shipmentProjections).where(eq(shipmentProjections.shipmentId, 'shp_e')))[0], 'shipment e');
     const importOne = (n: string) =>
-      gql(IMPORT, { input: { carrier: 'ups', layout: 'GENERIC', csv: 'T,A\n1Z0000000000000E,12.50\n', invoiceNumber: n, invoiceDate: '2026-12-01', currency: 'EUR', mapping: { trackingNumber: 'T', amount: 'A' } } });
+      gql(IMPORT, {
+        input: {
+          carrier: 'ups',
+          layout: 'GENERIC',
+          csv: 'T,A\n1Z0000000000000E,12.50\n',
+          invoiceNumber: n,
+          invoiceDate: '2026-12-01',
+          currency: 'EUR',
+          mapping: { trackingNumber: 'T', amount: 'A' },
+        },
+      });
     const [a, b] = await Promise.all([importOne('CONC-A'), importOne('CONC-B')]);
-    const classes = [a, b].map((r: any) => r.data.importCarrierInvoice.lines.edges[0].node).map((l: any) => [l.classification, l.reason]).sort();
+    const classes = [a, b]
+      .map((r: any) => r.data.importCarrierInvoice.lines.edges[0].node)
+      .map((l: any) => [l.classification, l.reason])
+      .sort();
     expect(classes).toEqual([
       ['MATCHED', null],
       ['MISMATCH', 'DUPLICATE'],
@@ -382,11 +581,19 @@ describe.skipIf(!process.env.DATABASE_URL)('concurrent imports (real PostgreSQL;
 
 describe('captured mail survives a restart', () => {
   it('lists the same mail from a new finance server on the same database', async () => {
-    const list = async () => (await gql(`{ sandboxMail(first: 50) { edges { node { id messageId subject attachments { filename size } } } } }`)).data.sandboxMail.edges.map((e: any) => e.node);
+    const list = async () =>
+      (await gql(`{ sandboxMail(first: 50) { edges { node { id messageId subject attachments { filename size } } } } }`)).data.sandboxMail.edges.map(
+        (e: any) => e.node,
+      );
     const before = await list();
     expect(before.length).toBeGreaterThanOrEqual(3);
     await server.stop();
-    server = (await createFinanceServer({ database: db.target, bus, logger: createLogger('finance-test', 'silent'), config: { reconciliation: { controls: { tickMs: 0 } } } })) as never;
+    server = (await createFinanceServer({
+      database: db.target,
+      bus,
+      logger: createLogger('finance-test', 'silent'),
+      config: { reconciliation: { controls: { tickMs: 0 } } },
+    })) as never;
     url = `http://127.0.0.1:${await server.listen(0, '127.0.0.1')}/graphql`;
     expect(await list()).toEqual(before);
     expect(before.some((m: any) => m.attachments.some((a: any) => a.filename === 'statement-dhl-2026-12-01.pdf'))).toBe(true);

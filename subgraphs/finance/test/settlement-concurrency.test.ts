@@ -42,16 +42,29 @@ describe.skipIf(!process.env.DATABASE_URL)('settlement close racing the engine (
     await paid(h, m, newId('ord'), 1000, 'EUR', '2026-10-01T08:00:00Z');
     const [october] = await settlementsOf(h.db, m.id);
     const orders = Array.from({ length: 40 }, () => newId('ord'));
-    const applying = orders.map((o, i) => applyPaymentState(h.db, paidEvent(o, 1000 + i, `2026-10-${String(2 + (i % 20)).padStart(2, '0')}T10:00:00Z`), logger));
+    const applying = orders.map((o, i) =>
+      applyPaymentState(h.db, paidEvent(o, 1000 + i, `2026-10-${String(2 + (i % 20)).padStart(2, '0')}T10:00:00Z`), logger),
+    );
     // The same order announced twice at once is still collected once.
     const twice = [applyPaymentState(h.db, paidEvent(orders[0]!, 1000, '2026-10-02T10:00:00Z'), logger).catch(() => false)];
-    const closing = h.gql(`mutation($id: ID!) { closeSettlement(id: $id) { status gross { amount } fees { amount } net { amount } lineCount } }`, { id: october!.id }, CFO);
+    const closing = h.gql(
+      `mutation($id: ID!) { closeSettlement(id: $id) { status gross { amount } fees { amount } net { amount } lineCount } }`,
+      { id: october!.id },
+      CFO,
+    );
     const [closed] = await Promise.all([closing, Promise.allSettled([...applying, ...twice])]);
     expect(closed.errors).toBeUndefined();
     const fixed = closed.data.closeSettlement;
 
     const after = await settlementsOf(h.db, m.id);
-    expect(after[0]).toMatchObject({ id: october!.id, status: 'CLOSED', grossAmount: fixed.gross.amount, feeAmount: fixed.fees.amount, netAmount: fixed.net.amount, lineCount: fixed.lineCount });
+    expect(after[0]).toMatchObject({
+      id: october!.id,
+      status: 'CLOSED',
+      grossAmount: fixed.gross.amount,
+      feeAmount: fixed.fees.amount,
+      netAmount: fixed.net.amount,
+      lineCount: fixed.lineCount,
+    });
     expect((await linesOf(h.db, october!.id)).length).toBe(fixed.lineCount);
     // Orders that lost the race to the close are in the next (November) settlement.
     const inNext = after[1] ? (await linesOf(h.db, after[1].id)).length : 0;

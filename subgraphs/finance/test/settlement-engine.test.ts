@@ -2,7 +2,22 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId, sandboxId } from '@ipay/platform';
 import { auditLog, outbox, settlementLines, settlements } from '../src/db/schema.ts';
-import { CFO, CONTROLLER, OPS_KEY, expectTotalsAreSumsOfLines, linesOf, merchantKey, paid, publishPaymentState, publishRefund, settlementsOf, startFinance, type FinanceHarness, type Merchant } from './support.ts';
+import {
+  CFO,
+  CONTROLLER,
+  OPS_KEY,
+  eventually,
+  expectTotalsAreSumsOfLines,
+  linesOf,
+  merchantKey,
+  paid,
+  publishPaymentState,
+  publishRefund,
+  settlementsOf,
+  startFinance,
+  type FinanceHarness,
+  type Merchant,
+} from './support.ts';
 
 const merchant = (slug: string): Merchant => ({ id: sandboxId('mer', `fin-test:${slug}`), slug });
 const ord = () => newId('ord');
@@ -45,7 +60,13 @@ describe('settlement engine from payment events', () => {
     await expectTotalsAreSumsOfLines(h.db);
 
     const [october] = await settlementsOf(h.db, m.id);
-    expect(october).toMatchObject({ currency: 'EUR', status: 'OPEN', periodKind: 'MONTHLY', periodStart: new Date('2026-10-01T00:00:00Z'), periodEnd: new Date('2026-11-01T00:00:00Z') });
+    expect(october).toMatchObject({
+      currency: 'EUR',
+      status: 'OPEN',
+      periodKind: 'MONTHLY',
+      periodStart: new Date('2026-10-01T00:00:00Z'),
+      periodEnd: new Date('2026-11-01T00:00:00Z'),
+    });
     // gross 7840 + 1990 − 1000 = 8830; fees 2 × 95 = 190; net 8640.
     expect([october!.grossAmount, october!.feeAmount, october!.netAmount, october!.lineCount]).toEqual([8830, 190, 8640, 3]);
     const lines = await linesOf(h.db, october!.id);
@@ -60,11 +81,27 @@ describe('settlement engine from payment events', () => {
     // settlement.created went out with its catalogue fields.
     const [created] = await h.db.select().from(outbox).where(eq(outbox.subjectId, october!.id));
     expect(created!.type).toBe('settlement.created');
-    expect(created!.payload).toMatchObject({ settlement_id: october!.id, merchant: 'acme', currency: 'EUR', period: { kind: 'MONTHLY', start: '2026-10-01T00:00:00.000Z', end: '2026-11-01T00:00:00.000Z' }, gross: { amount_minor: 7840 } });
+    expect(created!.payload).toMatchObject({
+      settlement_id: october!.id,
+      merchant: 'acme',
+      currency: 'EUR',
+      period: { kind: 'MONTHLY', start: '2026-10-01T00:00:00.000Z', end: '2026-11-01T00:00:00.000Z' },
+      gross: { amount_minor: 7840 },
+    });
 
     // Through GraphQL, the merchant reads its own settlement.
-    const read = await h.gql(`query($id: ID!) { settlement(id: $id) { status gross { amount currency } fees { amount } net { amount } lineCount lines { kind order { id } paymentSessionId net { amount currency } } } }`, { id: october!.id }, merchantKey(m.id));
-    expect(read.data.settlement).toMatchObject({ status: 'OPEN', gross: { amount: 8830, currency: 'EUR' }, fees: { amount: 190 }, net: { amount: 8640 }, lineCount: 3 });
+    const read = await h.gql(
+      `query($id: ID!) { settlement(id: $id) { status gross { amount currency } fees { amount } net { amount } lineCount lines { kind order { id } paymentSessionId net { amount currency } } } }`,
+      { id: october!.id },
+      merchantKey(m.id),
+    );
+    expect(read.data.settlement).toMatchObject({
+      status: 'OPEN',
+      gross: { amount: 8830, currency: 'EUR' },
+      fees: { amount: 190 },
+      net: { amount: 8640 },
+      lineCount: 3,
+    });
     expect(code(await h.gql(`query($id: ID!) { settlement(id: $id) { id } }`, { id: october!.id }, merchantKey(merchant('other').id)))).toBe('NOT_FOUND');
   });
 
@@ -73,7 +110,16 @@ describe('settlement engine from payment events', () => {
     const o = ord();
     await publishRefund(h, m, { orderId: o, amount: 500, currency: 'EUR', occurredAt: '2026-10-03T09:00:00Z' });
     expect(await settlementsOf(h.db, m.id)).toEqual([]);
-    await publishPaymentState(h, m, { orderId: o, version: 3, state: 'PARTIALLY_REFUNDED', currency: 'EUR', due: 3000, captured: 3000, refunded: 500, paidAt: '2026-10-02T09:00:00Z' });
+    await publishPaymentState(h, m, {
+      orderId: o,
+      version: 3,
+      state: 'PARTIALLY_REFUNDED',
+      currency: 'EUR',
+      due: 3000,
+      captured: 3000,
+      refunded: 500,
+      paidAt: '2026-10-02T09:00:00Z',
+    });
     const [s] = await settlementsOf(h.db, m.id);
     expect([s!.grossAmount, s!.feeAmount, s!.netAmount, s!.lineCount]).toEqual([2500, 95, 2405, 2]);
     await expectTotalsAreSumsOfLines(h.db);
@@ -82,7 +128,11 @@ describe('settlement engine from payment events', () => {
   it('applies a fee change from its date: scheduled ahead, and re-pricing the open period when set mid-period', async () => {
     const m = merchant('fee-change');
     // Scheduled before the orders: 0.80 from 15 Oct.
-    const ahead = await h.gql(FEE, { input: { merchantId: m.id, currency: 'EUR', feePerOrder: 80, validFrom: '2026-10-15T00:00:00Z', reason: 'volume tier' } }, OPS_KEY);
+    const ahead = await h.gql(
+      FEE,
+      { input: { merchantId: m.id, currency: 'EUR', feePerOrder: 80, validFrom: '2026-10-15T00:00:00Z', reason: 'volume tier' } },
+      OPS_KEY,
+    );
     expect(ahead.data.setFeeSchedule).toMatchObject({ merchantId: m.id, feePerOrder: { amount: 80, currency: 'EUR' } });
     const [o1, o2, o3] = [ord(), ord(), ord()];
     await paid(h, m, o1, 5000, 'EUR', '2026-10-03T12:00:00Z'); // platform 0.95
@@ -98,12 +148,22 @@ describe('settlement engine from payment events', () => {
     expect((await linesOf(h.db, s!.id)).map((l) => l.feeAmount)).toEqual([95, 80, 50]);
     await expectTotalsAreSumsOfLines(h.db);
     // Merchants cannot set their own fees; audit trail has the change.
-    expect(code(await h.gql(FEE, { input: { merchantId: m.id, currency: 'EUR', feePerOrder: 1, validFrom: '2026-10-26T00:00:00Z' } }, merchantKey(m.id)))).toBe('FORBIDDEN');
+    expect(code(await h.gql(FEE, { input: { merchantId: m.id, currency: 'EUR', feePerOrder: 1, validFrom: '2026-10-26T00:00:00Z' } }, merchantKey(m.id)))).toBe(
+      'FORBIDDEN',
+    );
     const trail = await h.db.select().from(auditLog).where(eq(auditLog.action, 'fee_schedule.set'));
     expect(trail.filter((r) => r.merchantId === m.id)).toHaveLength(2);
     expect(trail.find((r) => r.merchantId === m.id)!.principalId).toBe('key_ops');
-    const schedule = await h.gql(`query($m: ID!) { feeSchedule(merchantId: $m, currency: "EUR") { id merchantId feePerOrder { amount } } }`, { m: m.id }, merchantKey(m.id));
-    expect(schedule.data.feeSchedule.map((e: any) => [e.merchantId, e.feePerOrder.amount])).toEqual([[null, 95], [m.id, 80], [m.id, 50]]);
+    const schedule = await h.gql(
+      `query($m: ID!) { feeSchedule(merchantId: $m, currency: "EUR") { id merchantId feePerOrder { amount } } }`,
+      { m: m.id },
+      merchantKey(m.id),
+    );
+    expect(schedule.data.feeSchedule.map((e: any) => [e.merchantId, e.feePerOrder.amount])).toEqual([
+      [null, 95],
+      [m.id, 80],
+      [m.id, 50],
+    ]);
   });
 
   it('keeps one settlement per currency, zero-decimal JPY and three-decimal KWD included', async () => {
@@ -128,7 +188,10 @@ describe('settlement engine from payment events', () => {
     await paid(h, m, b, 1990, 'EUR', '2026-09-10T10:00:00Z');
     const [september] = await settlementsOf(h.db, m.id);
     const id = september!.id;
-    expect((await h.gql(THRESHOLD, { currency: 'EUR', amount: 5000 }, OPS_KEY)).data.setApprovalThreshold).toEqual({ currency: 'EUR', amount: { amount: 5000, currency: 'EUR' } });
+    expect((await h.gql(THRESHOLD, { currency: 'EUR', amount: 5000 }, OPS_KEY)).data.setApprovalThreshold).toEqual({
+      currency: 'EUR',
+      amount: { amount: 5000, currency: 'EUR' },
+    });
 
     expect(code(await h.gql(APPROVE, { id }, CONTROLLER))).toBe('SETTLEMENT_INVALID_TRANSITION');
     expect(code(await h.gql(CLOSE, { id }, merchantKey(m.id)))).toBe('FORBIDDEN');
@@ -156,8 +219,11 @@ describe('settlement engine from payment events', () => {
     // Immutable at the database, whatever the application does.
     await expectRefused(h.db.update(settlements).set({ netAmount: 1, grossAmount: 96 }).where(eq(settlements.id, id)), /APPROVED: it is immutable/);
     await expectRefused(
-      h.db.insert(settlementLines).values({ id: newId('sli'), settlementId: id, kind: 'ADJUSTMENT', grossAmount: 1, feeAmount: 0, netAmount: 1, reason: 'sneaky' }),
-      /no line can be added/);
+      h.db
+        .insert(settlementLines)
+        .values({ id: newId('sli'), settlementId: id, kind: 'ADJUSTMENT', grossAmount: 1, feeAmount: 0, netAmount: 1, reason: 'sneaky' }),
+      /no line can be added/,
+    );
     await expectRefused(h.db.delete(settlementLines).where(eq(settlementLines.settlementId, id)), /lines are fixed/);
     await expectRefused(h.db.delete(settlements).where(eq(settlements.id, id)), /cannot be deleted/);
     await expectRefused(h.db.update(settlements).set({ status: 'OPEN' }).where(eq(settlements.id, id)), /cannot move from APPROVED to OPEN/);
@@ -167,7 +233,12 @@ describe('settlement engine from payment events', () => {
     expect(code(await h.gql(PAY, { id, ref: 'again' }, OPS_KEY))).toBe('SETTLEMENT_INVALID_TRANSITION');
     const events = await h.db.select().from(outbox).where(eq(outbox.subjectId, id)).orderBy(outbox.id);
     expect(events.map((e) => e.type)).toEqual(['settlement.created', 'settlement.closed', 'settlement.approved', 'settlement.paid']);
-    expect(events[3]!.payload).toMatchObject({ settlement_id: id, status: 'PAID', payout_reference: 'SEPA-2026-10-001', net: { amount: 96.4, amount_minor: 9640, currency: 'EUR' } });
+    expect(events[3]!.payload).toMatchObject({
+      settlement_id: id,
+      status: 'PAID',
+      payout_reference: 'SEPA-2026-10-001',
+      net: { amount: 96.4, amount_minor: 9640, currency: 'EUR' },
+    });
 
     // Refund of b dated inside September, after the payout: a negative line of the next (October) settlement.
     const refundId = await publishRefund(h, m, { orderId: b, amount: 1990, currency: 'EUR', occurredAt: '2026-09-20T09:00:00Z' });
@@ -187,13 +258,26 @@ describe('settlement engine from payment events', () => {
 
     // A correction of the paid settlement is an adjustment line with a reason in an open settlement.
     const ADJUST = `mutation($input: SettlementAdjustmentInput!) { addSettlementAdjustment(input: $input) { kind reason correctsSettlementId net { amount currency } } }`;
-    expect(code(await h.gql(ADJUST, { input: { merchantId: m.id, currency: 'EUR', amount: -250, reason: ' ', correctsSettlementId: id } }, OPS_KEY))).toBe('BAD_USER_INPUT');
-    const adjusted = await h.gql(ADJUST, { input: { merchantId: m.id, currency: 'EUR', amount: -250, reason: 'shipping fee charged twice in September', correctsSettlementId: id } }, OPS_KEY);
-    expect(adjusted.data.addSettlementAdjustment).toEqual({ kind: 'ADJUSTMENT', reason: 'shipping fee charged twice in September', correctsSettlementId: id, net: { amount: -250, currency: 'EUR' } });
+    expect(code(await h.gql(ADJUST, { input: { merchantId: m.id, currency: 'EUR', amount: -250, reason: ' ', correctsSettlementId: id } }, OPS_KEY))).toBe(
+      'BAD_USER_INPUT',
+    );
+    const adjusted = await h.gql(
+      ADJUST,
+      { input: { merchantId: m.id, currency: 'EUR', amount: -250, reason: 'shipping fee charged twice in September', correctsSettlementId: id } },
+      OPS_KEY,
+    );
+    expect(adjusted.data.addSettlementAdjustment).toEqual({
+      kind: 'ADJUSTMENT',
+      reason: 'shipping fee charged twice in September',
+      correctsSettlementId: id,
+      net: { amount: -250, currency: 'EUR' },
+    });
     await expectTotalsAreSumsOfLines(h.db);
 
     // A fee change cannot reach back into a settlement that is no longer open.
-    expect(code(await h.gql(FEE, { input: { merchantId: m.id, currency: 'EUR', feePerOrder: 10, validFrom: '2026-09-15T00:00:00Z' } }, OPS_KEY))).toBe('FEE_PERIOD_CLOSED');
+    expect(code(await h.gql(FEE, { input: { merchantId: m.id, currency: 'EUR', feePerOrder: 10, validFrom: '2026-09-15T00:00:00Z' } }, OPS_KEY))).toBe(
+      'FEE_PERIOD_CLOSED',
+    );
   });
 
   it('below the threshold the closer may approve alone', async () => {
@@ -209,14 +293,25 @@ describe('settlement engine from payment events', () => {
     const m = merchant('tamper');
     await paid(h, m, ord(), 2000, 'EUR', '2026-10-05T10:00:00Z');
     const [s] = await settlementsOf(h.db, m.id);
-    await expectRefused(h.db.update(settlements).set({ grossAmount: 2100, netAmount: 2005 }).where(eq(settlements.id, s!.id)), /differ from the sum of its lines/);
     await expectRefused(
-      h.db.insert(settlementLines).values({ id: newId('sli'), settlementId: s!.id, kind: 'COLLECTION', orderId: ord(), grossAmount: 100, feeAmount: 0, netAmount: 100 }),
-      /differ from the sum of its lines/);
+      h.db.update(settlements).set({ grossAmount: 2100, netAmount: 2005 }).where(eq(settlements.id, s!.id)),
+      /differ from the sum of its lines/,
+    );
+    await expectRefused(
+      h.db
+        .insert(settlementLines)
+        .values({ id: newId('sli'), settlementId: s!.id, kind: 'COLLECTION', orderId: ord(), grossAmount: 100, feeAmount: 0, netAmount: 100 }),
+      /differ from the sum of its lines/,
+    );
     // Lines and totals moved together commit.
     await h.db.transaction(async (tx) => {
-      await tx.insert(settlementLines).values({ id: newId('sli'), settlementId: s!.id, kind: 'ADJUSTMENT', grossAmount: 100, feeAmount: 0, netAmount: 100, reason: 'test' });
-      await tx.update(settlements).set({ grossAmount: sql`gross_amount + 100`, netAmount: sql`net_amount + 100`, lineCount: sql`line_count + 1` }).where(eq(settlements.id, s!.id));
+      await tx
+        .insert(settlementLines)
+        .values({ id: newId('sli'), settlementId: s!.id, kind: 'ADJUSTMENT', grossAmount: 100, feeAmount: 0, netAmount: 100, reason: 'test' });
+      await tx
+        .update(settlements)
+        .set({ grossAmount: sql`gross_amount + 100`, netAmount: sql`net_amount + 100`, lineCount: sql`line_count + 1` })
+        .where(eq(settlements.id, s!.id));
     });
     await expectTotalsAreSumsOfLines(h.db);
   });
@@ -231,5 +326,14 @@ describe('settlement engine from payment events', () => {
     // Any person may then approve it (the engine is not a person).
     await h.gql(THRESHOLD, { currency: 'EUR', amount: 0 }, OPS_KEY);
     expect((await h.gql(APPROVE, { id: s!.id }, CFO)).data.approveSettlement.status).toBe('APPROVED');
+  });
+
+  it('the scheduled close runs as the settlement-close job on the platform queue', async () => {
+    const m = merchant('job-close');
+    await paid(h, m, ord(), 1500, 'EUR', '2026-06-05T10:00:00Z');
+    const jobId = await h.server.jobs.send('settlement-close', {});
+    await eventually(async () => (await h.server.jobs.job('settlement-close', jobId!))?.state === 'completed');
+    const [s] = await settlementsOf(h.db, m.id);
+    expect(s).toMatchObject({ status: 'CLOSED', closedBy: 'system:settlement-engine' });
   });
 });

@@ -19,7 +19,12 @@ describe('settlement arithmetic (hand-computed)', () => {
       adjustmentLine(signedMoney(-250, 'EUR')),
     ];
     // gross 7840 + 1990 − 1000 − 250 = 8580; fees 190; net 8390.
-    expect(settlementTotals(lines, 'EUR')).toEqual({ gross: signedMoney(8580, 'EUR'), fee: signedMoney(190, 'EUR'), net: signedMoney(8390, 'EUR'), lineCount: 4 });
+    expect(settlementTotals(lines, 'EUR')).toEqual({
+      gross: signedMoney(8580, 'EUR'),
+      fee: signedMoney(190, 'EUR'),
+      net: signedMoney(8390, 'EUR'),
+      lineCount: 4,
+    });
   });
 
   it('lets refunds take a settlement below zero (a refund after payout: negative line of the next one)', () => {
@@ -83,7 +88,9 @@ describe('settlement periods (UTC)', () => {
 
 describe('settlement lifecycle (table-driven)', () => {
   const cases: [string, SettlementAction, string | null][] = [];
-  for (const status of SETTLEMENT_STATUSES) for (const action of Object.keys(TRANSITIONS) as SettlementAction[]) cases.push([status, action, TRANSITIONS[action].from === status ? TRANSITIONS[action].to : null]);
+  for (const status of SETTLEMENT_STATUSES)
+    for (const action of Object.keys(TRANSITIONS) as SettlementAction[])
+      cases.push([status, action, TRANSITIONS[action].from === status ? TRANSITIONS[action].to : null]);
   it.each(cases)('%s --%s--> %s', (status, action, to) => {
     const result = transition(status as never, action);
     if (to) expect(result).toEqual({ to });
@@ -96,6 +103,11 @@ describe('settlement lifecycle (table-driven)', () => {
     expect(fourEyesRefusal(big, { principalId: 'key_ops' })).toMatchObject({ code: 'FOUR_EYES_REQUIRED', reason: 'APPROVER_NOT_A_PERSON' });
     expect(fourEyesRefusal(big, { principalId: 'usr_controller' })).toBeNull();
     expect(fourEyesRefusal({ requiresFourEyes: false, closedBy: 'usr_cfo' }, { principalId: 'usr_cfo' })).toBeNull();
-    expect([needsFourEyes(100_000, 100_000), needsFourEyes(100_001, 100_000), needsFourEyes(-100_001, 100_000), needsFourEyes(1, null)]).toEqual([false, true, true, true]);
+    expect([needsFourEyes(100_000, 100_000), needsFourEyes(100_001, 100_000), needsFourEyes(-100_001, 100_000), needsFourEyes(1, null)]).toEqual([
+      false,
+      true,
+      true,
+      true,
+    ]);
   });
 });

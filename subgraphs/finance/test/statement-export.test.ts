@@ -70,7 +70,14 @@ describe('PDF statement and accountant exports', () => {
       ['COLLECTION', orders[2], '125.00', '0.95', '124.05'],
       ['REFUND', orders[0], '-10.00', '0.00', '-10.00'],
     ]);
-    expect([col(rows[5]!, 'record_type'), col(rows[5]!, 'gross'), col(rows[5]!, 'fee'), col(rows[5]!, 'net'), col(rows[5]!, 'line_count'), col(rows[5]!, 'accounting_state')]).toEqual(['TOTAL', '213.30', '2.85', '210.45', '4', 'ACCRUED']);
+    expect([
+      col(rows[5]!, 'record_type'),
+      col(rows[5]!, 'gross'),
+      col(rows[5]!, 'fee'),
+      col(rows[5]!, 'net'),
+      col(rows[5]!, 'line_count'),
+      col(rows[5]!, 'accounting_state'),
+    ]).toEqual(['TOTAL', '213.30', '2.85', '210.45', '4', 'ACCRUED']);
 
     const datev = bytes(data.settlement.datev).toString('latin1').split('\r\n');
     expect(datev[0]).toMatch(/^"EXTF";700;21;"Buchungsstapel";13;20261031235959999;;"RE";"IPAY";;1001;1;20260101;4;20261001;20261031;/);
@@ -78,7 +85,12 @@ describe('PDF statement and accountant exports', () => {
     // Collection: Soll 1360 an Haben 70000; fee: Soll 70000 an Haben 8400; refund: Soll 70000 an Haben 1360.
     expect(datev[2]).toBe(`78,40;"S";"EUR";;;;1360;70000;;0510;"${s!.id}";"${datev[2]!.split(';')[11]!.slice(1, -1)}";;"Inkasso ${orders[0]}"`);
     expect(datev[3]!.split(';').slice(0, 8)).toEqual(['0,95', '"S"', '"EUR"', '', '', '', '70000', '8400']);
-    expect(datev.find((r) => r.startsWith('10,00;'))!.split(';').slice(6, 8)).toEqual(['70000', '1360']);
+    expect(
+      datev
+        .find((r) => r.startsWith('10,00;'))!
+        .split(';')
+        .slice(6, 8),
+    ).toEqual(['70000', '1360']);
     expect(data.settlement.datev.filename).toBe(`EXTF_Buchungsstapel_${s!.id}.csv`);
   });
 

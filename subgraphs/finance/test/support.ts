@@ -4,7 +4,7 @@ import { PERMISSIONS, SqlEventBus, createLogger, newId, wireMoney, type Database
 import { callSubgraph, createTestDatabase, type TestDatabase } from '@ipay/platform/testing';
 import * as schema from '../src/db/schema.ts';
 import { createFinanceServer } from '../src/server.ts';
-import type { FinanceServices } from '../src/services.ts';
+import type { FinanceServices } from '../src/app/services.ts';
 
 export type FinanceDb = Database<typeof schema>;
 
@@ -20,7 +20,9 @@ export const merchantKey = (merchantId: string): Principal => ({
   id: `key_${merchantId}`,
   credentialId: `key_${merchantId}`,
   livemode: false,
-  grants: Object.fromEntries(PERMISSIONS.filter((p) => p.endsWith(':read')).map((p) => [p, { kind: 'MERCHANTS', merchantIds: [merchantId] }])) as Principal['grants'],
+  grants: Object.fromEntries(
+    PERMISSIONS.filter((p) => p.endsWith(':read')).map((p) => [p, { kind: 'MERCHANTS', merchantIds: [merchantId] }]),
+  ) as Principal['grants'],
 });
 
 export interface FinanceHarness {
@@ -30,7 +32,11 @@ export interface FinanceHarness {
   url: string;
   db: FinanceDb;
   services: FinanceServices;
-  gql(query: string, variables?: Record<string, unknown>, principal?: Principal): Promise<{ data?: any; errors?: { message: string; extensions?: Record<string, any> }[] }>;
+  gql(
+    query: string,
+    variables?: Record<string, unknown>,
+    principal?: Principal,
+  ): Promise<{ data?: any; errors?: { message: string; extensions?: Record<string, any> }[] }>;
   stop(): Promise<void>;
 }
 
@@ -77,7 +83,17 @@ export interface Merchant {
 export async function publishPaymentState(
   h: FinanceHarness,
   merchant: Merchant,
-  o: { orderId: string; version: number; state: string; currency: string; due: number; captured: number; refunded?: number; sessionId?: string | null; paidAt?: string | null },
+  o: {
+    orderId: string;
+    version: number;
+    state: string;
+    currency: string;
+    due: number;
+    captured: number;
+    refunded?: number;
+    sessionId?: string | null;
+    paidAt?: string | null;
+  },
 ) {
   const refunded = o.refunded ?? 0;
   const event: DomainEvent = {
@@ -107,7 +123,7 @@ export async function publishPaymentState(
   };
   await h.bus.publish([event]);
   await eventually(async () => {
-    const [row] = await h.db.select().from(schema.settlementOrders).where(eq(schema.settlementOrders.orderId, o.orderId));
+    const [row] = await h.db.select().from(schema.orderPaymentStates).where(eq(schema.orderPaymentStates.orderId, o.orderId));
     return row && row.version >= o.version;
   });
   return event;
@@ -118,7 +134,11 @@ export const paid = (h: FinanceHarness, merchant: Merchant, orderId: string, amo
   publishPaymentState(h, merchant, { orderId, version: 2, state: 'PAID', currency, due: amount, captured: amount, paidAt });
 
 /** Publishes `refund.created` as payments does (subgraphs/payments/src/payments.ts announceRefund) at `occurredAt`. */
-export async function publishRefund(h: FinanceHarness, merchant: Merchant, r: { orderId: string; amount: number; currency: string; occurredAt: string; refundId?: string }) {
+export async function publishRefund(
+  h: FinanceHarness,
+  merchant: Merchant,
+  r: { orderId: string; amount: number; currency: string; occurredAt: string; refundId?: string },
+) {
   const refundId = r.refundId ?? newId('rfd');
   const sessionId = `pay_${r.orderId.slice(4)}`;
   await h.bus.publish([
@@ -152,13 +172,22 @@ export async function expectTotalsAreSumsOfLines(db: FinanceDb) {
            coalesce(sum(l.gross_amount), 0)::int as lgross, coalesce(sum(l.fee_amount), 0)::int as lfee, coalesce(sum(l.net_amount), 0)::int as lnet, count(l.id)::int as ln
     from finance.settlements s left join finance.settlement_lines l on l.settlement_id = s.id group by s.id`);
   const list = ((rows as unknown as { rows?: unknown[] }).rows ?? (rows as unknown as unknown[])) as Record<string, number>[];
-  for (const r of list) expect({ id: r.id, gross: r.gross, fee: r.fee, net: r.net, n: r.n }).toEqual({ id: r.id, gross: r.lgross, fee: r.lfee, net: r.lnet, n: r.ln });
+  for (const r of list)
+    expect({ id: r.id, gross: r.gross, fee: r.fee, net: r.net, n: r.n }).toEqual({ id: r.id, gross: r.lgross, fee: r.lfee, net: r.lnet, n: r.ln });
 }
 
 export async function settlementsOf(db: FinanceDb, merchantId: string) {
-  return db.select().from(schema.settlements).where(eq(schema.settlements.merchantId, merchantId)).orderBy(schema.settlements.currency, schema.settlements.periodStart);
+  return db
+    .select()
+    .from(schema.settlements)
+    .where(eq(schema.settlements.merchantId, merchantId))
+    .orderBy(schema.settlements.currency, schema.settlements.periodStart);
 }
 
 export async function linesOf(db: FinanceDb, settlementId: string) {
-  return db.select().from(schema.settlementLines).where(eq(schema.settlementLines.settlementId, settlementId)).orderBy(schema.settlementLines.occurredAt, schema.settlementLines.id);
+  return db
+    .select()
+    .from(schema.settlementLines)
+    .where(eq(schema.settlementLines.settlementId, settlementId))
+    .orderBy(schema.settlementLines.occurredAt, schema.settlementLines.id);
 }

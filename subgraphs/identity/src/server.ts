@@ -1,10 +1,9 @@
 import { createSubgraphServer, defineSubgraph, type SubgraphOptions } from '@ipay/platform';
 import * as dbSchema from './db/schema.ts';
-import { createLoaders } from './loaders.ts';
+import { createLoaders } from './db/loaders.ts';
 import { resolvers } from './resolvers/index.ts';
-import { routes } from './routes.ts';
-import { seed } from './seed.ts';
-import { createServices } from './services.ts';
+import { routes } from './adapters/routes.ts';
+import { createServices } from './app/services.ts';
 
 export const identity = defineSubgraph(import.meta.url, {
   name: 'identity',
@@ -13,7 +12,8 @@ export const identity = defineSubgraph(import.meta.url, {
   createLoaders,
   createServices,
   routes,
-  seed,
+  // Sandbox data: loaded only when seeding (never in production), so live mode never loads src/sandbox/.
+  seed: async (db, services) => (await import('./sandbox/index.ts')).seed(db, services),
 });
 
 /** Builds the identity subgraph server without listening. */

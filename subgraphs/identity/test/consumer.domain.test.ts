@@ -1,12 +1,18 @@
 import { PgDialect, boolean, pgTable, text } from 'drizzle-orm/pg-core';
 import { describe, expect, it } from 'vitest';
 import { Authorization, intersectScopes, scopeCondition, unionScopes, type DataScope } from '@ipay/platform';
-import { LOCKOUT, consumerGrants, lockoutState, normalizePostalCode, normalizeReference } from '../src/consumer/domain.ts';
+import { LOCKOUT, consumerGrants, lockoutState, normalizePostalCode, normalizeReference } from '../src/domain/consumer.ts';
 
 const ORDER: DataScope = { kind: 'ORDER', orderId: 'ord_1', merchantId: 'mer_a' };
 const M = (...merchantIds: string[]): DataScope => ({ kind: 'MERCHANTS', merchantIds });
 const dialect = new PgDialect();
-const rows = pgTable('rows', { id: text('id'), orderId: text('order_id'), merchantId: text('merchant_id'), livemode: boolean('livemode'), carrierCode: text('carrier_code') });
+const rows = pgTable('rows', {
+  id: text('id'),
+  orderId: text('order_id'),
+  merchantId: text('merchant_id'),
+  livemode: boolean('livemode'),
+  carrierCode: text('carrier_code'),
+});
 const sqlOf = (scope: DataScope, columns: Parameters<typeof scopeCondition>[2]) => dialect.sqlToQuery(scopeCondition(scope, false, columns));
 
 describe('the ORDER data scope (consumer tokens)', () => {
@@ -32,14 +38,22 @@ describe('the ORDER data scope (consumer tokens)', () => {
   });
 
   it('covers its own order only, and never a merchant', () => {
-    const auth = new Authorization({ kind: 'consumer', id: 'ctk_1', credentialId: 'ctk_1', livemode: false, grants: consumerGrants({ orderId: 'ord_1', merchantId: 'mer_a' }) });
+    const auth = new Authorization({
+      kind: 'consumer',
+      id: 'ctk_1',
+      credentialId: 'ctk_1',
+      livemode: false,
+      grants: consumerGrants({ orderId: 'ord_1', merchantId: 'mer_a' }),
+    });
     expect(auth.coversOrder('orders:read', { id: 'ord_1', merchantId: 'mer_a' })).toBe(true);
     expect(auth.coversOrder('orders:read', { id: 'ord_2', merchantId: 'mer_a' })).toBe(false);
     expect(auth.coversOrder('orders:read', { id: 'ord_1', merchantId: 'mer_b' })).toBe(false);
     expect(auth.coversMerchant('orders:read', 'mer_a')).toBe(false);
     expect(() => auth.requireMerchant('orders:read', 'mer_a')).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'NOT_FOUND' }) }));
     expect(() => auth.require('orders:create')).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'FORBIDDEN' }) }));
-    expect(() => auth.requireOrder('orders:read', { id: 'ord_2', merchantId: 'mer_a' })).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'NOT_FOUND', id: 'ord_2' }) }));
+    expect(() => auth.requireOrder('orders:read', { id: 'ord_2', merchantId: 'mer_a' })).toThrow(
+      expect.objectContaining({ extensions: expect.objectContaining({ code: 'NOT_FOUND', id: 'ord_2' }) }),
+    );
     // A merchant's key covers all its orders.
     const merchant = new Authorization({ kind: 'api_key', id: 'key_1', credentialId: 'key_1', livemode: false, grants: { 'orders:read': M('mer_a') } });
     expect(merchant.coversOrder('orders:read', { id: 'ord_9', merchantId: 'mer_a' })).toBe(true);
@@ -65,7 +79,11 @@ describe('reference + postal code access', () => {
     const now = new Date('2026-12-01T12:00:00Z');
     const ago = (minutes: number) => new Date(now.getTime() - minutes * 60_000);
     expect(lockoutState({ reference: [ago(10), ago(9), ago(8), ago(7)], sourceIp: [] }, now)).toEqual({ locked: false });
-    expect(lockoutState({ reference: [ago(10), ago(9), ago(8), ago(7), ago(1)], sourceIp: [] }, now)).toEqual({ locked: true, retryAfterSeconds: 5 * 60, by: 'reference' });
+    expect(lockoutState({ reference: [ago(10), ago(9), ago(8), ago(7), ago(1)], sourceIp: [] }, now)).toEqual({
+      locked: true,
+      retryAfterSeconds: 5 * 60,
+      by: 'reference',
+    });
     const many = Array.from({ length: LOCKOUT.perSourceIp }, (_, i) => ago(14 - i * 0.5));
     expect(lockoutState({ reference: [], sourceIp: many }, now)).toMatchObject({ locked: true, by: 'sourceIp', retryAfterSeconds: 60 });
   });

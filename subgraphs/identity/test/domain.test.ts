@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { intersectScopes, unionScopes } from '@ipay/platform';
-import { apiKeyMatches, generateApiKey, hashApiKey, parseApiKey, sandboxApiKey } from '../src/domain/api-keys.ts';
+import { apiKeyMatches, generateApiKey, hashApiKey, parseApiKey } from '../src/domain/api-keys.ts';
+import { sandboxApiKey } from '../src/sandbox/api-keys.ts';
 import { effectiveGrants } from '../src/domain/grants.ts';
 import { ONBOARDING_TRANSITIONS, liveReach, transitionOnboarding, type OnboardingAction, type OnboardingStatus } from '../src/domain/onboarding.ts';
 import { hashPassword, verifyPassword } from '../src/domain/passwords.ts';
@@ -29,7 +30,9 @@ describe('scopes and grants', () => {
     expect(grants).toEqual({ 'orders:read': M('a', 'b'), 'settlements:read': M('a'), 'orders:update': M('b') });
     const keyBound = effectiveGrants([{ permissions: ['orders:read'], scope: { kind: 'ALL' } }], M('a'), false);
     expect(keyBound).toEqual({ 'orders:read': M('a') });
-    expect(effectiveGrants([{ permissions: ['merchants:approve'], scope: { kind: 'ALL' } }], { kind: 'ALL' }, true)).toEqual({ 'merchants:approve': { kind: 'ALL' } });
+    expect(effectiveGrants([{ permissions: ['merchants:approve'], scope: { kind: 'ALL' } }], { kind: 'ALL' }, true)).toEqual({
+      'merchants:approve': { kind: 'ALL' },
+    });
   });
 });
 
@@ -83,15 +86,40 @@ describe('API keys and passwords', () => {
 });
 
 describe('live reach of a user (issue 11, defect 5)', () => {
-  const statuses = new Map<string, OnboardingStatus>([['a', 'ACTIVE'], ['s', 'SUSPENDED'], ['c', 'CLOSED']]);
+  const statuses = new Map<string, OnboardingStatus>([
+    ['a', 'ACTIVE'],
+    ['s', 'SUSPENDED'],
+    ['c', 'CLOSED'],
+  ]);
   it('keeps only ACTIVE merchants in merchant-scoped roles and drops a role left with none', () => {
-    const result = liveReach([{ permissions: ['orders:read'], scope: M('a', 's') }, { permissions: ['settlements:read'], scope: M('c') }], statuses);
+    const result = liveReach(
+      [
+        { permissions: ['orders:read'], scope: M('a', 's') },
+        { permissions: ['settlements:read'], scope: M('c') },
+      ],
+      statuses,
+    );
     expect(result).toEqual({ ok: true, held: [{ permissions: ['orders:read'], scope: M('a') }] });
   });
   it('refuses a user whose roles all point at merchants that are not active, and keeps platform roles', () => {
     const refused = liveReach([{ permissions: ['orders:read'], scope: M('s', 'c', 'unknown') }], statuses);
     expect(refused).toEqual({ ok: false, reason: 'live access needs an ACTIVE merchant; not active: c (CLOSED), s (SUSPENDED), unknown (unknown)' });
-    expect(liveReach([{ permissions: ['orders:read'], scope: { kind: 'ALL' } }], statuses)).toEqual({ ok: true, held: [{ permissions: ['orders:read'], scope: { kind: 'ALL' } }] });
+    expect(liveReach([{ permissions: ['orders:read'], scope: { kind: 'ALL' } }], statuses)).toEqual({
+      ok: true,
+      held: [{ permissions: ['orders:read'], scope: { kind: 'ALL' } }],
+    });
     expect(liveReach([], statuses)).toEqual({ ok: true, held: [] });
+  });
+});
+
+describe('domain types match the database enums (domain/ does not import db/)', () => {
+  it('lists the same onboarding states, key owners and scope kinds as db/schema.ts', async () => {
+    const { keyOwner, onboardingStatus, scopeKind } = await import('../src/db/schema.ts');
+    const { ONBOARDING_STATUSES } = await import('../src/domain/onboarding.ts');
+    expect([...onboardingStatus.enumValues]).toEqual([...ONBOARDING_STATUSES]);
+    const owners: import('../src/domain/access.ts').ApiKeyOwnerKind[] = ['MERCHANT', 'PARTNER', 'PLATFORM'];
+    expect([...keyOwner.enumValues].sort()).toEqual(owners.sort());
+    const scopes: import('../src/domain/grants.ts').AssignmentScopeColumns['scopeKind'][] = ['MERCHANTS', 'CARRIERS', 'ALL'];
+    expect([...scopeKind.enumValues].sort()).toEqual(scopes.sort());
   });
 });

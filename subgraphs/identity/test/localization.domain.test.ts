@@ -14,7 +14,7 @@ import {
   validateTemplate,
   type StoredTemplate,
   type TemplateOwner,
-} from '../src/localization/domain/index.ts';
+} from '../src/domain/localization/index.ts';
 
 const spec = (key: string) => messageKeySpec(key)!;
 const ownerKey = (owner: TemplateOwner) => (owner === 'platform' ? 'platform' : owner.merchantId);
@@ -82,8 +82,17 @@ describe('rendering', () => {
   });
 
   it("prefers the merchant's own template and falls back to the platform default for another merchant", () => {
-    expect(renderMessage(spec('support.contact'), 'nl-BE', 'mer_1', { merchant: 'Acme' }, templates.find)).toMatchObject({ locale: 'nl-BE', source: 'MERCHANT', version: 3, text: 'Vragen? Bel Acme.' });
-    expect(renderMessage(spec('support.contact'), 'nl-BE', 'mer_2', { merchant: 'Nordic' }, templates.find)).toMatchObject({ locale: 'en', source: 'PLATFORM', text: 'Contact Nordic.' });
+    expect(renderMessage(spec('support.contact'), 'nl-BE', 'mer_1', { merchant: 'Acme' }, templates.find)).toMatchObject({
+      locale: 'nl-BE',
+      source: 'MERCHANT',
+      version: 3,
+      text: 'Vragen? Bel Acme.',
+    });
+    expect(renderMessage(spec('support.contact'), 'nl-BE', 'mer_2', { merchant: 'Nordic' }, templates.find)).toMatchObject({
+      locale: 'en',
+      source: 'PLATFORM',
+      text: 'Contact Nordic.',
+    });
   });
 
   it('fails with MESSAGE_TEMPLATE_MISSING, never the raw key, when nothing on the chain has it', () => {
@@ -93,7 +102,9 @@ describe('rendering', () => {
   });
 
   it('refuses a missing value instead of printing {name}', () => {
-    expect(() => renderMessage(spec('support.contact'), 'en', null, {}, templates.find)).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'values.merchant' }) }));
+    expect(() => renderMessage(spec('support.contact'), 'en', null, {}, templates.find)).toThrow(
+      expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'values.merchant' }) }),
+    );
   });
 
   it('formats money from minor units in a zero-decimal and a three-decimal currency', () => {
@@ -111,8 +122,12 @@ describe('rendering', () => {
   it('refuses money that is not integer minor units of an ISO currency', () => {
     const due = spec('consumer.payment.due');
     const msg = '{amount, number, money}';
-    expect(() => formatMessage(due, 'en', msg, { amount: { amount: 78.4, currency: 'EUR' }, merchant: 'X' })).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ field: 'values.amount.amount' }) }));
-    expect(() => formatMessage(due, 'en', msg, { amount: { amount: 1, currency: 'XXQ' }, merchant: 'X' })).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ field: 'values.amount.currency' }) }));
+    expect(() => formatMessage(due, 'en', msg, { amount: { amount: 78.4, currency: 'EUR' }, merchant: 'X' })).toThrow(
+      expect.objectContaining({ extensions: expect.objectContaining({ field: 'values.amount.amount' }) }),
+    );
+    expect(() => formatMessage(due, 'en', msg, { amount: { amount: 1, currency: 'XXQ' }, merchant: 'X' })).toThrow(
+      expect.objectContaining({ extensions: expect.objectContaining({ field: 'values.amount.currency' }) }),
+    );
   });
 
   it('pluralises per locale', () => {
@@ -122,15 +137,21 @@ describe('rendering', () => {
     expect(formatMessage(parcels, 'fr', msg, { count: 1 })).toBe('1 scan');
     expect(formatMessage(parcels, 'fr', msg, { count: 3 })).toBe('3 scans');
     const days = PLATFORM_DEFAULT_TEMPLATES.de!['notification.pickup.ready.email.body']!;
-    expect(formatMessage(spec('notification.pickup.ready.email.body'), 'de', days, { name: 'Eva', reference: 'R1', days: 1 })).toContain('Sie wird 1 Tag aufbewahrt');
-    expect(formatMessage(spec('notification.pickup.ready.email.body'), 'de', days, { name: 'Eva', reference: 'R1', days: 7 })).toContain('Sie wird 7 Tage aufbewahrt');
+    expect(formatMessage(spec('notification.pickup.ready.email.body'), 'de', days, { name: 'Eva', reference: 'R1', days: 1 })).toContain(
+      'Sie wird 1 Tag aufbewahrt',
+    );
+    expect(formatMessage(spec('notification.pickup.ready.email.body'), 'de', days, { name: 'Eva', reference: 'R1', days: 7 })).toContain(
+      'Sie wird 7 Tage aufbewahrt',
+    );
   });
 });
 
 describe('validation', () => {
   const due = spec('consumer.payment.due');
   it('refuses broken ICU, unknown arguments and money not written as money', () => {
-    expect(() => validateTemplate(due, 'en', 'Pay {amount, number, money')).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'input.message' }) }));
+    expect(() => validateTemplate(due, 'en', 'Pay {amount, number, money')).toThrow(
+      expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'input.message' }) }),
+    );
     expect(() => validateTemplate(due, 'en', 'Pay {amount, number, money} to {shop}')).toThrow(/\{shop\}/);
     expect(() => validateTemplate(due, 'en', 'Pay {amount} to {merchant}')).toThrow(/write it \{amount, number, money\}/);
     expect(() => validateTemplate(due, 'en', '   ')).toThrow(/must not be empty/);

@@ -1,15 +1,15 @@
 import { fileURLToPath } from 'node:url';
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, newId, openDatabase, type DatabaseHandle } from '@ipay/platform';
 import { createTestDatabase, type TestDatabase } from '@ipay/platform/testing';
 import * as dbSchema from '../src/db/schema.ts';
 import { merchants, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../src/db/schema.ts';
-import { MAX_ATTEMPTS, RETRY_SCHEDULE_MS, WebhookDispatcher, type DispatcherOptions } from '../src/webhooks/dispatcher.ts';
-import { encryptSecret, generateWebhookSecret, webhookEncryptionKey } from '../src/webhooks/signing.ts';
-import { WebhookReceiver } from '../../../scripts/test/webhooks-receiver.ts';
+import { MAX_ATTEMPTS, RETRY_SCHEDULE_MS, WebhookDispatcher, type DispatcherOptions } from '../src/app/webhooks/dispatcher.ts';
+import { encryptSecret, generateWebhookSecret, webhookEncryptionKey } from '../src/adapters/webhooks/signing.ts';
+import { eventually, WebhookReceiver } from '../../system/e2e/webhooks/webhooks-receiver.ts';
 
-const key = webhookEncryptionKey(undefined, false);
+const key = webhookEncryptionKey(undefined);
 const logger = createLogger('test', 'silent');
 const T0 = new Date('2026-06-01T10:00:00.000Z');
 
@@ -19,6 +19,7 @@ describe('webhook dispatcher', () => {
   let handle: DatabaseHandle<typeof dbSchema>;
   let receiver: WebhookReceiver;
   const merchantId = newId('mer');
+  const otherMerchantId = newId('mer');
   const db = () => handle.db;
 
   const dispatcher = (options: Partial<DispatcherOptions> = {}) =>
@@ -31,21 +32,33 @@ describe('webhook dispatcher', () => {
       intervalMs: 0,
       disableAfterMs: 30 * 86_400_000,
       batch: 20,
+      endpointConcurrency: 4,
+      maxInFlight: 100,
       ...options,
     });
 
-  const endpoint = async (path: string, eventTypes = ['order.status_changed'], createdAt = new Date(T0.getTime() - 60_000)) => {
+  const endpoint = async (path: string, eventTypes = ['order.status_changed'], createdAt = new Date(T0.getTime() - 60_000), owner = merchantId) => {
     const id = newId('whe');
     const secret = generateWebhookSecret();
-    await db().insert(webhookEndpoints).values({ id, merchantId, livemode: false, url: `${receiver.url}${path}`, eventTypes, secretCiphertext: encryptSecret(key, secret, id), createdAt });
+    await db()
+      .insert(webhookEndpoints)
+      .values({
+        id,
+        merchantId: owner,
+        livemode: false,
+        url: `${receiver.url}${path}`,
+        eventTypes,
+        secretCiphertext: encryptSecret(key, secret, id),
+        createdAt,
+      });
     return { id, secret };
   };
-  const event = (i: number, occurredAt = T0) => ({
+  const event = (i: number, occurredAt = T0, owner = merchantId) => ({
     id: newId('evt'),
     type: 'order.status_changed' as const,
     occurredAt: occurredAt.toISOString(),
     livemode: false,
-    merchantId,
+    merchantId: owner,
     payload: { order_id: `ord_${i}`, merchant: 'm', from: 'A', to: 'B' },
   });
 
@@ -53,7 +66,12 @@ describe('webhook dispatcher', () => {
     database = await createTestDatabase();
     handle = openDatabase(database.target, { schema: dbSchema });
     await handle.migrate('identity', fileURLToPath(new URL('../drizzle', import.meta.url)));
-    await db().insert(merchants).values({ id: merchantId, slug: `m-${merchantId.slice(-8)}`, name: 'Merchant', country: 'NL', defaultCurrency: 'EUR' });
+    await db()
+      .insert(merchants)
+      .values({ id: merchantId, slug: `m-${merchantId.slice(-8)}`, name: 'Merchant', country: 'NL', defaultCurrency: 'EUR' });
+    await db()
+      .insert(merchants)
+      .values({ id: otherMerchantId, slug: `m-${otherMerchantId.slice(-8)}`, name: 'Other merchant', country: 'NL', defaultCurrency: 'EUR' });
     receiver = await new WebhookReceiver().start();
   });
   afterAll(async () => {
@@ -138,5 +156,82 @@ describe('webhook dispatcher', () => {
     // The crashed attempt left no record; the receiver saw the same webhook-id twice and deduplicates.
     expect(await db().select().from(webhookAttempts).where(eq(webhookAttempts.endpointId, id))).toHaveLength(1);
     expect(new Set(receiver.received.filter((r) => r.path === '/crash').map((r) => r.id)).size).toBe(1);
+  });
+
+  it('delivers another merchant’s event while one merchant’s receivers hang, and retries the hanging ones after their timeout', async () => {
+    // Merchant A: three endpoints whose receivers hang (two events each, so the per-endpoint cap of 1 holds the
+    // second back); merchant B: one fast endpoint. The background loop runs on the real clock, shifted by `ahead`.
+    const hanging = ['/hang-1', '/hang-2', '/hang-3'];
+    const a = await Promise.all(hanging.map((path) => endpoint(path, ['order.status_changed'], new Date(Date.now() - 60_000))));
+    const b = await endpoint('/fast', ['order.status_changed'], new Date(Date.now() - 60_000), otherMerchantId);
+    let release!: () => void;
+    const released = new Promise<number>((resolve) => (release = () => resolve(200)));
+    receiver.respond = (r) => (hanging.includes(r.path) ? released : 200);
+    let ahead = 0;
+    const d = dispatcher({ intervalMs: 3_600_000, timeoutMs: 3_000, endpointConcurrency: 1, clock: () => new Date(Date.now() + ahead) });
+    await d.start(undefined);
+    try {
+      const aEvents = [event(200), event(201)];
+      for (const e of aEvents) await d.fanOut({ ...e, occurredAt: new Date().toISOString() });
+      // A's three receivers hold a request each (the cap keeps each endpoint's second delivery back).
+      await eventually(() => expect(receiver.received.filter((r) => hanging.includes(r.path))).toHaveLength(3));
+      expect(a.map((e) => d.inFlightOf(e.id))).toEqual([1, 1, 1]);
+      await d.fanOut({ ...event(202, undefined, otherMerchantId), occurredAt: new Date().toISOString() });
+      // The condition: B received, or an A attempt settled (its timeout) — whichever comes first.
+      const attemptsOfA = () =>
+        db()
+          .select()
+          .from(webhookAttempts)
+          .where(
+            inArray(
+              webhookAttempts.endpointId,
+              a.map((e) => e.id),
+            ),
+          );
+      await eventually(async () => {
+        if (receiver.received.some((r) => r.path === '/fast')) return;
+        if ((await attemptsOfA()).length > 0) return;
+        throw new Error('neither yet');
+      });
+      expect(receiver.received.filter((r) => r.path === '/fast')).toHaveLength(1);
+      // B arrived while A's receivers were still blocked: none of A's attempts has an outcome yet.
+      expect(await attemptsOfA()).toEqual([]);
+      expect(a.map((e) => d.inFlightOf(e.id))).toEqual([1, 1, 1]);
+      await eventually(async () =>
+        expect(
+          await db()
+            .select()
+            .from(webhookDeliveries)
+            .where(and(eq(webhookDeliveries.endpointId, b.id), eq(webhookDeliveries.status, 'SUCCEEDED'))),
+        ).toHaveLength(1),
+      );
+      // Nothing lost: A's attempts time out and are scheduled again; the receivers recover and every A delivery succeeds.
+      await eventually(async () => {
+        const rows = await attemptsOfA();
+        expect(rows.filter((r) => r.error === 'timed out after 3000 ms')).toHaveLength(3);
+      }, 20_000);
+      release();
+      receiver.respond = () => 200;
+      ahead = 10 * 60_000;
+      d.kick();
+      await eventually(async () => {
+        const rows = await db()
+          .select()
+          .from(webhookDeliveries)
+          .where(
+            inArray(
+              webhookDeliveries.endpointId,
+              a.map((e) => e.id),
+            ),
+          );
+        expect(rows.map((r) => r.status)).toEqual(Array(6).fill('SUCCEEDED'));
+      }, 20_000);
+      const ids = receiver.ids();
+      for (const e of aEvents) expect(ids.has(e.id)).toBe(true);
+    } finally {
+      release();
+      await d.close();
+      await db().update(webhookEndpoints).set({ deletedAt: T0 });
+    }
   });
 });

@@ -2,13 +2,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_ATTEMPTS, RETRY_SCHEDULE_MS, deliveryBody, retryDelayMs } from '../src/webhooks/dispatcher.ts';
-import { normalizeEventTypes } from '../src/webhooks/endpoints.ts';
-import { excerpt, postWebhook } from '../src/webhooks/http.ts';
-import { decryptSecret, encryptSecret, generateWebhookSecret, webhookEncryptionKey, webhookHeaders } from '../src/webhooks/signing.ts';
-import { UnsafeUrlError, classifyAddress, ipv6Hextets, parseWebhookUrl, resolveAllowed, type HostResolver } from '../src/webhooks/ssrf.ts';
+import { MAX_ATTEMPTS, RETRY_SCHEDULE_MS, deliveryBody, retryDelayMs } from '../src/app/webhooks/dispatcher.ts';
+import { normalizeEventTypes } from '../src/domain/webhooks.ts';
+import { excerpt, postWebhook } from '../src/adapters/webhooks/http.ts';
+import { decryptSecret, encryptSecret, generateWebhookSecret, webhookEncryptionKey, webhookHeaders } from '../src/adapters/webhooks/signing.ts';
+import { UnsafeUrlError, classifyAddress, ipv6Hextets, parseWebhookUrl, resolveAllowed, type HostResolver } from '../src/adapters/webhooks/ssrf.ts';
 
-const fixed = (...addresses: string[]): HostResolver => async () => addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+const fixed =
+  (...addresses: string[]): HostResolver =>
+  async () =>
+    addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
 
 describe('SSRF address classification', () => {
   it.each([
@@ -92,22 +95,34 @@ describe('Standard Webhooks signing', () => {
     const body = deliveryBody({ id: 'evt_1', type: 'order.created', occurredAt: '2026-01-01T00:00:00.000Z', livemode: false, payload: { order_id: 'ord_1' } });
     const headers = webhookHeaders([newSecret, oldSecret], 'evt_1', Math.floor(Date.now() / 1000), body);
     expect(headers['webhook-signature'].split(' ')).toHaveLength(2);
-    expect(new Webhook(newSecret).verify(body, headers)).toEqual({ type: 'order.created', id: 'evt_1', occurred_at: '2026-01-01T00:00:00.000Z', livemode: false, data: { order_id: 'ord_1' } });
+    expect(new Webhook(newSecret).verify(body, headers)).toEqual({
+      type: 'order.created',
+      id: 'evt_1',
+      occurred_at: '2026-01-01T00:00:00.000Z',
+      livemode: false,
+      data: { order_id: 'ord_1' },
+    });
     expect(new Webhook(oldSecret).verify(body, headers)).toBeTruthy();
     expect(() => new Webhook(generateWebhookSecret()).verify(body, headers)).toThrow();
     expect(() => new Webhook(newSecret).verify(`${body} `, headers)).toThrow();
   });
 
   it('encrypts secrets with AES-256-GCM bound to the endpoint id', () => {
-    const key = webhookEncryptionKey(undefined, false);
+    const key = webhookEncryptionKey(undefined);
     const secret = generateWebhookSecret();
     const stored = encryptSecret(key, secret, 'whe_1');
     expect(stored).not.toContain(secret.slice(6, 20));
     expect(decryptSecret(key, stored, 'whe_1')).toBe(secret);
     expect(() => decryptSecret(key, stored, 'whe_2')).toThrow();
-    expect(() => decryptSecret(webhookEncryptionKey('11'.repeat(32), false), stored, 'whe_1')).toThrow();
-    expect(() => webhookEncryptionKey(undefined, true)).toThrow(/WEBHOOK_SECRET_ENCRYPTION_KEY/);
-    expect(() => webhookEncryptionKey('short', false)).toThrow(/32 bytes/);
+    expect(() => decryptSecret(webhookEncryptionKey('11'.repeat(32)), stored, 'whe_1')).toThrow();
+    const previous = process.env.IPAY_ENV;
+    process.env.IPAY_ENV = 'production';
+    try {
+      expect(() => webhookEncryptionKey(undefined)).toThrow(/WEBHOOK_SECRET_ENCRYPTION_KEY/);
+    } finally {
+      process.env.IPAY_ENV = previous;
+    }
+    expect(() => webhookEncryptionKey('short')).toThrow(/32 bytes/);
   });
 });
 

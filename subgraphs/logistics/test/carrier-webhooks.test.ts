@@ -1,18 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import {
   applyScans,
+  CARRIER_DEFAULT_MAX_EVENT_AGE_SECONDS,
   foldScans,
   inpostSignature,
   MalformedPayloadError,
   parseCarrierWebhook,
   SCENARIOS,
-  simulateScans,
   WEBHOOK_CARRIERS,
   WebhookAuthenticationError,
   type CarrierWebhookSecrets,
   type InboundWebhookRequest,
   type WebhookCarrier,
 } from '../src/domain/index.ts';
+import { simulateScans } from '../src/sandbox/scan-simulator.ts';
 
 const secrets: CarrierWebhookSecrets = {
   ups: { credential: 'ups-subscription-credential-3f9a' },
@@ -71,12 +72,23 @@ function withWrongCredential(carrier: WebhookCarrier, request: InboundWebhookReq
     case 'dpd':
       return withQuery(request, 'token', 'dpd-url-token-5e6f7a8b9c0e');
     case 'inpost':
-      return withHeader(request, 'x-inpost-signature', inpostSignature(String(request.rawBody), String(request.headers['x-inpost-timestamp']), { secret: 'another-secret-of-sufficient-length' }));
+      return withHeader(
+        request,
+        'x-inpost-signature',
+        inpostSignature(String(request.rawBody), String(request.headers['x-inpost-timestamp']), { secret: 'another-secret-of-sufficient-length' }),
+      );
   }
 }
 
 function withoutCredential(carrier: WebhookCarrier, request: InboundWebhookRequest): InboundWebhookRequest {
-  const name = { ups: 'credential', dhl: 'x-dhl-push-token', postnl: 'x-ipay-webhook-token', gls: 'x-ipay-webhook-token', inpost: 'x-inpost-signature', dpd: '' }[carrier];
+  const name = {
+    ups: 'credential',
+    dhl: 'x-dhl-push-token',
+    postnl: 'x-ipay-webhook-token',
+    gls: 'x-ipay-webhook-token',
+    inpost: 'x-inpost-signature',
+    dpd: '',
+  }[carrier];
   return carrier === 'dpd' ? withQuery(request, 'token', undefined) : withHeader(request, name, undefined);
 }
 
@@ -89,7 +101,12 @@ describe.each(WEBHOOK_CARRIERS)('%s webhook', (carrier) => {
         const parsed = parseCarrierWebhook(carrier, p.request, secrets, p.sentAt);
         expect(parsed.ignored).toEqual([]);
         expect(parsed.scans).toHaveLength(1);
-        expect(parsed.scans[0]).toMatchObject({ carrierCode: carrier, trackingNumber: TRACKING[carrier], type: p.expected.type, occurredAt: p.expected.occurredAt });
+        expect(parsed.scans[0]).toMatchObject({
+          carrierCode: carrier,
+          trackingNumber: TRACKING[carrier],
+          type: p.expected.type,
+          occurredAt: p.expected.occurredAt,
+        });
         return parsed.scans;
       });
       expect(foldScans(scans).status).toBe(finals[scenario]);
@@ -157,6 +174,38 @@ describe.each(WEBHOOK_CARRIERS)('%s webhook', (carrier) => {
   });
 });
 
+const UNSIGNED_TIMESTAMP_CARRIERS = WEBHOOK_CARRIERS.filter((c) => c !== 'inpost');
+
+describe.each(UNSIGNED_TIMESTAMP_CARRIERS)('%s freshness (no signed timestamp: the scan time decides)', (carrier) => {
+  it('deduplicates a push replayed inside the window and refuses it after the window (401 STALE_TIMESTAMP), also when configured tighter', () => {
+    const [pickup, transit] = simulate(carrier);
+    const first = parseCarrierWebhook(carrier, transit!.request, secrets, transit!.sentAt).scans;
+    // Replayed six minutes and thirteen days later: inside the 14-day default, same event ids, nothing new.
+    for (const later of [6 * 60_000, 13 * 86_400_000]) {
+      const replay = parseCarrierWebhook(carrier, transit!.request, secrets, new Date(transit!.sentAt.getTime() + later)).scans;
+      expect(replay.map((s) => s.carrierEventId)).toEqual(first.map((s) => s.carrierEventId));
+      expect(applyScans([...parseCarrierWebhook(carrier, pickup!.request, secrets, pickup!.sentAt).scans, ...first], replay).newScans).toEqual([]);
+    }
+    const occurredAt = transit!.expected.occurredAt.getTime();
+    const stale = thrown(() =>
+      parseCarrierWebhook(carrier, transit!.request, secrets, new Date(occurredAt + CARRIER_DEFAULT_MAX_EVENT_AGE_SECONDS * 1000 + 1000)),
+    );
+    expect(stale).toBeInstanceOf(WebhookAuthenticationError);
+    expect(stale).toMatchObject({ carrierCode: carrier, code: 'STALE_TIMESTAMP', httpStatus: 401 });
+    const tight = { ...secrets, [carrier]: { ...secrets[carrier], maxEventAgeSeconds: 300 } } as CarrierWebhookSecrets;
+    expect(thrown(() => parseCarrierWebhook(carrier, transit!.request, tight, new Date(occurredAt + 301_000)))).toMatchObject({
+      code: 'STALE_TIMESTAMP',
+      httpStatus: 401,
+    });
+    expect(parseCarrierWebhook(carrier, transit!.request, tight, new Date(occurredAt + 299_000)).scans).toHaveLength(1);
+    // A scan dated beyond the clock-skew allowance is refused as well.
+    expect(thrown(() => parseCarrierWebhook(carrier, transit!.request, secrets, new Date(occurredAt - 901_000)))).toMatchObject({
+      code: 'STALE_TIMESTAMP',
+      httpStatus: 401,
+    });
+  });
+});
+
 describe('carrier specifics', () => {
   it('UPS: a manifest event is not a scan; type D is out for delivery until UPS fills the delivery date', () => {
     const body = {
@@ -167,26 +216,37 @@ describe('carrier specifics', () => {
       activityStatus: { type: 'M', code: 'MP', description: 'Shipment Ready for UPS', descriptionCode: '003' },
       actualDeliveryDate: '',
     };
-    const request = (b: object): InboundWebhookRequest => ({ method: 'POST', headers: { Credential: secrets.ups.credential }, query: {}, rawBody: JSON.stringify(b) });
-    const manifest = parseCarrierWebhook('ups', request(body), secrets);
+    const request = (b: object): InboundWebhookRequest => ({
+      method: 'POST',
+      headers: { Credential: secrets.ups.credential },
+      query: {},
+      rawBody: JSON.stringify(b),
+    });
+    const at = new Date('2026-03-02T04:13:00Z');
+    const manifest = parseCarrierWebhook('ups', request(body), secrets, at);
     expect(manifest.scans).toEqual([]);
     expect(manifest.ignored).toEqual([{ trackingNumber: '1Z999AA10123456784', carrierStatusCode: 'M/MP', reason: 'manifest (label created); not a scan' }]);
-    const loaded = parseCarrierWebhook('ups', request({ ...body, activityStatus: { type: 'D', code: 'YP' } }), secrets);
+    const loaded = parseCarrierWebhook('ups', request({ ...body, activityStatus: { type: 'D', code: 'YP' } }), secrets, at);
     expect(loaded.scans[0]).toMatchObject({ type: 'OUT_FOR_DELIVERY', occurredAt: new Date('2026-03-02T04:12:30Z') });
-    const delivered = parseCarrierWebhook('ups', request({ ...body, activityStatus: { type: 'D', code: 'FS' }, actualDeliveryDate: '20260302' }), secrets);
+    const delivered = parseCarrierWebhook('ups', request({ ...body, activityStatus: { type: 'D', code: 'FS' }, actualDeliveryDate: '20260302' }), secrets, at);
     expect(delivered.scans[0]?.type).toBe('DELIVERED');
-    const exception = parseCarrierWebhook('ups', request({ ...body, activityStatus: { type: 'X', code: 'AD', description: 'Address corrected' } }), secrets);
+    const exception = parseCarrierWebhook(
+      'ups',
+      request({ ...body, activityStatus: { type: 'X', code: 'AD', description: 'Address corrected' } }),
+      secrets,
+      at,
+    );
     expect(exception.ignored[0]?.reason).toBe('exception AD does not change the status');
   });
 
   it('DPD: answers with its push id echoed in XML, and reads German local time', () => {
     const push = simulate('dpd')[0]!;
-    const parsed = parseCarrierWebhook('dpd', push.request, secrets);
+    const parsed = parseCarrierWebhook('dpd', push.request, secrets, push.sentAt);
     const pushid = (push.request.query as URLSearchParams).get('pushid');
     expect(parsed.response).toEqual({ status: 200, contentType: 'application/xml', body: `<push><pushid>${pushid}</pushid><status>OK</status></push>` });
     // 07:30 UTC on 2 March is 08:30 in Germany (CET).
     expect((push.request.query as URLSearchParams).get('statusdate')).toBe('02032026083000');
-    const injected = thrown(() => parseCarrierWebhook('dpd', withQuery(push.request, 'pushid', '1</pushid><x>'), secrets));
+    const injected = thrown(() => parseCarrierWebhook('dpd', withQuery(push.request, 'pushid', '1</pushid><x>'), secrets, push.sentAt));
     expect(injected).toMatchObject({ field: 'pushid' });
   });
 
@@ -197,10 +257,17 @@ describe('carrier specifics', () => {
       query: {},
       rawBody: JSON.stringify({ Shipments: [{ Barcode: '3SDEVC1234567', Status: { TimeStamp: timeStamp, StatusCode: statusCode }, Event: { Code: event } }] }),
     });
-    expect(parseCarrierWebhook('postnl', request('11', 'J63'), secrets).scans[0]).toMatchObject({ type: 'RETURNED_TO_SENDER', carrierStatusCode: '11/J63' });
+    const at = new Date('2026-03-30T08:16:00Z');
+    expect(parseCarrierWebhook('postnl', request('11', 'J63'), secrets, at).scans[0]).toMatchObject({
+      type: 'RETURNED_TO_SENDER',
+      carrierStatusCode: '11/J63',
+    });
     // 30 March 2026 is summer time (UTC+2).
-    expect(parseCarrierWebhook('postnl', request('11', 'I01'), secrets).scans[0]).toMatchObject({ type: 'DELIVERED', occurredAt: new Date('2026-03-30T08:15:00Z') });
-    expect(parseCarrierWebhook('postnl', request('1', 'A01'), secrets).ignored[0]?.reason).toBe('pre-alerted; not a scan');
+    expect(parseCarrierWebhook('postnl', request('11', 'I01'), secrets, at).scans[0]).toMatchObject({
+      type: 'DELIVERED',
+      occurredAt: new Date('2026-03-30T08:15:00Z'),
+    });
+    expect(parseCarrierWebhook('postnl', request('1', 'A01'), secrets, at).ignored[0]?.reason).toBe('pre-alerted; not a scan');
   });
 
   it('InPost: a tampered body, a replayed old request and an unsigned request are refused', () => {
@@ -225,7 +292,10 @@ describe('carrier specifics', () => {
     const push = simulate('gls')[0]!;
     const doubled = { ...push.request, headers: { ...push.request.headers, 'X-Ipay-Webhook-Token': secrets.gls.token } };
     expect(thrown(() => parseCarrierWebhook('gls', doubled, secrets))).toMatchObject({ field: 'header x-ipay-webhook-token' });
-    expect(thrown(() => parseCarrierWebhook('gls', { ...push.request, rawBody: '' }, secrets))).toMatchObject({ field: 'body', message: 'gls webhook: body: is empty' });
+    expect(thrown(() => parseCarrierWebhook('gls', { ...push.request, rawBody: '' }, secrets))).toMatchObject({
+      field: 'body',
+      message: 'gls webhook: body: is empty',
+    });
     expect(thrown(() => parseCarrierWebhook('gls', { ...push.request, rawBody: '{"parcelNumber":' }, secrets))).toMatchObject({ field: 'body' });
   });
 

@@ -1,13 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import {
-  basisPointsOf,
-  createCostEngine,
-  measure,
-  TariffValidationError,
-  volumetricWeightGrams,
-  type ShipmentToPrice,
-} from '../src/domain/index.ts';
+import { basisPointsOf, createCostEngine, measure, TariffValidationError, volumetricWeightGrams, type ShipmentToPrice } from '../src/domain/index.ts';
 import { dhlBook, smallParcel } from './fixtures.ts';
 
 const engine = createCostEngine(dhlBook());
@@ -140,9 +133,15 @@ describe('cost engine against hand-computed tariffs', () => {
     };
     expect(reason(ship(smallParcel()), '2025-12-31')).toMatchObject({ code: 'NO_RATE_CARD', message: 'dhl STANDARD has no rate card valid on 2025-12-31' });
     expect(reason({ ...ship(smallParcel()), serviceLevel: 'EXPRESS' })?.code).toBe('NO_RATE_CARD');
-    expect(reason({ ...ship(smallParcel()), deliveryMethod: 'PICKUP_POINT' })).toMatchObject({ code: 'NO_RATE_CARD', message: expect.stringContaining('delivers only to DOOR') });
+    expect(reason({ ...ship(smallParcel()), deliveryMethod: 'PICKUP_POINT' })).toMatchObject({
+      code: 'NO_RATE_CARD',
+      message: expect.stringContaining('delivers only to DOOR'),
+    });
     expect(reason({ ...ship(smallParcel('75001', 'FR')) })?.code).toBe('DESTINATION_NOT_SERVED');
-    expect(reason({ ...ship(smallParcel()), weightGrams: 25_000 })).toMatchObject({ code: 'NO_MATCHING_BAND', message: expect.stringContaining('heaviest band') });
+    expect(reason({ ...ship(smallParcel()), weightGrams: 25_000 })).toMatchObject({
+      code: 'NO_MATCHING_BAND',
+      message: expect.stringContaining('heaviest band'),
+    });
     expect(reason({ ...ship(smallParcel()), dimensions: { lengthMm: 1300, widthMm: 100, heightMm: 100 } })?.code).toBe('EXCEEDS_CARRIER_LIMITS');
     expect(reason({ ...ship(smallParcel()), dimensions: { lengthMm: 1000, widthMm: 600, heightMm: 500 } })?.code).toBe('EXCEEDS_CARRIER_LIMITS');
   });
@@ -185,7 +184,11 @@ describe('tariff book validation', () => {
       rateCards: [
         {
           ...card,
-          zones: [...card.zones, { code: 'NL-NORTH', country: 'NL', postcodes: [{ from: '9', to: '9' }] }, { code: 'NL-9', country: 'NL', postcodes: [{ from: '9000', to: '9100' }] }],
+          zones: [
+            ...card.zones,
+            { code: 'NL-NORTH', country: 'NL', postcodes: [{ from: '9', to: '9' }] },
+            { code: 'NL-9', country: 'NL', postcodes: [{ from: '9000', to: '9100' }] },
+          ],
           bands: [...card.bands, { zone: 'XX', maxWeightGrams: 1000, maxVolumeCm3: null, amount: -1 }],
         },
       ],

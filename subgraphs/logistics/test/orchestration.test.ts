@@ -23,7 +23,15 @@ function flat(carrierCode: string, serviceLevel: ServiceLevel, amount: number, c
 
 // On 2026-02-15 for a 1.5 kg parcel to 1011 AB: dhl 695 + 87 fuel = 782; ups 600 + 20 % fuel = 720; postnl 650; gls 640;
 // dpd 640 (ties gls); ups EXPRESS 630; inpost LOCKER 399; bring (SEK) 7000.
-const upsFuel: Surcharge = { id: 'ups-fuel', kind: 'FUEL', carrierCode: 'ups', serviceLevels: ['STANDARD'], validFrom: '2026-01-01', validTo: null, basisPoints: 2000 };
+const upsFuel: Surcharge = {
+  id: 'ups-fuel',
+  kind: 'FUEL',
+  carrierCode: 'ups',
+  serviceLevels: ['STANDARD'],
+  validFrom: '2026-01-01',
+  validTo: null,
+  basisPoints: 2000,
+};
 const engine = createCostEngine({
   rateCards: [
     ...dhlBook().rateCards,
@@ -113,7 +121,11 @@ describe('carrier orchestration', () => {
   it('rejects quotes in another currency instead of comparing unlike amounts', () => {
     const r = orchestrate(engine, request({ carriers: ['bring', 'dhl'] }));
     expect(r.chosen?.carrierCode).toBe('dhl');
-    expect(r.candidates.find((c) => c.carrierCode === 'bring')).toMatchObject({ outcome: 'REJECTED', price: { amount: 7000, currency: 'SEK' }, rejection: { code: 'CURRENCY_MISMATCH' } });
+    expect(r.candidates.find((c) => c.carrierCode === 'bring')).toMatchObject({
+      outcome: 'REJECTED',
+      price: { amount: 7000, currency: 'SEK' },
+      rejection: { code: 'CURRENCY_MISMATCH' },
+    });
   });
 
   it('validates the request, naming the field', () => {

@@ -6,7 +6,7 @@ import { createTestDatabase, type TestDatabase } from '@ipay/platform/testing';
 import * as schema from '../src/db/schema.ts';
 import { handleEvent } from '../src/app/projections.ts';
 import { createLogisticsServer } from '../src/server.ts';
-import type { LogisticsServices } from '../src/services.ts';
+import type { LogisticsServices } from '../src/app/services.ts';
 
 /**
  * Property: whatever order the order's events arrive in (payment state versions out of order and redelivered, a
@@ -76,26 +76,49 @@ describe('release authorizations over interleavings of payment states and cancel
         fc.array(fc.nat(), { maxLength: 3 }),
         async (states, cancel, seed, duplicates) => {
           const orderId = newId('ord');
-          await db.insert(schema.orderProjections).values({ orderId, merchantId, merchantSlug: 'interleavings', livemode: false, reference: null, currency: 'EUR', totalMinor: 7840, status: 'AWAITING_PAYMENT', shippingAddress: null });
+          await db.insert(schema.orderProjections).values({
+            orderId,
+            merchantId,
+            merchantSlug: 'interleavings',
+            livemode: false,
+            reference: null,
+            currency: 'EUR',
+            totalMinor: 7840,
+            status: 'AWAITING_PAYMENT',
+            shippingAddress: null,
+          });
           const shipmentId = newId('shp');
-          await db.insert(schema.shipments).values({ id: shipmentId, orderId, merchantId, livemode: false, carrierCode: 'ups', trackingNumber: `1Z${shipmentId.slice(-16).toUpperCase()}` });
+          await db
+            .insert(schema.shipments)
+            .values({ id: shipmentId, orderId, merchantId, livemode: false, carrierCode: 'ups', trackingNumber: `1Z${shipmentId.slice(-16).toUpperCase()}` });
           const events = states.map((s, i) => stateEvent(orderId, i + 1, s));
           if (cancel) events.push(event('order.status_changed', orderId, { from: 'AWAITING_PAYMENT', to: 'CANCELLED' }));
           // Redeliveries, then a deterministic shuffle: any arrival order.
           for (const d of duplicates) events.push(events[d % events.length]!);
-          const rng = fc.sample(fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: events.length, maxLength: events.length }), { seed, numRuns: 1 })[0]!;
-          const arrival = events.map((e, i) => ({ e, k: rng[i]! })).sort((a, b) => a.k - b.k).map((x) => x.e);
+          const rng = fc.sample(fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: events.length, maxLength: events.length }), {
+            seed,
+            numRuns: 1,
+          })[0]!;
+          const arrival = events
+            .map((e, i) => ({ e, k: rng[i]! }))
+            .sort((a, b) => a.k - b.k)
+            .map((x) => x.e);
           for (const e of arrival) await handleEvent(db, services, e, logger);
 
           const finalState = states[states.length - 1]!;
           const [stored] = await db.select().from(schema.orderPaymentStates).where(eq(schema.orderPaymentStates.orderId, orderId));
           expect(stored).toMatchObject({ version: states.length, state: finalState });
           const releasable = fullyPaid(finalState) && !cancel;
-          const liveRows = await db.select().from(schema.releaseAuthorizations).where(and(eq(schema.releaseAuthorizations.orderId, orderId), ne(schema.releaseAuthorizations.status, 'REVOKED')));
+          const liveRows = await db
+            .select()
+            .from(schema.releaseAuthorizations)
+            .where(and(eq(schema.releaseAuthorizations.orderId, orderId), ne(schema.releaseAuthorizations.status, 'REVOKED')));
           expect(liveRows).toHaveLength(releasable ? 1 : 0);
           // The database agrees: verifying on the stored session succeeds exactly when releasable.
           // The live authorization when there is one (a revoked one cannot become RELEASED beside it: one active per shipment).
-          const [any] = liveRows.length ? liveRows : await db.select().from(schema.releaseAuthorizations).where(eq(schema.releaseAuthorizations.orderId, orderId)).limit(1);
+          const [any] = liveRows.length
+            ? liveRows
+            : await db.select().from(schema.releaseAuthorizations).where(eq(schema.releaseAuthorizations.orderId, orderId)).limit(1);
           if (any) {
             const verified = await db
               .transaction(async (tx) => {

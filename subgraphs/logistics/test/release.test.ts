@@ -28,7 +28,12 @@ function issue(locationType: LocationType = 'DOOR', code = '482913') {
 }
 
 const actor = { carrierCode: 'postnl', agentId: 'driver-17', locationId: null };
-const byCode = (code: string, locationType: LocationType = 'DOOR'): ReleaseAttempt => ({ shipmentId: 'shp_01', locationType, credential: { kind: 'CODE', code }, actor });
+const byCode = (code: string, locationType: LocationType = 'DOOR'): ReleaseAttempt => ({
+  shipmentId: 'shp_01',
+  locationType,
+  credential: { kind: 'CODE', code },
+  actor,
+});
 
 const PAID: ReleasePayment = { state: 'PAID', fullyPaid: true };
 
@@ -44,7 +49,10 @@ describe('issuing a release authorization', () => {
     expect(authorization.codeHash).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(authorization)).not.toContain(code);
     // The same code for another authorization hashes differently: a leaked table cannot be matched across rows.
-    const other = issueReleaseAuthorization({ authorizationId: 'rel_02', shipmentId: 'shp_02', orderId: 'ord_02', locationType: 'DOOR', now, keyring }, () => code);
+    const other = issueReleaseAuthorization(
+      { authorizationId: 'rel_02', shipmentId: 'shp_02', orderId: 'ord_02', locationType: 'DOOR', now, keyring },
+      () => code,
+    );
     expect(other.authorization.codeHash).not.toBe(authorization.codeHash);
     expect(verifyQrToken(keyring, qrToken, now)).toEqual({
       ok: true,
@@ -70,7 +78,16 @@ describe('issuing a release authorization', () => {
   });
 
   it('refuses weak keys', () => {
-    expect(() => issueReleaseAuthorization({ authorizationId: 'a', shipmentId: 's', orderId: 'o', locationType: 'DOOR', now, keyring: { current: { id: 'k', secret: 'short' } } })).toThrow(ReleaseConfigError);
+    expect(() =>
+      issueReleaseAuthorization({
+        authorizationId: 'a',
+        shipmentId: 's',
+        orderId: 'o',
+        locationType: 'DOOR',
+        now,
+        keyring: { current: { id: 'k', secret: 'short' } },
+      }),
+    ).toThrow(ReleaseConfigError);
   });
 });
 
@@ -90,18 +107,18 @@ describe('release decisions', () => {
     expect(d).toMatchObject({ outcome: 'REFUSED', reason: 'ORDER_CANCELLED', update: null });
   });
 
-  it('authorises the right code once payment is confirmed, with the release method of the location', () => {
+  it('authorizes the right code once payment is confirmed, with the release method of the location', () => {
     const methods = { DOOR: 'carrier_release', PICKUP_POINT: 'pickup_point_release', LOCKER: 'locker_release' } as const;
     for (const location of ['DOOR', 'PICKUP_POINT', 'LOCKER'] as const) {
       const { authorization, code } = issue(location);
       const d = decide(authorization, byCode(`${code.slice(0, 3)} ${code.slice(3)}`, location));
-      expect(d).toMatchObject({ outcome: 'AUTHORISED', method: methods[location] });
+      expect(d).toMatchObject({ outcome: 'AUTHORIZED', method: methods[location] });
       expect(d.update).toEqual({
         id: 'rel_01',
         expectedVersion: 0,
         set: { status: 'RELEASED', failedAttempts: 0, version: 1, releasedAt: later(30), releaseMethod: methods[location] },
       });
-      expect(d.audit).toMatchObject({ type: 'release.authorised', method: methods[location], actor, credentialKind: 'CODE', reason: null });
+      expect(d.audit).toMatchObject({ type: 'release.authorized', method: methods[location], actor, credentialKind: 'CODE', reason: null });
       expect(JSON.stringify(d.audit)).not.toContain(code);
       const released = applyAuthorizationUpdate(authorization, d.update);
       expect(decide(released, byCode(code, location))).toMatchObject({ outcome: 'REFUSED', reason: 'ALREADY_RELEASED', update: null });
@@ -133,7 +150,7 @@ describe('release decisions', () => {
   it('refuses an expired authorization, even with the right code', () => {
     const { authorization, code } = issue();
     expect(decide(authorization, byCode(code), PAID, later(48 * 60))).toMatchObject({ outcome: 'REFUSED', reason: 'EXPIRED' });
-    expect(decide(authorization, byCode(code), PAID, later(48 * 60 - 1))).toMatchObject({ outcome: 'AUTHORISED' });
+    expect(decide(authorization, byCode(code), PAID, later(48 * 60 - 1))).toMatchObject({ outcome: 'AUTHORIZED' });
   });
 
   it('refuses another shipment or another kind of location', () => {
@@ -142,10 +159,10 @@ describe('release decisions', () => {
     expect(decide(authorization, byCode(code, 'DOOR'))).toMatchObject({ reason: 'LOCATION_MISMATCH' });
   });
 
-  it('authorises a valid QR token and refuses a tampered, foreign or expired one', () => {
+  it('authorizes a valid QR token and refuses a tampered, foreign or expired one', () => {
     const { authorization, qrToken } = issue('PICKUP_POINT');
     const byQr = (token: string): ReleaseAttempt => ({ shipmentId: 'shp_01', locationType: 'PICKUP_POINT', credential: { kind: 'QR', token }, actor });
-    expect(decide(authorization, byQr(qrToken))).toMatchObject({ outcome: 'AUTHORISED', method: 'pickup_point_release' });
+    expect(decide(authorization, byQr(qrToken))).toMatchObject({ outcome: 'AUTHORIZED', method: 'pickup_point_release' });
 
     const [prefix, payload, mac] = qrToken.split('.') as [string, string, string];
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
@@ -155,10 +172,20 @@ describe('release decisions', () => {
       const d = decide(authorization, byQr(bad));
       expect(d).toMatchObject({ outcome: 'REFUSED', reason: 'INVALID_TOKEN', update: null });
     }
-    const foreign = issueReleaseAuthorization({ authorizationId: 'rel_09', shipmentId: 'shp_01', orderId: 'ord_01', locationType: 'PICKUP_POINT', now, keyring }).qrToken;
+    const foreign = issueReleaseAuthorization({
+      authorizationId: 'rel_09',
+      shipmentId: 'shp_01',
+      orderId: 'ord_01',
+      locationType: 'PICKUP_POINT',
+      now,
+      keyring,
+    }).qrToken;
     expect(decide(authorization, byQr(foreign))).toMatchObject({ reason: 'INVALID_TOKEN', message: 'the QR token belongs to another release authorization' });
     expect(verifyQrToken(keyring, qrToken, authorization.expiresAt)).toEqual({ ok: false, reason: 'EXPIRED' });
-    expect(verifyQrToken({ current: { id: 'k2027', secret: 'a-different-master-secret-32-bytes-long' } }, qrToken, now)).toEqual({ ok: false, reason: 'UNKNOWN_KEY' });
+    expect(verifyQrToken({ current: { id: 'k2027', secret: 'a-different-master-secret-32-bytes-long' } }, qrToken, now)).toEqual({
+      ok: false,
+      reason: 'UNKNOWN_KEY',
+    });
   });
 
   it('lets only one of two concurrent attempts release: the loser re-reads and is refused', () => {
@@ -174,7 +201,7 @@ describe('release decisions', () => {
   it('keeps verifying codes and tokens issued before a key rotation', () => {
     const { authorization, code, qrToken } = issue();
     const rotated: ReleaseKeyring = { current: { id: 'k2027', secret: 'the-next-release-master-secret-32-bytes' }, previous: [keyring.current] };
-    expect(decideRelease({ authorization, attempt: byCode(code), payment: PAID, now: later(1), keyring: rotated })).toMatchObject({ outcome: 'AUTHORISED' });
+    expect(decideRelease({ authorization, attempt: byCode(code), payment: PAID, now: later(1), keyring: rotated })).toMatchObject({ outcome: 'AUTHORIZED' });
     expect(verifyQrToken(rotated, qrToken, now).ok).toBe(true);
   });
 });
@@ -199,7 +226,12 @@ describe('revoking and reissuing', () => {
     expect(decideReissue({ ...input, current: { status: 'RELEASED', handedOver: false } })).toMatchObject({ ok: false, code: 'RELEASE_ALREADY_AUTHORIZED' });
     const three = [later(-50), later(-20), later(-10)];
     // The oldest of the three leaves the window 10 minutes from now.
-    expect(decideReissue({ ...input, recentReissues: three })).toEqual({ ok: false, code: 'REISSUE_RATE_LIMITED', message: expect.any(String), retryAfterSeconds: 600 });
+    expect(decideReissue({ ...input, recentReissues: three })).toEqual({
+      ok: false,
+      code: 'REISSUE_RATE_LIMITED',
+      message: expect.any(String),
+      retryAfterSeconds: 600,
+    });
     expect(decideReissue({ ...input, recentReissues: [later(-61), ...three.slice(1)] })).toEqual({ ok: true });
   });
 });

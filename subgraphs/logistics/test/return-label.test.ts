@@ -2,7 +2,7 @@ import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { qrCodePng, returnQrPayload, verifyReturnQrPayload } from '../src/app/returns.ts';
-import type { LogisticsServices } from '../src/services.ts';
+import type { LogisticsServices } from '../src/app/services.ts';
 
 const services = { releaseKeyring: { current: { id: 'k1', secret: 'a-test-release-signing-secret-of-32-bytes!!' } } } as unknown as LogisticsServices;
 const other = { releaseKeyring: { current: { id: 'k1', secret: 'another-release-signing-secret-of-32-bytes!' } } } as unknown as LogisticsServices;

@@ -63,7 +63,11 @@ describe('applying scans as they arrive', () => {
     const known = [scan('PICKED_UP', 0), scan('IN_TRANSIT', 60)];
     const first = applyScans(known, [ofd]);
     expect(first.events.map((e) => e.type)).toEqual(['carrier.out_for_delivery']);
-    expect(first.events[0]).toMatchObject({ from: 'IN_TRANSIT', to: 'OUT_FOR_DELIVERY', idempotencyKey: `postnl:3SABCD1234567:${ofd.carrierEventId}:carrier.out_for_delivery` });
+    expect(first.events[0]).toMatchObject({
+      from: 'IN_TRANSIT',
+      to: 'OUT_FOR_DELIVERY',
+      idempotencyKey: `postnl:3SABCD1234567:${ofd.carrierEventId}:carrier.out_for_delivery`,
+    });
     expect(first.newScans).toEqual([ofd]);
 
     const again = applyScans([...known, ofd], [ofd, { ...ofd }]);
@@ -98,10 +102,7 @@ describe('applying scans as they arrive', () => {
   });
 
   it('announces each delivery round of a failed-attempt loop', () => {
-    const r = applyScans(
-      [],
-      [scan('OUT_FOR_DELIVERY', 600), scan('DELIVERY_ATTEMPT_FAILED', 700), scan('OUT_FOR_DELIVERY', 2000), scan('DELIVERED', 2100)],
-    );
+    const r = applyScans([], [scan('OUT_FOR_DELIVERY', 600), scan('DELIVERY_ATTEMPT_FAILED', 700), scan('OUT_FOR_DELIVERY', 2000), scan('DELIVERED', 2100)]);
     expect(r.events.map((e) => e.type)).toEqual(['carrier.out_for_delivery', 'carrier.delivery_failed', 'carrier.out_for_delivery', 'carrier.delivered']);
   });
 });
@@ -124,7 +125,10 @@ const scanSet = fc
 /** The same scans, shuffled, with some delivered up to three times. */
 const redelivered = (scans: CarrierScan[]) =>
   fc
-    .tuple(fc.shuffledSubarray(scans, { minLength: scans.length, maxLength: scans.length }), fc.array(fc.nat({ max: scans.length - 1 }), { maxLength: 2 * scans.length }))
+    .tuple(
+      fc.shuffledSubarray(scans, { minLength: scans.length, maxLength: scans.length }),
+      fc.array(fc.nat({ max: scans.length - 1 }), { maxLength: 2 * scans.length }),
+    )
     .map(([shuffled, repeats]) => [...shuffled, ...repeats.map((i) => ({ ...scans[i]! }))])
     .chain((all) => fc.shuffledSubarray(all, { minLength: all.length, maxLength: all.length }));
 

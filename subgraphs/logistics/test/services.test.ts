@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Sealer, createServices } from '../src/services.ts';
+import { releaseSealer, createServices } from '../src/app/services.ts';
 
 describe('release code sealing (AES-256-GCM)', () => {
-  const sealer = new Sealer('a-test-secret-of-at-least-32-bytes!!');
+  const sealer = releaseSealer('a-test-secret-of-at-least-32-bytes!!');
 
   it('round-trips, with a fresh IV every time', () => {
     const a = sealer.seal('042917', 'rel_1');
@@ -18,15 +18,16 @@ describe('release code sealing (AES-256-GCM)', () => {
     const tampered = [...parts.slice(0, 3), Buffer.from('999999').toString('base64url')].join('.');
     expect(() => sealer.open(tampered, 'rel_1')).toThrow();
     expect(() => sealer.open(sealed, 'rel_2')).toThrow();
-    expect(() => new Sealer('another-test-secret-of-32-bytes-or-more').open(sealed, 'rel_1')).toThrow();
-    expect(() => new Sealer('short')).toThrow(/32 bytes/);
+    expect(() => releaseSealer('another-test-secret-of-32-bytes-or-more').open(sealed, 'rel_1')).toThrow();
+    expect(() => releaseSealer('short')).toThrow(/32 bytes/);
   });
 });
 
 describe('logistics configuration', () => {
   afterEach(() => vi.unstubAllEnvs());
   // Without event consumption the services never touch the database.
-  const start = (config: Record<string, unknown>) => createServices({} as never, { database: { kind: 'postgres', url: 'postgres://unused' }, config: { consumeEvents: false, ...config } }, console as never);
+  const start = (config: Record<string, unknown>) =>
+    createServices({} as never, { database: { kind: 'postgres', url: 'postgres://unused' }, config: { consumeEvents: false, ...config } }, console as never);
 
   it('refuses development secrets in production', async () => {
     vi.stubEnv('IPAY_ENV', 'production');

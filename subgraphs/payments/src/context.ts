@@ -1,6 +1,6 @@
 import type { SubgraphContext } from '@ipay/platform';
 import type * as schema from './db/schema.ts';
-import type { Loaders } from './loaders.ts';
-import type { PaymentsServices } from './services.ts';
+import type { Loaders } from './db/loaders.ts';
+import type { PaymentsServices } from './app/services.ts';
 
 export type Context = SubgraphContext<typeof schema, Loaders, PaymentsServices>;

@@ -1,10 +1,9 @@
 import { createSubgraphServer, defineSubgraph, type SubgraphOptions } from '@ipay/platform';
 import * as dbSchema from './db/schema.ts';
-import { createLoaders } from './loaders.ts';
+import { createLoaders } from './db/loaders.ts';
 import { resolvers } from './resolvers/index.ts';
-import { seed } from './seed.ts';
-import { createServices } from './services.ts';
-import { webhookRoutes } from './webhooks.ts';
+import { createServices } from './app/services.ts';
+import { webhookRoutes } from './adapters/webhook-routes.ts';
 
 export const payments = defineSubgraph(import.meta.url, {
   name: 'payments',
@@ -16,7 +15,8 @@ export const payments = defineSubgraph(import.meta.url, {
   routes: webhookRoutes,
   // The sandbox PSPs post to this server's own webhook routes unless PAYMENTS_PUBLIC_URL says otherwise.
   onListening: (services, baseUrl) => services.useListeningUrl(baseUrl),
-  seed,
+  // Sandbox data only (refused in production): loaded through the sandbox's one dynamic entry.
+  seed: async (db) => (await import('./sandbox/index.ts')).seed(db),
 });
 
 /** Builds the payments subgraph server without listening. */

@@ -1,10 +1,21 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENT_CATALOGUE, SANDBOX_MERCHANTS, createLogger, newId, parseOrderPaymentState, wireMoney, type BusEvent, type Database, type Principal, type SubgraphServer } from '@ipay/platform';
+import {
+  EVENT_CATALOGUE,
+  SANDBOX_MERCHANTS,
+  createLogger,
+  newId,
+  parseOrderPaymentState,
+  wireMoney,
+  type BusEvent,
+  type Database,
+  type Principal,
+  type SubgraphServer,
+} from '@ipay/platform';
 import { callSubgraph, createTestDatabase, type TestDatabase } from '@ipay/platform/testing';
 import * as schema from '../src/db/schema.ts';
 import { createPaymentsServer } from '../src/server.ts';
-import { projectOrderEvent, type PaymentsServices } from '../src/services.ts';
+import { projectOrderEvent, type PaymentsServices } from '../src/app/services.ts';
 
 /**
  * Issue 11, defects 1, 2 and 4 on real PostgreSQL, through the payments subgraph with its sandbox PSPs: their real
@@ -78,17 +89,27 @@ describe.skipIf(!process.env.DATABASE_URL)('one payment per order, on real Postg
   });
   const newOrder = async (amount = 7840) => {
     const orderId = newId('ord');
-    await projectOrderEvent(db, orderEvent(orderId, 'order.created', { reference: `T-${orderId.slice(-6)}`, status: 'AWAITING_PAYMENT', total: wireMoney(amount, 'EUR') }), logger);
+    await projectOrderEvent(
+      db,
+      orderEvent(orderId, 'order.created', { reference: `T-${orderId.slice(-6)}`, status: 'AWAITING_PAYMENT', total: wireMoney(amount, 'EUR') }),
+      logger,
+    );
     return orderId;
   };
-  const start = (orderId: string) => callSubgraph(url, START, { input: { orderId, psp: 'ADYEN', method: 'ideal', idempotencyKey: newId('key') } }, { principal });
-  const sessionsOf = (orderId: string) => db.select().from(schema.paymentSessions).where(eq(schema.paymentSessions.orderId, orderId)).orderBy(asc(schema.paymentSessions.createdAt));
+  const start = (orderId: string) =>
+    callSubgraph(url, START, { input: { orderId, psp: 'ADYEN', method: 'ideal', idempotencyKey: newId('key') } }, { principal });
+  const sessionsOf = (orderId: string) =>
+    db.select().from(schema.paymentSessions).where(eq(schema.paymentSessions.orderId, orderId)).orderBy(asc(schema.paymentSessions.createdAt));
   const refundsOf = (orderId: string) => db.select().from(schema.refunds).where(eq(schema.refunds.orderId, orderId));
   const net = (sessions: schema.PaymentSessionRow[]) => sessions.reduce((sum, s) => sum + s.capturedAmount - s.refundedAmount, 0);
   const stateEvents = async (orderId: string) =>
-    (await db.select().from(schema.outbox).where(and(eq(schema.outbox.type, 'order.payment_state_changed'), eq(schema.outbox.subjectId, orderId))).orderBy(asc(schema.outbox.id))).map(
-      (e) => parseOrderPaymentState(e.payload as Record<string, unknown>)!,
-    );
+    (
+      await db
+        .select()
+        .from(schema.outbox)
+        .where(and(eq(schema.outbox.type, 'order.payment_state_changed'), eq(schema.outbox.subjectId, orderId)))
+        .orderBy(asc(schema.outbox.id))
+    ).map((e) => parseOrderPaymentState(e.payload as Record<string, unknown>)!);
   const sandbox = () => services.sandboxes.adyen!;
   const settled = (orderId: string, done: (sessions: schema.PaymentSessionRow[]) => boolean) =>
     eventually(
@@ -111,7 +132,10 @@ describe.skipIf(!process.env.DATABASE_URL)('one payment per order, on real Postg
 
     // The shopper pays both at the PSP anyway.
     for (const s of started) expect(sandbox().complete(s.reference, { outcome: 'succeed' })).toBe(true);
-    const final = await settled(orderId, (ss) => ss.every((s) => s.status === 'CONFIRMED' || s.status === 'REFUNDED') && net(ss) === 7840 && ss.some((s) => s.status === 'REFUNDED'));
+    const final = await settled(
+      orderId,
+      (ss) => ss.every((s) => s.status === 'CONFIRMED' || s.status === 'REFUNDED') && net(ss) === 7840 && ss.some((s) => s.status === 'REFUNDED'),
+    );
 
     const holders = final.filter((s) => !s.supersededAt);
     expect(holders).toMatchObject([{ status: 'CONFIRMED', capturedAmount: 7840, refundedAmount: 0 }]);
@@ -119,23 +143,42 @@ describe.skipIf(!process.env.DATABASE_URL)('one payment per order, on real Postg
     expect(superseded).toMatchObject({ status: 'REFUNDED', capturedAmount: 7840, refundedAmount: 7840 });
     // Money: captured − refunded over both sessions is the order total, charged once.
     expect(final.reduce((sum, s) => sum + s.capturedAmount, 0) - final.reduce((sum, s) => sum + s.refundedAmount, 0)).toBe(7840);
-    expect(await refundsOf(orderId)).toMatchObject([{ sessionId: superseded.id, kind: 'CAPTURE_REVERSAL', status: 'SUCCEEDED', amount: 7840, reason: expect.stringMatching(/^capture reversed: /) }]);
-    expect(sandbox().deliveries(superseded.reference).map((d) => d.describe)).toContain('REFUND true');
+    expect(await refundsOf(orderId)).toMatchObject([
+      { sessionId: superseded.id, kind: 'CAPTURE_REVERSAL', status: 'SUCCEEDED', amount: 7840, reason: expect.stringMatching(/^capture reversed: /) },
+    ]);
+    expect(
+      sandbox()
+        .deliveries(superseded.reference)
+        .map((d) => d.describe),
+    ).toContain('REFUND true');
 
     // The merchant is told, with what the catalogue promises; the reversal is audited.
-    const [reversed] = await db.select().from(schema.outbox).where(and(eq(schema.outbox.type, 'payment.capture_reversed'), eq(schema.outbox.subjectId, superseded.id)));
+    const [reversed] = await db
+      .select()
+      .from(schema.outbox)
+      .where(and(eq(schema.outbox.type, 'payment.capture_reversed'), eq(schema.outbox.subjectId, superseded.id)));
     for (const field of EVENT_CATALOGUE['payment.capture_reversed'].required) expect(reversed!.payload).toHaveProperty(field);
     expect(reversed!.payload).toMatchObject({ order_id: orderId, refund: { amount_minor: 7840, currency: 'EUR' } });
     const audit = await db.select().from(schema.auditLog).where(eq(schema.auditLog.action, 'refund.reverse_capture'));
     expect(audit.map((r) => r.entityId)).toContain((await refundsOf(orderId))[0]!.id);
 
     // Order.paymentSession is the holder, whichever was started last.
-    const order = await callSubgraph(url, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { paymentSession { id status } } } }`, { r: [{ __typename: 'Order', id: orderId }] }, { principal });
+    const order = await callSubgraph(
+      url,
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { paymentSession { id status } } } }`,
+      { r: [{ __typename: 'Order', id: orderId }] },
+      { principal },
+    );
     expect(order.body.data._entities[0].paymentSession).toEqual({ id: holders[0]!.id, status: 'CONFIRMED' });
 
     // The order's payment state names the holder, never the superseded session.
     const events = await stateEvents(orderId);
-    expect(events.at(-1)).toMatchObject({ state: 'PAID', payment_session_id: holders[0]!.id, captured: { amount_minor: 7840 }, outstanding: { amount_minor: 0 } });
+    expect(events.at(-1)).toMatchObject({
+      state: 'PAID',
+      payment_session_id: holders[0]!.id,
+      captured: { amount_minor: 7840 },
+      outstanding: { amount_minor: 0 },
+    });
     expect(events.map((e) => e.version)).toEqual(events.map((_, i) => i + 1));
     expect(events.every((e) => e.payment_session_id !== superseded.id)).toBe(true);
   });
@@ -153,13 +196,18 @@ describe.skipIf(!process.env.DATABASE_URL)('one payment per order, on real Postg
       currency: 'EUR',
       psp: 'adyen',
       method: 'card',
-      authorisedAmount: 5000,
+      authorizedAmount: 5000,
       capturedAmount: status === 'CONFIRMED' ? 5000 : 0,
       expiresAt: new Date(Date.now() + 3600_000),
     });
     await db.insert(schema.paymentSessions).values(row('CONFIRMED'));
-    const error = await db.insert(schema.paymentSessions).values(row('AUTHORISED')).catch((e: unknown) => e);
-    expect(JSON.stringify(error, Object.getOwnPropertyNames(error)) + String((error as { cause?: unknown }).cause)).toMatch(/payment_sessions_one_funds_holder_per_order/);
+    const error = await db
+      .insert(schema.paymentSessions)
+      .values(row('AUTHORIZED'))
+      .catch((e: unknown) => e);
+    expect(JSON.stringify(error, Object.getOwnPropertyNames(error)) + String((error as { cause?: unknown }).cause)).toMatch(
+      /payment_sessions_one_funds_holder_per_order/,
+    );
     // A superseded one may hold captured money on its way back (its capture is being reversed).
     const superseded = { ...row('CONFIRMED'), supersededAt: new Date(), supersededReason: 'test' };
     await db.insert(schema.paymentSessions).values(superseded);
@@ -178,9 +226,12 @@ describe.skipIf(!process.env.DATABASE_URL)('one payment per order, on real Postg
 
     expect(sandbox().complete(paying!.reference, { outcome: 'succeed' })).toBe(true);
     await settled(orderId, (ss) => ss.some((s) => s.id === paying!.id && s.status === 'CONFIRMED'));
-    await eventually(() => 'the PAID state', async () => (await stateEvents(orderId)).at(-1)?.state === 'PAID');
+    await eventually(
+      () => 'the PAID state',
+      async () => (await stateEvents(orderId)).at(-1)?.state === 'PAID',
+    );
     const before = await stateEvents(orderId);
-    // Authorised (funds held, nothing captured yet), then captured in full: two versions, both naming the paying session.
+    // Authorized (funds held, nothing captured yet), then captured in full: two versions, both naming the paying session.
     expect(before.map((e) => [e.version, e.state, e.captured.amount_minor, e.payment_session_id])).toEqual([
       [1, 'UNPAID', 0, paying!.id],
       [2, 'PAID', 7840, paying!.id],
@@ -191,7 +242,10 @@ describe.skipIf(!process.env.DATABASE_URL)('one payment per order, on real Postg
     const [expired] = await db.select().from(schema.paymentSessions).where(eq(schema.paymentSessions.id, abandoned!.id));
     expect(expired!.status).toBe('EXPIRED');
     // payment.failed still goes out for webhooks, but the order's payment state does not move.
-    const failed = await db.select().from(schema.outbox).where(and(eq(schema.outbox.type, 'payment.failed'), eq(schema.outbox.subjectId, abandoned!.id)));
+    const failed = await db
+      .select()
+      .from(schema.outbox)
+      .where(and(eq(schema.outbox.type, 'payment.failed'), eq(schema.outbox.subjectId, abandoned!.id)));
     expect(failed).toHaveLength(1);
     const after = await stateEvents(orderId);
     expect(after).toEqual(before);
@@ -210,8 +264,25 @@ describe.skipIf(!process.env.DATABASE_URL)('one payment per order, on real Postg
     expect(sandbox().complete(session!.reference, { outcome: 'succeed' })).toBe(true);
     const [paid] = await settled(orderId, (ss) => ss[0]!.status === 'CONFIRMED');
     expect(paid).toMatchObject({ capturedAmount: 4200, refundedAmount: 0, supersededAt: null });
-    await eventually(() => 'the PAID state', async () => (await stateEvents(orderId)).at(-1)?.state === 'PAID');
+    await eventually(
+      () => 'the PAID state',
+      async () => (await stateEvents(orderId)).at(-1)?.state === 'PAID',
+    );
     expect(await refundsOf(orderId)).toEqual([]);
+  });
+
+  it('the expiry sweep runs as a job on the platform queue', async () => {
+    const orderId = await newOrder(1500);
+    await start(orderId);
+    const [session] = await sessionsOf(orderId);
+    const jobId = await server.jobs.send('payment-expiry', { asOf: new Date(Date.now() + 2 * 3600_000).toISOString() });
+    await eventually(
+      () => 'the expiry job to complete',
+      async () => (await server.jobs.job('payment-expiry', jobId!))?.state === 'completed',
+    );
+    const [expired] = await db.select().from(schema.paymentSessions).where(eq(schema.paymentSessions.id, session!.id));
+    expect(expired!.status).toBe('EXPIRED');
+    expect(await server.jobs.failedJobs({ name: 'payment-expiry' })).toEqual([]);
   });
 
   it('cancellation racing a capture ends with nothing captured net, and the cancelled order cannot be paid again', async () => {
@@ -228,7 +299,12 @@ describe.skipIf(!process.env.DATABASE_URL)('one payment per order, on real Postg
     expect(net(final)).toBe(0);
     expect(final[0]).toMatchObject({ status: 'REFUNDED', capturedAmount: 7840, refundedAmount: 7840 });
     expect(await refundsOf(orderId)).toMatchObject([{ kind: 'CAPTURE_REVERSAL', status: 'SUCCEEDED', amount: 7840 }]);
-    expect(await db.select().from(schema.outbox).where(and(eq(schema.outbox.type, 'payment.capture_reversed'), eq(schema.outbox.subjectId, session!.id)))).toHaveLength(1);
+    expect(
+      await db
+        .select()
+        .from(schema.outbox)
+        .where(and(eq(schema.outbox.type, 'payment.capture_reversed'), eq(schema.outbox.subjectId, session!.id))),
+    ).toHaveLength(1);
     const last = (await stateEvents(orderId)).at(-1);
     expect(last === undefined || last.state === 'REFUNDED' || last.state === 'UNPAID').toBe(true);
     if (last) expect(last.captured.amount_minor - last.refunded.amount_minor).toBe(0);
@@ -247,6 +323,10 @@ describe.skipIf(!process.env.DATABASE_URL)('one payment per order, on real Postg
     const [cancelled] = await settled(orderId, (ss) => ss[0]!.status === 'CANCELLED');
     expect(cancelled).toMatchObject({ capturedAmount: 0, supersededReason: 'the order was cancelled' });
     expect(cancelled!.pspCancelRequestedAt).not.toBeNull();
-    expect(sandbox().deliveries(session!.reference).map((d) => d.describe)).toContain('CANCELLATION true');
+    expect(
+      sandbox()
+        .deliveries(session!.reference)
+        .map((d) => d.describe),
+    ).toContain('CANCELLATION true');
   });
 });

@@ -35,7 +35,7 @@ interface Session {
 
 const actionArb = fc.oneof(
   fc.record({ kind: fc.constant('start' as const), honoursCancel: fc.boolean() }),
-  fc.record({ kind: fc.constant('pay' as const), session: fc.nat({ max: 3 }), authoriseFirst: fc.boolean() }),
+  fc.record({ kind: fc.constant('pay' as const), session: fc.nat({ max: 3 }), authorizeFirst: fc.boolean() }),
   fc.record({ kind: fc.constant('deliver' as const), pick: fc.nat(), duplicate: fc.boolean() }),
   fc.record({ kind: fc.constant('cancelOrder' as const) }),
   // Our sweep expires an unpaid session and asks the PSP to close it, which it may not do in time.
@@ -61,7 +61,17 @@ function run(amountDue: number, actions: readonly Action[]) {
   });
   const notify = (i: number, event: Omit<PaymentEvent, 'source' | 'eventId' | 'occurredAt' | 'currency' | 'pspReference'>) => {
     n += 1;
-    queue.push({ i, event: { source: 'psp-notification', eventId: `e${n}`, occurredAt: new Date(at.getTime() + n), currency: 'EUR', pspReference: `PSP-${i}`, ...event } as PaymentEvent });
+    queue.push({
+      i,
+      event: {
+        source: 'psp-notification',
+        eventId: `e${n}`,
+        occurredAt: new Date(at.getTime() + n),
+        currency: 'EUR',
+        pspReference: `PSP-${i}`,
+        ...event,
+      } as PaymentEvent,
+    });
   };
   const pspCancel = (i: number) => {
     const psp = sessions[i]!.psp;
@@ -108,11 +118,20 @@ function run(amountDue: number, actions: readonly Action[]) {
   for (const action of actions) {
     switch (action.kind) {
       case 'start': {
-        const payable = canStartPayment(orderStatus, sessions.filter((s) => !s.superseded).map((s) => s.snap.status));
+        const payable = canStartPayment(
+          orderStatus,
+          sessions.filter((s) => !s.superseded).map((s) => s.snap.status),
+        );
         if (!payable.ok || sessions.length >= 4) break;
         const id = `pay_${sessions.length}`;
         let snap = newSessionSnapshot({ id, reference: `IPAY-${id}`, amount: amountDue, currency: 'EUR', createdAt: at });
-        const requested = transition(snap, { type: 'REQUEST', source: 'psp-response', eventId: `${id}:requested`, pspReference: `PSP-${sessions.length}`, occurredAt: at });
+        const requested = transition(snap, {
+          type: 'REQUEST',
+          source: 'psp-response',
+          eventId: `${id}:requested`,
+          pspReference: `PSP-${sessions.length}`,
+          occurredAt: at,
+        });
         if (requested.ok) snap = requested.snapshot;
         const replaced = supersededByNewSession(sessions.map(facts), id);
         sessions.push({ snap, superseded: null, reserved: 0, psp: { status: 'pending', captured: 0, refunded: 0, honoursCancel: action.honoursCancel } });
@@ -129,7 +148,7 @@ function run(amountDue: number, actions: readonly Action[]) {
         if (!psp || psp.status !== 'pending') break;
         psp.status = 'captured';
         psp.captured = amountDue;
-        if (action.authoriseFirst) notify(i, { type: 'AUTHORISE', amount: amountDue });
+        if (action.authorizeFirst) notify(i, { type: 'AUTHORIZE', amount: amountDue });
         notify(i, { type: 'CAPTURE', amount: amountDue });
         break;
       }
@@ -178,12 +197,35 @@ describe('interleavings of starts, PSP notifications and cancellations (one orde
         expect(ledgerNet).toBe(pspNet);
         if (orderStatus === 'CANCELLED') expect(pspNet).toBe(0);
         else expect([0, amountDue]).toContain(pspNet);
-        const state = orderPaymentFacts(amountDue, sessions.map((s) => ({ id: s.snap.id, psp: 'adyen', status: s.snap.status, amount: s.snap.amount, capturedAmount: s.snap.capturedAmount, refundedAmount: s.snap.refundedAmount, supersededReason: s.superseded })));
+        const state = orderPaymentFacts(
+          amountDue,
+          sessions.map((s) => ({
+            id: s.snap.id,
+            psp: 'adyen',
+            status: s.snap.status,
+            amount: s.snap.amount,
+            capturedAmount: s.snap.capturedAmount,
+            refundedAmount: s.snap.refundedAmount,
+            supersededReason: s.superseded,
+          })),
+        );
         expect(state.state === 'PAID').toBe(pspNet === amountDue && orderStatus !== 'CANCELLED');
         expect(state.captured - state.refunded).toBe(pspNet);
         // Every superseded session's money went back.
         for (const s of sessions.filter((x) => x.superseded)) expect(s.snap.capturedAmount - s.snap.refundedAmount).toBe(0);
-        expect(holderOf(sessions.map((s) => ({ id: s.snap.id, psp: 'adyen', status: s.snap.status, amount: s.snap.amount, capturedAmount: s.snap.capturedAmount, refundedAmount: s.snap.refundedAmount, supersededReason: s.superseded }))) === null || !sessions.find((s) => s.snap.id === state.sessionId)?.superseded).toBe(true);
+        expect(
+          holderOf(
+            sessions.map((s) => ({
+              id: s.snap.id,
+              psp: 'adyen',
+              status: s.snap.status,
+              amount: s.snap.amount,
+              capturedAmount: s.snap.capturedAmount,
+              refundedAmount: s.snap.refundedAmount,
+              supersededReason: s.superseded,
+            })),
+          ) === null || !sessions.find((s) => s.snap.id === state.sessionId)?.superseded,
+        ).toBe(true);
       }),
       { numRuns: 1_000 },
     );

@@ -1,15 +1,25 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SANDBOX_MERCHANTS, SANDBOX_ORDERS, createLogger, newId, runMutation, systemActor, type BusEvent, type Database, type SubgraphServer } from '@ipay/platform';
+import {
+  SANDBOX_MERCHANTS,
+  SANDBOX_ORDERS,
+  createLogger,
+  newId,
+  runMutation,
+  systemActor,
+  type BusEvent,
+  type Database,
+  type SubgraphServer,
+} from '@ipay/platform';
 import { createTestDatabase, type TestDatabase } from '@ipay/platform/testing';
 import * as schema from '../src/db/schema.ts';
 import { canStartPayment } from '../src/domain/payability.ts';
 import { newPaymentReference } from '../src/domain/reference.ts';
-import { settleRefunds } from '../src/payments.ts';
-import type { NormalisedNotification } from '../src/psp/adapter.ts';
+import { settleRefunds } from '../src/app/payments.ts';
+import type { NormalisedNotification } from '../src/adapters/psp/adapter.ts';
 import { createPaymentsServer } from '../src/server.ts';
-import { projectOrderEvent, type PaymentsServices } from '../src/services.ts';
-import { DeliverAgain, storeNotifications } from '../src/webhooks.ts';
+import { projectOrderEvent, type PaymentsServices } from '../src/app/services.ts';
+import { DeliverAgain, storeNotifications } from '../src/app/notifications.ts';
 
 const logger = createLogger('payments-test');
 const acme = SANDBOX_MERCHANTS[0]!;
@@ -18,7 +28,7 @@ describe('canStartPayment', () => {
   it.each([
     ['CREATED', [], true],
     ['AWAITING_PAYMENT', ['REQUESTED', 'FAILED', 'EXPIRED'], true],
-    ['AWAITING_PAYMENT', ['AUTHORISED'], false],
+    ['AWAITING_PAYMENT', ['AUTHORIZED'], false],
     ['CREATED', ['CONFIRMED'], false],
     ['PAID', [], false],
     ['CANCELLED', [], false],
@@ -35,7 +45,12 @@ describe('payments store on a real database', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    server = await createPaymentsServer({ database: database.target, seed: true, logger, config: { sandboxPsps: false, consumeOrderEvents: false, expirySweepIntervalMs: 0 } });
+    server = await createPaymentsServer({
+      database: database.target,
+      seed: true,
+      logger,
+      config: { sandboxPsps: false, consumeOrderEvents: false, expirySweepIntervalMs: 0 },
+    });
     db = server.database.db;
   });
   afterAll(async () => {
@@ -71,7 +86,7 @@ describe('payments store on a real database', () => {
     pspReference: session.pspReference!,
     modificationReference: null,
     merchantReference: session.reference,
-    kind: 'AUTHORISATION',
+    kind: 'AUTHORIZATION',
     success: true,
     retryableByShopper: false,
     amount: { amount: session.amount, currency: session.currency },
@@ -93,7 +108,17 @@ describe('payments store on a real database', () => {
 
   it('projects order events idempotently and skips malformed ones', async () => {
     const orderId = newId('ord');
-    const base = { version: 1, occurredAt: new Date().toISOString(), source: 'commerce', merchantId: acme.id, livemode: true, carrierCode: null, subjectType: 'Order', subjectId: orderId, position: 1 };
+    const base = {
+      version: 1,
+      occurredAt: new Date().toISOString(),
+      source: 'commerce',
+      merchantId: acme.id,
+      livemode: true,
+      carrierCode: null,
+      subjectType: 'Order',
+      subjectId: orderId,
+      position: 1,
+    };
     const created: BusEvent = {
       ...base,
       id: newId('evt'),
@@ -102,12 +127,21 @@ describe('payments store on a real database', () => {
     };
     await projectOrderEvent(db, created, logger);
     await projectOrderEvent(db, created, logger); // redelivered
-    await projectOrderEvent(db, { ...base, id: newId('evt'), type: 'order.status_changed', payload: { order_id: orderId, merchant: acme.slug, from: 'CREATED', to: 'AWAITING_PAYMENT' } }, logger);
+    await projectOrderEvent(
+      db,
+      { ...base, id: newId('evt'), type: 'order.status_changed', payload: { order_id: orderId, merchant: acme.slug, from: 'CREATED', to: 'AWAITING_PAYMENT' } },
+      logger,
+    );
     const rows = await db.select().from(schema.orders).where(eq(schema.orders.id, orderId));
     expect(rows).toEqual([expect.objectContaining({ livemode: true, amount: 1250, currency: 'EUR', status: 'AWAITING_PAYMENT', merchant: acme.slug })]);
     const broken = { ...created, id: newId('evt'), payload: { ...created.payload, order_id: newId('ord'), total: { amount: 1.5, currency: 'EUR' } } };
     await expect(projectOrderEvent(db, broken, logger)).resolves.toBeUndefined();
-    expect(await db.select().from(schema.orders).where(eq(schema.orders.id, broken.payload.order_id as string))).toEqual([]);
+    expect(
+      await db
+        .select()
+        .from(schema.orders)
+        .where(eq(schema.orders.id, broken.payload.order_id as string)),
+    ).toEqual([]);
   });
 
   it('stores each notification once, however many copies arrive at the same time', async () => {
@@ -118,7 +152,7 @@ describe('payments store on a real database', () => {
     expect(outcomes.filter((o) => o === 'duplicate')).toHaveLength(5);
     expect(await historyOf(session.id)).toHaveLength(1);
     const [stored] = await db.select().from(schema.paymentSessions).where(eq(schema.paymentSessions.id, session.id));
-    expect(stored).toMatchObject({ status: 'AUTHORISED', authorisedAmount: 5000, version: 1 });
+    expect(stored).toMatchObject({ status: 'AUTHORIZED', authorizedAmount: 5000, version: 1 });
   });
 
   it('never lets a notification of one mode reach a session of the other', async () => {
@@ -138,7 +172,7 @@ describe('payments store on a real database', () => {
   });
 
   it('settles pending refunds from cumulative refund totals, oldest first, never beyond the refunded amount', async () => {
-    const session = await insertSession({ status: 'PARTIALLY_REFUNDED', authorisedAmount: 5000, capturedAmount: 5000, refundedAmount: 3000 });
+    const session = await insertSession({ status: 'PARTIALLY_REFUNDED', authorizedAmount: 5000, capturedAmount: 5000, refundedAmount: 3000 });
     const refund = async (amount: number, minutesAgo: number) =>
       (
         await db

@@ -1,10 +1,30 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ISO_4217 } from '@ipay/platform';
-import { PspError } from '../src/psp/adapter.ts';
-import { PSP_CURRENCY_RULES, currencyExponent, fromPspMinorUnits, minorUnitsToDecimal, toPspMinorUnits } from '../src/psp/amount.ts';
-import { createStripeAdapter } from '../src/psp/stripe.ts';
+import { ISO_4217, MAX_MINOR_UNITS, formatMinorUnitsDecimal, toMinorUnits } from '@ipay/platform';
+import { PspError } from '../src/adapters/psp/adapter.ts';
+import {
+  PSP_CURRENCY_RULES,
+  currencyExponent,
+  decimalToMinorUnits,
+  fromPspMinorUnits,
+  minorUnitsToDecimal,
+  toPspMinorUnits,
+} from '../src/adapters/psp/amount.ts';
+import { createStripeAdapter } from '../src/adapters/psp/stripe.ts';
 
 describe('PSP amounts: ISO 4217 minor units plus each PSP’s documented rules', () => {
+  it('reads PSP decimals with the platform conversion: the minor units of toMinorUnits, for every currency', () => {
+    const codes = ISO_4217.filter((c) => c.active && c.exponent !== null).map((c) => c.code);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: MAX_MINOR_UNITS }), fc.constantFrom(...codes), fc.nat({ max: 20 }), (minor, code, zeros) => {
+        // Trailing zeros beyond the currency's decimals, however many, are the same amount (as in the platform parser).
+        const decimal = formatMinorUnitsDecimal(minor, code);
+        const padded = zeros === 0 ? decimal : `${decimal}${decimal.includes('.') ? '' : '.'}${'0'.repeat(zeros)}`;
+        expect(decimalToMinorUnits(padded, code)).toBe(toMinorUnits(padded, code));
+      }),
+    );
+  });
+
   it('uses the platform ISO table for every active currency (HUF 2, IQD 3, not CLDR digits)', () => {
     for (const c of ISO_4217.filter((x) => x.active && x.exponent !== null)) expect(currencyExponent(c.code)).toBe(c.exponent);
     expect(minorUnitsToDecimal(7840, 'HUF')).toBe('78.40');
@@ -36,7 +56,15 @@ describe('PSP amounts: ISO 4217 minor units plus each PSP’s documented rules',
   it('refuses a Stripe payment it cannot represent before calling Stripe', async () => {
     const adapter = createStripeAdapter({ secretKey: 'sk_test_x', webhookSecrets: ['whsec_x'], apiUrl: 'http://127.0.0.1:9', timeoutMs: 100 });
     const error = await adapter
-      .createPayment({ reference: 'IPAY-7K3M-Q9XD-4', amount: { amount: 7840, currency: 'MGA' }, method: 'card', description: 'x', returnUrl: 'https://x.example/r', captureMode: 'automatic', idempotencyKey: 'k' })
+      .createPayment({
+        reference: 'IPAY-7K3M-Q9XD-4',
+        amount: { amount: 7840, currency: 'MGA' },
+        method: 'card',
+        description: 'x',
+        returnUrl: 'https://x.example/r',
+        captureMode: 'automatic',
+        idempotencyKey: 'k',
+      })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PspError);
     expect((error as PspError).kind).toBe('rejected');

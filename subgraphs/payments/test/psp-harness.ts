@@ -1,9 +1,22 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { newPaymentReference } from '../src/domain/reference.ts';
-import { newSessionSnapshot, transition, type HistoryEntry, type PaymentEvent, type PaymentSessionSnapshot, type TransitionRefusal } from '../src/domain/state-machine.ts';
-import { eventFromNotification, eventsFromCreatedPayment, type CreatedPayment, type NormalisedNotification, type PspAdapter } from '../src/psp/adapter.ts';
-import { webhookHandler } from '../src/psp/webhook.ts';
+import {
+  newSessionSnapshot,
+  transition,
+  type HistoryEntry,
+  type PaymentEvent,
+  type PaymentSessionSnapshot,
+  type TransitionRefusal,
+} from '../src/domain/state-machine.ts';
+import {
+  eventFromNotification,
+  eventsFromCreatedPayment,
+  type CreatedPayment,
+  type NormalisedNotification,
+  type PspAdapter,
+} from '../src/adapters/psp/adapter.ts';
+import { webhookHandler } from '../src/adapters/psp/webhook.ts';
 
 export interface Applied {
   readonly event: PaymentEvent;
@@ -97,9 +110,18 @@ export async function until<T>(what: string | (() => string), probe: () => T | u
   }
 }
 
-export async function statusOf(ledger: Ledger, reference: string, status: PaymentSessionSnapshot['status'], timeoutMs?: number): Promise<PaymentSessionSnapshot> {
-  return until(() => `${reference} to become ${status} (is ${ledger.session(reference).status}; ${ledger.outcomes(reference).join(', ')})`, () => {
-    const session = ledger.session(reference);
-    return session.status === status ? session : undefined;
-  }, timeoutMs);
+export async function statusOf(
+  ledger: Ledger,
+  reference: string,
+  status: PaymentSessionSnapshot['status'],
+  timeoutMs?: number,
+): Promise<PaymentSessionSnapshot> {
+  return until(
+    () => `${reference} to become ${status} (is ${ledger.session(reference).status}; ${ledger.outcomes(reference).join(', ')})`,
+    () => {
+      const session = ledger.session(reference);
+      return session.status === status ? session : undefined;
+    },
+    timeoutMs,
+  );
 }

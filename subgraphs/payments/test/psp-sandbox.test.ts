@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCommand } from '../src/domain/state-machine.ts';
-import { PspError, eventFromModification, type CreatePaymentInput, type PspAdapter } from '../src/psp/adapter.ts';
-import { createAdyenAdapter } from '../src/psp/adyen.ts';
-import { createMollieAdapter } from '../src/psp/mollie.ts';
-import { startAdyenSandbox, startMollieSandbox, startStripeSandbox, type PspSandbox } from '../src/psp/sandbox/index.ts';
-import { createStripeAdapter } from '../src/psp/stripe.ts';
+import { PspError, eventFromModification, type CreatePaymentInput, type PspAdapter } from '../src/adapters/psp/adapter.ts';
+import { createAdyenAdapter } from '../src/adapters/psp/adyen.ts';
+import { createMollieAdapter } from '../src/adapters/psp/mollie.ts';
+import { startAdyenSandbox, startMollieSandbox, startStripeSandbox, type PspSandbox } from '../src/sandbox/psp/index.ts';
+import { createStripeAdapter } from '../src/adapters/psp/stripe.ts';
 import { Ledger, startReceiver, statusOf, until } from './psp-harness.ts';
 
 const TIMEOUT_MS = 250;
@@ -44,8 +44,22 @@ describe('Adyen adapter against the Adyen sandbox', () => {
 
   beforeAll(async () => {
     receiver = await startReceiver(() => adapter, ledger);
-    sandbox = await startAdyenSandbox({ apiKey: 'AQE-test-key', merchantAccount: 'IpayECOM', hmacKey: HMAC_KEY, webhookUrl: receiver.url, webhookBasicAuth: BASIC });
-    adapter = createAdyenAdapter({ apiKey: 'AQE-test-key', merchantAccount: 'IpayECOM', checkoutUrl: `${sandbox.url}/v71`, hmacKeys: [HMAC_KEY], webhookBasicAuth: BASIC, live: false, timeoutMs: TIMEOUT_MS });
+    sandbox = await startAdyenSandbox({
+      apiKey: 'AQE-test-key',
+      merchantAccount: 'IpayECOM',
+      hmacKey: HMAC_KEY,
+      webhookUrl: receiver.url,
+      webhookBasicAuth: BASIC,
+    });
+    adapter = createAdyenAdapter({
+      apiKey: 'AQE-test-key',
+      merchantAccount: 'IpayECOM',
+      checkoutUrl: `${sandbox.url}/v71`,
+      hmacKeys: [HMAC_KEY],
+      webhookBasicAuth: BASIC,
+      live: false,
+      timeoutMs: TIMEOUT_MS,
+    });
   });
   afterAll(async () => {
     await sandbox.close();
@@ -55,9 +69,9 @@ describe('Adyen adapter against the Adyen sandbox', () => {
   it('card with automatic capture: Authorised at once, then signed AUTHORISATION and CAPTURE confirm the session', async () => {
     const reference = ledger.open(7840, 'EUR');
     const created = await adapter.createPayment(input(reference));
-    expect(created).toMatchObject({ status: 'AUTHORISED', pspStatusCode: 'Authorised', action: { type: 'none' } });
+    expect(created).toMatchObject({ status: 'AUTHORIZED', pspStatusCode: 'Authorised', action: { type: 'none' } });
     ledger.created('adyen', reference, created);
-    expect(ledger.session(reference).status).toBe('AUTHORISED');
+    expect(ledger.session(reference).status).toBe('AUTHORIZED');
 
     await statusOf(ledger, reference, 'CONFIRMED');
     const deliveries = await sandbox.waitForDeliveries(reference, 2);
@@ -66,11 +80,11 @@ describe('Adyen adapter against the Adyen sandbox', () => {
       ['CAPTURE true', 200, '[accepted]'],
     ]);
     expect(ledger.notifications.get(reference)!.map((n) => [n.kind, n.pspReference, n.merchantReference])).toEqual([
-      ['AUTHORISATION', created.pspReference, reference],
+      ['AUTHORIZATION', created.pspReference, reference],
       ['CAPTURE', created.pspReference, reference],
     ]);
     // The webhook restates what the API answer already said.
-    expect(ledger.outcomes(reference)).toEqual(['REQUEST:applied', 'AUTHORISE:applied', 'AUTHORISE:duplicate', 'CAPTURE:applied']);
+    expect(ledger.outcomes(reference)).toEqual(['REQUEST:applied', 'AUTHORIZE:applied', 'AUTHORIZE:duplicate', 'CAPTURE:applied']);
     expect(ledger.session(reference)).toMatchObject({ capturedAmount: 7840, pspReference: created.pspReference });
   });
 
@@ -78,12 +92,16 @@ describe('Adyen adapter against the Adyen sandbox', () => {
     const reference = ledger.open(7840, 'EUR');
     sandbox.scenario(reference, { reverse: true });
     const created = await adapter.createPayment(input(reference, { method: 'ideal' }));
-    expect(created).toMatchObject({ status: 'REQUESTED', pspStatusCode: 'RedirectShopper', action: { type: 'redirect', method: 'GET', url: expect.stringContaining(sandbox.url) } });
+    expect(created).toMatchObject({
+      status: 'REQUESTED',
+      pspStatusCode: 'RedirectShopper',
+      action: { type: 'redirect', method: 'GET', url: expect.stringContaining(sandbox.url) },
+    });
     ledger.created('adyen', reference, created);
     await sandbox.waitForDeliveries(reference, 2);
     expect(sandbox.deliveries(reference).map((d) => d.describe)).toEqual(['CAPTURE true', 'AUTHORISATION true']);
     await statusOf(ledger, reference, 'CONFIRMED');
-    expect(ledger.outcomes(reference)).toEqual(['REQUEST:applied', 'CAPTURE:applied', 'AUTHORISE:ignored']);
+    expect(ledger.outcomes(reference)).toEqual(['REQUEST:applied', 'CAPTURE:applied', 'AUTHORIZE:ignored']);
   });
 
   it('manual capture, then refunds held and released last-first, end fully refunded', async () => {
@@ -94,22 +112,40 @@ describe('Adyen adapter against the Adyen sandbox', () => {
 
     const capture = checkCommand(ledger.session(reference), { type: 'CAPTURE' });
     expect(capture).toEqual({ ok: true, amount: 7840 });
-    const captured = await adapter.capture({ pspReference: created.pspReference, reference, amount: { amount: 7840, currency: 'EUR' }, idempotencyKey: `${reference}:capture` });
+    const captured = await adapter.capture({
+      pspReference: created.pspReference,
+      reference,
+      amount: { amount: 7840, currency: 'EUR' },
+      idempotencyKey: `${reference}:capture`,
+    });
     expect(captured).toMatchObject({ outcome: 'pending', pspStatusCode: 'received' });
     await statusOf(ledger, reference, 'CONFIRMED');
 
     sandbox.scenario(reference, { hold: true });
     for (const [i, amount] of [2_000, 5_840].entries()) {
-      const refund = await adapter.refund({ pspReference: created.pspReference, reference, amount: { amount, currency: 'EUR' }, idempotencyKey: `${reference}:refund:${i}` });
+      const refund = await adapter.refund({
+        pspReference: created.pspReference,
+        reference,
+        amount: { amount, currency: 'EUR' },
+        idempotencyKey: `${reference}:refund:${i}`,
+      });
       expect(refund.outcome).toBe('pending');
     }
     expect(ledger.session(reference).status).toBe('CONFIRMED');
     await sandbox.release(reference, { reverse: true });
     const session = await statusOf(ledger, reference, 'REFUNDED');
     expect(session).toMatchObject({ capturedAmount: 7840, refundedAmount: 7840 });
-    expect(ledger.notifications.get(reference)!.filter((n) => n.kind === 'REFUND').map((n) => n.amount?.amount)).toEqual([5_840, 2_000]);
+    expect(
+      ledger.notifications
+        .get(reference)!
+        .filter((n) => n.kind === 'REFUND')
+        .map((n) => n.amount?.amount),
+    ).toEqual([5_840, 2_000]);
 
-    const tooMuch = await expectPspError(adapter.refund({ pspReference: created.pspReference, reference, amount: { amount: 1, currency: 'EUR' }, idempotencyKey: `${reference}:refund:2` }), 'rejected');
+    const tooMuch = await expectPspError(
+      adapter.refund({ pspReference: created.pspReference, reference, amount: { amount: 1, currency: 'EUR' }, idempotencyKey: `${reference}:refund:2` }),
+      'rejected',
+    );
     expect(tooMuch.details).toMatchObject({ httpStatus: 422, pspCode: '137' });
   });
 
@@ -121,7 +157,12 @@ describe('Adyen adapter against the Adyen sandbox', () => {
     sandbox.scenario(reference, { hold: true, redeliverAfterMs: [50, 100, 200] });
     await adapter.capture({ pspReference: created.pspReference, reference, amount: { amount: 7840, currency: 'EUR' }, idempotencyKey: `${reference}:capture` });
     // E.g. a refund made in the Customer Area while the CAPTURE notification is still on its way.
-    await adapter.refund({ pspReference: created.pspReference, reference, amount: { amount: 2_000, currency: 'EUR' }, idempotencyKey: `${reference}:refund:0` });
+    await adapter.refund({
+      pspReference: created.pspReference,
+      reference,
+      amount: { amount: 2_000, currency: 'EUR' },
+      idempotencyKey: `${reference}:refund:0`,
+    });
     await sandbox.release(reference, { reverse: true });
     await statusOf(ledger, reference, 'PARTIALLY_REFUNDED');
     await until('the accepted redelivery', () => sandbox.deliveries(reference).some((d) => d.describe === 'REFUND true' && d.status === 200));
@@ -146,7 +187,7 @@ describe('Adyen adapter against the Adyen sandbox', () => {
     ledger.created('adyen', reference, created);
     await sandbox.waitForDeliveries(reference, 1);
     await until('the refusal notification', () => ledger.notifications.get(reference)?.length === 1);
-    expect(ledger.notifications.get(reference)![0]).toMatchObject({ kind: 'AUTHORISATION', success: false, reason: 'Refused' });
+    expect(ledger.notifications.get(reference)![0]).toMatchObject({ kind: 'AUTHORIZATION', success: false, reason: 'Refused' });
     expect(ledger.outcomes(reference)).toEqual(['REQUEST:applied', 'FAIL:applied', 'FAIL:duplicate']);
   });
 
@@ -163,9 +204,14 @@ describe('Adyen adapter against the Adyen sandbox', () => {
     sandbox.scenario(reference, { duplicate: true });
     ledger.created('adyen', reference, await adapter.createPayment(input(reference, { method: 'ideal' })));
     const deliveries = await sandbox.waitForDeliveries(reference, 4);
-    expect(deliveries.map((d) => `${d.describe}:${d.status}`)).toEqual(['AUTHORISATION true:200', 'AUTHORISATION true:200', 'CAPTURE true:200', 'CAPTURE true:200']);
+    expect(deliveries.map((d) => `${d.describe}:${d.status}`)).toEqual([
+      'AUTHORISATION true:200',
+      'AUTHORISATION true:200',
+      'CAPTURE true:200',
+      'CAPTURE true:200',
+    ]);
     await statusOf(ledger, reference, 'CONFIRMED');
-    expect(ledger.outcomes(reference)).toEqual(['REQUEST:applied', 'AUTHORISE:applied', 'AUTHORISE:duplicate', 'CAPTURE:applied', 'CAPTURE:duplicate']);
+    expect(ledger.outcomes(reference)).toEqual(['REQUEST:applied', 'AUTHORIZE:applied', 'AUTHORIZE:duplicate', 'CAPTURE:applied', 'CAPTURE:duplicate']);
     expect(ledger.history.get(reference)).toHaveLength(3);
   });
 
@@ -207,7 +253,7 @@ describe('Adyen adapter against the Adyen sandbox', () => {
     const again = await adapter.createPayment(input(reference));
     expect(again.pspReference).toBe(first.pspReference);
     const wrongKey = createAdyenAdapter({ apiKey: 'nope', merchantAccount: 'IpayECOM', checkoutUrl: `${sandbox.url}/v71`, hmacKeys: [HMAC_KEY], live: false });
-    const error = await expectPspError(wrongKey.createPayment(input(ledger.open(100, 'EUR'))), 'unauthorised');
+    const error = await expectPspError(wrongKey.createPayment(input(ledger.open(100, 'EUR'))), 'unauthorized');
     expect(error.details.httpStatus).toBe(401);
   });
 });
@@ -222,7 +268,12 @@ describe('Stripe adapter against the Stripe sandbox', () => {
   beforeAll(async () => {
     receiver = await startReceiver(() => adapter, ledger);
     // Stripe also signs with a secret being rolled; the receiver knows only the current one.
-    sandbox = await startStripeSandbox({ secretKey: 'sk_test_ipay', webhookSecret: SECRET, extraWebhookSecrets: ['whsec_being_rolled'], webhookUrl: receiver.url });
+    sandbox = await startStripeSandbox({
+      secretKey: 'sk_test_ipay',
+      webhookSecret: SECRET,
+      extraWebhookSecrets: ['whsec_being_rolled'],
+      webhookUrl: receiver.url,
+    });
     adapter = createStripeAdapter({ secretKey: 'sk_test_ipay', webhookSecrets: [SECRET], apiUrl: sandbox.url, timeoutMs: TIMEOUT_MS });
   });
   afterAll(async () => {
@@ -233,7 +284,11 @@ describe('Stripe adapter against the Stripe sandbox', () => {
   it('automatic capture: the client confirms with the client secret, payment_intent.succeeded confirms the session', async () => {
     const reference = ledger.open(7840, 'EUR');
     const created = await adapter.createPayment(input(reference));
-    expect(created).toMatchObject({ status: 'REQUESTED', pspStatusCode: 'requires_payment_method', action: { type: 'sdk', psp: 'stripe', payload: { clientSecret: expect.stringMatching(/^pi_\w+_secret_/) } } });
+    expect(created).toMatchObject({
+      status: 'REQUESTED',
+      pspStatusCode: 'requires_payment_method',
+      action: { type: 'sdk', psp: 'stripe', payload: { clientSecret: expect.stringMatching(/^pi_\w+_secret_/) } },
+    });
     ledger.created('stripe', reference, created);
     await statusOf(ledger, reference, 'CONFIRMED');
     const deliveries = await sandbox.waitForDeliveries(reference, 2);
@@ -246,11 +301,11 @@ describe('Stripe adapter against the Stripe sandbox', () => {
     expect(ledger.session(reference)).toMatchObject({ capturedAmount: 7840, pspReference: created.pspReference });
   });
 
-  it('manual capture: authorised, captured synchronously, refunds released last-first; the older refund total is ignored', async () => {
+  it('manual capture: authorized, captured synchronously, refunds released last-first; the older refund total is ignored', async () => {
     const reference = ledger.open(7840, 'EUR');
     const created = await adapter.createPayment(input(reference, { captureMode: 'manual' }));
     ledger.created('stripe', reference, created);
-    await statusOf(ledger, reference, 'AUTHORISED');
+    await statusOf(ledger, reference, 'AUTHORIZED');
 
     const amount = { amount: 7840, currency: 'EUR' };
     const captured = await adapter.capture({ pspReference: created.pspReference, reference, amount, idempotencyKey: `${reference}:capture` });
@@ -260,16 +315,34 @@ describe('Stripe adapter against the Stripe sandbox', () => {
     await until('payment_intent.succeeded', () => ledger.outcomes(reference).includes('CAPTURE:duplicate'));
 
     sandbox.scenario(reference, { hold: true });
-    await adapter.refund({ pspReference: created.pspReference, reference, amount: { amount: 3_000, currency: 'EUR' }, idempotencyKey: `${reference}:refund:0` });
-    await adapter.refund({ pspReference: created.pspReference, reference, amount: { amount: 4_840, currency: 'EUR' }, idempotencyKey: `${reference}:refund:1` });
+    await adapter.refund({
+      pspReference: created.pspReference,
+      reference,
+      amount: { amount: 3_000, currency: 'EUR' },
+      idempotencyKey: `${reference}:refund:0`,
+    });
+    await adapter.refund({
+      pspReference: created.pspReference,
+      reference,
+      amount: { amount: 4_840, currency: 'EUR' },
+      idempotencyKey: `${reference}:refund:1`,
+    });
     await sandbox.release(reference, { reverse: true });
     await statusOf(ledger, reference, 'REFUNDED');
     await until('the older charge.refunded', () => ledger.outcomes(reference).at(-1) === 'REFUND:ignored');
-    expect(ledger.notifications.get(reference)!.filter((n) => n.kind === 'REFUND').map((n) => n.refundedTotal)).toEqual([7_840, 3_000]);
+    expect(
+      ledger.notifications
+        .get(reference)!
+        .filter((n) => n.kind === 'REFUND')
+        .map((n) => n.refundedTotal),
+    ).toEqual([7_840, 3_000]);
     // Charges do not carry the PaymentIntent's metadata: the ledger found the session by the PaymentIntent id.
     expect(ledger.notifications.get(reference)!.at(-1)!.merchantReference).toBeNull();
 
-    const error = await expectPspError(adapter.refund({ pspReference: created.pspReference, reference, amount: { amount: 1, currency: 'EUR' }, idempotencyKey: `${reference}:refund:2` }), 'rejected');
+    const error = await expectPspError(
+      adapter.refund({ pspReference: created.pspReference, reference, amount: { amount: 1, currency: 'EUR' }, idempotencyKey: `${reference}:refund:2` }),
+      'rejected',
+    );
     expect(error.details.pspCode).toBe('amount_too_large');
   });
 
@@ -282,24 +355,27 @@ describe('Stripe adapter against the Stripe sandbox', () => {
     expect(ledger.notifications.get(reference)![0]).toMatchObject({ success: false, retryableByShopper: true, reason: 'generic_decline' });
   });
 
-  it('an authorisation that lapses uncaptured expires the session', async () => {
+  it('an authorization that lapses uncaptured expires the session', async () => {
     const reference = ledger.open(7840, 'EUR');
     sandbox.scenario(reference, { outcome: 'expire' });
     ledger.created('stripe', reference, await adapter.createPayment(input(reference, { captureMode: 'manual' })));
     await statusOf(ledger, reference, 'EXPIRED');
-    expect(ledger.outcomes(reference)).toEqual(['REQUEST:applied', 'AUTHORISE:applied', 'EXPIRE:applied']);
+    expect(ledger.outcomes(reference)).toEqual(['REQUEST:applied', 'AUTHORIZE:applied', 'EXPIRE:applied']);
   });
 
-  it('cancels an authorised payment synchronously; the webhook restates it', async () => {
+  it('cancels an authorized payment synchronously; the webhook restates it', async () => {
     const reference = ledger.open(7840, 'EUR');
     const created = await adapter.createPayment(input(reference, { captureMode: 'manual' }));
     ledger.created('stripe', reference, created);
-    await statusOf(ledger, reference, 'AUTHORISED');
+    await statusOf(ledger, reference, 'AUTHORIZED');
     const cancelled = await adapter.cancel({ pspReference: created.pspReference, reference, idempotencyKey: `${reference}:cancel` });
     ledger.apply(reference, eventFromModification('stripe', 'cancel', { pspReference: created.pspReference }, cancelled, new Date())!);
     expect(ledger.session(reference).status).toBe('CANCELLED');
     await until('payment_intent.canceled', () => ledger.outcomes(reference).includes('CANCEL:duplicate'));
-    await expectPspError(adapter.capture({ pspReference: created.pspReference, reference, amount: { amount: 7840, currency: 'EUR' }, idempotencyKey: `${reference}:capture` }), 'rejected');
+    await expectPspError(
+      adapter.capture({ pspReference: created.pspReference, reference, amount: { amount: 7840, currency: 'EUR' }, idempotencyKey: `${reference}:capture` }),
+      'rejected',
+    );
   });
 
   it('duplicated events are dropped by event id', async () => {
@@ -325,8 +401,11 @@ describe('Stripe adapter against the Stripe sandbox', () => {
     sandbox.scenario(reference, { hang: ['capture'] });
     const created = await adapter.createPayment(input(reference, { captureMode: 'manual' }));
     ledger.created('stripe', reference, created);
-    await statusOf(ledger, reference, 'AUTHORISED');
-    const error = await expectPspError(adapter.capture({ pspReference: created.pspReference, reference, amount: { amount: 7840, currency: 'EUR' }, idempotencyKey: `${reference}:capture` }), 'timeout');
+    await statusOf(ledger, reference, 'AUTHORIZED');
+    const error = await expectPspError(
+      adapter.capture({ pspReference: created.pspReference, reference, amount: { amount: 7840, currency: 'EUR' }, idempotencyKey: `${reference}:capture` }),
+      'timeout',
+    );
     expect(error).toMatchObject({ operation: 'capture', outcomeUnknown: true });
   });
 });
@@ -342,7 +421,13 @@ describe('Mollie adapter against the Mollie sandbox', () => {
     receiver = await startReceiver(() => adapter, ledger);
     // Both webhook systems at once: a classic call and a signed next-gen event (without snapshot) per change.
     sandbox = await startMollieSandbox({ apiKey: 'test_ipaysandbox', nextGen: { url: receiver.url, secret: SECRET, embedEntity: false } });
-    adapter = createMollieAdapter({ apiKey: 'test_ipaysandbox', apiUrl: sandbox.url, webhookUrl: receiver.url, webhookSigningSecrets: [SECRET], timeoutMs: TIMEOUT_MS });
+    adapter = createMollieAdapter({
+      apiKey: 'test_ipaysandbox',
+      apiUrl: sandbox.url,
+      webhookUrl: receiver.url,
+      webhookSigningSecrets: [SECRET],
+      timeoutMs: TIMEOUT_MS,
+    });
   });
   afterAll(async () => {
     await sandbox.close();
@@ -352,7 +437,12 @@ describe('Mollie adapter against the Mollie sandbox', () => {
   it('sends "78.40" for 7840 EUR, redirects to the checkout and learns "paid" by fetching the payment', async () => {
     const reference = ledger.open(7840, 'EUR');
     const created = await adapter.createPayment(input(reference, { method: 'ideal' }));
-    expect(created).toMatchObject({ status: 'REQUESTED', pspStatusCode: 'open', pspReference: expect.stringMatching(/^tr_/), action: { type: 'redirect', url: expect.stringContaining('/checkout/') } });
+    expect(created).toMatchObject({
+      status: 'REQUESTED',
+      pspStatusCode: 'open',
+      pspReference: expect.stringMatching(/^tr_/),
+      action: { type: 'redirect', url: expect.stringContaining('/checkout/') },
+    });
     expect(created.raw).toMatchObject({ amount: { currency: 'EUR', value: '78.40' }, metadata: { ipayReference: reference } });
     ledger.created('mollie', reference, created);
     await statusOf(ledger, reference, 'CONFIRMED');
@@ -376,11 +466,21 @@ describe('Mollie adapter against the Mollie sandbox', () => {
     const reference = ledger.open(7840, 'EUR');
     const created = await adapter.createPayment(input(reference, { captureMode: 'manual' }));
     ledger.created('mollie', reference, created);
-    await statusOf(ledger, reference, 'AUTHORISED');
-    const captured = await adapter.capture({ pspReference: created.pspReference, reference, amount: { amount: 7840, currency: 'EUR' }, idempotencyKey: `${reference}:capture` });
+    await statusOf(ledger, reference, 'AUTHORIZED');
+    const captured = await adapter.capture({
+      pspReference: created.pspReference,
+      reference,
+      amount: { amount: 7840, currency: 'EUR' },
+      idempotencyKey: `${reference}:capture`,
+    });
     expect(captured).toMatchObject({ outcome: 'succeeded', modificationReference: expect.stringMatching(/^cpt_/) });
     await statusOf(ledger, reference, 'CONFIRMED');
-    const refund = await adapter.refund({ pspReference: created.pspReference, reference, amount: { amount: 2_000, currency: 'EUR' }, idempotencyKey: `${reference}:refund:0` });
+    const refund = await adapter.refund({
+      pspReference: created.pspReference,
+      reference,
+      amount: { amount: 2_000, currency: 'EUR' },
+      idempotencyKey: `${reference}:refund:0`,
+    });
     expect(refund).toMatchObject({ outcome: 'pending', pspStatusCode: 'pending', modificationReference: expect.stringMatching(/^re_/) });
     const session = await statusOf(ledger, reference, 'PARTIALLY_REFUNDED');
     expect(session).toMatchObject({ capturedAmount: 7840, refundedAmount: 2000 });
@@ -398,8 +498,11 @@ describe('Mollie adapter against the Mollie sandbox', () => {
     ledger.created('mollie', cancelled, toCancel);
     await statusOf(ledger, declined, 'FAILED');
     await statusOf(ledger, expired, 'EXPIRED');
-    await statusOf(ledger, cancelled, 'AUTHORISED');
-    expect(await adapter.cancel({ pspReference: toCancel.pspReference, reference: cancelled, idempotencyKey: `${cancelled}:cancel` })).toMatchObject({ outcome: 'succeeded', pspStatusCode: 'canceled' });
+    await statusOf(ledger, cancelled, 'AUTHORIZED');
+    expect(await adapter.cancel({ pspReference: toCancel.pspReference, reference: cancelled, idempotencyKey: `${cancelled}:cancel` })).toMatchObject({
+      outcome: 'succeeded',
+      pspStatusCode: 'canceled',
+    });
     await statusOf(ledger, cancelled, 'CANCELLED');
   });
 

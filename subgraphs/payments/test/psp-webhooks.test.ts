@@ -4,11 +4,11 @@ import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { newSessionSnapshot, transition } from '../src/domain/state-machine.ts';
-import { eventFromNotification, type ParseNotificationResult, type WebhookRequest } from '../src/psp/adapter.ts';
-import { adyenHmacSignature, adyenSigningPayload, createAdyenAdapter } from '../src/psp/adyen.ts';
-import { currencyExponent, decimalToMinorUnits, minorUnitsToDecimal } from '../src/psp/amount.ts';
-import { createMollieAdapter, mollieSignature, notificationsFromPayment, parseMollieAmount } from '../src/psp/mollie.ts';
-import { createStripeAdapter, stripeSignature } from '../src/psp/stripe.ts';
+import { eventFromNotification, type ParseNotificationResult, type WebhookRequest } from '../src/adapters/psp/adapter.ts';
+import { adyenHmacSignature, adyenSigningPayload, createAdyenAdapter } from '../src/adapters/psp/adyen.ts';
+import { currencyExponent, decimalToMinorUnits, minorUnitsToDecimal } from '../src/adapters/psp/amount.ts';
+import { createMollieAdapter, mollieSignature, notificationsFromPayment, parseMollieAmount } from '../src/adapters/psp/mollie.ts';
+import { createStripeAdapter, stripeSignature } from '../src/adapters/psp/stripe.ts';
 
 const expectError = (result: ParseNotificationResult, code: string, httpStatus: number) => {
   expect(result).toMatchObject({ ok: false, error: { code, httpStatus } });
@@ -21,7 +21,17 @@ const notificationsOf = (result: ParseNotificationResult) => {
 describe('Adyen standard notifications', () => {
   const HMAC_KEY = '44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056';
   const OTHER_KEY = 'A1B2C3D4E5F60718293A4B5C6D7E8F90A1B2C3D4E5F60718293A4B5C6D7E8F90';
-  const adapter = createAdyenAdapter({ apiKey: 'k', merchantAccount: 'IpayECOM', checkoutUrl: 'http://127.0.0.1:9/v71', hmacKeys: [HMAC_KEY], live: false });
+  // The fixtures' eventDate is 2026-11-02T09:15:00Z; the adapter's clock stands a minute later unless a test moves it.
+  const EVENT_AT = new Date('2026-11-02T10:15:00+01:00');
+  let now = new Date(EVENT_AT.getTime() + 60_000);
+  const adapter = createAdyenAdapter({
+    apiKey: 'k',
+    merchantAccount: 'IpayECOM',
+    checkoutUrl: 'http://127.0.0.1:9/v71',
+    hmacKeys: [HMAC_KEY],
+    live: false,
+    now: () => now,
+  });
 
   function item(overrides: Record<string, unknown> = {}, key = HMAC_KEY): Record<string, unknown> {
     const base: Record<string, unknown> = {
@@ -43,7 +53,14 @@ describe('Adyen standard notifications', () => {
   });
 
   it('signs the documented fields in the documented order (HMAC-SHA256 with the hex-decoded key, base64)', () => {
-    const documented = { pspReference: '7914073381342284', merchantAccountCode: 'TestMerchant', merchantReference: 'TestPayment-1407325143704', amount: { value: 1130, currency: 'EUR' }, eventCode: 'AUTHORISATION', success: 'true' };
+    const documented = {
+      pspReference: '7914073381342284',
+      merchantAccountCode: 'TestMerchant',
+      merchantReference: 'TestPayment-1407325143704',
+      amount: { value: 1130, currency: 'EUR' },
+      eventCode: 'AUTHORISATION',
+      success: 'true',
+    };
     const payload = '7914073381342284::TestMerchant:TestPayment-1407325143704:1130:EUR:AUTHORISATION:true';
     expect(adyenSigningPayload(documented)).toBe(payload);
     expect(adyenHmacSignature(documented, HMAC_KEY)).toBe(createHmac('sha256', Buffer.from(HMAC_KEY, 'hex')).update(payload).digest('base64'));
@@ -56,7 +73,7 @@ describe('Adyen standard notifications', () => {
       pspEventId: 'QFQTPCQ8HXSKGK82:AUTHORISATION:true',
       pspReference: 'QFQTPCQ8HXSKGK82',
       merchantReference: 'IPAY-7K3M-Q9XD-4',
-      kind: 'AUTHORISATION',
+      kind: 'AUTHORIZATION',
       success: true,
       amount: { amount: 7840, currency: 'EUR' },
       occurredAt: new Date('2026-11-02T09:15:00.000Z'),
@@ -69,7 +86,12 @@ describe('Adyen standard notifications', () => {
       await adapter.parseNotification(
         request([
           item({ eventCode: 'CAPTURE', pspReference: 'MOD0000000000001', originalReference: 'QFQTPCQ8HXSKGK82' }),
-          item({ eventCode: 'REFUND_FAILED', pspReference: 'MOD0000000000002', originalReference: 'QFQTPCQ8HXSKGK82', amount: { currency: 'EUR', value: 1000 } }),
+          item({
+            eventCode: 'REFUND_FAILED',
+            pspReference: 'MOD0000000000002',
+            originalReference: 'QFQTPCQ8HXSKGK82',
+            amount: { currency: 'EUR', value: 1000 },
+          }),
         ]),
       ),
     );
@@ -98,15 +120,68 @@ describe('Adyen standard notifications', () => {
     expectError(await adapter.parseNotification(request([item(), item({ pspReference: 'FORGED0000000001' }, OTHER_KEY)])), 'BAD_SIGNATURE', 401);
   });
 
-  it('has no signed timestamp to go stale: a replay keeps its event id and is dropped as a duplicate', async () => {
+  it('signs no timestamp: a replay keeps its event id and is dropped as a duplicate', async () => {
     const replayed = request([item()]);
     const [first] = notificationsOf(await adapter.parseNotification(replayed));
     const [again] = notificationsOf(await adapter.parseNotification(replayed));
     expect(again!.pspEventId).toBe(first!.pspEventId);
-    const session = { ...newSessionSnapshot({ id: 'pay_1', reference: 'IPAY-7K3M-Q9XD-4', amount: 7840, currency: 'EUR', createdAt: new Date() }), status: 'REQUESTED' as const };
+    const session = {
+      ...newSessionSnapshot({ id: 'pay_1', reference: 'IPAY-7K3M-Q9XD-4', amount: 7840, currency: 'EUR', createdAt: new Date() }),
+      status: 'REQUESTED' as const,
+    };
     const applied = transition(session, eventFromNotification(first!));
     if (!applied.ok) throw new Error(applied.refusal.reason);
     expect(transition(applied.snapshot, eventFromNotification(again!))).toMatchObject({ ok: true, outcome: 'duplicate' });
+  });
+
+  it('accepts a replay 6 minutes later (Adyen retries with the original eventDate) and it deduplicates; refuses one older than the tolerance (401 STALE_TIMESTAMP)', async () => {
+    const replayed = request([item()]);
+    const [first] = notificationsOf(await adapter.parseNotification(replayed));
+    try {
+      now = new Date(EVENT_AT.getTime() + 6 * 60_000);
+      const [again] = notificationsOf(await adapter.parseNotification(replayed));
+      expect(again!.pspEventId).toBe(first!.pspEventId);
+      const session = {
+        ...newSessionSnapshot({ id: 'pay_1', reference: 'IPAY-7K3M-Q9XD-4', amount: 7840, currency: 'EUR', createdAt: new Date() }),
+        status: 'REQUESTED' as const,
+      };
+      const applied = transition(session, eventFromNotification(first!));
+      if (!applied.ok) throw new Error(applied.refusal.reason);
+      expect(transition(applied.snapshot, eventFromNotification(again!))).toMatchObject({ ok: true, outcome: 'duplicate' });
+      // The last of Adyen's retries (30 days) still passes; a day beyond the 31-day default does not.
+      now = new Date(EVENT_AT.getTime() + 30 * 86_400_000);
+      expect(notificationsOf(await adapter.parseNotification(replayed))).toHaveLength(1);
+      now = new Date(EVENT_AT.getTime() + 31 * 86_400_000 + 1000);
+      expectError(await adapter.parseNotification(replayed), 'STALE_TIMESTAMP', 401);
+      // A far-future eventDate is refused too.
+      now = new Date(EVENT_AT.getTime() - 301_000);
+      expectError(await adapter.parseNotification(replayed), 'STALE_TIMESTAMP', 401);
+    } finally {
+      now = new Date(EVENT_AT.getTime() + 60_000);
+    }
+  });
+
+  it('takes its tolerance from configuration (a strict 5-minute window refuses the 6-minute replay)', async () => {
+    const strict = createAdyenAdapter({
+      apiKey: 'k',
+      merchantAccount: 'IpayECOM',
+      checkoutUrl: 'http://127.0.0.1:9/v71',
+      hmacKeys: [HMAC_KEY],
+      live: false,
+      eventToleranceSeconds: 300,
+      now: () => new Date(EVENT_AT.getTime() + 6 * 60_000),
+    });
+    expectError(await strict.parseNotification(request([item()])), 'STALE_TIMESTAMP', 401);
+    expect(() =>
+      createAdyenAdapter({
+        apiKey: 'k',
+        merchantAccount: 'IpayECOM',
+        checkoutUrl: 'http://127.0.0.1:9/v71',
+        hmacKeys: [HMAC_KEY],
+        live: false,
+        eventToleranceSeconds: 0,
+      }),
+    ).toThrow(/positive integer/);
   });
 
   it('refuses malformed payloads with 400', async () => {
@@ -148,10 +223,22 @@ describe('Stripe signed events', () => {
   const NOW = new Date('2026-11-02T09:00:00.000Z');
   const t = Math.floor(NOW.getTime() / 1000);
   const adapter = createStripeAdapter({ secretKey: 'sk_test', webhookSecrets: [SECRET], apiUrl: 'http://127.0.0.1:9', now: () => NOW });
-  const intent = { id: 'pi_3Q1', object: 'payment_intent', amount: 7840, amount_received: 7840, amount_capturable: 0, currency: 'eur', status: 'succeeded', metadata: { ipay_reference: 'IPAY-7K3M-Q9XD-4' } };
+  const intent = {
+    id: 'pi_3Q1',
+    object: 'payment_intent',
+    amount: 7840,
+    amount_received: 7840,
+    amount_capturable: 0,
+    currency: 'eur',
+    status: 'succeeded',
+    metadata: { ipay_reference: 'IPAY-7K3M-Q9XD-4' },
+  };
   const body = (type = 'payment_intent.succeeded', object: Record<string, unknown> = intent) =>
     JSON.stringify({ id: 'evt_1Q2', object: 'event', api_version: '2024-06-20', created: t - 2, livemode: false, type, data: { object } });
-  const signed = (raw: string, header?: string): WebhookRequest => ({ headers: { 'stripe-signature': header ?? `t=${t},v1=${stripeSignature(SECRET, t, raw)}` }, rawBody: raw });
+  const signed = (raw: string, header?: string): WebhookRequest => ({
+    headers: { 'stripe-signature': header ?? `t=${t},v1=${stripeSignature(SECRET, t, raw)}` },
+    rawBody: raw,
+  });
 
   it('signs `${t}.${rawBody}` with HMAC-SHA256, hex', () => {
     expect(stripeSignature(SECRET, t, '{"a":1}')).toBe(createHmac('sha256', SECRET).update(`${t}.{"a":1}`).digest('hex'));
@@ -213,17 +300,33 @@ describe('Stripe signed events', () => {
 
   it('maps the events a payment goes through', async () => {
     const parse = async (type: string, object: Record<string, unknown>) => notificationsOf(await adapter.parseNotification(signed(body(type, object))))[0];
-    expect(await parse('payment_intent.amount_capturable_updated', { ...intent, status: 'requires_capture', amount_capturable: 7840, amount_received: 0 })).toMatchObject({
-      kind: 'AUTHORISATION',
+    expect(
+      await parse('payment_intent.amount_capturable_updated', { ...intent, status: 'requires_capture', amount_capturable: 7840, amount_received: 0 }),
+    ).toMatchObject({
+      kind: 'AUTHORIZATION',
       success: true,
       amount: { amount: 7840 },
     });
-    const failed = await parse('payment_intent.payment_failed', { ...intent, status: 'requires_payment_method', last_payment_error: { code: 'card_declined', decline_code: 'insufficient_funds' } });
-    expect(failed).toMatchObject({ kind: 'AUTHORISATION', success: false, retryableByShopper: true, reason: 'insufficient_funds' });
+    const failed = await parse('payment_intent.payment_failed', {
+      ...intent,
+      status: 'requires_payment_method',
+      last_payment_error: { code: 'card_declined', decline_code: 'insufficient_funds' },
+    });
+    expect(failed).toMatchObject({ kind: 'AUTHORIZATION', success: false, retryableByShopper: true, reason: 'insufficient_funds' });
     expect(eventFromNotification(failed!).type).toBe('ATTEMPT_FAILED');
     expect(await parse('payment_intent.canceled', { ...intent, status: 'canceled', cancellation_reason: 'automatic' })).toMatchObject({ kind: 'EXPIRATION' });
-    expect(await parse('payment_intent.canceled', { ...intent, status: 'canceled', cancellation_reason: 'requested_by_customer' })).toMatchObject({ kind: 'CANCELLATION' });
-    const refunded = await parse('charge.refunded', { id: 'ch_3Q1', object: 'charge', payment_intent: 'pi_3Q1', amount: 7840, amount_refunded: 2500, currency: 'eur', metadata: {} });
+    expect(await parse('payment_intent.canceled', { ...intent, status: 'canceled', cancellation_reason: 'requested_by_customer' })).toMatchObject({
+      kind: 'CANCELLATION',
+    });
+    const refunded = await parse('charge.refunded', {
+      id: 'ch_3Q1',
+      object: 'charge',
+      payment_intent: 'pi_3Q1',
+      amount: 7840,
+      amount_refunded: 2500,
+      currency: 'eur',
+      metadata: {},
+    });
     expect(refunded).toMatchObject({ kind: 'REFUND', pspReference: 'pi_3Q1', modificationReference: 'ch_3Q1', merchantReference: null, refundedTotal: 2500 });
     expect(eventFromNotification(refunded!)).toMatchObject({ type: 'REFUND', refundedTotal: 2500, amount: null });
     expect(notificationsOf(await adapter.parseNotification(signed(body('customer.created', { id: 'cus_1', currency: 'eur' }))))).toEqual([]);
@@ -244,10 +347,26 @@ describe('Mollie webhooks', () => {
     paidAt: '2026-11-02T09:01:30+00:00',
   };
   const event = (entity: Record<string, unknown> = payment) =>
-    JSON.stringify({ resource: 'event', id: 'event_GvJ8WHrp5isUdRub9CJyH', type: `payment.${String(entity.status)}`, entityId: entity.id, createdAt: '2026-11-02T09:01:31+00:00', _embedded: { entity } });
+    JSON.stringify({
+      resource: 'event',
+      id: 'event_GvJ8WHrp5isUdRub9CJyH',
+      type: `payment.${String(entity.status)}`,
+      entityId: entity.id,
+      createdAt: '2026-11-02T09:01:31+00:00',
+      _embedded: { entity },
+    });
   // Nothing listens on port 9: a test that needed the API would fail, proving the signed snapshot is used as is.
-  const adapter = createMollieAdapter({ apiKey: 'test_key', apiUrl: 'http://127.0.0.1:9', webhookUrl: 'https://ipay.example/webhooks/mollie', webhookSigningSecrets: [SECRET], timeoutMs: 500 });
-  const signed = (raw: string, signature = mollieSignature(SECRET, raw)): WebhookRequest => ({ headers: { 'content-type': 'application/json', 'x-mollie-signature': signature }, rawBody: raw });
+  const adapter = createMollieAdapter({
+    apiKey: 'test_key',
+    apiUrl: 'http://127.0.0.1:9',
+    webhookUrl: 'https://ipay.example/webhooks/mollie',
+    webhookSigningSecrets: [SECRET],
+    timeoutMs: 500,
+  });
+  const signed = (raw: string, signature = mollieSignature(SECRET, raw)): WebhookRequest => ({
+    headers: { 'content-type': 'application/json', 'x-mollie-signature': signature },
+    rawBody: raw,
+  });
 
   it('signs the raw body: sha256=<hex HMAC-SHA256>', () => {
     expect(mollieSignature(SECRET, '{"a":1}')).toBe(`sha256=${createHmac('sha256', SECRET).update('{"a":1}').digest('hex')}`);
@@ -255,7 +374,14 @@ describe('Mollie webhooks', () => {
 
   it('verifies a next-gen event and normalises its payment snapshot', async () => {
     const [n] = notificationsOf(await adapter.parseNotification(signed(event())));
-    expect(n).toMatchObject({ psp: 'mollie', pspEventId: 'tr_7UhSN1zuXS:paid', kind: 'CAPTURE', success: true, amount: { amount: 7840, currency: 'EUR' }, merchantReference: 'IPAY-7K3M-Q9XD-4' });
+    expect(n).toMatchObject({
+      psp: 'mollie',
+      pspEventId: 'tr_7UhSN1zuXS:paid',
+      kind: 'CAPTURE',
+      success: true,
+      amount: { amount: 7840, currency: 'EUR' },
+      merchantReference: 'IPAY-7K3M-Q9XD-4',
+    });
   });
 
   it('accepts either of two signatures during a secret rotation', async () => {
@@ -277,7 +403,11 @@ describe('Mollie webhooks', () => {
   });
 
   it('answers 503 when the classic flow cannot fetch the payment, so Mollie calls again', async () => {
-    expectError(await adapter.parseNotification({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, rawBody: 'id=tr_7UhSN1zuXS' }), 'UPSTREAM_UNAVAILABLE', 503);
+    expectError(
+      await adapter.parseNotification({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, rawBody: 'id=tr_7UhSN1zuXS' }),
+      'UPSTREAM_UNAVAILABLE',
+      503,
+    );
   });
 
   it('acknowledges a classic call for an unknown (possibly forged) payment without acting on it', async () => {
@@ -287,8 +417,14 @@ describe('Mollie webhooks', () => {
     });
     await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
     try {
-      const classic = createMollieAdapter({ apiKey: 'test_key', apiUrl: `http://127.0.0.1:${(api.address() as AddressInfo).port}`, webhookUrl: 'https://ipay.example/w' });
-      expect(notificationsOf(await classic.parseNotification({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, rawBody: 'id=tr_forged1234' }))).toEqual([]);
+      const classic = createMollieAdapter({
+        apiKey: 'test_key',
+        apiUrl: `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
+        webhookUrl: 'https://ipay.example/w',
+      });
+      expect(
+        notificationsOf(await classic.parseNotification({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, rawBody: 'id=tr_forged1234' })),
+      ).toEqual([]);
     } finally {
       await new Promise<void>((resolve) => api.close(() => resolve()));
     }
@@ -304,12 +440,14 @@ describe('Mollie webhooks', () => {
 
   it('maps every Mollie status', () => {
     const statuses = (status: string, extra: Record<string, unknown> = {}) =>
-      notificationsFromPayment({ ...payment, status, amountCaptured: undefined, amountRefunded: undefined, ...extra }, new Date()).map((n) => `${n.kind}:${n.success}`);
+      notificationsFromPayment({ ...payment, status, amountCaptured: undefined, amountRefunded: undefined, ...extra }, new Date()).map(
+        (n) => `${n.kind}:${n.success}`,
+      );
     expect(statuses('open')).toEqual([]);
     expect(statuses('pending')).toEqual([]);
-    expect(statuses('authorized', { authorizedAt: '2026-11-02T09:01:00+00:00' })).toEqual(['AUTHORISATION:true']);
-    expect(statuses('paid', { authorizedAt: '2026-11-02T09:01:00+00:00' })).toEqual(['AUTHORISATION:true', 'CAPTURE:true']);
-    expect(statuses('failed')).toEqual(['AUTHORISATION:false']);
+    expect(statuses('authorized', { authorizedAt: '2026-11-02T09:01:00+00:00' })).toEqual(['AUTHORIZATION:true']);
+    expect(statuses('paid', { authorizedAt: '2026-11-02T09:01:00+00:00' })).toEqual(['AUTHORIZATION:true', 'CAPTURE:true']);
+    expect(statuses('failed')).toEqual(['AUTHORIZATION:false']);
     expect(statuses('expired')).toEqual(['EXPIRATION:true']);
     expect(statuses('canceled')).toEqual(['CANCELLATION:true']);
   });
@@ -332,7 +470,7 @@ describe('decimal amounts without floats', () => {
     for (const bad of ['78.401', '-1.00', '1e3', '78,40', ' 78.40', '78.40 ', '', '.5', '01.00', '78.', '21474836.48', 'NaN']) {
       expect(() => decimalToMinorUnits(bad, 'EUR'), bad).toThrow(RangeError);
     }
-    expect(() => decimalToMinorUnits('10.5', 'JPY')).toThrow(/precision/);
+    expect(() => decimalToMinorUnits('10.5', 'JPY')).toThrow(/more decimals than JPY has minor units/);
     expect(() => decimalToMinorUnits('1.00', 'XYZ')).toThrow(/ISO 4217/);
     expect(() => parseMollieAmount({ currency: 'EUR', value: 78.4 })).toThrow(RangeError);
   });

@@ -15,7 +15,7 @@ import {
  * A consistent PSP history for one payment (what really happened, in order), then delivered shuffled and with
  * redeliveries. Retryable refusals go back in the queue, as a PSP redelivers what the webhook did not accept.
  */
-const PATHS = ['fail', 'expire-unpaid', 'authorise-cancel', 'authorise-expire', 'authorise-capture', 'automatic-capture'] as const;
+const PATHS = ['fail', 'expire-unpaid', 'authorize-cancel', 'authorize-expire', 'authorize-capture', 'automatic-capture'] as const;
 
 const historyArb = fc.record({
   amount: fc.integer({ min: 1, max: 1_000_000 }),
@@ -58,17 +58,17 @@ function eventsOf(history: History): PaymentEvent[] {
     case 'expire-unpaid':
       events.push(make('EXPIRE'));
       break;
-    case 'authorise-cancel':
-      events.push(make('AUTHORISE', { amount }), make('CANCEL'));
+    case 'authorize-cancel':
+      events.push(make('AUTHORIZE', { amount }), make('CANCEL'));
       break;
-    case 'authorise-expire':
-      events.push(make('AUTHORISE', { amount }));
+    case 'authorize-expire':
+      events.push(make('AUTHORIZE', { amount }));
       if (history.noise) events.push(make('CAPTURE_FAILED'));
       events.push(make('EXPIRE'));
       break;
-    case 'authorise-capture': {
+    case 'authorize-capture': {
       const captured = Math.max(1, Math.floor((amount * history.captureShare) / 100));
-      events.push(make('AUTHORISE', { amount }));
+      events.push(make('AUTHORIZE', { amount }));
       if (history.noise) events.push(make('CAPTURE_FAILED'));
       events.push(make('CAPTURE', { amount: captured }));
       // The PSP's synchronous capture answer restates the capture under another id.
@@ -90,8 +90,8 @@ function fresh(amount: number): PaymentSessionSnapshot {
 
 function assertInvariants(before: PaymentSessionSnapshot, after: PaymentSessionSnapshot): void {
   expect(after.refundedAmount).toBeLessThanOrEqual(after.capturedAmount);
-  expect(after.capturedAmount).toBeLessThanOrEqual(after.authorisedAmount);
-  expect(after.authorisedAmount).toBeLessThanOrEqual(after.amount);
+  expect(after.capturedAmount).toBeLessThanOrEqual(after.authorizedAmount);
+  expect(after.authorizedAmount).toBeLessThanOrEqual(after.amount);
   expect(LIFECYCLE_RANK[after.status]).toBeGreaterThanOrEqual(LIFECYCLE_RANK[before.status]);
   if (after.status !== before.status) {
     expect(TERMINAL_STATUSES.has(before.status), `left terminal ${before.status} for ${after.status}`).toBe(false);
@@ -132,7 +132,10 @@ describe('random PSP notification sequences', () => {
           }
 
           const delivered = [...events, ...duplicates.filter((i) => i < events.length).map((i) => events[i]!)];
-          const queue = delivered.map((event, i) => ({ event, key: sortKeys[i % sortKeys.length]! + i / 1000 })).sort((a, b) => a.key - b.key).map((d) => d.event);
+          const queue = delivered
+            .map((event, i) => ({ event, key: sortKeys[i % sortKeys.length]! + i / 1000 }))
+            .sort((a, b) => a.key - b.key)
+            .map((d) => d.event);
 
           let session = fresh(history.amount);
           let steps = 0;
@@ -162,7 +165,19 @@ describe('random PSP notification sequences', () => {
 
   it('once terminal, stay terminal whatever arrives next', () => {
     const anyEvent = fc.record({
-      type: fc.constantFrom<PaymentEventType>('REQUEST', 'AUTHORISE', 'ATTEMPT_FAILED', 'FAIL', 'CAPTURE', 'CAPTURE_FAILED', 'CANCEL', 'CANCEL_FAILED', 'EXPIRE', 'REFUND', 'REFUND_FAILED'),
+      type: fc.constantFrom<PaymentEventType>(
+        'REQUEST',
+        'AUTHORIZE',
+        'ATTEMPT_FAILED',
+        'FAIL',
+        'CAPTURE',
+        'CAPTURE_FAILED',
+        'CANCEL',
+        'CANCEL_FAILED',
+        'EXPIRE',
+        'REFUND',
+        'REFUND_FAILED',
+      ),
       amount: fc.integer({ min: 1, max: 20_000 }),
       source: fc.constantFrom('psp-notification' as const, 'psp-response' as const, 'api' as const, 'system' as const),
     });
@@ -180,7 +195,7 @@ describe('random PSP notification sequences', () => {
             eventId: `noise-${i}`,
             pspReference: 'PSP-1',
             occurredAt: new Date(),
-            amount: extra.type === 'AUTHORISE' || extra.type === 'CAPTURE' || extra.type === 'REFUND' ? extra.amount : null,
+            amount: extra.type === 'AUTHORIZE' || extra.type === 'CAPTURE' || extra.type === 'REFUND' ? extra.amount : null,
             currency: 'EUR',
           };
           const result = transition(session, event);

@@ -1,10 +1,10 @@
 import { forbidden } from './errors.ts';
 import { listAuditRecords, verifyAuditChain, type AuditFilter, type AuditTables } from './audit.ts';
 import type { Authorization } from './auth/guard.ts';
-import type { Database } from './db.ts';
+import type { AnyDatabase } from './db.ts';
 
 interface AuditContext {
-  db: Database<any>;
+  db: AnyDatabase;
   auth: Authorization;
 }
 

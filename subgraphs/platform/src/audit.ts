@@ -4,7 +4,8 @@ import { and, asc, desc, eq, gt, inArray, lt, sql, type SQL } from 'drizzle-orm'
 import { bigint, boolean, check, index, jsonb, pgSchema, smallint, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { Authorization } from './auth/guard.ts';
 import type { DataScope } from './auth/principal.ts';
-import type { Database } from './db.ts';
+import type { AnyDatabase } from './db.ts';
+import { canonicalJson } from './canonical-json.ts';
 import { newId } from './ids.ts';
 import { decodeCursor, pageSize, toConnection } from './pagination.ts';
 
@@ -85,16 +86,6 @@ export interface AuditActor {
   sourceIp: string | null;
 }
 
-/** JSON with sorted keys, so a record hashes the same however PostgreSQL's jsonb reorders it. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
-
 /** What JSON storage gives back (dates as ISO strings), so the hash is computed over what is stored. */
 const asStored = (value: unknown) => (value === undefined ? null : (JSON.parse(JSON.stringify(value)) as unknown));
 
@@ -138,7 +129,10 @@ export function auditKeyringFromEnv(env: Record<string, string | undefined> = pr
   const id = env.AUDIT_CHAIN_KEY_ID || 'k1';
   if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) throw new Error('AUDIT_CHAIN_KEY_ID must be 1-32 letters, digits, _ or -');
   const byId = new Map<string, string>([[id, secret]]);
-  for (const entry of (env.AUDIT_CHAIN_PREVIOUS_SECRETS ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of (env.AUDIT_CHAIN_PREVIOUS_SECRETS ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const at = entry.indexOf(':');
     if (at < 1) throw new Error('AUDIT_CHAIN_PREVIOUS_SECRETS holds <keyId>:<secret> pairs separated by commas');
     byId.set(entry.slice(0, at), entry.slice(at + 1));
@@ -175,7 +169,7 @@ export function auditHashMatches(row: HashedFields, hash: string, ring: AuditKey
 }
 
 /** Appends entries at the head of the chain; the head row lock serialises writers of this subgraph. */
-export async function appendAudit(db: Database<any>, tables: AuditTables, entries: readonly AuditEntry[], actor: AuditActor): Promise<AuditRow[]> {
+export async function appendAudit(db: AnyDatabase, tables: AuditTables, entries: readonly AuditEntry[], actor: AuditActor): Promise<AuditRow[]> {
   const { auditLog, auditHead } = tables;
   await db.insert(auditHead).values({ id: 1, position: 0, hash: GENESIS_HASH }).onConflictDoNothing();
   const [head] = await db.select().from(auditHead).where(eq(auditHead.id, 1)).for('update');
@@ -219,7 +213,7 @@ export interface ChainVerification {
 }
 
 /** Re-hashes the whole chain in pages and checks every link and the head. */
-export async function verifyAuditChain(db: Database<any>, tables: AuditTables, batchSize = 1000): Promise<ChainVerification> {
+export async function verifyAuditChain(db: AnyDatabase, tables: AuditTables, batchSize = 1000): Promise<ChainVerification> {
   const { auditLog, auditHead } = tables;
   const [head] = await db.select().from(auditHead).where(eq(auditHead.id, 1));
   const ring = currentKeyring();
@@ -271,7 +265,7 @@ export interface AuditFilter {
 
 /** Audit records newest first, filtered, paged, and limited in SQL to what the caller's `audit:read` scope reaches. */
 export async function listAuditRecords(
-  db: Database<any>,
+  db: AnyDatabase,
   tables: AuditTables,
   auth: Authorization,
   args: { filter?: AuditFilter | null; first: number; after?: string | null },

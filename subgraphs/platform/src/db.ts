@@ -9,6 +9,8 @@ import postgres from 'postgres';
 
 /** Same drizzle API whichever driver runs underneath. */
 export type Database<TSchema extends Record<string, unknown> = Record<string, never>> = PgDatabase<PgQueryResultHKT, TSchema>;
+/** A database of any subgraph's schema, for the platform code that only uses the tables it is handed (audit, outbox). */
+export type AnyDatabase = Database<Record<string, unknown>>;
 
 /**
  * Where a subgraph's data lives: a real PostgreSQL server (`DATABASE_URL`), or an embedded PGlite.
@@ -56,10 +58,7 @@ const migrationConfig = (subgraph: string, migrationsFolder: string) => ({
   migrationsTable: `${subgraph}_migrations`,
 });
 
-export function openDatabase<TSchema extends Record<string, unknown>>(
-  target: DatabaseTarget,
-  options: OpenOptions<TSchema>,
-): DatabaseHandle<TSchema> {
+export function openDatabase<TSchema extends Record<string, unknown>>(target: DatabaseTarget, options: OpenOptions<TSchema>): DatabaseHandle<TSchema> {
   const counter = options.counter;
   const logger: DrizzleLogger | undefined = counter && {
     logQuery(query) {

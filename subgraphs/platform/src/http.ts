@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest } from '@apollo/server';
 import type { Logger } from './logger.ts';
-import { REQUEST_ID_HEADER } from './internal-token.ts';
+import { REQUEST_ID_HEADER, type InternalClaims } from './internal-token.ts';
 import { developmentSecrets } from './config.ts';
 import { requestScope } from './masking.ts';
 
@@ -51,6 +51,8 @@ export interface RequestInfo {
   res: ServerResponse;
   requestId: string;
   logger: Logger;
+  /** On a subgraph's `/internal/` routes: the gateway's verified claims (the caller it authenticated). */
+  internal?: InternalClaims;
 }
 
 export type RouteHandler = (info: RequestInfo) => Promise<void> | void;
@@ -107,17 +109,28 @@ export function createHttpServer(logger: Logger, routes: Record<string, RouteHan
     const started = performance.now();
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const route = findRoute(path);
-    const requestLogger = logger.child({ requestId });
+    // The request's child logger only when something logs: most requests log nothing, and pino's child() is not free.
+    let requestLogger: Logger | undefined;
+    const info: RequestInfo = {
+      req,
+      res,
+      requestId,
+      get logger() {
+        return (requestLogger ??= logger.child({ requestId }));
+      },
+    };
     try {
       if (!route) throw new HttpError(404, `no route for ${path}`);
-      await requestScope.run({ requestId }, () => route({ req, res, requestId, logger: requestLogger }));
+      await requestScope.run({ requestId }, () => route(info));
     } catch (error) {
       const status = error instanceof HttpError ? error.status : 500;
-      if (status === 500) requestLogger.error({ err: error }, 'request failed');
+      if (status === 500) info.logger.error({ err: error }, 'request failed');
       if (!res.headersSent) sendJson(res, status, { error: status === 500 ? 'internal error' : (error as Error).message, requestId });
       else res.end();
     } finally {
-      requestLogger.debug({ method: req.method, path, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request');
+      if (logger.isLevelEnabled('debug')) {
+        info.logger.debug({ method: req.method, path, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request');
+      }
     }
   });
 }
@@ -129,7 +142,9 @@ export function listen(server: Server, port: number, service: string, portEnvVar
   if (devSecrets.length) {
     if (host === undefined || host === '') host = '127.0.0.1';
     else if (!isLoopback(host)) {
-      return Promise.reject(new Error(`${service}: refusing to listen on ${host} with development secrets (${devSecrets.join(', ')}); set them, or listen on 127.0.0.1`));
+      return Promise.reject(
+        new Error(`${service}: refusing to listen on ${host} with development secrets (${devSecrets.join(', ')}); set them, or listen on 127.0.0.1`),
+      );
     }
   }
   return new Promise((resolve, reject) => {

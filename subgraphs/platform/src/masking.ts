@@ -18,8 +18,8 @@ export const MASKED_ERROR_MESSAGE = 'Internal server error';
  * logged in full and answered with a generic message and the request id, outside development.
  */
 export function formatClientError(formatted: GraphQLFormattedError, original: unknown, environment: IpayEnvironment, logger: Logger): GraphQLFormattedError {
-  const extensions: Record<string, unknown> = { ...formatted.extensions };
-  for (const key of INTERNAL_EXTENSIONS) if (environment !== 'development' && key !== 'response') delete extensions[key];
+  const hidden = new Set<string>(environment === 'development' ? [] : INTERNAL_EXTENSIONS);
+  const extensions: Record<string, unknown> = Object.fromEntries(Object.entries(formatted.extensions ?? {}).filter(([key]) => !hidden.has(key)));
   // A subgraph's HTTP answer keeps its status and (already masked) body, which callers classify; never its URL.
   if (extensions.response && typeof extensions.response === 'object') {
     const { url: _url, headers: _headers, ...response } = extensions.response as Record<string, unknown>;
@@ -32,7 +32,11 @@ export function formatClientError(formatted: GraphQLFormattedError, original: un
     return {
       message: MASKED_ERROR_MESSAGE,
       ...(formatted.path ? { path: formatted.path } : {}),
-      extensions: { code: 'INTERNAL_SERVER_ERROR', ...(requestId ? { requestId } : {}), ...(extensions.serviceName ? { serviceName: extensions.serviceName } : {}) },
+      extensions: {
+        code: 'INTERNAL_SERVER_ERROR',
+        ...(requestId ? { requestId } : {}),
+        ...(extensions.serviceName ? { serviceName: extensions.serviceName } : {}),
+      },
     };
   }
   // graphql-js reports a variable of the wrong type only in its message; clients branch on `extensions.field`.

@@ -1,6 +1,6 @@
 import type { Authorization } from './auth/guard.ts';
 import { appendAudit, type AuditActor, type AuditEntry, type AuditTables } from './audit.ts';
-import type { Database } from './db.ts';
+import type { AnyDatabase, Database } from './db.ts';
 import { EVENT_CATALOGUE, type EventType } from './events/catalogue.ts';
 import type { OutboxTable } from './events/outbox.ts';
 import { newId } from './ids.ts';
@@ -104,11 +104,11 @@ async function runMutationOnce<TSchema extends Record<string, unknown>, T>(
     const value = await work(uow);
     // A mutation that changed nothing auditable is a programming error, not a silent gap in the trail.
     if (uow.auditEntries.length === 0) throw new Error('a mutation must record what it changed in the audit trail');
-    await appendAudit(tx as unknown as Database<any>, tables.audit, uow.auditEntries, actor);
+    await appendAudit(tx as unknown as AnyDatabase, tables.audit, uow.auditEntries, actor);
     if (uow.events.length) {
       if (!tables.outbox) throw new Error('this subgraph has no outbox to emit events to');
       const occurredAt = new Date();
-      await (tx as unknown as Database<any>).insert(tables.outbox).values(
+      await (tx as unknown as AnyDatabase).insert(tables.outbox).values(
         uow.events.map((e) => ({
           id: newId('evt'),
           type: e.type,

@@ -8,7 +8,11 @@ export function sandboxId(prefix: string, key: string): string {
   return `${prefix}_${createHash('sha256').update(`ipay-sandbox:${prefix}:${key}`).digest('hex').slice(0, 32)}`;
 }
 
-export const ORDER_STATUSES = [
+/**
+ * The statuses the sandbox seeds an order in, one of each. A plain list: commerce's domain owns the order-status type
+ * (commerce/src/domain/order-status.ts), and commerce's tests check every status here is one of its own.
+ */
+export const SANDBOX_ORDER_STATUSES = [
   'CREATED',
   'AWAITING_PAYMENT',
   'PAID',
@@ -19,7 +23,7 @@ export const ORDER_STATUSES = [
   'REFUNDED',
   'CANCELLED',
 ] as const;
-export type SandboxOrderStatus = (typeof ORDER_STATUSES)[number];
+export type SandboxOrderStatus = (typeof SANDBOX_ORDER_STATUSES)[number];
 
 export interface SandboxMerchant {
   id: string;
@@ -61,7 +65,17 @@ const CUSTOMERS = ['Ana Silva', 'Jonas Berg', 'Chloé Martin', 'Piotr Nowak', 'E
  * Newest first, the order a newcomer meets the sandbox in (`orders` lists newest first): something in flight, paid,
  * delivered, … with the cancelled ones oldest. Merchants are interleaved, so the first page mixes all three.
  */
-const NEWEST_FIRST: readonly SandboxOrderStatus[] = ['OUT_FOR_DELIVERY', 'PAID', 'DELIVERED', 'RELEASED', 'AWAITING_PAYMENT', 'RETURNED', 'CREATED', 'REFUNDED', 'CANCELLED'];
+const NEWEST_FIRST: readonly SandboxOrderStatus[] = [
+  'OUT_FOR_DELIVERY',
+  'PAID',
+  'DELIVERED',
+  'RELEASED',
+  'AWAITING_PAYMENT',
+  'RETURNED',
+  'CREATED',
+  'REFUNDED',
+  'CANCELLED',
+];
 const NEWEST_CREATED_AT = Date.UTC(2026, 10, 9, 18, 0, 0);
 
 /** When the sandbox order of merchant `m` in `status` was created: 7 hours apart, all within November 2026. */
@@ -72,7 +86,7 @@ function sandboxCreatedAt(m: number, status: SandboxOrderStatus): Date {
 
 /** One order in every status for every merchant. */
 export const SANDBOX_ORDERS: readonly SandboxOrder[] = SANDBOX_MERCHANTS.flatMap((merchant, m) =>
-  ORDER_STATUSES.map((status, s) => {
+  SANDBOX_ORDER_STATUSES.map((status, s) => {
     const customerName = CUSTOMERS[(m * 3 + s) % CUSTOMERS.length]!;
     return {
       id: sandboxId('ord', `${merchant.slug}:${s}`),
@@ -82,7 +96,11 @@ export const SANDBOX_ORDERS: readonly SandboxOrder[] = SANDBOX_MERCHANTS.flatMap
       amount: 1990 + s * 1250 + m * 310,
       currency: merchant.currency,
       customerName,
-      customerEmail: `${customerName.toLowerCase().normalize('NFD').replace(/[^a-z ]/g, '').replace(' ', '.')}@example.com`,
+      customerEmail: `${customerName
+        .toLowerCase()
+        .normalize('NFD')
+        .replace(/[^a-z ]/g, '')
+        .replace(' ', '.')}@example.com`,
       shippingAddress: { name: customerName, ...STREETS[merchant.country]!, country: merchant.country },
       createdAt: sandboxCreatedAt(m, status),
     };

@@ -2,15 +2,15 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import { parse, type DocumentNode } from 'graphql';
 import { internalTokenSecret, ipayEnvironment, isProduction, type IpayEnvironment, type SubgraphName } from './config.ts';
 import { apolloEnvironmentOptions } from './masking.ts';
-import { openDatabase, type Database, type DatabaseHandle, type DatabaseTarget, type QueryCounter } from './db.ts';
+import { openDatabase, type AnyDatabase, type Database, type DatabaseHandle, type DatabaseTarget, type QueryCounter } from './db.ts';
 import { closeServer, createHttpServer, executeGraphQL, listen, sendJson, type RequestInfo, type RouteHandler } from './http.ts';
-import { INTERNAL_TOKEN_HEADER, InternalTokenError, verifyInternalToken, type InternalClaims } from './internal-token.ts';
+import { INTERNAL_TOKEN_HEADER, InternalTokenError, REQUEST_WROTE_HEADER, verifyInternalToken, type InternalClaims } from './internal-token.ts';
 import { Authorization } from './auth/guard.ts';
 import { loadAuditKeyring, verifyAuditChain, type AuditActor, type AuditTables, type ChainVerification } from './audit.ts';
 import { actorOf, runMutation, systemActor, type UnitOfWork } from './mutation.ts';
@@ -19,6 +19,7 @@ import { openEventBus } from './events/open.ts';
 import type { OutboxTable } from './events/outbox.ts';
 import { OutboxRelay } from './events/relay.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { JobQueue } from './jobs/index.ts';
 
 /** What every resolver of every subgraph receives. */
 export interface SubgraphContext<TSchema extends Record<string, unknown>, TLoaders, TServices = undefined> {
@@ -54,8 +55,11 @@ export interface SubgraphDefinition<TSchema extends Record<string, unknown>, TLo
   resolvers: object;
   /** Loaders are per request and may bake the caller's data scope into their queries. */
   createLoaders(db: Database<TSchema>, auth: Authorization): TLoaders;
-  /** Builds the subgraph's services once, from its options (e.g. identity's token signing keys). */
-  createServices?(db: Database<TSchema>, options: SubgraphOptions, logger: Logger): Promise<TServices> | TServices;
+  /**
+   * Builds the subgraph's services once, from its options (e.g. identity's token signing keys). Background work is
+   * defined on `platform.jobs` here; the queue starts once services (and sandbox seeding) are ready.
+   */
+  createServices?(db: Database<TSchema>, options: SubgraphOptions, logger: Logger, platform: { jobs: JobQueue }): Promise<TServices> | TServices;
   /**
    * Extra HTTP routes. Paths under `/internal/` only accept the gateway's signed token; others are public
    * and must authenticate callers themselves (e.g. a PSP webhook verifying its HMAC signature).
@@ -122,9 +126,11 @@ export interface SubgraphServer<TSchema extends Record<string, unknown>, TServic
   services: TServices;
   /** Publishes committed outbox events now (tests; normally woken by each commit). */
   relay: OutboxRelay;
+  /** The subgraph's background jobs (pg-boss in `<name>_jobs`): failed jobs, job states. */
+  jobs: JobQueue;
   /**
    * Re-verifies this subgraph's audit chain and publishes the result as `audit.chain_verified` (finance's audit-chain
-   * control reads it). Runs on a schedule (AUDIT_ATTESTATION_INTERVAL_MS) and on call.
+   * control reads it). Runs as the `audit-attestation` job (AUDIT_ATTESTATION_INTERVAL_MS) and on call.
    */
   attestAuditChain(): Promise<ChainVerification>;
   /** Runs a mutation as a system component (jobs, provider callbacks), with audit and outbox. */
@@ -134,6 +140,21 @@ export interface SubgraphServer<TSchema extends Record<string, unknown>, TServic
   logger: Logger;
   listen(port: number, host?: string): Promise<number>;
   stop(): Promise<void>;
+}
+
+/**
+ * A request context whose `logger` (the principal's child logger) is made on first use: most requests log nothing, and
+ * one child per request cost more than their log lines. The getter is on the prototype because Apollo copies the
+ * context's own properties for each operation, which would call an own getter at once.
+ */
+const lazyLoggerPrototype = {
+  get logger(): Logger {
+    const self = this as unknown as { madeLogger?: Logger; makeLogger(): Logger };
+    return (self.madeLogger ??= self.makeLogger());
+  },
+};
+function withLazyLogger<T extends { logger: Logger }>(makeLogger: () => Logger, fields: Omit<T, 'logger'>): T {
+  return Object.assign(Object.create(lazyLoggerPrototype) as object, fields, { makeLogger }) as unknown as T;
 }
 
 export async function createSubgraphServer<TSchema extends Record<string, unknown>, TLoaders, TServices>(
@@ -156,7 +177,8 @@ export async function createSubgraphServer<TSchema extends Record<string, unknow
   const relay = new OutboxRelay(relayDatabase.db, definition.outbox, bus, name, logger);
   relay.start();
   const mutationTables = { audit: definition.audit, outbox: definition.outbox, afterEvents: () => void relay.kick() };
-  const services = (await definition.createServices?.(relayDatabase.db, { ...options, bus }, logger)) as TServices;
+  const jobs = new JobQueue(relayDatabase.db, name, logger);
+  const services = (await definition.createServices?.(relayDatabase.db, { ...options, bus }, logger, { jobs })) as TServices;
   if (options.seed) {
     // Sandbox data holds well-known credentials: never in production.
     if (isProduction()) throw new Error('sandbox seeding is refused in production (IPAY_ENV)');
@@ -167,8 +189,11 @@ export async function createSubgraphServer<TSchema extends Record<string, unknow
     schema: buildSubgraphSchema([{ typeDefs: definition.typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<Context> }]),
     ...apolloEnvironmentOptions(options.environment ?? ipayEnvironment(), logger),
     logger,
-    // No Apollo Studio here: per-request traces would be overhead nobody reads.
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    // No Apollo Studio here: per-request traces would be overhead nobody reads. No cache control either: no type or
+    // field has a cache hint, so every answer was `no-store` (said below), and its hook wrapped every resolver call.
+    plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled()],
+    // SIGTERM is the process's (onShutdown → stop()), never Apollo's own handler, which re-raises the signal.
+    stopOnTerminationSignals: false,
   });
   await apollo.start();
 
@@ -187,7 +212,12 @@ export async function createSubgraphServer<TSchema extends Record<string, unknow
   const extraRoutes = Object.fromEntries(
     Object.entries(definition.routes?.({ db: relayDatabase.db, services, logger }) ?? {}).map(([path, handler]): [string, RouteHandler] => [
       path,
-      path.startsWith('/internal/') ? async (info) => ((await throughGateway(info)) ? handler(info) : undefined) : handler,
+      path.startsWith('/internal/')
+        ? async (info) => {
+            const claims = await throughGateway(info);
+            return claims ? handler({ ...info, internal: claims }) : undefined;
+          }
+        : handler,
     ]),
   );
 
@@ -196,19 +226,29 @@ export async function createSubgraphServer<TSchema extends Record<string, unknow
     '/graphql': async (info) => {
       const claims = await throughGateway(info);
       if (!claims) return;
+      info.res.setHeader('cache-control', 'no-store');
       const auth = new Authorization(claims.principal);
-      await executeGraphQL(apollo, info, async () => ({
-        requestId: info.requestId,
-        logger: claims.principal ? info.logger.child({ principal: claims.principal.id }) : info.logger,
-        db: database.db,
-        auth,
-        sourceIp: claims.sourceIp,
-        acceptLanguage: typeof info.req.headers['accept-language'] === 'string' ? info.req.headers['accept-language'] : null,
-        loaders: definition.createLoaders(database.db, auth),
-        services,
-        mutate: (work) => runMutation(database.db, mutationTables, actorOf(auth, info.requestId, claims.sourceIp), work),
-        mutateAs: (actor, work) => runMutation(database.db, mutationTables, actor, work),
-      }));
+      // Said before the reply is written (execution ends before it is), so the gateway never shares this reply.
+      const wrote = () => void (info.res.headersSent || info.res.setHeader(REQUEST_WROTE_HEADER, '1'));
+      await executeGraphQL(apollo, info, async () =>
+        withLazyLogger<Context>(() => (claims.principal ? info.logger.child({ principal: claims.principal.id }) : info.logger), {
+          requestId: info.requestId,
+          db: database.db,
+          auth,
+          sourceIp: claims.sourceIp,
+          acceptLanguage: typeof info.req.headers['accept-language'] === 'string' ? info.req.headers['accept-language'] : null,
+          loaders: definition.createLoaders(database.db, auth),
+          services,
+          mutate: (work) => {
+            wrote();
+            return runMutation(database.db, mutationTables, actorOf(auth, info.requestId, claims.sourceIp), work);
+          },
+          mutateAs: (actor, work) => {
+            wrote();
+            return runMutation(database.db, mutationTables, actor, work);
+          },
+        }),
+      );
     },
     '/healthz': ({ res }) => sendJson(res, 200, { status: 'ok', service: name }),
     '/readyz': async ({ res }) => {
@@ -223,7 +263,10 @@ export async function createSubgraphServer<TSchema extends Record<string, unknow
 
   // Audit attestation: verify the chain in one snapshot (appends committing meanwhile are not half-seen), then record it.
   const attestAuditChain = async (): Promise<ChainVerification> => {
-    const verification = await database.db.transaction((tx) => verifyAuditChain(tx as unknown as Database<any>, definition.audit), { isolationLevel: 'repeatable read', accessMode: 'read only' });
+    const verification = await database.db.transaction((tx) => verifyAuditChain(tx as unknown as AnyDatabase, definition.audit), {
+      isolationLevel: 'repeatable read',
+      accessMode: 'read only',
+    });
     const verifiedAt = new Date().toISOString();
     await runMutation(database.db, mutationTables, systemActor('system:audit-attestation', isProduction()), async (uow) => {
       uow.audit({ action: 'audit.attest', entityType: 'AuditChain', entityId: name, merchantId: null, after: { ...verification, verifiedAt } });
@@ -232,20 +275,34 @@ export async function createSubgraphServer<TSchema extends Record<string, unknow
         subjectId: name,
         merchantId: null,
         livemode: isProduction(),
-        payload: { subgraph: name, valid: verification.valid, checked_records: verification.checkedRecords, broken_at_position: verification.brokenAtPosition, reason: verification.reason, verified_at: verifiedAt },
+        payload: {
+          subgraph: name,
+          valid: verification.valid,
+          checked_records: verification.checkedRecords,
+          broken_at_position: verification.brokenAtPosition,
+          reason: verification.reason,
+          verified_at: verifiedAt,
+        },
       });
     });
     return verification;
   };
   const attestEveryMs = Number(process.env.AUDIT_ATTESTATION_INTERVAL_MS ?? 6 * 3_600_000);
-  const attest = () => void attestAuditChain().catch((err) => logger.error({ err }, 'audit chain attestation failed'));
-  const attestTimers = attestEveryMs > 0 ? [setTimeout(attest, 5_000), setInterval(attest, attestEveryMs)] : [];
-  for (const t of attestTimers) t.unref();
+  jobs.define({
+    name: 'audit-attestation',
+    schedule: { everyMs: attestEveryMs },
+    retry: { limit: 3, delaySeconds: 60, backoff: true },
+    handler: async () => void (await attestAuditChain()),
+  });
+  await jobs.start();
+  // A first attestation soon after start (then on the schedule); one across replicas.
+  if (attestEveryMs > 0) await jobs.send('audit-attestation', {}, { startAfter: 5_000, singleton: { key: 'start', seconds: 60 } });
 
   return {
     name,
     services,
     relay,
+    jobs,
     attestAuditChain,
     runAsSystem: (component, livemode, work) => runMutation(database.db, mutationTables, systemActor(`system:${component}`, livemode), work),
     httpServer,
@@ -257,9 +314,10 @@ export async function createSubgraphServer<TSchema extends Record<string, unknow
       return bound;
     },
     stop: async () => {
-      for (const t of attestTimers) clearTimeout(t);
       await closeServer(httpServer);
       await apollo.stop();
+      // Running jobs finish (they use services and the database) before either closes.
+      await jobs.stop();
       await (services as { close?: () => Promise<void> } | undefined)?.close?.();
       await relay.stop();
       await relayDatabase.close();

@@ -49,3 +49,5 @@ export async function callSubgraph(
   const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
   return { status: response.status, body: (await response.json()) as any };
 }
+
+export { runSubgraphRecordingModules, subgraphSourceFolders, type RecordedRun } from './module-recording/run.ts';

@@ -38,7 +38,12 @@ describe('keyed audit chain (HMAC-SHA256 with AUDIT_CHAIN_SECRET)', () => {
 
   it('keeps verifying records of a rotated-out key listed in AUDIT_CHAIN_PREVIOUS_SECRETS', () => {
     const old = auditHash(row, auditKeyringFromEnv(production));
-    const rotated = auditKeyringFromEnv({ IPAY_ENV: 'production', AUDIT_CHAIN_SECRET: SECRET_2, AUDIT_CHAIN_KEY_ID: 'k2', AUDIT_CHAIN_PREVIOUS_SECRETS: `k1:${SECRET_1}` });
+    const rotated = auditKeyringFromEnv({
+      IPAY_ENV: 'production',
+      AUDIT_CHAIN_SECRET: SECRET_2,
+      AUDIT_CHAIN_KEY_ID: 'k2',
+      AUDIT_CHAIN_PREVIOUS_SECRETS: `k1:${SECRET_1}`,
+    });
     expect(auditHashMatches(row, old, rotated)).toBe('ok');
     expect(auditHash(row, rotated)).toMatch(/^h1\.k2\./);
     const forgotten = auditKeyringFromEnv({ IPAY_ENV: 'production', AUDIT_CHAIN_SECRET: SECRET_2, AUDIT_CHAIN_KEY_ID: 'k2' });
@@ -52,7 +57,9 @@ describe('keyed audit chain (HMAC-SHA256 with AUDIT_CHAIN_SECRET)', () => {
 
   it('refuses to start in production without a secret or with a development one', () => {
     expect(() => auditKeyringFromEnv({ IPAY_ENV: 'production' })).toThrow(/AUDIT_CHAIN_SECRET is required in production/);
-    expect(() => auditKeyringFromEnv({ IPAY_ENV: 'production', AUDIT_CHAIN_SECRET: 'ipay-development-audit-chain-secret-change-me' })).toThrow(/development or example value/);
+    expect(() => auditKeyringFromEnv({ IPAY_ENV: 'production', AUDIT_CHAIN_SECRET: 'ipay-development-audit-chain-secret-change-me' })).toThrow(
+      /development or example value/,
+    );
     expect(() => auditKeyringFromEnv({ IPAY_ENV: 'production', AUDIT_CHAIN_SECRET: 'short' })).toThrow(/at least 32 characters/);
   });
 });

@@ -6,9 +6,21 @@ const exponentOf = (code: string) => active.find((c) => c.code === code)!.expone
 
 /** Where CLDR's display digits (what Intl answers) differ from ISO 4217's minor units: the reason the table exists. */
 const KNOWN_CLDR_DISAGREEMENTS: Record<string, { cldr: number; iso: number }> = {
-  AFN: { cldr: 0, iso: 2 }, ALL: { cldr: 0, iso: 2 }, COP: { cldr: 0, iso: 2 }, HUF: { cldr: 0, iso: 2 }, IDR: { cldr: 0, iso: 2 },
-  IQD: { cldr: 0, iso: 3 }, IRR: { cldr: 0, iso: 2 }, KPW: { cldr: 0, iso: 2 }, LAK: { cldr: 0, iso: 2 }, LBP: { cldr: 0, iso: 2 },
-  MGA: { cldr: 0, iso: 2 }, MMK: { cldr: 0, iso: 2 }, PKR: { cldr: 0, iso: 2 }, SOS: { cldr: 0, iso: 2 }, SYP: { cldr: 0, iso: 2 },
+  AFN: { cldr: 0, iso: 2 },
+  ALL: { cldr: 0, iso: 2 },
+  COP: { cldr: 0, iso: 2 },
+  HUF: { cldr: 0, iso: 2 },
+  IDR: { cldr: 0, iso: 2 },
+  IQD: { cldr: 0, iso: 3 },
+  IRR: { cldr: 0, iso: 2 },
+  KPW: { cldr: 0, iso: 2 },
+  LAK: { cldr: 0, iso: 2 },
+  LBP: { cldr: 0, iso: 2 },
+  MGA: { cldr: 0, iso: 2 },
+  MMK: { cldr: 0, iso: 2 },
+  PKR: { cldr: 0, iso: 2 },
+  SOS: { cldr: 0, iso: 2 },
+  SYP: { cldr: 0, iso: 2 },
   YER: { cldr: 0, iso: 2 },
 };
 
@@ -25,7 +37,11 @@ describe('the ISO 4217 table', () => {
   });
 
   it('has the exponents ISO 4217 lists for the currencies that are not 2-decimal', () => {
-    const byExponent = (e: number | null) => active.filter((c) => c.exponent === e).map((c) => c.code).sort();
+    const byExponent = (e: number | null) =>
+      active
+        .filter((c) => c.exponent === e)
+        .map((c) => c.code)
+        .sort();
     expect(byExponent(0)).toEqual(['BIF', 'CLP', 'DJF', 'GNF', 'ISK', 'JPY', 'KMF', 'KRW', 'PYG', 'RWF', 'UGX', 'UYI', 'VND', 'VUV', 'XAF', 'XOF', 'XPF']);
     expect(byExponent(3)).toEqual(['BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND']);
     expect(byExponent(4)).toEqual(['CLF', 'UYW']);

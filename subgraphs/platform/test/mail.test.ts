@@ -28,7 +28,12 @@ describe('transactional mail over SMTP into the sandbox capture server', () => {
 
   it('delivers a mail with its attachment byte for byte', async () => {
     const pdf = Buffer.from('%PDF-1.4 not really a pdf but bytes \u0000\u00ff', 'latin1');
-    const sent = await sender.send({ to: ['ap@carrier.example', 'cfo@ipay.example'], subject: 'Statement', text: 'Hello', attachments: [{ filename: 'statement.pdf', content: pdf, contentType: 'application/pdf' }] });
+    const sent = await sender.send({
+      to: ['ap@carrier.example', 'cfo@ipay.example'],
+      subject: 'Statement',
+      text: 'Hello',
+      attachments: [{ filename: 'statement.pdf', content: pdf, contentType: 'application/pdf' }],
+    });
     expect(sent.accepted).toEqual(['ap@carrier.example', 'cfo@ipay.example']);
     expect(stored).toHaveLength(1);
     const [mail] = stored;

@@ -1,4 +1,4 @@
-import { SignJWT } from 'jose';
+import { SignJWT, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { DateTime, decodeCursor, encodeCursor, money, signInternalToken, sumMoney, toConnection, verifyInternalToken } from '../src/index.ts';
 
@@ -57,6 +57,32 @@ describe('internal gateway token', () => {
       .setExpirationTime(Math.floor(Date.now() / 1000) - 300)
       .sign(new TextEncoder().encode(SECRET));
     await expect(verifyInternalToken(SECRET, expired)).rejects.toThrow('expired');
+  });
+  it("signs standard JWTs: jose verifies ours, ours verifies jose's", async () => {
+    const token = await signInternalToken(SECRET, { requestId: 'r-2', principal: null, sourceIp: '10.0.0.1' });
+    const { payload, protectedHeader } = await jwtVerify(token, new TextEncoder().encode(SECRET), {
+      issuer: 'ipay-gateway',
+      audience: 'ipay-subgraph',
+      algorithms: ['HS256'],
+    });
+    expect(protectedHeader).toEqual({ alg: 'HS256' });
+    expect(payload).toMatchObject({ rid: 'r-2', prn: null, ip: '10.0.0.1' });
+    expect(payload.exp! - payload.iat!).toBe(60);
+    const byJose = await new SignJWT({ rid: 'r-3', prn: null, ip: null })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('ipay-gateway')
+      .setAudience('ipay-subgraph')
+      .setIssuedAt()
+      .setExpirationTime('60s')
+      .sign(new TextEncoder().encode(SECRET));
+    await expect(verifyInternalToken(SECRET, byJose)).resolves.toEqual({ requestId: 'r-3', principal: null, sourceIp: null });
+    const wrongAudience = await new SignJWT({ rid: 'r' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('ipay-gateway')
+      .setAudience('ipay-link:x')
+      .setExpirationTime('60s')
+      .sign(new TextEncoder().encode(SECRET));
+    await expect(verifyInternalToken(SECRET, wrongAudience)).rejects.toThrow('invalid');
   });
   it('refuses an unsigned (alg none) token', async () => {
     const header = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');

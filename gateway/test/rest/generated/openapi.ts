@@ -561,6 +561,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/consumer/pickup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How the consumer collects the parcel at its pickup point or locker
+         * @description With a consumer token: the pickup point or locker of the order's shipment (address, opening hours, open now or the next opening, computed in the location's time zone) and the release code with its QR code, which are shown only once the payment is confirmed (state AWAITING_PAYMENT and no code before; every reveal is audited). `shipment.pickup` is null for a door delivery. Another order's pickup is out of the token's reach.
+         *
+         *     Runs the persisted GraphQL query `GetConsumerPickupInstructions`.
+         */
+        get: operations["GetConsumerPickupInstructions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/consumer/tracking": {
         parameters: {
             query?: never;
@@ -623,6 +645,32 @@ export interface paths {
          * @description Runs the persisted GraphQL query `GetControlRun`.
          */
         get: operations["GetControlRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/downloads/settlement-exports/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a settlement or period export as a stream
+         * @description Streams the file a link of `GET /v1/settlements/{id}/export-download` or `GET /v1/settlement-exports/download` points at: the same bytes as the inline (base64) export, of any size (no line cap), sent in chunks as they are read from the database (`Transfer-Encoding: chunked`, no `Content-Length`).
+         *
+         *     Send the same bearer token the link was issued to, before the link’s `expiresAt`; the permissions and data scope are checked again (a merchant gets only its own settlements). CSV is UTF-8 (`text/csv; charset=utf-8`), DATEV Buchungsstapel ISO-8859-1 (`text/csv; charset=iso-8859-1`).
+         *
+         *     Refusals: 401 without a valid bearer token; 403 `FORBIDDEN` when the link was issued to another credential or the credential may no longer read that data; 404 `NOT_FOUND` for an unknown or expired link (`reason`: `INVALID`, `EXPIRED`) or a settlement outside the scope; 422 `BAD_USER_INPUT` for what the export refuses (a DATEV file over two fiscal years or with a three-decimal currency). A stream that fails midway is cut (the chunked body never completes), never completed with partial data.
+         *
+         *     This route is not a GraphQL operation: the file is not JSON.
+         */
+        get: operations["DownloadSettlementExport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1563,6 +1611,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/pickup-locations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The carriers' pickup points and lockers in service
+         * @description Pickup points and parcel lockers of the caller's mode (up to 200), by carrier and name, with their address, opening hours and whether each is open now (computed in its own time zone). Needs tariffs:read.
+         *
+         *     Runs the persisted GraphQL query `ListPickupLocations`.
+         */
+        get: operations["ListPickupLocations"];
+        /**
+         * Create or update a pickup point or locker
+         * @description Keyed by carrier + the carrier's location id: saved again, the location is updated (audited with before and after). Opening hours are local HH:MM periods per weekday in the IANA time zone given (a period may end at 24:00, never past it; periods of a day may not overlap); the country is ISO 3166-1 alpha-2 and the postal code must fit it. Platform operators only (tariffs:manage over all data).
+         *
+         *     Runs the persisted GraphQL mutation `SavePickupLocation`.
+         */
+        put: operations["SavePickupLocation"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pickup-locations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve a pickup point or locker
+         * @description One pickup location of the caller's mode with its opening hours and whether it is open now (in its time zone). Needs tariffs:read.
+         *
+         *     Runs the persisted GraphQL query `GetPickupLocation`.
+         */
+        get: operations["GetPickupLocation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/quote-settings": {
         parameters: {
             query?: never;
@@ -1991,6 +2089,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sandbox/payment-sessions/{sessionId}/release-notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Let the sandbox PSP post the notifications it held back (a delayed outcome)
+         * @description Sandbox only. After a simulated outcome with delay the mock PSP has acted but holds its signed notifications back, as a slow PSP does; this posts them now, in order, and answers with the session as they left it.
+         *
+         *     Runs the persisted GraphQL mutation `ReleaseSandboxNotifications`.
+         */
+        post: operations["ReleaseSandboxNotifications"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sandbox/payment-sessions/{sessionId}/simulate": {
         parameters: {
             query?: never;
@@ -2002,7 +2122,7 @@ export interface paths {
         put?: never;
         /**
          * Make the sandbox PSP's shopper pay, decline or let the session expire
-         * @description Sandbox only. The mock PSP then sends its signed notifications to IPAY, optionally twice or out of order; poll the session for the outcome.
+         * @description Sandbox only. The mock PSP then sends its signed notifications to IPAY, optionally twice or out of order, or delayed (held back until release-notifications); poll the session for the outcome.
          *
          *     Runs the persisted GraphQL mutation `SimulateSandboxPayment`.
          */
@@ -2167,6 +2287,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/settlement-exports/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a streamed download link for a period's export
+         * @description The same file as `GET /v1/settlement-exports`, without its 100,000-line cap, as a short-lived link: GET `url` (on this gateway, with the same bearer token) before `expiresAt` and the file streams in chunks from the database.
+         *
+         *     Runs the persisted GraphQL query `GetSettlementPeriodExportDownload`.
+         */
+        get: operations["GetSettlementPeriodExportDownload"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/settlements": {
         parameters: {
             query?: never;
@@ -2277,6 +2419,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/settlements/{id}/export-download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a streamed download link for a settlement's export
+         * @description The same file as `GET /v1/settlements/{id}/export`, as a short-lived link instead of base64: GET `url` (on this gateway, with the same bearer token) before `expiresAt` and the file streams in chunks, with its Content-Type and a Content-Disposition naming `filename`.
+         *
+         *     Runs the persisted GraphQL query `GetSettlementExportDownload`.
+         */
+        get: operations["GetSettlementExportDownload"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/settlements/{id}/pay": {
         parameters: {
             query?: never;
@@ -2354,7 +2518,7 @@ export interface paths {
         put?: never;
         /**
          * Create the shipment of an order
-         * @description The carrier is chosen by orchestration unless given.
+         * @description The carrier is chosen by orchestration unless given. A pickup point or locker delivery may name its pickupLocationId (of that kind; then only its carrier is a candidate).
          *
          *     Runs the persisted GraphQL mutation `CreateShipment`.
          */
@@ -2546,7 +2710,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Retrieve a webhook endpoint with its latest deliveries
+         * @description The endpoint and its deliveries, newest first (optionally of one status): which events it was sent, how each attempt went, and the event ids to send again with POST /v1/webhook-endpoints/{endpointId}/events/{eventId}/replay.
+         *
+         *     Runs the persisted GraphQL query `GetWebhookEndpoint`.
+         */
+        get: operations["GetWebhookEndpoint"];
         put?: never;
         post?: never;
         /**
@@ -4398,12 +4568,17 @@ export interface components {
             deliveryMethod: components["schemas"]["DeliveryMethod"];
             orderId: string;
             parcel: components["schemas"]["ParcelInput"];
+            /**
+             * @description PICKUP_POINT / LOCKER deliveries: the carrier's pickup location the parcel goes to (its kind must be the delivery
+             *     method, it must be valid today; without carrierCode only its carrier is a candidate). Refused for DOOR.
+             */
+            pickupLocationId?: string | null;
             /** @description Orchestration preferences, used when carrierCode is left out. */
             preferences?: components["schemas"]["CarrierPreferencesInput"] | null;
             serviceLevel: components["schemas"]["ServiceLevel"];
         };
         CreateShipmentRequest: components["schemas"]["CreateShipmentInput"];
-        /** @description The carrier is chosen by orchestration unless given. */
+        /** @description The carrier is chosen by orchestration unless given. A pickup point or locker delivery may name its pickupLocationId (of that kind; then only its carrier is a candidate). */
         CreateShipmentResponse: {
             /** @description How the carrier was chosen (null when the caller named it). */
             carrierChoice: {
@@ -4417,6 +4592,12 @@ export interface components {
                 };
                 deliveryMethod: components["schemas"]["DeliveryMethod"];
                 id: string;
+                /** @description PICKUP_POINT / LOCKER deliveries: the carrier location the parcel is delivered to (null for DOOR). */
+                pickupLocation: {
+                    id: string;
+                    kind: components["schemas"]["PickupLocationKind"];
+                    name: string;
+                } | null;
                 serviceLevel: components["schemas"]["ServiceLevel"];
                 status: components["schemas"]["ShipmentStatus"];
                 trackingNumber: string;
@@ -4537,6 +4718,12 @@ export interface components {
             filename: string;
             /** @description SHA-256 of the bytes, hex (the same period and data give the same bytes). */
             sha256: string;
+        };
+        GeoPointInput: {
+            /** Format: double */
+            latitude: number;
+            /** Format: double */
+            longitude: number;
         };
         GetCarrierInvoiceResponse: {
             carrier: string;
@@ -4715,6 +4902,45 @@ export interface components {
                     };
                     deliveryMethod: components["schemas"]["DeliveryMethod"];
                     id: string;
+                    /** @description How the consumer collects the parcel at its pickup point or locker: address, opening hours now, release code (null for DOOR). */
+                    pickup: {
+                        /** @description Address, opening hours and whether it is open now (openingStatus, in the location's time zone). */
+                        location: {
+                            address: {
+                                city: string;
+                                /** @description ISO 3166-1 alpha-2. */
+                                country: string;
+                                line1: string;
+                                line2: string | null;
+                                postalCode: string;
+                            };
+                            id: string;
+                            kind: components["schemas"]["PickupLocationKind"];
+                            name: string;
+                            /** @description Whether it is open at the moment of the request, and when it closes or next opens (computed in its time zone). */
+                            openingStatus: {
+                                /**
+                                 * Format: date-time
+                                 * @description Open now: when this opening ends.
+                                 */
+                                closesAt: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description Closed now: the next opening within 14 days and the validity; null when there is none.
+                                 */
+                                nextOpeningAt: string | null;
+                                openNow: boolean;
+                            };
+                            /** @description IANA time zone of the opening hours (e.g. Europe/Amsterdam). */
+                            timeZone: string;
+                        };
+                        /** @description The release code and QR once the payment is confirmed (orders:read over the order; never carrier partners). */
+                        release: {
+                            /** Format: date-time */
+                            expiresAt: string | null;
+                            state: components["schemas"]["PickupReleaseState"];
+                        };
+                    } | null;
                     status: components["schemas"]["ShipmentStatus"];
                     trackingNumber: string;
                 } | null;
@@ -4741,6 +4967,94 @@ export interface components {
                 locale: string;
                 text: string;
             };
+        };
+        /** @description With a consumer token: the pickup point or locker of the order's shipment (address, opening hours, open now or the next opening, computed in the location's time zone) and the release code with its QR code, which are shown only once the payment is confirmed (state AWAITING_PAYMENT and no code before; every reveal is audited). `shipment.pickup` is null for a door delivery. Another order's pickup is out of the token's reach. */
+        GetConsumerPickupInstructionsResponse: {
+            /** @description The locale of the texts: the `locale` argument, else the client's Accept-Language (among locales with templates), else the token's. */
+            locale: string;
+            /** @description The order with everything the consumer may see of it (payment session, shipment with scans and timeline, …). */
+            order: {
+                id: string;
+                /** @description The order's current shipment: the newest one. */
+                shipment: {
+                    carrier: {
+                        /** @description Short code (ups, dhl, postnl, dpd, gls, inpost). */
+                        code: string;
+                        name: string;
+                    };
+                    deliveryMethod: components["schemas"]["DeliveryMethod"];
+                    id: string;
+                    /** @description How the consumer collects the parcel at its pickup point or locker: address, opening hours now, release code (null for DOOR). */
+                    pickup: {
+                        /** @description Address, opening hours and whether it is open now (openingStatus, in the location's time zone). */
+                        location: {
+                            address: {
+                                city: string;
+                                /** @description ISO 3166-1 alpha-2. */
+                                country: string;
+                                line1: string;
+                                line2: string | null;
+                                postalCode: string;
+                            };
+                            /** @description The carrier's own id of the location. */
+                            carrierLocationId: string;
+                            geo: {
+                                /** Format: double */
+                                latitude: number;
+                                /** Format: double */
+                                longitude: number;
+                            } | null;
+                            id: string;
+                            kind: components["schemas"]["PickupLocationKind"];
+                            name: string;
+                            /** @description Monday first; each day's periods in order. */
+                            openingHours: {
+                                periods: {
+                                    closes: string;
+                                    opens: string;
+                                }[];
+                                weekday: components["schemas"]["Weekday"];
+                            }[];
+                            /** @description Whether it is open at the moment of the request, and when it closes or next opens (computed in its time zone). */
+                            openingStatus: {
+                                /**
+                                 * Format: date-time
+                                 * @description Open now: when this opening ends.
+                                 */
+                                closesAt: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description Closed now: the next opening within 14 days and the validity; null when there is none.
+                                 */
+                                nextOpeningAt: string | null;
+                                openNow: boolean;
+                            };
+                            /** @description IANA time zone of the opening hours (e.g. Europe/Amsterdam). */
+                            timeZone: string;
+                            /** @description First day the location is in service (YYYY-MM-DD, local). */
+                            validFrom: string;
+                            /** @description First day it is no longer in service; null while open-ended. */
+                            validTo: string | null;
+                        };
+                        /** @description The release code and QR once the payment is confirmed (orders:read over the order; never carrier partners). */
+                        release: {
+                            /** @description The 6-digit one-time code (READY only). */
+                            code: string | null;
+                            /** Format: date-time */
+                            expiresAt: string | null;
+                            /** @description The QR token as a PNG data URL (READY only). */
+                            qrCodePng: string | null;
+                            /** @description The signed QR token (READY only). */
+                            qrToken: string | null;
+                            state: components["schemas"]["PickupReleaseState"];
+                        };
+                    } | null;
+                    status: components["schemas"]["ShipmentStatus"];
+                    trackingNumber: string;
+                } | null;
+                status: components["schemas"]["OrderStatus"];
+            };
+            orderId: string;
         };
         /** @description 404 until the payment is confirmed (no release authorization exists before). Encode the QR token as a QR code for the pickup point, locker or driver. */
         GetConsumerPickupResponse: {
@@ -5128,8 +5442,8 @@ export interface components {
             updatedAt: string;
         };
         GetPaymentSessionHistoryResponse: {
-            /** @description Authorised so far (minor units). */
-            authorisedAmount: {
+            /** @description Authorized so far (minor units). */
+            authorizedAmount: {
                 /** Format: int32 */
                 amount: number;
                 currency: string;
@@ -5157,7 +5471,7 @@ export interface components {
                 /** @description psp-notification, psp-response, api or system. */
                 source: string;
                 toStatus: components["schemas"]["PaymentSessionStatus"];
-                /** @description REQUEST, AUTHORISE, ATTEMPT_FAILED, FAIL, CAPTURE, CAPTURE_FAILED, CANCEL, CANCEL_FAILED, EXPIRE, REFUND, REFUND_FAILED. */
+                /** @description REQUEST, AUTHORIZE, ATTEMPT_FAILED, FAIL, CAPTURE, CAPTURE_FAILED, CANCEL, CANCEL_FAILED, EXPIRE, REFUND, REFUND_FAILED. */
                 type: string;
             }[];
             id: string;
@@ -5215,6 +5529,65 @@ export interface components {
             status: components["schemas"]["PaymentSessionStatus"];
             /** Format: date-time */
             updatedAt: string;
+        };
+        /** @description One pickup location of the caller's mode with its opening hours and whether it is open now (in its time zone). Needs tariffs:read. */
+        GetPickupLocationResponse: {
+            address: {
+                city: string;
+                /** @description ISO 3166-1 alpha-2. */
+                country: string;
+                line1: string;
+                line2: string | null;
+                postalCode: string;
+            };
+            carrier: {
+                /** @description Short code (ups, dhl, postnl, dpd, gls, inpost). */
+                code: string;
+                name: string;
+            };
+            /** @description The carrier's own id of the location. */
+            carrierLocationId: string;
+            /** Format: date-time */
+            createdAt: string;
+            geo: {
+                /** Format: double */
+                latitude: number;
+                /** Format: double */
+                longitude: number;
+            } | null;
+            id: string;
+            kind: components["schemas"]["PickupLocationKind"];
+            name: string;
+            /** @description Monday first; each day's periods in order. */
+            openingHours: {
+                periods: {
+                    closes: string;
+                    opens: string;
+                }[];
+                weekday: components["schemas"]["Weekday"];
+            }[];
+            /** @description Whether it is open at the moment of the request, and when it closes or next opens (computed in its time zone). */
+            openingStatus: {
+                /**
+                 * Format: date-time
+                 * @description Open now: when this opening ends.
+                 */
+                closesAt: string | null;
+                /**
+                 * Format: date-time
+                 * @description Closed now: the next opening within 14 days and the validity; null when there is none.
+                 */
+                nextOpeningAt: string | null;
+                openNow: boolean;
+            };
+            /** @description IANA time zone of the opening hours (e.g. Europe/Amsterdam). */
+            timeZone: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description First day the location is in service (YYYY-MM-DD, local). */
+            validFrom: string;
+            /** @description First day it is no longer in service; null while open-ended. */
+            validTo: string | null;
         };
         /** @description pdfBase64 is the branded PDF (base64); document is the same content as JSON (amounts in minor units and as exact decimals). */
         GetQuoteDocumentResponse: {
@@ -5615,6 +5988,34 @@ export interface components {
                 currency: string;
             };
         };
+        /** @description The same file as `GET /v1/settlements/{id}/export`, as a short-lived link instead of base64: GET `url` (on this gateway, with the same bearer token) before `expiresAt` and the file streams in chunks, with its Content-Type and a Content-Disposition naming `filename`. */
+        GetSettlementExportDownloadResponse: {
+            contentType: string;
+            /**
+             * Format: date-time
+             * @description The download must start before this instant.
+             */
+            expiresAt: string;
+            filename: string;
+            /** @description The signed token in the URL. */
+            token: string;
+            /** @description Relative to the gateway: /v1/downloads/settlement-exports/{token}. */
+            url: string;
+        };
+        /** @description The same file as `GET /v1/settlement-exports`, without its 100,000-line cap, as a short-lived link: GET `url` (on this gateway, with the same bearer token) before `expiresAt` and the file streams in chunks from the database. */
+        GetSettlementPeriodExportDownloadResponse: {
+            contentType: string;
+            /**
+             * Format: date-time
+             * @description The download must start before this instant.
+             */
+            expiresAt: string;
+            filename: string;
+            /** @description The signed token in the URL. */
+            token: string;
+            /** @description Relative to the gateway: /v1/downloads/settlement-exports/{token}. */
+            url: string;
+        };
         /** @description What IPAY owes a merchant for a period and currency: gross collected, IPAY's fees and the net payout, with one line per collection, refund and adjustment (each traced to its order, payment session and refund), its lifecycle (OPEN, CLOSED, APPROVED, PAID) and the fee schedule entries applied. */
         GetSettlementResponse: {
             /** Format: date-time */
@@ -5796,6 +6197,65 @@ export interface components {
             kind: components["schemas"]["PrincipalKind"];
             /** @description False for sandbox (test) credentials. */
             livemode: boolean;
+        };
+        /** @description The endpoint and its deliveries, newest first (optionally of one status): which events it was sent, how each attempt went, and the event ids to send again with POST /v1/webhook-endpoints/{endpointId}/events/{eventId}/replay. */
+        GetWebhookEndpointResponse: {
+            /** Format: date-time */
+            createdAt: string;
+            /** @description Deliveries to this endpoint, newest first; `first` is at most 100. */
+            deliveries: {
+                edges: {
+                    node: {
+                        /** Format: int32 */
+                        attemptCount: number;
+                        /** Format: date-time */
+                        completedAt: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** @description The event id, sent as the `webhook-id` header: the same on every retry and replay. */
+                        eventId: string;
+                        eventType: string;
+                        id: string;
+                        lastError: string | null;
+                        /** Format: int32 */
+                        lastStatusCode: number | null;
+                        /**
+                         * Format: date-time
+                         * @description When the next attempt is due (pending deliveries).
+                         */
+                        nextAttemptAt: string | null;
+                        /** Format: date-time */
+                        occurredAt: string;
+                        /** @description A manual replay of an event the endpoint was sent before. */
+                        replay: boolean;
+                        status: components["schemas"]["WebhookDeliveryStatus"];
+                    };
+                }[];
+            };
+            description: string | null;
+            /** Format: date-time */
+            disabledAt: string | null;
+            disabledReason: string | null;
+            /** @description Catalogue event types, or ["*"] for every event. */
+            eventTypes: string[];
+            /**
+             * Format: date-time
+             * @description The first failed attempt since the last success; null while deliveries succeed.
+             */
+            failingSince: string | null;
+            id: string;
+            /** Format: date-time */
+            lastSuccessAt: string | null;
+            livemode: boolean;
+            /**
+             * Format: date-time
+             * @description During a secret rotation's grace period: when the previous secret stops signing.
+             */
+            previousSecretExpiresAt: string | null;
+            status: components["schemas"]["WebhookEndpointStatus"];
+            /** Format: date-time */
+            updatedAt: string;
+            url: string;
         };
         /** @enum {string} */
         GranteeKind: "USER" | "API_KEY";
@@ -6707,6 +7167,61 @@ export interface components {
                 hasNextPage: boolean;
             };
         };
+        /** @description Pickup points and parcel lockers of the caller's mode (up to 200), by carrier and name, with their address, opening hours and whether each is open now (computed in its own time zone). Needs tariffs:read. */
+        ListPickupLocationsResponse: {
+            address: {
+                city: string;
+                /** @description ISO 3166-1 alpha-2. */
+                country: string;
+                line1: string;
+                line2: string | null;
+                postalCode: string;
+            };
+            carrier: {
+                /** @description Short code (ups, dhl, postnl, dpd, gls, inpost). */
+                code: string;
+                name: string;
+            };
+            /** @description The carrier's own id of the location. */
+            carrierLocationId: string;
+            geo: {
+                /** Format: double */
+                latitude: number;
+                /** Format: double */
+                longitude: number;
+            } | null;
+            id: string;
+            kind: components["schemas"]["PickupLocationKind"];
+            name: string;
+            /** @description Monday first; each day's periods in order. */
+            openingHours: {
+                periods: {
+                    closes: string;
+                    opens: string;
+                }[];
+                weekday: components["schemas"]["Weekday"];
+            }[];
+            /** @description Whether it is open at the moment of the request, and when it closes or next opens (computed in its time zone). */
+            openingStatus: {
+                /**
+                 * Format: date-time
+                 * @description Open now: when this opening ends.
+                 */
+                closesAt: string | null;
+                /**
+                 * Format: date-time
+                 * @description Closed now: the next opening within 14 days and the validity; null when there is none.
+                 */
+                nextOpeningAt: string | null;
+                openNow: boolean;
+            };
+            /** @description IANA time zone of the opening hours (e.g. Europe/Amsterdam). */
+            timeZone: string;
+            /** @description First day the location is in service (YYYY-MM-DD, local). */
+            validFrom: string;
+            /** @description First day it is no longer in service; null while open-ended. */
+            validTo: string | null;
+        }[];
         /** @description Newest first, at most 100; filter by status (EXPIRED = issued and past validUntil). */
         ListQuotesResponse: {
             /** Format: date-time */
@@ -7090,6 +7605,16 @@ export interface components {
          * @enum {string}
          */
         OnboardingStatus: "LEAD" | "KYC_PENDING" | "ACTIVE" | "SUSPENDED" | "CLOSED";
+        OpeningDayInput: {
+            periods: components["schemas"]["OpeningPeriodInput"][];
+            weekday: components["schemas"]["Weekday"];
+        };
+        OpeningPeriodInput: {
+            /** @description HH:MM after opens, up to 24:00. */
+            closes: string;
+            /** @description HH:MM, 00:00–23:59. */
+            opens: string;
+        };
         OrderLineInput: {
             name: string;
             /**
@@ -7134,7 +7659,7 @@ export interface components {
          *     - `CONFIRMED`: Captured in full: captured = the session amount.
          * @enum {string}
          */
-        PaymentSessionStatus: "CREATED" | "REQUESTED" | "AUTHORISED" | "PARTIALLY_CAPTURED" | "CONFIRMED" | "FAILED" | "EXPIRED" | "CANCELLED" | "PARTIALLY_REFUNDED" | "REFUNDED";
+        PaymentSessionStatus: "CREATED" | "REQUESTED" | "AUTHORIZED" | "PARTIALLY_CAPTURED" | "CONFIRMED" | "FAILED" | "EXPIRED" | "CANCELLED" | "PARTIALLY_REFUNDED" | "REFUNDED";
         PaySettlementRequest: {
             /** @description The bank transfer reference. */
             payoutReference: string;
@@ -7185,6 +7710,27 @@ export interface components {
             requiresFourEyes: boolean | null;
             status: components["schemas"]["SettlementStatus"];
         };
+        PickupAddressInput: {
+            city: string;
+            /** @description ISO 3166-1 alpha-2. */
+            country: string;
+            line1: string;
+            line2?: string | null;
+            postalCode: string;
+        };
+        /** @enum {string} */
+        PickupLocationKind: "PICKUP_POINT" | "LOCKER";
+        /**
+         * @description - `AWAITING_PAYMENT`: No release code exists before the order is fully paid.
+         *     - `NOT_ISSUED`: Paid, but the shipment has no release code (e.g. a sandbox parcel seeded as delivered).
+         *     - `READY`: The code and QR code are shown: collect the parcel with them.
+         *     - `VERIFIED`: The code was verified at the location; the parcel is (being) handed over.
+         *     - `LOCKED`: Too many wrong codes; the merchant can reissue one.
+         *     - `REVOKED`: The code is dead (order cancelled, no longer fully paid, or reissued).
+         *     - `EXPIRED`: The code expired unused; the merchant can reissue one.
+         * @enum {string}
+         */
+        PickupReleaseState: "AWAITING_PAYMENT" | "NOT_ISSUED" | "READY" | "VERIFIED" | "LOCKED" | "REVOKED" | "EXPIRED";
         /**
          * @description - `CONSUMER`: The holder of an order-scoped consumer token.
          * @enum {string}
@@ -7434,6 +7980,12 @@ export interface components {
             id: string;
             locationType: components["schemas"]["LocationType"];
             status: components["schemas"]["ReleaseStatus"];
+        };
+        ReleaseSandboxNotificationsRequest: Record<string, never>;
+        /** @description Sandbox only. After a simulated outcome with delay the mock PSP has acted but holds its signed notifications back, as a slow PSP does; this posts them now, in order, and answers with the session as they left it. */
+        ReleaseSandboxNotificationsResponse: {
+            id: string;
+            status: components["schemas"]["PaymentSessionStatus"];
         };
         /**
          * @description - `ACTIVE`: Waiting for the consumer's code or QR token.
@@ -7997,6 +8549,79 @@ export interface components {
          * @enum {string}
          */
         SandboxPaymentOutcome: "SUCCEED" | "DECLINE" | "EXPIRE";
+        /** @description A pickup location, keyed by carrier + the carrier's location id: saved again, it is updated. */
+        SavePickupLocationInput: {
+            address: components["schemas"]["PickupAddressInput"];
+            carrierCode: string;
+            carrierLocationId: string;
+            geo?: components["schemas"]["GeoPointInput"] | null;
+            kind: components["schemas"]["PickupLocationKind"];
+            name: string;
+            openingHours: components["schemas"]["OpeningDayInput"][];
+            /** @description IANA time zone (e.g. Europe/Amsterdam). */
+            timeZone: string;
+            /** @description YYYY-MM-DD; today when omitted. */
+            validFrom?: string | null;
+            /** @description YYYY-MM-DD after validFrom; null = open-ended. */
+            validTo?: string | null;
+        };
+        SavePickupLocationRequest: components["schemas"]["SavePickupLocationInput"];
+        /** @description Keyed by carrier + the carrier's location id: saved again, the location is updated (audited with before and after). Opening hours are local HH:MM periods per weekday in the IANA time zone given (a period may end at 24:00, never past it; periods of a day may not overlap); the country is ISO 3166-1 alpha-2 and the postal code must fit it. Platform operators only (tariffs:manage over all data). */
+        SavePickupLocationResponse: {
+            address: {
+                city: string;
+                /** @description ISO 3166-1 alpha-2. */
+                country: string;
+                line1: string;
+                line2: string | null;
+                postalCode: string;
+            };
+            carrier: {
+                /** @description Short code (ups, dhl, postnl, dpd, gls, inpost). */
+                code: string;
+            };
+            /** @description The carrier's own id of the location. */
+            carrierLocationId: string;
+            geo: {
+                /** Format: double */
+                latitude: number;
+                /** Format: double */
+                longitude: number;
+            } | null;
+            id: string;
+            kind: components["schemas"]["PickupLocationKind"];
+            name: string;
+            /** @description Monday first; each day's periods in order. */
+            openingHours: {
+                periods: {
+                    closes: string;
+                    opens: string;
+                }[];
+                weekday: components["schemas"]["Weekday"];
+            }[];
+            /** @description Whether it is open at the moment of the request, and when it closes or next opens (computed in its time zone). */
+            openingStatus: {
+                /**
+                 * Format: date-time
+                 * @description Open now: when this opening ends.
+                 */
+                closesAt: string | null;
+                /**
+                 * Format: date-time
+                 * @description Closed now: the next opening within 14 days and the validity; null when there is none.
+                 */
+                nextOpeningAt: string | null;
+                openNow: boolean;
+            };
+            /** @description IANA time zone of the opening hours (e.g. Europe/Amsterdam). */
+            timeZone: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description First day the location is in service (YYYY-MM-DD, local). */
+            validFrom: string;
+            /** @description First day it is no longer in service; null while open-ended. */
+            validTo: string | null;
+        };
         /**
          * @description A sandbox parcel journey the scan simulator plays through the carrier webhook.
          * @enum {string}
@@ -8230,11 +8855,12 @@ export interface components {
             trackingNumber: string;
         };
         SimulateSandboxPaymentRequest: {
+            delay?: boolean | null;
             duplicate?: boolean | null;
             outcome: components["schemas"]["SandboxPaymentOutcome"];
             outOfOrder?: boolean | null;
         };
-        /** @description Sandbox only. The mock PSP then sends its signed notifications to IPAY, optionally twice or out of order; poll the session for the outcome. */
+        /** @description Sandbox only. The mock PSP then sends its signed notifications to IPAY, optionally twice or out of order, or delayed (held back until release-notifications); poll the session for the outcome. */
         SimulateSandboxPaymentResponse: {
             id: string;
             status: components["schemas"]["PaymentSessionStatus"];
@@ -9448,6 +10074,8 @@ export interface components {
             /** @constant */
             type: "shipment.created";
         };
+        /** @enum {string} */
+        Weekday: "MONDAY" | "TUESDAY" | "WEDNESDAY" | "THURSDAY" | "FRIDAY" | "SATURDAY" | "SUNDAY";
         /** @description Money on the wire: major units (formatted from the minor units, never by float arithmetic), integer minor units and the ISO 4217 currency. */
         WireMoney: {
             /** @example 78.4 */
@@ -12087,6 +12715,30 @@ export interface operations {
                      *           "carrier": {
                      *             "code": "postnl",
                      *             "name": "PostNL"
+                     *           },
+                     *           "pickup": {
+                     *             "location": {
+                     *               "id": "id_91ec12a960e3df49b21fdb4b5133c93d",
+                     *               "kind": "PICKUP_POINT",
+                     *               "name": "name",
+                     *               "address": {
+                     *                 "line1": "line1",
+                     *                 "line2": "line2",
+                     *                 "postalCode": "postalCode",
+                     *                 "city": "city",
+                     *                 "country": "NL"
+                     *               },
+                     *               "timeZone": "Europe/Amsterdam",
+                     *               "openingStatus": {
+                     *                 "openNow": true,
+                     *                 "closesAt": "2026-05-29T09:14:22.000Z",
+                     *                 "nextOpeningAt": "2026-05-29T09:14:22.000Z"
+                     *               }
+                     *             },
+                     *             "release": {
+                     *               "state": "AWAITING_PAYMENT",
+                     *               "expiresAt": "2026-05-29T09:14:22.000Z"
+                     *             }
                      *           }
                      *         }
                      *       }
@@ -12300,7 +12952,7 @@ export interface operations {
              *     - `CURRENCY_MISMATCH` (`urn:ipay:problem:currency-mismatch`): The amount is in another currency than the payment.
              *     - `AMOUNT_MISMATCH` (`urn:ipay:problem:amount-mismatch`): The amount differs from the payment session amount.
              *     - `AMOUNT_EXCEEDS_SESSION` (`urn:ipay:problem:amount-exceeds-session`): The amount is more than the payment session is for.
-             *     - `CAPTURE_EXCEEDS_AUTHORISED` (`urn:ipay:problem:capture-exceeds-authorised`): More would be captured than was authorised.
+             *     - `CAPTURE_EXCEEDS_AUTHORIZED` (`urn:ipay:problem:capture-exceeds-authorized`): More would be captured than was authorized.
              *     - `INVALID_EVENT` (`urn:ipay:problem:invalid-event`): A payment event is malformed.
              *     - `PSP_REFERENCE_MISMATCH` (`urn:ipay:problem:psp-reference-mismatch`): A PSP fact names another PSP payment than the session holds.
              *     - `PSP_REFUSED` (`urn:ipay:problem:psp-refused`): The payment service provider refused the request.
@@ -12322,7 +12974,7 @@ export interface operations {
                      */
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AMOUNT_EXCEEDS_SESSION" | "AMOUNT_MISMATCH" | "BAD_USER_INPUT" | "CAPTURE_EXCEEDS_AUTHORISED" | "CURRENCY_MISMATCH" | "GRAPHQL_VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "INVALID_EVENT" | "PSP_REFERENCE_MISMATCH" | "PSP_REFUSED";
+                        code?: "AMOUNT_EXCEEDS_SESSION" | "AMOUNT_MISMATCH" | "BAD_USER_INPUT" | "CAPTURE_EXCEEDS_AUTHORIZED" | "CURRENCY_MISMATCH" | "GRAPHQL_VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "INVALID_EVENT" | "PSP_REFERENCE_MISMATCH" | "PSP_REFUSED";
                     };
                 };
             };
@@ -12359,6 +13011,146 @@ export interface operations {
                     };
                 };
             };
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetConsumerPickupInstructions: {
+        parameters: {
+            query?: {
+                /** @description Overrides the token's locale for the texts. */
+                locale?: string;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.consumerOrder` of the GraphQL operation GetConsumerPickupInstructions. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "orderId": "id_6d54d2b4f31d1437556e904497b54802",
+                     *       "locale": "locale",
+                     *       "order": {
+                     *         "id": "ord_2917b41c1734df61eb685e1e2ea7b435",
+                     *         "status": "CREATED",
+                     *         "shipment": {
+                     *           "id": "shp_7c0c44d1087d884a165c384774855e71",
+                     *           "trackingNumber": "POSTNL000100023757",
+                     *           "status": "LABEL_CREATED",
+                     *           "deliveryMethod": "DOOR",
+                     *           "carrier": {
+                     *             "code": "postnl",
+                     *             "name": "PostNL"
+                     *           },
+                     *           "pickup": {
+                     *             "location": {
+                     *               "id": "id_91ec12a960e3df49b21fdb4b5133c93d",
+                     *               "kind": "PICKUP_POINT",
+                     *               "name": "name",
+                     *               "carrierLocationId": "carrierLocationId",
+                     *               "timeZone": "Europe/Amsterdam",
+                     *               "validFrom": "validFrom",
+                     *               "validTo": "validTo",
+                     *               "address": {
+                     *                 "line1": "line1",
+                     *                 "line2": "line2",
+                     *                 "postalCode": "postalCode",
+                     *                 "city": "city",
+                     *                 "country": "NL"
+                     *               },
+                     *               "geo": {
+                     *                 "latitude": 1.5,
+                     *                 "longitude": 1.5
+                     *               },
+                     *               "openingHours": [
+                     *                 {
+                     *                   "weekday": "MONDAY",
+                     *                   "periods": [
+                     *                     {
+                     *                       "opens": "opens",
+                     *                       "closes": "closes"
+                     *                     }
+                     *                   ]
+                     *                 }
+                     *               ],
+                     *               "openingStatus": {
+                     *                 "openNow": true,
+                     *                 "closesAt": "2026-05-29T09:14:22.000Z",
+                     *                 "nextOpeningAt": "2026-05-29T09:14:22.000Z"
+                     *               }
+                     *             },
+                     *             "release": {
+                     *               "state": "AWAITING_PAYMENT",
+                     *               "code": "code",
+                     *               "qrToken": "qrToken",
+                     *               "qrCodePng": "qrCodePng",
+                     *               "expiresAt": "2026-05-29T09:14:22.000Z"
+                     *             }
+                     *           }
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetConsumerPickupInstructionsResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /**
+             * @description Well-formed, but the graph refused a value (e.g. a page size out of range or an unknown cursor), or the Idempotency-Key was already used with a different request.
+             *     Codes:
+             *     - `BAD_USER_INPUT` (`urn:ipay:problem:invalid-input`): A value was refused; `errors[].field` names it.
+             *     - `GRAPHQL_VALIDATION_FAILED` (`urn:ipay:problem:invalid-input`): The operation or its variables do not validate against the schema.
+             *     - `MESSAGE_TEMPLATE_MISSING` (`urn:ipay:problem:message-template-missing`): No template on the locale fallback chain has this key; texts are never shown raw.
+             */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ipay:problem:message-template-missing",
+                     *       "title": "Message template missing",
+                     *       "status": 422,
+                     *       "detail": "No template on the locale fallback chain has this key; texts are never shown raw.",
+                     *       "code": "MESSAGE_TEMPLATE_MISSING"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "BAD_USER_INPUT" | "GRAPHQL_VALIDATION_FAILED" | "MESSAGE_TEMPLATE_MISSING";
+                    };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
             504: components["responses"]["GatewayTimeout"];
         };
     };
@@ -12685,6 +13477,48 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    DownloadSettlementExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The signed token of the link (`token`, or the last segment of `url`).
+                 * @example eyJhbGciOiJIUzI1NiJ9.eyJjbCI6e319.c2lnbmF0dXJl
+                 */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file, streamed. */
+            200: {
+                headers: {
+                    /**
+                     * @description `attachment; filename="…"`: the export’s file name.
+                     * @example attachment; filename="settlements_2026-11-01_2026-11-30.csv"
+                     */
+                    "Content-Disposition"?: string;
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example record_type,settlement_id,merchant_id,merchant,currency,period_kind,period_start,period_end,settlement_status,accounting_state,line_id,line_kind,occurred_at,order_id,payment_session_id,refund_id,fee_schedule_id,gross,fee,net,line_count,reason,corrects_settlement_id,payout_reference,paid_at */
+                    "text/csv": string;
+                };
+            };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -15623,7 +16457,7 @@ export interface operations {
              *     Codes:
              *     - `BAD_USER_INPUT` (`urn:ipay:problem:invalid-input`): A value was refused; `errors[].field` names it.
              *     - `GRAPHQL_VALIDATION_FAILED` (`urn:ipay:problem:invalid-input`): The operation or its variables do not validate against the schema.
-             *     - `IDEMPOTENCY_CONFLICT` (`urn:ipay:problem:idempotency-key-reused`): The idempotency key was already used with a different request body; use a new key for a new request.
+             *     - `IDEMPOTENCY_KEY_REUSED` (`urn:ipay:problem:idempotency-key-reused`): The idempotency key was already used with a different request; use a new key for a new request.
              */
             422: {
                 headers: {
@@ -15636,13 +16470,13 @@ export interface operations {
                      *       "type": "urn:ipay:problem:idempotency-key-reused",
                      *       "title": "Idempotency key reused",
                      *       "status": 422,
-                     *       "detail": "The idempotency key was already used with a different request body; use a new key for a new request.",
-                     *       "code": "IDEMPOTENCY_CONFLICT"
+                     *       "detail": "The idempotency key was already used with a different request; use a new key for a new request.",
+                     *       "code": "IDEMPOTENCY_KEY_REUSED"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "BAD_USER_INPUT" | "GRAPHQL_VALIDATION_FAILED" | "IDEMPOTENCY_CONFLICT";
+                        code?: "BAD_USER_INPUT" | "GRAPHQL_VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED";
                     };
                 };
             };
@@ -16061,7 +16895,7 @@ export interface operations {
              *     - `CURRENCY_MISMATCH` (`urn:ipay:problem:currency-mismatch`): The amount is in another currency than the payment.
              *     - `AMOUNT_MISMATCH` (`urn:ipay:problem:amount-mismatch`): The amount differs from the payment session amount.
              *     - `AMOUNT_EXCEEDS_SESSION` (`urn:ipay:problem:amount-exceeds-session`): The amount is more than the payment session is for.
-             *     - `CAPTURE_EXCEEDS_AUTHORISED` (`urn:ipay:problem:capture-exceeds-authorised`): More would be captured than was authorised.
+             *     - `CAPTURE_EXCEEDS_AUTHORIZED` (`urn:ipay:problem:capture-exceeds-authorized`): More would be captured than was authorized.
              *     - `INVALID_EVENT` (`urn:ipay:problem:invalid-event`): A payment event is malformed.
              *     - `PSP_REFERENCE_MISMATCH` (`urn:ipay:problem:psp-reference-mismatch`): A PSP fact names another PSP payment than the session holds.
              *     - `PSP_REFUSED` (`urn:ipay:problem:psp-refused`): The payment service provider refused the request.
@@ -16083,7 +16917,7 @@ export interface operations {
                      */
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AMOUNT_EXCEEDS_SESSION" | "AMOUNT_MISMATCH" | "BAD_USER_INPUT" | "CAPTURE_EXCEEDS_AUTHORISED" | "CURRENCY_MISMATCH" | "GRAPHQL_VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "INVALID_EVENT" | "PSP_REFERENCE_MISMATCH" | "PSP_REFUSED";
+                        code?: "AMOUNT_EXCEEDS_SESSION" | "AMOUNT_MISMATCH" | "BAD_USER_INPUT" | "CAPTURE_EXCEEDS_AUTHORIZED" | "CURRENCY_MISMATCH" | "GRAPHQL_VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "INVALID_EVENT" | "PSP_REFERENCE_MISMATCH" | "PSP_REFUSED";
                     };
                 };
             };
@@ -16308,7 +17142,7 @@ export interface operations {
                      *       "id": "pay_56642b0f214f00dabe7b1cb5cb3fc17d",
                      *       "reference": "IPAY-7K3M-Q9XD-4",
                      *       "status": "CREATED",
-                     *       "authorisedAmount": {
+                     *       "authorizedAmount": {
                      *         "amount": 7840,
                      *         "currency": "EUR"
                      *       },
@@ -16348,6 +17182,367 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["GetPaymentSessionHistoryResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    ListPickupLocations: {
+        parameters: {
+            query?: {
+                /** @example inpost */
+                carrierCode?: string;
+                /**
+                 * @description ISO 3166-1 alpha-2.
+                 * @example NL
+                 */
+                country?: string;
+                /** @example LOCKER */
+                kind?: components["schemas"]["PickupLocationKind"];
+                /**
+                 * @description Locations whose postal code starts with this (spaces ignored).
+                 * @example 1012
+                 */
+                postalCodePrefix?: string;
+                /** @description In service on this day (YYYY-MM-DD); default today. */
+                validOn?: string;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.pickupLocations` of the GraphQL operation ListPickupLocations. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "id_91ec12a960e3df49b21fdb4b5133c93d",
+                     *         "carrier": {
+                     *           "code": "postnl",
+                     *           "name": "PostNL"
+                     *         },
+                     *         "carrierLocationId": "carrierLocationId",
+                     *         "kind": "LOCKER",
+                     *         "name": "name",
+                     *         "address": {
+                     *           "line1": "line1",
+                     *           "line2": "line2",
+                     *           "postalCode": "postalCode",
+                     *           "city": "city",
+                     *           "country": "NL"
+                     *         },
+                     *         "geo": {
+                     *           "latitude": 1.5,
+                     *           "longitude": 1.5
+                     *         },
+                     *         "timeZone": "Europe/Amsterdam",
+                     *         "openingHours": [
+                     *           {
+                     *             "weekday": "MONDAY",
+                     *             "periods": [
+                     *               {
+                     *                 "opens": "opens",
+                     *                 "closes": "closes"
+                     *               }
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "validFrom": "validFrom",
+                     *         "validTo": "validTo",
+                     *         "openingStatus": {
+                     *           "openNow": true,
+                     *           "closesAt": "2026-05-29T09:14:22.000Z",
+                     *           "nextOpeningAt": "2026-05-29T09:14:22.000Z"
+                     *         }
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["ListPickupLocationsResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    SavePickupLocation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "carrierCode": "postnl",
+                 *       "carrierLocationId": "176227",
+                 *       "kind": "PICKUP_POINT",
+                 *       "name": "PostNL-punt Primera Damrak",
+                 *       "address": {
+                 *         "line1": "Damrak 70",
+                 *         "postalCode": "1012 LM",
+                 *         "city": "Amsterdam",
+                 *         "country": "NL"
+                 *       },
+                 *       "geo": {
+                 *         "latitude": 52.3752,
+                 *         "longitude": 4.8958
+                 *       },
+                 *       "timeZone": "Europe/Amsterdam",
+                 *       "openingHours": [
+                 *         {
+                 *           "weekday": "MONDAY",
+                 *           "periods": [
+                 *             {
+                 *               "opens": "08:30",
+                 *               "closes": "18:00"
+                 *             }
+                 *           ]
+                 *         },
+                 *         {
+                 *           "weekday": "TUESDAY",
+                 *           "periods": [
+                 *             {
+                 *               "opens": "08:30",
+                 *               "closes": "18:00"
+                 *             }
+                 *           ]
+                 *         },
+                 *         {
+                 *           "weekday": "WEDNESDAY",
+                 *           "periods": [
+                 *             {
+                 *               "opens": "08:30",
+                 *               "closes": "18:00"
+                 *             }
+                 *           ]
+                 *         },
+                 *         {
+                 *           "weekday": "THURSDAY",
+                 *           "periods": [
+                 *             {
+                 *               "opens": "08:30",
+                 *               "closes": "18:00"
+                 *             }
+                 *           ]
+                 *         },
+                 *         {
+                 *           "weekday": "FRIDAY",
+                 *           "periods": [
+                 *             {
+                 *               "opens": "08:30",
+                 *               "closes": "18:00"
+                 *             }
+                 *           ]
+                 *         },
+                 *         {
+                 *           "weekday": "SATURDAY",
+                 *           "periods": [
+                 *             {
+                 *               "opens": "09:00",
+                 *               "closes": "17:00"
+                 *             }
+                 *           ]
+                 *         }
+                 *       ],
+                 *       "validFrom": "2026-01-01"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SavePickupLocationRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.savePickupLocation` of the GraphQL operation SavePickupLocation. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id_91ec12a960e3df49b21fdb4b5133c93d",
+                     *       "carrier": {
+                     *         "code": "postnl"
+                     *       },
+                     *       "carrierLocationId": "carrierLocationId",
+                     *       "kind": "PICKUP_POINT",
+                     *       "name": "name",
+                     *       "address": {
+                     *         "line1": "line1",
+                     *         "line2": "line2",
+                     *         "postalCode": "postalCode",
+                     *         "city": "city",
+                     *         "country": "NL"
+                     *       },
+                     *       "geo": {
+                     *         "latitude": 1.5,
+                     *         "longitude": 1.5
+                     *       },
+                     *       "timeZone": "Europe/Amsterdam",
+                     *       "openingHours": [
+                     *         {
+                     *           "weekday": "MONDAY",
+                     *           "periods": [
+                     *             {
+                     *               "opens": "opens",
+                     *               "closes": "closes"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "validFrom": "validFrom",
+                     *       "validTo": "validTo",
+                     *       "openingStatus": {
+                     *         "openNow": true,
+                     *         "closesAt": "2026-05-29T09:14:22.000Z",
+                     *         "nextOpeningAt": "2026-05-29T09:14:22.000Z"
+                     *       },
+                     *       "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SavePickupLocationResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetPickupLocation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @example pul_6bc20093e988169030658633f4cb8f38 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.pickupLocation` of the GraphQL operation GetPickupLocation. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "pul_6bc20093e988169030658633f4cb8f38",
+                     *       "carrier": {
+                     *         "code": "postnl",
+                     *         "name": "PostNL"
+                     *       },
+                     *       "carrierLocationId": "carrierLocationId",
+                     *       "kind": "PICKUP_POINT",
+                     *       "name": "name",
+                     *       "address": {
+                     *         "line1": "line1",
+                     *         "line2": "line2",
+                     *         "postalCode": "postalCode",
+                     *         "city": "city",
+                     *         "country": "NL"
+                     *       },
+                     *       "geo": {
+                     *         "latitude": 1.5,
+                     *         "longitude": 1.5
+                     *       },
+                     *       "timeZone": "Europe/Amsterdam",
+                     *       "openingHours": [
+                     *         {
+                     *           "weekday": "MONDAY",
+                     *           "periods": [
+                     *             {
+                     *               "opens": "opens",
+                     *               "closes": "closes"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "validFrom": "validFrom",
+                     *       "validTo": "validTo",
+                     *       "openingStatus": {
+                     *         "openNow": true,
+                     *         "closesAt": "2026-05-29T09:14:22.000Z",
+                     *         "nextOpeningAt": "2026-05-29T09:14:22.000Z"
+                     *       },
+                     *       "createdAt": "2026-05-29T09:14:22.000Z",
+                     *       "updatedAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetPickupLocationResponse"];
                 };
             };
             /** @description Not Modified: the representation matches `If-None-Match`. */
@@ -17151,7 +18346,7 @@ export interface operations {
              *     - `CURRENCY_MISMATCH` (`urn:ipay:problem:currency-mismatch`): The amount is in another currency than the payment.
              *     - `AMOUNT_MISMATCH` (`urn:ipay:problem:amount-mismatch`): The amount differs from the payment session amount.
              *     - `AMOUNT_EXCEEDS_SESSION` (`urn:ipay:problem:amount-exceeds-session`): The amount is more than the payment session is for.
-             *     - `CAPTURE_EXCEEDS_AUTHORISED` (`urn:ipay:problem:capture-exceeds-authorised`): More would be captured than was authorised.
+             *     - `CAPTURE_EXCEEDS_AUTHORIZED` (`urn:ipay:problem:capture-exceeds-authorized`): More would be captured than was authorized.
              *     - `REFUND_EXCEEDS_CAPTURED` (`urn:ipay:problem:refund-exceeds-captured`): The refunds would exceed what was captured (refunds still pending at the PSP count).
              *     - `INVALID_EVENT` (`urn:ipay:problem:invalid-event`): A payment event is malformed.
              *     - `PSP_REFERENCE_MISMATCH` (`urn:ipay:problem:psp-reference-mismatch`): A PSP fact names another PSP payment than the session holds.
@@ -17174,7 +18369,7 @@ export interface operations {
                      */
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AMOUNT_EXCEEDS_SESSION" | "AMOUNT_MISMATCH" | "BAD_USER_INPUT" | "CAPTURE_EXCEEDS_AUTHORISED" | "CURRENCY_MISMATCH" | "GRAPHQL_VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "INVALID_EVENT" | "PSP_REFERENCE_MISMATCH" | "PSP_REFUSED" | "REFUND_EXCEEDS_CAPTURED";
+                        code?: "AMOUNT_EXCEEDS_SESSION" | "AMOUNT_MISMATCH" | "BAD_USER_INPUT" | "CAPTURE_EXCEEDS_AUTHORIZED" | "CURRENCY_MISMATCH" | "GRAPHQL_VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "INVALID_EVENT" | "PSP_REFERENCE_MISMATCH" | "PSP_REFUSED" | "REFUND_EXCEEDS_CAPTURED";
                     };
                 };
             };
@@ -18879,6 +20074,61 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    ReleaseSandboxNotifications: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first response; with a different request it is refused (422); while the first is running a retry gets 409. Kept for 24 hours, per bearer token.
+                 * @example 5f0c7a52-3f4b-4c57-9a43-0c9d2b1e6f11
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example pay_a7edd4eb22c029caf58e919388c8f3a5 */
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["ReleaseSandboxNotificationsRequest"];
+            };
+        };
+        responses: {
+            /** @description `data.releaseSandboxNotifications` of the GraphQL operation ReleaseSandboxNotifications. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "pay_d0151cb983b642aa3f583ef81f0d6dbb",
+                     *       "status": "CREATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReleaseSandboxNotificationsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     SimulateSandboxPayment: {
         parameters: {
             query?: never;
@@ -18899,7 +20149,8 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "outcome": "SUCCEED"
+                 *       "outcome": "SUCCEED",
+                 *       "delay": true
                  *     }
                  */
                 "application/json": components["schemas"]["SimulateSandboxPaymentRequest"];
@@ -18964,7 +20215,7 @@ export interface operations {
              *     - `CURRENCY_MISMATCH` (`urn:ipay:problem:currency-mismatch`): The amount is in another currency than the payment.
              *     - `AMOUNT_MISMATCH` (`urn:ipay:problem:amount-mismatch`): The amount differs from the payment session amount.
              *     - `AMOUNT_EXCEEDS_SESSION` (`urn:ipay:problem:amount-exceeds-session`): The amount is more than the payment session is for.
-             *     - `CAPTURE_EXCEEDS_AUTHORISED` (`urn:ipay:problem:capture-exceeds-authorised`): More would be captured than was authorised.
+             *     - `CAPTURE_EXCEEDS_AUTHORIZED` (`urn:ipay:problem:capture-exceeds-authorized`): More would be captured than was authorized.
              *     - `INVALID_EVENT` (`urn:ipay:problem:invalid-event`): A payment event is malformed.
              *     - `PSP_REFERENCE_MISMATCH` (`urn:ipay:problem:psp-reference-mismatch`): A PSP fact names another PSP payment than the session holds.
              */
@@ -18985,7 +20236,7 @@ export interface operations {
                      */
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AMOUNT_EXCEEDS_SESSION" | "AMOUNT_MISMATCH" | "BAD_USER_INPUT" | "CAPTURE_EXCEEDS_AUTHORISED" | "CURRENCY_MISMATCH" | "GRAPHQL_VALIDATION_FAILED" | "INVALID_EVENT" | "PSP_REFERENCE_MISMATCH";
+                        code?: "AMOUNT_EXCEEDS_SESSION" | "AMOUNT_MISMATCH" | "BAD_USER_INPUT" | "CAPTURE_EXCEEDS_AUTHORIZED" | "CURRENCY_MISMATCH" | "GRAPHQL_VALIDATION_FAILED" | "INVALID_EVENT" | "PSP_REFERENCE_MISMATCH";
                     };
                 };
             };
@@ -19451,6 +20702,82 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["ExportSettlementPeriodResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetSettlementPeriodExportDownload: {
+        parameters: {
+            query: {
+                /**
+                 * @description CSV or DATEV.
+                 * @example CSV
+                 */
+                format: components["schemas"]["SettlementExportFormat"];
+                /**
+                 * @description Start of the period (inclusive).
+                 * @example 2026-11-01T00:00:00.000Z
+                 */
+                from: string;
+                /**
+                 * @description One merchant; omit for every merchant in scope.
+                 * @example mer_53c4f17d869dceb9734bf9c2416b70f3
+                 */
+                merchantId?: string;
+                /**
+                 * @description End of the period (exclusive).
+                 * @example 2026-12-01T00:00:00.000Z
+                 */
+                to: string;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.settlementPeriodExportDownload` of the GraphQL operation GetSettlementPeriodExportDownload. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "url": "url",
+                     *       "token": "token",
+                     *       "filename": "filename",
+                     *       "contentType": "contentType",
+                     *       "expiresAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetSettlementPeriodExportDownloadResponse"];
                 };
             };
             /** @description Not Modified: the representation matches `If-None-Match`. */
@@ -19985,6 +21312,73 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    GetSettlementExportDownload: {
+        parameters: {
+            query: {
+                /**
+                 * @description CSV or DATEV.
+                 * @example CSV
+                 */
+                format: components["schemas"]["SettlementExportFormat"];
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The settlement's id.
+                 * @example stl_2efccea0eb6a67853f76862af69180f0
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.settlement.exportDownload` of the GraphQL operation GetSettlementExportDownload. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "url": "url",
+                     *       "token": "token",
+                     *       "filename": "filename",
+                     *       "contentType": "contentType",
+                     *       "expiresAt": "2026-05-29T09:14:22.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetSettlementExportDownloadResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     PaySettlement: {
         parameters: {
             query?: never;
@@ -20301,7 +21695,12 @@ export interface operations {
                      *           "name": "PostNL"
                      *         },
                      *         "serviceLevel": "STANDARD",
-                     *         "deliveryMethod": "DOOR"
+                     *         "deliveryMethod": "DOOR",
+                     *         "pickupLocation": {
+                     *           "id": "id_91ec12a960e3df49b21fdb4b5133c93d",
+                     *           "kind": "PICKUP_POINT",
+                     *           "name": "name"
+                     *         }
                      *       },
                      *       "carrierChoice": {
                      *         "explanation": "explanation"
@@ -20759,7 +22158,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "csv": "kind,carrier,service_level,delivery_methods,valid_from,currency,zone,country,max_weight_g,amount_minor\nBAND,postnl,EXPRESS,DOOR,2026-12-01,EUR,NL,NL,2000,1195\n"
+                 *       "csv": "kind,carrier,service_level,delivery_methods,valid_from,currency,zone,country,max_weight_g,amount_minor\nBAND,postnl,STANDARD,DOOR,2026-12-01,EUR,NL,NL,2000,695\nBAND,postnl,EXPRESS,DOOR,2026-12-01,EUR,NL,NL,2000,1195\n"
                  *     }
                  */
                 "application/json": components["schemas"]["ImportTariffsRequest"];
@@ -20824,7 +22223,8 @@ export interface operations {
                  *       "url": "http://127.0.0.1:8080/webhooks/ipay",
                  *       "eventTypes": [
                  *         "order.created",
-                 *         "payment.confirmed"
+                 *         "payment.confirmed",
+                 *         "release.authorized"
                  *       ],
                  *       "description": "Order system"
                  *     }
@@ -20990,6 +22390,102 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    GetWebhookEndpoint: {
+        parameters: {
+            query?: {
+                /**
+                 * @description How many deliveries, from 1 to 100.
+                 * @example 20
+                 */
+                first?: number;
+                /** @description Only deliveries in this status. */
+                status?: components["schemas"]["WebhookDeliveryStatus"];
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response: when the representation still matches, the answer is `304 Not Modified` without a body.
+                 * @example "sA1b2C3d4E5f6G7h8I9j0K1l2M3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @example whe_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `data.webhookEndpoint` of the GraphQL operation GetWebhookEndpoint. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "whe_0193b2c4d5e6f7a8b9c0d1e2f3a4b5c6",
+                     *       "url": "url",
+                     *       "description": "description",
+                     *       "eventTypes": [
+                     *         "eventTypes"
+                     *       ],
+                     *       "livemode": true,
+                     *       "status": "ENABLED",
+                     *       "disabledAt": "2026-05-29T09:14:22.000Z",
+                     *       "disabledReason": "disabledReason",
+                     *       "failingSince": "2026-05-29T09:14:22.000Z",
+                     *       "lastSuccessAt": "2026-05-29T09:14:22.000Z",
+                     *       "previousSecretExpiresAt": "2026-05-29T09:14:22.000Z",
+                     *       "createdAt": "2026-05-29T09:14:22.000Z",
+                     *       "updatedAt": "2026-05-29T09:14:22.000Z",
+                     *       "deliveries": {
+                     *         "edges": [
+                     *           {
+                     *             "node": {
+                     *               "id": "id_358e23ea6133908dd8bd4be6643a4a82",
+                     *               "eventId": "id_61231a86ad8c9fca2975f0a3e4b779ef",
+                     *               "eventType": "eventType",
+                     *               "occurredAt": "2026-05-29T09:14:22.000Z",
+                     *               "replay": true,
+                     *               "status": "PENDING",
+                     *               "attemptCount": 1,
+                     *               "nextAttemptAt": "2026-05-29T09:14:22.000Z",
+                     *               "lastStatusCode": 1,
+                     *               "lastError": "lastError",
+                     *               "createdAt": "2026-05-29T09:14:22.000Z",
+                     *               "completedAt": "2026-05-29T09:14:22.000Z"
+                     *             }
+                     *           }
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetWebhookEndpointResponse"];
+                };
+            };
+            /** @description Not Modified: the representation matches `If-None-Match`. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];

@@ -11,7 +11,11 @@ import type { QuoteRow } from '../db/schema.ts';
 export function renderQuotePdf(q: QuoteRow): Promise<Buffer> {
   const stamp = q.issuedAt ?? q.createdAt;
   const brand = q.terms.brandName;
-  const doc = new PDFDocument({ size: 'A4', margin: 48, info: { Title: `Quote ${q.id}`, Author: brand, Subject: `Delivery quote ${q.id}`, CreationDate: stamp, ModDate: stamp } });
+  const doc = new PDFDocument({
+    size: 'A4',
+    margin: 48,
+    info: { Title: `Quote ${q.id}`, Author: brand, Subject: `Delivery quote ${q.id}`, CreationDate: stamp, ModDate: stamp },
+  });
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
   const done = new Promise<Buffer>((resolve, reject) => {
@@ -37,7 +41,9 @@ export function renderQuotePdf(q: QuoteRow): Promise<Buffer> {
   doc.font('Helvetica');
   q.deliveries.forEach((d, i) => {
     const dims = `${d.lengthMm}x${d.widthMm}x${d.heightMm} mm, ${d.weightGrams} g`;
-    doc.text(`${i + 1}. ${d.carrierCode} ${d.serviceLevel} ${d.deliveryMethod} to ${d.country} ${d.postcode} (${dims}): ${amount(q.carrierCosts?.[i] ?? null)}`);
+    doc.text(
+      `${i + 1}. ${d.carrierCode} ${d.serviceLevel} ${d.deliveryMethod} to ${d.country} ${d.postcode} (${dims}): ${amount(q.carrierCosts?.[i] ?? null)}`,
+    );
   });
 
   doc.moveDown().font('Helvetica-Bold').text('Price');
@@ -45,10 +51,18 @@ export function renderQuotePdf(q: QuoteRow): Promise<Buffer> {
   doc.text(`Carrier cost: ${amount(q.carrierCost)}`);
   doc.text(`IPAY fee: ${amount(q.ipayFee)}`);
   const rule = q.terms;
-  const ruleText = rule.marginKind === 'FIXED' ? 'fixed' : rule.marginKind === 'PERCENTAGE' ? `${rule.marginBasisPoints / 100} %` : `${rule.marginBasisPoints / 100} %, at least ${amount(rule.marginAmount)}`;
+  const ruleText =
+    rule.marginKind === 'FIXED'
+      ? 'fixed'
+      : rule.marginKind === 'PERCENTAGE'
+        ? `${rule.marginBasisPoints / 100} %`
+        : `${rule.marginBasisPoints / 100} %, at least ${amount(rule.marginAmount)}`;
   doc.text(`Margin (${ruleText}): ${amount(q.marginAmount)}`);
   if (rule.taxBasisPoints) doc.text(`${rule.taxLabel ?? 'Tax'} (${rule.taxBasisPoints / 100} %): ${amount(q.taxAmount)}`);
-  doc.font('Helvetica-Bold').fontSize(12).text(`Total: ${amount(q.totalAmount)}`);
+  doc
+    .font('Helvetica-Bold')
+    .fontSize(12)
+    .text(`Total: ${amount(q.totalAmount)}`);
   doc.end();
   return done;
 }

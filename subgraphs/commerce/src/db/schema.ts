@@ -1,35 +1,20 @@
 import { sql } from 'drizzle-orm';
 import { boolean, char, check, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { auditTables, outboxTable } from '@ipay/platform';
+import type { OrderLine, ShippingAddress } from '../domain/order-input.ts';
 import { ORDER_STATUSES } from '../domain/order-status.ts';
 import { QUOTE_MARGIN_KINDS, QUOTE_STATUSES } from '../domain/quotes.ts';
 import { RETENTION_OFFER_KINDS, RETURN_METHODS, RETURN_OUTCOMES, RETURN_STATUSES, type RetentionOfferKind, type ReturnLine } from '../domain/returns.ts';
 
 export const commerceSchema = pgSchema('commerce');
 
-/** The pay-on-arrival order statuses (the platform's list, shared with the sandbox fixtures). */
+/** The order statuses (commerce's domain owns them, src/domain/order-status.ts). */
 export const orderStatus = commerceSchema.enum('order_status', ORDER_STATUSES);
 
 export const orderSource = commerceSchema.enum('order_source', ['API', 'IMPORT', 'INTEGRATION', 'SANDBOX']);
 
-export interface OrderLine {
-  sku: string;
-  name: string;
-  quantity: number;
-  /** Minor units of the order currency. */
-  unitAmount: number;
-}
-
-export interface ShippingAddress {
-  name: string;
-  line1: string;
-  line2: string | null;
-  city: string;
-  postalCode: string;
-  region: string | null;
-  /** ISO 3166-1 alpha-2. */
-  country: string;
-}
+// Plain types the domain owns (its order validation produces them); re-exported for the table columns' users.
+export type { OrderLine, ShippingAddress };
 
 export const orders = commerceSchema.table(
   'orders',
@@ -70,7 +55,9 @@ export const orders = commerceSchema.table(
     index('orders_merchant_created_idx').on(t.merchantId, t.createdAt.desc(), t.id.desc()),
     index('orders_created_idx').on(t.createdAt.desc(), t.id.desc()),
     check('orders_total_amount_nonnegative', sql`${t.totalAmount} >= 0`),
-    uniqueIndex('orders_external_key').on(t.merchantId, t.livemode, t.sourcePlatform, t.externalId).where(sql`${t.externalId} is not null`),
+    uniqueIndex('orders_external_key')
+      .on(t.merchantId, t.livemode, t.sourcePlatform, t.externalId)
+      .where(sql`${t.externalId} is not null`),
     index('orders_status_idx').on(t.status, t.createdAt.desc(), t.id.desc()),
   ],
 );
@@ -168,7 +155,12 @@ export const integrations = commerceSchema.table(
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
-  (t) => [index('integrations_merchant_idx').on(t.merchantId, t.livemode), index('integrations_due_idx').on(t.nextRunAt).where(sql`${t.status} = 'CONNECTED'`)],
+  (t) => [
+    index('integrations_merchant_idx').on(t.merchantId, t.livemode),
+    index('integrations_due_idx')
+      .on(t.nextRunAt)
+      .where(sql`${t.status} = 'CONNECTED'`),
+  ],
 );
 
 export type IntegrationRow = typeof integrations.$inferSelect;
@@ -385,7 +377,10 @@ export const quotes = commerceSchema.table(
   (t) => [
     index('quotes_merchant_idx').on(t.merchantId, t.livemode, t.createdAt.desc()),
     uniqueIndex('quotes_order_key').on(t.orderId),
-    check('quotes_issued_frozen', sql`${t.status} not in ('ISSUED', 'ACCEPTED') or (${t.totalAmount} is not null and ${t.validUntil} is not null and ${t.totalAmount} = ${t.carrierCost} + ${t.ipayFee} + ${t.marginAmount} + ${t.taxAmount})`),
+    check(
+      'quotes_issued_frozen',
+      sql`${t.status} not in ('ISSUED', 'ACCEPTED') or (${t.totalAmount} is not null and ${t.validUntil} is not null and ${t.totalAmount} = ${t.carrierCost} + ${t.ipayFee} + ${t.marginAmount} + ${t.taxAmount})`,
+    ),
   ],
 );
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { MAX_MINOR_UNITS, assertCountry, assertCurrency, badUserInput } from '@ipay/platform';
-import type { OrderLine, ShippingAddress } from '../db/schema.ts';
+import { z } from 'zod';
+import { COUNTRIES_WITHOUT_POSTAL_CODES, MAX_MINOR_UNITS, badUserInput, canonicalJson, isIsoCountry, isIsoCurrency } from '@ipay/platform';
 
 /** An order as a merchant submits it (GraphQL input, an import row, before validation). */
 export interface OrderInput {
@@ -12,6 +12,25 @@ export interface OrderInput {
   shippingAmount?: number | null;
   discountAmount?: number | null;
   totalAmount: number;
+}
+
+export interface OrderLine {
+  sku: string;
+  name: string;
+  quantity: number;
+  /** Minor units of the order currency. */
+  unitAmount: number;
+}
+
+export interface ShippingAddress {
+  name: string;
+  line1: string;
+  line2: string | null;
+  city: string;
+  postalCode: string;
+  region: string | null;
+  /** ISO 3166-1 alpha-2. */
+  country: string;
 }
 
 /** A validated, normalised order, ready to insert. */
@@ -52,98 +71,202 @@ const POSTCODES: Record<string, RegExp> = {
   US: /^[0-9]{5}(-[0-9]{4})?$/,
   SG: /^[0-9]{6}$/,
 };
-/** Countries that do not use postal codes: an empty postcode is valid there (and only there). */
-const NO_POSTCODE = new Set(['AE', 'AG', 'AO', 'BF', 'BI', 'BJ', 'BS', 'BW', 'BZ', 'CD', 'CF', 'CG', 'CI', 'CK', 'CM', 'DJ', 'DM', 'ER', 'FJ', 'GA', 'GD', 'GH', 'GM', 'GQ', 'GY', 'HK', 'KI', 'KM', 'KN', 'KP', 'LY', 'ML', 'MO', 'MR', 'MW', 'NR', 'NU', 'QA', 'RW', 'SB', 'SC', 'SL', 'SR', 'ST', 'SY', 'TD', 'TF', 'TG', 'TK', 'TL', 'TO', 'TV', 'UG', 'VU', 'YE', 'ZW']);
 
-function text(value: unknown, field: string, { max = 200, required = true } = {}): string | null {
-  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) {
-    if (required) throw badUserInput(field, 'is required');
-    return null;
-  }
-  if (typeof value !== 'string') throw badUserInput(field, 'must be a string');
-  const trimmed = value.trim();
-  if (trimmed.length > max) throw badUserInput(field, `must be at most ${max} characters`);
-  return trimmed;
-}
+// The schema reports the same first offending field, in the same order, as the GraphQL and REST callers have always seen:
+// fields are checked in shape order, and checks that need a neighbour (the postcode its country, the running subtotal
+// the lines before) get it injected beside the field, so their issue stands where the field stands.
 
-function minor(value: unknown, field: string, { positive = false } = {}): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw badUserInput(field, 'must be an integer amount in minor units');
-  if (value < 0 || (positive && value === 0)) throw badUserInput(field, positive ? 'must be greater than 0' : 'must not be negative');
-  if (value > MAX_MINOR_UNITS) throw badUserInput(field, `must not exceed ${MAX_MINOR_UNITS} minor units`);
-  return value;
-}
+/** Blank text counts as absent. */
+const blankToUndefined = (value: unknown) => (value === null || (typeof value === 'string' && value.trim() === '') ? undefined : value);
 
-export function validatePostcode(postalCode: string | null, country: string, field: string): string {
+/** Trimmed text of at most `max` characters; absent or blank is "required". */
+const requiredText = (max = 200) =>
+  z.preprocess(
+    blankToUndefined,
+    z
+      .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+      .trim()
+      .max(max, `must be at most ${max} characters`),
+  );
+
+/** Trimmed text of at most `max` characters, or null when absent or blank. */
+const optionalText = (max = 200) =>
+  z
+    .preprocess(blankToUndefined, z.string({ error: 'must be a string' }).trim().max(max, `must be at most ${max} characters`).optional())
+    .transform((value) => value ?? null);
+
+/** An integer amount in minor units within the platform's bound; `positive` refuses 0. */
+const minorUnits = ({ positive = false } = {}) =>
+  z
+    .number({ error: 'must be an integer amount in minor units' })
+    .int({ error: 'must be an integer amount in minor units', abort: true })
+    .min(positive ? 1 : 0, positive ? 'must be greater than 0' : 'must not be negative')
+    .max(MAX_MINOR_UNITS, `must not exceed ${MAX_MINOR_UNITS} minor units`);
+
+const optionalMinorUnits = z.preprocess((value) => value ?? 0, minorUnits());
+
+const currencyCode = requiredText(3)
+  .transform((code) => code.toUpperCase())
+  .refine(isIsoCurrency, { error: (issue) => `"${String(issue.input)}" is not an ISO 4217 currency code` });
+
+const countryCode = requiredText(2)
+  .transform((code) => code.toUpperCase())
+  .refine(isIsoCountry, { error: (issue) => `"${String(issue.input)}" is not an ISO 3166-1 alpha-2 country code` });
+
+/** Why `postalCode` (trimmed, may be null) is not one of `country`'s, or null when it is; returns the normalised code. */
+export function checkPostcode(postalCode: string | null, country: string): { code: string } | { problem: string } {
   const code = (postalCode ?? '').toUpperCase().replace(/\s+/g, ' ');
-  if (!code) {
-    if (NO_POSTCODE.has(country)) return '';
-    throw badUserInput(field, `is required for ${country}`);
-  }
+  if (!code) return COUNTRIES_WITHOUT_POSTAL_CODES.has(country) ? { code: '' } : { problem: `is required for ${country}` };
   const format = POSTCODES[country];
-  if (format ? !format.test(code) : !/^[A-Z0-9][A-Z0-9 -]{1,9}$/.test(code)) throw badUserInput(field, `"${postalCode}" is not a valid ${country} postal code`);
-  return code;
+  if (format ? !format.test(code) : !/^[A-Z0-9][A-Z0-9 -]{1,9}$/.test(code)) return { problem: `"${postalCode}" is not a valid ${country} postal code` };
+  return { code };
+}
+
+const postalCodeText = optionalText(16);
+
+/** The postal code with its address's country beside it (injected by the address schema). */
+const postalCodeOfCountry = z.object({ postalCode: z.unknown(), country: z.unknown() }).transform(({ postalCode, country }, ctx) => {
+  const text = postalCodeText.safeParse(postalCode);
+  if (!text.success) {
+    ctx.addIssue({ code: 'custom', message: text.error.issues[0]!.message });
+    return z.NEVER;
+  }
+  // The country field has been checked just before; an invalid one has already been reported.
+  const checked = checkPostcode(text.data, typeof country === 'string' ? country.trim().toUpperCase() : '');
+  if ('problem' in checked) {
+    ctx.addIssue({ code: 'custom', message: checked.problem });
+    return z.NEVER;
+  }
+  return checked.code;
+});
+
+const asObject = (value: unknown): Record<string, unknown> =>
+  value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+
+const customerSchema = z.preprocess(
+  asObject,
+  z.object({
+    name: requiredText(),
+    // The e-mail is checked case-insensitively and the message quotes it as sent.
+    email: z.preprocess(
+      blankToUndefined,
+      z
+        .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+        .refine((email) => email.trim().length <= 254, 'must be at most 254 characters')
+        .refine((email) => EMAIL.test(email.trim().toLowerCase()), { error: (issue) => `"${String(issue.input)}" is not an e-mail address` })
+        .transform((email) => email.trim().toLowerCase()),
+    ),
+    phone: optionalText(32).refine((phone) => phone === null || PHONE.test(phone), { error: (issue) => `"${String(issue.input)}" is not a phone number` }),
+  }),
+);
+
+const shippingAddressSchema = z.preprocess(
+  (value) => {
+    const address = asObject(value);
+    return { ...address, postalCode: { postalCode: address.postalCode, country: address.country } };
+  },
+  z.object({
+    country: countryCode,
+    name: requiredText(),
+    line1: requiredText(),
+    line2: optionalText(),
+    city: requiredText(100),
+    postalCode: postalCodeOfCountry,
+    region: optionalText(100),
+  }),
+);
+
+const quantity = z
+  .number({ error: 'must be a positive integer' })
+  .int({ error: 'must be a positive integer', abort: true })
+  .min(1, 'must be a positive integer');
+
+/** Marks an issue as the whole field's (e.g. the lines' sum), whatever path it was found at. */
+const LINES_FIELD = { field: 'lines' };
+
+const lineSchema = z.object({
+  quantity,
+  unitAmount: minorUnits(),
+  // The subtotal up to and including this line (injected by the lines schema); checked after this line's amounts.
+  runningSubtotal: z.number().refine((sum) => !(sum > MAX_MINOR_UNITS), { message: `add up to more than ${MAX_MINOR_UNITS} minor units`, params: LINES_FIELD }),
+  sku: requiredText(64),
+  name: requiredText(),
+});
+
+const linesSchema = z
+  .array(z.unknown(), { error: 'must hold at least one line item' })
+  .min(1, 'must hold at least one line item')
+  .max(MAX_LINES, `must hold at most ${MAX_LINES} line items`)
+  .transform((lines) => {
+    let sum = 0;
+    return lines.map((raw) => {
+      const line = asObject(raw);
+      sum += typeof line.quantity === 'number' && typeof line.unitAmount === 'number' ? line.unitAmount * line.quantity : Number.NaN;
+      return { ...line, runningSubtotal: sum };
+    });
+  })
+  .pipe(z.array(lineSchema));
+
+/** An order as GraphQL and REST (the same persisted operations) and imports submit it, validated and normalised. */
+export const orderInputSchema = z
+  .object({
+    merchantReference: requiredText(64).refine((reference) => REFERENCE.test(reference), 'may hold letters, digits, spaces and # . _ - / only'),
+    currency: currencyCode,
+    customer: customerSchema,
+    shippingAddress: shippingAddressSchema,
+    lines: linesSchema,
+    shippingAmount: optionalMinorUnits,
+    discountAmount: optionalMinorUnits,
+    // Pay on arrival collects the total at the door: an order of 0 has nothing to collect.
+    totalAmount: minorUnits({ positive: true }),
+  })
+  .transform((order, ctx): ValidOrder => {
+    const lines = order.lines.map(({ sku, name, quantity, unitAmount }) => ({ sku, name, quantity, unitAmount }));
+    const subtotalAmount = lines.reduce((sum, line) => sum + line.unitAmount * line.quantity, 0);
+    const { shippingAmount, discountAmount, totalAmount, currency } = order;
+    const expected = subtotalAmount + shippingAmount - discountAmount;
+    if (expected < 0) ctx.addIssue({ code: 'custom', path: ['discountAmount'], message: 'must not exceed the lines plus shipping' });
+    else if (totalAmount !== expected) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['totalAmount'],
+        message: `${totalAmount} does not equal lines ${subtotalAmount} + shipping ${shippingAmount} − discount ${discountAmount} = ${expected} (minor units of ${currency})`,
+      });
+    }
+    const { country, name, line1, line2, city, postalCode, region } = order.shippingAddress;
+    return {
+      merchantReference: order.merchantReference,
+      currency,
+      customerName: order.customer.name,
+      customerEmail: order.customer.email,
+      customerPhone: order.customer.phone ?? null,
+      shippingAddress: { name, line1, line2: line2 ?? null, city, postalCode, region: region ?? null, country },
+      lines,
+      subtotalAmount,
+      shippingAmount,
+      discountAmount,
+      totalAmount,
+    };
+  });
+
+/** The field an issue names, as GraphQL clients know it: `lines[0].quantity`, `shippingAddress.postalCode`. */
+function fieldOf(issue: z.core.$ZodIssue): string {
+  const params = (issue as { params?: { field?: string } }).params;
+  if (params?.field) return params.field;
+  return issue.path.reduce<string>((field, key) => (typeof key === 'number' ? `${field}[${key}]` : field ? `${field}.${String(key)}` : String(key)), '');
 }
 
 /** Validates and normalises an order; throws BAD_USER_INPUT naming the first offending field. */
 export function validateOrderInput(input: OrderInput): ValidOrder {
-  const merchantReference = text(input.merchantReference, 'merchantReference', { max: 64 })!;
-  if (!REFERENCE.test(merchantReference)) throw badUserInput('merchantReference', 'may hold letters, digits, spaces and # . _ - / only');
-  const currency = assertCurrency(text(input.currency, 'currency', { max: 3 })!.toUpperCase(), 'currency');
-
-  const customer = input.customer ?? ({} as OrderInput['customer']);
-  const customerName = text(customer.name, 'customer.name')!;
-  const customerEmail = text(customer.email, 'customer.email', { max: 254 })!.toLowerCase();
-  if (!EMAIL.test(customerEmail)) throw badUserInput('customer.email', `"${customer.email}" is not an e-mail address`);
-  const customerPhone = text(customer.phone, 'customer.phone', { max: 32, required: false });
-  if (customerPhone && !PHONE.test(customerPhone)) throw badUserInput('customer.phone', `"${customerPhone}" is not a phone number`);
-
-  const address = input.shippingAddress ?? ({} as OrderInput['shippingAddress']);
-  const country = assertCountry(text(address.country, 'shippingAddress.country', { max: 2 })!.toUpperCase(), 'shippingAddress.country');
-  const shippingAddress: ShippingAddress = {
-    name: text(address.name, 'shippingAddress.name')!,
-    line1: text(address.line1, 'shippingAddress.line1')!,
-    line2: text(address.line2, 'shippingAddress.line2', { required: false }),
-    city: text(address.city, 'shippingAddress.city', { max: 100 })!,
-    postalCode: validatePostcode(text(address.postalCode, 'shippingAddress.postalCode', { max: 16, required: false }), country, 'shippingAddress.postalCode'),
-    region: text(address.region, 'shippingAddress.region', { max: 100, required: false }),
-    country,
-  };
-
-  if (!Array.isArray(input.lines) || input.lines.length === 0) throw badUserInput('lines', 'must hold at least one line item');
-  if (input.lines.length > MAX_LINES) throw badUserInput('lines', `must hold at most ${MAX_LINES} line items`);
-  let subtotalAmount = 0;
-  const lines: OrderLine[] = input.lines.map((line, i) => {
-    const quantity = line.quantity;
-    if (typeof quantity !== 'number' || !Number.isSafeInteger(quantity) || quantity < 1) throw badUserInput(`lines[${i}].quantity`, 'must be a positive integer');
-    const unitAmount = minor(line.unitAmount, `lines[${i}].unitAmount`);
-    subtotalAmount += unitAmount * quantity;
-    if (subtotalAmount > MAX_MINOR_UNITS) throw badUserInput('lines', `add up to more than ${MAX_MINOR_UNITS} minor units`);
-    return { sku: text(line.sku, `lines[${i}].sku`, { max: 64 })!, name: text(line.name, `lines[${i}].name`)!, quantity, unitAmount };
-  });
-  const shippingAmount = minor(input.shippingAmount ?? 0, 'shippingAmount');
-  const discountAmount = minor(input.discountAmount ?? 0, 'discountAmount');
-  // Pay on arrival collects the total at the door: an order of 0 has nothing to collect.
-  const totalAmount = minor(input.totalAmount, 'totalAmount', { positive: true });
-  const expected = subtotalAmount + shippingAmount - discountAmount;
-  if (expected < 0) throw badUserInput('discountAmount', 'must not exceed the lines plus shipping');
-  if (totalAmount !== expected) {
-    throw badUserInput('totalAmount', `${totalAmount} does not equal lines ${subtotalAmount} + shipping ${shippingAmount} − discount ${discountAmount} = ${expected} (minor units of ${currency})`);
-  }
-  return { merchantReference, currency, customerName, customerEmail, customerPhone, shippingAddress, lines, subtotalAmount, shippingAmount, discountAmount, totalAmount };
+  const parsed = orderInputSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const first = parsed.error.issues[0]!;
+  throw badUserInput(fieldOf(first), first.message);
 }
 
 /** Fingerprint of a request body for idempotency: canonical JSON (sorted keys) of the validated order. */
 export function requestFingerprint(merchantId: string, order: ValidOrder): string {
-  return createHash('sha256').update(canonicalJson({ merchantId, ...order })).digest('hex');
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
+  return createHash('sha256')
+    .update(canonicalJson({ merchantId, ...order }))
+    .digest('hex');
 }

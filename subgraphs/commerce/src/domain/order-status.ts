@@ -1,9 +1,26 @@
 import { GraphQLError } from 'graphql';
-import { ORDER_STATUSES as PLATFORM_ORDER_STATUSES, parseOrderPaymentState, type SandboxOrderStatus } from '@ipay/platform';
+import { parseOrderPaymentState } from '@ipay/platform';
 
-/** The platform's statuses (shared with the sandbox fixtures) plus the ones only commerce's returns reach. */
-export const ORDER_STATUSES = [...PLATFORM_ORDER_STATUSES, 'PARTIALLY_RETURNED'] as const;
-export type OrderStatus = SandboxOrderStatus | 'PARTIALLY_RETURNED';
+/** The statuses of the pay-on-arrival flow, the ones shops are told about (src/adapters/shops). */
+export const PAY_ON_ARRIVAL_STATUSES = [
+  'CREATED',
+  'AWAITING_PAYMENT',
+  'PAID',
+  'OUT_FOR_DELIVERY',
+  'RELEASED',
+  'DELIVERED',
+  'RETURNED',
+  'REFUNDED',
+  'CANCELLED',
+] as const;
+export type PayOnArrivalStatus = (typeof PAY_ON_ARRIVAL_STATUSES)[number];
+
+/**
+ * Every order status, owned here (the `order_status` enum is built from it, in this order): the flow's plus the one only
+ * commerce's returns reach. The platform's sandbox fixtures keep a plain list a test checks against this one.
+ */
+export const ORDER_STATUSES = [...PAY_ON_ARRIVAL_STATUSES, 'PARTIALLY_RETURNED'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 /**
  * The pay-on-arrival order state machine. Only these moves exist; anything else is refused, so a late or
@@ -74,7 +91,7 @@ export function transitionForEvent(from: OrderStatus, to: OrderStatus): EventTra
  *   cannot move the order. Redeliveries and older versions are harmless: the state machine never moves back.
  * - release.authorized (the consumer's code verified) → RELEASED; parcel.released (handed over) → DELIVERED.
  * - PARTIALLY_RETURNED / RETURNED come from commerce's own returns, not from an event: when the merchant's inspection
- *   accepts goods back (src/services/returns.ts, counting every accepted return of the order).
+ *   accepts goods back (src/app/returns.ts, counting every accepted return of the order).
  */
 export function statusForEvent(type: string, payload: Record<string, unknown>): OrderStatus | null {
   switch (type) {

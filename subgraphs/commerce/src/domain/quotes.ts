@@ -49,13 +49,16 @@ export const basisPointsOf = (amount: number, basisPoints: number) => Math.floor
 export function validateMarginRule(rule: { kind: QuoteMarginKind; basisPoints?: number | null; amount?: number | null }): MarginRule {
   const bp = rule.basisPoints ?? 0;
   const amount = rule.amount ?? 0;
-  if (!Number.isSafeInteger(bp) || bp < 0 || bp > MAX_BASIS_POINTS) throw new QuoteRuleError('marginBasisPoints', `must be a whole number of basis points from 0 to ${MAX_BASIS_POINTS}`);
-  if (!Number.isSafeInteger(amount) || amount < 0 || amount > MAX_MINOR) throw new QuoteRuleError('marginAmount', 'must be a non-negative whole number of minor units');
+  if (!Number.isSafeInteger(bp) || bp < 0 || bp > MAX_BASIS_POINTS)
+    throw new QuoteRuleError('marginBasisPoints', `must be a whole number of basis points from 0 to ${MAX_BASIS_POINTS}`);
+  if (!Number.isSafeInteger(amount) || amount < 0 || amount > MAX_MINOR)
+    throw new QuoteRuleError('marginAmount', 'must be a non-negative whole number of minor units');
   if (rule.kind === 'PERCENTAGE' && rule.amount) throw new QuoteRuleError('marginAmount', 'a PERCENTAGE rule has no amount (use MINIMUM for a floor)');
   if (rule.kind === 'FIXED' && rule.basisPoints) throw new QuoteRuleError('marginBasisPoints', 'a FIXED rule has no percentage');
   if (rule.kind === 'PERCENTAGE' && bp === 0) throw new QuoteRuleError('marginBasisPoints', 'a PERCENTAGE rule needs a percentage');
   if (rule.kind === 'FIXED' && amount === 0) throw new QuoteRuleError('marginAmount', 'a FIXED rule needs an amount');
-  if (rule.kind === 'MINIMUM' && (bp === 0 || amount === 0)) throw new QuoteRuleError(bp === 0 ? 'marginBasisPoints' : 'marginAmount', 'a MINIMUM rule is a percentage with a floor amount: both are required');
+  if (rule.kind === 'MINIMUM' && (bp === 0 || amount === 0))
+    throw new QuoteRuleError(bp === 0 ? 'marginBasisPoints' : 'marginAmount', 'a MINIMUM rule is a percentage with a floor amount: both are required');
   return { kind: rule.kind, basisPoints: bp, amount };
 }
 
@@ -72,7 +75,8 @@ export function marginOf(rule: MarginRule, cost: number): number {
 }
 
 export function quoteTotals(parts: QuoteParts, rule: MarginRule, taxBasisPoints: number): QuoteTotals {
-  for (const [k, v] of Object.entries(parts)) if (!Number.isSafeInteger(v) || v < 0) throw new QuoteRuleError(k, 'must be a non-negative whole number of minor units');
+  for (const [k, v] of Object.entries(parts))
+    if (!Number.isSafeInteger(v) || v < 0) throw new QuoteRuleError(k, 'must be a non-negative whole number of minor units');
   const cost = parts.carrierCost + parts.ipayFee;
   const margin = marginOf(rule, cost);
   const tax = basisPointsOf(cost + margin, taxBasisPoints);

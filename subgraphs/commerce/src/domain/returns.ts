@@ -35,7 +35,17 @@ export const RETURN_TRANSITIONS: Readonly<Record<ReturnStatus, readonly ReturnSt
   CREDITED: [],
 };
 
-const RANK: Record<ReturnStatus, number> = { REQUESTED: 0, LABEL_ISSUED: 1, IN_TRANSIT: 2, RECEIVED: 3, INSPECTED: 4, REFUNDED: 5, REJECTED: 5, EXCHANGED: 5, CREDITED: 5 };
+const RANK: Record<ReturnStatus, number> = {
+  REQUESTED: 0,
+  LABEL_ISSUED: 1,
+  IN_TRANSIT: 2,
+  RECEIVED: 3,
+  INSPECTED: 4,
+  REFUNDED: 5,
+  REJECTED: 5,
+  EXCHANGED: 5,
+  CREDITED: 5,
+};
 
 export const canMoveReturn = (from: ReturnStatus, to: ReturnStatus) => RETURN_TRANSITIONS[from].includes(to);
 
@@ -85,7 +95,11 @@ export class ReturnInputError extends Error {
  * The lines of a new return, checked against the order and what other (not rejected) returns of it already claim:
  * known SKUs, positive whole quantities, never more than ordered. An empty request returns every remaining unit.
  */
-export function returnLinesFor(orderLines: readonly OrderLineLike[], requested: readonly { sku: string; quantity: number }[] | null | undefined, alreadyClaimed: ReadonlyMap<string, number>): ReturnLine[] {
+export function returnLinesFor(
+  orderLines: readonly OrderLineLike[],
+  requested: readonly { sku: string; quantity: number }[] | null | undefined,
+  alreadyClaimed: ReadonlyMap<string, number>,
+): ReturnLine[] {
   const remaining = new Map<string, OrderLineLike & { left: number }>();
   for (const line of orderLines) {
     const prior = remaining.get(line.sku);
@@ -155,7 +169,14 @@ export function priceOffer(rule: RetentionOfferRule, value: number): PricedOffer
       return { offerId: rule.id, kind: rule.kind, refundAmount: refund, storeCreditAmount: 0, savedAmount: value - refund, goodsReturned: false };
     }
     case 'STORE_CREDIT':
-      return { offerId: rule.id, kind: rule.kind, refundAmount: 0, storeCreditAmount: value + bps(value, rule.bonusBps ?? 0), savedAmount: value, goodsReturned: true };
+      return {
+        offerId: rule.id,
+        kind: rule.kind,
+        refundAmount: 0,
+        storeCreditAmount: value + bps(value, rule.bonusBps ?? 0),
+        savedAmount: value,
+        goodsReturned: true,
+      };
   }
 }
 
@@ -164,24 +185,34 @@ export function offersFor(rules: readonly RetentionOfferRule[], reasonCode: stri
   return rules.filter((r) => r.active && (!r.reasonCodes || r.reasonCodes.includes(reasonCode))).map((r) => priceOffer(r, value));
 }
 
-export function validateOfferRule(input: { kind: RetentionOfferKind; partialRefundBps?: number | null; bonusBps?: number | null }): { partialRefundBps: number | null; bonusBps: number | null } {
+export function validateOfferRule(input: { kind: RetentionOfferKind; partialRefundBps?: number | null; bonusBps?: number | null }): {
+  partialRefundBps: number | null;
+  bonusBps: number | null;
+} {
   const whole = (v: number | null | undefined) => v !== null && v !== undefined && Number.isSafeInteger(v);
   if (input.kind === 'PARTIAL_REFUND') {
-    if (!whole(input.partialRefundBps) || input.partialRefundBps! < 1 || input.partialRefundBps! > 9_999) throw new ReturnInputError('partialRefundBps', 'a partial refund needs 1 to 9999 basis points of the value');
+    if (!whole(input.partialRefundBps) || input.partialRefundBps! < 1 || input.partialRefundBps! > 9_999)
+      throw new ReturnInputError('partialRefundBps', 'a partial refund needs 1 to 9999 basis points of the value');
     if (input.bonusBps !== null && input.bonusBps !== undefined) throw new ReturnInputError('bonusBps', 'only a STORE_CREDIT offer has a bonus');
     return { partialRefundBps: input.partialRefundBps!, bonusBps: null };
   }
   if (input.kind === 'STORE_CREDIT') {
-    if (!whole(input.bonusBps) || input.bonusBps! < 0 || input.bonusBps! > 10_000) throw new ReturnInputError('bonusBps', 'a store credit bonus is 0 to 10000 basis points of the value');
-    if (input.partialRefundBps !== null && input.partialRefundBps !== undefined) throw new ReturnInputError('partialRefundBps', 'only a PARTIAL_REFUND offer has a refund share');
+    if (!whole(input.bonusBps) || input.bonusBps! < 0 || input.bonusBps! > 10_000)
+      throw new ReturnInputError('bonusBps', 'a store credit bonus is 0 to 10000 basis points of the value');
+    if (input.partialRefundBps !== null && input.partialRefundBps !== undefined)
+      throw new ReturnInputError('partialRefundBps', 'only a PARTIAL_REFUND offer has a refund share');
     return { partialRefundBps: null, bonusBps: input.bonusBps! };
   }
-  if ((input.partialRefundBps ?? null) !== null || (input.bonusBps ?? null) !== null) throw new ReturnInputError('kind', 'an EXCHANGE offer has no refund share or bonus');
+  if ((input.partialRefundBps ?? null) !== null || (input.bonusBps ?? null) !== null)
+    throw new ReturnInputError('kind', 'an EXCHANGE offer has no refund share or bonus');
   return { partialRefundBps: null, bonusBps: null };
 }
 
 /** Where an order stands once goods of it are accepted back: all units → RETURNED, some → PARTIALLY_RETURNED. */
-export function orderStatusAfterReturns(orderLines: readonly OrderLineLike[], acceptedBack: ReadonlyMap<string, number>): 'RETURNED' | 'PARTIALLY_RETURNED' | null {
+export function orderStatusAfterReturns(
+  orderLines: readonly OrderLineLike[],
+  acceptedBack: ReadonlyMap<string, number>,
+): 'RETURNED' | 'PARTIALLY_RETURNED' | null {
   const ordered = orderLines.reduce((sum, l) => sum + l.quantity, 0);
   let back = 0;
   for (const q of acceptedBack.values()) back += q;

@@ -277,7 +277,7 @@ export type Mutation = {
   connectIntegration: Integration;
   /**
    * Creates an order. Idempotent per merchant and mode: the same idempotencyKey with the same body returns the same
-   * order; with another body it fails with IDEMPOTENCY_CONFLICT.
+   * order; with another body it fails with IDEMPOTENCY_KEY_REUSED.
    */
   createOrder: Order;
   /** Configures a retention offer (orders:update). */
@@ -1121,13 +1121,11 @@ export type FederationReferenceTypes = ResolversObject<{
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
   AcceptQuoteInput: AcceptQuoteInput;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   AcceptQuotePayload: ResolverTypeWrapper<AcceptQuoteResult>;
   Address: ResolverTypeWrapper<Address>;
   AddressInput: AddressInput;
   AuditChainVerification: ResolverTypeWrapper<AuditChainVerification>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   AuditFilter: AuditFilter;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   AuditLog: ResolverTypeWrapper<Grouping>;
@@ -1190,18 +1188,18 @@ export type ResolversTypes = ResolversObject<{
   ReturnRefundFailure: ResolverTypeWrapper<ReturnRefundFailure>;
   ReturnStatus: ReturnStatus;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
   AcceptQuoteInput: AcceptQuoteInput;
-  String: Scalars['String']['output'];
   AcceptQuotePayload: AcceptQuoteResult;
   Address: Address;
   AddressInput: AddressInput;
   AuditChainVerification: AuditChainVerification;
   Int: Scalars['Int']['output'];
-  Boolean: Scalars['Boolean']['output'];
   AuditFilter: AuditFilter;
   ID: Scalars['ID']['output'];
   AuditLog: Grouping;
@@ -1253,7 +1251,17 @@ export type ResolversParentTypes = ResolversObject<{
   ReturnReasonUpdate: ReturnReasonUpdate;
   ReturnRefundFailure: ReturnRefundFailure;
   Subscription: Record<PropertyKey, never>;
+  Boolean: Scalars['Boolean']['output'];
+  String: Scalars['String']['output'];
 }>;
+
+export type EventFeedDirectiveArgs = {
+  all?: Maybe<Scalars['Boolean']['input']>;
+  prefixes?: Maybe<Array<Scalars['String']['input']>>;
+  types?: Maybe<Array<Scalars['String']['input']>>;
+};
+
+export type EventFeedDirectiveResolver<Result, Parent, ContextType = Context, Args = EventFeedDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type AcceptQuotePayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AcceptQuotePayload'] = ResolversParentTypes['AcceptQuotePayload']> = ResolversObject<{
   order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
@@ -1697,3 +1705,6 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Subscription?: SubscriptionResolvers<ContextType>;
 }>;
 
+export type DirectiveResolvers<ContextType = Context> = ResolversObject<{
+  eventFeed?: EventFeedDirectiveResolver<any, any, ContextType>;
+}>;

@@ -1,8 +1,16 @@
 import { formatMinorUnitsDecimal, notFound } from '@ipay/platform';
 import { renderQuotePdf } from '../adapters/quote-pdf.ts';
 import type { OrderRow, QuoteDelivery as QuoteDeliveryRow, QuoteRow } from '../db/schema.ts';
-import type { AcceptQuotePayloadResolvers, MutationResolvers, QueryResolvers, QuoteMarginResolvers, QuoteResolvers, QuoteSettingsResolvers, QuoteTaxResolvers } from '../generated/graphql.ts';
-import { acceptQuote, listQuotes, quoteSettingsOf, requestQuote, setQuoteSettings } from '../services/quotes.ts';
+import type {
+  AcceptQuotePayloadResolvers,
+  MutationResolvers,
+  QueryResolvers,
+  QuoteMarginResolvers,
+  QuoteResolvers,
+  QuoteSettingsResolvers,
+  QuoteTaxResolvers,
+} from '../generated/graphql.ts';
+import { acceptQuote, listQuotes, quoteSettingsOf, requestQuote, setQuoteSettings } from '../app/quotes.ts';
 
 export type QuoteDeliveryView = QuoteDeliveryRow & { carrierCostAmount: number | null; currency: string };
 export interface AcceptQuoteResult {
@@ -13,11 +21,18 @@ export interface AcceptQuoteResult {
 const money = (amount: number | null | undefined, currency: string) => (amount === null || amount === undefined ? null : { amount, currency });
 
 /** ISSUED past validUntil reads as EXPIRED (the stored status stays ISSUED: expiry is a matter of time, not an event). */
-export const quoteStatusOf = (q: QuoteRow, now = new Date()) => (q.status === 'ISSUED' && q.validUntil && now.getTime() >= q.validUntil.getTime() ? 'EXPIRED' : q.status);
+export const quoteStatusOf = (q: QuoteRow, now = new Date()) =>
+  q.status === 'ISSUED' && q.validUntil && now.getTime() >= q.validUntil.getTime() ? 'EXPIRED' : q.status;
 
-const branding = (q: Pick<QuoteRow, 'terms'>) => ({ name: q.terms.brandName, logoUrl: q.terms.logoUrl, primaryColor: q.terms.primaryColor, accentColor: q.terms.accentColor });
+const branding = (q: Pick<QuoteRow, 'terms'>) => ({
+  name: q.terms.brandName,
+  logoUrl: q.terms.logoUrl,
+  primaryColor: q.terms.primaryColor,
+  accentColor: q.terms.accentColor,
+});
 
-const decimal = (amount: number | null, currency: string) => (amount === null ? null : { amount_minor: amount, amount: formatMinorUnitsDecimal(amount, currency), currency });
+const decimal = (amount: number | null, currency: string) =>
+  amount === null ? null : { amount_minor: amount, amount: formatMinorUnitsDecimal(amount, currency), currency };
 
 /** The quote as a JSON document: what the PDF shows, amounts in minor units and as exact decimals. */
 export function quoteDocument(q: QuoteRow) {
@@ -30,7 +45,12 @@ export function quoteDocument(q: QuoteRow) {
     deliveries: q.deliveries.map((d, i) => ({ ...d, carrier_cost: decimal(q.carrierCosts?.[i] ?? null, q.currency) })),
     carrier_cost: decimal(q.carrierCost, q.currency),
     ipay_fee: decimal(q.ipayFee, q.currency),
-    margin: { kind: q.terms.marginKind, basis_points: q.terms.marginBasisPoints, rule_amount_minor: q.terms.marginAmount, amount: decimal(q.marginAmount, q.currency) },
+    margin: {
+      kind: q.terms.marginKind,
+      basis_points: q.terms.marginBasisPoints,
+      rule_amount_minor: q.terms.marginAmount,
+      amount: decimal(q.marginAmount, q.currency),
+    },
     tax: { label: q.terms.taxLabel, basis_points: q.terms.taxBasisPoints, amount: decimal(q.taxAmount, q.currency) },
     total: decimal(q.totalAmount, q.currency),
     issued_at: q.issuedAt?.toISOString() ?? null,
@@ -87,5 +107,6 @@ export const quoteMutations: Pick<MutationResolvers, 'setQuoteSettings' | 'reque
 };
 
 export const AcceptQuotePayload: AcceptQuotePayloadResolvers = {
-  order: async (result, _, { loaders }) => ((await loaders.orderById.load(result.orderId)) as OrderRow | null) ?? Promise.reject(notFound('Order', result.orderId)),
+  order: async (result, _, { loaders }) =>
+    ((await loaders.orderById.load(result.orderId)) as OrderRow | null) ?? Promise.reject(notFound('Order', result.orderId)),
 };

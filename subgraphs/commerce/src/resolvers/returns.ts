@@ -20,11 +20,19 @@ export const Return: ReturnResolvers = {
   },
   merchant: (r) => ({ id: r.merchantId }),
   reasonLabel: async (r, _, { loaders }) => (await loaders.returnReasonByKey.load(`${r.merchantId}:${r.reasonCode}`))?.label ?? null,
-  lines: (r) => r.lines.map((l) => ({ sku: l.sku, name: l.name, quantity: l.quantity, unitAmount: money(l.unitAmount, r.currency), total: money(l.unitAmount * l.quantity, r.currency) })),
+  lines: (r) =>
+    r.lines.map((l) => ({
+      sku: l.sku,
+      name: l.name,
+      quantity: l.quantity,
+      unitAmount: money(l.unitAmount, r.currency),
+      total: money(l.unitAmount * l.quantity, r.currency),
+    })),
   value: (r) => money(r.valueAmount, r.currency),
   offers: (r) => (r.confirmedAt ? [] : r.offeredOffers.map((o) => offerView(o, r.currency))),
   acceptedOffer: (r) => (r.acceptedOffer ? offerView(r.acceptedOffer, r.currency) : null),
-  inspection: (r: ReturnRow) => (r.inspectedAt && r.inspectionApproved !== null ? { approved: r.inspectionApproved, note: r.inspectionNote, inspectedAt: r.inspectedAt } : null),
+  inspection: (r: ReturnRow) =>
+    r.inspectedAt && r.inspectionApproved !== null ? { approved: r.inspectionApproved, note: r.inspectionNote, inspectedAt: r.inspectedAt } : null,
   refundRequested: (r) => (r.refundRequestedAmount === null ? null : money(r.refundRequestedAmount, r.currency)),
   refunded: (r) => (r.refundedAmount === null ? null : money(r.refundedAmount, r.currency)),
   refundFailure: (r) => (r.refundFailureCode ? { code: r.refundFailureCode, reason: r.refundFailureReason ?? '' } : null),

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ORDER_STATUSES, ORDER_TRANSITIONS, assertTransition, canTransition, statusForEvent, transitionForEvent, type OrderStatus } from '../../src/domain/order-status.ts';
+import {
+  ORDER_STATUSES,
+  ORDER_TRANSITIONS,
+  assertTransition,
+  canTransition,
+  statusForEvent,
+  transitionForEvent,
+  type OrderStatus,
+} from '../../src/domain/order-status.ts';
 
 const LEGAL: [OrderStatus, OrderStatus][] = [
   ['CREATED', 'AWAITING_PAYMENT'],
@@ -38,7 +46,9 @@ describe('order state machine', () => {
 
   it.each(ALL_PAIRS.filter(([f, t]) => !isLegal(f, t)))('refuses %s → %s with ILLEGAL_TRANSITION', (from, to) => {
     expect(canTransition(from, to)).toBe(false);
-    expect(() => assertTransition(from, to)).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'ILLEGAL_TRANSITION', from, to }) }));
+    expect(() => assertTransition(from, to)).toThrow(
+      expect.objectContaining({ extensions: expect.objectContaining({ code: 'ILLEGAL_TRANSITION', from, to }) }),
+    );
   });
 
   it.each(LEGAL)('allows %s → %s', (from, to) => {

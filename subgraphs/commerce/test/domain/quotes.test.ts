@@ -4,9 +4,20 @@ import { marginOf, quoteAcceptable, quoteTotals, QuoteRuleError, validateColour,
 describe('quote engine rules', () => {
   it('prices each margin rule over carrier cost + fee, tax over cost + margin, half up', () => {
     // cost 2045 + 95 = 2140; 15 % = 321; no tax.
-    expect(quoteTotals({ carrierCost: 2045, ipayFee: 95 }, { kind: 'PERCENTAGE', basisPoints: 1500, amount: 0 }, 0)).toEqual({ carrierCost: 2045, ipayFee: 95, cost: 2140, margin: 321, tax: 0, total: 2461 });
+    expect(quoteTotals({ carrierCost: 2045, ipayFee: 95 }, { kind: 'PERCENTAGE', basisPoints: 1500, amount: 0 }, 0)).toEqual({
+      carrierCost: 2045,
+      ipayFee: 95,
+      cost: 2140,
+      margin: 321,
+      tax: 0,
+      total: 2461,
+    });
     // fixed 250; 21 % of 2390 = 501.9 → 502.
-    expect(quoteTotals({ carrierCost: 2045, ipayFee: 95 }, { kind: 'FIXED', basisPoints: 0, amount: 250 }, 2100)).toMatchObject({ margin: 250, tax: 502, total: 2892 });
+    expect(quoteTotals({ carrierCost: 2045, ipayFee: 95 }, { kind: 'FIXED', basisPoints: 0, amount: 250 }, 2100)).toMatchObject({
+      margin: 250,
+      tax: 502,
+      total: 2892,
+    });
     // 5 % of 2140 = 107 < 900 floor; 5 % of 30000 = 1500 > floor.
     expect(marginOf({ kind: 'MINIMUM', basisPoints: 500, amount: 900 }, 2140)).toBe(900);
     expect(marginOf({ kind: 'MINIMUM', basisPoints: 500, amount: 900 }, 30000)).toBe(1500);

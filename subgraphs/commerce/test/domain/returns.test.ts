@@ -43,7 +43,9 @@ describe('return state machine', () => {
     for (const from of RETURN_STATUSES)
       for (const to of RETURN_STATUSES) {
         if (RETURN_TRANSITIONS[from].includes(to)) continue;
-        expect(() => assertReturnTransition(from, to)).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'ILLEGAL_RETURN_TRANSITION', from, to }) }));
+        expect(() => assertReturnTransition(from, to)).toThrow(
+          expect.objectContaining({ extensions: expect.objectContaining({ code: 'ILLEGAL_RETURN_TRANSITION', from, to }) }),
+        );
       }
   });
 
@@ -73,18 +75,52 @@ describe('return lines', () => {
     };
     expect(err(() => returnLinesFor(LINES, [{ sku: 'HAT', quantity: 1 }], new Map()))).toBe('lines.0.sku');
     expect(err(() => returnLinesFor(LINES, [{ sku: 'MUG-1', quantity: 0 }], new Map()))).toBe('lines.0.quantity');
-    expect(err(() => returnLinesFor(LINES, [{ sku: 'MUG-1', quantity: 1 }, { sku: 'MUG-1', quantity: 2 }], new Map()))).toBe('lines.1.quantity');
+    expect(
+      err(() =>
+        returnLinesFor(
+          LINES,
+          [
+            { sku: 'MUG-1', quantity: 1 },
+            { sku: 'MUG-1', quantity: 2 },
+          ],
+          new Map(),
+        ),
+      ),
+    ).toBe('lines.1.quantity');
     expect(err(() => returnLinesFor(LINES, [{ sku: 'MUG-1', quantity: 1 }], new Map([['MUG-1', 2]])))).toBe('lines.0.quantity');
-    expect(err(() => returnLinesFor(LINES, [], new Map([['MUG-1', 2], ['TEE-1', 1]])))).toBe('lines');
+    expect(
+      err(() =>
+        returnLinesFor(
+          LINES,
+          [],
+          new Map([
+            ['MUG-1', 2],
+            ['TEE-1', 1],
+          ]),
+        ),
+      ),
+    ).toBe('lines');
   });
 });
 
 describe('retention offers', () => {
-  const rule = (r: Partial<RetentionOfferRule>): RetentionOfferRule => ({ id: 'rof_1', kind: 'EXCHANGE', partialRefundBps: null, bonusBps: null, reasonCodes: null, active: true, ...r });
+  const rule = (r: Partial<RetentionOfferRule>): RetentionOfferRule => ({
+    id: 'rof_1',
+    kind: 'EXCHANGE',
+    partialRefundBps: null,
+    bonusBps: null,
+    reasonCodes: null,
+    active: true,
+    ...r,
+  });
 
   it('prices each kind in integer minor units (half up)', () => {
     expect(priceOffer(rule({ kind: 'EXCHANGE' }), 2000)).toMatchObject({ refundAmount: 0, storeCreditAmount: 0, savedAmount: 2000, goodsReturned: true });
-    expect(priceOffer(rule({ kind: 'PARTIAL_REFUND', partialRefundBps: 3000 }), 7040)).toMatchObject({ refundAmount: 2112, savedAmount: 4928, goodsReturned: false });
+    expect(priceOffer(rule({ kind: 'PARTIAL_REFUND', partialRefundBps: 3000 }), 7040)).toMatchObject({
+      refundAmount: 2112,
+      savedAmount: 4928,
+      goodsReturned: false,
+    });
     expect(priceOffer(rule({ kind: 'PARTIAL_REFUND', partialRefundBps: 3333 }), 1001)).toMatchObject({ refundAmount: 334 });
     expect(priceOffer(rule({ kind: 'STORE_CREDIT', bonusBps: 1000 }), 9040)).toMatchObject({ storeCreditAmount: 9944, savedAmount: 9040 });
   });
@@ -106,7 +142,15 @@ describe('retention offers', () => {
 describe('order after returns', () => {
   it('is PARTIALLY_RETURNED for some units, RETURNED for all, unchanged for none', () => {
     expect(orderStatusAfterReturns(LINES, new Map([['MUG-1', 1]]))).toBe('PARTIALLY_RETURNED');
-    expect(orderStatusAfterReturns(LINES, new Map([['MUG-1', 2], ['TEE-1', 1]]))).toBe('RETURNED');
+    expect(
+      orderStatusAfterReturns(
+        LINES,
+        new Map([
+          ['MUG-1', 2],
+          ['TEE-1', 1],
+        ]),
+      ),
+    ).toBe('RETURNED');
     expect(orderStatusAfterReturns(LINES, new Map())).toBeNull();
   });
 

@@ -166,7 +166,9 @@ export function parseGenericInvoice(csv: string, mapping: GenericMapping, facts:
     const at = `input.csv row ${index + 2}`;
     const tracking = record[mapping.trackingNumber]?.trim();
     if (!tracking) throw badUserInput(at, `column "${mapping.trackingNumber}" is empty`);
-    const charges: BilledCharge[] = [{ kind: 'BASE', code: 'BASE', description: mapping.amount, amountMinor: amount(record[mapping.amount], currency, `${at} column "${mapping.amount}"`) }];
+    const charges: BilledCharge[] = [
+      { kind: 'BASE', code: 'BASE', description: mapping.amount, amountMinor: amount(record[mapping.amount], currency, `${at} column "${mapping.amount}"`) },
+    ];
     for (const column of mapping.surcharges ?? []) {
       const value = record[column]?.trim();
       if (!value) continue;

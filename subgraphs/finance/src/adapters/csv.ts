@@ -45,7 +45,17 @@ export function csvField(value: string | number | null | undefined, text = false
 const row = (fields: string[]) => `${fields.join(',')}\r\n`;
 
 function settlementFields(s: SettlementRow) {
-  return [s.id, s.merchantId, csvField(s.merchantSlug, true), s.currency, s.periodKind, s.periodStart.toISOString(), s.periodEnd.toISOString(), s.status, accountingState(s.status)];
+  return [
+    s.id,
+    s.merchantId,
+    csvField(s.merchantSlug, true),
+    s.currency,
+    s.periodKind,
+    s.periodStart.toISOString(),
+    s.periodEnd.toISOString(),
+    s.status,
+    accountingState(s.status),
+  ];
 }
 
 export const csvHeader = () => row([...CSV_COLUMNS]);
@@ -75,7 +85,25 @@ export function csvLine({ settlement: s, line: l }: ExportRecord): string {
 
 export function csvTotal(s: SettlementRow): string {
   const amount = (v: number) => formatMinorUnits(v, s.currency);
-  return row(['TOTAL', ...settlementFields(s), '', '', '', '', '', '', '', amount(s.grossAmount), amount(s.feeAmount), amount(s.netAmount), String(s.lineCount), '', '', csvField(s.payoutReference, true), s.paidAt?.toISOString() ?? '']);
+  return row([
+    'TOTAL',
+    ...settlementFields(s),
+    '',
+    '',
+    '',
+    '',
+    '',
+    '',
+    '',
+    amount(s.grossAmount),
+    amount(s.feeAmount),
+    amount(s.netAmount),
+    String(s.lineCount),
+    '',
+    '',
+    csvField(s.payoutReference, true),
+    s.paidAt?.toISOString() ?? '',
+  ]);
 }
 
 /** CSV of a stream of records: header, LINE rows, and a TOTAL row whenever a settlement's lines end. */

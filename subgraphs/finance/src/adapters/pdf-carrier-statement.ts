@@ -14,7 +14,11 @@ export interface CarrierStatementDocument {
  * (creation date fixed to `generatedAt`).
  */
 export function renderCarrierStatementPdf(doc: CarrierStatementDocument): Promise<Buffer> {
-  const pdf = new PDFDocument({ size: 'A4', margin: 48, info: { Title: `Statement ${doc.carrierCode.toUpperCase()} ${doc.report.asOf}`, Author: 'IPAY Finance', CreationDate: doc.generatedAt } });
+  const pdf = new PDFDocument({
+    size: 'A4',
+    margin: 48,
+    info: { Title: `Statement ${doc.carrierCode.toUpperCase()} ${doc.report.asOf}`, Author: 'IPAY Finance', CreationDate: doc.generatedAt },
+  });
   const chunks: Buffer[] = [];
   const done = new Promise<Buffer>((resolve, reject) => {
     pdf.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -38,7 +42,14 @@ export function renderCarrierStatementPdf(doc: CarrierStatementDocument): Promis
   row(['Invoice', 'Invoice date', 'Age (days)', 'Bucket', 'Open amount', 'Currency'], true);
   for (const item of report.items) {
     if (pdf.y > 760) pdf.addPage();
-    row([item.invoiceNumber, item.invoiceDate, String(item.ageDays), BUCKET_LABELS[item.bucket], formatMinorUnits(item.openMinor, item.currency), item.currency]);
+    row([
+      item.invoiceNumber,
+      item.invoiceDate,
+      String(item.ageDays),
+      BUCKET_LABELS[item.bucket],
+      formatMinorUnits(item.openMinor, item.currency),
+      item.currency,
+    ]);
   }
   if (!report.items.length) row(['No open items.']);
   pdf.moveDown();
@@ -46,7 +57,8 @@ export function renderCarrierStatementPdf(doc: CarrierStatementDocument): Promis
   pdf.font('Helvetica-Bold').fontSize(11).text('Aging');
   pdf.moveDown(0.3);
   for (const totals of report.totals) {
-    for (const bucket of AGING_BUCKETS) row([`${BUCKET_LABELS[bucket]}`, '', '', '', formatMinorUnits(totals.buckets[bucket], totals.currency), totals.currency]);
+    for (const bucket of AGING_BUCKETS)
+      row([`${BUCKET_LABELS[bucket]}`, '', '', '', formatMinorUnits(totals.buckets[bucket], totals.currency), totals.currency]);
     row(['Total open', '', '', '', formatMinorUnits(totals.totalMinor, totals.currency), totals.currency], true);
     pdf.moveDown(0.5);
   }

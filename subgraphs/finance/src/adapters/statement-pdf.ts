@@ -19,7 +19,17 @@ const KIND_LABEL = { COLLECTION: 'Collection', REFUND: 'Refund', ADJUSTMENT: 'Ad
  */
 export function renderStatementPdf({ settlement: s, lines, fees }: StatementInput): Promise<Buffer> {
   const stamp = s.closedAt ?? s.createdAt;
-  const doc = new PDFDocument({ size: 'A4', margin: 48, info: { Title: `IPAY settlement statement ${s.id}`, Author: 'IPAY', Subject: `${s.merchantSlug} ${periodLabel(s.periodStart, s.periodEnd)}`, CreationDate: stamp, ModDate: stamp } });
+  const doc = new PDFDocument({
+    size: 'A4',
+    margin: 48,
+    info: {
+      Title: `IPAY settlement statement ${s.id}`,
+      Author: 'IPAY',
+      Subject: `${s.merchantSlug} ${periodLabel(s.periodStart, s.periodEnd)}`,
+      CreationDate: stamp,
+      ModDate: stamp,
+    },
+  });
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
   const done = new Promise<Buffer>((resolve, reject) => {
@@ -42,7 +52,9 @@ export function renderStatementPdf({ settlement: s, lines, fees }: StatementInpu
   if (!fees.length) doc.text('No fees on this statement.');
   for (const f of fees) {
     const scope = f.merchantId ? 'merchant schedule' : 'platform schedule';
-    doc.text(`${f.id}: ${amount(f.feeAmount)} per order, ${scope}, valid from ${f.validFrom.toISOString().slice(0, 10)}${f.validTo ? ` to ${f.validTo.toISOString().slice(0, 10)}` : ''}`);
+    doc.text(
+      `${f.id}: ${amount(f.feeAmount)} per order, ${scope}, valid from ${f.validFrom.toISOString().slice(0, 10)}${f.validTo ? ` to ${f.validTo.toISOString().slice(0, 10)}` : ''}`,
+    );
   }
 
   doc.moveDown().font('Helvetica-Bold').text(`Lines (${lines.length})`);
@@ -67,10 +79,20 @@ export function renderStatementPdf({ settlement: s, lines, fees }: StatementInpu
     doc.x = left;
     doc.y = bottom + 2;
   };
-  cell(columns.map((c) => c.title), true);
+  cell(
+    columns.map((c) => c.title),
+    true,
+  );
   for (const l of lines) {
     const trace = [l.orderId, l.paymentSessionId, l.refundId && `refund ${l.refundId}`, l.reason && `reason: ${l.reason}`].filter(Boolean).join('\n');
-    cell([l.occurredAt.toISOString().slice(0, 10), KIND_LABEL[l.kind], trace || '-', formatMinorUnits(l.grossAmount, s.currency), formatMinorUnits(l.feeAmount, s.currency), formatMinorUnits(l.netAmount, s.currency)]);
+    cell([
+      l.occurredAt.toISOString().slice(0, 10),
+      KIND_LABEL[l.kind],
+      trace || '-',
+      formatMinorUnits(l.grossAmount, s.currency),
+      formatMinorUnits(l.feeAmount, s.currency),
+      formatMinorUnits(l.netAmount, s.currency),
+    ]);
   }
 
   doc.moveDown().font('Helvetica-Bold').fontSize(10).text('Totals', left);

@@ -70,7 +70,9 @@ export async function importCarrierInvoice(
     .from(carrierInvoices)
     .where(and(eq(carrierInvoices.carrierCode, carrierCode), eq(carrierInvoices.invoiceNumber, invoice.invoiceNumber), eq(carrierInvoices.livemode, livemode)));
   if (existing) {
-    throw domainError('CARRIER_INVOICE_ALREADY_IMPORTED', `invoice ${invoice.invoiceNumber} of ${carrierCode} was imported already`, { invoiceId: existing.id });
+    throw domainError('CARRIER_INVOICE_ALREADY_IMPORTED', `invoice ${invoice.invoiceNumber} of ${carrierCode} was imported already`, {
+      invoiceId: existing.id,
+    });
   }
 
   const trackingNumbers = [...new Set(invoice.parcels.map((p) => p.trackingNumber))];
@@ -80,9 +82,18 @@ export async function importCarrierInvoice(
     const rows = await uow.tx
       .select()
       .from(shipmentProjections)
-      .where(and(eq(shipmentProjections.carrierCode, carrierCode), eq(shipmentProjections.livemode, livemode), inArray(shipmentProjections.trackingNumber, batch)));
+      .where(
+        and(eq(shipmentProjections.carrierCode, carrierCode), eq(shipmentProjections.livemode, livemode), inArray(shipmentProjections.trackingNumber, batch)),
+      );
     for (const r of rows) {
-      shipments.set(r.trackingNumber, { shipmentId: r.shipmentId, orderId: r.orderId, weightGrams: r.weightGrams, zone: r.zone, expectedMinor: r.expectedCostMinor, currency: r.expectedCurrency });
+      shipments.set(r.trackingNumber, {
+        shipmentId: r.shipmentId,
+        orderId: r.orderId,
+        weightGrams: r.weightGrams,
+        zone: r.zone,
+        expectedMinor: r.expectedCostMinor,
+        currency: r.expectedCurrency,
+      });
     }
     const prior = await uow.tx
       .selectDistinct({ trackingNumber: carrierInvoiceLines.trackingNumber })
@@ -142,7 +153,16 @@ export async function importCarrierInvoice(
     entityType: 'CarrierInvoice',
     entityId: created.id,
     merchantId: null,
-    after: { carrierCode, invoiceNumber: created.invoiceNumber, invoiceDate: created.invoiceDate, layout: created.layout, currency: created.currency, total: created.totalMinor, status: created.status, summary: wire },
+    after: {
+      carrierCode,
+      invoiceNumber: created.invoiceNumber,
+      invoiceDate: created.invoiceDate,
+      layout: created.layout,
+      currency: created.currency,
+      total: created.totalMinor,
+      status: created.status,
+      summary: wire,
+    },
   });
   const base = { invoice_id: created.id, carrier: carrierCode, invoice_number: created.invoiceNumber };
   uow.emit({
@@ -153,7 +173,8 @@ export async function importCarrierInvoice(
     carrierCode,
     payload: { ...base, invoice_date: created.invoiceDate, layout: created.layout, total: wireMoney(created.totalMinor, created.currency), summary: wire },
   });
-  if (summary.reconciled) uow.emit({ type: 'carrier_invoice.reconciled', subjectId: created.id, merchantId: null, livemode, carrierCode, payload: { ...base, summary: wire } });
+  if (summary.reconciled)
+    uow.emit({ type: 'carrier_invoice.reconciled', subjectId: created.id, merchantId: null, livemode, carrierCode, payload: { ...base, summary: wire } });
   return created;
 }
 
@@ -174,7 +195,8 @@ export async function resolveInvoiceLine(
   const refusal = refuseResolution(line, input.resolution);
   if (refusal === 'LINE_MATCHED') throw domainError('INVOICE_LINE_MATCHED', `line ${line.id} matched the expected cost; there is nothing to resolve`);
   if (refusal === 'LINE_ALREADY_RESOLVED') throw domainError('INVOICE_LINE_ALREADY_RESOLVED', `line ${line.id} was resolved as ${line.resolution} already`);
-  if (refusal === 'NO_EXPECTED_AMOUNT') throw domainError('INVOICE_LINE_HAS_NO_EXPECTED_COST', `line ${line.id} has no expected cost to accept (${line.reason})`);
+  if (refusal === 'NO_EXPECTED_AMOUNT')
+    throw domainError('INVOICE_LINE_HAS_NO_EXPECTED_COST', `line ${line.id} has no expected cost to accept (${line.reason})`);
   const [updated] = await uow.tx
     .update(carrierInvoiceLines)
     .set({ resolution: input.resolution, resolutionNote: input.note, resolvedBy: input.resolvedBy, resolvedAt: now })
@@ -185,7 +207,11 @@ export async function resolveInvoiceLine(
   const summary = await invoiceSummary(uow.tx, line.invoiceId);
   let current = invoice!;
   if (summary.reconciled && current.status !== 'RECONCILED') {
-    [current] = await uow.tx.update(carrierInvoices).set({ status: 'RECONCILED', reconciledAt: now }).where(eq(carrierInvoices.id, current.id)).returning() as [CarrierInvoiceRow];
+    [current] = (await uow.tx
+      .update(carrierInvoices)
+      .set({ status: 'RECONCILED', reconciledAt: now })
+      .where(eq(carrierInvoices.id, current.id))
+      .returning()) as [CarrierInvoiceRow];
   }
   const approvedMinor = input.resolution === 'ACCEPT_CARRIER' ? line.billedMinor : input.resolution === 'ACCEPT_EXPECTED' ? (line.expectedMinor ?? 0) : 0;
   uow.audit({
@@ -203,10 +229,24 @@ export async function resolveInvoiceLine(
     merchantId: null,
     livemode: current.livemode,
     carrierCode: current.carrierCode,
-    payload: { ...base, line_id: line.id, tracking_number: line.trackingNumber, resolution: input.resolution, reason: line.reason, approved: wireMoney(approvedMinor, current.currency) },
+    payload: {
+      ...base,
+      line_id: line.id,
+      tracking_number: line.trackingNumber,
+      resolution: input.resolution,
+      reason: line.reason,
+      approved: wireMoney(approvedMinor, current.currency),
+    },
   });
   if (current.status === 'RECONCILED' && invoice!.status !== 'RECONCILED') {
-    uow.emit({ type: 'carrier_invoice.reconciled', subjectId: current.id, merchantId: null, livemode: current.livemode, carrierCode: current.carrierCode, payload: { ...base, summary: wireSummary(summary, current.currency) } });
+    uow.emit({
+      type: 'carrier_invoice.reconciled',
+      subjectId: current.id,
+      merchantId: null,
+      livemode: current.livemode,
+      carrierCode: current.carrierCode,
+      payload: { ...base, summary: wireSummary(summary, current.currency) },
+    });
   }
   return { line: updated!, invoice: current };
 }
@@ -221,7 +261,11 @@ export async function recordInvoicePayment(uow: Uow, input: { invoiceId: string;
   if (!invoice) throw notFound('CarrierInvoice', input.invoiceId);
   const open = invoice.totalMinor - invoice.paidMinor;
   if (input.amountMinor > open) {
-    throw domainError('PAYMENT_EXCEEDS_OPEN_AMOUNT', `invoice ${invoice.invoiceNumber} has ${open} minor units open; a payment of ${input.amountMinor} exceeds it`, { open });
+    throw domainError(
+      'PAYMENT_EXCEEDS_OPEN_AMOUNT',
+      `invoice ${invoice.invoiceNumber} has ${open} minor units open; a payment of ${input.amountMinor} exceeds it`,
+      { open },
+    );
   }
   const [updated] = await uow.tx
     .update(carrierInvoices)
@@ -229,14 +273,27 @@ export async function recordInvoicePayment(uow: Uow, input: { invoiceId: string;
     .where(eq(carrierInvoices.id, invoice.id))
     .returning();
   const row = updated!;
-  uow.audit({ action: 'carrier_invoice.record_payment', entityType: 'CarrierInvoice', entityId: row.id, merchantId: null, before: { paid: invoice.paidMinor }, after: { paid: row.paidMinor, amount: input.amountMinor } });
+  uow.audit({
+    action: 'carrier_invoice.record_payment',
+    entityType: 'CarrierInvoice',
+    entityId: row.id,
+    merchantId: null,
+    before: { paid: invoice.paidMinor },
+    after: { paid: row.paidMinor, amount: input.amountMinor },
+  });
   uow.emit({
     type: 'carrier_invoice.paid',
     subjectId: row.id,
     merchantId: null,
     livemode: row.livemode,
     carrierCode: row.carrierCode,
-    payload: { invoice_id: row.id, carrier: row.carrierCode, invoice_number: row.invoiceNumber, paid: wireMoney(input.amountMinor, row.currency), open: wireMoney(row.totalMinor - row.paidMinor, row.currency) },
+    payload: {
+      invoice_id: row.id,
+      carrier: row.carrierCode,
+      invoice_number: row.invoiceNumber,
+      paid: wireMoney(input.amountMinor, row.currency),
+      open: wireMoney(row.totalMinor - row.paidMinor, row.currency),
+    },
   });
   return row;
 }
@@ -245,4 +302,7 @@ export const linesOfInvoice = (db: Db, invoiceId: string) =>
   db.select().from(carrierInvoiceLines).where(eq(carrierInvoiceLines.invoiceId, invoiceId)).orderBy(asc(carrierInvoiceLines.lineNumber));
 
 export const unreconciledInvoices = (db: Db, livemode: boolean) =>
-  db.select().from(carrierInvoices).where(and(eq(carrierInvoices.livemode, livemode), ne(carrierInvoices.status, 'RECONCILED')));
+  db
+    .select()
+    .from(carrierInvoices)
+    .where(and(eq(carrierInvoices.livemode, livemode), ne(carrierInvoices.status, 'RECONCILED')));

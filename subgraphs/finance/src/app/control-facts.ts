@@ -29,13 +29,25 @@ export async function releaseFacts(db: Db, livemode: boolean): Promise<ReleaseFa
     .from(releaseProjections)
     .leftJoin(orderPaymentStates, eq(orderPaymentStates.orderId, releaseProjections.orderId))
     .where(and(eq(releaseProjections.livemode, livemode), sql`${orderPaymentStates.fullyPaid} is not true`));
-  return rows.map((r) => ({ orderId: r.release.orderId, releaseId: r.release.releaseId, eventType: r.release.type, releasedAt: r.release.occurredAt, paymentState: r.state, fullyPaid: r.fullyPaid }));
+  return rows.map((r) => ({
+    orderId: r.release.orderId,
+    releaseId: r.release.releaseId,
+    eventType: r.release.type,
+    releasedAt: r.release.occurredAt,
+    paymentState: r.state,
+    fullyPaid: r.fullyPaid,
+  }));
 }
 
 /** Fully paid orders paid at least `days` ago, with the settlement that holds them (if any). */
 export async function settledOrders(db: Db, livemode: boolean, now: Date, days: number): Promise<PaidOrderFact[]> {
   const rows = await db
-    .select({ orderId: orderPaymentStates.orderId, merchantId: orderPaymentStates.merchantId, paidAt: orderPaymentStates.paidAt, settlementId: settlementLines.settlementId })
+    .select({
+      orderId: orderPaymentStates.orderId,
+      merchantId: orderPaymentStates.merchantId,
+      paidAt: orderPaymentStates.paidAt,
+      settlementId: settlementLines.settlementId,
+    })
     .from(orderPaymentStates)
     // The order's collection line (refund and adjustment lines do not settle its collection).
     .leftJoin(settlementLines, and(eq(settlementLines.orderId, orderPaymentStates.orderId), eq(settlementLines.kind, 'COLLECTION')))
@@ -84,7 +96,14 @@ export async function invoiceFacts(db: Db, livemode: boolean): Promise<InvoiceFa
     .leftJoin(carrierInvoiceLines, eq(carrierInvoiceLines.invoiceId, carrierInvoices.id))
     .where(and(eq(carrierInvoices.livemode, livemode), ne(carrierInvoices.status, 'RECONCILED')))
     .groupBy(carrierInvoices.id);
-  return rows.map((r) => ({ invoiceId: r.invoiceId, carrierCode: r.carrierCode, invoiceNumber: r.invoiceNumber, importedAt: r.importedAt, reconciled: r.status === 'RECONCILED', unresolvedLines: Number(r.unresolved) }));
+  return rows.map((r) => ({
+    invoiceId: r.invoiceId,
+    carrierCode: r.carrierCode,
+    invoiceNumber: r.invoiceNumber,
+    importedAt: r.importedAt,
+    reconciled: r.status === 'RECONCILED',
+    unresolvedLines: Number(r.unresolved),
+  }));
 }
 
 export async function refundFacts(db: Db, livemode: boolean): Promise<RefundFact[]> {
@@ -98,13 +117,25 @@ export async function refundFacts(db: Db, livemode: boolean): Promise<RefundFact
   const states = await db
     .select()
     .from(orderPaymentStates)
-    .where(and(eq(orderPaymentStates.livemode, livemode), or(sql`${orderPaymentStates.refundedMinor} > 0`, orderIds.length ? inArray(orderPaymentStates.orderId, orderIds) : sql`false`)));
+    .where(
+      and(
+        eq(orderPaymentStates.livemode, livemode),
+        or(sql`${orderPaymentStates.refundedMinor} > 0`, orderIds.length ? inArray(orderPaymentStates.orderId, orderIds) : sql`false`),
+      ),
+    );
   const facts = new Map<string, RefundFact>();
   for (const s of states) {
-    facts.set(s.orderId, { orderId: s.orderId, currency: s.currency, capturedMinor: s.capturedMinor, refundedByStateMinor: s.refundedMinor, refundedByEventsMinor: Number(byOrder.get(s.orderId)?.refunded ?? 0) });
+    facts.set(s.orderId, {
+      orderId: s.orderId,
+      currency: s.currency,
+      capturedMinor: s.capturedMinor,
+      refundedByStateMinor: s.refundedMinor,
+      refundedByEventsMinor: Number(byOrder.get(s.orderId)?.refunded ?? 0),
+    });
   }
   for (const [orderId, s] of byOrder) {
-    if (!facts.has(orderId)) facts.set(orderId, { orderId, currency: s.currency, capturedMinor: 0, refundedByStateMinor: 0, refundedByEventsMinor: Number(s.refunded) });
+    if (!facts.has(orderId))
+      facts.set(orderId, { orderId, currency: s.currency, capturedMinor: 0, refundedByStateMinor: 0, refundedByEventsMinor: Number(s.refunded) });
   }
   return [...facts.values()].sort((a, b) => a.orderId.localeCompare(b.orderId));
 }

@@ -76,12 +76,33 @@ export async function runControls(
   const result = overallResult(outcomes);
   const results = await uow.tx
     .insert(controlResults)
-    .values(outcomes.map((o) => ({ runId: id, control: o.control, result: o.result, description: o.description, evidenceCount: o.evidence.length, evidence: o.evidence.slice(0, MAX_STORED_EVIDENCE) })))
+    .values(
+      outcomes.map((o) => ({
+        runId: id,
+        control: o.control,
+        result: o.result,
+        description: o.description,
+        evidenceCount: o.evidence.length,
+        evidence: o.evidence.slice(0, MAX_STORED_EVIDENCE),
+      })),
+    )
     .returning();
   const [run] = await uow.tx.update(controlRuns).set({ result, finishedAt: new Date() }).where(eq(controlRuns.id, id)).returning();
   const summary = outcomes.map((o) => ({ control: o.control, result: o.result, evidence_count: o.evidence.length }));
-  uow.audit({ action: 'controls.run', entityType: 'ControlRun', entityId: id, merchantId: null, after: { trigger: input.trigger, runDate, result, controls: summary } });
-  uow.emit({ type: 'controls.completed', subjectId: id, merchantId: null, livemode: input.livemode, payload: { run_id: id, trigger: input.trigger, run_date: runDate, result, controls: summary } });
+  uow.audit({
+    action: 'controls.run',
+    entityType: 'ControlRun',
+    entityId: id,
+    merchantId: null,
+    after: { trigger: input.trigger, runDate, result, controls: summary },
+  });
+  uow.emit({
+    type: 'controls.completed',
+    subjectId: id,
+    merchantId: null,
+    livemode: input.livemode,
+    payload: { run_id: id, trigger: input.trigger, run_date: runDate, result, controls: summary },
+  });
   return { run: run!, results, outcomes };
 }
 
@@ -120,7 +141,13 @@ export async function mailDigest(
   }
   return record(async (uow) => {
     const [updated] = await uow.tx.update(controlRuns).set({ digestMessageId, digestError }).where(eq(controlRuns.id, run.id)).returning();
-    uow.audit({ action: 'controls.digest', entityType: 'ControlRun', entityId: run.id, merchantId: null, after: { recipients: deps.config.digestTo, digestMessageId, digestError } });
+    uow.audit({
+      action: 'controls.digest',
+      entityType: 'ControlRun',
+      entityId: run.id,
+      merchantId: null,
+      after: { recipients: deps.config.digestTo, digestMessageId, digestError },
+    });
     return updated!;
   });
 }
@@ -144,12 +171,17 @@ async function lastScheduledRunDate(db: Db, livemode: boolean): Promise<string |
 }
 
 /** One scheduler tick: runs today's scheduled controls of each mode when due (as `system:controls`, with the digest). */
-export async function runDueControls(db: Db, deps: { mail: MailSender | null; config: ControlsConfig; logger: Logger }, now = new Date()): Promise<ControlRunRow[]> {
+export async function runDueControls(
+  db: Db,
+  deps: { mail: MailSender | null; config: ControlsConfig; logger: Logger },
+  now = new Date(),
+): Promise<ControlRunRow[]> {
   const done: ControlRunRow[] = [];
   for (const livemode of [false, true]) {
     if (!scheduledRunDue(now, deps.config.hourUtc, await lastScheduledRunDate(db, livemode))) continue;
     try {
-      const asSystem = <T>(work: (uow: Uow) => Promise<T>) => runMutation(db, { audit: { auditLog, auditHead }, outbox }, systemActor('system:controls', livemode), work);
+      const asSystem = <T>(work: (uow: Uow) => Promise<T>) =>
+        runMutation(db, { audit: { auditLog, auditHead }, outbox }, systemActor('system:controls', livemode), work);
       const ran = await asSystem((uow) => runControls(uow, deps, { livemode, trigger: 'SCHEDULED', now }));
       done.push(await mailDigest(ran, deps, asSystem));
     } catch (error) {

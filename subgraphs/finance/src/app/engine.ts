@@ -1,7 +1,17 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import { isFullyPaid, money, parseOrderPaymentState, runMutation, systemActor, type BusEvent, type DomainEvent, type Logger, type OrderPaymentStatePayload } from '@ipay/platform';
+import {
+  isFullyPaid,
+  money,
+  parseOrderPaymentState,
+  runMutation,
+  systemActor,
+  type BusEvent,
+  type DomainEvent,
+  type Logger,
+  type OrderPaymentStatePayload,
+} from '@ipay/platform';
 import * as schema from '../db/schema.ts';
-import { settlementLines, settlementOrders, settlementRefunds } from '../db/schema.ts';
+import { orderPaymentStates, settlementLines, settlementRefunds } from '../db/schema.ts';
 import { collectionLine, isCollectible, refundLine } from '../domain/settlement.ts';
 import { NothingToApply, unlessNothingToApply, type Db, type Uow } from './context.ts';
 import { addLine, feeFor, openSettlementFor } from './ledger.ts';
@@ -23,10 +33,17 @@ export function applyAsEngine(db: Db, livemode: boolean, work: (uow: Uow) => Pro
  */
 export const wasFullyPaid = (state: OrderPaymentStatePayload) => isFullyPaid(state) || (state.state === 'REFUNDED' && isCollectible(state));
 
+/** The same rule on the projection's row (the order's newest known state). */
+const rowWasFullyPaid = (row: schema.OrderPaymentStateRow) =>
+  row.fullyPaid ||
+  (row.state === 'REFUNDED' && isCollectible({ amount_due: { amount_minor: row.amountDueMinor }, captured: { amount_minor: row.capturedMinor } }));
+
 /**
- * order.payment_state_changed: keeps the order's payment fact (only a higher version replaces it) and, the first time
- * the order is fully paid, adds its COLLECTION line (captured amount, the fee in force when it was paid) to the
- * merchant's open settlement of the period it was paid in; then settles refunds that were waiting for it.
+ * order.payment_state_changed: keeps the order's payment state in the one projection `order_payment_states` (only a
+ * higher version replaces it) and, the first time the order is fully paid, adds its COLLECTION line (captured amount,
+ * the fee in force when it was paid) to the merchant's open settlement of the period it was paid in; then settles
+ * refunds that were waiting for it. The collection is decided on the projection's newest state, so an order the
+ * projection already holds as fully paid without a collection (e.g. folded in by migration 0009) is still collected.
  */
 export async function applyPaymentState(db: Db, event: Event, logger: Logger): Promise<boolean> {
   const state = parseOrderPaymentState(event.payload);
@@ -35,56 +52,92 @@ export async function applyPaymentState(db: Db, event: Event, logger: Logger): P
     return false;
   }
   const merchantId = event.merchantId;
-  const currency = state.amount_due.currency;
   return applyAsEngine(db, event.livemode, async (uow) => {
     const tx = uow.tx;
-    const [current] = await tx.select().from(settlementOrders).where(eq(settlementOrders.orderId, state.order_id)).for('update');
-    if (current && current.version >= state.version) throw new NothingToApply();
-    const paidAt = state.paid_at ? new Date(state.paid_at) : wasFullyPaid(state) ? new Date(event.occurredAt) : null;
-    const values = {
-      orderId: state.order_id,
-      merchantId,
-      merchantSlug: state.merchant,
-      livemode: event.livemode,
-      version: state.version,
-      state: state.state,
-      currency,
-      amountDue: state.amount_due.amount_minor,
-      captured: state.captured.amount_minor,
-      refunded: state.refunded.amount_minor,
-      paymentSessionId: state.payment_session_id,
-      psp: state.psp,
-      paidAt: current?.paidAt ?? paidAt,
-      lastEventId: event.id,
-      updatedAt: new Date(),
-    };
-    await tx.insert(settlementOrders).values(values).onConflictDoUpdate({ target: settlementOrders.orderId, set: values, setWhere: sql`${settlementOrders.version} < ${state.version}` });
-    uow.audit({ action: 'settlement_order.apply_payment_state', entityType: 'Order', entityId: state.order_id, merchantId, livemode: event.livemode, before: current ? { version: current.version, state: current.state } : undefined, after: { version: state.version, state: state.state, captured: values.captured, refunded: values.refunded } });
-
-    if (!wasFullyPaid(state)) return;
-    const [collected] = await tx.select({ id: settlementLines.id }).from(settlementLines).where(and(eq(settlementLines.orderId, state.order_id), eq(settlementLines.kind, 'COLLECTION')));
-    if (collected) return;
-    const at = values.paidAt!;
-    const fee = await feeFor(tx, merchantId, currency, at);
-    if (!fee) {
-      logger.warn({ orderId: state.order_id, currency }, 'no IPAY fee schedule covers this currency: the order is not settled');
+    const [current] = await tx.select().from(orderPaymentStates).where(eq(orderPaymentStates.orderId, state.order_id)).for('update');
+    let order = current;
+    if (!current || current.version < state.version) {
+      const paidAt = state.paid_at ? new Date(state.paid_at) : wasFullyPaid(state) ? new Date(event.occurredAt) : null;
+      const values = {
+        orderId: state.order_id,
+        merchantId,
+        merchantSlug: state.merchant,
+        livemode: event.livemode,
+        version: state.version,
+        state: state.state,
+        fullyPaid: isFullyPaid(state),
+        currency: state.amount_due.currency,
+        amountDueMinor: state.amount_due.amount_minor,
+        capturedMinor: state.captured.amount_minor,
+        refundedMinor: state.refunded.amount_minor,
+        paymentSessionId: state.payment_session_id,
+        psp: state.psp,
+        paidAt: current?.paidAt ?? paidAt,
+        lastEventId: event.id,
+        updatedAt: new Date(event.occurredAt),
+      };
+      const { orderId: _key, ...set } = values;
+      [order] = await tx
+        .insert(orderPaymentStates)
+        .values(values)
+        .onConflictDoUpdate({ target: orderPaymentStates.orderId, set, setWhere: sql`${orderPaymentStates.version} < excluded.version` })
+        .returning();
+      uow.audit({
+        action: 'order_payment_state.apply',
+        entityType: 'Order',
+        entityId: state.order_id,
+        merchantId,
+        livemode: event.livemode,
+        before: current ? { version: current.version, state: current.state } : undefined,
+        after: { version: state.version, state: state.state, captured: values.capturedMinor, refunded: values.refundedMinor },
+      });
+    }
+    if (!order || !rowWasFullyPaid(order) || !order.paidAt) {
+      if (order === current) throw new NothingToApply();
       return;
     }
-    const key = { merchantId, merchantSlug: state.merchant, livemode: event.livemode, currency };
+    const [collected] = await tx
+      .select({ id: settlementLines.id })
+      .from(settlementLines)
+      .where(and(eq(settlementLines.orderId, order.orderId), eq(settlementLines.kind, 'COLLECTION')));
+    if (collected) {
+      if (order === current) throw new NothingToApply();
+      return;
+    }
+    const at = order.paidAt;
+    const currency = order.currency;
+    const fee = await feeFor(tx, merchantId, currency, at);
+    if (!fee) {
+      logger.warn({ orderId: order.orderId, currency }, 'no IPAY fee schedule covers this currency: the order is not settled');
+      if (order === current) throw new NothingToApply();
+      return;
+    }
+    const key = { merchantId, merchantSlug: order.merchantSlug || state.merchant, livemode: order.livemode, currency };
     const target = await openSettlementFor(uow, key, at);
     await addLine(
       uow,
       target.settlement,
-      { kind: 'COLLECTION', amounts: collectionLine(money(state.captured.amount_minor, currency), fee.fee), orderId: state.order_id, paymentSessionId: state.payment_session_id, feeScheduleId: fee.entry.id, occurredAt: at },
+      {
+        kind: 'COLLECTION',
+        amounts: collectionLine(money(order.capturedMinor, currency), fee.fee),
+        orderId: order.orderId,
+        paymentSessionId: order.paymentSessionId,
+        feeScheduleId: fee.entry.id,
+        occurredAt: at,
+      },
       target.created,
     );
-    await settleWaitingRefunds(uow, state.order_id, key);
+    await settleWaitingRefunds(uow, order.orderId, key);
   });
 }
 
 /** Refunds of an order that arrived before its collection was settled. */
 async function settleWaitingRefunds(uow: Uow, orderId: string, key: Parameters<typeof openSettlementFor>[1]) {
-  const waiting = await uow.tx.select().from(settlementRefunds).where(and(eq(settlementRefunds.orderId, orderId), isNull(settlementRefunds.lineId))).orderBy(settlementRefunds.refundedAt);
+  const waiting = await uow.tx
+    .select()
+    .from(settlementRefunds)
+    .where(and(eq(settlementRefunds.orderId, orderId), isNull(settlementRefunds.lineId)))
+    .orderBy(settlementRefunds.refundedAt);
   for (const refund of waiting) await settleRefund(uow, refund, key);
 }
 
@@ -93,7 +146,14 @@ async function settleRefund(uow: Uow, refund: schema.SettlementRefundRow, key: P
   const { line } = await addLine(
     uow,
     target.settlement,
-    { kind: 'REFUND', amounts: refundLine(money(refund.amount, refund.currency)), orderId: refund.orderId, paymentSessionId: refund.paymentSessionId, refundId: refund.refundId, occurredAt: refund.refundedAt },
+    {
+      kind: 'REFUND',
+      amounts: refundLine(money(refund.amount, refund.currency)),
+      orderId: refund.orderId,
+      paymentSessionId: refund.paymentSessionId,
+      refundId: refund.refundId,
+      occurredAt: refund.refundedAt,
+    },
     target.created,
   );
   await uow.tx.update(settlementRefunds).set({ lineId: line.id }).where(eq(settlementRefunds.refundId, refund.refundId));
@@ -105,10 +165,21 @@ async function settleRefund(uow: Uow, refund: schema.SettlementRefundRow, key: P
  * collection is not settled yet waits for it.
  */
 export async function applyRefundCreated(db: Db, event: Event, logger: Logger): Promise<boolean> {
-  const p = event.payload as { order_id?: unknown; merchant?: unknown; refund?: { id?: unknown; payment_id?: unknown; amount_minor?: unknown; currency?: unknown } };
+  const p = event.payload as {
+    order_id?: unknown;
+    merchant?: unknown;
+    refund?: { id?: unknown; payment_id?: unknown; amount_minor?: unknown; currency?: unknown };
+  };
   const refund = p.refund;
   const amount = refund?.amount_minor;
-  if (typeof p.order_id !== 'string' || typeof refund?.id !== 'string' || typeof refund.currency !== 'string' || !Number.isSafeInteger(amount) || (amount as number) <= 0 || !event.merchantId) {
+  if (
+    typeof p.order_id !== 'string' ||
+    typeof refund?.id !== 'string' ||
+    typeof refund.currency !== 'string' ||
+    !Number.isSafeInteger(amount) ||
+    (amount as number) <= 0 ||
+    !event.merchantId
+  ) {
     logger.warn({ eventId: event.id }, 'refund.created without order_id, refund id or a positive amount; skipped');
     return false;
   }
@@ -130,11 +201,26 @@ export async function applyRefundCreated(db: Db, event: Event, logger: Logger): 
       .onConflictDoNothing()
       .returning();
     if (!row) throw new NothingToApply();
-    uow.audit({ action: 'settlement_refund.record', entityType: 'Refund', entityId: row.refundId, merchantId, livemode: event.livemode, after: { orderId: row.orderId, amount: row.amount, currency: row.currency } });
-    const [collected] = await tx.select({ id: settlementLines.id }).from(settlementLines).where(and(eq(settlementLines.orderId, row.orderId), eq(settlementLines.kind, 'COLLECTION')));
+    uow.audit({
+      action: 'settlement_refund.record',
+      entityType: 'Refund',
+      entityId: row.refundId,
+      merchantId,
+      livemode: event.livemode,
+      after: { orderId: row.orderId, amount: row.amount, currency: row.currency },
+    });
+    const [collected] = await tx
+      .select({ id: settlementLines.id })
+      .from(settlementLines)
+      .where(and(eq(settlementLines.orderId, row.orderId), eq(settlementLines.kind, 'COLLECTION')));
     if (!collected) return;
-    const [order] = await tx.select({ slug: settlementOrders.merchantSlug }).from(settlementOrders).where(eq(settlementOrders.orderId, row.orderId));
-    await settleRefund(uow, row, { merchantId, merchantSlug: order?.slug ?? (typeof p.merchant === 'string' ? p.merchant : ''), livemode: event.livemode, currency: row.currency });
+    const [order] = await tx.select({ slug: orderPaymentStates.merchantSlug }).from(orderPaymentStates).where(eq(orderPaymentStates.orderId, row.orderId));
+    await settleRefund(uow, row, {
+      merchantId,
+      merchantSlug: order?.slug ?? (typeof p.merchant === 'string' ? p.merchant : ''),
+      livemode: event.livemode,
+      currency: row.currency,
+    });
   });
 }
 

@@ -1,6 +1,14 @@
 import { and, asc, desc, eq, gt, inArray, lt, lte, sql } from 'drizzle-orm';
 import { newId, signedMoney, wireMoney } from '@ipay/platform';
-import { feeSchedules, settlementLines, settlementSettings, settlements, type FeeScheduleRow, type SettlementLineRow, type SettlementRow } from '../db/schema.ts';
+import {
+  feeSchedules,
+  settlementLines,
+  settlementSettings,
+  settlements,
+  type FeeScheduleRow,
+  type SettlementLineRow,
+  type SettlementRow,
+} from '../db/schema.ts';
 import { feeInForce, PLATFORM_MERCHANT } from '../domain/fees.ts';
 import { acceptsLines, type SettlementStatus } from '../domain/lifecycle.ts';
 import { periodContaining, type PeriodKind } from '../domain/periods.ts';
@@ -91,7 +99,18 @@ export async function openSettlementFor(uow: Uow, key: SettlementKey, at: Date):
     const end = after ? after.start : period.end;
     const inserted = await tx
       .insert(settlements)
-      .values({ id: newId('stl'), ...key, periodKind: kind, periodStart: start, periodEnd: end, status: 'OPEN', grossAmount: 0, feeAmount: 0, netAmount: 0, lineCount: 0 })
+      .values({
+        id: newId('stl'),
+        ...key,
+        periodKind: kind,
+        periodStart: start,
+        periodEnd: end,
+        status: 'OPEN',
+        grossAmount: 0,
+        feeAmount: 0,
+        netAmount: 0,
+        lineCount: 0,
+      })
       .onConflictDoNothing()
       .returning();
     if (inserted[0]) return { settlement: inserted[0], created: true };
@@ -117,7 +136,12 @@ export interface NewLine {
  * totals stay the sums of the lines (the deferred database check verifies it at commit). Audited; emits
  * `settlement.created` for a settlement this transaction created.
  */
-export async function addLine(uow: Uow, settlement: SettlementRow, line: NewLine, created: boolean): Promise<{ line: SettlementLineRow; settlement: SettlementRow }> {
+export async function addLine(
+  uow: Uow,
+  settlement: SettlementRow,
+  line: NewLine,
+  created: boolean,
+): Promise<{ line: SettlementLineRow; settlement: SettlementRow }> {
   const tx = uow.tx;
   const { gross, fee, net } = line.amounts;
   if (gross.currency !== settlement.currency) throw new Error(`a ${gross.currency} line cannot go into a ${settlement.currency} settlement`);
@@ -156,9 +180,29 @@ export async function addLine(uow: Uow, settlement: SettlementRow, line: NewLine
     merchantId: settlement.merchantId,
     livemode: settlement.livemode,
     before: created ? undefined : settlementSnapshot(settlement),
-    after: { ...settlementSnapshot(updated!), line: { id: row!.id, kind: row!.kind, orderId: row!.orderId, paymentSessionId: row!.paymentSessionId, refundId: row!.refundId, gross: row!.grossAmount, fee: row!.feeAmount, net: row!.netAmount, reason: row!.reason } },
+    after: {
+      ...settlementSnapshot(updated!),
+      line: {
+        id: row!.id,
+        kind: row!.kind,
+        orderId: row!.orderId,
+        paymentSessionId: row!.paymentSessionId,
+        refundId: row!.refundId,
+        gross: row!.grossAmount,
+        fee: row!.feeAmount,
+        net: row!.netAmount,
+        reason: row!.reason,
+      },
+    },
   });
-  if (created) uow.emit({ type: 'settlement.created', subjectId: settlement.id, merchantId: settlement.merchantId, livemode: settlement.livemode, payload: settlementEventPayload(updated!) });
+  if (created)
+    uow.emit({
+      type: 'settlement.created',
+      subjectId: settlement.id,
+      merchantId: settlement.merchantId,
+      livemode: settlement.livemode,
+      payload: settlementEventPayload(updated!),
+    });
   return { line: row!, settlement: updated! };
 }
 

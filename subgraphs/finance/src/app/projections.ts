@@ -1,13 +1,16 @@
 import { sql } from 'drizzle-orm';
-import { isFullyPaid, isIsoCurrency, parseOrderPaymentState, SUBGRAPH_NAMES, type Database, type DomainEvent, type Logger } from '@ipay/platform';
-import { auditChainAttestations, orderPaymentStates, refundProjections, releaseProjections, shipmentProjections } from '../db/schema.ts';
+import { isIsoCurrency, SUBGRAPH_NAMES, type Database, type DomainEvent, type Logger } from '@ipay/platform';
+import { auditChainAttestations, refundProjections, releaseProjections, shipmentProjections } from '../db/schema.ts';
 import type * as schema from '../db/schema.ts';
 
 type Db = Database<typeof schema>;
 type Event = Pick<DomainEvent, 'id' | 'type' | 'merchantId' | 'livemode' | 'occurredAt' | 'subjectId' | 'payload' | 'carrierCode'>;
 
-/** The events the reconciliation and controls projections read. */
-export const RECONCILIATION_EVENT_TYPES = ['shipment.created', 'order.payment_state_changed', 'release.authorized', 'parcel.released', 'refund.created', 'audit.chain_verified'] as const;
+/**
+ * The events the reconciliation and controls projections read. The order payment state (`order.payment_state_changed`)
+ * is not among them: the settlement engine keeps its one projection, `order_payment_states` (src/app/engine.ts).
+ */
+export const RECONCILIATION_EVENT_TYPES = ['shipment.created', 'release.authorized', 'parcel.released', 'refund.created', 'audit.chain_verified'] as const;
 
 const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
 const str = (v: unknown): string | null => (typeof v === 'string' && v.length ? v : null);
@@ -55,39 +58,21 @@ export async function projectReconciliationEvent(db: Db, event: Event, logger: L
       await db.insert(shipmentProjections).values(row).onConflictDoNothing();
       return;
     }
-    case 'order.payment_state_changed': {
-      const state = parseOrderPaymentState(p);
-      if (!state) return logger.warn({ eventId: event.id }, 'order.payment_state_changed that does not hold to the contract; not projected');
-      const values = {
-        orderId: state.order_id,
-        merchantId: event.merchantId,
-        livemode: event.livemode,
-        version: state.version,
-        state: state.state,
-        fullyPaid: isFullyPaid(state),
-        currency: state.amount_due.currency,
-        amountDueMinor: state.amount_due.amount_minor,
-        capturedMinor: state.captured.amount_minor,
-        refundedMinor: state.refunded.amount_minor,
-        paymentSessionId: state.payment_session_id,
-        paidAt: state.paid_at ? new Date(state.paid_at) : null,
-        updatedAt: new Date(event.occurredAt),
-      };
-      // Only a higher version replaces what finance holds (the contract: never "last event wins").
-      const { orderId: _key, ...set } = values;
-      await db
-        .insert(orderPaymentStates)
-        .values(values)
-        .onConflictDoUpdate({ target: orderPaymentStates.orderId, set, setWhere: sql`${orderPaymentStates.version} < excluded.version` });
-      return;
-    }
     case 'release.authorized':
     case 'parcel.released': {
       const orderId = str(p.order_id);
       if (!orderId) return;
       await db
         .insert(releaseProjections)
-        .values({ eventId: event.id, type: event.type, orderId, merchantId: event.merchantId, livemode: event.livemode, releaseId: event.subjectId, occurredAt: new Date(event.occurredAt) })
+        .values({
+          eventId: event.id,
+          type: event.type,
+          orderId,
+          merchantId: event.merchantId,
+          livemode: event.livemode,
+          releaseId: event.subjectId,
+          occurredAt: new Date(event.occurredAt),
+        })
         .onConflictDoNothing();
       return;
     }
@@ -96,10 +81,19 @@ export async function projectReconciliationEvent(db: Db, event: Event, logger: L
       const orderId = str(p.order_id);
       const amount = int(refund.amount_minor);
       const currency = str(refund.currency);
-      if (!orderId || amount === null || !currency) return logger.warn({ eventId: event.id }, 'refund.created without order, amount or currency; not projected');
+      if (!orderId || amount === null || !currency)
+        return logger.warn({ eventId: event.id }, 'refund.created without order, amount or currency; not projected');
       await db
         .insert(refundProjections)
-        .values({ refundId: str(refund.id) ?? event.subjectId, orderId, merchantId: event.merchantId, livemode: event.livemode, amountMinor: amount, currency, occurredAt: new Date(event.occurredAt) })
+        .values({
+          refundId: str(refund.id) ?? event.subjectId,
+          orderId,
+          merchantId: event.merchantId,
+          livemode: event.livemode,
+          amountMinor: amount,
+          currency,
+          occurredAt: new Date(event.occurredAt),
+        })
         .onConflictDoNothing();
       return;
     }

@@ -34,7 +34,13 @@ export async function priceQuoteFee(db: Db, event: BusEvent, logger: Logger): Pr
       .onConflictDoNothing()
       .returning();
     if (!row) return (await uow.tx.select().from(quoteFees).where(eq(quoteFees.quoteId, quoteId)))[0]!;
-    uow.audit({ action: 'quote_fee.price', entityType: 'Quote', entityId: quoteId, merchantId, after: { currency, feeScheduleId: row.feeScheduleId, feeAmount: row.feeAmount } });
+    uow.audit({
+      action: 'quote_fee.price',
+      entityType: 'Quote',
+      entityId: quoteId,
+      merchantId,
+      after: { currency, feeScheduleId: row.feeScheduleId, feeAmount: row.feeAmount },
+    });
     uow.emit({
       type: 'quote.fee_priced',
       subjectId: quoteId,

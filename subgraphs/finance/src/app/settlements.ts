@@ -1,10 +1,10 @@
 import { and, asc, eq, lte } from 'drizzle-orm';
 import { badUserInput, notFound, scopeCondition, signedMoney } from '@ipay/platform';
-import { approvalThresholds, settlementOrders, settlements, type SettlementLineRow, type SettlementRow } from '../db/schema.ts';
+import { approvalThresholds, orderPaymentStates, settlements, type SettlementLineRow, type SettlementRow } from '../db/schema.ts';
 import { fourEyesRefusal, needsFourEyes, transition, type SettlementAction, type SettlementStatus } from '../domain/lifecycle.ts';
 import { adjustmentLine } from '../domain/settlement.ts';
 import type { Context } from '../context.ts';
-import { readableSettlements } from '../loaders.ts';
+import { readableSettlements } from '../db/loaders.ts';
 import { NothingToApply, type Db, type Uow } from './context.ts';
 import { applyAsEngine, ENGINE_ACTOR } from './engine.ts';
 import { refusalError } from './errors.ts';
@@ -29,7 +29,15 @@ function move(row: SettlementRow, action: SettlementAction): SettlementStatus {
 }
 
 async function finish(uow: Uow, before: SettlementRow, after: SettlementRow, action: SettlementAction, extra: Record<string, unknown>) {
-  uow.audit({ action: `settlement.${action}`, entityType: 'Settlement', entityId: after.id, merchantId: after.merchantId, livemode: after.livemode, before: settlementSnapshot(before), after: settlementSnapshot(after) });
+  uow.audit({
+    action: `settlement.${action}`,
+    entityType: 'Settlement',
+    entityId: after.id,
+    merchantId: after.merchantId,
+    livemode: after.livemode,
+    before: settlementSnapshot(before),
+    after: settlementSnapshot(after),
+  });
   const type = action === 'close' ? 'settlement.closed' : action === 'approve' ? 'settlement.approved' : 'settlement.paid';
   uow.emit({ type, subjectId: after.id, merchantId: after.merchantId, livemode: after.livemode, payload: { ...settlementEventPayload(after), ...extra } });
   return after;
@@ -44,7 +52,11 @@ async function closeLocked(uow: Uow, row: SettlementRow, closedBy: string): Prom
   const status = move(row, 'close');
   const [threshold] = await uow.tx.select().from(approvalThresholds).where(eq(approvalThresholds.currency, row.currency));
   const requiresFourEyes = needsFourEyes(row.netAmount, threshold?.amount);
-  const [updated] = await uow.tx.update(settlements).set({ status, closedAt: new Date(), closedBy, requiresFourEyes }).where(eq(settlements.id, row.id)).returning();
+  const [updated] = await uow.tx
+    .update(settlements)
+    .set({ status, closedAt: new Date(), closedBy, requiresFourEyes })
+    .where(eq(settlements.id, row.id))
+    .returning();
   return finish(uow, row, updated!, 'close', { closed_by: closedBy, requires_four_eyes: requiresFourEyes });
 }
 
@@ -82,10 +94,21 @@ export async function approveSettlement(ctx: Context, id: string): Promise<Settl
     const status = move(row, 'approve');
     refused = fourEyesRefusal(row, { principalId: approver.id });
     if (refused) {
-      uow.audit({ action: 'settlement.approval_refused', entityType: 'Settlement', entityId: row.id, merchantId: row.merchantId, livemode: row.livemode, after: { ...settlementSnapshot(row), refusal: refused.reason, approver: approver.id } });
+      uow.audit({
+        action: 'settlement.approval_refused',
+        entityType: 'Settlement',
+        entityId: row.id,
+        merchantId: row.merchantId,
+        livemode: row.livemode,
+        after: { ...settlementSnapshot(row), refusal: refused.reason, approver: approver.id },
+      });
       return null;
     }
-    const [updated] = await uow.tx.update(settlements).set({ status, approvedAt: new Date(), approvedBy: approver.id }).where(eq(settlements.id, id)).returning();
+    const [updated] = await uow.tx
+      .update(settlements)
+      .set({ status, approvedAt: new Date(), approvedBy: approver.id })
+      .where(eq(settlements.id, id))
+      .returning();
     return finish(uow, row, updated!, 'approve', { approved_by: approver.id, closed_by: row.closedBy, four_eyes: !!row.requiresFourEyes });
   });
   if (!approved) throw refusalError(refused!);
@@ -100,7 +123,11 @@ export function markSettlementPaid(ctx: Context, id: string, payoutReference: st
     const row = await lockSettlement(uow, ctx, id, 'settlements:manage');
     const status = move(row, 'pay');
     const paidAt = new Date();
-    const [updated] = await uow.tx.update(settlements).set({ status, paidAt, paidBy: ctx.auth.requirePrincipal().id, payoutReference: reference }).where(eq(settlements.id, id)).returning();
+    const [updated] = await uow.tx
+      .update(settlements)
+      .set({ status, paidAt, paidBy: ctx.auth.requirePrincipal().id, payoutReference: reference })
+      .where(eq(settlements.id, id))
+      .returning();
     return finish(uow, row, updated!, 'pay', { payout_reference: reference, paid_at: paidAt.toISOString() });
   });
 }
@@ -124,22 +151,42 @@ export function addSettlementAdjustment(ctx: Context, input: AdjustmentInput): P
   return ctx.mutate(async (uow) => {
     let slug = '';
     if (input.correctsSettlementId) {
-      const [corrected] = await uow.tx.select().from(settlements).where(and(eq(settlements.id, input.correctsSettlementId), readableSettlements(ctx.auth)));
+      const [corrected] = await uow.tx
+        .select()
+        .from(settlements)
+        .where(and(eq(settlements.id, input.correctsSettlementId), readableSettlements(ctx.auth)));
       if (!corrected || corrected.merchantId !== input.merchantId) throw notFound('Settlement', input.correctsSettlementId);
       if (corrected.currency !== amount.currency) throw badUserInput('input.currency', `the corrected settlement is in ${corrected.currency}`);
       slug = corrected.merchantSlug;
     }
     if (!slug) {
       const [known] = await uow.tx.select({ slug: settlements.merchantSlug }).from(settlements).where(eq(settlements.merchantId, input.merchantId)).limit(1);
-      const [order] = known ? [] : await uow.tx.select({ slug: settlementOrders.merchantSlug }).from(settlementOrders).where(eq(settlementOrders.merchantId, input.merchantId)).limit(1);
+      const [order] = known
+        ? []
+        : await uow.tx
+            .select({ slug: orderPaymentStates.merchantSlug })
+            .from(orderPaymentStates)
+            .where(eq(orderPaymentStates.merchantId, input.merchantId))
+            .limit(1);
       slug = known?.slug ?? order?.slug ?? '';
     }
     const now = new Date();
-    const target = await openSettlementFor(uow, { merchantId: input.merchantId, merchantSlug: slug, livemode: ctx.auth.livemode, currency: amount.currency }, now);
+    const target = await openSettlementFor(
+      uow,
+      { merchantId: input.merchantId, merchantSlug: slug, livemode: ctx.auth.livemode, currency: amount.currency },
+      now,
+    );
     const { line } = await addLine(
       uow,
       target.settlement,
-      { kind: 'ADJUSTMENT', amounts: adjustmentLine(amount), orderId: input.orderId ?? null, occurredAt: now, reason, correctsSettlementId: input.correctsSettlementId ?? null },
+      {
+        kind: 'ADJUSTMENT',
+        amounts: adjustmentLine(amount),
+        orderId: input.orderId ?? null,
+        occurredAt: now,
+        reason,
+        correctsSettlementId: input.correctsSettlementId ?? null,
+      },
       target.created,
     );
     return line;

@@ -21,17 +21,35 @@ export async function carrierAging(db: Db, carrierCode: string, livemode: boolea
   const rows = await db
     .select()
     .from(carrierInvoices)
-    .where(and(eq(carrierInvoices.carrierCode, carrierCode), eq(carrierInvoices.livemode, livemode), lte(carrierInvoices.invoiceDate, asOf), lt(carrierInvoices.paidMinor, carrierInvoices.totalMinor)))
+    .where(
+      and(
+        eq(carrierInvoices.carrierCode, carrierCode),
+        eq(carrierInvoices.livemode, livemode),
+        lte(carrierInvoices.invoiceDate, asOf),
+        lt(carrierInvoices.paidMinor, carrierInvoices.totalMinor),
+      ),
+    )
     .orderBy(asc(carrierInvoices.invoiceDate), asc(carrierInvoices.invoiceNumber));
   return agingReport(
-    rows.map((r) => ({ invoiceId: r.id, invoiceNumber: r.invoiceNumber, invoiceDate: r.invoiceDate, currency: r.currency, totalMinor: r.totalMinor, paidMinor: r.paidMinor })),
+    rows.map((r) => ({
+      invoiceId: r.id,
+      invoiceNumber: r.invoiceNumber,
+      invoiceDate: r.invoiceDate,
+      currency: r.currency,
+      totalMinor: r.totalMinor,
+      paidMinor: r.paidMinor,
+    })),
     asOf,
   );
 }
 
 /** Carriers with invoices in a mode, for the statements overview. */
 export async function carriersWithInvoices(db: Db, livemode: boolean): Promise<string[]> {
-  const rows = await db.selectDistinct({ carrierCode: carrierInvoices.carrierCode }).from(carrierInvoices).where(eq(carrierInvoices.livemode, livemode)).orderBy(asc(carrierInvoices.carrierCode));
+  const rows = await db
+    .selectDistinct({ carrierCode: carrierInvoices.carrierCode })
+    .from(carrierInvoices)
+    .where(eq(carrierInvoices.livemode, livemode))
+    .orderBy(asc(carrierInvoices.carrierCode));
   return rows.map((r) => r.carrierCode);
 }
 
@@ -45,18 +63,31 @@ export function validEmails(emails: readonly string[], field: string): string[] 
 
 export async function setCarrierContacts(uow: Uow, input: { carrierCode: string; livemode: boolean; emails: string[] }) {
   const emails = validEmails(input.emails, 'emails');
-  const [before] = await uow.tx.select().from(carrierContacts).where(and(eq(carrierContacts.carrierCode, input.carrierCode), eq(carrierContacts.livemode, input.livemode)));
+  const [before] = await uow.tx
+    .select()
+    .from(carrierContacts)
+    .where(and(eq(carrierContacts.carrierCode, input.carrierCode), eq(carrierContacts.livemode, input.livemode)));
   const [row] = await uow.tx
     .insert(carrierContacts)
     .values({ carrierCode: input.carrierCode, livemode: input.livemode, emails, updatedAt: new Date() })
     .onConflictDoUpdate({ target: [carrierContacts.carrierCode, carrierContacts.livemode], set: { emails, updatedAt: sql`now()` } })
     .returning();
-  uow.audit({ action: 'carrier_contacts.set', entityType: 'CarrierContacts', entityId: input.carrierCode, merchantId: null, before: before ? { emails: before.emails } : null, after: { emails } });
+  uow.audit({
+    action: 'carrier_contacts.set',
+    entityType: 'CarrierContacts',
+    entityId: input.carrierCode,
+    merchantId: null,
+    before: before ? { emails: before.emails } : null,
+    after: { emails },
+  });
   return row!;
 }
 
 export async function contactsOf(db: Db, carrierCode: string, livemode: boolean): Promise<string[]> {
-  const [row] = await db.select().from(carrierContacts).where(and(eq(carrierContacts.carrierCode, carrierCode), eq(carrierContacts.livemode, livemode)));
+  const [row] = await db
+    .select()
+    .from(carrierContacts)
+    .where(and(eq(carrierContacts.carrierCode, carrierCode), eq(carrierContacts.livemode, livemode)));
   return row?.emails ?? [];
 }
 
@@ -85,7 +116,12 @@ export async function sendCarrierStatement(
   const pdf = await renderCarrierStatementPdf({ carrierCode: input.carrierCode, report, generatedAt });
   const filename = `statement-${input.carrierCode}-${input.asOf}.pdf`;
   const totalsText = report.totals.length
-    ? report.totals.map((t) => `${t.currency}: ${AGING_BUCKETS.map((b) => `${b} ${wireMoney(t.buckets[b], t.currency).amount}`).join(', ')}; total open ${wireMoney(t.totalMinor, t.currency).amount}`).join('\n')
+    ? report.totals
+        .map(
+          (t) =>
+            `${t.currency}: ${AGING_BUCKETS.map((b) => `${b} ${wireMoney(t.buckets[b], t.currency).amount}`).join(', ')}; total open ${wireMoney(t.totalMinor, t.currency).amount}`,
+        )
+        .join('\n')
     : 'No open items.';
   let sent;
   try {
@@ -109,7 +145,15 @@ export async function sendCarrierStatement(
       entityType: 'CarrierStatement',
       entityId: `${input.carrierCode}:${input.asOf}`,
       merchantId: null,
-      after: { carrierCode: input.carrierCode, asOf: input.asOf, recipients, messageId: sent.messageId, attachment: { filename, bytes: pdf.length }, openItems: report.items.length, buckets },
+      after: {
+        carrierCode: input.carrierCode,
+        asOf: input.asOf,
+        recipients,
+        messageId: sent.messageId,
+        attachment: { filename, bytes: pdf.length },
+        openItems: report.items.length,
+        buckets,
+      },
     });
     uow.emit({
       type: 'carrier_statement.sent',

@@ -6,8 +6,8 @@ export const financeSchema = pgSchema('finance');
 
 // ───────────────────────────── settlement ─────────────────────────────
 // Settlement engine, fee schedules and four-eyes approval (issue 13, "fin"). Plain tables other parts of finance
-// (controls, reconciliation) may read: `settlement_orders` (every order's payment fact as finance last applied it),
-// `settlements` and `settlement_lines` (totals are the sums of the lines: a deferred database check guarantees it).
+// (controls, reconciliation) may read: `order_payment_states` (every order's payment fact, one row per order, the
+// highest version of `order.payment_state_changed`), `settlements` and `settlement_lines` (totals are the sums of the lines: a deferred database check guarantees it).
 
 export const settlementStatus = financeSchema.enum('settlement_status', ['OPEN', 'CLOSED', 'APPROVED', 'PAID']);
 export const settlementPeriodKind = financeSchema.enum('settlement_period_kind', ['DAILY', 'WEEKLY', 'MONTHLY']);
@@ -83,8 +83,12 @@ export const settlementLines = financeSchema.table(
   },
   (t) => [
     // An order's collection is settled once, and each refund once.
-    uniqueIndex('settlement_lines_collection_key').on(t.orderId).where(sql`kind = 'COLLECTION'`),
-    uniqueIndex('settlement_lines_refund_key').on(t.refundId).where(sql`refund_id is not null`),
+    uniqueIndex('settlement_lines_collection_key')
+      .on(t.orderId)
+      .where(sql`kind = 'COLLECTION'`),
+    uniqueIndex('settlement_lines_refund_key')
+      .on(t.refundId)
+      .where(sql`refund_id is not null`),
     index('settlement_lines_settlement_idx').on(t.settlementId, t.id),
     index('settlement_lines_order_idx').on(t.orderId),
     check('settlement_lines_net_is_gross_minus_fee', sql`${t.netAmount} = ${t.grossAmount} - ${t.feeAmount}`),
@@ -140,31 +144,6 @@ export const approvalThresholds = financeSchema.table(
   (t) => [check('settlement_approval_thresholds_not_negative', sql`${t.amount} >= 0`)],
 );
 
-/** Each order's payment fact as finance last applied it (only a higher version replaces it). */
-export const settlementOrders = financeSchema.table(
-  'settlement_orders',
-  {
-    orderId: text('order_id').primaryKey(),
-    merchantId: text('merchant_id').notNull(),
-    merchantSlug: text('merchant_slug').notNull(),
-    livemode: boolean('livemode').notNull(),
-    version: integer('version').notNull(),
-    state: text('state').notNull(),
-    currency: char('currency', { length: 3 }).notNull(),
-    amountDue: integer('amount_due').notNull(),
-    captured: integer('captured').notNull(),
-    refunded: integer('refunded').notNull(),
-    paymentSessionId: text('payment_session_id'),
-    psp: text('psp'),
-    /** When the order became fully paid (null until then). */
-    paidAt: timestamp('paid_at', { withTimezone: true, precision: 3 }),
-    /** Event id of the applied version. */
-    lastEventId: text('last_event_id').notNull(),
-    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
-  },
-  (t) => [index('settlement_orders_paid_idx').on(t.paidAt)],
-);
-
 /** Refunds announced by payments (refund.created); each becomes one negative line once its order's collection is settled. */
 export const settlementRefunds = financeSchema.table('settlement_refunds', {
   refundId: text('refund_id').primaryKey(),
@@ -180,7 +159,6 @@ export const settlementRefunds = financeSchema.table('settlement_refunds', {
 });
 
 export type ApprovalThresholdRow = typeof approvalThresholds.$inferSelect;
-export type SettlementOrderRow = typeof settlementOrders.$inferSelect;
 export type SettlementRefundRow = typeof settlementRefunds.$inferSelect;
 
 // ─────────────────────────── end settlement ───────────────────────────
@@ -238,22 +216,40 @@ export const shipmentProjections = financeSchema.table(
   (t) => [uniqueIndex('shipment_projections_tracking_key').on(t.carrierCode, t.trackingNumber, t.livemode)],
 );
 
-/** The order payment state (`order.payment_state_changed`), highest version kept. */
-export const orderPaymentStates = financeSchema.table('order_payment_states', {
-  orderId: text('order_id').primaryKey(),
-  merchantId: text('merchant_id'),
-  livemode: boolean('livemode').notNull(),
-  version: integer('version').notNull(),
-  state: text('state').notNull(),
-  fullyPaid: boolean('fully_paid').notNull(),
-  currency: char('currency', { length: 3 }).notNull(),
-  amountDueMinor: bigint('amount_due_minor', { mode: 'number' }).notNull(),
-  capturedMinor: bigint('captured_minor', { mode: 'number' }).notNull(),
-  refundedMinor: bigint('refunded_minor', { mode: 'number' }).notNull(),
-  paymentSessionId: text('payment_session_id'),
-  paidAt: timestamp('paid_at', { withTimezone: true, precision: 3 }),
-  updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull(),
-});
+/**
+ * The one projection of each order's payment state (`order.payment_state_changed`, the contract in
+ * subgraphs/platform/src/events/payment-state.ts): one row per order, replaced only by a higher `version`. The
+ * settlement engine writes it in the transaction that settles the order (src/app/engine.ts); the controls read it.
+ */
+export const orderPaymentStates = financeSchema.table(
+  'order_payment_states',
+  {
+    orderId: text('order_id').primaryKey(),
+    merchantId: text('merchant_id'),
+    /** The merchant's slug as the event carries it (`merchant`). */
+    merchantSlug: text('merchant_slug').notNull().default(''),
+    livemode: boolean('livemode').notNull(),
+    version: integer('version').notNull(),
+    state: text('state').notNull(),
+    /** The contract's `isFullyPaid` (PAID, or PARTIALLY_REFUNDED with the capture covering the amount due). */
+    fullyPaid: boolean('fully_paid').notNull(),
+    currency: char('currency', { length: 3 }).notNull(),
+    amountDueMinor: bigint('amount_due_minor', { mode: 'number' }).notNull(),
+    capturedMinor: bigint('captured_minor', { mode: 'number' }).notNull(),
+    refundedMinor: bigint('refunded_minor', { mode: 'number' }).notNull(),
+    paymentSessionId: text('payment_session_id'),
+    psp: text('psp'),
+    /** When the order first became fully paid (null until then); kept once set: its collection is priced at it. */
+    paidAt: timestamp('paid_at', { withTimezone: true, precision: 3 }),
+    /** Event id of the applied version (null for rows folded in from before migration 0009 without one). */
+    lastEventId: text('last_event_id'),
+    /** When the applied version happened (the event's occurred_at). */
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull(),
+  },
+  (t) => [index('order_payment_states_paid_idx').on(t.paidAt)],
+);
+
+export type OrderPaymentStateRow = typeof orderPaymentStates.$inferSelect;
 
 /** Releases (`release.authorized`, `parcel.released`) per order, for the "released only when paid" control. */
 export const releaseProjections = financeSchema.table(
@@ -392,7 +388,9 @@ export const controlRuns = financeSchema.table(
     digestError: text('digest_error'),
   },
   (t) => [
-    uniqueIndex('control_runs_scheduled_day_key').on(t.runDate, t.livemode).where(sql`${t.trigger} = 'SCHEDULED'`),
+    uniqueIndex('control_runs_scheduled_day_key')
+      .on(t.runDate, t.livemode)
+      .where(sql`${t.trigger} = 'SCHEDULED'`),
     index('control_runs_started_idx').on(t.livemode, t.startedAt),
   ],
 );

@@ -5,7 +5,12 @@
 export const AGING_BUCKETS = ['DAYS_0_30', 'DAYS_31_60', 'DAYS_61_90', 'DAYS_OVER_90'] as const;
 export type AgingBucket = (typeof AGING_BUCKETS)[number];
 
-export const BUCKET_LABELS: Record<AgingBucket, string> = { DAYS_0_30: '0–30 days', DAYS_31_60: '31–60 days', DAYS_61_90: '61–90 days', DAYS_OVER_90: '90+ days' };
+export const BUCKET_LABELS: Record<AgingBucket, string> = {
+  DAYS_0_30: '0–30 days',
+  DAYS_31_60: '31–60 days',
+  DAYS_61_90: '61–90 days',
+  DAYS_OVER_90: '90+ days',
+};
 
 const DAY_MS = 86_400_000;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;

@@ -58,7 +58,13 @@ export function releasedParcelsFullyPaid(facts: readonly ReleaseFact[]): Control
     'RELEASED_PARCELS_FULLY_PAID',
     facts
       .filter((f) => f.fullyPaid !== true)
-      .map((f) => ({ order_id: f.orderId, release_id: f.releaseId, event: f.eventType, released_at: iso(f.releasedAt), payment_state: f.paymentState ?? 'UNKNOWN' })),
+      .map((f) => ({
+        order_id: f.orderId,
+        release_id: f.releaseId,
+        event: f.eventType,
+        released_at: iso(f.releasedAt),
+        payment_state: f.paymentState ?? 'UNKNOWN',
+      })),
   );
 }
 
@@ -75,7 +81,12 @@ export function paidOrdersSettled(facts: readonly PaidOrderFact[], now: Date, pa
     'PAID_ORDERS_SETTLED',
     facts
       .filter((f) => !f.settlementId && f.paidAt.getTime() <= deadline)
-      .map((f) => ({ order_id: f.orderId, merchant_id: f.merchantId, paid_at: iso(f.paidAt), days_unsettled: Math.floor((now.getTime() - f.paidAt.getTime()) / DAY_MS) })),
+      .map((f) => ({
+        order_id: f.orderId,
+        merchant_id: f.merchantId,
+        paid_at: iso(f.paidAt),
+        days_unsettled: Math.floor((now.getTime() - f.paidAt.getTime()) / DAY_MS),
+      })),
   );
 }
 
@@ -182,8 +193,10 @@ export function auditChainsVerify(
   for (const name of subgraphs) {
     const a = bySubgraph.get(name);
     if (!a) evidence.push({ subgraph: name, problem: 'NO_ATTESTATION', verified_at: null, broken_at_position: null, reason: null });
-    else if (!a.valid) evidence.push({ subgraph: name, problem: 'CHAIN_BROKEN', verified_at: iso(a.verifiedAt), broken_at_position: a.brokenAtPosition, reason: a.reason });
-    else if (a.verifiedAt.getTime() < oldest) evidence.push({ subgraph: name, problem: 'STALE_ATTESTATION', verified_at: iso(a.verifiedAt), broken_at_position: null, reason: null });
+    else if (!a.valid)
+      evidence.push({ subgraph: name, problem: 'CHAIN_BROKEN', verified_at: iso(a.verifiedAt), broken_at_position: a.brokenAtPosition, reason: a.reason });
+    else if (a.verifiedAt.getTime() < oldest)
+      evidence.push({ subgraph: name, problem: 'STALE_ATTESTATION', verified_at: iso(a.verifiedAt), broken_at_position: null, reason: null });
   }
   return outcome('AUDIT_CHAINS_VERIFY', evidence);
 }

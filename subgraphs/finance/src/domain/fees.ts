@@ -30,7 +30,8 @@ export interface FeeEntry {
   validTo: Date | null;
 }
 
-const covers = (entry: FeeEntry, instant: Date) => entry.validFrom.getTime() <= instant.getTime() && (!entry.validTo || instant.getTime() < entry.validTo.getTime());
+const covers = (entry: FeeEntry, instant: Date) =>
+  entry.validFrom.getTime() <= instant.getTime() && (!entry.validTo || instant.getTime() < entry.validTo.getTime());
 
 /**
  * The entry in force for a merchant, currency and instant: the merchant's own entry with the latest validFrom that

@@ -7,7 +7,9 @@ export type SettlementStatus = (typeof SETTLEMENT_STATUSES)[number];
 
 export type SettlementAction = 'close' | 'approve' | 'pay';
 
-export const TRANSITIONS: Readonly<Record<SettlementAction, { from: SettlementStatus; to: SettlementStatus; event: 'settlement.closed' | 'settlement.approved' | 'settlement.paid' }>> = {
+export const TRANSITIONS: Readonly<
+  Record<SettlementAction, { from: SettlementStatus; to: SettlementStatus; event: 'settlement.closed' | 'settlement.approved' | 'settlement.paid' }>
+> = {
   close: { from: 'OPEN', to: 'CLOSED', event: 'settlement.closed' },
   approve: { from: 'CLOSED', to: 'APPROVED', event: 'settlement.approved' },
   pay: { from: 'APPROVED', to: 'PAID', event: 'settlement.paid' },
@@ -49,13 +51,22 @@ export interface Approver {
 export function fourEyesRefusal(settlement: { requiresFourEyes: boolean | null; closedBy: string | null }, approver: Approver): Refusal | null {
   if (!settlement.requiresFourEyes) return null;
   if (!approver.principalId.startsWith('usr_')) {
-    return { code: 'FOUR_EYES_REQUIRED', reason: 'APPROVER_NOT_A_PERSON', message: 'this settlement exceeds the approval threshold: a signed-in person must approve it, not an API key' };
+    return {
+      code: 'FOUR_EYES_REQUIRED',
+      reason: 'APPROVER_NOT_A_PERSON',
+      message: 'this settlement exceeds the approval threshold: a signed-in person must approve it, not an API key',
+    };
   }
   if (approver.principalId === settlement.closedBy) {
-    return { code: 'FOUR_EYES_REQUIRED', reason: 'SAME_PERSON', message: 'this settlement exceeds the approval threshold: someone other than who closed it must approve it' };
+    return {
+      code: 'FOUR_EYES_REQUIRED',
+      reason: 'SAME_PERSON',
+      message: 'this settlement exceeds the approval threshold: someone other than who closed it must approve it',
+    };
   }
   return null;
 }
 
 /** Whether a net payout needs four eyes: above the threshold, or always when none is configured for its currency. */
-export const needsFourEyes = (netAmount: number, threshold: number | null | undefined) => threshold === null || threshold === undefined || Math.abs(netAmount) > threshold;
+export const needsFourEyes = (netAmount: number, threshold: number | null | undefined) =>
+  threshold === null || threshold === undefined || Math.abs(netAmount) > threshold;

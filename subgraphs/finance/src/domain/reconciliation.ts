@@ -79,7 +79,11 @@ export function lineAmounts(parcel: Pick<BilledParcel, 'charges'>): LineAmounts 
 /** Started kilograms: 1 g … 1000 g is 1 kg, 1001 g is 2 kg. */
 export const startedKilograms = (grams: number) => Math.ceil(grams / 1000);
 
-const normaliseZone = (zone: string) => zone.trim().replace(/^0+(?=\d)/, '').toUpperCase();
+const normaliseZone = (zone: string) =>
+  zone
+    .trim()
+    .replace(/^0+(?=\d)/, '')
+    .toUpperCase();
 
 export interface DuplicateFacts {
   /** An earlier line of the same file bills this tracking number. */
@@ -99,7 +103,12 @@ export function classifyLine(parcel: BilledParcel, shipment: ExpectedShipment | 
     return { classification: 'UNMATCHED', reason: 'NO_EXPECTED_COST', expectedMinor: null, differenceMinor: null };
   }
   const expected = shipment.expectedMinor;
-  const mismatch = (reason: MismatchReason): Classification => ({ classification: 'MISMATCH', reason, expectedMinor: expected, differenceMinor: billedMinor - expected });
+  const mismatch = (reason: MismatchReason): Classification => ({
+    classification: 'MISMATCH',
+    reason,
+    expectedMinor: expected,
+    differenceMinor: billedMinor - expected,
+  });
   if (shipment.currency !== parcel.currency) return mismatch('CURRENCY');
   if (billedMinor === expected) return { classification: 'MATCHED', reason: null, expectedMinor: expected, differenceMinor: 0 };
   if (parcel.zone !== null && shipment.zone !== null && normaliseZone(parcel.zone) !== normaliseZone(shipment.zone)) return mismatch('ZONE');
@@ -142,7 +151,10 @@ export type ResolutionRefusal = 'LINE_MATCHED' | 'LINE_ALREADY_RESOLVED' | 'NO_E
  * Which resolutions a line takes: only mismatched or unmatched lines; an accepted line is final, a disputed one may
  * still be accepted either way; ACCEPT_EXPECTED needs an expected amount (an unmatched line has none).
  */
-export function refuseResolution(line: Pick<ReconciledLine, 'classification' | 'resolution' | 'expectedMinor'>, resolution: Resolution): ResolutionRefusal | null {
+export function refuseResolution(
+  line: Pick<ReconciledLine, 'classification' | 'resolution' | 'expectedMinor'>,
+  resolution: Resolution,
+): ResolutionRefusal | null {
   if (line.classification === 'MATCHED') return 'LINE_MATCHED';
   if (line.resolution === 'ACCEPT_CARRIER' || line.resolution === 'ACCEPT_EXPECTED') return 'LINE_ALREADY_RESOLVED';
   if (resolution === 'ACCEPT_EXPECTED' && line.expectedMinor === null) return 'NO_EXPECTED_AMOUNT';

@@ -49,6 +49,5 @@ export function settlementTotals(lines: readonly LineAmounts[], currency: string
   return { gross: signedMoney(gross, currency), fee: signedMoney(fee, currency), net: signedMoney(net, currency), lineCount: lines.length };
 }
 
-
 export const isCollectible = (state: { amount_due: { amount_minor: number }; captured: { amount_minor: number } }) =>
   state.captured.amount_minor > 0 && state.captured.amount_minor >= state.amount_due.amount_minor;

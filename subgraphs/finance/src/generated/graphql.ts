@@ -379,6 +379,23 @@ export type ControlRunTrigger =
   | 'ON_DEMAND'
   | 'SCHEDULED';
 
+/**
+ * A short-lived signed link to an export, streamed over HTTP in chunks (any size; the same bytes as the inline export).
+ * GET `url` on the gateway with the same `Authorization` header: it answers the file with its `Content-Type` and a
+ * `Content-Disposition` naming `filename`. Only the principal that asked for it may use it, until `expiresAt`.
+ */
+export type ExportDownload = {
+  __typename?: 'ExportDownload';
+  contentType: Scalars['String']['output'];
+  /** The download must start before this instant. */
+  expiresAt: Scalars['DateTime']['output'];
+  filename: Scalars['String']['output'];
+  /** The signed token in the URL. */
+  token: Scalars['String']['output'];
+  /** Relative to the gateway: /v1/downloads/settlement-exports/{token}. */
+  url: Scalars['String']['output'];
+};
+
 /** IPAY's fixed fee per order in one currency, valid from an instant (until the next entry or validTo). */
 export type FeeScheduleEntry = {
   __typename?: 'FeeScheduleEntry';
@@ -600,6 +617,8 @@ export type Query = {
   settlement?: Maybe<Settlement>;
   /** The accountant's export of every settlement of a period (settlement, fee, accrual and payout rows). */
   settlementPeriodExport: SettlementDocument;
+  /** The same period export as a streamed download (no line cap): a short-lived link (GET it with the same credential). */
+  settlementPeriodExportDownload: ExportDownload;
   /** How often a merchant is settled. */
   settlementSettings: SettlementSettings;
 };
@@ -665,6 +684,11 @@ export type QuerySettlementArgs = {
 
 
 export type QuerySettlementPeriodExportArgs = {
+  input: PeriodExportInput;
+};
+
+
+export type QuerySettlementPeriodExportDownloadArgs = {
   input: PeriodExportInput;
 };
 
@@ -782,6 +806,8 @@ export type Settlement = {
   currency: Scalars['String']['output'];
   /** The accountant's export of this settlement. */
   export: SettlementDocument;
+  /** The same export as a streamed download: a short-lived link (GET it with the same credential). */
+  exportDownload: ExportDownload;
   fees: Money;
   /** The fee schedule entries the lines' fees were taken from. */
   feesApplied: Array<FeeScheduleEntry>;
@@ -809,6 +835,12 @@ export type Settlement = {
 
 /** What IPAY owes a merchant for a period and currency: gross collected, IPAY's fees and the net payout. */
 export type SettlementExportArgs = {
+  format: SettlementExportFormat;
+};
+
+
+/** What IPAY owes a merchant for a period and currency: gross collected, IPAY's fees and the net payout. */
+export type SettlementExportDownloadArgs = {
   format: SettlementExportFormat;
 };
 
@@ -1020,10 +1052,8 @@ export type ResolversTypes = ResolversObject<{
   AgingBucket: AgingBucket;
   AgingBucketAmount: ResolverTypeWrapper<AgingBucketAmount>;
   ApprovalThreshold: ResolverTypeWrapper<ApprovalThresholdRow>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   AuditChainVerification: ResolverTypeWrapper<AuditChainVerification>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   AuditFilter: AuditFilter;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   AuditLog: ResolverTypeWrapper<Grouping>;
@@ -1057,6 +1087,7 @@ export type ResolversTypes = ResolversObject<{
   ControlRunEdge: ResolverTypeWrapper<Omit<ControlRunEdge, 'node'> & { node: ResolversTypes['ControlRun'] }>;
   ControlRunTrigger: ControlRunTrigger;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  ExportDownload: ResolverTypeWrapper<ExportDownload>;
   FeeScheduleEntry: ResolverTypeWrapper<FeeScheduleRow>;
   ImportCarrierInvoiceInput: ImportCarrierInvoiceInput;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
@@ -1095,16 +1126,16 @@ export type ResolversTypes = ResolversObject<{
   SettlementStatus: SettlementStatus;
   Shipment: ResolverTypeWrapper<Shipment>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
   AgingBucketAmount: AgingBucketAmount;
   ApprovalThreshold: ApprovalThresholdRow;
-  String: Scalars['String']['output'];
   AuditChainVerification: AuditChainVerification;
   Int: Scalars['Int']['output'];
-  Boolean: Scalars['Boolean']['output'];
   AuditFilter: AuditFilter;
   ID: Scalars['ID']['output'];
   AuditLog: Grouping;
@@ -1131,6 +1162,7 @@ export type ResolversParentTypes = ResolversObject<{
   ControlRunConnection: Omit<ControlRunConnection, 'edges'> & { edges: Array<ResolversParentTypes['ControlRunEdge']> };
   ControlRunEdge: Omit<ControlRunEdge, 'node'> & { node: ResolversParentTypes['ControlRun'] };
   DateTime: Scalars['DateTime']['output'];
+  ExportDownload: ExportDownload;
   FeeScheduleEntry: FeeScheduleRow;
   ImportCarrierInvoiceInput: ImportCarrierInvoiceInput;
   JSON: Scalars['JSON']['output'];
@@ -1165,7 +1197,17 @@ export type ResolversParentTypes = ResolversObject<{
   SettlementSettings: SettlementSettings;
   Shipment: Shipment;
   Subscription: Record<PropertyKey, never>;
+  Boolean: Scalars['Boolean']['output'];
+  String: Scalars['String']['output'];
 }>;
+
+export type EventFeedDirectiveArgs = {
+  all?: Maybe<Scalars['Boolean']['input']>;
+  prefixes?: Maybe<Array<Scalars['String']['input']>>;
+  types?: Maybe<Array<Scalars['String']['input']>>;
+};
+
+export type EventFeedDirectiveResolver<Result, Parent, ContextType = Context, Args = EventFeedDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type AgingBucketAmountResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AgingBucketAmount'] = ResolversParentTypes['AgingBucketAmount']> = ResolversObject<{
   amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
@@ -1376,6 +1418,14 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type ExportDownloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ExportDownload'] = ResolversParentTypes['ExportDownload']> = ResolversObject<{
+  contentType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  filename?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  token?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export type FeeScheduleEntryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['FeeScheduleEntry'] = ResolversParentTypes['FeeScheduleEntry']> = ResolversObject<{
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   createdBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1468,6 +1518,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   sandboxMail?: Resolver<ResolversTypes['SandboxMailConnection'], ParentType, ContextType, RequireFields<QuerySandboxMailArgs, 'first'>>;
   settlement?: Resolver<Maybe<ResolversTypes['Settlement']>, ParentType, ContextType, RequireFields<QuerySettlementArgs, 'id'>>;
   settlementPeriodExport?: Resolver<ResolversTypes['SettlementDocument'], ParentType, ContextType, RequireFields<QuerySettlementPeriodExportArgs, 'input'>>;
+  settlementPeriodExportDownload?: Resolver<ResolversTypes['ExportDownload'], ParentType, ContextType, RequireFields<QuerySettlementPeriodExportDownloadArgs, 'input'>>;
   settlementSettings?: Resolver<ResolversTypes['SettlementSettings'], ParentType, ContextType, RequireFields<QuerySettlementSettingsArgs, 'merchantId'>>;
 }>;
 
@@ -1525,6 +1576,7 @@ export type SettlementResolvers<ContextType = Context, ParentType extends Resolv
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   export?: Resolver<ResolversTypes['SettlementDocument'], ParentType, ContextType, RequireFields<SettlementExportArgs, 'format'>>;
+  exportDownload?: Resolver<ResolversTypes['ExportDownload'], ParentType, ContextType, RequireFields<SettlementExportDownloadArgs, 'format'>>;
   fees?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   feesApplied?: Resolver<Array<ResolversTypes['FeeScheduleEntry']>, ParentType, ContextType>;
   gross?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
@@ -1606,6 +1658,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   ControlRunConnection?: ControlRunConnectionResolvers<ContextType>;
   ControlRunEdge?: ControlRunEdgeResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  ExportDownload?: ExportDownloadResolvers<ContextType>;
   FeeScheduleEntry?: FeeScheduleEntryResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   KpiCounter?: KpiCounterResolvers<ContextType>;
@@ -1633,3 +1686,6 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Subscription?: SubscriptionResolvers<ContextType>;
 }>;
 
+export type DirectiveResolvers<ContextType = Context> = ResolversObject<{
+  eventFeed?: EventFeedDirectiveResolver<any, any, ContextType>;
+}>;

@@ -38,7 +38,11 @@ export const CarrierInvoice: CarrierInvoiceResolvers = {
       )
       .orderBy(asc(carrierInvoiceLines.lineNumber))
       .limit(size + 1);
-    return toConnection(rows.map((r): CarrierInvoiceLineView => ({ ...r, currency: i.currency })), size, (r) => [String(r.lineNumber)]);
+    return toConnection(
+      rows.map((r): CarrierInvoiceLineView => ({ ...r, currency: i.currency })),
+      size,
+      (r) => [String(r.lineNumber)],
+    );
   },
 };
 

@@ -9,7 +9,15 @@ import { SettlementLine } from './settlement-line.ts';
 import { ApprovalThreshold, FeeScheduleEntry } from './fee-schedule.ts';
 import { SettlementMutation } from './settlement-mutation.ts';
 import { SettlementQuery } from './settlement-query.ts';
-import { CarrierContacts, CarrierInvoice, CarrierInvoiceLine, CarrierInvoiceSummary, CarrierOpenItem, CarrierStatement, CarrierStatementDelivery } from './carrier-invoice.ts';
+import {
+  CarrierContacts,
+  CarrierInvoice,
+  CarrierInvoiceLine,
+  CarrierInvoiceSummary,
+  CarrierOpenItem,
+  CarrierStatement,
+  CarrierStatementDelivery,
+} from './carrier-invoice.ts';
 import { ControlResultEntry, ControlRun, SandboxMail } from './control-run.ts';
 import { ReconciliationMutation } from './reconciliation-mutation.ts';
 import { ReconciliationQuery } from './reconciliation-query.ts';

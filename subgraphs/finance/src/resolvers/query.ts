@@ -1,5 +1,5 @@
 import { auditTrailRoot, badUserInput, deliveredEvent, notFound } from '@ipay/platform';
-import { countKpiEvent, kpiSnapshot } from '../domain/kpis.ts';
+import { countKpiEvent, kpiSnapshot } from '../app/kpis.ts';
 import type { QueryResolvers } from '../generated/graphql.ts';
 
 export const Query: QueryResolvers = {
@@ -15,6 +15,10 @@ export const Query: QueryResolvers = {
     const delivered = deliveredEvent(auth, event);
     // The bus consumer may not have counted this event yet; counting is idempotent, so catch up here.
     await countKpiEvent(db, event as never);
-    return { eventId: delivered.eventId, type: delivered.type, snapshot: await kpiSnapshot(db, delivered.merchantId!, auth.livemode, delivered.occurredAt.slice(0, 10)) };
+    return {
+      eventId: delivered.eventId,
+      type: delivered.type,
+      snapshot: await kpiSnapshot(db, delivered.merchantId!, auth.livemode, delivered.occurredAt.slice(0, 10)),
+    };
   },
 };

@@ -4,7 +4,7 @@ import { importCarrierInvoice, recordInvoicePayment, resolveInvoiceLine } from '
 import { mailDigest, runControls } from '../app/controls.ts';
 import { contactsOf, sendCarrierStatement, setCarrierContacts, statementDate } from '../app/statements.ts';
 import type { MutationResolvers } from '../generated/graphql.ts';
-import { requirePlatform } from '../reconciliation-loaders.ts';
+import { requirePlatform } from '../db/reconciliation-loaders.ts';
 
 const CARRIER_CODE = /^[a-z][a-z0-9_-]{1,31}$/;
 
@@ -24,7 +24,11 @@ export const ReconciliationMutation: MutationResolvers = {
       invoice = parseUpsBillingData(input.csv);
     } else {
       if (!input.mapping) throw badUserInput('input.mapping', 'is required for the GENERIC layout');
-      invoice = parseGenericInvoice(input.csv, input.mapping, { invoiceNumber: input.invoiceNumber ?? '', invoiceDate: input.invoiceDate ?? '', currency: (input.currency ?? '').toUpperCase() });
+      invoice = parseGenericInvoice(input.csv, input.mapping, {
+        invoiceNumber: input.invoiceNumber ?? '',
+        invoiceDate: input.invoiceDate ?? '',
+        currency: (input.currency ?? '').toUpperCase(),
+      });
     }
     return mutate((uow) => importCarrierInvoice(uow, { carrierCode: carrier, layout: input.layout, livemode: auth.livemode, invoice }));
   },
@@ -53,8 +57,16 @@ export const ReconciliationMutation: MutationResolvers = {
     const carrier = carrierCode(input.carrier, 'input.carrier');
     requirePlatform(auth, 'carrier_invoices:manage');
     const asOf = statementDate(input.asOf);
-    const sent = await sendCarrierStatement(db, services.reconciliation.mail, { carrierCode: carrier, livemode: auth.livemode, asOf, recipients: input.recipients ?? null }, (work) => mutate(work));
-    return { ...sent, statement: { carrierCode: carrier, livemode: auth.livemode, report: sent.report, contacts: await contactsOf(db, carrier, auth.livemode) } };
+    const sent = await sendCarrierStatement(
+      db,
+      services.reconciliation.mail,
+      { carrierCode: carrier, livemode: auth.livemode, asOf, recipients: input.recipients ?? null },
+      (work) => mutate(work),
+    );
+    return {
+      ...sent,
+      statement: { carrierCode: carrier, livemode: auth.livemode, report: sent.report, contacts: await contactsOf(db, carrier, auth.livemode) },
+    };
   },
   runControls: async (_, { input }, { auth, mutate, services, logger }) => {
     requirePlatform(auth, 'controls:run');

@@ -1,12 +1,13 @@
 import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
 import { domainError, decodeCursor, isProduction, notFound, pageSize, toConnection } from '@ipay/platform';
 import { carrierAging, contactsOf, statementDate } from '../app/statements.ts';
 import { carrierInvoices, controlRuns, sandboxMail } from '../db/schema.ts';
 import type { QueryResolvers } from '../generated/graphql.ts';
-import { carrierCondition, requireCarrier, requirePlatform } from '../reconciliation-loaders.ts';
+import { carrierCondition, requireCarrier, requirePlatform } from '../db/reconciliation-loaders.ts';
 
 /** Keyset: newest first by (timestamp, id). */
-const before = (after: string | null | undefined, at: any, id: any) => {
+const before = (after: string | null | undefined, at: PgColumn, id: PgColumn) => {
   if (!after) return undefined;
   const [time, key] = decodeCursor(after, 2);
   const instant = new Date(time!);
@@ -36,7 +37,12 @@ export const ReconciliationQuery: QueryResolvers = {
   carrierStatement: async (_, { carrier, asOf }, { db, auth }) => {
     requireCarrier(auth, 'carrier_invoices:read', carrier);
     const day = statementDate(asOf);
-    return { carrierCode: carrier, livemode: auth.livemode, report: await carrierAging(db, carrier, auth.livemode, day), contacts: await contactsOf(db, carrier, auth.livemode) };
+    return {
+      carrierCode: carrier,
+      livemode: auth.livemode,
+      report: await carrierAging(db, carrier, auth.livemode, day),
+      contacts: await contactsOf(db, carrier, auth.livemode),
+    };
   },
   controlRuns: async (_, { first, after }, { db, auth }) => {
     requirePlatform(auth, 'controls:read');
@@ -51,13 +57,17 @@ export const ReconciliationQuery: QueryResolvers = {
   },
   controlRun: async (_, { id }, { db, auth }) => {
     requirePlatform(auth, 'controls:read');
-    const [row] = await db.select().from(controlRuns).where(and(eq(controlRuns.id, id), eq(controlRuns.livemode, auth.livemode)));
+    const [row] = await db
+      .select()
+      .from(controlRuns)
+      .where(and(eq(controlRuns.id, id), eq(controlRuns.livemode, auth.livemode)));
     if (!row) throw notFound('ControlRun', id);
     return row;
   },
   sandboxMail: async (_, { first, after, to }, { db, auth }) => {
     requirePlatform(auth, 'controls:read');
-    if (isProduction() || auth.livemode) throw domainError('SANDBOX_ONLY', 'captured mail exists only in the sandbox (test-mode credentials, outside production)');
+    if (isProduction() || auth.livemode)
+      throw domainError('SANDBOX_ONLY', 'captured mail exists only in the sandbox (test-mode credentials, outside production)');
     const size = pageSize(first);
     const rows = await db
       .select()

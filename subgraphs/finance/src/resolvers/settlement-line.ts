@@ -1,5 +1,5 @@
 import type { SettlementLineResolvers } from '../generated/graphql.ts';
-import type { Loaders } from '../loaders.ts';
+import type { Loaders } from '../db/loaders.ts';
 
 export const SettlementLine: SettlementLineResolvers = {
   order: (line) => (line.orderId ? { id: line.orderId } : null),

@@ -1,11 +1,15 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { assertCurrency } from '@ipay/platform';
 import { documentView, periodExport } from '../app/documents.ts';
+import { issueDownload } from '../app/downloads.ts';
 import { approvalThresholds, feeSchedules, settlementSettings } from '../db/schema.ts';
 import { PLATFORM_MERCHANT } from '../domain/fees.ts';
 import type { QueryResolvers } from '../generated/graphql.ts';
 
-export const SettlementQuery: Pick<QueryResolvers, 'feeSchedule' | 'settlementSettings' | 'approvalThresholds' | 'settlementPeriodExport'> = {
+export const SettlementQuery: Pick<
+  QueryResolvers,
+  'feeSchedule' | 'settlementSettings' | 'approvalThresholds' | 'settlementPeriodExport' | 'settlementPeriodExportDownload'
+> = {
   feeSchedule: async (_, { merchantId, currency }, { db, auth }) => {
     if (merchantId) auth.requireMerchant('settlements:read', merchantId);
     else auth.require('settlements:read');
@@ -28,6 +32,15 @@ export const SettlementQuery: Pick<QueryResolvers, 'feeSchedule' | 'settlementSe
   settlementPeriodExport: async (_, { input }, { db, auth, services }) => {
     const scope = auth.require('settlements:read');
     if (input.merchantId) auth.requireMerchant('settlements:read', input.merchantId);
-    return documentView(await periodExport(db, { from: input.from, to: input.to, format: input.format, merchantId: input.merchantId }, scope, auth.livemode, services.datev));
+    return documentView(
+      await periodExport(db, { from: input.from, to: input.to, format: input.format, merchantId: input.merchantId }, scope, auth.livemode, services.datev),
+    );
   },
+  settlementPeriodExportDownload: (_, { input }, { db, auth, services }) =>
+    issueDownload(
+      db,
+      auth,
+      { from: input.from.toISOString(), to: input.to.toISOString(), merchantId: input.merchantId ?? null, format: input.format },
+      services.downloads,
+    ),
 };

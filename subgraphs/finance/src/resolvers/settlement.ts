@@ -1,4 +1,5 @@
 import { documentView, settlementExport, settlementStatement } from '../app/documents.ts';
+import { issueDownload } from '../app/downloads.ts';
 import type { SettlementResolvers } from '../generated/graphql.ts';
 
 export const Settlement: SettlementResolvers = {
@@ -14,5 +15,7 @@ export const Settlement: SettlementResolvers = {
     return (await loaders.feeScheduleById.loadMany(ids)).filter((e): e is Exclude<typeof e, Error | null> => !!e && !(e instanceof Error));
   },
   statement: async (settlement, _, { db }) => documentView(await settlementStatement(db, settlement)),
-  export: async (settlement, { format }, { db, auth, services }) => documentView(await settlementExport(db, settlement, auth.require('settlements:read'), auth.livemode, format, services.datev)),
+  export: async (settlement, { format }, { db, auth, services }) =>
+    documentView(await settlementExport(db, settlement, auth.require('settlements:read'), auth.livemode, format, services.datev)),
+  exportDownload: (settlement, { format }, { db, auth, services }) => issueDownload(db, auth, { settlementId: settlement.id, format }, services.downloads),
 };

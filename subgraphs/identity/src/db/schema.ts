@@ -80,8 +80,14 @@ export const roleAssignments = identitySchema.table(
       .notNull()
       .references(() => roles.id),
     scopeKind: scopeKind('scope_kind').notNull(),
-    merchantIds: text('merchant_ids').array().notNull().default(sql`'{}'`),
-    carrierCodes: text('carrier_codes').array().notNull().default(sql`'{}'`),
+    merchantIds: text('merchant_ids')
+      .array()
+      .notNull()
+      .default(sql`'{}'`),
+    carrierCodes: text('carrier_codes')
+      .array()
+      .notNull()
+      .default(sql`'{}'`),
     createdAt: ts('created_at').notNull().defaultNow(),
     revokedAt: ts('revoked_at'),
   },
@@ -223,7 +229,9 @@ export const webhookDeliveries = identitySchema.table(
   },
   (t) => [
     // Fan-out is at least once: an event is turned into one (non-replay) delivery per endpoint, however often it arrives.
-    uniqueIndex('webhook_deliveries_endpoint_event_key').on(t.endpointId, t.eventId).where(sql`not ${t.replay}`),
+    uniqueIndex('webhook_deliveries_endpoint_event_key')
+      .on(t.endpointId, t.eventId)
+      .where(sql`not ${t.replay}`),
     index('webhook_deliveries_due_idx').on(t.status, t.nextAttemptAt),
     index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.createdAt),
   ],
@@ -287,7 +295,7 @@ export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
 export type WebhookAttemptRow = typeof webhookAttempts.$inferSelect;
 
 // ---------------------------------------------------------------------------------------------------------------
-// Localization (src/localization): message templates per owner (a merchant, or the platform default), mode,
+// Localization (src/domain/localization, src/app/templates.ts): message templates per owner (a merchant, or the platform default), mode,
 // locale and key, each published as numbered versions that are never changed afterwards.
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -307,8 +315,12 @@ export const messageTemplates = identitySchema.table(
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex('message_templates_platform_key').on(t.locale, t.key).where(sql`${t.merchantId} is null`),
-    uniqueIndex('message_templates_merchant_key').on(t.merchantId, t.livemode, t.locale, t.key).where(sql`${t.merchantId} is not null`),
+    uniqueIndex('message_templates_platform_key')
+      .on(t.locale, t.key)
+      .where(sql`${t.merchantId} is null`),
+    uniqueIndex('message_templates_merchant_key')
+      .on(t.merchantId, t.livemode, t.locale, t.key)
+      .where(sql`${t.merchantId} is not null`),
     check('message_templates_owner_mode', sql`(${t.merchantId} is null) = (${t.livemode} is null)`),
   ],
 );
@@ -332,7 +344,7 @@ export type MessageTemplateRow = typeof messageTemplates.$inferSelect;
 export type MessageTemplateVersionRow = typeof messageTemplateVersions.$inferSelect;
 
 // ---------------------------------------------------------------------------------------------------------------
-// Consumer access (src/consumer): order-scoped consumer tokens. Identity keeps a projection of orders (from
+// Consumer access (src/domain/consumer.ts, src/app/consumer-*.ts): order-scoped consumer tokens. Identity keeps a projection of orders (from
 // order.created / order.status_changed) to check the reference + postal code factor and to issue tokens.
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -348,6 +360,8 @@ export const consumerOrders = identitySchema.table(
     postalCode: text('postal_code'),
     country: char('country', { length: 2 }),
     customerName: text('customer_name'),
+    /** Where consumer mail goes (order.created's customer.email); null when the shop withholds it. */
+    customerEmail: text('customer_email'),
     totalAmount: integer('total_amount').notNull(),
     currency: char('currency', { length: 3 }).notNull(),
     status: text('status').notNull(),
@@ -390,5 +404,47 @@ export const consumerAccessFailures = identitySchema.table(
   (t) => [index('consumer_access_failures_reference_idx').on(t.livemode, t.reference, t.at), index('consumer_access_failures_ip_idx').on(t.sourceIp, t.at)],
 );
 
+/**
+ * Outgoing consumer mail (src/app/consumer-mail.ts): rendered from the localization templates in the consumer's locale
+ * when the event that causes it is projected, then sent by the mail worker through the platform mail module. One
+ * row per event and message, so a redelivered event never mails twice; a message that cannot be rendered is FAILED
+ * and never sent (no raw key reaches a consumer).
+ */
+export const consumerMails = identitySchema.table(
+  'consumer_mails',
+  {
+    id: text('id').primaryKey(),
+    /** `<event id>:<message>`: the bus delivers at least once. */
+    dedupeKey: text('dedupe_key').notNull(),
+    /** The message family, e.g. payment.confirmed.email (its .subject and .body keys). */
+    message: text('message').notNull(),
+    orderId: text('order_id').notNull(),
+    merchantId: text('merchant_id').notNull(),
+    livemode: boolean('livemode').notNull(),
+    recipient: text('recipient').notNull(),
+    /** The consumer's locale asked for, and the locales the fallback chain rendered subject and body in. */
+    locale: text('locale').notNull(),
+    subjectLocale: text('subject_locale'),
+    bodyLocale: text('body_locale'),
+    subject: text('subject'),
+    body: text('body'),
+    status: text('status', { enum: ['PENDING', 'SENDING', 'SENT', 'FAILED'] }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    messageId: text('message_id'),
+    claimedAt: ts('claimed_at'),
+    sentAt: ts('sent_at'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('consumer_mails_dedupe_key').on(t.dedupeKey),
+    index('consumer_mails_status_idx').on(t.status, t.createdAt),
+    index('consumer_mails_order_idx').on(t.orderId),
+    // Only a rendered message is ever sent.
+    check('consumer_mails_rendered', sql`${t.status} = 'FAILED' OR (${t.subject} IS NOT NULL AND ${t.body} IS NOT NULL)`),
+  ],
+);
+
+export type ConsumerMailRow = typeof consumerMails.$inferSelect;
 export type ConsumerOrderRow = typeof consumerOrders.$inferSelect;
 export type ConsumerTokenRow = typeof consumerTokens.$inferSelect;

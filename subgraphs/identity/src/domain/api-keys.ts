@@ -5,8 +5,8 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
  * The first 8 random characters after the mode form the visible prefix used to find the key; the store keeps
  * only an HMAC of the whole key, so a database leak reveals no usable key.
  */
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-const RANDOM_LENGTH = 40;
+export const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+export const RANDOM_LENGTH = 40;
 const PREFIX_RANDOM_LENGTH = 8;
 const KEY_PATTERN = /^ipk_(test|live)_([0-9A-Za-z]{40})$/;
 
@@ -47,12 +47,4 @@ export function apiKeyMatches(key: string, storedHash: string, pepper: string): 
   const actual = Buffer.from(hashApiKey(key, pepper), 'hex');
   const expected = Buffer.from(storedHash, 'hex');
   return actual.length === expected.length && timingSafeEqual(actual, expected);
-}
-
-/** Sandbox keys that are the same on every start, so the README and tests can use them; test mode only. */
-export function sandboxApiKey(name: string, pepper: string): { key: string; prefix: string } {
-  const digest = createHmac('sha256', pepper).update(`sandbox-key:${name}`).digest();
-  let random = '';
-  for (let i = 0; random.length < RANDOM_LENGTH; i += 1) random += BASE62[digest[i % digest.length]! % 62];
-  return generateApiKey(false, random);
 }

@@ -1,7 +1,13 @@
 import { BUILT_IN_ROLES, PLATFORM_ONLY, intersectScopes, isPermission, unionScopes, type DataScope, type Permission, type Principal } from '@ipay/platform';
-import type { RoleAssignmentRow } from '../db/schema.ts';
 
-export function assignmentScope(row: Pick<RoleAssignmentRow, 'scopeKind' | 'merchantIds' | 'carrierCodes'>): DataScope {
+/** The scope columns of a role assignment (db/schema.ts `role_assignments`). */
+export interface AssignmentScopeColumns {
+  scopeKind: 'ALL' | 'MERCHANTS' | 'CARRIERS';
+  merchantIds: readonly string[];
+  carrierCodes: readonly string[];
+}
+
+export function assignmentScope(row: AssignmentScopeColumns): DataScope {
   switch (row.scopeKind) {
     case 'ALL':
       return { kind: 'ALL' };

@@ -1,8 +1,9 @@
 import type { Permission } from '@ipay/platform';
 import type { HeldRole } from './grants.ts';
-import type { MerchantRow } from '../db/schema.ts';
 
-export type OnboardingStatus = MerchantRow['onboardingStatus'];
+/** A merchant's onboarding states (the `onboarding_status` enum of db/schema.ts is the same list). */
+export const ONBOARDING_STATUSES = ['LEAD', 'KYC_PENDING', 'ACTIVE', 'SUSPENDED', 'CLOSED'] as const;
+export type OnboardingStatus = (typeof ONBOARDING_STATUSES)[number];
 export type OnboardingAction = 'SUBMIT_KYC' | 'APPROVE_KYC' | 'REJECT_KYC' | 'SUSPEND' | 'REACTIVATE' | 'CLOSE';
 
 /** lead → KYC pending → active ⇄ suspended → closed; approving and suspending is platform staff's call. */
@@ -33,7 +34,10 @@ export const mayHoldLiveCredentials = (status: OnboardingStatus) => status === '
  * dropped); roles over ALL data or carriers are kept. A user whose roles all pointed at merchants that are not ACTIVE
  * has no live reach and is refused.
  */
-export function liveReach(held: readonly HeldRole[], statuses: ReadonlyMap<string, OnboardingStatus>): { ok: true; held: HeldRole[] } | { ok: false; reason: string } {
+export function liveReach(
+  held: readonly HeldRole[],
+  statuses: ReadonlyMap<string, OnboardingStatus>,
+): { ok: true; held: HeldRole[] } | { ok: false; reason: string } {
   const kept: HeldRole[] = [];
   const inactive = new Set<string>();
   for (const role of held) {
@@ -49,6 +53,7 @@ export function liveReach(held: readonly HeldRole[], statuses: ReadonlyMap<strin
     });
     if (active.length > 0) kept.push({ permissions: role.permissions, scope: { kind: 'MERCHANTS', merchantIds: active } });
   }
-  if (kept.length === 0 && inactive.size > 0) return { ok: false, reason: `live access needs an ACTIVE merchant; not active: ${[...inactive].sort().join(', ')}` };
+  if (kept.length === 0 && inactive.size > 0)
+    return { ok: false, reason: `live access needs an ACTIVE merchant; not active: ${[...inactive].sort().join(', ')}` };
   return { ok: true, held: kept };
 }

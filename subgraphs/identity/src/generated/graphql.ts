@@ -2,7 +2,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { AuditRow, Grouping, Principal, DeliveredEvent, EntityRef } from '@ipay/platform';
 import type { MerchantRow, RoleRow, RoleAssignmentRow, UserRow, ApiKeyRow, PartnerRow, CrmSyncJobRow, WebhookEndpointRow, WebhookDeliveryRow, WebhookAttemptRow, MessageTemplateRow, MessageTemplateVersionRow } from '../db/schema.ts';
-import type { ConsumerOrderView } from '../consumer/access.ts';
+import type { ConsumerOrderView } from '../app/consumer-access.ts';
 import type { Context } from '../context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -1056,11 +1056,9 @@ export type FederationReferenceTypes = ResolversObject<{
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
   AccessToken: ResolverTypeWrapper<AccessToken>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ApiKey: ResolverTypeWrapper<ApiKeyRow>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   ApiKeyStatus: ApiKeyStatus;
   ApiKeyWithSecret: ResolverTypeWrapper<Omit<ApiKeyWithSecret, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
   AssignRoleInput: AssignRoleInput;
@@ -1126,16 +1124,16 @@ export type ResolversTypes = ResolversObject<{
   WebhookEndpoint: ResolverTypeWrapper<WebhookEndpointRow>;
   WebhookEndpointStatus: WebhookEndpointStatus;
   WebhookEndpointWithSecret: ResolverTypeWrapper<Omit<WebhookEndpointWithSecret, 'endpoint'> & { endpoint: ResolversTypes['WebhookEndpoint'] }>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
   AccessToken: AccessToken;
-  String: Scalars['String']['output'];
   Int: Scalars['Int']['output'];
   ApiKey: ApiKeyRow;
   ID: Scalars['ID']['output'];
-  Boolean: Scalars['Boolean']['output'];
   ApiKeyWithSecret: Omit<ApiKeyWithSecret, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
   AssignRoleInput: AssignRoleInput;
   AuditChainVerification: AuditChainVerification;
@@ -1188,7 +1186,17 @@ export type ResolversParentTypes = ResolversObject<{
   WebhookDeliveryEdge: Omit<WebhookDeliveryEdge, 'node'> & { node: ResolversParentTypes['WebhookDelivery'] };
   WebhookEndpoint: WebhookEndpointRow;
   WebhookEndpointWithSecret: Omit<WebhookEndpointWithSecret, 'endpoint'> & { endpoint: ResolversParentTypes['WebhookEndpoint'] };
+  Boolean: Scalars['Boolean']['output'];
+  String: Scalars['String']['output'];
 }>;
+
+export type EventFeedDirectiveArgs = {
+  all?: Maybe<Scalars['Boolean']['input']>;
+  prefixes?: Maybe<Array<Scalars['String']['input']>>;
+  types?: Maybe<Array<Scalars['String']['input']>>;
+};
+
+export type EventFeedDirectiveResolver<Result, Parent, ContextType = Context, Args = EventFeedDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type AccessTokenResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessToken'] = ResolversParentTypes['AccessToken']> = ResolversObject<{
   accessToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1611,3 +1619,6 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   WebhookEndpointWithSecret?: WebhookEndpointWithSecretResolvers<ContextType>;
 }>;
 
+export type DirectiveResolvers<ContextType = Context> = ResolversObject<{
+  eventFeed?: EventFeedDirectiveResolver<any, any, ContextType>;
+}>;

@@ -1,14 +1,18 @@
 import { badUserInput } from '@ipay/platform';
 import type { ConsumerOrderResolvers, MutationResolvers, QueryResolvers } from '../generated/graphql.ts';
-import * as access from '../consumer/access.ts';
-import { isPaidStatus } from '../consumer/domain.ts';
-import { knownLocales, parseLocale, renderMany } from '../localization/templates.ts';
-import { messageKeySpec, negotiateLocale } from '../localization/domain/index.ts';
+import * as access from '../app/consumer-access.ts';
+import { isPaidStatus } from '../domain/consumer.ts';
+import { knownLocales, parseLocale, renderMany } from '../app/templates.ts';
+import { messageKeySpec, negotiateLocale } from '../domain/localization/index.ts';
 
 type View = access.ConsumerOrderView & { textLocale?: string };
 
 /** The order's own facts a consumer text may use; the caller's values add to (never replace) them. */
-const orderValues = (order: View) => ({ merchant: order.merchantName, reference: order.reference, amount: { amount: order.totalAmount, currency: order.currency } });
+const orderValues = (order: View) => ({
+  merchant: order.merchantName,
+  reference: order.reference,
+  amount: { amount: order.totalAmount, currency: order.currency },
+});
 
 function valuesFor(key: string, order: View, extra: Record<string, unknown> = {}) {
   const spec = messageKeySpec(key);
@@ -18,7 +22,12 @@ function valuesFor(key: string, order: View, extra: Record<string, unknown> = {}
 }
 
 const renderFor = (order: View, key: string, extra: Record<string, unknown> | undefined, db: Parameters<typeof renderMany>[0]) =>
-  renderMany(db, { merchantId: order.merchantId, livemode: order.livemode, locale: order.textLocale ?? order.locale, messages: [{ key, values: valuesFor(key, order, extra) }] }).then(([m]) => m!);
+  renderMany(db, {
+    merchantId: order.merchantId,
+    livemode: order.livemode,
+    locale: order.textLocale ?? order.locale,
+    messages: [{ key, values: valuesFor(key, order, extra) }],
+  }).then(([m]) => m!);
 
 export const consumerQueries: Pick<QueryResolvers, 'consumerOrder'> = {
   // The texts' locale: the argument, else the client's Accept-Language (among locales with templates), else the token's.
@@ -32,7 +41,8 @@ export const consumerQueries: Pick<QueryResolvers, 'consumerOrder'> = {
 
 export const consumerMutations: Pick<MutationResolvers, 'issueConsumerToken' | 'consumerAccess' | 'revokeConsumerToken'> = {
   issueConsumerToken: (_, args, { db, auth, mutate, services }) => access.issueConsumerToken(db, auth, mutate, services.tokens, args),
-  consumerAccess: (_, { input }, { mutateAs, services, requestId, sourceIp }) => access.consumerAccess(mutateAs, services.tokens, input, { requestId, sourceIp }),
+  consumerAccess: (_, { input }, { mutateAs, services, requestId, sourceIp }) =>
+    access.consumerAccess(mutateAs, services.tokens, input, { requestId, sourceIp }),
   revokeConsumerToken: (_, { id }, { db, auth, mutate }) => access.revokeConsumerToken(db, auth, mutate, id),
 };
 

@@ -1,7 +1,7 @@
 import { badUserInput, notFound } from '@ipay/platform';
 import type { MessageTemplateResolvers, MutationResolvers, QueryResolvers } from '../generated/graphql.ts';
-import { MESSAGE_KEYS } from '../localization/domain/index.ts';
-import * as templates from '../localization/templates.ts';
+import { MESSAGE_KEYS } from '../domain/localization/index.ts';
+import * as templates from '../app/templates.ts';
 
 /** Localization: message templates with versions, rendering down the fallback chain, missing-key reports. */
 export const localizationQueries: Pick<QueryResolvers, 'messageKeys' | 'messageTemplates' | 'messageTemplate' | 'renderMessage' | 'missingMessageKeys'> = {
@@ -14,7 +14,13 @@ export const localizationQueries: Pick<QueryResolvers, 'messageKeys' | 'messageT
   renderMessage: async (_, { merchantId, locale, key, values }, { db, auth }) => {
     templates.requireRead(auth, merchantId);
     if (values != null && (typeof values !== 'object' || Array.isArray(values))) throw badUserInput('values', 'must be an object of argument values');
-    return templates.render(db, { merchantId: merchantId ?? null, livemode: auth.livemode, locale: templates.parseLocale(locale), key, values: (values ?? {}) as Record<string, unknown> });
+    return templates.render(db, {
+      merchantId: merchantId ?? null,
+      livemode: auth.livemode,
+      locale: templates.parseLocale(locale),
+      key,
+      values: (values ?? {}) as Record<string, unknown>,
+    });
   },
   missingMessageKeys: async (_, { merchantId, locales }, { db, auth }) => {
     templates.requireRead(auth, merchantId);
@@ -28,7 +34,8 @@ export const localizationMutations: Pick<MutationResolvers, 'publishMessageTempl
 };
 
 export const MessageTemplate: MessageTemplateResolvers = {
-  message: async (template, _, { loaders }) => (await loaders.versionsByTemplateId.load(template.id)).find((v) => v.version === template.latestVersion)!.message,
+  message: async (template, _, { loaders }) =>
+    (await loaders.versionsByTemplateId.load(template.id)).find((v) => v.version === template.latestVersion)!.message,
   versions: (template, _, { loaders }) => loaders.versionsByTemplateId.load(template.id),
   version: async (template, { version }, { loaders }) => {
     const wanted = version ?? template.latestVersion;

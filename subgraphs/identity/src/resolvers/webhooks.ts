@@ -1,19 +1,10 @@
-import { and, asc, eq, isNull } from 'drizzle-orm';
-import { encodeCursor, pageSize, scopeCondition } from '@ipay/platform';
-import { webhookEndpoints } from '../db/schema.ts';
+import { encodeCursor, pageSize } from '@ipay/platform';
 import type { MutationResolvers, QueryResolvers, WebhookAttemptResolvers, WebhookDeliveryResolvers, WebhookEndpointResolvers } from '../generated/graphql.ts';
-import * as endpoints from '../webhooks/endpoints.ts';
+import * as endpoints from '../app/webhooks/endpoints.ts';
 
-/** Webhook endpoints, deliveries and attempts (IPAY → merchant); the machinery lives in src/webhooks. */
+/** Webhook endpoints, deliveries and attempts (IPAY → merchant); the machinery lives in src/app/webhooks and src/adapters/webhooks. */
 export const webhookQueries: Pick<QueryResolvers, 'webhookEndpoints' | 'webhookEndpoint'> = {
-  webhookEndpoints: async (_, { merchantId }, { db, auth }) => {
-    auth.requireMerchant('webhooks:read', merchantId);
-    return db
-      .select()
-      .from(webhookEndpoints)
-      .where(and(eq(webhookEndpoints.merchantId, merchantId), isNull(webhookEndpoints.deletedAt), scopeCondition(auth.require('webhooks:read'), auth.livemode, webhookEndpoints)))
-      .orderBy(asc(webhookEndpoints.createdAt), asc(webhookEndpoints.id));
-  },
+  webhookEndpoints: (_, { merchantId }, { db, auth }) => endpoints.listEndpoints(db, auth, merchantId),
   webhookEndpoint: (_, { id }, { db, auth }) => endpoints.endpointInScope(db, auth, 'webhooks:read', id),
 };
 

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { parseOrderPaymentState, type BusEvent, type EventBus, type Logger, type Subscription } from '@ipay/platform';
 import { orderPaymentStates, orderProjections } from '../db/schema.ts';
-import type { LogisticsServices } from '../services.ts';
+import type { LogisticsServices } from './services.ts';
 import { lockOrder, reconcileReleases } from './releases.ts';
 import { runAsSystem, type Db } from './system.ts';
 
@@ -34,7 +34,17 @@ export async function applyOrderCreated(db: Db, event: BusEvent, logger: Logger)
           country: str(address.country)!,
         }
       : null;
-  const values = { orderId, merchantId, merchantSlug: slug, livemode: event.livemode, reference: str(p.reference), currency, totalMinor: amount, shippingAddress, updatedAt: new Date() };
+  const values = {
+    orderId,
+    merchantId,
+    merchantSlug: slug,
+    livemode: event.livemode,
+    reference: str(p.reference),
+    currency,
+    totalMinor: amount,
+    shippingAddress,
+    updatedAt: new Date(),
+  };
   // The status only on first sight: a redelivered order.created never rolls a later status_changed back.
   await db
     .insert(orderProjections)
@@ -64,7 +74,14 @@ export async function applyOrderStatusChanged(db: Db, services: LogisticsService
     const stale = order.status === 'CANCELLED' || (order.statusEventId !== null && order.statusEventId >= event.id);
     if (!stale) {
       await uow.tx.update(orderProjections).set({ status: to, statusEventId: event.id, updatedAt: new Date() }).where(eq(orderProjections.orderId, orderId));
-      uow.audit({ action: 'order.status_projected', entityType: 'Order', entityId: orderId, merchantId: order.merchantId, before: { status: order.status }, after: { status: to, cause: event.id } });
+      uow.audit({
+        action: 'order.status_projected',
+        entityType: 'Order',
+        entityId: orderId,
+        merchantId: order.merchantId,
+        before: { status: order.status },
+        after: { status: to, cause: event.id },
+      });
     } else {
       recordSkip(uow, orderId, event, `already ${order.status}`);
     }
@@ -122,8 +139,19 @@ export async function applyPaymentState(db: Db, services: LogisticsServices, eve
 }
 
 /** An event that changed no projection still leaves a trace (and satisfies the audit rule of every mutation). */
-function recordSkip(uow: { audit: (entry: Parameters<import('./system.ts').Uow['audit']>[0]) => void }, orderId: string, event: BusEvent, reason: string): void {
-  uow.audit({ action: 'event.skipped', entityType: 'Order', entityId: orderId, merchantId: event.merchantId, after: { eventId: event.id, type: event.type, reason } });
+function recordSkip(
+  uow: { audit: (entry: Parameters<import('./system.ts').Uow['audit']>[0]) => void },
+  orderId: string,
+  event: BusEvent,
+  reason: string,
+): void {
+  uow.audit({
+    action: 'event.skipped',
+    entityType: 'Order',
+    entityId: orderId,
+    merchantId: event.merchantId,
+    after: { eventId: event.id, type: event.type, reason },
+  });
 }
 
 export async function handleEvent(db: Db, services: LogisticsServices, event: BusEvent, logger: Logger): Promise<void> {

@@ -52,7 +52,14 @@ export async function priceQuoteCarrierCost(db: Db, event: BusEvent, logger: Log
         day,
       );
       if (!result.ok) return { breakdown: null, noTariff: { code: result.reason.code, message: result.reason.message } };
-      if (result.breakdown.total.currency !== currency) return { breakdown: null, noTariff: { code: 'CURRENCY_MISMATCH', message: `the ${result.breakdown.carrierCode} tariff prices in ${result.breakdown.total.currency}, the quote is in ${currency}` } };
+      if (result.breakdown.total.currency !== currency)
+        return {
+          breakdown: null,
+          noTariff: {
+            code: 'CURRENCY_MISMATCH',
+            message: `the ${result.breakdown.carrierCode} tariff prices in ${result.breakdown.total.currency}, the quote is in ${currency}`,
+          },
+        };
       return { breakdown: result.breakdown, noTariff: null };
     } catch (error) {
       return { breakdown: null, noTariff: { code: 'INVALID_DELIVERY', message: (error as Error).message } };
@@ -67,7 +74,13 @@ export async function priceQuoteCarrierCost(db: Db, event: BusEvent, logger: Log
       .onConflictDoNothing()
       .returning();
     if (!row) return (await uow.tx.select().from(quoteCarrierCosts).where(eq(quoteCarrierCosts.quoteId, quoteId)))[0]!;
-    uow.audit({ action: 'quote_carrier_cost.price', entityType: 'Quote', entityId: quoteId, merchantId: row.merchantId, after: { currency, deliveries: priced.length, totalAmount, noTariff: failed?.noTariff ?? null, pricedOn: day } });
+    uow.audit({
+      action: 'quote_carrier_cost.price',
+      entityType: 'Quote',
+      entityId: quoteId,
+      merchantId: row.merchantId,
+      after: { currency, deliveries: priced.length, totalAmount, noTariff: failed?.noTariff ?? null, pricedOn: day },
+    });
     uow.emit({
       type: 'quote.carrier_priced',
       subjectId: quoteId,
@@ -81,7 +94,11 @@ export async function priceQuoteCarrierCost(db: Db, event: BusEvent, logger: Log
           ? { no_tariff: failed.noTariff }
           : {
               carrier_cost: wireMoney(totalAmount!, currency),
-              deliveries: priced.map((p) => ({ carrier: p.breakdown!.carrierCode, rate_card_id: p.breakdown!.rateCardId, total: wireMoney(p.breakdown!.total.amount, currency) })),
+              deliveries: priced.map((p) => ({
+                carrier: p.breakdown!.carrierCode,
+                rate_card_id: p.breakdown!.rateCardId,
+                total: wireMoney(p.breakdown!.total.amount, currency),
+              })),
             }),
       },
     });

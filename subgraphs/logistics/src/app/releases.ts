@@ -1,5 +1,15 @@
 import { and, desc, eq, gt, isNotNull, isNull, ne, sql } from 'drizzle-orm';
-import { badUserInput, domainError, isFullyPaid, newId, notFound, scopeCondition, wireMoney, type Authorization, type OrderPaymentStatePayload } from '@ipay/platform';
+import {
+  badUserInput,
+  domainError,
+  isFullyPaid,
+  newId,
+  notFound,
+  scopeCondition,
+  wireMoney,
+  type Authorization,
+  type OrderPaymentStatePayload,
+} from '@ipay/platform';
 import {
   orderPaymentStates,
   orderProjections,
@@ -21,7 +31,7 @@ import {
   type ReleasePayment,
   type RevocationReason,
 } from '../domain/index.ts';
-import type { LogisticsServices } from '../services.ts';
+import type { LogisticsServices } from './services.ts';
 import type { Db, Uow } from './system.ts';
 
 /** The domain's view of a stored row. */
@@ -87,7 +97,13 @@ async function orderCancelled(tx: Db, orderId: string): Promise<boolean> {
  * Issues the shipment's release authorization in the caller's transaction, unless it has a live one. The code
  * leaves only as an HMAC (to verify) and AES-256-GCM sealed (for the consumer); it is never logged or audited.
  */
-export async function issueReleaseInTx(uow: Uow, services: LogisticsServices, shipment: ShipmentRow, now = new Date(), reissueOf: string | null = null): Promise<ReleaseAuthorizationRow | null> {
+export async function issueReleaseInTx(
+  uow: Uow,
+  services: LogisticsServices,
+  shipment: ShipmentRow,
+  now = new Date(),
+  reissueOf: string | null = null,
+): Promise<ReleaseAuthorizationRow | null> {
   const id = newId('rel');
   const issued = issueReleaseAuthorization({
     authorizationId: id,
@@ -128,13 +144,26 @@ export async function issueReleaseInTx(uow: Uow, services: LogisticsServices, sh
     entityType: 'ReleaseAuthorization',
     entityId: id,
     merchantId: shipment.merchantId,
-    after: { shipmentId: shipment.id, orderId: shipment.orderId, locationType: row.locationType, expiresAt: row.expiresAt.toISOString(), status: row.status, reissueOf },
+    after: {
+      shipmentId: shipment.id,
+      orderId: shipment.orderId,
+      locationType: row.locationType,
+      expiresAt: row.expiresAt.toISOString(),
+      status: row.status,
+      reissueOf,
+    },
   });
   return row;
 }
 
 /** Revokes a live authorization (compare-and-set on its version); its code and QR token can never verify again. */
-async function revokeInTx(uow: Uow, row: ReleaseAuthorizationRow, reason: RevocationReason, cause: string | null, now = new Date()): Promise<ReleaseAuthorizationRow | null> {
+async function revokeInTx(
+  uow: Uow,
+  row: ReleaseAuthorizationRow,
+  reason: RevocationReason,
+  cause: string | null,
+  now = new Date(),
+): Promise<ReleaseAuthorizationRow | null> {
   const [changed] = await uow.tx
     .update(releaseAuthorizations)
     .set({ status: 'REVOKED', revokedAt: now, revokedReason: reason, version: row.version + 1 })
@@ -168,14 +197,22 @@ export async function lockOrder(tx: Db, orderId: string): Promise<void> {
 export async function reconcileReleases(uow: Uow, services: LogisticsServices, orderId: string, cause: string | null): Promise<void> {
   const cancelled = await orderCancelled(uow.tx, orderId);
   const { payment } = await paymentStateOf(uow.tx, orderId);
-  const liveRows = await uow.tx.select().from(releaseAuthorizations).where(and(eq(releaseAuthorizations.orderId, orderId), live));
+  const liveRows = await uow.tx
+    .select()
+    .from(releaseAuthorizations)
+    .where(and(eq(releaseAuthorizations.orderId, orderId), live));
   let revoked = false;
   for (const row of liveRows) {
     const reason = revocationFor({ status: row.status, handedOver: row.handedOverAt !== null, orderCancelled: cancelled, fullyPaid: payment.fullyPaid });
     if (reason && (await revokeInTx(uow, row, reason, cause))) revoked = true;
   }
   if (revoked || cancelled || !payment.fullyPaid) return;
-  const [shipment] = await uow.tx.select().from(shipments).where(eq(shipments.orderId, orderId)).orderBy(desc(shipments.createdAt), desc(shipments.id)).limit(1);
+  const [shipment] = await uow.tx
+    .select()
+    .from(shipments)
+    .where(eq(shipments.orderId, orderId))
+    .orderBy(desc(shipments.createdAt), desc(shipments.id))
+    .limit(1);
   if (!shipment || liveRows.some((r) => r.shipmentId === shipment.id)) return;
   await issueReleaseInTx(uow, services, shipment);
 }
@@ -253,11 +290,19 @@ export async function verifyRelease(
         // Serialised with payment state changes, cancellations and reissues of the order.
         await lockOrder(uow.tx, shipment.orderId);
         const now = new Date();
-        const [liveRow] = await uow.tx.select().from(releaseAuthorizations).where(and(eq(releaseAuthorizations.shipmentId, shipment.id), live));
+        const [liveRow] = await uow.tx
+          .select()
+          .from(releaseAuthorizations)
+          .where(and(eq(releaseAuthorizations.shipmentId, shipment.id), live));
         // No live authorization: the newest revoked one (if any) answers, so a revoked code is refused as REVOKED.
         const [row] = liveRow
           ? [liveRow]
-          : await uow.tx.select().from(releaseAuthorizations).where(eq(releaseAuthorizations.shipmentId, shipment.id)).orderBy(desc(releaseAuthorizations.createdAt)).limit(1);
+          : await uow.tx
+              .select()
+              .from(releaseAuthorizations)
+              .where(eq(releaseAuthorizations.shipmentId, shipment.id))
+              .orderBy(desc(releaseAuthorizations.createdAt))
+              .limit(1);
         const { row: paid, payment } = await paymentStateOf(uow.tx, shipment.orderId);
         const cancelled = await orderCancelled(uow.tx, shipment.orderId);
         if (!row) {
@@ -300,7 +345,9 @@ export async function verifyRelease(
               authorizedAt: set.releasedAt,
               releaseMethod: set.releaseMethod,
               // The confirmed payment it is released on; the database checks it against the order's payment state.
-              ...(verified ? { paymentSessionId: paid!.paymentSessionId, paidPsp: paid!.psp, paidAmountMinor: paid!.capturedMinor, paidCurrency: paid!.currency } : {}),
+              ...(verified
+                ? { paymentSessionId: paid!.paymentSessionId, paidPsp: paid!.psp, paidAmountMinor: paid!.capturedMinor, paidCurrency: paid!.currency }
+                : {}),
             })
             .where(and(eq(releaseAuthorizations.id, row.id), eq(releaseAuthorizations.version, expectedVersion)))
             .returning();
@@ -309,7 +356,7 @@ export async function verifyRelease(
         }
         const fact = decision.audit;
         uow.audit({
-          action: decision.outcome === 'AUTHORISED' ? 'release.authorize' : 'release.refused',
+          action: decision.outcome === 'AUTHORIZED' ? 'release.authorize' : 'release.refused',
           entityType: 'ReleaseAuthorization',
           entityId: row.id,
           merchantId: row.merchantId,
@@ -322,7 +369,7 @@ export async function verifyRelease(
             reason: fact.reason,
             lockedOut: fact.lockedOut,
             paymentState: fact.paymentState,
-            paymentSessionId: decision.outcome === 'AUTHORISED' ? updated.paymentSessionId : undefined,
+            paymentSessionId: decision.outcome === 'AUTHORIZED' ? updated.paymentSessionId : undefined,
             attemptedLocationType: fact.attemptedLocationType,
             credentialKind: fact.credentialKind,
             actor: fact.actor,
@@ -361,7 +408,11 @@ export async function verifyRelease(
 
 function releaseScope(auth: Authorization) {
   const scope = auth.require('releases:verify');
-  return scopeCondition(scope, auth.livemode, { merchantId: releaseAuthorizations.merchantId, livemode: releaseAuthorizations.livemode, carrierCode: releaseAuthorizations.carrierCode });
+  return scopeCondition(scope, auth.livemode, {
+    merchantId: releaseAuthorizations.merchantId,
+    livemode: releaseAuthorizations.livemode,
+    carrierCode: releaseAuthorizations.carrierCode,
+  });
 }
 
 /** The hand-over after an authorized verification; compare-and-set makes a second confirmation fail, never double-release. */
@@ -372,14 +423,18 @@ export async function confirmParcelRelease(
 ): Promise<ReleaseAuthorizationRow> {
   const inScope = releaseScope(auth);
   return mutate(async (uow) => {
-    const [found] = await uow.tx.select({ orderId: releaseAuthorizations.orderId }).from(releaseAuthorizations).where(and(eq(releaseAuthorizations.id, releaseId), inScope));
+    const [found] = await uow.tx
+      .select({ orderId: releaseAuthorizations.orderId })
+      .from(releaseAuthorizations)
+      .where(and(eq(releaseAuthorizations.id, releaseId), inScope));
     if (!found) throw notFound('ReleaseAuthorization', releaseId);
     // Serialised with revocations (cancellation, refund) of the order; then read what holds now.
     await lockOrder(uow.tx, found.orderId);
     const [row] = await uow.tx.select().from(releaseAuthorizations).where(eq(releaseAuthorizations.id, releaseId));
     if (!row) throw notFound('ReleaseAuthorization', releaseId);
     if (row.handedOverAt) throw badUserInput('releaseId', `the parcel was already handed over at ${row.handedOverAt.toISOString()}`);
-    if (row.status === 'REVOKED') throw domainError('RELEASE_REVOKED', `the release was revoked (${row.revokedReason ?? 'revoked'}); the parcel may not be handed over`);
+    if (row.status === 'REVOKED')
+      throw domainError('RELEASE_REVOKED', `the release was revoked (${row.revokedReason ?? 'revoked'}); the parcel may not be handed over`);
     if (row.status !== 'RELEASED') throw badUserInput('releaseId', `the release is ${row.status}; verify the consumer's code first`);
     const now = new Date();
     const [changed] = await uow.tx
@@ -425,7 +480,8 @@ export async function revealReleaseCode(
   auth.require('orders:read');
   const [order] = await db.select().from(orderProjections).where(eq(orderProjections.orderId, orderId));
   // A consumer token reaches its own order's code (coversOrder); a merchant's key every order of its merchant.
-  if (!order || order.livemode !== auth.livemode || !auth.coversOrder('orders:read', { id: order.orderId, merchantId: order.merchantId })) throw notFound('Order', orderId);
+  if (!order || order.livemode !== auth.livemode || !auth.coversOrder('orders:read', { id: order.orderId, merchantId: order.merchantId }))
+    throw notFound('Order', orderId);
   const [row] = await db
     .select()
     .from(releaseAuthorizations)
@@ -434,13 +490,47 @@ export async function revealReleaseCode(
     .orderBy(sql`${releaseAuthorizations.status} = 'REVOKED'`, desc(releaseAuthorizations.createdAt))
     .limit(1);
   if (!row) throw notFound('ReleaseAuthorization', orderId);
-  if (row.status !== 'ACTIVE') throw badUserInput('orderId', `the release is ${row.status === 'RELEASED' ? 'already authorized' : row.status}; its code is no longer usable`);
+  if (row.status !== 'ACTIVE')
+    throw badUserInput('orderId', `the release is ${row.status === 'RELEASED' ? 'already authorized' : row.status}; its code is no longer usable`);
+  return { release: row, ...(await revealCredentials(services, mutate, row)), expiresAt: row.expiresAt };
+}
+
+/** Opens the consumer's copy of an authorization's code and QR token; the reveal is audited (`release.code_revealed`). */
+export async function revealCredentials(
+  services: LogisticsServices,
+  mutate: <T>(work: (uow: Uow) => Promise<T>) => Promise<T>,
+  row: ReleaseAuthorizationRow,
+  via: string | null = null,
+): Promise<{ code: string; qrToken: string }> {
   const code = services.sealer.open(row.codeCiphertext, row.id);
   const qrToken = services.sealer.open(row.qrTokenCiphertext, row.id);
   await mutate(async (uow) => {
-    uow.audit({ action: 'release.code_revealed', entityType: 'ReleaseAuthorization', entityId: row.id, merchantId: row.merchantId, after: { orderId, shipmentId: row.shipmentId } });
+    uow.audit({
+      action: 'release.code_revealed',
+      entityType: 'ReleaseAuthorization',
+      entityId: row.id,
+      merchantId: row.merchantId,
+      after: { orderId: row.orderId, shipmentId: row.shipmentId, ...(via ? { via } : {}) },
+    });
   });
-  return { release: row, code, qrToken, expiresAt: row.expiresAt };
+  return { code, qrToken };
+}
+
+/** A shipment's current authorization: the live one, else the newest revoked one (to say why there is no code). */
+export async function currentReleaseOf(db: Db, shipmentId: string): Promise<ReleaseAuthorizationRow | null> {
+  const [row] = await db
+    .select()
+    .from(releaseAuthorizations)
+    .where(eq(releaseAuthorizations.shipmentId, shipmentId))
+    .orderBy(sql`${releaseAuthorizations.status} = 'REVOKED'`, desc(releaseAuthorizations.createdAt))
+    .limit(1);
+  return row ?? null;
+}
+
+/** Whether the order is fully paid and not cancelled now, as the release rules decide it. */
+export async function releasableNow(db: Db, orderId: string): Promise<{ fullyPaid: boolean; cancelled: boolean }> {
+  const { payment } = await paymentStateOf(db, orderId);
+  return { fullyPaid: payment.fullyPaid, cancelled: await orderCancelled(db, orderId) };
 }
 
 /**
@@ -458,18 +548,30 @@ export async function reissueReleaseCode(
 ): Promise<ReleaseAuthorizationRow> {
   const scope = auth.require('shipments:create');
   const inScope = scopeCondition(scope, auth.livemode, { merchantId: shipments.merchantId, livemode: shipments.livemode, carrierCode: shipments.carrierCode });
-  const [shipment] = await db.select().from(shipments).where(and(eq(shipments.id, shipmentId), inScope));
+  const [shipment] = await db
+    .select()
+    .from(shipments)
+    .where(and(eq(shipments.id, shipmentId), inScope));
   if (!shipment) throw notFound('Shipment', shipmentId);
   return mutate(async (uow) => {
     await lockOrder(uow.tx, shipment.orderId);
     const now = new Date();
-    const [current] = await uow.tx.select().from(releaseAuthorizations).where(and(eq(releaseAuthorizations.shipmentId, shipment.id), live));
+    const [current] = await uow.tx
+      .select()
+      .from(releaseAuthorizations)
+      .where(and(eq(releaseAuthorizations.shipmentId, shipment.id), live));
     const { payment } = await paymentStateOf(uow.tx, shipment.orderId);
     const policy = services.reissuePolicy;
     const recent = await uow.tx
       .select({ createdAt: releaseAuthorizations.createdAt })
       .from(releaseAuthorizations)
-      .where(and(eq(releaseAuthorizations.shipmentId, shipment.id), isNotNull(releaseAuthorizations.reissueOf), gt(releaseAuthorizations.createdAt, new Date(now.getTime() - policy.windowSeconds * 1000))));
+      .where(
+        and(
+          eq(releaseAuthorizations.shipmentId, shipment.id),
+          isNotNull(releaseAuthorizations.reissueOf),
+          gt(releaseAuthorizations.createdAt, new Date(now.getTime() - policy.windowSeconds * 1000)),
+        ),
+      );
     const decision = decideReissue({
       current: current ? { status: current.status, handedOver: current.handedOverAt !== null } : null,
       orderCancelled: await orderCancelled(uow.tx, shipment.orderId),
@@ -481,12 +583,17 @@ export async function reissueReleaseCode(
     if (!decision.ok) {
       throw domainError(decision.code, decision.message, decision.code === 'REISSUE_RATE_LIMITED' ? { retryAfterSeconds: decision.retryAfterSeconds } : {});
     }
-    let previous: string | null = null;
+    let previous: string | null;
     if (current) {
       if (!(await revokeInTx(uow, current, 'REISSUED', null, now))) throw domainError('CONFLICT', 'the release is being changed concurrently; try again');
       previous = current.id;
     } else {
-      const [newest] = await uow.tx.select({ id: releaseAuthorizations.id }).from(releaseAuthorizations).where(eq(releaseAuthorizations.shipmentId, shipment.id)).orderBy(desc(releaseAuthorizations.createdAt)).limit(1);
+      const [newest] = await uow.tx
+        .select({ id: releaseAuthorizations.id })
+        .from(releaseAuthorizations)
+        .where(eq(releaseAuthorizations.shipmentId, shipment.id))
+        .orderBy(desc(releaseAuthorizations.createdAt))
+        .limit(1);
       previous = newest?.id ?? null;
     }
     const issued = await issueReleaseInTx(uow, services, shipment, now, previous);

@@ -6,7 +6,7 @@ import { newId, type BusEvent, type EventBus, type Logger, type Subscription, do
 import { orderProjections, returnScans, returnShipments, shipments, type ReturnScanRow, type ReturnShipmentRow } from '../db/schema.ts';
 import { applyScans, type CarrierScan, type DeliveryMethod, type Parcel, type PriceBreakdown } from '../domain/index.ts';
 import { CarrierBookingError, type Address, type CarrierBooking, type ReturnHandover } from '../adapters/carriers/index.ts';
-import type { LogisticsServices } from '../services.ts';
+import type { LogisticsServices } from './services.ts';
 import { carrierNotConfigured, chooseCarrier, pricingDay } from './shipping.ts';
 import { runAsSystem, type Db } from './system.ts';
 import { loadCostEngine } from './tariffs.ts';
@@ -42,10 +42,20 @@ export async function bookReturnLabel(services: LogisticsServices, request: Retu
   const adapter = services.carrierAdapter(request.carrierCode, request.livemode);
   if (!adapter) throw carrierNotConfigured(request.carrierCode, request.livemode);
   try {
-    return await adapter.bookReturn({ returnId: request.returnId, orderReference: request.orderReference, handover: request.handover, parcel: request.parcel, sender: request.sender });
+    return await adapter.bookReturn({
+      returnId: request.returnId,
+      orderReference: request.orderReference,
+      handover: request.handover,
+      parcel: request.parcel,
+      sender: request.sender,
+    });
   } catch (error) {
     if (!(error instanceof CarrierBookingError)) throw error;
-    throw domainError('CARRIER_BOOKING_FAILED', `the carrier did not book the return label: ${error.message}`, { carrier: error.carrier, retryable: error.retryable, carrierHttpStatus: error.httpStatus });
+    throw domainError('CARRIER_BOOKING_FAILED', `the carrier did not book the return label: ${error.message}`, {
+      carrier: error.carrier,
+      retryable: error.retryable,
+      carrierHttpStatus: error.httpStatus,
+    });
   }
 }
 
@@ -90,7 +100,8 @@ export async function consumeReturns(db: Db, bus: EventBus, services: LogisticsS
     } catch (error) {
       // An outage is retried (redelivery); a refusal (not configured, the carrier said no) is recorded and announced.
       const code = error instanceof GraphQLError ? error.extensions.code : null;
-      if (code !== 'CARRIER_NOT_CONFIGURED' && !(code === 'CARRIER_BOOKING_FAILED' && error instanceof GraphQLError && error.extensions.retryable === false)) throw error;
+      if (code !== 'CARRIER_NOT_CONFIGURED' && !(code === 'CARRIER_BOOKING_FAILED' && error instanceof GraphQLError && error.extensions.retryable === false))
+        throw error;
       await recordReturnBookingRefusal(db, event, code as string, (error as Error).message);
       logger.error({ eventId: event.id, code }, 'return label not booked');
     }
@@ -102,7 +113,13 @@ async function recordReturnBookingRefusal(db: Db, event: BusEvent, code: string,
   const ret = event.payload.return as { id?: unknown; method?: unknown };
   const returnId = String(ret.id);
   await runAsSystem(db, 'events:return.confirmed', event.livemode, async (uow) => {
-    uow.audit({ action: 'return_shipment.book_refused', entityType: 'Return', entityId: returnId, merchantId: event.merchantId, after: { returnId, code, reason } });
+    uow.audit({
+      action: 'return_shipment.book_refused',
+      entityType: 'Return',
+      entityId: returnId,
+      merchantId: event.merchantId,
+      after: { returnId, code, reason },
+    });
     uow.emit({
       type: 'return.label_failed',
       subjectId: returnId,
@@ -135,8 +152,13 @@ export async function bookReturnShipment(db: Db, services: LogisticsServices, ev
   }
   // The return leg goes with the carrier that delivered, with the same parcel, from the consumer's address.
   const [outbound] = await db.select().from(shipments).where(eq(shipments.orderId, orderId)).orderBy(desc(shipments.createdAt)).limit(1);
-  const from = outbound?.parcel?.destination ?? (order.shippingAddress ? { country: order.shippingAddress.country, postcode: order.shippingAddress.postal_code } : null);
-  const parcel = { weightGrams: outbound?.parcel?.weightGrams ?? DEFAULT_PARCEL.weightGrams, dimensions: outbound?.parcel?.dimensions ?? DEFAULT_PARCEL.dimensions, destination: from ?? { country: 'NL', postcode: '1011 AB' } };
+  const from =
+    outbound?.parcel?.destination ?? (order.shippingAddress ? { country: order.shippingAddress.country, postcode: order.shippingAddress.postal_code } : null);
+  const parcel = {
+    weightGrams: outbound?.parcel?.weightGrams ?? DEFAULT_PARCEL.weightGrams,
+    dimensions: outbound?.parcel?.dimensions ?? DEFAULT_PARCEL.dimensions,
+    destination: from ?? { country: 'NL', postcode: '1011 AB' },
+  };
   const engine = await loadCostEngine(db, order.livemode);
   const deliveryMethod = DELIVERY_METHOD_OF[method]!;
   const day = pricingDay(null);
@@ -154,18 +176,50 @@ export async function bookReturnShipment(db: Db, services: LogisticsServices, ev
     price = choice.chosen?.breakdown ?? null;
   }
   const a = order.shippingAddress;
-  const sender: Address = { name: a?.name?.trim() || 'Consumer', line1: a?.line1?.trim() || '', line2: a?.line2 ?? null, city: a?.city?.trim() || '', postalCode: parcel.destination.postcode, country: parcel.destination.country };
-  const booking = await bookReturnLabel(services, { carrierCode, livemode: order.livemode, returnId, orderReference: order.reference, handover: method as ReturnHandover, parcel, sender });
+  const sender: Address = {
+    name: a?.name?.trim() || 'Consumer',
+    line1: a?.line1?.trim() || '',
+    line2: a?.line2 ?? null,
+    city: a?.city?.trim() || '',
+    postalCode: parcel.destination.postcode,
+    country: parcel.destination.country,
+  };
+  const booking = await bookReturnLabel(services, {
+    carrierCode,
+    livemode: order.livemode,
+    returnId,
+    orderReference: order.reference,
+    handover: method as ReturnHandover,
+    parcel,
+    sender,
+  });
   const qrPayload = returnQrPayload(services, returnId, carrierCode, booking.trackingNumber);
   return runAsSystem(db, 'events:return.confirmed', order.livemode, async (uow) => {
     const [row] = await uow.tx
       .insert(returnShipments)
-      .values({ id: newId('rsh'), returnId, orderId, merchantId: order.merchantId, livemode: order.livemode, carrierCode: carrierCode!, trackingNumber: booking.trackingNumber, method, qrPayload, price })
+      .values({
+        id: newId('rsh'),
+        returnId,
+        orderId,
+        merchantId: order.merchantId,
+        livemode: order.livemode,
+        carrierCode: carrierCode!,
+        trackingNumber: booking.trackingNumber,
+        method,
+        qrPayload,
+        price,
+      })
       .onConflictDoNothing()
       .returning();
     if (!row) {
       const [raced] = await uow.tx.select().from(returnShipments).where(eq(returnShipments.returnId, returnId));
-      uow.audit({ action: 'return_shipment.book_skipped', entityType: 'ReturnShipment', entityId: raced!.id, merchantId: order.merchantId, after: { returnId, reason: 'booked concurrently' } });
+      uow.audit({
+        action: 'return_shipment.book_skipped',
+        entityType: 'ReturnShipment',
+        entityId: raced!.id,
+        merchantId: order.merchantId,
+        after: { returnId, reason: 'booked concurrently' },
+      });
       return raced!;
     }
     uow.audit({
@@ -173,7 +227,15 @@ export async function bookReturnShipment(db: Db, services: LogisticsServices, ev
       entityType: 'ReturnShipment',
       entityId: row.id,
       merchantId: row.merchantId,
-      after: { returnId, orderId, carrierCode: row.carrierCode, trackingNumber: row.trackingNumber, carrierReference: booking.carrierReference, method, price: price?.total ?? null },
+      after: {
+        returnId,
+        orderId,
+        carrierCode: row.carrierCode,
+        trackingNumber: row.trackingNumber,
+        carrierReference: booking.carrierReference,
+        method,
+        price: price?.total ?? null,
+      },
     });
     uow.emit({
       type: 'return.label_issued',
@@ -215,7 +277,13 @@ const IN_TRANSIT = new Set(['PICKED_UP', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'DELI
  * The scans of a carrier webhook whose tracking numbers are return shipments (called by the carrier webhook route
  * for the numbers that are not outbound shipments). Returns the tracking numbers it knew.
  */
-export async function ingestReturnScans(db: Db, carrier: string, byTracking: ReadonlyMap<string, CarrierScan[]>, requestId: string | null): Promise<{ stored: number; duplicates: number; known: Set<string> }> {
+export async function ingestReturnScans(
+  db: Db,
+  carrier: string,
+  byTracking: ReadonlyMap<string, CarrierScan[]>,
+  requestId: string | null,
+  testModeOnly = false,
+): Promise<{ stored: number; duplicates: number; known: Set<string> }> {
   const known = new Set<string>();
   let stored = 0;
   let duplicates = 0;
@@ -223,7 +291,13 @@ export async function ingestReturnScans(db: Db, carrier: string, byTracking: Rea
   const rows = await db
     .select({ id: returnShipments.id, trackingNumber: returnShipments.trackingNumber, livemode: returnShipments.livemode })
     .from(returnShipments)
-    .where(and(eq(returnShipments.carrierCode, carrier), inArray(returnShipments.trackingNumber, [...byTracking.keys()])));
+    .where(
+      and(
+        eq(returnShipments.carrierCode, carrier),
+        inArray(returnShipments.trackingNumber, [...byTracking.keys()]),
+        testModeOnly ? eq(returnShipments.livemode, false) : undefined,
+      ),
+    );
   for (const row of rows) {
     known.add(row.trackingNumber);
     const incoming = byTracking.get(row.trackingNumber)!;
@@ -244,10 +318,20 @@ async function storeReturnScans(db: Db, carrier: string, id: string, livemode: b
       const s = shipment!;
       const knownScans = (await uow.tx.select().from(returnScans).where(eq(returnScans.returnShipmentId, id))).map(toScan);
       const applied = applyScans(knownScans, incoming);
-      if (applied.newScans.length) await uow.tx.insert(returnScans).values(applied.newScans.map((scan) => ({ returnShipmentId: id, ...scan }))).onConflictDoNothing();
+      if (applied.newScans.length)
+        await uow.tx
+          .insert(returnScans)
+          .values(applied.newScans.map((scan) => ({ returnShipmentId: id, ...scan })))
+          .onConflictDoNothing();
       const now = new Date();
       const [order] = await uow.tx.select({ slug: orderProjections.merchantSlug }).from(orderProjections).where(eq(orderProjections.orderId, s.orderId));
-      const base = { order_id: s.orderId, merchant: order?.slug ?? s.merchantId, return: { id: s.returnId, method: s.method }, carrier: s.carrierCode, tracking_number: s.trackingNumber };
+      const base = {
+        order_id: s.orderId,
+        merchant: order?.slug ?? s.merchantId,
+        return: { id: s.returnId, method: s.method },
+        carrier: s.carrierCode,
+        tracking_number: s.trackingNumber,
+      };
       const emit = (type: 'return.in_transit' | 'return.received', extra: Record<string, unknown>) =>
         uow.emit({ type, subjectId: s.returnId, merchantId: s.merchantId, livemode: s.livemode, carrierCode: s.carrierCode, payload: { ...base, ...extra } });
       const all = [...knownScans, ...applied.newScans];
@@ -270,7 +354,11 @@ async function storeReturnScans(db: Db, carrier: string, id: string, livemode: b
         entityId: id,
         merchantId: s.merchantId,
         before: { status: s.status },
-        after: { status: applied.status, scans: applied.newScans.map((x) => `${x.type}@${x.occurredAt.toISOString()} (${x.carrierEventId})`), duplicates: applied.duplicates.length },
+        after: {
+          status: applied.status,
+          scans: applied.newScans.map((x) => `${x.type}@${x.occurredAt.toISOString()} (${x.carrierEventId})`),
+          duplicates: applied.duplicates.length,
+        },
       });
       return { stored: applied.newScans.length, duplicates: applied.duplicates.length };
     },

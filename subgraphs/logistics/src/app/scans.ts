@@ -6,16 +6,15 @@ import {
   CarrierWebhookError,
   isWebhookCarrier,
   parseCarrierWebhook,
-  SCENARIOS,
-  simulateScans,
   type CarrierScan,
   type InboundWebhookRequest,
   type Scenario,
   type ScanType,
+  type CarrierWebhookSecrets,
   type WebhookCarrier,
   type WebhookResponse,
 } from '../domain/index.ts';
-import type { LogisticsServices } from '../services.ts';
+import type { LogisticsServices } from './services.ts';
 import { ingestReturnScans } from './returns.ts';
 import { runAsSystem, type Db } from './system.ts';
 
@@ -38,7 +37,13 @@ class NothingNew extends Error {}
  * serialise), applyScans against what is stored; new scans are inserted (unique carrier event id), the status is
  * the fold, and carrier.out_for_delivery is emitted once per out-for-delivery scan (unique idempotency key).
  */
-export async function storeScans(db: Db, carrier: string, shipmentId: string, incoming: CarrierScan[], requestId: string | null): Promise<{ stored: number; duplicates: number }> {
+export async function storeScans(
+  db: Db,
+  carrier: string,
+  shipmentId: string,
+  incoming: CarrierScan[],
+  requestId: string | null,
+): Promise<{ stored: number; duplicates: number }> {
   const [head] = await db.select({ livemode: shipments.livemode }).from(shipments).where(eq(shipments.id, shipmentId));
   if (!head) return { stored: 0, duplicates: incoming.length };
   try {
@@ -49,7 +54,9 @@ export async function storeScans(db: Db, carrier: string, shipmentId: string, in
       async (uow) => {
         const [shipment] = await uow.tx.select().from(shipments).where(eq(shipments.id, shipmentId)).for('update');
         const known = (await uow.tx.select().from(carrierScans).where(eq(carrierScans.shipmentId, shipmentId))).map(toCarrierScan);
-        const published = new Set((await uow.tx.select({ key: shipmentEventKeys.key }).from(shipmentEventKeys).where(eq(shipmentEventKeys.shipmentId, shipmentId))).map((r) => r.key));
+        const published = new Set(
+          (await uow.tx.select({ key: shipmentEventKeys.key }).from(shipmentEventKeys).where(eq(shipmentEventKeys.shipmentId, shipmentId))).map((r) => r.key),
+        );
         const applied = applyScans(known, incoming, { published });
         if (applied.newScans.length === 0) throw new NothingNew();
         await uow.tx
@@ -116,10 +123,11 @@ export async function ingestCarrierWebhook(
   request: InboundWebhookRequest,
   logger: Logger,
   requestId: string | null = null,
+  realm: WebhookRealm = liveRealm(services),
 ): Promise<WebhookOutcome> {
   let parsed;
   try {
-    parsed = parseCarrierWebhook(carrier, request, services.webhookSecrets, new Date());
+    parsed = parseCarrierWebhook(carrier, request, realm.secrets, new Date());
   } catch (error) {
     if (!(error instanceof CarrierWebhookError)) throw error;
     logger.warn({ carrier, code: error.code, reason: error.message }, 'refused a carrier webhook');
@@ -132,7 +140,13 @@ export async function ingestCarrierWebhook(
     ? await db
         .select({ id: shipments.id, trackingNumber: shipments.trackingNumber })
         .from(shipments)
-        .where(and(eq(shipments.carrierCode, carrier), inArray(shipments.trackingNumber, [...byTracking.keys()])))
+        .where(
+          and(
+            eq(shipments.carrierCode, carrier),
+            inArray(shipments.trackingNumber, [...byTracking.keys()]),
+            realm.testModeOnly ? eq(shipments.livemode, false) : undefined,
+          ),
+        )
     : [];
   const idOf = new Map(found.map((s) => [s.trackingNumber, s.id]));
   let stored = 0;
@@ -150,7 +164,7 @@ export async function ingestCarrierWebhook(
     duplicates += result.duplicates;
   }
   // Not an outbound shipment: perhaps the return leg of one (src/app/returns.ts).
-  const returned = await ingestReturnScans(db, carrier, new Map(unknown.map((t) => [t, byTracking.get(t)!])), requestId);
+  const returned = await ingestReturnScans(db, carrier, new Map(unknown.map((t) => [t, byTracking.get(t)!])), requestId, realm.testModeOnly);
   stored += returned.stored;
   duplicates += returned.duplicates;
   unknown = unknown.filter((t) => !returned.known.has(t));
@@ -159,15 +173,34 @@ export async function ingestCarrierWebhook(
   return { response: parsed.response, stored, duplicates, unknownTrackingNumbers: unknown };
 }
 
+/**
+ * Which secrets a webhook route verifies with and which parcels it may touch. The live route uses the carriers'
+ * configured secrets; the sandbox route (only while the sandbox runs) the sandbox's own, for test-mode parcels only,
+ * so a simulated scan can never be accepted as a carrier's, nor move a live parcel.
+ */
+export interface WebhookRealm {
+  secrets: CarrierWebhookSecrets;
+  testModeOnly: boolean;
+}
+
+export const liveRealm = (services: LogisticsServices): WebhookRealm => ({ secrets: services.webhookSecrets, testModeOnly: false });
+
 export const CARRIER_WEBHOOK_PREFIX = '/webhooks/carriers/';
-const STORED_HEADER = 'x-ipay-scans-stored';
-const UNKNOWN_HEADER = 'x-ipay-unknown-tracking-numbers';
+/** Where the sandbox's simulated carriers post (longer than the live prefix, so it is matched first). */
+export const SANDBOX_CARRIER_WEBHOOK_PREFIX = '/webhooks/carriers/sandbox/';
+export const STORED_HEADER = 'x-ipay-scans-stored';
+export const UNKNOWN_HEADER = 'x-ipay-unknown-tracking-numbers';
 
 /** POST (DPD: GET) /webhooks/carriers/<code>: public, authenticated by each carrier's signature or shared secret. */
-export function carrierWebhookRoute(db: Db, services: LogisticsServices): RouteHandler {
+export function carrierWebhookRoute(
+  db: Db,
+  services: LogisticsServices,
+  realm: WebhookRealm = liveRealm(services),
+  prefix = CARRIER_WEBHOOK_PREFIX,
+): RouteHandler {
   return async ({ req, res, requestId, logger }) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const carrier = decodeURIComponent(url.pathname.slice(CARRIER_WEBHOOK_PREFIX.length));
+    const carrier = decodeURIComponent(url.pathname.slice(prefix.length));
     if (!isWebhookCarrier(carrier)) throw new HttpError(404, `no webhook for carrier "${carrier}"`);
     if (req.method !== 'POST' && req.method !== 'GET') {
       sendJson(res, 405, { error: 'method not allowed' }, { allow: 'POST, GET' });
@@ -175,7 +208,15 @@ export function carrierWebhookRoute(db: Db, services: LogisticsServices): RouteH
     }
     // The raw body: signatures are over the exact bytes.
     const rawBody = req.method === 'POST' ? await readBody(req) : '';
-    const outcome = await ingestCarrierWebhook(db, services, carrier, { method: req.method, headers: req.headers, query: url.searchParams, rawBody }, logger, requestId);
+    const outcome = await ingestCarrierWebhook(
+      db,
+      services,
+      carrier,
+      { method: req.method, headers: req.headers, query: url.searchParams, rawBody },
+      logger,
+      requestId,
+      realm,
+    );
     res.writeHead(outcome.response.status, {
       'content-type': outcome.response.contentType,
       'content-length': Buffer.byteLength(outcome.response.body),
@@ -186,16 +227,6 @@ export function carrierWebhookRoute(db: Db, services: LogisticsServices): RouteH
     res.end(outcome.response.body);
   };
 }
-
-/** Which scenario to borrow a single scan of each type from (its carrier codes and timing). */
-const SCENARIO_OF_SCAN: Record<ScanType, Scenario> = {
-  PICKED_UP: 'HAPPY_PATH',
-  IN_TRANSIT: 'HAPPY_PATH',
-  OUT_FOR_DELIVERY: 'HAPPY_PATH',
-  DELIVERY_ATTEMPT_FAILED: 'FAILED_ATTEMPT_THEN_DELIVERED',
-  DELIVERED: 'HAPPY_PATH',
-  RETURNED_TO_SENDER: 'RETURNED_TO_SENDER',
-};
 
 /** The simulator's target is not this subgraph's webhook route (configuration, not the caller's input). */
 export class SimulatorTargetError extends Error {
@@ -209,50 +240,14 @@ export interface SimulatedDelivery {
 }
 
 /**
- * The sandbox simulator: the carrier's own signed requests for a journey (or one scan, timed now), sent over HTTP
- * to this subgraph's real webhook route so the real authentication and parsing run. The journey ends now; each
- * push is sent now (a carrier flushing its backlog), which keeps signed timestamps fresh.
+ * Sandbox: the carrier's signed requests for a journey (or one scan), sent to this subgraph's sandbox webhook route
+ * (src/sandbox/webhook-simulator.ts). Refused when the sandbox is off.
  */
 export async function simulateThroughWebhook(
   services: LogisticsServices,
   shipment: Pick<ShipmentRow, 'carrierCode' | 'trackingNumber'>,
   what: { scenario: Scenario } | { scan: ScanType },
 ): Promise<SimulatedDelivery[]> {
-  const carrier = shipment.carrierCode;
-  if (!isWebhookCarrier(carrier)) throw new Error(`carrier ${carrier} has no webhook simulator`);
-  const scenario = 'scenario' in what ? what.scenario : SCENARIO_OF_SCAN[what.scan];
-  if (!SCENARIOS.includes(scenario)) throw new Error(`unknown scenario ${scenario}`);
-  const nowSeconds = Math.floor(Date.now() / 1000);
-  const base = { carrier, trackingNumber: shipment.trackingNumber, scenario, secrets: services.webhookSecrets };
-  // Lay the journey out once to learn its step offsets.
-  const layout = simulateScans({ ...base, start: new Date(0), pushDelaySeconds: 0 });
-  const steps = 'scenario' in what ? layout.map((_, i) => i) : [layout.findIndex((w) => w.expected.type === what.scan)];
-  const lastOffset = Math.floor(layout[steps.at(-1)!]!.expected.occurredAt.getTime() / 1000);
-  const start = new Date((nowSeconds - lastOffset) * 1000);
-  const deliveries: SimulatedDelivery[] = [];
-  for (const i of steps) {
-    const offset = Math.floor(layout[i]!.expected.occurredAt.getTime() / 1000);
-    const webhook = simulateScans({ ...base, start, pushDelaySeconds: lastOffset - offset })[i]!;
-    const query = webhook.request.query instanceof URLSearchParams ? webhook.request.query : new URLSearchParams(webhook.request.query as Record<string, string>);
-    const url = `${services.webhookBaseUrl}${CARRIER_WEBHOOK_PREFIX}${carrier}${query.size ? `?${query}` : ''}`;
-    const headers = Object.fromEntries(Object.entries(webhook.request.headers).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : [])));
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method: webhook.request.method,
-        headers,
-        body: webhook.request.method === 'GET' ? undefined : typeof webhook.request.rawBody === 'string' ? webhook.request.rawBody : Buffer.from(webhook.request.rawBody),
-        signal: AbortSignal.timeout(10_000),
-      });
-    } catch (error) {
-      throw new SimulatorTargetError(`cannot reach the carrier webhook route at ${url} (${(error as Error).message}); set LOGISTICS_WEBHOOK_BASE_URL to this subgraph's URL`);
-    }
-    await response.arrayBuffer();
-    // Another process answering on that address would acknowledge a parcel it does not know: say so instead of succeeding.
-    if (response.ok && response.headers.get(UNKNOWN_HEADER)?.split(',').includes(shipment.trackingNumber)) {
-      throw new SimulatorTargetError(`the webhook route at ${url} does not know shipment ${shipment.trackingNumber}; LOGISTICS_WEBHOOK_BASE_URL must point at this subgraph`);
-    }
-    deliveries.push({ type: webhook.expected.type, occurredAt: webhook.expected.occurredAt, httpStatus: response.status });
-  }
-  return deliveries;
+  if (!services.sandbox) throw new SimulatorTargetError('the carrier sandbox is off (CARRIER_SANDBOX), so there is no scan simulator');
+  return services.sandbox.simulateThroughWebhook(services, shipment, what);
 }

@@ -12,9 +12,10 @@ import {
   type PriceResult,
   type ServiceLevel,
 } from '../domain/index.ts';
-import type { LogisticsServices } from '../services.ts';
+import type { LogisticsServices } from './services.ts';
 import { CarrierBookingError, type Address, type CarrierBooking } from '../adapters/carriers/index.ts';
 import { lockOrder, reconcileReleases } from './releases.ts';
+import { pickupLocationForShipment } from './pickup-locations.ts';
 import type { Db, Uow } from './system.ts';
 import { loadCostEngine } from './tariffs.ts';
 
@@ -33,7 +34,8 @@ export interface PreferencesArgs {
 
 /** The parcel with its destination: given, or the order's shipping address. */
 export function parcelFor(args: ParcelArgs, order: OrderProjectionRow | null, field = 'parcel'): Parcel {
-  const destination = args.destination ?? (order?.shippingAddress ? { country: order.shippingAddress.country, postcode: order.shippingAddress.postal_code } : null);
+  const destination =
+    args.destination ?? (order?.shippingAddress ? { country: order.shippingAddress.country, postcode: order.shippingAddress.postal_code } : null);
   if (!destination) throw badUserInput(`${field}.destination`, order ? 'is required: the order has no shipping address' : 'is required');
   return {
     weightGrams: args.weightGrams,
@@ -63,7 +65,12 @@ function preferencesOf(args: PreferencesArgs | null | undefined): { preferences:
 }
 
 /** An order the caller may act on with `permission`, in its mode; outside the scope it does not exist. */
-export async function orderInScope(db: Db, auth: Authorization, permission: 'shipments:create' | 'tariffs:read' | 'orders:read', orderId: string): Promise<OrderProjectionRow> {
+export async function orderInScope(
+  db: Db,
+  auth: Authorization,
+  permission: 'shipments:create' | 'tariffs:read' | 'orders:read',
+  orderId: string,
+): Promise<OrderProjectionRow> {
   auth.require(permission);
   const [order] = await db.select().from(orderProjections).where(eq(orderProjections.orderId, orderId));
   if (!order || order.livemode !== auth.livemode || !auth.coversMerchant(permission, order.merchantId)) throw notFound('Order', orderId);
@@ -104,8 +111,16 @@ const orderCancelledError = (orderId: string) => domainError('ORDER_CANCELLED', 
 function recipientOf(order: OrderProjectionRow, parcel: Parcel): Address {
   const a = order.shippingAddress;
   const missing = (['name', 'line1', 'city'] as const).filter((k) => !a?.[k]?.trim());
-  if (!a || missing.length) throw badUserInput('orderId', `the order's shipping address lacks ${missing.join(', ') || 'everything'}, which the carrier's label needs`);
-  return { name: a.name!, line1: a.line1!, line2: a.line2 ?? null, city: a.city!, postalCode: parcel.destination.postcode, country: parcel.destination.country };
+  if (!a || missing.length)
+    throw badUserInput('orderId', `the order's shipping address lacks ${missing.join(', ') || 'everything'}, which the carrier's label needs`);
+  return {
+    name: a.name!,
+    line1: a.line1!,
+    line2: a.line2 ?? null,
+    city: a.city!,
+    postalCode: parcel.destination.postcode,
+    country: parcel.destination.country,
+  };
 }
 
 export const carrierNotConfigured = (carrierCode: string | null, livemode: boolean) =>
@@ -122,6 +137,7 @@ export interface CreateShipmentArgs {
   deliveryMethod: DeliveryMethod;
   parcel: ParcelArgs;
   preferences?: PreferencesArgs | null;
+  pickupLocationId?: string | null;
 }
 
 export async function createShipment(
@@ -141,6 +157,15 @@ export async function createShipment(
   const carrierCode = args.carrierCode?.trim().toLowerCase();
   // Only carriers that can really be booked in this mode are candidates.
   const bookable = services.bookableCarriers(order.livemode);
+  // A pickup point or locker delivery may name the carrier location it goes to; then only its carrier can take it.
+  const pickupLocation = args.pickupLocationId?.trim()
+    ? await pickupLocationForShipment(db, {
+        pickupLocationId: args.pickupLocationId,
+        livemode: order.livemode,
+        deliveryMethod: args.deliveryMethod,
+        carrierCode: carrierCode ?? null,
+      })
+    : null;
   if (carrierCode) {
     if (!(await activeCarrierCodes(db)).includes(carrierCode)) throw badUserInput('carrierCode', `"${carrierCode}" is not a carrier`);
     if (!bookable.includes(carrierCode)) throw carrierNotConfigured(carrierCode, order.livemode);
@@ -148,8 +173,16 @@ export async function createShipment(
     if (!priced.ok) throw badUserInput('carrierCode', `${carrierCode} cannot take this parcel: ${priced.reason.code} (${priced.reason.message})`);
   } else {
     if (bookable.length === 0) throw carrierNotConfigured(null, order.livemode);
-    carrierChoice = await chooseCarrier(db, engine, { parcel, serviceLevel: args.serviceLevel, deliveryMethod: args.deliveryMethod, currency: order.currency, preferences: args.preferences, date: day }, bookable);
-    if (!carrierChoice.chosen) throw badUserInput('carrierCode', `no carrier can take this parcel; name one or change the parcel. ${carrierChoice.explanation}`);
+    const candidates = pickupLocation ? bookable.filter((c) => c === pickupLocation.carrierCode) : bookable;
+    if (candidates.length === 0) throw carrierNotConfigured(pickupLocation!.carrierCode, order.livemode);
+    carrierChoice = await chooseCarrier(
+      db,
+      engine,
+      { parcel, serviceLevel: args.serviceLevel, deliveryMethod: args.deliveryMethod, currency: order.currency, preferences: args.preferences, date: day },
+      candidates,
+    );
+    if (!carrierChoice.chosen)
+      throw badUserInput('carrierCode', `no carrier can take this parcel; name one or change the parcel. ${carrierChoice.explanation}`);
     priced = { ok: true, breakdown: carrierChoice.chosen.breakdown! };
   }
   const breakdown = priced.breakdown;
@@ -163,10 +196,21 @@ export async function createShipment(
   const shipmentId = newId('shp');
   let booking: CarrierBooking;
   try {
-    booking = await adapter.book({ shipmentId, orderReference: order.reference, serviceLevel: breakdown.serviceLevel, deliveryMethod: breakdown.deliveryMethod, parcel, recipient });
+    booking = await adapter.book({
+      shipmentId,
+      orderReference: order.reference,
+      serviceLevel: breakdown.serviceLevel,
+      deliveryMethod: breakdown.deliveryMethod,
+      parcel,
+      recipient,
+    });
   } catch (error) {
     if (!(error instanceof CarrierBookingError)) throw error;
-    throw domainError('CARRIER_BOOKING_FAILED', `the carrier did not book the parcel: ${error.message}`, { carrier: error.carrier, retryable: error.retryable, carrierHttpStatus: error.httpStatus });
+    throw domainError('CARRIER_BOOKING_FAILED', `the carrier did not book the parcel: ${error.message}`, {
+      carrier: error.carrier,
+      retryable: error.retryable,
+      carrierHttpStatus: error.httpStatus,
+    });
   }
 
   const shipment = await mutate(async (uow) => {
@@ -186,6 +230,7 @@ export async function createShipment(
         carrierCode: breakdown.carrierCode,
         trackingNumber: booking.trackingNumber,
         carrierReference: booking.carrierReference,
+        pickupLocationId: pickupLocation?.id ?? null,
         status: 'LABEL_CREATED',
         serviceLevel: breakdown.serviceLevel,
         deliveryMethod: breakdown.deliveryMethod,
@@ -208,6 +253,7 @@ export async function createShipment(
         carrierReference: shipment.carrierReference,
         serviceLevel: shipment.serviceLevel,
         deliveryMethod: shipment.deliveryMethod,
+        pickupLocationId: shipment.pickupLocationId,
         price: breakdown.total,
         chosenBy: carrierChoice ? 'orchestration' : 'caller',
       },
@@ -228,6 +274,10 @@ export async function createShipment(
           carrier_reference: shipment.carrierReference,
           service_level: shipment.serviceLevel,
           delivery_method: shipment.deliveryMethod,
+          // Pickup point / locker deliveries only: where the parcel goes.
+          ...(pickupLocation
+            ? { pickup_location: { id: pickupLocation.id, carrier_location_id: pickupLocation.carrierLocationId, kind: pickupLocation.kind } }
+            : {}),
           weight_grams: parcel.weightGrams,
           chargeable_weight_grams: breakdown.weight.chargeableGrams,
           zone: breakdown.zone,

@@ -21,7 +21,15 @@ export async function loadTariffRows(db: Db, livemode: boolean, carrierCodes?: r
     ? await db
         .select()
         .from(rateBands)
-        .where(and(eq(rateBands.livemode, livemode), inArray(rateBands.rateCardId, cards.map((c) => c.id))))
+        .where(
+          and(
+            eq(rateBands.livemode, livemode),
+            inArray(
+              rateBands.rateCardId,
+              cards.map((c) => c.id),
+            ),
+          ),
+        )
         .orderBy(asc(rateBands.id))
     : [];
   const sur = await db.select().from(surcharges).where(byCarrier(surcharges)).orderBy(asc(surcharges.carrierCode), asc(surcharges.id));
@@ -88,7 +96,16 @@ export async function replaceTariffs(tx: Db, livemode: boolean, book: TariffBook
     .select({ id: rateCards.id })
     .from(rateCards)
     .where(and(eq(rateCards.livemode, livemode), inArray(rateCards.carrierCode, carriers)));
-  if (old.length) await tx.delete(rateBands).where(and(eq(rateBands.livemode, livemode), inArray(rateBands.rateCardId, old.map((c) => c.id))));
+  if (old.length)
+    await tx.delete(rateBands).where(
+      and(
+        eq(rateBands.livemode, livemode),
+        inArray(
+          rateBands.rateCardId,
+          old.map((c) => c.id),
+        ),
+      ),
+    );
   await tx.delete(rateCards).where(and(eq(rateCards.livemode, livemode), inArray(rateCards.carrierCode, carriers)));
   await tx.delete(surcharges).where(and(eq(surcharges.livemode, livemode), inArray(surcharges.carrierCode, carriers)));
   if (book.rateCards.length) {

@@ -1,8 +1,23 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, boolean, check, date, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import {
+  bigserial,
+  boolean,
+  check,
+  date,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgSchema,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 import { ORDER_PAYMENT_STATES } from '@ipay/platform';
 import type { PostcodeRange } from '../domain/geo.ts';
 import type { PriceBreakdown } from '../domain/cost-engine.ts';
+import type { OpeningDay } from '../domain/pickup-locations.ts';
 import { auditTables, outboxTable } from '@ipay/platform';
 
 export const logisticsSchema = pgSchema('logistics');
@@ -22,6 +37,45 @@ export const carriers = logisticsSchema.table('carriers', {
   name: text('name').notNull(),
 });
 
+/**
+ * A carrier's pickup point or parcel locker (src/app/pickup-locations.ts): carrier network data per mode, managed by
+ * platform operators, referenced by the shipments delivered there. Opening hours are local to `time_zone`.
+ */
+export const pickupLocations = logisticsSchema.table(
+  'pickup_locations',
+  {
+    id: text('id').primaryKey(),
+    livemode: boolean('livemode').notNull(),
+    carrierCode: text('carrier_code')
+      .notNull()
+      .references(() => carriers.code),
+    /** The carrier's own id of the location (e.g. InPost's locker name, PostNL's location code). */
+    carrierLocationId: text('carrier_location_id').notNull(),
+    kind: text('kind', { enum: ['PICKUP_POINT', 'LOCKER'] }).notNull(),
+    name: text('name').notNull(),
+    address: jsonb('address').$type<{ line1: string; line2: string | null; postalCode: string; city: string; country: string }>().notNull(),
+    latitude: doublePrecision('latitude'),
+    longitude: doublePrecision('longitude'),
+    /** IANA time zone the opening hours are in. */
+    timeZone: text('time_zone').notNull(),
+    openingHours: jsonb('opening_hours').$type<OpeningDay[]>().notNull(),
+    validFrom: date('valid_from', { mode: 'string' }).notNull(),
+    validTo: date('valid_to', { mode: 'string' }),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('pickup_locations_carrier_location_key').on(t.livemode, t.carrierCode, t.carrierLocationId),
+    index('pickup_locations_postal_idx').on(t.livemode, sql`(${t.address} ->> 'country')`, sql`(${t.address} ->> 'postalCode')`),
+    check(
+      'pickup_locations_geo',
+      sql`(${t.latitude} IS NULL) = (${t.longitude} IS NULL) AND (${t.latitude} IS NULL OR (${t.latitude} BETWEEN -90 AND 90 AND ${t.longitude} BETWEEN -180 AND 180))`,
+    ),
+    check('pickup_locations_kind', sql`${t.kind} IN ('PICKUP_POINT', 'LOCKER')`),
+    check('pickup_locations_validity', sql`${t.validTo} IS NULL OR ${t.validTo} > ${t.validFrom}`),
+  ],
+);
+
 export const shipments = logisticsSchema.table(
   'shipments',
   {
@@ -38,18 +92,21 @@ export const shipments = logisticsSchema.table(
     serviceLevel: text('service_level').notNull().default('STANDARD'),
     deliveryMethod: text('delivery_method').notNull().default('DOOR'),
     /** The parcel as shipped: weight, dimensions, destination. */
-    parcel: jsonb('parcel').$type<{ weightGrams: number; dimensions: { lengthMm: number; widthMm: number; heightMm: number }; destination: { country: string; postcode: string } }>(),
+    parcel: jsonb('parcel').$type<{
+      weightGrams: number;
+      dimensions: { lengthMm: number; widthMm: number; heightMm: number };
+      destination: { country: string; postcode: string };
+    }>(),
     /** The price when the shipment was created (itemised): the cost engine's quote the carrier was booked at. */
     price: jsonb('price').$type<PriceBreakdown>(),
     /** The carrier's own id of the booking (shipment/label id), as its booking API answered; null for seeded sandbox rows. */
     carrierReference: text('carrier_reference'),
+    /** PICKUP_POINT / LOCKER deliveries: the carrier location the parcel is delivered to. */
+    pickupLocationId: text('pickup_location_id').references(() => pickupLocations.id),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
-  (t) => [
-    uniqueIndex('shipments_carrier_tracking_key').on(t.carrierCode, t.trackingNumber),
-    index('shipments_order_idx').on(t.orderId, t.createdAt.desc()),
-  ],
+  (t) => [uniqueIndex('shipments_carrier_tracking_key').on(t.carrierCode, t.trackingNumber), index('shipments_order_idx').on(t.orderId, t.createdAt.desc())],
 );
 
 /** Rate cards per mode (sandbox tariffs never price live shipments); ids are the CSV's deterministic ones. */
@@ -120,7 +177,14 @@ export const orderProjections = logisticsSchema.table('order_projections', {
   reference: text('reference'),
   currency: text('currency').notNull(),
   totalMinor: integer('total_minor').notNull(),
-  shippingAddress: jsonb('shipping_address').$type<{ name?: string; line1?: string; line2?: string | null; city?: string; postal_code: string; country: string } | null>(),
+  shippingAddress: jsonb('shipping_address').$type<{
+    name?: string;
+    line1?: string;
+    line2?: string | null;
+    city?: string;
+    postal_code: string;
+    country: string;
+  } | null>(),
   /** Commerce's order status (order.created, then order.status_changed); CANCELLED is final. */
   status: text('status').notNull().default('CREATED'),
   /** The newest order.status_changed applied (time-ordered ids; commerce's state machine never moves back). */
@@ -144,7 +208,7 @@ export const orderPaymentStates = logisticsSchema.table('order_payment_states', 
   amountDueMinor: integer('amount_due_minor').notNull(),
   capturedMinor: integer('captured_minor').notNull(),
   refundedMinor: integer('refunded_minor').notNull(),
-  /** The session holding the order's funds; null while nothing was captured or authorised. */
+  /** The session holding the order's funds; null while nothing was captured or authorized. */
   paymentSessionId: text('payment_session_id'),
   psp: text('psp'),
   paidAt: timestamp('paid_at', { withTimezone: true, precision: 3 }),
@@ -179,7 +243,7 @@ export const shipmentEventKeys = logisticsSchema.table('shipment_event_keys', {
   createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
 });
 
-/** RELEASED = the consumer's code was verified (authorised to hand over); handedOverAt marks the hand-over. */
+/** RELEASED = the consumer's code was verified (authorized to hand over); handedOverAt marks the hand-over. */
 export const releaseStatus = logisticsSchema.enum('release_status', ['ACTIVE', 'RELEASED', 'LOCKED', 'REVOKED']);
 
 export const releaseAuthorizations = logisticsSchema.table(
@@ -203,10 +267,10 @@ export const releaseAuthorizations = logisticsSchema.table(
     failedAttempts: integer('failed_attempts').notNull().default(0),
     /** Compare-and-set token: every change is `UPDATE … WHERE version = $v`. */
     version: integer('version').notNull().default(0),
-    /** When the code was verified (the domain's "released" = authorised to hand over). */
+    /** When the code was verified (the domain's "released" = authorized to hand over). */
     authorizedAt: timestamp('authorized_at', { withTimezone: true, precision: 3 }),
     releaseMethod: text('release_method'),
-    /** The confirmed payment the release was authorised on (session holding the funds, captured amount): set with RELEASED. */
+    /** The confirmed payment the release was authorized on (session holding the funds, captured amount): set with RELEASED. */
     paymentSessionId: text('payment_session_id'),
     paidPsp: text('paid_psp'),
     paidAmountMinor: integer('paid_amount_minor'),
@@ -224,7 +288,9 @@ export const releaseAuthorizations = logisticsSchema.table(
   (t) => [
     // One live authorization per shipment (the payment consumer and createShipment may both try to issue it), plus
     // any number of revoked ones as history.
-    uniqueIndex('release_authorizations_shipment_live_key').on(t.shipmentId).where(sql`${t.status} <> 'REVOKED'`),
+    uniqueIndex('release_authorizations_shipment_live_key')
+      .on(t.shipmentId)
+      .where(sql`${t.status} <> 'REVOKED'`),
     index('release_authorizations_shipment_idx').on(t.shipmentId, t.createdAt),
     index('release_authorizations_order_idx').on(t.orderId),
     // Release only after confirmed payment: a verified (RELEASED) authorization names the payment it was verified on.
@@ -245,6 +311,7 @@ export type OrderPaymentStateRow = typeof orderPaymentStates.$inferSelect;
 export type CarrierScanRow = typeof carrierScans.$inferSelect;
 export type ReleaseAuthorizationRow = typeof releaseAuthorizations.$inferSelect;
 export type ShipmentRow = typeof shipments.$inferSelect;
+export type PickupLocationRow = typeof pickupLocations.$inferSelect;
 
 export const { auditLog, auditHead } = auditTables(logisticsSchema);
 export const outbox = outboxTable(logisticsSchema);
@@ -311,7 +378,9 @@ export const quoteCarrierCosts = logisticsSchema.table('quote_carrier_costs', {
   livemode: boolean('livemode').notNull(),
   currency: text('currency').notNull(),
   /** Per delivery: the breakdown, or why no tariff priced it. */
-  deliveries: jsonb('deliveries').$type<({ breakdown: PriceBreakdown; noTariff: null } | { breakdown: null; noTariff: { code: string; message: string } })[]>().notNull(),
+  deliveries: jsonb('deliveries')
+    .$type<({ breakdown: PriceBreakdown; noTariff: null } | { breakdown: null; noTariff: { code: string; message: string } })[]>()
+    .notNull(),
   /** Sum of the breakdowns' totals; null when a delivery has no tariff (or a total is in another currency). */
   totalAmount: integer('total_amount'),
   pricedOn: text('priced_on').notNull(),

@@ -1,5 +1,5 @@
 import type { CarrierScan } from './scans.ts';
-import type { InboundWebhookRequest, ParsedWebhook } from './webhooks/common.ts';
+import { WebhookAuthenticationError, type InboundWebhookRequest, type ParsedWebhook } from './webhooks/common.ts';
 import { parseDhlWebhook, type DhlWebhookConfig } from './webhooks/dhl.ts';
 import { parseDpdWebhook, type DpdWebhookConfig } from './webhooks/dpd.ts';
 import { parseGlsWebhook, type GlsWebhookConfig } from './webhooks/gls.ts';
@@ -20,6 +20,9 @@ import { parseUpsWebhook, type UpsWebhookConfig } from './webhooks/ups.ts';
  * | gls     | parcel events `events[]`                 | `x-ipay-webhook-token` header                            |
  * | inpost  | ShipX `shipment_status_changed`          | HMAC-SHA256 `x-inpost-signature` (+ `x-inpost-timestamp`) |
  *
+ * Freshness: InPost signs a timestamp (300 s window); the others sign none, so the scans' event times must lie within
+ * the carrier's `maxEventAgeSeconds` (default 14 days, per carrier in LOGISTICS_WEBHOOK_SECRETS) — see EventAgeWindow.
+ *
  * Shared secrets and HMACs are compared in constant time. Failures throw WebhookAuthenticationError (answer 401) or
  * MalformedPayloadError (answer 400, naming the field); nothing of a failed request may be stored. Carrier events that
  * are not scans we act on come back in `ignored` with the reason.
@@ -37,13 +40,31 @@ export { parseDhlWebhook, parseDpdWebhook, parseGlsWebhook, parseInpostWebhook, 
 export const WEBHOOK_CARRIERS = ['ups', 'dhl', 'postnl', 'dpd', 'gls', 'inpost'] as const;
 export type WebhookCarrier = (typeof WEBHOOK_CARRIERS)[number];
 
-/** Per-carrier webhook secrets (from configuration, never from the request). */
+/**
+ * The freshness window of a carrier whose pushes carry no signed timestamp (all but InPost): a push with a scan
+ * whose event time is older than this is refused (401 STALE_TIMESTAMP), as is one more than
+ * CARRIER_EVENT_FUTURE_SKEW_SECONDS in the future. The credential is a static shared secret, so the scan time is
+ * the only date there is; carriers re-send pushes that were not acknowledged for a while, hence a window of days.
+ * Inside it a replayed push is harmless: its scans keep their event ids and are deduplicated.
+ */
+export interface EventAgeWindow {
+  /** Default CARRIER_DEFAULT_MAX_EVENT_AGE_SECONDS (14 days: longer than any simulated journey, a return included). */
+  maxEventAgeSeconds?: number;
+}
+
+export const CARRIER_DEFAULT_MAX_EVENT_AGE_SECONDS = 14 * 86_400;
+/** Carrier clocks and local-time conversions drift: a scan up to 15 minutes ahead of our clock passes. */
+export const CARRIER_EVENT_FUTURE_SKEW_SECONDS = 900;
+/** Carriers that sign a timestamp of their own, checked strictly by their parser instead (InPost: 300 s). */
+const SIGNED_TIMESTAMP_CARRIERS: ReadonlySet<string> = new Set(['inpost']);
+
+/** Per-carrier webhook secrets (from configuration, never from the request), with their freshness windows. */
 export interface CarrierWebhookSecrets {
-  ups: UpsWebhookConfig;
-  dhl: DhlWebhookConfig;
-  postnl: PostnlWebhookConfig;
-  dpd: DpdWebhookConfig;
-  gls: GlsWebhookConfig;
+  ups: UpsWebhookConfig & EventAgeWindow;
+  dhl: DhlWebhookConfig & EventAgeWindow;
+  postnl: PostnlWebhookConfig & EventAgeWindow;
+  dpd: DpdWebhookConfig & EventAgeWindow;
+  gls: GlsWebhookConfig & EventAgeWindow;
   inpost: InpostWebhookConfig;
 }
 
@@ -53,9 +74,33 @@ export function isWebhookCarrier(code: string): code is WebhookCarrier {
 
 /**
  * Authenticates and parses one inbound webhook for `carrier` (from the route, e.g. POST /webhooks/carriers/:carrier).
- * `now` bounds signed timestamps (InPost).
+ * `now` bounds signed timestamps (InPost) and, for the carriers that sign none, the scans' event times.
  */
-export function parseCarrierWebhook(carrier: WebhookCarrier, request: InboundWebhookRequest, secrets: CarrierWebhookSecrets, now: Date = new Date()): ParsedWebhook {
+export function parseCarrierWebhook(
+  carrier: WebhookCarrier,
+  request: InboundWebhookRequest,
+  secrets: CarrierWebhookSecrets,
+  now: Date = new Date(),
+): ParsedWebhook {
+  const parsed = parseFor(carrier, request, secrets, now);
+  if (!SIGNED_TIMESTAMP_CARRIERS.has(carrier)) checkEventAge(carrier, parsed, (secrets[carrier] as EventAgeWindow).maxEventAgeSeconds, now);
+  return parsed;
+}
+
+/** Refuses the whole push (nothing of it is stored) when any scan lies outside the carrier's window. */
+function checkEventAge(carrier: WebhookCarrier, parsed: ParsedWebhook, maxEventAgeSeconds: number | undefined, now: Date): void {
+  const max = maxEventAgeSeconds ?? CARRIER_DEFAULT_MAX_EVENT_AGE_SECONDS;
+  if (!Number.isInteger(max) || max < 1) throw new Error(`${carrier} webhook maxEventAgeSeconds must be a positive integer`);
+  parsed.scans.forEach((scan, i) => {
+    const age = Math.floor((now.getTime() - scan.occurredAt.getTime()) / 1000);
+    if (age > max)
+      throw new WebhookAuthenticationError(carrier, 'STALE_TIMESTAMP', `scan ${i} (${scan.trackingNumber}) happened ${age} s ago, outside the ${max} s window`);
+    if (age < -CARRIER_EVENT_FUTURE_SKEW_SECONDS)
+      throw new WebhookAuthenticationError(carrier, 'STALE_TIMESTAMP', `scan ${i} (${scan.trackingNumber}) lies ${-age} s in the future`);
+  });
+}
+
+function parseFor(carrier: WebhookCarrier, request: InboundWebhookRequest, secrets: CarrierWebhookSecrets, now: Date): ParsedWebhook {
   switch (carrier) {
     case 'ups':
       return parseUpsWebhook(request, secrets.ups);

@@ -87,12 +87,7 @@ export interface PriceBreakdown {
 }
 
 export type NoTariffCode =
-  | 'NO_RATE_CARD'
-  | 'DESTINATION_NOT_SERVED'
-  | 'EXCEEDS_CARRIER_LIMITS'
-  | 'NO_MATCHING_BAND'
-  | 'SURCHARGE_CURRENCY_MISMATCH'
-  | 'TOTAL_TOO_LARGE';
+  'NO_RATE_CARD' | 'DESTINATION_NOT_SERVED' | 'EXCEEDS_CARRIER_LIMITS' | 'NO_MATCHING_BAND' | 'SURCHARGE_CURRENCY_MISMATCH' | 'TOTAL_TOO_LARGE';
 
 export interface NoTariff {
   code: NoTariffCode;
@@ -184,19 +179,14 @@ function appliesTo(s: Surcharge, carrierCode: string, level: ServiceLevel, day: 
 
 function findZone(card: RateCard, country: string, postcodeKey: string): Zone | undefined {
   const inCountry = card.zones.filter((z) => z.country === country);
-  return (
-    inCountry.find((z) => z.postcodes.some((r) => postcodeInRange(postcodeKey, r))) ?? inCountry.find((z) => z.postcodes.length === 0)
-  );
+  return inCountry.find((z) => z.postcodes.some((r) => postcodeInRange(postcodeKey, r))) ?? inCountry.find((z) => z.postcodes.length === 0);
 }
 
 /** The cheapest band the parcel fits; ties go to the smaller band so the choice never depends on declaration order. */
 function findBand(bands: readonly RateBand[], chargeableGrams: number, volumeCm3: number): RateBand | undefined {
   return bands
     .filter((b) => chargeableGrams <= b.maxWeightGrams && (b.maxVolumeCm3 === null || volumeCm3 <= b.maxVolumeCm3))
-    .sort(
-      (a, b) =>
-        a.amount - b.amount || a.maxWeightGrams - b.maxWeightGrams || (a.maxVolumeCm3 ?? Infinity) - (b.maxVolumeCm3 ?? Infinity),
-    )[0];
+    .sort((a, b) => a.amount - b.amount || a.maxWeightGrams - b.maxWeightGrams || (a.maxVolumeCm3 ?? Infinity) - (b.maxVolumeCm3 ?? Infinity))[0];
 }
 
 export class CostEngine {
@@ -240,9 +230,7 @@ export class CostEngine {
       const other = this.book.rateCards.find((c) => c.carrierCode === carrierCode && c.serviceLevel === serviceLevel && isValidOn(c, day));
       return noTariff(
         'NO_RATE_CARD',
-        other
-          ? `${label} delivers only to ${other.deliveryMethods.join('/')} on ${day}, not ${deliveryMethod}`
-          : `${label} has no rate card valid on ${day}`,
+        other ? `${label} delivers only to ${other.deliveryMethods.join('/')} on ${day}, not ${deliveryMethod}` : `${label} has no rate card valid on ${day}`,
       );
     }
 

@@ -6,6 +6,6 @@ export * from './orchestration.ts';
 export * from './tariff-csv.ts';
 export * from './scans.ts';
 export * from './carrier-webhooks.ts';
-export * from './scan-simulator.ts';
 export * from './release.ts';
 export * from './time.ts';
+export * from './pickup-locations.ts';

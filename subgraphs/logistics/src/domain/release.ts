@@ -307,7 +307,7 @@ export interface AuthorizationUpdate {
 }
 
 export interface ReleaseAuditFact {
-  type: 'release.authorised' | 'release.refused';
+  type: 'release.authorized' | 'release.refused';
   at: Date;
   authorizationId: string;
   shipmentId: string;
@@ -318,7 +318,7 @@ export interface ReleaseAuditFact {
   credentialKind: ReleaseCredential['kind'];
   actor: ReleaseActor;
   paymentState: ReleasePayment['state'];
-  outcome: 'AUTHORISED' | 'REFUSED';
+  outcome: 'AUTHORIZED' | 'REFUSED';
   reason: RefusalReason | null;
   method: ReleaseMethod | null;
   /** After this attempt. */
@@ -327,7 +327,7 @@ export interface ReleaseAuditFact {
 }
 
 export type ReleaseDecision =
-  | { outcome: 'AUTHORISED'; method: ReleaseMethod; update: AuthorizationUpdate; audit: ReleaseAuditFact }
+  | { outcome: 'AUTHORIZED'; method: ReleaseMethod; update: AuthorizationUpdate; audit: ReleaseAuditFact }
   | {
       outcome: 'REFUSED';
       reason: RefusalReason;
@@ -359,11 +359,18 @@ export interface DecideReleaseInput {
 export function decideRelease(input: DecideReleaseInput): ReleaseDecision {
   const { authorization: auth, attempt, payment, now, keyring } = input;
   const policy = input.policy ?? DEFAULT_RELEASE_POLICY;
-  if (!Number.isSafeInteger(policy.maxFailedAttempts) || policy.maxFailedAttempts < 1) throw new ReleaseConfigError('maxFailedAttempts must be a positive integer');
+  if (!Number.isSafeInteger(policy.maxFailedAttempts) || policy.maxFailedAttempts < 1)
+    throw new ReleaseConfigError('maxFailedAttempts must be a positive integer');
 
   const remaining = (failed: number): number => Math.max(0, policy.maxFailedAttempts - failed);
-  const audit = (outcome: 'AUTHORISED' | 'REFUSED', reason: RefusalReason | null, method: ReleaseMethod | null, failedAttempts: number, lockedOut: boolean): ReleaseAuditFact => ({
-    type: outcome === 'AUTHORISED' ? 'release.authorised' : 'release.refused',
+  const audit = (
+    outcome: 'AUTHORIZED' | 'REFUSED',
+    reason: RefusalReason | null,
+    method: ReleaseMethod | null,
+    failedAttempts: number,
+    lockedOut: boolean,
+  ): ReleaseAuditFact => ({
+    type: outcome === 'AUTHORIZED' ? 'release.authorized' : 'release.refused',
     at: now,
     authorizationId: auth.id,
     shipmentId: auth.shipmentId,
@@ -400,7 +407,8 @@ export function decideRelease(input: DecideReleaseInput): ReleaseDecision {
     return refuse('LOCATION_MISMATCH', `the parcel is to be released at a ${auth.locationType}, not at a ${attempt.locationType}`);
   }
   if (input.orderCancelled) return refuse('ORDER_CANCELLED', 'the order was cancelled; the parcel goes back to the sender');
-  if (!payment.fullyPaid) return refuse('PAYMENT_NOT_CONFIRMED', `the order's payment is ${payment.state}; a parcel is released only once the order is fully paid`);
+  if (!payment.fullyPaid)
+    return refuse('PAYMENT_NOT_CONFIRMED', `the order's payment is ${payment.state}; a parcel is released only once the order is fully paid`);
 
   const credential = attempt.credential;
   if (credential.kind === 'CODE') {
@@ -435,14 +443,14 @@ export function decideRelease(input: DecideReleaseInput): ReleaseDecision {
 
   const method = RELEASE_METHODS[auth.locationType];
   return {
-    outcome: 'AUTHORISED',
+    outcome: 'AUTHORIZED',
     method,
     update: {
       id: auth.id,
       expectedVersion: auth.version,
       set: { status: 'RELEASED', failedAttempts: auth.failedAttempts, version: auth.version + 1, releasedAt: now, releaseMethod: method },
     },
-    audit: audit('AUTHORISED', null, method, auth.failedAttempts, false),
+    audit: audit('AUTHORIZED', null, method, auth.failedAttempts, false),
   };
 }
 
@@ -465,7 +473,12 @@ export type RevocationReason = 'ORDER_CANCELLED' | 'PAYMENT_NOT_FULLY_PAID' | 'R
  * (e.g. refunded before the hand-over). Only what can still lead to a hand-over is revoked: ACTIVE, LOCKED, or
  * verified (RELEASED) but not yet handed over.
  */
-export function revocationFor(input: { status: AuthorizationStatus; handedOver: boolean; orderCancelled: boolean; fullyPaid: boolean }): RevocationReason | null {
+export function revocationFor(input: {
+  status: AuthorizationStatus;
+  handedOver: boolean;
+  orderCancelled: boolean;
+  fullyPaid: boolean;
+}): RevocationReason | null {
   if (input.status === 'REVOKED' || input.handedOver) return null;
   if (input.orderCancelled) return 'ORDER_CANCELLED';
   if (!input.fullyPaid) return 'PAYMENT_NOT_FULLY_PAID';
@@ -504,13 +517,23 @@ export function decideReissue(input: {
   if (input.current && (input.current.status === 'RELEASED' || input.current.handedOver)) {
     return { ok: false, code: 'RELEASE_ALREADY_AUTHORIZED', message: 'the release was already verified; a new code would release twice' };
   }
-  if (!input.payment.fullyPaid) return { ok: false, code: 'PAYMENT_NOT_FULLY_PAID', message: `the order's payment is ${input.payment.state}; a release code is issued only while it is fully paid` };
+  if (!input.payment.fullyPaid)
+    return {
+      ok: false,
+      code: 'PAYMENT_NOT_FULLY_PAID',
+      message: `the order's payment is ${input.payment.state}; a release code is issued only while it is fully paid`,
+    };
   const windowStart = input.now.getTime() - policy.windowSeconds * 1000;
   const inWindow = input.recentReissues.filter((at) => at.getTime() > windowStart).sort((a, b) => a.getTime() - b.getTime());
   if (inWindow.length >= policy.maxReissues) {
     const oldest = inWindow[inWindow.length - policy.maxReissues]!;
     const retryAfterSeconds = Math.max(1, Math.ceil((oldest.getTime() + policy.windowSeconds * 1000 - input.now.getTime()) / 1000));
-    return { ok: false, code: 'REISSUE_RATE_LIMITED', message: `at most ${policy.maxReissues} reissues per shipment in ${policy.windowSeconds / 60} minutes; try again in ${retryAfterSeconds} s`, retryAfterSeconds };
+    return {
+      ok: false,
+      code: 'REISSUE_RATE_LIMITED',
+      message: `at most ${policy.maxReissues} reissues per shipment in ${policy.windowSeconds / 60} minutes; try again in ${retryAfterSeconds} s`,
+      retryAfterSeconds,
+    };
   }
   return { ok: true };
 }

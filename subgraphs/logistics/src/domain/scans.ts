@@ -9,14 +9,7 @@
  * parcel goes back to the depot (IN_TRANSIT) or out again (OUT_FOR_DELIVERY).
  */
 
-export const SCAN_TYPES = [
-  'PICKED_UP',
-  'IN_TRANSIT',
-  'OUT_FOR_DELIVERY',
-  'DELIVERY_ATTEMPT_FAILED',
-  'DELIVERED',
-  'RETURNED_TO_SENDER',
-] as const;
+export const SCAN_TYPES = ['PICKED_UP', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'DELIVERY_ATTEMPT_FAILED', 'DELIVERED', 'RETURNED_TO_SENDER'] as const;
 export type ScanType = (typeof SCAN_TYPES)[number];
 
 /** The statuses of the shipments table (logistics.shipment_status). */
@@ -268,3 +261,7 @@ function shipmentEvent(t: StatusTransition): ShipmentEvent {
     idempotencyKey: `${t.scan.carrierCode}:${t.scan.trackingNumber}:${t.scan.carrierEventId}:${type}`,
   };
 }
+
+/** The journeys the sandbox scan simulator plays (the ScanScenario enum of the API; src/sandbox/scan-simulator.ts). */
+export const SCENARIOS = ['HAPPY_PATH', 'FAILED_ATTEMPT_THEN_DELIVERED', 'RETURNED_TO_SENDER'] as const;
+export type Scenario = (typeof SCENARIOS)[number];

@@ -100,8 +100,7 @@ export interface TariffCsvError {
 }
 
 export type TariffCsvResult =
-  | { ok: true; book: TariffBook; summary: { rows: number; rateCards: number; bands: number; surcharges: number } }
-  | { ok: false; errors: TariffCsvError[] };
+  { ok: true; book: TariffBook; summary: { rows: number; rateCards: number; bands: number; surcharges: number } } | { ok: false; errors: TariffCsvError[] };
 
 /** Files larger than this are not rate sheets; refusing them bounds memory. */
 export const MAX_TARIFF_CSV_BYTES = 10 * 1024 * 1024;
@@ -155,7 +154,8 @@ export function importTariffCsv(input: string | Uint8Array): TariffCsvResult {
   const header = records[0]!.record.map((h) => h.toLowerCase());
   const headerRow = startLine(records[0]!.info, records[0]!.raw);
   header.forEach((name, i) => {
-    if (!(TARIFF_CSV_COLUMNS as readonly string[]).includes(name)) errors.add(headerRow, null, `unknown column "${name}" (column ${i + 1}); known: ${TARIFF_CSV_COLUMNS.join(', ')}`);
+    if (!(TARIFF_CSV_COLUMNS as readonly string[]).includes(name))
+      errors.add(headerRow, null, `unknown column "${name}" (column ${i + 1}); known: ${TARIFF_CSV_COLUMNS.join(', ')}`);
     else if (header.indexOf(name) !== i) errors.add(headerRow, name as TariffCsvColumn, 'column named twice');
   });
   for (const needed of ['kind', 'carrier', 'valid_from'] as const) {
@@ -209,13 +209,7 @@ function sortErrors(list: TariffCsvError[]): TariffCsvError[] {
 // ---------------------------------------------------------------------------------------------------------------------
 // One row
 
-function readRow(
-  row: Row,
-  line: number,
-  errors: RowErrors,
-  cards: Map<string, CardDraft>,
-  surcharges: { surcharge: Surcharge; row: number }[],
-): void {
+function readRow(row: Row, line: number, errors: RowErrors, cards: Map<string, CardDraft>, surcharges: { surcharge: Surcharge; row: number }[]): void {
   const before = errors.list.length;
   const kind = (row.kind ?? '').toUpperCase();
   if (!(KINDS as readonly string[]).includes(kind)) {
@@ -226,7 +220,8 @@ function readRow(
   const { required, optional } = USED_BY[k];
   for (const column of required) if (row[column] === undefined) errors.add(line, column, `is required for ${k}`);
   for (const column of TARIFF_CSV_COLUMNS) {
-    if (row[column] !== undefined && !required.includes(column) && !optional.includes(column)) errors.add(line, column, `does not apply to ${k}; leave it empty`);
+    if (row[column] !== undefined && !required.includes(column) && !optional.includes(column))
+      errors.add(line, column, `does not apply to ${k}; leave it empty`);
   }
   if (errors.list.length > before) return;
 
@@ -279,7 +274,12 @@ function readRow(
     else {
       const c = draft.card;
       const differs = (column: TariffCsvColumn, mine: unknown, theirs: unknown): void => {
-        if (mine !== theirs) errors.add(line, column, `${String(mine ?? 'empty')} differs from ${String(theirs ?? 'empty')} on line ${draft.firstRow}, the first row of this rate card`);
+        if (mine !== theirs)
+          errors.add(
+            line,
+            column,
+            `${String(mine ?? 'empty')} differs from ${String(theirs ?? 'empty')} on line ${draft.firstRow}, the first row of this rate card`,
+          );
       };
       differs('currency', currency, c.currency);
       differs('valid_to', validTo ?? null, c.validTo);
@@ -305,21 +305,41 @@ function readRow(
   }
 
   const serviceLevels = read.serviceLevels();
-  const common = { id: `${carrier}:${k.toLowerCase()}:${validFrom}:line${line}`, carrierCode: carrier!, serviceLevels: serviceLevels ?? null, validFrom, validTo: validTo ?? null };
+  const common = {
+    id: `${carrier}:${k.toLowerCase()}:${validFrom}:line${line}`,
+    carrierCode: carrier!,
+    serviceLevels: serviceLevels ?? null,
+    validFrom,
+    validTo: validTo ?? null,
+  };
   let surcharge: Surcharge | undefined;
   if (k === 'FUEL') {
     const basisPoints = read.int('basis_points', false);
-    if (basisPoints !== undefined && basisPoints !== null && basisPoints > 10_000) errors.add(line, 'basis_points', 'must not exceed 10000 (100 %); 1250 means 12.5 %');
+    if (basisPoints !== undefined && basisPoints !== null && basisPoints > 10_000)
+      errors.add(line, 'basis_points', 'must not exceed 10000 (100 %); 1250 means 12.5 %');
     surcharge = { ...common, kind: 'FUEL', basisPoints: basisPoints! };
   } else if (k === 'REMOTE_AREA') {
     const country = read.country();
     const postcodes = country ? read.postcodes(country, true) : undefined;
-    surcharge = { ...common, kind: 'REMOTE_AREA', country: country!, postcodes: postcodes ?? [], amount: { amount: read.int('amount_minor', false)!, currency: read.currency()! } };
+    surcharge = {
+      ...common,
+      kind: 'REMOTE_AREA',
+      country: country!,
+      postcodes: postcodes ?? [],
+      amount: { amount: read.int('amount_minor', false)!, currency: read.currency()! },
+    };
   } else {
     const maxLongestSideMm = read.int('over_longest_side_mm', true);
     const maxLengthPlusGirthMm = read.int('over_length_plus_girth_mm', true);
-    if (maxLongestSideMm === null && maxLengthPlusGirthMm === null) errors.add(line, 'over_longest_side_mm', 'OVERSIZE needs over_longest_side_mm or over_length_plus_girth_mm');
-    surcharge = { ...common, kind: 'OVERSIZE', maxLongestSideMm: maxLongestSideMm ?? null, maxLengthPlusGirthMm: maxLengthPlusGirthMm ?? null, amount: { amount: read.int('amount_minor', false)!, currency: read.currency()! } };
+    if (maxLongestSideMm === null && maxLengthPlusGirthMm === null)
+      errors.add(line, 'over_longest_side_mm', 'OVERSIZE needs over_longest_side_mm or over_length_plus_girth_mm');
+    surcharge = {
+      ...common,
+      kind: 'OVERSIZE',
+      maxLongestSideMm: maxLongestSideMm ?? null,
+      maxLengthPlusGirthMm: maxLengthPlusGirthMm ?? null,
+      amount: { amount: read.int('amount_minor', false)!, currency: read.currency()! },
+    };
   }
   if (errors.list.length === before) surcharges.push({ surcharge, row: line });
 }
@@ -355,7 +375,9 @@ class CellReader {
   serviceLevel(): ServiceLevel | undefined {
     const v = this.row.service_level!.toUpperCase();
     if (v.includes(';')) return this.fail('service_level', 'a BAND row names one service level');
-    return (SERVICE_LEVELS as readonly string[]).includes(v) ? (v as ServiceLevel) : this.fail('service_level', `"${this.row.service_level}" is not one of ${SERVICE_LEVELS.join(', ')}`);
+    return (SERVICE_LEVELS as readonly string[]).includes(v)
+      ? (v as ServiceLevel)
+      : this.fail('service_level', `"${this.row.service_level}" is not one of ${SERVICE_LEVELS.join(', ')}`);
   }
 
   serviceLevels(): ServiceLevel[] | null | undefined {
@@ -377,7 +399,9 @@ class CellReader {
 
   currency(): string | undefined {
     const v = this.row.currency!.toUpperCase();
-    return /^[A-Z]{3}$/.test(v) && Intl.supportedValuesOf('currency').includes(v) ? v : this.fail('currency', `"${this.row.currency}" is not an ISO 4217 currency code`);
+    return /^[A-Z]{3}$/.test(v) && Intl.supportedValuesOf('currency').includes(v)
+      ? v
+      : this.fail('currency', `"${this.row.currency}" is not an ISO 4217 currency code`);
   }
 
   country(): string | undefined {

@@ -249,7 +249,12 @@ function validateRateCard(card: RateCard, issues: Issues): void {
     issues.optionalPositiveInt(id, `bands[${i}].maxVolumeCm3`, band.maxVolumeCm3, MAX_SIDE_MM ** 3 / 1000);
     issues.minorUnits(id, `bands[${i}].amount`, band.amount);
     const key = `${band.zone}|${band.maxWeightGrams}|${band.maxVolumeCm3 ?? ''}`;
-    if (bandKeys.has(key)) issues.add(id, `bands[${i}]`, `zone "${band.zone}" has two bands up to ${band.maxWeightGrams} g${band.maxVolumeCm3 === null ? '' : ` and ${band.maxVolumeCm3} cm³`}`);
+    if (bandKeys.has(key))
+      issues.add(
+        id,
+        `bands[${i}]`,
+        `zone "${band.zone}" has two bands up to ${band.maxWeightGrams} g${band.maxVolumeCm3 === null ? '' : ` and ${band.maxVolumeCm3} cm³`}`,
+      );
     bandKeys.add(key);
   });
   for (const zone of zoneCodes) {
@@ -327,7 +332,11 @@ export function createTariffBook(input: TariffBook): TariffBook {
       if (a.carrierCode !== b.carrierCode || a.serviceLevel !== b.serviceLevel || !validitiesOverlap(a, b)) continue;
       const shared = a.deliveryMethods.filter((m) => b.deliveryMethods.includes(m));
       if (shared.length > 0) {
-        issues.add(b.id, 'validFrom', `overlaps rate card ${a.id} (${a.carrierCode} ${a.serviceLevel} ${shared.join('/')}); end one with validTo where the other starts`);
+        issues.add(
+          b.id,
+          'validFrom',
+          `overlaps rate card ${a.id} (${a.carrierCode} ${a.serviceLevel} ${shared.join('/')}); end one with validTo where the other starts`,
+        );
       }
     }
   }
@@ -343,7 +352,11 @@ export function createTariffBook(input: TariffBook): TariffBook {
         if (clash) issues.add(b.id, 'postcodes', `range ${formatRange(clash)} overlaps remote-area surcharge ${a.id} on overlapping days`);
         continue;
       }
-      issues.add(b.id, 'validFrom', `overlaps ${a.kind.toLowerCase().replace('_', '-')} surcharge ${a.id} for the same carrier and service; end one with validTo where the other starts`);
+      issues.add(
+        b.id,
+        'validFrom',
+        `overlaps ${a.kind.toLowerCase().replace('_', '-')} surcharge ${a.id} for the same carrier and service; end one with validTo where the other starts`,
+      );
     }
   }
   if (issues.list.length > 0) throw new TariffValidationError(issues.list);

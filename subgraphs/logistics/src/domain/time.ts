@@ -1,64 +1,11 @@
 /** Carriers report times in UTC, with an offset, or in the local time of their country; all become instants here. */
 
+// Wall-clock time in a zone is the platform's (one copy for every subgraph); re-exported for this domain's modules.
+import { isRealLocalDateTime as validLocal, zonedTimeToInstant, type LocalDateTime } from '@ipay/platform';
+export { toZonedParts, zonedTimeToInstant, type LocalDateTime } from '@ipay/platform';
+
 const ISO_WITH_ZONE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s?(Z|[+-]\d{2}:?\d{2})$/;
 const ISO_LOCAL = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?$/;
-
-export interface LocalDateTime {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-  millisecond?: number;
-}
-
-function validLocal(t: LocalDateTime): boolean {
-  const d = new Date(Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second));
-  return (
-    d.getUTCFullYear() === t.year &&
-    d.getUTCMonth() === t.month - 1 &&
-    d.getUTCDate() === t.day &&
-    d.getUTCHours() === t.hour &&
-    d.getUTCMinutes() === t.minute &&
-    d.getUTCSeconds() === t.second
-  );
-}
-
-const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
-
-/** Offset of `timeZone` from UTC at `instant`, in ms. */
-function zoneOffsetMs(instant: number, timeZone: string): number {
-  let f = offsetFormatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    offsetFormatters.set(timeZone, f);
-  }
-  const parts = Object.fromEntries(f.formatToParts(new Date(instant)).map((p) => [p.type, p.value]));
-  const asUtc = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
-  return asUtc - Math.floor(instant / 1000) * 1000;
-}
-
-/**
- * The instant a wall-clock time in `timeZone` denotes. Two passes settle the offset around DST changes; a time that
- * falls in the spring-forward gap resolves to the later offset, an ambiguous autumn time to the first occurrence.
- */
-export function zonedTimeToInstant(t: LocalDateTime, timeZone: string): Date | null {
-  if (!validLocal(t)) return null;
-  const wall = Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second, t.millisecond ?? 0);
-  let instant = wall - zoneOffsetMs(wall, timeZone);
-  instant = wall - zoneOffsetMs(instant, timeZone);
-  return new Date(instant);
-}
 
 function fraction(digits: string | undefined): number {
   return digits ? Number(digits.padEnd(3, '0').slice(0, 3)) : 0;
@@ -110,20 +57,6 @@ export function parseInstant(value: string, defaultTimeZone: string): Date | nul
     },
     defaultTimeZone,
   );
-}
-
-/** Wall-clock fields of an instant in a time zone (for producing carrier-local timestamps). */
-export function toZonedParts(instant: Date, timeZone: string): LocalDateTime {
-  const offset = zoneOffsetMs(instant.getTime(), timeZone);
-  const d = new Date(instant.getTime() + offset);
-  return {
-    year: d.getUTCFullYear(),
-    month: d.getUTCMonth() + 1,
-    day: d.getUTCDate(),
-    hour: d.getUTCHours(),
-    minute: d.getUTCMinutes(),
-    second: d.getUTCSeconds(),
-  };
 }
 
 export const pad2 = (n: number): string => String(n).padStart(2, '0');

@@ -7,6 +7,7 @@ import { Query } from './query.ts';
 import { Return, ReturnShipment } from './returns.ts';
 import { Shipment } from './shipment.ts';
 import { Quote, QuoteCarrierCost } from './quotes.ts';
+import { PickupInstructions, PickupLocation } from './pickup-locations.ts';
 import { valueTypes } from './types.ts';
 
 export const resolvers: Resolvers = {
@@ -18,10 +19,16 @@ export const resolvers: Resolvers = {
   ReturnShipment,
   Quote,
   QuoteCarrierCost,
+  PickupLocation,
+  PickupInstructions,
   ...valueTypes,
   ShipmentEvent: {
     shipment: (event, _, { loaders }) =>
-      event.subjectType === 'Shipment' ? loaders.shipmentById.load(event.subjectId) : event.orderId ? loaders.latestShipmentByOrderId.load(event.orderId) : null,
+      event.subjectType === 'Shipment'
+        ? loaders.shipmentById.load(event.subjectId)
+        : event.orderId
+          ? loaders.latestShipmentByOrderId.load(event.orderId)
+          : null,
     order: (event) => (event.orderId ? { id: event.orderId } : null),
   },
   Subscription: { shipmentEvents: servedByGateway },

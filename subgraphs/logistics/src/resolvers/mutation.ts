@@ -7,6 +7,7 @@ import type { MutationResolvers } from '../generated/graphql.ts';
 import { confirmParcelRelease, reissueReleaseCode, verifyRelease } from '../app/releases.ts';
 import { simulateThroughWebhook } from '../app/scans.ts';
 import { createShipment } from '../app/shipping.ts';
+import { savePickupLocation } from '../app/pickup-locations.ts';
 import { simulateReturnScan } from './returns.ts';
 import { replaceTariffs } from '../app/tariffs.ts';
 import type { Context } from '../context.ts';
@@ -18,7 +19,12 @@ async function scannableShipment(ctx: Context, shipmentId: string) {
   const [shipment] = await ctx.db
     .select()
     .from(shipments)
-    .where(and(eq(shipments.id, shipmentId), scopeCondition(scope, ctx.auth.livemode, { merchantId: shipments.merchantId, livemode: shipments.livemode, carrierCode: shipments.carrierCode })));
+    .where(
+      and(
+        eq(shipments.id, shipmentId),
+        scopeCondition(scope, ctx.auth.livemode, { merchantId: shipments.merchantId, livemode: shipments.livemode, carrierCode: shipments.carrierCode }),
+      ),
+    );
   if (!shipment) throw notFound('Shipment', shipmentId);
   return shipment;
 }
@@ -37,7 +43,10 @@ async function simulate(ctx: Context, shipmentId: string, what: { scenario: Scen
       after: { ...what, deliveries: scans.map((s) => `${s.type}@${s.occurredAt.toISOString()} → HTTP ${s.httpStatus}`) },
     });
   });
-  if (failed) throw new GraphQLError(`the ${shipment.carrierCode} webhook route answered HTTP ${failed.httpStatus} to the simulated ${failed.type} scan`, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+  if (failed)
+    throw new GraphQLError(`the ${shipment.carrierCode} webhook route answered HTTP ${failed.httpStatus} to the simulated ${failed.type} scan`, {
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
   const [fresh] = await ctx.db.select().from(shipments).where(eq(shipments.id, shipment.id));
   return { shipment: fresh!, scans };
 }
@@ -50,14 +59,26 @@ export const Mutation: MutationResolvers = {
     const result = importTariffCsv(csv);
     if (!result.ok) return { imported: false, summary: null, errors: result.errors };
     const known = new Set((await ctx.db.select({ code: carriers.code }).from(carriers)).map((c) => c.code));
-    const unknown = [...new Set([...result.book.rateCards.map((c) => c.carrierCode), ...result.book.surcharges.map((s) => s.carrierCode)])].filter((c) => !known.has(c));
+    const unknown = [...new Set([...result.book.rateCards.map((c) => c.carrierCode), ...result.book.surcharges.map((s) => s.carrierCode)])].filter(
+      (c) => !known.has(c),
+    );
     if (unknown.length) {
-      return { imported: false, summary: null, errors: unknown.map((c) => ({ row: 1, column: 'carrier', message: `"${c}" is not a carrier (known: ${[...known].sort().join(', ')})` })) };
+      return {
+        imported: false,
+        summary: null,
+        errors: unknown.map((c) => ({ row: 1, column: 'carrier', message: `"${c}" is not a carrier (known: ${[...known].sort().join(', ')})` })),
+      };
     }
     const livemode = ctx.auth.livemode;
     const { carriers: replaced } = await ctx.mutate(async (uow) => {
       const outcome = await replaceTariffs(uow.tx, livemode, result.book);
-      uow.audit({ action: 'tariffs.import', entityType: 'TariffImport', entityId: outcome.importId, merchantId: null, after: { ...result.summary, carriers: outcome.carriers, livemode } });
+      uow.audit({
+        action: 'tariffs.import',
+        entityType: 'TariffImport',
+        entityId: outcome.importId,
+        merchantId: null,
+        after: { ...result.summary, carriers: outcome.carriers, livemode },
+      });
       return outcome;
     });
     return { imported: true, summary: { ...result.summary, carriers: replaced }, errors: [] };
@@ -68,5 +89,6 @@ export const Mutation: MutationResolvers = {
   simulateReturnScan: (_, { returnId, scan }, ctx) => simulateReturnScan(ctx, returnId, scan),
   verifyRelease: (_, { input }, ctx) => verifyRelease(ctx.db, ctx.auth, ctx.services, ctx.mutate, input),
   confirmParcelRelease: (_, { releaseId }, ctx) => confirmParcelRelease(ctx.auth, ctx.mutate, releaseId.trim()),
+  savePickupLocation: (_, { input }, ctx) => savePickupLocation(ctx.db, ctx.auth, ctx.mutate, input),
   reissueReleaseCode: (_, { shipmentId }, ctx) => reissueReleaseCode(ctx.db, ctx.auth, ctx.services, ctx.mutate, shipmentId.trim()),
 };

@@ -25,14 +25,28 @@ export async function simulateReturnScan(ctx: Context, returnId: string, scan: S
   const [row] = await ctx.db
     .select()
     .from(returnShipments)
-    .where(and(eq(returnShipments.returnId, returnId), scopeCondition(scope, false, { merchantId: returnShipments.merchantId, livemode: returnShipments.livemode, carrierCode: returnShipments.carrierCode })));
+    .where(
+      and(
+        eq(returnShipments.returnId, returnId),
+        scopeCondition(scope, false, { merchantId: returnShipments.merchantId, livemode: returnShipments.livemode, carrierCode: returnShipments.carrierCode }),
+      ),
+    );
   if (!row) throw notFound('ReturnShipment', returnId);
   const deliveries = await simulateThroughWebhook(ctx.services, row, { scan });
   await ctx.mutate(async (uow) => {
-    uow.audit({ action: 'return_shipment.simulate_scan', entityType: 'ReturnShipment', entityId: row.id, merchantId: row.merchantId, after: { scan, deliveries: deliveries.map((d) => `${d.type} → HTTP ${d.httpStatus}`) } });
+    uow.audit({
+      action: 'return_shipment.simulate_scan',
+      entityType: 'ReturnShipment',
+      entityId: row.id,
+      merchantId: row.merchantId,
+      after: { scan, deliveries: deliveries.map((d) => `${d.type} → HTTP ${d.httpStatus}`) },
+    });
   });
   const failed = deliveries.find((d) => d.httpStatus >= 300);
-  if (failed) throw new GraphQLError(`the ${row.carrierCode} webhook route answered HTTP ${failed.httpStatus} to the simulated ${failed.type} scan`, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+  if (failed)
+    throw new GraphQLError(`the ${row.carrierCode} webhook route answered HTTP ${failed.httpStatus} to the simulated ${failed.type} scan`, {
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
   const [fresh] = await ctx.db.select().from(returnShipments).where(eq(returnShipments.id, row.id));
   return fresh!;
 }

@@ -26,6 +26,14 @@ export const Shipment: ShipmentResolvers = {
       scan: byEvent.get(`${t.scan.carrierCode}\u0000${t.scan.carrierEventId}`)!,
     }));
   },
+  pickupLocation: (shipment, _, { loaders }) => (shipment.pickupLocationId ? loaders.pickupLocationById.load(shipment.pickupLocationId) : null),
+  pickup: async (shipment, _, { loaders }) => {
+    if (!shipment.pickupLocationId) return null;
+    const location = await loaders.pickupLocationById.load(shipment.pickupLocationId);
+    // The foreign key guarantees the location exists.
+    if (!location) throw new Error(`pickup location ${shipment.pickupLocationId} of shipment ${shipment.id} is missing`);
+    return { shipment, location };
+  },
   release: async (shipment, _, { auth, loaders }) => {
     if (!auth.scopeOf('releases:read') && !auth.scopeOf('releases:verify')) auth.require('releases:read');
     return loaders.releaseByShipmentId.load(shipment.id);

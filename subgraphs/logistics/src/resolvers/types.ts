@@ -25,7 +25,13 @@ export const valueTypes: Pick<Resolvers, 'Carrier' | 'RateCard' | 'Surcharge' | 
   RateCard: {
     deliveryMethods: (card) => [...card.deliveryMethods],
     zones: (card) => card.zones.map((z) => z.code),
-    bands: (card) => card.bands.map((b) => ({ zone: b.zone, maxWeightGrams: b.maxWeightGrams, maxVolumeCm3: b.maxVolumeCm3, amount: { amount: b.amount, currency: card.currency } })),
+    bands: (card) =>
+      card.bands.map((b) => ({
+        zone: b.zone,
+        maxWeightGrams: b.maxWeightGrams,
+        maxVolumeCm3: b.maxVolumeCm3,
+        amount: { amount: b.amount, currency: card.currency },
+      })),
   },
   Surcharge: {
     serviceLevels: (s) => (s.serviceLevels ? [...s.serviceLevels] : null),

@@ -7,7 +7,7 @@ import { factsOf, lockOrder, publishOrderPaymentState, reverseWhatCannotBeKept, 
 
 /**
  * Commerce cancelled the order (`order.status_changed` to CANCELLED): under the order's lock, every session still open
- * at the PSP is superseded (cancelled there after the commit, an authorisation voided) and whatever was captured is
+ * at the PSP is superseded (cancelled there after the commit, an authorization voided) and whatever was captured is
  * reversed, so a cancelled order ends with nothing captured net. A capture the PSP reports later lands on a superseded
  * session, or on a cancelled order, and is reversed too. Returns the sessions with PSP work to do after the commit.
  */
@@ -16,7 +16,15 @@ export async function applyOrderCancellation(db: Database<typeof schema>, orderI
     const order = await lockOrder(uow.tx, orderId);
     if (!order) return [];
     const [cancelled] = await uow.tx.update(orders).set({ status: 'CANCELLED', updatedAt: occurredAt }).where(eq(orders.id, order.id)).returning();
-    uow.audit({ action: 'order.cancel', entityType: 'Order', entityId: order.id, merchantId: order.merchantId, livemode: order.livemode, before: { status: order.status }, after: { status: 'CANCELLED' } });
+    uow.audit({
+      action: 'order.cancel',
+      entityType: 'Order',
+      entityId: order.id,
+      merchantId: order.merchantId,
+      livemode: order.livemode,
+      before: { status: order.status },
+      after: { status: 'CANCELLED' },
+    });
     const sessions = await sessionsOfOrder(uow.tx, order.id);
     const superseded = new Map(supersededByCancellation(sessions.map(factsOf)).map((s) => [s.id, s.reason]));
     const touched: string[] = [];

@@ -2,7 +2,7 @@ import { and, asc, eq, ne } from 'drizzle-orm';
 import { newId, wireMoney } from '@ipay/platform';
 import { orderPaymentStates, orders, paymentSessions, refunds, type OrderRow, type PaymentSessionRow } from '../db/schema.ts';
 import { afterChange, orderPaymentFacts, sameFacts, type OrderPaymentFacts, type SessionFacts } from '../domain/order-payment.ts';
-import type { Tx, Uow } from '../payments.ts';
+import type { Tx, Uow } from './payments.ts';
 
 /**
  * The order-level half of every session change, inside the caller's unit of work and under the order's row lock
@@ -52,7 +52,10 @@ export async function supersede(uow: Uow, row: PaymentSessionRow, reason: string
 
 /** What is already being paid back of a session's capture: refunds pending at or accepted by the PSP. */
 async function reservedRefunds(tx: Tx, sessionId: string): Promise<number> {
-  const rows = await tx.select({ amount: refunds.amount }).from(refunds).where(and(eq(refunds.sessionId, sessionId), ne(refunds.status, 'FAILED')));
+  const rows = await tx
+    .select({ amount: refunds.amount })
+    .from(refunds)
+    .where(and(eq(refunds.sessionId, sessionId), ne(refunds.status, 'FAILED')));
   return rows.reduce((sum, r) => sum + r.amount, 0);
 }
 
@@ -102,7 +105,14 @@ export async function reverseWhatCannotBeKept(uow: Uow, order: OrderRow, row: Pa
     payload: {
       order_id: row.orderId,
       merchant: order.merchant,
-      payment: { id: row.id, reference: row.reference, psp: row.psp, status: row.status.toLowerCase(), captured_minor: row.capturedAmount, ...wireMoney(row.amount, row.currency) },
+      payment: {
+        id: row.id,
+        reference: row.reference,
+        psp: row.psp,
+        status: row.status.toLowerCase(),
+        captured_minor: row.capturedAmount,
+        ...wireMoney(row.amount, row.currency),
+      },
       refund: { id: refund.id, ...wireMoney(refund.amount, refund.currency) },
       reason: why,
     },
@@ -157,7 +167,11 @@ export async function publishOrderPaymentState(uow: Uow, order: OrderRow): Promi
     paidAt,
     updatedAt: now,
   };
-  if (stored) await tx.update(orderPaymentStates).set(values).where(and(eq(orderPaymentStates.orderId, order.id), eq(orderPaymentStates.version, stored.version)));
+  if (stored)
+    await tx
+      .update(orderPaymentStates)
+      .set(values)
+      .where(and(eq(orderPaymentStates.orderId, order.id), eq(orderPaymentStates.version, stored.version)));
   else await tx.insert(orderPaymentStates).values(values);
   uow.audit({
     action: 'order_payment_state.change',
@@ -168,5 +182,11 @@ export async function publishOrderPaymentState(uow: Uow, order: OrderRow): Promi
     before: stored ? { version: stored.version, state: stored.state, captured: stored.captured, refunded: stored.refunded, sessionId: stored.sessionId } : null,
     after: { version, state: facts.state, captured: facts.captured, refunded: facts.refunded, sessionId: facts.sessionId },
   });
-  uow.emit({ type: 'order.payment_state_changed', subjectId: order.id, merchantId: order.merchantId, livemode: order.livemode, payload: payloadOf(order, facts, version, paidAt) });
+  uow.emit({
+    type: 'order.payment_state_changed',
+    subjectId: order.id,
+    merchantId: order.merchantId,
+    livemode: order.livemode,
+    payload: payloadOf(order, facts, version, paidAt),
+  });
 }

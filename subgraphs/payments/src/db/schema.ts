@@ -27,7 +27,7 @@ export const paymentSessions = paymentsSchema.table(
     pspReference: text('psp_reference'),
     /** What the shopper's front-end does next (redirect URL, SDK payload), as the PSP answered. */
     nextAction: jsonb('next_action'),
-    authorisedAmount: integer('authorised_amount').notNull().default(0),
+    authorizedAmount: integer('authorized_amount').notNull().default(0),
     capturedAmount: integer('captured_amount').notNull().default(0),
     refundedAmount: integer('refunded_amount').notNull().default(0),
     /**
@@ -58,14 +58,18 @@ export const paymentSessions = paymentsSchema.table(
       .on(t.orderId)
       .where(sql`${t.supersededAt} is null and ${t.status} not in ('CREATED', 'REQUESTED', 'FAILED', 'EXPIRED', 'CANCELLED')`),
     // Superseded sessions still open at the PSP, for the sweep that cancels them there.
-    index('payment_sessions_superseded_open_idx').on(t.supersededAt).where(sql`${t.supersededAt} is not null and ${t.pspCancelRequestedAt} is null`),
+    index('payment_sessions_superseded_open_idx')
+      .on(t.supersededAt)
+      .where(sql`${t.supersededAt} is not null and ${t.pspCancelRequestedAt} is null`),
     // The expiry sweep reads open sessions by expiry.
-    index('payment_sessions_open_expiry_idx').on(t.expiresAt).where(sql`${t.status} in ('CREATED', 'REQUESTED')`),
+    index('payment_sessions_open_expiry_idx')
+      .on(t.expiresAt)
+      .where(sql`${t.status} in ('CREATED', 'REQUESTED')`),
     check('payment_sessions_amount_positive', sql`${t.amount} > 0`),
     // The money invariants hold in the database too, whatever the code above it does.
     check(
       'payment_sessions_amounts_ordered',
-      sql`0 <= ${t.refundedAmount} and ${t.refundedAmount} <= ${t.capturedAmount} and ${t.capturedAmount} <= ${t.authorisedAmount} and ${t.authorisedAmount} <= ${t.amount}`,
+      sql`0 <= ${t.refundedAmount} and ${t.refundedAmount} <= ${t.capturedAmount} and ${t.capturedAmount} <= ${t.authorizedAmount} and ${t.authorizedAmount} <= ${t.amount}`,
     ),
   ],
 );
@@ -97,7 +101,7 @@ export const paymentEvents = paymentsSchema.table(
     amount: integer('amount'),
     refundedTotal: integer('refunded_total'),
     currency: char('currency', { length: 3 }).notNull(),
-    authorisedAmount: integer('authorised_amount').notNull(),
+    authorizedAmount: integer('authorized_amount').notNull(),
     capturedAmount: integer('captured_amount').notNull(),
     refundedAmount: integer('refunded_amount').notNull(),
   },
@@ -194,7 +198,10 @@ export const orderPaymentStates = paymentsSchema.table(
     paidAt: timestamp('paid_at', { withTimezone: true, precision: 3 }),
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
-  (t) => [check('order_payment_states_version_positive', sql`${t.version} >= 1`), check('order_payment_states_money', sql`0 <= ${t.refunded} and ${t.refunded} <= ${t.captured}`)],
+  (t) => [
+    check('order_payment_states_version_positive', sql`${t.version} >= 1`),
+    check('order_payment_states_money', sql`0 <= ${t.refunded} and ${t.refunded} <= ${t.captured}`),
+  ],
 );
 
 export type OrderPaymentStateRow = typeof orderPaymentStates.$inferSelect;

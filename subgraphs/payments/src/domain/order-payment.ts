@@ -9,13 +9,19 @@ import type { PaymentSessionStatus } from './state-machine.ts';
  * - A session is *superseded* when it may no longer hold the order's funds: a newer session replaced it while it was
  *   still open, the order was cancelled, or it reached the funds while another session already held them. A
  *   superseded session is cancelled at the PSP while it is open; whatever it captures anyway is refunded (reversed).
- * - The *holder* is the one non-superseded session that authorised or captured; the order's state is its money.
+ * - The *holder* is the one non-superseded session that authorized or captured; the order's state is its money.
  */
 
 /** Statuses in which a session holds (or held, and was paid back) the order's money. */
-export const FUNDS_HOLDING_STATUSES: ReadonlySet<PaymentSessionStatus> = new Set(['AUTHORISED', 'PARTIALLY_CAPTURED', 'CONFIRMED', 'PARTIALLY_REFUNDED', 'REFUNDED']);
+export const FUNDS_HOLDING_STATUSES: ReadonlySet<PaymentSessionStatus> = new Set([
+  'AUTHORIZED',
+  'PARTIALLY_CAPTURED',
+  'CONFIRMED',
+  'PARTIALLY_REFUNDED',
+  'REFUNDED',
+]);
 /** Statuses still open at the PSP: a payment can still happen there. */
-export const OPEN_AT_PSP_STATUSES: ReadonlySet<PaymentSessionStatus> = new Set(['CREATED', 'REQUESTED', 'AUTHORISED']);
+export const OPEN_AT_PSP_STATUSES: ReadonlySet<PaymentSessionStatus> = new Set(['CREATED', 'REQUESTED', 'AUTHORIZED']);
 
 export interface SessionFacts {
   readonly id: string;
@@ -92,5 +98,7 @@ export function supersededByNewSession(sessions: readonly SessionFacts[], newSes
 
 /** Cancelling the order: every session still open at the PSP is superseded (and voided there); a capture is reversed. */
 export function supersededByCancellation(sessions: readonly SessionFacts[]): { id: string; reason: string }[] {
-  return sessions.filter((s) => s.supersededReason === null && OPEN_AT_PSP_STATUSES.has(s.status)).map((s) => ({ id: s.id, reason: 'the order was cancelled' }));
+  return sessions
+    .filter((s) => s.supersededReason === null && OPEN_AT_PSP_STATUSES.has(s.status))
+    .map((s) => ({ id: s.id, reason: 'the order was cancelled' }));
 }

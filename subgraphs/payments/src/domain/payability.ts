@@ -3,14 +3,14 @@ import type { PaymentSessionStatus } from './state-machine.ts';
 /** Order statuses (commerce's lifecycle) in which the consumer can still pay. */
 export const PAYABLE_ORDER_STATUSES: ReadonlySet<string> = new Set(['CREATED', 'AWAITING_PAYMENT']);
 
-/** Session statuses that mean the order's money is already authorised or collected: no second session. */
-const HOLDS_FUNDS: ReadonlySet<PaymentSessionStatus> = new Set(['AUTHORISED', 'PARTIALLY_CAPTURED', 'CONFIRMED', 'PARTIALLY_REFUNDED', 'REFUNDED']);
+/** Session statuses that mean the order's money is already authorized or collected: no second session. */
+const HOLDS_FUNDS: ReadonlySet<PaymentSessionStatus> = new Set(['AUTHORIZED', 'PARTIALLY_CAPTURED', 'CONFIRMED', 'PARTIALLY_REFUNDED', 'REFUNDED']);
 
 export type Payability = { ok: true } | { ok: false; reason: string };
 
 /**
  * May a new payment session start for this order? An order that is cancelled, paid or further along cannot be paid
- * again, and an order whose payment is already authorised or captured must not be charged twice. Earlier sessions
+ * again, and an order whose payment is already authorized or captured must not be charged twice. Earlier sessions
  * that failed, expired or were abandoned (still open at the PSP) do not block a new attempt.
  */
 export function canStartPayment(orderStatus: string, sessionStatuses: readonly PaymentSessionStatus[]): Payability {

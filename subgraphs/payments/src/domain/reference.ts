@@ -45,11 +45,7 @@ export type ParsedReference = { ok: true; reference: string } | { ok: false; rea
 
 /** Normalises what a person typed (case, spaces, dashes, look-alikes) and verifies the check character. */
 export function parsePaymentReference(input: string): ParsedReference {
-  const compact = input
-    .toUpperCase()
-    .replace(/[\s-]/g, '')
-    .replace(/O/g, '0')
-    .replace(/[IL]/g, '1');
+  const compact = input.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
   const withoutPrefix = compact.startsWith('1PAY') || compact.startsWith('IPAY') ? compact.slice(4) : compact;
   if (withoutPrefix.length !== BODY_LENGTH + 1) return { ok: false, reason: 'an IPAY reference has 8 characters and a check character, e.g. IPAY-7K3M-Q9XD-4' };
   if ([...withoutPrefix].some((c) => !ALPHABET.includes(c))) return { ok: false, reason: 'contains a character that is not used in IPAY references' };

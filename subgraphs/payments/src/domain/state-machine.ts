@@ -1,11 +1,11 @@
 /**
  * The payment session lifecycle, modelled on what PSPs actually report.
  *
- *   CREATED ─REQUEST─▶ REQUESTED ─AUTHORISE─▶ AUTHORISED ─CAPTURE─▶ CONFIRMED ─REFUND─▶ PARTIALLY_REFUNDED ─REFUND─▶ REFUNDED
+ *   CREATED ─REQUEST─▶ REQUESTED ─AUTHORIZE─▶ AUTHORIZED ─CAPTURE─▶ CONFIRMED ─REFUND─▶ PARTIALLY_REFUNDED ─REFUND─▶ REFUNDED
  *   CREATED / REQUESTED ─CAPTURE (automatic capture)─▶ CONFIRMED;  CONFIRMED ─REFUND (all of it)─▶ REFUNDED
  *   a CAPTURE of less than the session amount ─▶ PARTIALLY_CAPTURED (funds held, `outstandingAmount` still due; never
  *   CONFIRMED: a session is CONFIRMED only when captured = session amount) ─REFUND─▶ PARTIALLY_REFUNDED / REFUNDED
- *   CREATED / REQUESTED ─FAIL / EXPIRE / CANCEL─▶ FAILED / EXPIRED / CANCELLED;  AUTHORISED ─EXPIRE / CANCEL─▶ EXPIRED / CANCELLED
+ *   CREATED / REQUESTED ─FAIL / EXPIRE / CANCEL─▶ FAILED / EXPIRED / CANCELLED;  AUTHORIZED ─EXPIRE / CANCEL─▶ EXPIRED / CANCELLED
  *   EXPIRED ─CAPTURE (a late capture the PSP still reports)─▶ CONFIRMED / PARTIALLY_CAPTURED
  *   (a notification may overtake the PSP's API answer, so CREATED accepts everything REQUESTED accepts)
  *
@@ -17,13 +17,13 @@
  *   webhook answers with an error and the PSP redelivers it later;
  * - a notification that contradicts a closed session (money captured after CANCELLED) is refused with
  *   `requiresAttention`: someone has to reconcile it with the PSP.
- * Amounts are integer minor units of the session currency; refunded ≤ captured ≤ authorised ≤ session amount.
+ * Amounts are integer minor units of the session currency; refunded ≤ captured ≤ authorized ≤ session amount.
  */
 
 export const PAYMENT_SESSION_STATUSES = [
   'CREATED',
   'REQUESTED',
-  'AUTHORISED',
+  'AUTHORIZED',
   'PARTIALLY_CAPTURED',
   'CONFIRMED',
   'FAILED',
@@ -42,7 +42,7 @@ export type PaymentSessionStatus = (typeof PAYMENT_SESSION_STATUSES)[number];
  */
 export const PAYMENT_EVENT_TYPES = [
   'REQUEST',
-  'AUTHORISE',
+  'AUTHORIZE',
   'ATTEMPT_FAILED',
   'FAIL',
   'CAPTURE',
@@ -73,14 +73,14 @@ export function isTerminal(status: PaymentSessionStatus): boolean {
 
 /**
  * Position in the lifecycle: a session never moves to a lower rank. FAILED, EXPIRED and CANCELLED close the
- * pre-capture branch, so they rank above AUTHORISED; being terminal, nothing follows them.
+ * pre-capture branch, so they rank above AUTHORIZED; being terminal, nothing follows them.
  */
 export const LIFECYCLE_RANK: Readonly<Record<PaymentSessionStatus, number>> = {
   CREATED: 0,
   REQUESTED: 1,
-  AUTHORISED: 2,
+  AUTHORIZED: 2,
   FAILED: 3,
-  // Between AUTHORISED and the captured states: a late capture may still follow (see TERMINAL_STATUSES).
+  // Between AUTHORIZED and the captured states: a late capture may still follow (see TERMINAL_STATUSES).
   EXPIRED: 2.5,
   CANCELLED: 3,
   PARTIALLY_CAPTURED: 3,
@@ -117,16 +117,16 @@ const refund: TransitionRule = { kind: 'refund', reason: 'refund of captured fun
 const capture = (reason: string): TransitionRule => ({ kind: 'capture', reason });
 
 /** Rows shared by the two states before the PSP has said anything final. */
-function beforeAuthorisation(self: 'CREATED' | 'REQUESTED'): Record<PaymentEventType, TransitionRule> {
+function beforeAuthorization(self: 'CREATED' | 'REQUESTED'): Record<PaymentEventType, TransitionRule> {
   return {
     REQUEST: self === 'CREATED' ? apply('REQUESTED', 'payment created at the PSP') : duplicate('payment already created at the PSP'),
     // A notification can overtake the PSP's own API response, so CREATED accepts what REQUESTED accepts.
-    AUTHORISE: apply('AUTHORISED', 'funds authorised'),
+    AUTHORIZE: apply('AUTHORIZED', 'funds authorized'),
     ATTEMPT_FAILED: record('attempt declined; the shopper may try again'),
     FAIL: apply('FAILED', 'payment refused'),
-    CAPTURE: capture('funds captured (automatic capture implies the authorisation)'),
-    CAPTURE_FAILED: record('capture failed; nothing was authorised yet here'),
-    CANCEL: apply('CANCELLED', 'cancelled before authorisation'),
+    CAPTURE: capture('funds captured (automatic capture implies the authorization)'),
+    CAPTURE_FAILED: record('capture failed; nothing was authorized yet here'),
+    CANCEL: apply('CANCELLED', 'cancelled before authorization'),
     CANCEL_FAILED: record('cancellation failed'),
     EXPIRE: apply('EXPIRED', 'shopper did not pay in time'),
     REFUND: illegal('a refund needs captured funds; its CAPTURE has not been seen yet', 'retry'),
@@ -138,7 +138,7 @@ function closedBeforeCapture(self: 'FAILED' | 'EXPIRED' | 'CANCELLED'): Record<P
   const closed = `session is ${self}`;
   return {
     REQUEST: stale(`${closed}; the payment request is history`),
-    AUTHORISE: stale(`${closed}; an authorisation on a closed session lapses at the PSP`),
+    AUTHORIZE: stale(`${closed}; an authorization on a closed session lapses at the PSP`),
     ATTEMPT_FAILED: stale(`${closed}; a declined attempt changes nothing`),
     FAIL: self === 'FAILED' ? duplicate('already failed') : stale(`${closed}; a refusal changes nothing`),
     CAPTURE:
@@ -158,7 +158,7 @@ function afterCapture(self: 'PARTIALLY_CAPTURED' | 'CONFIRMED' | 'PARTIALLY_REFU
   const past = `session is ${self}`;
   return {
     REQUEST: stale(`${past}; the payment request is history`),
-    AUTHORISE: stale(`${past}; the authorisation was superseded by the capture`),
+    AUTHORIZE: stale(`${past}; the authorization was superseded by the capture`),
     ATTEMPT_FAILED: stale(`${past}; a declined attempt changes nothing`),
     FAIL: stale(`${past}; funds were captured, a refusal changes nothing`),
     // One capture per session: a restatement of it is a duplicate, a capture of another amount needs a human.
@@ -174,18 +174,18 @@ function afterCapture(self: 'PARTIALLY_CAPTURED' | 'CONFIRMED' | 'PARTIALLY_REFU
 
 /** Every (status, event) pair and what it does. Exported so tests can enumerate the whole table. */
 export const TRANSITIONS: Readonly<Record<PaymentSessionStatus, Readonly<Record<PaymentEventType, TransitionRule>>>> = {
-  CREATED: beforeAuthorisation('CREATED'),
-  REQUESTED: beforeAuthorisation('REQUESTED'),
-  AUTHORISED: {
-    REQUEST: stale('session is AUTHORISED; the payment request is history'),
-    AUTHORISE: duplicate('already authorised'),
-    ATTEMPT_FAILED: stale('session is AUTHORISED; an earlier declined attempt changes nothing'),
-    FAIL: stale('session is AUTHORISED; a refusal for an earlier attempt changes nothing'),
-    CAPTURE: capture('authorised funds captured'),
-    CAPTURE_FAILED: record('capture failed; the authorisation stands'),
-    CANCEL: apply('CANCELLED', 'authorisation cancelled before capture'),
-    CANCEL_FAILED: record('cancellation failed; the authorisation stands'),
-    EXPIRE: apply('EXPIRED', 'authorisation expired before capture'),
+  CREATED: beforeAuthorization('CREATED'),
+  REQUESTED: beforeAuthorization('REQUESTED'),
+  AUTHORIZED: {
+    REQUEST: stale('session is AUTHORIZED; the payment request is history'),
+    AUTHORIZE: duplicate('already authorized'),
+    ATTEMPT_FAILED: stale('session is AUTHORIZED; an earlier declined attempt changes nothing'),
+    FAIL: stale('session is AUTHORIZED; a refusal for an earlier attempt changes nothing'),
+    CAPTURE: capture('authorized funds captured'),
+    CAPTURE_FAILED: record('capture failed; the authorization stands'),
+    CANCEL: apply('CANCELLED', 'authorization cancelled before capture'),
+    CANCEL_FAILED: record('cancellation failed; the authorization stands'),
+    EXPIRE: apply('EXPIRED', 'authorization expired before capture'),
     REFUND: illegal('a refund needs captured funds; its CAPTURE has not been seen yet', 'retry'),
     REFUND_FAILED: record('refund failed'),
   },
@@ -203,7 +203,13 @@ export const REACHABLE: Readonly<Record<PaymentSessionStatus, ReadonlySet<Paymen
   const direct = (from: PaymentSessionStatus): PaymentSessionStatus[] =>
     Object.values(TRANSITIONS[from]).flatMap((rule) =>
       // More refunds keep PARTIALLY_REFUNDED where it is, and nothing refunds beyond REFUNDED.
-      rule.kind === 'apply' ? [rule.to] : rule.kind === 'capture' ? (['PARTIALLY_CAPTURED', 'CONFIRMED'] as const) : rule.kind === 'refund' ? (['PARTIALLY_REFUNDED', 'REFUNDED'] as const).filter((s) => LIFECYCLE_RANK[s] > LIFECYCLE_RANK[from]) : [],
+      rule.kind === 'apply'
+        ? [rule.to]
+        : rule.kind === 'capture'
+          ? (['PARTIALLY_CAPTURED', 'CONFIRMED'] as const)
+          : rule.kind === 'refund'
+            ? (['PARTIALLY_REFUNDED', 'REFUNDED'] as const).filter((s) => LIFECYCLE_RANK[s] > LIFECYCLE_RANK[from])
+            : [],
     );
   const result = {} as Record<PaymentSessionStatus, Set<PaymentSessionStatus>>;
   for (const start of PAYMENT_SESSION_STATUSES) {
@@ -231,7 +237,7 @@ export interface PaymentSessionSnapshot {
   readonly currency: string;
   /** The PSP's id of the payment (Adyen pspReference, Stripe PaymentIntent id, Mollie tr_ id); null until known. */
   readonly pspReference: string | null;
-  readonly authorisedAmount: number;
+  readonly authorizedAmount: number;
   readonly capturedAmount: number;
   readonly refundedAmount: number;
   /** Ids of events already taken into account (load them from the history table); used to drop redeliveries. */
@@ -254,7 +260,7 @@ export interface PaymentEvent {
   readonly occurredAt: Date;
   /** Where the raw payload is stored (e.g. the id of the stored webhook body). */
   readonly rawPayloadRef?: string | null;
-  /** Minor units: the authorised amount (AUTHORISE), captured amount (CAPTURE) or this refund's amount (REFUND). */
+  /** Minor units: the authorized amount (AUTHORIZE), captured amount (CAPTURE) or this refund's amount (REFUND). */
   readonly amount?: number | null;
   /** For PSPs that report the cumulative refunded amount instead of each refund (Stripe charge.refunded, Mollie). */
   readonly refundedTotal?: number | null;
@@ -282,7 +288,7 @@ export interface HistoryEntry {
   readonly refundedTotal: number | null;
   readonly currency: string;
   /** Amounts after the event. */
-  readonly authorisedAmount: number;
+  readonly authorizedAmount: number;
   readonly capturedAmount: number;
   readonly refundedAmount: number;
 }
@@ -294,7 +300,7 @@ export type RefusalCode =
   | 'PSP_REFERENCE_MISMATCH'
   | 'AMOUNT_EXCEEDS_SESSION'
   | 'AMOUNT_MISMATCH'
-  | 'CAPTURE_EXCEEDS_AUTHORISED'
+  | 'CAPTURE_EXCEEDS_AUTHORIZED'
   | 'REFUND_EXCEEDS_CAPTURED';
 
 export interface TransitionRefusal {
@@ -329,13 +335,13 @@ function isMinorUnits(value: unknown): value is number {
 export function assertSnapshot(snapshot: PaymentSessionSnapshot): void {
   const problems: string[] = [];
   if (!PAYMENT_SESSION_STATUSES.includes(snapshot.status)) problems.push(`unknown status ${String(snapshot.status)}`);
-  for (const field of ['amount', 'authorisedAmount', 'capturedAmount', 'refundedAmount'] as const) {
+  for (const field of ['amount', 'authorizedAmount', 'capturedAmount', 'refundedAmount'] as const) {
     if (!isMinorUnits(snapshot[field])) problems.push(`${field} must be integer minor units, got ${String(snapshot[field])}`);
   }
   if (snapshot.amount <= 0) problems.push('amount must be positive');
   if (snapshot.refundedAmount > snapshot.capturedAmount) problems.push('refundedAmount exceeds capturedAmount');
-  if (snapshot.capturedAmount > snapshot.authorisedAmount) problems.push('capturedAmount exceeds authorisedAmount');
-  if (snapshot.authorisedAmount > snapshot.amount) problems.push('authorisedAmount exceeds the session amount');
+  if (snapshot.capturedAmount > snapshot.authorizedAmount) problems.push('capturedAmount exceeds authorizedAmount');
+  if (snapshot.authorizedAmount > snapshot.amount) problems.push('authorizedAmount exceeds the session amount');
   if (!/^[A-Z]{3}$/.test(snapshot.currency)) problems.push(`currency ${snapshot.currency} is not an ISO 4217 code`);
   if (problems.length > 0) throw new Error(`invalid payment session snapshot ${snapshot.id}: ${problems.join('; ')}`);
 }
@@ -381,7 +387,7 @@ function validateEvent(snapshot: PaymentSessionSnapshot, event: PaymentEvent): T
   if (event.currency != null && event.currency !== snapshot.currency) {
     return anomaly(snapshot, event, 'CURRENCY_MISMATCH', `event is in ${event.currency}, the session in ${snapshot.currency}`);
   }
-  if ((event.type === 'AUTHORISE' || event.type === 'CAPTURE') && event.amount == null) return invalid(`${event.type} needs an amount`);
+  if ((event.type === 'AUTHORIZE' || event.type === 'CAPTURE') && event.amount == null) return invalid(`${event.type} needs an amount`);
   if (event.type === 'REFUND' && (event.amount == null) === (event.refundedTotal == null)) {
     return invalid('REFUND needs exactly one of amount (this refund) or refundedTotal (cumulative)');
   }
@@ -393,7 +399,7 @@ function validateEvent(snapshot: PaymentSessionSnapshot, event: PaymentEvent): T
 }
 
 interface Amounts {
-  authorisedAmount: number;
+  authorizedAmount: number;
   capturedAmount: number;
   refundedAmount: number;
 }
@@ -415,7 +421,7 @@ export function transition(snapshot: PaymentSessionSnapshot, event: PaymentEvent
   const fromPsp = isPspSource(event.source);
   const rule = TRANSITIONS[snapshot.status][event.type];
   const amounts: Amounts = {
-    authorisedAmount: snapshot.authorisedAmount,
+    authorizedAmount: snapshot.authorizedAmount,
     capturedAmount: snapshot.capturedAmount,
     refundedAmount: snapshot.refundedAmount,
   };
@@ -426,13 +432,14 @@ export function transition(snapshot: PaymentSessionSnapshot, event: PaymentEvent
   switch (rule.kind) {
     case 'capture': {
       const amount = event.amount!;
-      if (snapshot.status === 'AUTHORISED') {
-        if (amount > snapshot.authorisedAmount) {
-          return anomaly(snapshot, event, 'CAPTURE_EXCEEDS_AUTHORISED', `captured ${amount} exceeds the authorised ${snapshot.authorisedAmount}`);
+      if (snapshot.status === 'AUTHORIZED') {
+        if (amount > snapshot.authorizedAmount) {
+          return anomaly(snapshot, event, 'CAPTURE_EXCEEDS_AUTHORIZED', `captured ${amount} exceeds the authorized ${snapshot.authorizedAmount}`);
         }
       } else {
-        if (amount > snapshot.amount) return anomaly(snapshot, event, 'AMOUNT_EXCEEDS_SESSION', `captured ${amount} exceeds the session amount ${snapshot.amount}`);
-        amounts.authorisedAmount = amount;
+        if (amount > snapshot.amount)
+          return anomaly(snapshot, event, 'AMOUNT_EXCEEDS_SESSION', `captured ${amount} exceeds the session amount ${snapshot.amount}`);
+        amounts.authorizedAmount = amount;
       }
       amounts.capturedAmount = amount;
       outcome = 'applied';
@@ -441,10 +448,11 @@ export function transition(snapshot: PaymentSessionSnapshot, event: PaymentEvent
       break;
     }
     case 'apply': {
-      if (event.type === 'AUTHORISE') {
+      if (event.type === 'AUTHORIZE') {
         const amount = event.amount!;
-        if (amount > snapshot.amount) return anomaly(snapshot, event, 'AMOUNT_EXCEEDS_SESSION', `authorised ${amount} exceeds the session amount ${snapshot.amount}`);
-        amounts.authorisedAmount = amount;
+        if (amount > snapshot.amount)
+          return anomaly(snapshot, event, 'AMOUNT_EXCEEDS_SESSION', `authorized ${amount} exceeds the session amount ${snapshot.amount}`);
+        amounts.authorizedAmount = amount;
       }
       outcome = 'applied';
       to = rule.to;
@@ -468,7 +476,7 @@ export function transition(snapshot: PaymentSessionSnapshot, event: PaymentEvent
       break;
     }
     case 'duplicate': {
-      const current = event.type === 'AUTHORISE' ? snapshot.authorisedAmount : event.type === 'CAPTURE' ? snapshot.capturedAmount : null;
+      const current = event.type === 'AUTHORIZE' ? snapshot.authorizedAmount : event.type === 'CAPTURE' ? snapshot.capturedAmount : null;
       if (current !== null && event.amount != null && event.amount !== current) {
         return anomaly(snapshot, event, 'AMOUNT_MISMATCH', `${event.type} of ${event.amount} restates a state reached with ${current}`);
       }
@@ -544,26 +552,38 @@ export function checkCommand(snapshot: PaymentSessionSnapshot, command: PaymentC
     case 'REQUEST':
       return status === 'CREATED' ? { ok: true, amount: snapshot.amount } : no('ILLEGAL_TRANSITION', `session is ${status}; a payment was already requested`);
     case 'CANCEL':
-      return status === 'CREATED' || status === 'REQUESTED' || status === 'AUTHORISED'
+      return status === 'CREATED' || status === 'REQUESTED' || status === 'AUTHORIZED'
         ? { ok: true, amount: null }
-        : no('ILLEGAL_TRANSITION', status === 'CONFIRMED' || status === 'PARTIALLY_CAPTURED' || status === 'PARTIALLY_REFUNDED' ? `session is ${status}: captured funds are refunded, not cancelled` : `session is ${status}; nothing left to cancel`);
+        : no(
+            'ILLEGAL_TRANSITION',
+            status === 'CONFIRMED' || status === 'PARTIALLY_CAPTURED' || status === 'PARTIALLY_REFUNDED'
+              ? `session is ${status}: captured funds are refunded, not cancelled`
+              : `session is ${status}; nothing left to cancel`,
+          );
     case 'CAPTURE': {
-      if (status !== 'AUTHORISED') return no('ILLEGAL_TRANSITION', `session is ${status}; only an AUTHORISED session can be captured`);
-      const amount = command.amount ?? snapshot.authorisedAmount;
+      if (status !== 'AUTHORIZED') return no('ILLEGAL_TRANSITION', `session is ${status}; only an AUTHORIZED session can be captured`);
+      const amount = command.amount ?? snapshot.authorizedAmount;
       if (!isMinorUnits(amount) || amount === 0) return no('INVALID_EVENT', 'capture amount must be a positive integer number of minor units');
-      if (amount > snapshot.authorisedAmount) return no('CAPTURE_EXCEEDS_AUTHORISED', `cannot capture ${amount}: only ${snapshot.authorisedAmount} is authorised`);
+      if (amount > snapshot.authorizedAmount)
+        return no('CAPTURE_EXCEEDS_AUTHORIZED', `cannot capture ${amount}: only ${snapshot.authorizedAmount} is authorized`);
       return { ok: true, amount };
     }
     case 'REFUND': {
       if (status !== 'CONFIRMED' && status !== 'PARTIALLY_CAPTURED' && status !== 'PARTIALLY_REFUNDED') {
-        return no('ILLEGAL_TRANSITION', status === 'REFUNDED' ? 'session is already fully refunded' : `session is ${status}; only captured funds can be refunded`);
+        return no(
+          'ILLEGAL_TRANSITION',
+          status === 'REFUNDED' ? 'session is already fully refunded' : `session is ${status}; only captured funds can be refunded`,
+        );
       }
       const pending = command.pendingRefundAmount ?? 0;
       if (!isMinorUnits(command.amount) || command.amount === 0) return no('INVALID_EVENT', 'refund amount must be a positive integer number of minor units');
       if (!isMinorUnits(pending)) return no('INVALID_EVENT', 'pendingRefundAmount must be integer minor units');
       const refundable = snapshot.capturedAmount - snapshot.refundedAmount - pending;
       if (command.amount > refundable) {
-        return no('REFUND_EXCEEDS_CAPTURED', `cannot refund ${command.amount}: ${Math.max(refundable, 0)} of the captured ${snapshot.capturedAmount} is left to refund`);
+        return no(
+          'REFUND_EXCEEDS_CAPTURED',
+          `cannot refund ${command.amount}: ${Math.max(refundable, 0)} of the captured ${snapshot.capturedAmount} is left to refund`,
+        );
       }
       return { ok: true, amount: command.amount };
     }
@@ -584,7 +604,7 @@ export function newSessionSnapshot(input: { id: string; reference: string; amoun
     amount: input.amount,
     currency: input.currency,
     pspReference: null,
-    authorisedAmount: 0,
+    authorizedAmount: 0,
     capturedAmount: 0,
     refundedAmount: 0,
     processedEventIds: [],

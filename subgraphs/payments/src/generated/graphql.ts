@@ -120,10 +120,13 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Refunds part or all of a confirmed payment. */
   createRefund: Refund;
+  /** Sandbox only: the sandbox PSP posts the notifications it held back for this session (simulateSandboxPayment with delay). */
+  releaseSandboxNotifications: PaymentSession;
   /**
    * Sandbox only (test-mode credentials): makes the sandbox PSP's shopper pay, decline or abandon the session. The PSP
    * then posts its signed notifications to our webhooks, optionally twice (duplicate) or last-first (outOfOrder); the
-   * session changes when they arrive, so poll paymentSession.
+   * session changes when they arrive, so poll paymentSession. With delay the PSP acts but its notifications are held
+   * back (a slow PSP): the session stays open until releaseSandboxNotifications posts them.
    */
   simulateSandboxPayment: PaymentSession;
   /** Starts paying an order at a PSP; amount and currency come from the order. */
@@ -136,7 +139,13 @@ export type MutationCreateRefundArgs = {
 };
 
 
+export type MutationReleaseSandboxNotificationsArgs = {
+  sessionId: Scalars['ID']['input'];
+};
+
+
 export type MutationSimulateSandboxPaymentArgs = {
+  delay?: Scalars['Boolean']['input'];
   duplicate?: Scalars['Boolean']['input'];
   outOfOrder?: Scalars['Boolean']['input'];
   outcome: SandboxPaymentOutcome;
@@ -202,7 +211,7 @@ export type PaymentHistoryEntry = {
   /** psp-notification, psp-response, api or system. */
   source: Scalars['String']['output'];
   toStatus: PaymentSessionStatus;
-  /** REQUEST, AUTHORISE, ATTEMPT_FAILED, FAIL, CAPTURE, CAPTURE_FAILED, CANCEL, CANCEL_FAILED, EXPIRE, REFUND, REFUND_FAILED. */
+  /** REQUEST, AUTHORIZE, ATTEMPT_FAILED, FAIL, CAPTURE, CAPTURE_FAILED, CANCEL, CANCEL_FAILED, EXPIRE, REFUND, REFUND_FAILED. */
   type: Scalars['String']['output'];
 };
 
@@ -219,8 +228,8 @@ export type PaymentHistoryOutcome =
 export type PaymentSession = {
   __typename?: 'PaymentSession';
   amount: Money;
-  /** Authorised so far (minor units). */
-  authorisedAmount: Money;
+  /** Authorized so far (minor units). */
+  authorizedAmount: Money;
   /** Captured (collected) so far. */
   capturedAmount: Money;
   createdAt: Scalars['DateTime']['output'];
@@ -251,7 +260,7 @@ export type PaymentSession = {
 
 /** Where a payment session is, modelled on what PSPs report. */
 export type PaymentSessionStatus =
-  | 'AUTHORISED'
+  | 'AUTHORIZED'
   | 'CANCELLED'
   /** Captured in full: captured = the session amount. */
   | 'CONFIRMED'
@@ -445,8 +454,6 @@ export type FederationReferenceTypes = ResolversObject<{
 export type ResolversTypes = ResolversObject<{
   AuditChainVerification: ResolverTypeWrapper<AuditChainVerification>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   AuditFilter: AuditFilter;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   AuditLog: ResolverTypeWrapper<Grouping>;
@@ -473,14 +480,14 @@ export type ResolversTypes = ResolversObject<{
   SandboxPaymentOutcome: SandboxPaymentOutcome;
   StartPaymentSessionInput: StartPaymentSessionInput;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
   AuditChainVerification: AuditChainVerification;
   Int: Scalars['Int']['output'];
-  String: Scalars['String']['output'];
-  Boolean: Scalars['Boolean']['output'];
   AuditFilter: AuditFilter;
   ID: Scalars['ID']['output'];
   AuditLog: Grouping;
@@ -502,7 +509,17 @@ export type ResolversParentTypes = ResolversObject<{
   Refund: RefundRow;
   StartPaymentSessionInput: StartPaymentSessionInput;
   Subscription: Record<PropertyKey, never>;
+  Boolean: Scalars['Boolean']['output'];
+  String: Scalars['String']['output'];
 }>;
+
+export type EventFeedDirectiveArgs = {
+  all?: Maybe<Scalars['Boolean']['input']>;
+  prefixes?: Maybe<Array<Scalars['String']['input']>>;
+  types?: Maybe<Array<Scalars['String']['input']>>;
+};
+
+export type EventFeedDirectiveResolver<Result, Parent, ContextType = Context, Args = EventFeedDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type AuditChainVerificationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuditChainVerification'] = ResolversParentTypes['AuditChainVerification']> = ResolversObject<{
   brokenAtPosition?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
@@ -566,7 +583,8 @@ export type MoneyResolvers<ContextType = Context, ParentType extends ResolversPa
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   createRefund?: Resolver<ResolversTypes['Refund'], ParentType, ContextType, RequireFields<MutationCreateRefundArgs, 'input'>>;
-  simulateSandboxPayment?: Resolver<ResolversTypes['PaymentSession'], ParentType, ContextType, RequireFields<MutationSimulateSandboxPaymentArgs, 'duplicate' | 'outOfOrder' | 'outcome' | 'sessionId'>>;
+  releaseSandboxNotifications?: Resolver<ResolversTypes['PaymentSession'], ParentType, ContextType, RequireFields<MutationReleaseSandboxNotificationsArgs, 'sessionId'>>;
+  simulateSandboxPayment?: Resolver<ResolversTypes['PaymentSession'], ParentType, ContextType, RequireFields<MutationSimulateSandboxPaymentArgs, 'delay' | 'duplicate' | 'outOfOrder' | 'outcome' | 'sessionId'>>;
   startPaymentSession?: Resolver<ResolversTypes['PaymentSession'], ParentType, ContextType, RequireFields<MutationStartPaymentSessionArgs, 'input'>>;
 }>;
 
@@ -613,7 +631,7 @@ export type PaymentHistoryEntryResolvers<ContextType = Context, ParentType exten
 export type PaymentSessionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PaymentSession'] = ResolversParentTypes['PaymentSession'], FederationReferenceType extends FederationReferenceTypes['PaymentSession'] = FederationReferenceTypes['PaymentSession']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['PaymentSession']> | FederationReferenceType, FederationReferenceType, ContextType>;
   amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
-  authorisedAmount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  authorizedAmount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   capturedAmount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -676,3 +694,6 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Subscription?: SubscriptionResolvers<ContextType>;
 }>;
 
+export type DirectiveResolvers<ContextType = Context> = ResolversObject<{
+  eventFeed?: EventFeedDirectiveResolver<any, any, ContextType>;
+}>;

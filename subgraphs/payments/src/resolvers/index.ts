@@ -15,7 +15,11 @@ export const resolvers: Resolvers = {
   Order,
   PaymentEvent: {
     paymentSession: (event, _, { loaders }) =>
-      event.subjectType === 'PaymentSession' ? loaders.sessionById.load(event.subjectId) : event.orderId ? loaders.latestSessionByOrderId.load(event.orderId) : null,
+      event.subjectType === 'PaymentSession'
+        ? loaders.sessionById.load(event.subjectId)
+        : event.orderId
+          ? loaders.latestSessionByOrderId.load(event.orderId)
+          : null,
     order: (event) => (event.orderId ? { id: event.orderId } : null),
   },
   Subscription: { paymentEvents: servedByGateway },

@@ -108,7 +108,17 @@ export const BUILT_IN_ROLES: readonly BuiltInRole[] = [
   {
     key: 'support',
     name: 'Support',
-    permissions: ['merchants:read', 'users:read', 'orders:read', 'orders:update', 'payments:read', 'shipments:read', 'releases:read', 'audit:read', 'events:read'],
+    permissions: [
+      'merchants:read',
+      'users:read',
+      'orders:read',
+      'orders:update',
+      'payments:read',
+      'shipments:read',
+      'releases:read',
+      'audit:read',
+      'events:read',
+    ],
     defaultScope: 'OWN_MERCHANT',
   },
   { key: 'read_only', name: 'Read only', permissions: readOnly, defaultScope: 'OWN_MERCHANT' },

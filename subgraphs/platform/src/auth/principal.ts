@@ -51,7 +51,8 @@ export function intersectScopes(scope: DataScope, bound: DataScope): DataScope |
   if (scope.kind === 'ALL') return bound;
   // One order lies inside its merchant's scope, and inside the same order; nothing else holds one.
   const within = (order: { orderId: string; merchantId: string }, other: DataScope) =>
-    (other.kind === 'MERCHANTS' && other.merchantIds.includes(order.merchantId)) || (other.kind === 'ORDER' && other.orderId === order.orderId && other.merchantId === order.merchantId);
+    (other.kind === 'MERCHANTS' && other.merchantIds.includes(order.merchantId)) ||
+    (other.kind === 'ORDER' && other.orderId === order.orderId && other.merchantId === order.merchantId);
   if (bound.kind === 'ORDER') return within(bound, scope) ? bound : undefined;
   if (scope.kind === 'ORDER') return within(scope, bound) ? scope : undefined;
   if (scope.kind === 'MERCHANTS' && bound.kind === 'MERCHANTS') {

@@ -2,6 +2,7 @@ import { GraphQLError } from 'graphql';
 import type { Authorization } from '../auth/guard.ts';
 import { badUserInput } from '../errors.ts';
 import type { DomainEvent } from './event.ts';
+import { eventVisible } from './visibility.ts';
 
 /** An event as a subscription field resolves it (subgraphs add the entities it is about). */
 export interface DeliveredEvent {
@@ -26,12 +27,11 @@ export function deliveredEvent(auth: Authorization, raw: unknown): DeliveredEven
   if (!event || typeof event.id !== 'string' || typeof event.type !== 'string' || typeof event.subjectId !== 'string') {
     throw badUserInput('event', 'is not a bus event');
   }
-  const scope = auth.require('events:read');
-  const visible =
-    event.livemode === auth.livemode &&
-    (scope.kind === 'ALL' ||
-      (scope.kind === 'MERCHANTS' && !!event.merchantId && scope.merchantIds.includes(event.merchantId)) ||
-      (scope.kind === 'CARRIERS' && !!event.carrierCode && scope.carrierCodes.includes(event.carrierCode)));
+  const visible = eventVisible(auth.require('events:read'), auth.livemode, {
+    ...event,
+    livemode: event.livemode === true,
+    payload: event.payload as Record<string, unknown> | undefined,
+  });
   if (!visible) throw new GraphQLError('event is outside the subscriber’s scope', { extensions: { code: 'FORBIDDEN' } });
   const payload = (event.payload ?? {}) as Record<string, unknown>;
   return {

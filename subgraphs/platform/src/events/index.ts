@@ -7,4 +7,5 @@ export * from './relay.ts';
 export * from './sql-bus.ts';
 export * from './open.ts';
 export * from './delivered.ts';
+export * from './visibility.ts';
 export * from './payment-state.ts';

@@ -23,7 +23,11 @@ export function outboxTable(schema: PgSchema) {
       payload: jsonb('payload').notNull(),
       publishedAt: timestamp('published_at', { withTimezone: true, precision: 3 }),
     },
-    (t) => [index('outbox_unpublished_idx').on(t.id).where(sql`published_at is null`)],
+    (t) => [
+      index('outbox_unpublished_idx')
+        .on(t.id)
+        .where(sql`published_at is null`),
+    ],
   );
 }
 

@@ -33,7 +33,7 @@ export interface OrderPaymentStatePayload {
   refunded: WireMoney;
   /** amount_due − captured, never negative. */
   outstanding: WireMoney;
-  /** The session that holds (or last held) the order's funds; null while nothing was captured or authorised. */
+  /** The session that holds (or last held) the order's funds; null while nothing was captured or authorized. */
   payment_session_id: string | null;
   psp: string | null;
   /** When the order first became PAID (ISO 8601, second precision); null until then. */
@@ -67,4 +67,5 @@ export function parseOrderPaymentState(payload: Record<string, unknown>): OrderP
 }
 
 /** Fully paid: the only state in which a parcel may be released or an order's collection settled. */
-export const isFullyPaid = (state: OrderPaymentStatePayload): boolean => state.state === 'PAID' || (state.state === 'PARTIALLY_REFUNDED' && state.captured.amount_minor >= state.amount_due.amount_minor);
+export const isFullyPaid = (state: OrderPaymentStatePayload): boolean =>
+  state.state === 'PAID' || (state.state === 'PARTIALLY_REFUNDED' && state.captured.amount_minor >= state.amount_due.amount_minor);

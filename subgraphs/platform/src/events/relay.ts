@@ -1,8 +1,8 @@
 import { asc, inArray, isNull } from 'drizzle-orm';
-import type { Database } from '../db.ts';
+import type { AnyDatabase } from '../db.ts';
 import type { Logger } from '../logger.ts';
 import type { EventBus } from './bus.ts';
-import type { DomainEvent, } from './event.ts';
+import type { DomainEvent } from './event.ts';
 import type { EventType } from './catalogue.ts';
 import type { OutboxTable } from './outbox.ts';
 
@@ -19,7 +19,7 @@ export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly db: Database<any>,
+    private readonly db: AnyDatabase,
     private readonly outbox: OutboxTable,
     private readonly bus: EventBus,
     private readonly source: string,
@@ -68,7 +68,15 @@ export class OutboxRelay {
       payload: row.payload as Record<string, unknown>,
     }));
     await this.bus.publish(events);
-    await this.db.update(this.outbox).set({ publishedAt: new Date() }).where(inArray(this.outbox.id, rows.map((r) => r.id)));
+    await this.db
+      .update(this.outbox)
+      .set({ publishedAt: new Date() })
+      .where(
+        inArray(
+          this.outbox.id,
+          rows.map((r) => r.id),
+        ),
+      );
     return rows.length;
   }
 

@@ -160,7 +160,12 @@ export class SqlEventBus implements EventBus {
       const [row] = await this.db
         .update(consumerOffsets)
         .set({ leaseOwner: owner, leasedUntil: leaseFor() })
-        .where(and(eq(consumerOffsets.name, name), or(isNull(consumerOffsets.leasedUntil), lt(consumerOffsets.leasedUntil, new Date()), eq(consumerOffsets.leaseOwner, owner))))
+        .where(
+          and(
+            eq(consumerOffsets.name, name),
+            or(isNull(consumerOffsets.leasedUntil), lt(consumerOffsets.leasedUntil, new Date()), eq(consumerOffsets.leaseOwner, owner)),
+          ),
+        )
         .returning({ position: consumerOffsets.position });
       return row ? row.position : null;
     };
@@ -194,7 +199,11 @@ export class SqlEventBus implements EventBus {
         });
       }
       // Hand the consumer over at once instead of letting the lease run out.
-      await this.db.update(consumerOffsets).set({ leaseOwner: null, leasedUntil: null }).where(and(eq(consumerOffsets.name, name), eq(consumerOffsets.leaseOwner, owner))).catch(() => {});
+      await this.db
+        .update(consumerOffsets)
+        .set({ leaseOwner: null, leasedUntil: null })
+        .where(and(eq(consumerOffsets.name, name), eq(consumerOffsets.leaseOwner, owner)))
+        .catch(() => {});
     })();
     const consumer = {
       stop: async () => {

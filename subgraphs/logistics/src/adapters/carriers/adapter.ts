@@ -96,7 +96,7 @@ export async function callCarrier(
     throw new CarrierBookingError(carrier, true, `could not reach ${new URL(url).host}`);
   }
   const text = await response.text();
-  let json: unknown = null;
+  let json: unknown;
   try {
     json = text ? JSON.parse(text) : null;
   } catch {

@@ -1,5 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { callCarrier, expectOk, get, kilograms, requireString, splitStreet, type Address, type BookingRequest, type CarrierBooking, type CarrierBookingAdapter, type ReturnLabelRequest } from './adapter.ts';
+import {
+  callCarrier,
+  expectOk,
+  get,
+  kilograms,
+  requireString,
+  splitStreet,
+  type Address,
+  type BookingRequest,
+  type CarrierBooking,
+  type CarrierBookingAdapter,
+  type ReturnLabelRequest,
+} from './adapter.ts';
 
 /** DHL Parcel (Benelux) API: POST /authenticate/api-key, then POST /labels. */
 export interface DhlConfig {
@@ -19,7 +31,15 @@ function dhlParty(a: Address) {
   const [firstName, ...rest] = a.name.trim().split(/\s+/);
   return {
     name: { firstName: firstName ?? a.name, lastName: rest.join(' ') || firstName || a.name },
-    address: { countryCode: a.country, postalCode: a.postalCode.replace(/\s+/g, ''), city: a.city, street, number, addition: a.line2 ?? undefined, isBusiness: false },
+    address: {
+      countryCode: a.country,
+      postalCode: a.postalCode.replace(/\s+/g, ''),
+      city: a.city,
+      street,
+      number,
+      addition: a.line2 ?? undefined,
+      isBusiness: false,
+    },
   };
 }
 
@@ -40,19 +60,19 @@ export function createDhlAdapter(config: DhlConfig): CarrierBookingAdapter {
     return value;
   }
   async function label(body: unknown): Promise<CarrierBooking> {
-      const answer = await callCarrier('dhl', `${config.baseUrl}/labels`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${await accessToken()}`, 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify(body),
-        timeoutMs: config.timeoutMs,
-      });
-      expectOk('dhl', 'the label request', answer);
-      const pdf = get(answer.json, 'pdf');
-      return {
-        trackingNumber: requireString('dhl', get(answer.json, 'trackerCode'), 'trackerCode'),
-        carrierReference: requireString('dhl', get(answer.json, 'labelId'), 'labelId'),
-        label: typeof pdf === 'string' ? { format: 'PDF', base64: pdf } : null,
-      };
+    const answer = await callCarrier('dhl', `${config.baseUrl}/labels`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await accessToken()}`, 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(body),
+      timeoutMs: config.timeoutMs,
+    });
+    expectOk('dhl', 'the label request', answer);
+    const pdf = get(answer.json, 'pdf');
+    return {
+      trackingNumber: requireString('dhl', get(answer.json, 'trackerCode'), 'trackerCode'),
+      carrierReference: requireString('dhl', get(answer.json, 'labelId'), 'labelId'),
+      label: typeof pdf === 'string' ? { format: 'PDF', base64: pdf } : null,
+    };
   }
   return {
     carrier: 'dhl',

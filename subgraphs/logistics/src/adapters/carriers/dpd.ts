@@ -1,4 +1,14 @@
-import { callCarrier, CarrierBookingError, expectOk, splitStreet, type Address, type BookingRequest, type CarrierBooking, type CarrierBookingAdapter, type ReturnLabelRequest } from './adapter.ts';
+import {
+  callCarrier,
+  CarrierBookingError,
+  expectOk,
+  splitStreet,
+  type Address,
+  type BookingRequest,
+  type CarrierBooking,
+  type CarrierBookingAdapter,
+  type ReturnLabelRequest,
+} from './adapter.ts';
 
 /** DPD Shipper Web Services (SOAP): LoginService getAuth, then ShipmentService storeOrders. */
 export interface DpdConfig {
@@ -23,7 +33,12 @@ function party(a: Address): string {
 export function createDpdAdapter(config: DpdConfig): CarrierBookingAdapter {
   let token: { value: string; until: number } | null = null;
   const post = (path: string, envelope: string) =>
-    callCarrier('dpd', `${config.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: '' }, body: envelope, timeoutMs: config.timeoutMs });
+    callCarrier('dpd', `${config.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: '' },
+      body: envelope,
+      timeoutMs: config.timeoutMs,
+    });
   async function authToken(): Promise<string> {
     if (token && token.until > Date.now()) return token.value;
     const answer = await post(
@@ -38,13 +53,13 @@ export function createDpdAdapter(config: DpdConfig): CarrierBookingAdapter {
     return value;
   }
   async function storeOrders(envelope: string): Promise<CarrierBooking> {
-      const answer = await post('/services/ShipmentService/V4_4/', envelope);
-      expectOk('dpd', 'storeOrders', answer);
-      const fault = tag(answer.text, 'errorMessage');
-      const trackingNumber = tag(answer.text, 'parcelLabelNumber');
-      if (!trackingNumber) throw new CarrierBookingError('dpd', false, `storeOrders booked nothing${fault ? `: ${fault}` : ''}`);
-      const content = tag(answer.text, 'content');
-      return { trackingNumber, carrierReference: tag(answer.text, 'mpsId') ?? trackingNumber, label: content ? { format: 'PDF', base64: content } : null };
+    const answer = await post('/services/ShipmentService/V4_4/', envelope);
+    expectOk('dpd', 'storeOrders', answer);
+    const fault = tag(answer.text, 'errorMessage');
+    const trackingNumber = tag(answer.text, 'parcelLabelNumber');
+    if (!trackingNumber) throw new CarrierBookingError('dpd', false, `storeOrders booked nothing${fault ? `: ${fault}` : ''}`);
+    const content = tag(answer.text, 'content');
+    return { trackingNumber, carrierReference: tag(answer.text, 'mpsId') ?? trackingNumber, label: content ? { format: 'PDF', base64: content } : null };
   }
   return {
     carrier: 'dpd',

@@ -1,4 +1,15 @@
-import { callCarrier, expectOk, get, requireString, splitStreet, type Address, type BookingRequest, type CarrierBooking, type CarrierBookingAdapter, type ReturnLabelRequest } from './adapter.ts';
+import {
+  callCarrier,
+  expectOk,
+  get,
+  requireString,
+  splitStreet,
+  type Address,
+  type BookingRequest,
+  type CarrierBooking,
+  type CarrierBookingAdapter,
+  type ReturnLabelRequest,
+} from './adapter.ts';
 
 /** PostNL Barcode API (GET /shipment/v1_1/barcode) + Labelling API with confirm (POST /shipment/v2_2/label?confirm=true). */
 export interface PostnlConfig {
@@ -28,7 +39,11 @@ export function createPostnlAdapter(config: PostnlConfig): CarrierBookingAdapter
   const headers = { apikey: config.apiKey, accept: 'application/json' };
   async function newBarcode(): Promise<string> {
     const query = new URLSearchParams({ CustomerCode: config.customerCode, CustomerNumber: config.customerNumber, Type: '3S', Serie: '000000000-999999999' });
-    const barcodeAnswer = await callCarrier('postnl', `${config.baseUrl}/shipment/v1_1/barcode?${query}`, { method: 'GET', headers, timeoutMs: config.timeoutMs });
+    const barcodeAnswer = await callCarrier('postnl', `${config.baseUrl}/shipment/v1_1/barcode?${query}`, {
+      method: 'GET',
+      headers,
+      timeoutMs: config.timeoutMs,
+    });
     expectOk('postnl', 'the barcode request', barcodeAnswer);
     return requireString('postnl', get(barcodeAnswer.json, 'Barcode'), 'Barcode');
   }
@@ -43,7 +58,11 @@ export function createPostnlAdapter(config: PostnlConfig): CarrierBookingAdapter
     const shipment = get(answer.json, 'ResponseShipments', 0);
     const confirmed = requireString('postnl', get(shipment, 'Barcode'), 'ResponseShipments[0].Barcode');
     const content = get(shipment, 'Labels', 0, 'Content');
-    return { trackingNumber: confirmed, carrierReference: confirmed, label: typeof content === 'string' ? { format: String(get(shipment, 'Labels', 0, 'OutputType') ?? 'PDF'), base64: content } : null };
+    return {
+      trackingNumber: confirmed,
+      carrierReference: confirmed,
+      label: typeof content === 'string' ? { format: String(get(shipment, 'Labels', 0, 'OutputType') ?? 'PDF'), base64: content } : null,
+    };
   }
   return {
     carrier: 'postnl',
@@ -62,7 +81,12 @@ export function createPostnlAdapter(config: PostnlConfig): CarrierBookingAdapter
           {
             Addresses: [postnlAddress('01', config.shipper), postnlAddress('02', request.sender)],
             Barcode: barcode,
-            Dimension: { Weight: String(parcel.weightGrams), Length: String(parcel.dimensions.lengthMm), Width: String(parcel.dimensions.widthMm), Height: String(parcel.dimensions.heightMm) },
+            Dimension: {
+              Weight: String(parcel.weightGrams),
+              Length: String(parcel.dimensions.lengthMm),
+              Width: String(parcel.dimensions.widthMm),
+              Height: String(parcel.dimensions.heightMm),
+            },
             ProductCodeDelivery: '2285',
             ...(request.handover === 'PICKUP' ? {} : { ProductOptions: [{ Characteristic: '152', Option: '025' }] }),
             Reference: `Return ${request.orderReference ?? request.returnId}`,
@@ -80,7 +104,12 @@ export function createPostnlAdapter(config: PostnlConfig): CarrierBookingAdapter
           {
             Addresses: [postnlAddress('01', request.recipient)],
             Barcode: barcode,
-            Dimension: { Weight: String(parcel.weightGrams), Length: String(parcel.dimensions.lengthMm), Width: String(parcel.dimensions.widthMm), Height: String(parcel.dimensions.heightMm) },
+            Dimension: {
+              Weight: String(parcel.weightGrams),
+              Length: String(parcel.dimensions.lengthMm),
+              Width: String(parcel.dimensions.widthMm),
+              Height: String(parcel.dimensions.heightMm),
+            },
             ProductCodeDelivery: PRODUCT(request),
             Reference: request.orderReference ?? request.shipmentId,
           },

@@ -1,4 +1,16 @@
-import { callCarrier, centimetres, expectOk, get, kilograms, requireString, type Address, type BookingRequest, type CarrierBooking, type CarrierBookingAdapter, type ReturnLabelRequest } from './adapter.ts';
+import {
+  callCarrier,
+  centimetres,
+  expectOk,
+  get,
+  kilograms,
+  requireString,
+  type Address,
+  type BookingRequest,
+  type CarrierBooking,
+  type CarrierBookingAdapter,
+  type ReturnLabelRequest,
+} from './adapter.ts';
 
 /** UPS Shipping API (OAuth client credentials + POST /api/shipments/{version}/ship). */
 export interface UpsConfig {
@@ -37,22 +49,22 @@ export function createUpsAdapter(config: UpsConfig): CarrierBookingAdapter {
     return value;
   }
   async function ship(body: unknown, reference: string): Promise<CarrierBooking> {
-      const answer = await callCarrier('ups', `${config.baseUrl}/api/shipments/v2409/ship`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${await accessToken()}`, 'content-type': 'application/json', transId: reference.slice(-32), transactionSrc: 'ipay' },
-        body: JSON.stringify(body),
-        timeoutMs: config.timeoutMs,
-      });
-      expectOk('ups', 'the ship request', answer);
-      const results = get(answer.json, 'ShipmentResponse', 'ShipmentResults');
-      const packages = get(results, 'PackageResults');
-      const first = Array.isArray(packages) ? packages[0] : packages;
-      const image = get(first, 'ShippingLabel', 'GraphicImage');
-      return {
-        trackingNumber: requireString('ups', get(first, 'TrackingNumber'), 'PackageResults.TrackingNumber'),
-        carrierReference: requireString('ups', get(results, 'ShipmentIdentificationNumber'), 'ShipmentIdentificationNumber'),
-        label: typeof image === 'string' ? { format: String(get(first, 'ShippingLabel', 'ImageFormat', 'Code') ?? 'PDF'), base64: image } : null,
-      };
+    const answer = await callCarrier('ups', `${config.baseUrl}/api/shipments/v2409/ship`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await accessToken()}`, 'content-type': 'application/json', transId: reference.slice(-32), transactionSrc: 'ipay' },
+      body: JSON.stringify(body),
+      timeoutMs: config.timeoutMs,
+    });
+    expectOk('ups', 'the ship request', answer);
+    const results = get(answer.json, 'ShipmentResponse', 'ShipmentResults');
+    const packages = get(results, 'PackageResults');
+    const first = Array.isArray(packages) ? packages[0] : packages;
+    const image = get(first, 'ShippingLabel', 'GraphicImage');
+    return {
+      trackingNumber: requireString('ups', get(first, 'TrackingNumber'), 'PackageResults.TrackingNumber'),
+      carrierReference: requireString('ups', get(results, 'ShipmentIdentificationNumber'), 'ShipmentIdentificationNumber'),
+      label: typeof image === 'string' ? { format: String(get(first, 'ShippingLabel', 'ImageFormat', 'Code') ?? 'PDF'), base64: image } : null,
+    };
   }
   const packageOf = (parcel: ReturnLabelRequest['parcel']) => ({
     Packaging: { Code: '02' },

@@ -32,13 +32,7 @@ export interface ParsedWebhook {
   response: WebhookResponse;
 }
 
-export type WebhookErrorCode =
-  | 'MISSING_SIGNATURE'
-  | 'BAD_SIGNATURE'
-  | 'STALE_TIMESTAMP'
-  | 'MISSING_CREDENTIAL'
-  | 'BAD_CREDENTIAL'
-  | 'MALFORMED_PAYLOAD';
+export type WebhookErrorCode = 'MISSING_SIGNATURE' | 'BAD_SIGNATURE' | 'STALE_TIMESTAMP' | 'MISSING_CREDENTIAL' | 'BAD_CREDENTIAL' | 'MALFORMED_PAYLOAD';
 
 export class CarrierWebhookError extends Error {
   constructor(
@@ -220,8 +214,7 @@ export function scan(f: ScanFields): CarrierScan {
   return {
     carrierCode: f.carrierCode,
     trackingNumber: f.trackingNumber,
-    carrierEventId:
-      f.carrierEventId ?? derivedEventId([f.carrierCode, f.trackingNumber, f.carrierStatusCode, f.occurredAt.toISOString()]),
+    carrierEventId: f.carrierEventId ?? derivedEventId([f.carrierCode, f.trackingNumber, f.carrierStatusCode, f.occurredAt.toISOString()]),
     type: f.type,
     occurredAt: f.occurredAt,
     carrierStatusCode: f.carrierStatusCode,

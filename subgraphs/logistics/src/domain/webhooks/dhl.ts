@@ -35,12 +35,12 @@ const CARRIER = 'dhl';
 
 const DETAIL: Readonly<Record<string, ScanType>> = {
   'picked-up': 'PICKED_UP',
-  'pickup': 'PICKED_UP',
+  pickup: 'PICKED_UP',
   'out-for-delivery': 'OUT_FOR_DELIVERY',
   'ready-for-pickup': 'OUT_FOR_DELIVERY',
   'delivery-attempt-failed': 'DELIVERY_ATTEMPT_FAILED',
   'failed-attempt': 'DELIVERY_ATTEMPT_FAILED',
-  'returned': 'RETURNED_TO_SENDER',
+  returned: 'RETURNED_TO_SENDER',
   'returned-to-sender': 'RETURNED_TO_SENDER',
 };
 

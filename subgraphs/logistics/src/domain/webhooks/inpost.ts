@@ -113,7 +113,12 @@ export function parseInpostWebhook(request: InboundWebhookRequest, config: Inpos
   const body = r.object(parseJsonBody(CARRIER, request), 'body');
   const event = r.string(body.event, 'event');
   if (event !== 'shipment_status_changed') {
-    return { carrierCode: CARRIER, scans: [], ignored: [{ trackingNumber: null, carrierStatusCode: event, reason: `event ${event} is not a status change` }], response: ACK_JSON };
+    return {
+      carrierCode: CARRIER,
+      scans: [],
+      ignored: [{ trackingNumber: null, carrierStatusCode: event, reason: `event ${event} is not a status change` }],
+      response: ACK_JSON,
+    };
   }
   const occurredAt = r.instant(body.event_ts, 'event_ts', parseInstantWithOffset, 'YYYY-MM-DD HH:mm:ss +HHMM');
   const payload = r.object(body.payload, 'payload');

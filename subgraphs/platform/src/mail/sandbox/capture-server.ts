@@ -50,7 +50,8 @@ export async function startSmtpCapture(options: { store(mail: CapturedMail): Pro
       stream.on('error', callback);
       stream.on('end', () => {
         const raw = Buffer.concat(chunks);
-        if ((stream as unknown as { sizeExceeded?: boolean }).sizeExceeded) return callback(Object.assign(new Error('message too large'), { responseCode: 552 }));
+        if ((stream as unknown as { sizeExceeded?: boolean }).sizeExceeded)
+          return callback(Object.assign(new Error('message too large'), { responseCode: 552 }));
         void (async () => {
           const parsed = await simpleParser(raw);
           const from = parsed.from?.value[0]?.address ?? (session.envelope.mailFrom ? session.envelope.mailFrom.address : '');
@@ -84,7 +85,7 @@ export async function startSmtpCapture(options: { store(mail: CapturedMail): Pro
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   server.on('error', (error) => logger.error({ err: error }, 'sandbox SMTP capture server error'));
-  const port = ((server as unknown as { server: { address(): AddressInfo } }).server.address()).port;
+  const port = (server as unknown as { server: { address(): AddressInfo } }).server.address().port;
   logger.info({ port }, 'sandbox SMTP capture server listening on loopback');
   return {
     url: `smtp://127.0.0.1:${port}`,

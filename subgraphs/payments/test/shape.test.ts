@@ -1,0 +1,9 @@
+import { fileURLToPath } from 'node:url';
+import { subgraphShapeViolations } from '@ipay/platform/shape';
+import { describe, expect, it } from 'vitest';
+
+describe('payments subgraph shape (issue 12)', () => {
+  it('has the one layout: known src/ layers, pure domain/, sandbox/ reached only dynamically', () => {
+    expect(subgraphShapeViolations(fileURLToPath(new URL('..', import.meta.url)))).toEqual([]);
+  });
+});
