@@ -5,6 +5,7 @@
  * subgraphs are not the bottleneck). Same harness as `pnpm bench:gateway` (gateway-lib.ts): autocannon in its own
  * process, interleaved rounds, ratios per round; CPU and peak RSS summed over each competitor's process tree.
  *   pnpm exec tsx scripts/bench/gateway-cluster.ts [--rounds=3] [--seconds=8] [--warmup=8] [--workers=2]
+ *     [--variants=semi32:--max-semi-space-size=32,…]  (more single-process `ours` competitors with those V8 flags)
  * Prints the tables, writes scripts/bench/results/gateway-cluster.json.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -23,6 +24,15 @@ const workers = Number(arg('workers', '2'));
 // Each worker compiles its own hot paths: a longer warm-up than `pnpm bench:gateway`'s 3 s, or round 1 measures the JIT.
 const warmupSeconds = Number(arg('warmup', '8'));
 const root = fileURLToPath(new URL('../../', import.meta.url));
+// Extra single-process competitors: ours under other V8 flags (e.g. a larger young generation, which trades memory
+// for fewer scavenges and less promotion of the objects in-flight requests hold).
+const variants = arg('variants', '')
+  .split(',')
+  .filter(Boolean)
+  .map((spec) => {
+    const [label, ...flags] = spec.split(':');
+    return { label: label!, flags: flags.join(':').split(' ').filter(Boolean) };
+  });
 
 const ENTRIES = { ours: 'gateway/dist/index.js', apollo: 'scripts/bench/dist/apollo-gateway.js' } as const;
 await buildEntries({
@@ -74,6 +84,7 @@ async function startCompetitor(
   kind: keyof typeof ENTRIES,
   n: number,
   supergraphFile: string,
+  variant?: { label: string; flags: string[] },
 ): Promise<Competitor & { child: ChildProcess; restRssMb: number }> {
   const port = await freePort();
   const big = '1000000000';
@@ -107,7 +118,11 @@ async function startCompetitor(
   delete env.DATABASE_URL;
   delete env.NATS_URL;
   delete env.REDIS_URL;
-  const child = spawn(process.execPath, ['--enable-source-maps', ENTRIES[kind]], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...(variant?.flags ?? []), '--enable-source-maps', ENTRIES[kind]], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   process.once('exit', () => child.kill('SIGKILL'));
   let listening = 0;
   let partial = '';
@@ -125,10 +140,10 @@ async function startCompetitor(
     if (Date.now() > deadline) throw new Error(`${kind}: ${listening}/${n} listening after 120 s`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  const name = `${kind} ×${n}`;
+  const name = `${kind} ×${n}${variant ? ` ${variant.label}` : ''}`;
   return {
     name,
-    note: n > 1 ? `${n} cluster workers + primary, compiled` : 'single process, compiled',
+    note: `${n > 1 ? `${n} cluster workers + primary, compiled` : 'single process, compiled'}${variant ? ` (${variant.flags.join(' ')})` : ''}`,
     url: `http://127.0.0.1:${port}/graphql`,
     child,
     restRssMb: Math.round(treeStats(child.pid!).rss / 2 ** 20),
@@ -166,6 +181,7 @@ try {
   ] as const) {
     console.log(`benchmark 2, ${title}`);
     const competitors = [await startCompetitor('ours', n, supergraphFile), await startCompetitor('apollo', n, supergraphFile)];
+    if (n === 1) for (const variant of variants) competitors.push(await startCompetitor('ours', n, supergraphFile, variant));
     try {
       const results = await interleave(competitors, [scenario], { rounds, seconds, connections: 50, warmupSeconds });
       const rows = (await summarise(results, competitors, `apollo ×${n}`)).map((row) => ({

@@ -5,11 +5,7 @@
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test pnpm exec tsx scripts/bench/sql-per-request.ts
  */
-import { SANDBOX_MERCHANTS, sandboxId } from '@ipay/platform';
-import { orders } from '@ipay/commerce/src/db/schema.ts';
-import { paymentSessions } from '@ipay/payments/src/db/schema.ts';
-import { paymentReferenceFromNumber } from '@ipay/payments/src/domain/reference.ts';
-import { shipments } from '@ipay/logistics/src/db/schema.ts';
+import { addPaidShippedOrders } from '@ipay/system';
 import { writeResult } from './lib.ts';
 import { SANDBOX_KEYS, startBenchSystem } from './system.ts';
 
@@ -22,53 +18,10 @@ const QUERY = `query OrderList($n: Int!) { orders(first: $n) { edges { node {
 const system = await startBenchSystem();
 try {
   // 100 more paid, shipped orders, each subgraph's rows in its own database, so every size returns full pages.
-  const merchant = SANDBOX_MERCHANTS[0]!;
-  const at = (i: number) => new Date(Date.UTC(2026, 10, 20, 12, 0, i % 60, i));
-  const ids = Array.from({ length: 100 }, (_, i) => sandboxId('ord', `bench-sql:${i}`));
-  await system.subgraphs.commerce.database.db.insert(orders).values(
-    ids.map((id, i) => ({
-      id,
-      merchantId: merchant.id,
-      livemode: false,
-      merchantReference: `BENCH-SQL-${i}`,
-      status: 'DELIVERED' as const,
-      totalAmount: 1000 + i,
-      currency: 'EUR',
-      customerName: 'Bench Buyer',
-      customerEmail: 'bench@example.com',
-      createdAt: at(i),
-      updatedAt: at(i),
-    })) as never,
-  );
-  await system.subgraphs.payments.database.db.insert(paymentSessions).values(
-    ids.map((id, i) => ({
-      id: sandboxId('pay', id),
-      reference: paymentReferenceFromNumber(BigInt(800000 + i)),
-      orderId: id,
-      merchantId: merchant.id,
-      livemode: false,
-      status: 'CONFIRMED' as const,
-      amount: 1000 + i,
-      currency: 'EUR',
-      psp: 'adyen',
-      method: 'card',
-      expiresAt: at(i),
-      createdAt: at(i),
-      updatedAt: at(i),
-    })) as never,
-  );
-  await system.subgraphs.logistics.database.db.insert(shipments).values(
-    ids.map((id, i) => ({
-      id: sandboxId('shp', id),
-      orderId: id,
-      merchantId: merchant.id,
-      livemode: false,
-      carrierCode: 'dhl',
-      trackingNumber: `BENCHSQL${i}`,
-      status: 'DELIVERED' as const,
-      createdAt: at(i),
-      updatedAt: at(i),
-    })) as never,
+  const { commerce, payments, logistics } = system.subgraphs;
+  await addPaidShippedOrders(
+    { commerce: commerce.database.db, payments: payments.database.db, logistics: logistics.database.db },
+    { count: 100, label: 'bench-sql', referenceBase: 800000 },
   );
 
   const rows: ({ orders: number; total: number } & Record<string, number>)[] = [];

@@ -21,15 +21,11 @@ const definitions = {
   logistics: (await load<typeof import('@ipay/logistics')>('subgraphs/logistics/src/server.ts')).logistics,
   finance: (await load<typeof import('@ipay/finance')>('subgraphs/finance/src/server.ts')).finance,
 };
-const { orders } = await load<typeof import('@ipay/commerce/src/db/schema.ts')>('subgraphs/commerce/src/db/schema.ts');
-const { paymentSessions } = await load<typeof import('@ipay/payments/src/db/schema.ts')>('subgraphs/payments/src/db/schema.ts');
-const { paymentReferenceFromNumber } = await load<typeof import('@ipay/payments/src/domain/reference.ts')>('subgraphs/payments/src/domain/reference.ts');
-const { shipments } = await load<typeof import('@ipay/logistics/src/db/schema.ts')>('subgraphs/logistics/src/db/schema.ts');
 const { apiKeyPepper } = await load<typeof import('@ipay/identity/src/app/services.ts')>('subgraphs/identity/src/app/services.ts');
 const { sandboxCredentials } = await load<typeof import('@ipay/identity/src/sandbox/seed.ts')>('subgraphs/identity/src/sandbox/seed.ts');
 const { Authenticator } = await load<typeof import('@ipay/gateway/src/auth.ts')>('gateway/src/auth.ts');
 
-const { SANDBOX_MERCHANTS, createLogger, createSubgraphServer, internalTokenSecret, openEventBus, sandboxId } = platform;
+const { createLogger, createSubgraphServer, internalTokenSecret, openEventBus } = platform;
 const logger = createLogger('bench');
 const database = await createTestDatabase();
 const bus = await openEventBus(database.target, logger);
@@ -43,60 +39,12 @@ for (const [name, definition] of Object.entries(definitions)) {
 }
 const dbOf = (name: string) => servers.find((s) => s.name === name)!.db as import('@ipay/platform').Database<Record<string, unknown>>;
 
-const merchant = SANDBOX_MERCHANTS[0]!;
-const at = (i: number) => new Date(Date.UTC(2026, 10, 20, 12, 0, i % 60, i));
-const ids = Array.from({ length: 100 }, (_, i) => sandboxId('ord', `bench:${i}`));
-await dbOf('commerce')
-  .insert(orders)
-  .values(
-    ids.map((id, i) => ({
-      id,
-      merchantId: merchant.id,
-      livemode: false,
-      merchantReference: `BENCH-${i}`,
-      status: 'DELIVERED' as const,
-      totalAmount: 1000 + i,
-      currency: 'EUR',
-      customerName: 'Bench Buyer',
-      customerEmail: 'bench@example.com',
-      createdAt: at(i),
-      updatedAt: at(i),
-    })) as never,
-  );
-await dbOf('payments')
-  .insert(paymentSessions)
-  .values(
-    ids.map((id, i) => ({
-      id: sandboxId('pay', id),
-      reference: paymentReferenceFromNumber(BigInt(800000 + i)),
-      orderId: id,
-      merchantId: merchant.id,
-      livemode: false,
-      status: 'CONFIRMED' as const,
-      amount: 1000 + i,
-      currency: 'EUR',
-      psp: 'adyen',
-      method: 'card',
-      expiresAt: at(i),
-      createdAt: at(i),
-      updatedAt: at(i),
-    })) as never,
-  );
-await dbOf('logistics')
-  .insert(shipments)
-  .values(
-    ids.map((id, i) => ({
-      id: sandboxId('shp', id),
-      orderId: id,
-      merchantId: merchant.id,
-      livemode: false,
-      carrierCode: i % 2 ? 'dhl' : 'ups',
-      trackingNumber: `BENCH${i}`,
-      status: 'DELIVERED' as const,
-      createdAt: at(i),
-      updatedAt: at(i),
-    })) as never,
-  );
+// The seed lives in the benchmarked tree, so "before" and "after" seed the same rows their own way.
+const { addPaidShippedOrders } = await load<typeof import('@ipay/system')>('subgraphs/system/src/paid-orders.ts');
+await addPaidShippedOrders(
+  { commerce: dbOf('commerce'), payments: dbOf('payments'), logistics: dbOf('logistics') },
+  { count: 100, label: 'bench', referenceBase: 800000 },
+);
 
 const authorization = `Bearer ${sandboxCredentials(apiKeyPepper({})).operator!}`;
 const principal = await new Authenticator({ identityUrl: urls.identity!, internalSecret: internalTokenSecret(), logger }).authenticate(authorization, 'bench');

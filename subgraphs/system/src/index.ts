@@ -23,6 +23,8 @@ import {
   type SubgraphServer,
 } from '@ipay/platform';
 
+export { addPaidShippedOrders, type PaidOrdersOptions } from './paid-orders.ts';
+
 export const SUBGRAPHS = { identity, commerce, payments, logistics, finance } as const;
 
 export interface SystemOptions {

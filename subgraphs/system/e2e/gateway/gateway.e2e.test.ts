@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_MERCHANTS, SANDBOX_ORDERS, SUBGRAPH_NAMES, sandboxId, sandboxSettlementId } from '@ipay/platform';
 import { callSubgraph } from '@ipay/platform/testing';
+import { addPaidShippedOrders } from '@ipay/system';
 import { AS_OPERATOR, SANDBOX_KEYS, startTestSystem, type TestSystem } from '../support.ts';
 
 const FIVE_SUBGRAPH_QUERY = /* GraphQL */ `
@@ -271,59 +272,12 @@ describe('the federated graph, end to end through the gateway', () => {
 
 /** Adds `n` new paid, shipped and settled orders through each subgraph's own database (each subgraph owns its rows). */
 async function addOrders(system: TestSystem, n: number) {
-  const merchant = SANDBOX_MERCHANTS[0]!;
-  const at = (i: number) => new Date(Date.UTC(2026, 10, 20, 12, 0, i));
-  const ids = Array.from({ length: n }, (_, i) => sandboxId('ord', `bulk:${i}`));
-  const { orders } = await import('@ipay/commerce/src/db/schema.ts');
-  const { paymentSessions } = await import('@ipay/payments/src/db/schema.ts');
-  const { shipments } = await import('@ipay/logistics/src/db/schema.ts');
   const { settlementLines, settlements } = await import('@ipay/finance/src/db/schema.ts');
   const { eq, sql } = await import('drizzle-orm');
-  const { paymentReferenceFromNumber } = await import('@ipay/payments/src/domain/reference.ts');
-  await system.subgraphs.commerce.database.db.insert(orders).values(
-    ids.map((id, i) => ({
-      id,
-      merchantId: merchant.id,
-      livemode: false,
-      merchantReference: `BULK-${i}`,
-      status: 'DELIVERED' as const,
-      totalAmount: 1000 + i,
-      currency: 'EUR',
-      customerName: 'Bulk Buyer',
-      customerEmail: 'bulk@example.com',
-      createdAt: at(i),
-      updatedAt: at(i),
-    })),
-  );
-  await system.subgraphs.payments.database.db.insert(paymentSessions).values(
-    ids.map((id, i) => ({
-      id: sandboxId('pay', id),
-      reference: paymentReferenceFromNumber(BigInt(900000 + i)),
-      orderId: id,
-      merchantId: merchant.id,
-      livemode: false,
-      status: 'CONFIRMED' as const,
-      amount: 1000 + i,
-      currency: 'EUR',
-      psp: 'adyen',
-      method: 'card',
-      expiresAt: at(i),
-      createdAt: at(i),
-      updatedAt: at(i),
-    })),
-  );
-  await system.subgraphs.logistics.database.db.insert(shipments).values(
-    ids.map((id, i) => ({
-      id: sandboxId('shp', id),
-      orderId: id,
-      merchantId: merchant.id,
-      livemode: false,
-      carrierCode: i % 2 ? 'dhl' : 'ups',
-      trackingNumber: `BULK${i}`,
-      status: 'DELIVERED' as const,
-      createdAt: at(i),
-      updatedAt: at(i),
-    })),
+  const { commerce, payments, logistics } = system.subgraphs;
+  const { merchant, ids, at } = await addPaidShippedOrders(
+    { commerce: commerce.database.db, payments: payments.database.db, logistics: logistics.database.db },
+    { count: n, label: 'bulk', referenceBase: 900000 },
   );
   // A settlement's totals are the sums of its lines (checked by the database at commit): lines and totals move together.
   const settlementId = sandboxSettlementId(merchant.id);
