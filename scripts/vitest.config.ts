@@ -17,6 +17,10 @@ export default defineConfig({
       AUDIT_ATTESTATION_INTERVAL_MS: '0',
     },
     pool: 'forks',
+    // Two files at once on any machine (vitest's default is cores − 1: one file at a time on this 2-core kind, where
+    // the suite mostly waits on sockets and timers). Each file's system keeps its pools small, so two stay well
+    // inside PostgreSQL's 100 connections.
+    maxWorkers: 2,
     // Generous caps: slow-but-correct passes on a busy 2-core machine; tests wait on conditions, and only a hang
     // runs into these.
     testTimeout: 180_000,

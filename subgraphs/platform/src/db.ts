@@ -91,10 +91,12 @@ export function openDatabase<TSchema extends Record<string, unknown>>(target: Da
     db,
     target,
     migrate: async (subgraph, folder) => {
-      // A session-level advisory lock on a dedicated connection serialises replicas migrating at once.
+      // A session-level advisory lock on a dedicated connection serialises every migration of this database, not
+      // only one service's replicas: all journals live in the shared `drizzle` schema, and PostgreSQL's
+      // `CREATE SCHEMA IF NOT EXISTS` fails one of two services creating it at once (unique pg_namespace_nspname_index).
       const lockClient = postgres(target.url, { max: 1, onnotice: () => {} });
       try {
-        await lockClient`select pg_advisory_lock(hashtext(${`ipay:migrate:${subgraph}`}))`;
+        await lockClient`select pg_advisory_lock(hashtext('ipay:migrate'))`;
         await migratePostgres(drizzlePostgres({ client: lockClient }), migrationConfig(subgraph, folder));
       } finally {
         await lockClient.end({ timeout: 5 });

@@ -168,6 +168,55 @@ describe(`job queue on ${onPostgres ? 'PostgreSQL' : 'PGlite'}`, () => {
     expect(await rowsOf(sql`select state::text as state from zeta_jobs.job where id = ${id}`)).toEqual([{ state: 'completed' }]);
   });
 
+  // pg-boss settles a job after its handler returns without awaiting (or catching) that SQL. A handler that outlives
+  // stop's drain timeout therefore sent its completion to a pool the subgraph had already closed: an unhandled
+  // CONNECTION_ENDED rejection (seen in CI). After stop, the queue sends nothing; the job was already failed by
+  // pg-boss's shutdown and is retried per its policy.
+  it.runIf(onPostgres)('a handler that outlives stop sends no SQL after stop: nothing rejects unhandled on the closed pool', async () => {
+    const pool = postgres(database.url!, { max: 2, onnotice: () => {} });
+    const warnings: string[] = [];
+    const recording = {
+      ...logger,
+      warn: (_fields: unknown, message?: string) => void warnings.push(String(message)),
+      error: () => {},
+      debug: () => {},
+      info: () => {},
+    } as unknown as typeof logger;
+    const queue = new JobQueue(drizzlePostgres({ client: pool }) as unknown as Database, 'theta', recording);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let started = false;
+    let finished = false;
+    const outliving = queue.define({
+      name: 'outliving',
+      handler: async () => {
+        started = true;
+        await released;
+        finished = true;
+      },
+    });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await queue.start();
+      const id = (await outliving.send({}))!;
+      await until(async () => started);
+      await queue.stop(1_000); // pg-boss's shortest drain: the handler is still running when stop gives up
+      expect(finished).toBe(false);
+      await pool.end({ timeout: 5 }); // as the subgraph does right after its queue stops
+      release();
+      // Either the queue says it dropped the completion, or (the defect) the completion rejects on the ended pool.
+      await until(async () => warnings.some((w) => w.includes('after the queue stopped')) || unhandled.length > 0);
+      expect(unhandled.map((reason) => String(reason))).toEqual([]);
+      expect(await rowsOf(sql`select state::text as state from theta_jobs.job where id = ${id}`)).toEqual([{ state: 'failed' }]);
+      await expect(outliving.send({})).rejects.toThrow('job queue theta is stopped');
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      release();
+    }
+  });
+
   it.runIf(onPostgres)('two workers on PostgreSQL never run one job twice', async () => {
     const total = 60;
     // Two processes' worth: separate connection pools, each with three concurrent workers.

@@ -15,7 +15,11 @@ export const Mutation: MutationResolvers = {
     const rows = parseImport(format, content);
     const job = await createImportJob(ctx.mutate, merchantId, ctx.auth.livemode, format, rows.length);
     // The job runs after the response; clients poll importJob(id). Its transactions still carry the caller as actor.
-    void runImportJob(ctx.db, ctx.mutate, job, rows, merchant.slug, ctx.logger);
+    // runImportJob records its own failure on the job; if even that write fails (the database went away), the job stays
+    // RUNNING for the operator and the error is logged, never left as an unhandled rejection that ends the process.
+    void runImportJob(ctx.db, ctx.mutate, job, rows, merchant.slug, ctx.logger).catch((err) =>
+      ctx.logger.error({ err, jobId: job.id }, 'order import could not record its outcome'),
+    );
     return job;
   },
 

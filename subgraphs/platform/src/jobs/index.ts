@@ -170,6 +170,10 @@ export class JobQueue {
   private readonly tickers: NodeJS.Timeout[] = [];
   private readonly pollIntervalMs: number;
   private state: 'defining' | 'starting' | 'started' | 'stopped' = 'defining';
+  /** pg-boss's SQL still running; stop waits for it, because pg-boss settles jobs without awaiting that SQL. */
+  private readonly bossSqlInFlight = new Set<Promise<unknown>>();
+  /** Set once stop has drained: pg-boss's SQL from then on would reach a pool the subgraph is about to close. */
+  private bossSqlClosed = false;
 
   constructor(
     db: Database<Record<string, unknown>>,
@@ -191,9 +195,34 @@ export class JobQueue {
     this.newBoss = () => {
       // pg-boss's cron clock (its own internal queue and polling) only runs for a queue that has a cron schedule.
       const cron = [...this.definitions.values()].some((d) => d.schedule && 'cron' in d.schedule);
-      const boss = new PgBoss({ ...common, schedule: cron, db: this.executor });
+      const boss = new PgBoss({ ...common, schedule: cron, db: this.bossExecutor() });
       boss.on('error', (err) => this.logger.error({ err }, 'job queue error'));
       return boss;
+    };
+  }
+
+  /**
+   * The executor pg-boss runs on. pg-boss completes or fails a job after its handler returns without awaiting (or
+   * catching) that SQL, so a handler that outlives stop's drain would send it to a closed pool, as an unhandled
+   * rejection. Its SQL is tracked so stop can wait for it. After stop it is not sent, and its promise never settles
+   * (no caller awaits it: an answer would be invented, a rejection unhandled); it is logged. pg-boss's shutdown has
+   * already failed such a job, and the job is retried per its policy.
+   */
+  private bossExecutor(): SqlExecutor {
+    return {
+      executeSql: (text, values) => {
+        if (this.bossSqlClosed) {
+          this.logger.warn({ subgraph: this.subgraph, sql: text.trim().slice(0, 80) }, 'job queue SQL not sent: it came after the queue stopped');
+          return new Promise<never>(() => {});
+        }
+        const running = this.executor.executeSql(text, values);
+        this.bossSqlInFlight.add(running);
+        running.then(
+          () => this.bossSqlInFlight.delete(running),
+          () => this.bossSqlInFlight.delete(running),
+        );
+        return running;
+      },
     };
   }
 
@@ -267,12 +296,16 @@ export class JobQueue {
         resolve();
       });
     });
+    // Completions of jobs that finished just before the end are still on the wire: let them land first.
+    while (this.bossSqlInFlight.size > 0) await Promise.allSettled([...this.bossSqlInFlight]);
+    this.bossSqlClosed = true;
     this.logger.debug({ ms: Date.now() - startedAt }, 'job queue stopped');
   }
 
   /** Enqueues a job (inside `options.tx` when given). Returns its id, or null when its singleton slot is already taken. */
   async send<T>(name: string, data: T, options: SendOptions = {}): Promise<string | null> {
     if (!this.definitions.has(name)) throw new Error(`unknown job ${name}`);
+    if (this.state === 'stopped') throw new Error(`job queue ${this.subgraph} is stopped: ${name} not sent`);
     const id = await this.boss.send(name, (data ?? null) as object, {
       ...(options.tx ? { db: drizzleExecutor(options.tx) } : {}),
       ...(options.startAfter !== undefined
@@ -293,6 +326,7 @@ export class JobQueue {
 
   /** Where one job stands (tests and tools wait on it). */
   async job(name: string, id: string): Promise<JobState | null> {
+    if (this.state === 'stopped') throw new Error(`job queue ${this.subgraph} is stopped: job ${id} not read`);
     const job = await this.boss.getJobById(name, id, { includeArchive: true });
     if (!job) return null;
     return { id: job.id, name: job.name, state: job.state, retryCount: job.retryCount, output: job.output };
