@@ -1,6 +1,8 @@
 /**
  * One competitor of the gateway benchmarks, in a process of its own (forked by scripts/bench/gateway.ts):
  *   ours              our gateway (createGateway), rate limits and operation limits out of the way
+ *   ours-noshare      the same with in-flight sharing of identical subgraph fetches off (GATEWAY_SHARE_INFLIGHT=false):
+ *                     the load is one principal repeating one query, which sharing folds; this row shows the rest
  *   apollo            plain @apollo/gateway + @apollo/server, defaults; its data source only adds the internal token
  *   hive / hive-nodedup  Hive Gateway (@graphql-hive/gateway-runtime) with the same token hook, upstream dedup on / off
  *   replayer          the subgraph hop alone: replays the subgraph requests a gateway made for each scenario (same
@@ -27,7 +29,7 @@ const UNLIMITED = { limit: 1_000_000_000, windowSeconds: 60 };
 process.env.APOLLO_TELEMETRY_DISABLED = 'true';
 
 async function main(): Promise<string> {
-  if (kind === 'ours') {
+  if (kind === 'ours' || kind === 'ours-noshare') {
     // The REST facade needs its idempotency store: PostgreSQL on DATABASE_URL as deployed; without it the embedded
     // PGlite, as `pnpm start` does, which alone holds ≈ 700 MB RSS (its WebAssembly memory).
     const database = process.env.DATABASE_URL
@@ -37,6 +39,7 @@ async function main(): Promise<string> {
       supergraphSdl,
       database,
       subgraphUrls: urls,
+      shareInFlight: kind === 'ours',
       logger: createLogger('gateway'),
       operationLimits: { tokens: 10_000, depth: 14, aliases: 100, directives: 100, cost: 10_000_000, rootFields: 30 },
       rateLimits: { ip: UNLIMITED, key: UNLIMITED, auth: UNLIMITED, inFlight: { key: 1_000_000, ip: 1_000_000 } },

@@ -14,10 +14,11 @@ const arg = (name: string, fallback: string) => process.argv.find((a) => a.start
 const rounds = Number(arg('rounds', '3'));
 const seconds = Number(arg('seconds', '8'));
 const only = arg('only', '');
-const competitorsWanted = arg('competitors', 'ours,apollo,hive,hive-nodedup,replayer').split(',');
+const competitorsWanted = arg('competitors', 'ours,ours-noshare,apollo,hive,hive-nodedup,replayer').split(',');
 
 const NOTES: Record<string, string> = {
   ours: 'our gateway',
+  'ours-noshare': 'our gateway, in-flight sharing off',
   apollo: 'plain @apollo/gateway + @apollo/server',
   hive: "Hive Gateway, dedup on: its key ignores headers, with per-caller tokens one caller could get another's data",
   'hive-nodedup': 'Hive Gateway, upstream dedup off',
