@@ -15,7 +15,8 @@ export async function startBenchSystem(options: SystemOptions = {}): Promise<Run
     seed: true,
     ephemeralPorts: true,
     logger: createLogger('bench', 'warn'),
-    rateLimits: { ip: UNLIMITED, key: UNLIMITED, auth: UNLIMITED },
+    // In-flight caps too: 10 connections of one key are more than its default 8 at once (the refusals were counted as errors).
+    rateLimits: { ip: UNLIMITED, key: UNLIMITED, auth: UNLIMITED, inFlight: { key: 1_000_000, ip: 1_000_000 } },
     // Benchmarks send big pages and many subscriptions: the limits are not what is measured.
     operationLimits: { cost: 10_000_000 },
     subscriptionLimits: { maxQueuedEvents: 100_000 },
