@@ -206,6 +206,9 @@ describe('Adyen standard notifications', () => {
       hmacKeys: [OTHER_KEY, HMAC_KEY],
       live: false,
       webhookBasicAuth: { username: 'adyen', password: 's3cret' },
+      // The fixtures' clock: without it the wall clock judged the fixed eventDate, and the test failed once it was
+      // older than the 31-day tolerance (3 December 2026).
+      now: () => now,
     });
     const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
     expect(notificationsOf(await rotating.parseNotification(request([item()], basic('adyen', 's3cret'))))).toHaveLength(1);
