@@ -206,7 +206,7 @@ describe(`job queue on ${onPostgres ? 'PostgreSQL' : 'PGlite'}`, () => {
       expect(finished).toBe(false);
       await pool.end({ timeout: 5 }); // as the subgraph does right after its queue stops
       release();
-      // Either the queue says it dropped the completion, or (the defect) the completion rejects on the ended pool.
+      // Either the queue says it did not send the completion, or (the defect) the completion rejects on the ended pool.
       await until(async () => warnings.some((w) => w.includes('after the queue stopped')) || unhandled.length > 0);
       expect(unhandled.map((reason) => String(reason))).toEqual([]);
       expect(await rowsOf(sql`select state::text as state from theta_jobs.job where id = ${id}`)).toEqual([{ state: 'failed' }]);
@@ -214,6 +214,7 @@ describe(`job queue on ${onPostgres ? 'PostgreSQL' : 'PGlite'}`, () => {
     } finally {
       process.off('unhandledRejection', onUnhandled);
       release();
+      await pool.end({ timeout: 5 }); // already ended on the way through; here for a test that failed earlier
     }
   });
 

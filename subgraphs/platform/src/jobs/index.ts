@@ -305,7 +305,9 @@ export class JobQueue {
   /** Enqueues a job (inside `options.tx` when given). Returns its id, or null when its singleton slot is already taken. */
   async send<T>(name: string, data: T, options: SendOptions = {}): Promise<string | null> {
     if (!this.definitions.has(name)) throw new Error(`unknown job ${name}`);
-    if (this.state === 'stopped') throw new Error(`job queue ${this.subgraph} is stopped: ${name} not sent`);
+    // Inside a caller's transaction the job row commits with it (another replica, or this one restarted, runs it);
+    // outside one it would go through pg-boss's executor, which sends nothing once the queue has stopped.
+    if (this.state === 'stopped' && !options.tx) throw new Error(`job queue ${this.subgraph} is stopped: ${name} not sent`);
     const id = await this.boss.send(name, (data ?? null) as object, {
       ...(options.tx ? { db: drizzleExecutor(options.tx) } : {}),
       ...(options.startAfter !== undefined
